@@ -1,0 +1,52 @@
+// VerifyPipeline: checks a run of stored events for decodability, dense
+// sequence numbers and an unbroken hash chain, hashing on all cores while the
+// caller's thread reads from disk and checks links in order.
+//
+// Attribution: when the link into event f breaks (f's recorded previous hash
+// differs from event f-1's hash), either event f-1's bytes changed or event
+// f's did. A change to f also changes f's own hash, so the link out of f (into
+// f+1, or into the recorded head) breaks too. The pipeline looks one link
+// further and blames f when both break, f-1 when only the first does.
+//
+// Thread-safety: one Run per object.
+#ifndef CONSILIUM_LEDGER_INTERNAL_VERIFY_PIPELINE_H_
+#define CONSILIUM_LEDGER_INTERNAL_VERIFY_PIPELINE_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "common/hash.h"
+#include "common/status.h"
+#include "ledger/ledger.h"
+
+namespace consilium::ledger_internal {
+
+class VerifyPipeline {
+ public:
+  // `from`: first sequence number expected; `anchor`: hash event from-1 must
+  // have (all zero for from = 1); `recorded_head_*`: the head as recorded in
+  // metadata (seq 0 when unknown).
+  VerifyPipeline(uint64_t from, const Hash256& anchor, uint64_t recorded_head_seq,
+                 const Hash256& recorded_head_hash);
+
+  // `next` fills the next stored key and value and returns OK, leaves `key`
+  // empty at the end, or returns an error (reported as the problem).
+  using Source = std::function<Status(std::string* key, std::string* value)>;
+  VerifyReport Run(const Source& next, const std::function<void(uint64_t)>& progress);
+
+  // For callers that already hold the hashes: the sequence of leaf hashes
+  // verified by the last Run, in order (used to recompute the Merkle root).
+  void set_leaf_sink(std::function<void(const Hash256&)> sink) { leaf_sink_ = std::move(sink); }
+
+ private:
+  uint64_t from_;
+  Hash256 anchor_;
+  uint64_t recorded_head_seq_;
+  Hash256 recorded_head_hash_;
+  std::function<void(const Hash256&)> leaf_sink_;
+};
+
+}  // namespace consilium::ledger_internal
+
+#endif  // CONSILIUM_LEDGER_INTERNAL_VERIFY_PIPELINE_H_

@@ -1,0 +1,701 @@
+#include "ledger/ledger.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "ledger/internal/storage_layout.h"
+#include "ledger/internal/verify_pipeline.h"
+
+namespace consilium {
+
+using namespace ledger_internal;  // NOLINT(google-build-using-namespace)
+
+namespace {
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return OkStatus();
+  std::string m = std::string(what) + ": " + s.ToString();
+  if (s.IsNotFound()) return NotFoundError(std::move(m));
+  if (s.IsCorruption()) return DataLossError(std::move(m));
+  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+    return UnavailableError(std::move(m) +
+                            " (is another consilium process using this data directory?)");
+  }
+  if (s.IsIOError() || s.IsBusy() || s.IsTryAgain()) {
+    return UnavailableError(std::move(m));
+  }
+  return InternalError(std::move(m));
+}
+
+const std::vector<std::string>& FamilyNames() {
+  static const auto* names = new std::vector<std::string>{
+      rocksdb::kDefaultColumnFamilyName, kEventsFamily,      kMetaFamily,
+      kByRecordFamily,                   kByActorFamily,     kRequestsFamily,
+      kMerkleFamily,                     kCheckpointsFamily,
+  };
+  return *names;
+}
+
+enum Family : size_t {
+  kDefault = 0,
+  kEvents,
+  kMeta,
+  kByRecord,
+  kByActor,
+  kRequests,
+  kMerkle,
+  kCheckpoints,
+};
+
+rocksdb::Options BaseOptions() {
+  rocksdb::Options o;
+  o.max_background_jobs = 2;
+  o.keep_log_file_num = 4;
+  o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // Kill -9 must never lose an acknowledged write; RocksDB's default
+  // point-in-time recovery drops only a torn, never-acknowledged WAL tail.
+  o.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  return o;
+}
+
+rocksdb::ColumnFamilyOptions FamilyOptions(const std::string& name) {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.write_buffer_size = name == kEventsFamily ? 64 << 20 : 16 << 20;
+  rocksdb::BlockBasedTableOptions t;
+  t.block_size = 16 << 10;
+  if (name != kEventsFamily) {
+    // Point lookups (request ids, Merkle nodes) skip files with a filter.
+    t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  }
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  // Events are sequence-ordered: appends never overlap existing files, so
+  // compaction mostly moves files without rewriting them.
+  cf.compression = rocksdb::kLZ4Compression;
+  return cf;
+}
+
+std::string HeadValue(uint64_t seq, const Hash256& hash) {
+  std::string v(40, '\0');
+  PutBigEndian64(v.data(), seq);
+  std::memcpy(v.data() + 8, hash.data(), 32);
+  return v;
+}
+
+}  // namespace
+
+// One queued append: a single draft or an all-or-nothing group.
+struct PendingAppend {
+  std::vector<EventDraft> drafts;
+  size_t bytes = 0;
+  std::function<void(StatusOr<std::vector<Committed>>)> done;
+};
+
+class Ledger::Impl {
+ public:
+  Impl(std::string dir, LedgerOptions options)
+      : dir_(std::move(dir)), options_(options) {}
+
+  ~Impl() {
+    {
+      std::lock_guard l(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (committer_.joinable()) committer_.join();
+    for (auto* h : families_) db_->DestroyColumnFamilyHandle(h);
+    families_.clear();
+    delete db_;
+  }
+
+  Status Open();
+  void Enqueue(std::unique_ptr<PendingAppend> p);
+  void CommitterLoop();
+  void CommitBatch(std::vector<std::unique_ptr<PendingAppend>>& batch);
+  StatusOr<std::optional<Committed>> LookupRequest(const std::string& key);
+  StatusOr<std::vector<uint64_t>> IndexScan(Family family, const std::string& id) const;
+  VerifyReport Verify(uint64_t from,
+                      const std::function<void(uint64_t, uint64_t)>& progress) const;
+
+  Head head() const {
+    std::lock_guard l(head_mu_);
+    return head_;
+  }
+
+  rocksdb::ColumnFamilyHandle* cf(Family f) const { return families_[f]; }
+
+  std::string dir_;
+  LedgerOptions options_;
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> families_;
+
+  // Committer queue.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<PendingAppend>> queue_;
+  bool stopping_ = false;
+  std::thread committer_;
+  // Set once a write fails; every later append gets it (the committer's view
+  // of the head may no longer match the disk).
+  Status broken_;
+
+  // The committed head; committed_seq_ mirrors head_.seq for waiters.
+  mutable std::mutex head_mu_;
+  Head head_;
+  mutable std::mutex commit_mu_;
+  mutable std::condition_variable commit_cv_;
+  std::atomic<uint64_t> committed_seq_{0};
+};
+
+Status Ledger::Impl::Open() {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir_, ec)) {
+    return NotFoundError("no ledger at " + dir_ + " (create one with `consilium init --data " +
+                         dir_ + "`)");
+  }
+  if (!std::filesystem::exists(std::filesystem::path(dir_) / "CURRENT", ec)) {
+    return FailedPreconditionError(dir_ + " is not a Consilium ledger (no RocksDB CURRENT file)");
+  }
+  std::vector<std::string> existing;
+  rocksdb::Status ls = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_, &existing);
+  if (!ls.ok()) return FromRocks(ls, "listing column families of " + dir_);
+  for (const auto& name : FamilyNames()) {
+    if (std::find(existing.begin(), existing.end(), name) == existing.end()) {
+      return FailedPreconditionError(dir_ + " is not a Consilium ledger (column family \"" +
+                                     name + "\" is missing)");
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const auto& name : existing) descriptors.emplace_back(name, FamilyOptions(name));
+  rocksdb::Options o = BaseOptions();
+  rocksdb::Status s =
+      options_.read_only
+          ? rocksdb::DB::OpenForReadOnly(o, dir_, descriptors, &families_, &db_)
+          : rocksdb::DB::Open(o, dir_, descriptors, &families_, &db_);
+  if (!s.ok()) return FromRocks(s, "opening " + dir_);
+  // Keep only our families, in Family order (a newer build may have added
+  // others; the format version decides whether we may proceed).
+  std::vector<rocksdb::ColumnFamilyHandle*> ordered;
+  for (const auto& name : FamilyNames()) {
+    for (auto* h : families_) {
+      if (h->GetName() == name) ordered.push_back(h);
+    }
+  }
+  for (auto* h : families_) {
+    if (std::find(ordered.begin(), ordered.end(), h) == ordered.end()) {
+      db_->DestroyColumnFamilyHandle(h);
+    }
+  }
+  families_ = std::move(ordered);
+
+  std::string version;
+  s = db_->Get(rocksdb::ReadOptions(), cf(kMeta), kMetaFormatVersion, &version);
+  if (!s.ok()) {
+    return FailedPreconditionError(dir_ + " is not a Consilium ledger (no format version)");
+  }
+  if (version != std::to_string(kStorageFormatVersion)) {
+    char* end = nullptr;
+    unsigned long v = std::strtoul(version.c_str(), &end, 10);
+    if (end == version.c_str() || *end != '\0') {
+      return FailedPreconditionError(dir_ + " has an unreadable format version \"" + version +
+                                     "\"");
+    }
+    if (v > kStorageFormatVersion) {
+      return FailedPreconditionError(
+          dir_ + " was written by a newer Consilium (ledger format version " + version +
+          "; this build reads up to " + std::to_string(kStorageFormatVersion) +
+          "). Upgrade consilium to open it.");
+    }
+    return FailedPreconditionError(dir_ + " has ledger format version " + version +
+                                   ", which this build cannot read");
+  }
+
+  // The head: the last event, cross-checked against meta's record of it.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kEvents)));
+  it->SeekToLast();
+  if (it->Valid()) {
+    if (it->key().size() != 8) return DataLossError("events family holds a malformed key");
+    std::string_view bytes(it->value().data(), it->value().size());
+    RETURN_IF_ERROR(VerifyStoredEvent(bytes).WithContext(
+        "event " + std::to_string(GetBigEndian64(it->key().data()))));
+    head_.seq = GetBigEndian64(it->key().data());
+    head_.hash = LeafHash(AsBytes(bytes));
+    head_.timestamp_us = EventView(bytes)->timestamp_us();
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading the last event"));
+  committed_seq_ = head_.seq;
+  if (!options_.read_only) committer_ = std::thread([this] { CommitterLoop(); });
+  return OkStatus();
+}
+
+void Ledger::Impl::Enqueue(std::unique_ptr<PendingAppend> p) {
+  if (options_.read_only) {
+    p->done(FailedPreconditionError("ledger " + dir_ + " is open read-only"));
+    return;
+  }
+  {
+    std::lock_guard l(mu_);
+    queue_.push_back(std::move(p));
+  }
+  cv_.notify_one();
+}
+
+// Group commit: the committer takes everything that queued up while the
+// previous write was syncing (up to the batch limits) and commits it in one
+// synced WriteBatch. Under light load a lone append goes out at once; under
+// heavy load batches grow to match the sync latency. No timers: waiting for
+// more company would only add latency (docs/group-commit.md).
+void Ledger::Impl::CommitterLoop() {
+  std::vector<std::unique_ptr<PendingAppend>> batch;
+  for (;;) {
+    {
+      std::unique_lock l(mu_);
+      cv_.wait(l, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) return;  // stopping, nothing left
+      size_t events = 0;
+      size_t bytes = 0;
+      while (!queue_.empty()) {
+        PendingAppend& next = *queue_.front();
+        if (!batch.empty() && (events + next.drafts.size() > options_.max_batch_events ||
+                               bytes + next.bytes > options_.max_batch_bytes)) {
+          break;
+        }
+        events += next.drafts.size();
+        bytes += next.bytes;
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    CommitBatch(batch);
+    batch.clear();
+  }
+}
+
+StatusOr<std::optional<Committed>> Ledger::Impl::LookupRequest(const std::string& key) {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kRequests), key, &value);
+  if (s.IsNotFound()) return std::optional<Committed>();
+  RETURN_IF_ERROR(FromRocks(s, "looking up a request id"));
+  if (value.size() != 8) return DataLossError("malformed request-id index entry");
+  uint64_t seq = GetBigEndian64(value.data());
+  std::string bytes;
+  s = db_->Get(rocksdb::ReadOptions(), cf(kEvents), SeqKey(seq), &bytes);
+  RETURN_IF_ERROR(FromRocks(s, "reading event " + std::to_string(seq)));
+  RETURN_IF_ERROR(VerifyStoredEvent(bytes));
+  Committed c;
+  c.seq = seq;
+  c.hash = LeafHash(AsBytes(bytes));
+  c.timestamp_us = EventView(bytes)->timestamp_us();
+  c.duplicate = true;
+  return std::optional<Committed>(c);
+}
+
+void Ledger::Impl::CommitBatch(std::vector<std::unique_ptr<PendingAppend>>& batch) {
+  if (!broken_.ok()) {
+    for (auto& p : batch) p->done(broken_);
+    return;
+  }
+  Head h = head();
+  int64_t now = std::max(options_.clock->NowMicros(), h.timestamp_us);
+  rocksdb::WriteBatch wb;
+  std::vector<std::vector<Committed>> results(batch.size());
+  // Request ids committed earlier in this same batch.
+  std::unordered_map<std::string, Committed> batch_requests;
+  Status failure;
+  for (size_t i = 0; i < batch.size() && failure.ok(); ++i) {
+    results[i].reserve(batch[i]->drafts.size());
+    for (EventDraft& draft : batch[i]->drafts) {
+      const fb::Event* e = draft.event();
+      std::string request_key;
+      if (e->request_id() != nullptr && e->request_id()->size() > 0) {
+        request_key = RequestKey(View(e->actor()), View(e->request_id()));
+        if (auto it = batch_requests.find(request_key); it != batch_requests.end()) {
+          Committed dup = it->second;
+          dup.duplicate = true;
+          results[i].push_back(dup);
+          continue;
+        }
+        auto existing = LookupRequest(request_key);
+        if (!existing.ok()) {
+          failure = existing.status();
+          break;
+        }
+        if (existing->has_value()) {
+          results[i].push_back(**existing);
+          continue;
+        }
+      }
+      uint64_t seq = h.seq + 1;
+      StampEvent(draft.mutable_bytes(), seq, h.hash, now);
+      Hash256 hash = LeafHash(AsBytes(draft.bytes()));
+      std::string key = SeqKey(seq);
+      wb.Put(cf(kEvents), key, draft.bytes());
+      wb.Put(cf(kByActor), IndexKey(View(e->actor()), seq), rocksdb::Slice());
+      std::string_view record = RecordIdOf(*e);
+      if (!record.empty()) wb.Put(cf(kByRecord), IndexKey(record, seq), rocksdb::Slice());
+      if (!request_key.empty()) {
+        wb.Put(cf(kRequests), request_key, key);
+        batch_requests.emplace(request_key, Committed{seq, hash, now, false});
+      }
+      results[i].push_back(Committed{seq, hash, now, false});
+      h = Head{seq, hash, now};
+    }
+  }
+  if (failure.ok() && wb.Count() > 0) {
+    wb.Put(cf(kMeta), "head", HeadValue(h.seq, h.hash));
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    failure = FromRocks(db_->Write(wo, &wb), "committing " + std::to_string(wb.Count()) +
+                                                 " writes");
+  }
+  if (!failure.ok()) {
+    broken_ = failure;
+    for (auto& p : batch) p->done(failure);
+    return;
+  }
+  {
+    std::lock_guard l(head_mu_);
+    head_ = h;
+  }
+  {
+    std::lock_guard l(commit_mu_);
+    committed_seq_.store(h.seq, std::memory_order_release);
+  }
+  commit_cv_.notify_all();
+  for (size_t i = 0; i < batch.size(); ++i) batch[i]->done(std::move(results[i]));
+}
+
+StatusOr<std::vector<uint64_t>> Ledger::Impl::IndexScan(Family family,
+                                                        const std::string& id) const {
+  std::vector<uint64_t> out;
+  std::string prefix = IndexPrefix(id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(family)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (it->key().size() != prefix.size() + 8) return DataLossError("malformed index key");
+    out.push_back(GetBigEndian64(it->key().data() + prefix.size()));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "scanning an index"));
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+
+Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Ledger::~Ledger() = default;
+
+Status Ledger::Init(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::path path(dir);
+  if (std::filesystem::exists(path / "CURRENT", ec)) {
+    std::vector<std::string> names;
+    if (rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok() &&
+        std::find(names.begin(), names.end(), kEventsFamily) != names.end()) {
+      return AlreadyExistsError(dir + " already holds a ledger");
+    }
+    return FailedPreconditionError(dir + " holds a RocksDB database that is not a ledger");
+  }
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_empty(path, ec)) {
+    return FailedPreconditionError(dir + " exists and is not empty; choose an empty or new "
+                                         "directory");
+  }
+  std::filesystem::create_directories(path, ec);
+  if (ec) return UnavailableError("cannot create " + dir + ": " + ec.message());
+
+  rocksdb::Options o = BaseOptions();
+  o.create_if_missing = true;
+  o.error_if_exists = true;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(o, dir, &raw);
+  if (!s.ok()) return FromRocks(s, "creating " + dir);
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  for (size_t i = 1; i < FamilyNames().size(); ++i) {
+    rocksdb::ColumnFamilyHandle* h = nullptr;
+    s = db->CreateColumnFamily(FamilyOptions(FamilyNames()[i]), FamilyNames()[i], &h);
+    if (!s.ok()) return FromRocks(s, "creating column family " + FamilyNames()[i]);
+    handles.push_back(h);
+  }
+  // handles[kMeta - 1] is meta. Written last, so a half-made directory has no
+  // format version and is refused as "not a ledger".
+  rocksdb::WriteBatch wb;
+  wb.Put(handles[kMeta - 1], kMetaCreatedBy, "consilium 0.1.0");
+  wb.Put(handles[kMeta - 1], kMetaFormatVersion, std::to_string(kStorageFormatVersion));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  s = db->Write(wo, &wb);
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  return FromRocks(s, "writing ledger metadata");
+}
+
+StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
+                                               const LedgerOptions& options) {
+  auto impl = std::make_unique<Impl>(dir, options);
+  RETURN_IF_ERROR(impl->Open());
+  return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
+}
+
+namespace {
+
+// Waits for one synchronous append on the caller's thread.
+struct Waiter {
+  std::atomic<bool> done{false};
+  std::optional<StatusOr<std::vector<Committed>>> result;
+
+  void Set(StatusOr<std::vector<Committed>> r) {
+    result.emplace(std::move(r));
+    done.store(true, std::memory_order_release);
+    done.notify_one();
+  }
+  StatusOr<std::vector<Committed>> Wait() {
+    done.wait(false, std::memory_order_acquire);
+    return std::move(*result);
+  }
+};
+
+}  // namespace
+
+StatusOr<Committed> Ledger::Append(EventDraft draft) {
+  std::vector<EventDraft> one;
+  one.push_back(std::move(draft));
+  ASSIGN_OR_RETURN(std::vector<Committed> c, AppendAll(std::move(one)));
+  return c.front();
+}
+
+StatusOr<std::vector<Committed>> Ledger::AppendAll(std::vector<EventDraft> drafts) {
+  if (drafts.empty()) return std::vector<Committed>();
+  auto p = std::make_unique<PendingAppend>();
+  for (size_t i = 0; i < drafts.size(); ++i) {
+    Status s = drafts[i].Validate();
+    if (!s.ok()) {
+      return drafts.size() == 1 ? s : s.WithContext("event " + std::to_string(i + 1) + " of " +
+                                                    std::to_string(drafts.size()));
+    }
+    p->bytes += drafts[i].bytes().size();
+  }
+  p->drafts = std::move(drafts);
+  Waiter w;
+  p->done = [&w](StatusOr<std::vector<Committed>> r) { w.Set(std::move(r)); };
+  impl_->Enqueue(std::move(p));
+  return w.Wait();
+}
+
+void Ledger::AppendAsync(EventDraft draft, AppendCallback done) {
+  Status s = draft.Validate();
+  if (!s.ok()) {
+    done(s);
+    return;
+  }
+  auto p = std::make_unique<PendingAppend>();
+  p->bytes = draft.bytes().size();
+  p->drafts.push_back(std::move(draft));
+  p->done = [done = std::move(done)](StatusOr<std::vector<Committed>> r) {
+    if (!r.ok()) {
+      done(r.status());
+    } else {
+      done(r->front());
+    }
+  };
+  impl_->Enqueue(std::move(p));
+}
+
+Head Ledger::head() const { return impl_->head(); }
+
+const std::string& Ledger::dir() const { return impl_->dir_; }
+
+StatusOr<StoredEvent> Ledger::Get(uint64_t seq) const {
+  StoredEvent out;
+  rocksdb::Status s =
+      impl_->db_->Get(rocksdb::ReadOptions(), impl_->cf(kEvents), SeqKey(seq), &out.bytes);
+  if (s.IsNotFound() || seq == 0) {
+    return NotFoundError("no event " + std::to_string(seq) + " (head is " +
+                         std::to_string(head().seq) + ")");
+  }
+  RETURN_IF_ERROR(FromRocks(s, "reading event " + std::to_string(seq)));
+  RETURN_IF_ERROR(VerifyStoredEvent(out.bytes).WithContext("event " + std::to_string(seq)));
+  out.seq = seq;
+  out.hash = LeafHash(AsBytes(out.bytes));
+  return out;
+}
+
+Status Ledger::Scan(uint64_t from, uint64_t limit,
+                    const std::function<bool(const StoredEvent&)>& fn) const {
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = 2 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(ro, impl_->cf(kEvents)));
+  uint64_t n = 0;
+  StoredEvent ev;
+  for (it->Seek(SeqKey(std::max<uint64_t>(from, 1))); it->Valid(); it->Next()) {
+    if (limit != 0 && n >= limit) break;
+    if (it->key().size() != 8) return DataLossError("events family holds a malformed key");
+    ev.seq = GetBigEndian64(it->key().data());
+    ev.bytes.assign(it->value().data(), it->value().size());
+    RETURN_IF_ERROR(VerifyStoredEvent(ev.bytes).WithContext("event " + std::to_string(ev.seq)));
+    ev.hash = LeafHash(AsBytes(ev.bytes));
+    ++n;
+    if (!fn(ev)) break;
+  }
+  return FromRocks(it->status(), "scanning events");
+}
+
+StatusOr<std::vector<uint64_t>> Ledger::EventsForRecord(const std::string& record_id) const {
+  return impl_->IndexScan(kByRecord, record_id);
+}
+
+StatusOr<std::vector<uint64_t>> Ledger::EventsByActor(const std::string& actor) const {
+  return impl_->IndexScan(kByActor, actor);
+}
+
+bool Ledger::WaitForSeq(uint64_t seq, int64_t timeout_ms) const {
+  std::unique_lock l(impl_->commit_mu_);
+  return impl_->commit_cv_.wait_for(l, std::chrono::milliseconds(timeout_ms), [&] {
+    return impl_->committed_seq_.load(std::memory_order_acquire) >= seq;
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Subscriptions
+
+namespace {
+
+class SubscriptionImpl final : public Ledger::Subscription {
+ public:
+  SubscriptionImpl(const Ledger* ledger, std::mutex* mu, std::condition_variable* cv,
+                   const std::atomic<uint64_t>* committed, uint64_t from,
+                   std::function<void(const StoredEvent&)> consumer)
+      : ledger_(ledger),
+        mu_(mu),
+        cv_(cv),
+        committed_(committed),
+        next_(std::max<uint64_t>(from, 1)),
+        consumer_(std::move(consumer)) {
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  ~SubscriptionImpl() override {
+    stop_flag_.store(true, std::memory_order_relaxed);
+    {
+      std::lock_guard l(*mu_);
+      stop_ = true;
+    }
+    cv_->notify_all();
+    thread_.join();
+  }
+
+  uint64_t next_seq() const override { return next_.load(); }
+
+ private:
+  void Run() {
+    for (;;) {
+      uint64_t target = committed_->load(std::memory_order_acquire);
+      if (next_ <= target) {
+        // Catch up from disk: committed events are immutable, so reading
+        // them needs no coordination with the committer.
+        Status s = ledger_->Scan(next_, target - next_ + 1, [&](const StoredEvent& e) {
+          if (stop_flag_.load(std::memory_order_relaxed)) return false;
+          consumer_(e);
+          next_ = e.seq + 1;
+          return true;
+        });
+        if (!s.ok()) return;  // the ledger is damaged; verify reports it
+        continue;
+      }
+      std::unique_lock l(*mu_);
+      cv_->wait(l, [&] { return stop_ || committed_->load() >= next_; });
+      if (stop_) return;
+    }
+  }
+
+  const Ledger* ledger_;
+  std::mutex* mu_;
+  std::condition_variable* cv_;
+  const std::atomic<uint64_t>* committed_;
+  std::atomic<uint64_t> next_;
+  std::function<void(const StoredEvent&)> consumer_;
+  bool stop_ = false;  // guarded by *mu_
+  std::atomic<bool> stop_flag_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+
+std::unique_ptr<Ledger::Subscription> Ledger::Subscribe(
+    uint64_t from, std::function<void(const StoredEvent&)> consumer) {
+  return std::make_unique<SubscriptionImpl>(this, &impl_->commit_mu_, &impl_->commit_cv_,
+                                            &impl_->committed_seq_, from, std::move(consumer));
+}
+
+// ---------------------------------------------------------------------------
+// Verification
+
+VerifyReport Ledger::Verify(uint64_t from,
+                            const std::function<void(uint64_t, uint64_t)>& progress) const {
+  return impl_->Verify(from, progress);
+}
+
+VerifyReport Ledger::Impl::Verify(uint64_t from,
+                                  const std::function<void(uint64_t, uint64_t)>& progress) const {
+  from = std::max<uint64_t>(from, 1);
+  VerifyReport report;
+  report.first_seq = from;
+  Hash256 anchor{};
+  if (from > 1) {
+    std::string bytes;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kEvents), SeqKey(from - 1), &bytes);
+    if (!s.ok()) {
+      report.ok = false;
+      report.bad_seq = from - 1;
+      report.problem = "missing event (needed as the anchor for --from " + std::to_string(from) + ")";
+      return report;
+    }
+    anchor = LeafHash(AsBytes(bytes));
+  }
+  // The head as last committed, recorded in meta in the same write as the
+  // newest event: it lets a change to the newest event be attributed.
+  std::optional<Head> recorded;
+  std::string hv;
+  if (db_->Get(rocksdb::ReadOptions(), cf(kMeta), "head", &hv).ok() && hv.size() == 40) {
+    Head rh;
+    rh.seq = GetBigEndian64(hv.data());
+    std::memcpy(rh.hash.data(), hv.data() + 8, 32);
+    recorded = rh;
+  }
+  uint64_t total = recorded ? recorded->seq : 0;
+
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = 4 << 20;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kEvents)));
+  it->Seek(SeqKey(from));
+  VerifyPipeline pipeline(from, anchor, recorded ? recorded->seq : 0,
+                          recorded ? recorded->hash : Hash256{});
+  auto source = [&](std::string* key, std::string* value) -> Status {
+    if (!it->Valid()) return FromRocks(it->status(), "scanning events");
+    key->assign(it->key().data(), it->key().size());
+    value->assign(it->value().data(), it->value().size());
+    it->Next();
+    return OkStatus();
+  };
+  report = pipeline.Run(source, [&](uint64_t done) {
+    if (progress) progress(done, total >= from ? total - from + 1 : 0);
+  });
+  report.first_seq = from;
+  return report;
+}
+
+}  // namespace consilium

@@ -1,0 +1,167 @@
+// Ledger: the append-only, hash-chained, durable store of every Consilium
+// event, on an embedded RocksDB data directory.
+//
+// Each committed event carries its sequence number (dense, first = 1), the
+// hash of its predecessor and the server time; its hash is
+// SHA-256(0x00 || stored bytes), the RFC 9162 leaf hash. Append returns only
+// after the event is synced to disk. Concurrent appends are committed
+// together in one synced write by a single committer thread (group commit;
+// docs/group-commit.md), which also keeps secondary indexes in the same write,
+// so an index entry never points to a missing event.
+//
+// Thread-safety: a Ledger is safe to use from any number of threads. One
+// process opens a data directory read-write at a time (RocksDB's LOCK file);
+// any number may open it read-only.
+//
+//   Status s = Ledger::Init("/var/lib/consilium");
+//   auto ledger = Ledger::Open("/var/lib/consilium", {});
+//   if (!ledger.ok()) return ledger.status();
+//   StatusOr<Committed> c = (*ledger)->Append(
+//       MakeProjectCreated({.actor = "admin"}, "p1", "Sepsis calibration"));
+#ifndef CONSILIUM_LEDGER_LEDGER_H_
+#define CONSILIUM_LEDGER_LEDGER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/hash.h"
+#include "common/status.h"
+#include "schemas/event.h"
+
+namespace consilium {
+
+// The outcome of a successful append.
+struct Committed {
+  uint64_t seq = 0;
+  Hash256 hash{};
+  int64_t timestamp_us = 0;
+  // True when the draft's (actor, request_id) was already committed: seq and
+  // hash are the original event's and nothing was appended.
+  bool duplicate = false;
+};
+
+// The newest committed event; seq 0 and an all-zero hash for an empty ledger.
+struct Head {
+  uint64_t seq = 0;
+  Hash256 hash{};
+  int64_t timestamp_us = 0;
+};
+
+// An event as read back: its sequence number, its hash, and its stored bytes
+// (already checked by VerifyStoredEvent).
+struct StoredEvent {
+  uint64_t seq = 0;
+  Hash256 hash{};
+  std::string bytes;
+  const fb::Event* event() const { return EventView(bytes); }
+};
+
+struct LedgerOptions {
+  bool read_only = false;
+  // Wall time for event timestamps. Not owned; must outlive the ledger.
+  Clock* clock = SystemClock();
+  // Group commit: the most events and bytes one synced write may carry.
+  size_t max_batch_events = 2048;
+  size_t max_batch_bytes = 8 << 20;
+};
+
+// What Verify found. `ok` with `events` checked and the head hash, or the
+// first bad sequence number and what is wrong with it.
+struct VerifyReport {
+  bool ok = true;
+  uint64_t events = 0;
+  uint64_t first_seq = 0;
+  Head head;
+  uint64_t bad_seq = 0;  // 0 when ok
+  std::string problem;   // "hash mismatch", "broken link", ...
+};
+
+class Ledger {
+ public:
+  // Creates an empty ledger in `dir` (created if missing). AlreadyExists when
+  // `dir` already holds a ledger; FailedPrecondition when it holds anything
+  // else.
+  static Status Init(const std::string& dir);
+
+  // Opens an existing ledger. NotFound when `dir` holds no ledger;
+  // FailedPrecondition when its format version is newer than this build or
+  // it is not a Consilium ledger; Unavailable when another process holds it.
+  static StatusOr<std::unique_ptr<Ledger>> Open(const std::string& dir,
+                                                const LedgerOptions& options);
+
+  ~Ledger();
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  // Validates the draft, commits it durably and returns its sequence number
+  // and hash. InvalidArgument for a malformed draft (nothing appended);
+  // FailedPrecondition on a read-only ledger; Unavailable/Internal when the
+  // store failed (the ledger then refuses further appends until reopened).
+  StatusOr<Committed> Append(EventDraft draft);
+
+  // Appends every draft in one synced write, with consecutive sequence
+  // numbers, or none of them: the first invalid draft's error (prefixed with
+  // its position) is returned and nothing is appended. Drafts whose request
+  // id is already committed report their original event (duplicate = true).
+  StatusOr<std::vector<Committed>> AppendAll(std::vector<EventDraft> drafts);
+
+  // Asynchronous append: `done` runs on the committer thread once the event
+  // is durable (or failed); it must be quick and must not block on the
+  // ledger. Validation errors are reported through `done` too.
+  using AppendCallback = std::function<void(StatusOr<Committed>)>;
+  void AppendAsync(EventDraft draft, AppendCallback done);
+
+  Head head() const;
+
+  // One event. NotFound beyond the head; DataLoss if its bytes don't decode.
+  StatusOr<StoredEvent> Get(uint64_t seq) const;
+
+  // Calls `fn` for events from `from` on, in order, at most `limit` of them
+  // (0 = no limit), while it returns true. Hashes are recomputed from the
+  // stored bytes.
+  Status Scan(uint64_t from, uint64_t limit,
+              const std::function<bool(const StoredEvent&)>& fn) const;
+
+  // Sequence numbers of events about `record_id` / made by `actor`, ascending.
+  StatusOr<std::vector<uint64_t>> EventsForRecord(const std::string& record_id) const;
+  StatusOr<std::vector<uint64_t>> EventsByActor(const std::string& actor) const;
+
+  // Re-reads every event from `from` on, recomputes each hash, checks each
+  // chain link, dense sequence numbers and decodability. With from > 1, event
+  // from-1's stored bytes anchor the chain. `progress` (may be empty) is
+  // called now and then with the number checked so far and the total.
+  VerifyReport Verify(uint64_t from,
+                      const std::function<void(uint64_t, uint64_t)>& progress) const;
+
+  // Delivers committed events in order, starting at `from`, to `consumer` on
+  // a thread of the subscription's own. A consumer that falls behind reads
+  // from disk; appenders never wait for it. Delivery stops when the
+  // Subscription is destroyed (which waits for an in-flight call to return).
+  class Subscription {
+   public:
+    virtual ~Subscription() = default;
+    // The next sequence number the consumer will receive.
+    virtual uint64_t next_seq() const = 0;
+  };
+  std::unique_ptr<Subscription> Subscribe(
+      uint64_t from, std::function<void(const StoredEvent&)> consumer);
+
+  // Blocks until `seq` is committed or `timeout_ms` elapses; true if it is.
+  bool WaitForSeq(uint64_t seq, int64_t timeout_ms) const;
+
+  const std::string& dir() const;
+
+ private:
+  class Impl;
+  explicit Ledger(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace consilium
+
+#endif  // CONSILIUM_LEDGER_LEDGER_H_

@@ -1,0 +1,129 @@
+// Events before and after the ledger commits them.
+//
+// An EventDraft is a finished FlatBuffer `consilium.fb.Event` whose sequence,
+// previous hash and timestamp are placeholders; the ledger patches them in
+// place when it commits (the fields are always present, so patching never
+// changes the buffer's size or layout). Drafts are built on the caller's
+// thread, so encoding costs nothing on the single commit path.
+//
+// Thread-safety: values; a draft is moved into Ledger::Append.
+//
+//   EventDraft d = MakeProjectCreated({.actor = "admin"}, "p1", "Sepsis");
+//   StatusOr<Committed> c = ledger.Append(std::move(d));
+#ifndef CONSILIUM_SCHEMAS_EVENT_H_
+#define CONSILIUM_SCHEMAS_EVENT_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/hash.h"
+#include "common/status.h"
+#include "schemas/events_generated.h"
+
+namespace consilium {
+
+// Version of the stored event encoding; written into every envelope and into
+// the ledger's metadata. A reader refuses anything newer than this.
+inline constexpr uint16_t kEventFormatVersion = 1;
+
+// Largest stored event, envelope included: 1 MiB. Record content beyond this
+// belongs in external storage referenced by hash (images are references).
+inline constexpr size_t kMaxEventBytes = 1 << 20;
+// Longest actor, request id, project id or record id, in bytes.
+inline constexpr size_t kMaxIdBytes = 256;
+
+struct EventHeader {
+  std::string actor;
+  std::string request_id;  // empty: no idempotent retry
+};
+
+class EventDraft {
+ public:
+  EventDraft() = default;
+  // Takes a finished buffer holding a `consilium.fb.Event` that was built with
+  // ForceDefaults(true). Use the Make* functions or BuildDraft below.
+  explicit EventDraft(std::string bytes) : bytes_(std::move(bytes)) {}
+
+  const std::string& bytes() const { return bytes_; }
+  std::string& mutable_bytes() { return bytes_; }
+  const fb::Event* event() const { return fb::GetEvent(bytes_.data()); }
+
+  // Full structural check of an untrusted draft: FlatBuffers verifier, size
+  // limit, known body type, placeholder fields present, id rules. Returns
+  // InvalidArgument naming the rule broken.
+  Status Validate() const;
+
+ private:
+  std::string bytes_;
+};
+
+// Builds a draft: `body` is called with the builder and must return the body
+// union's type and offset. Keeps the envelope's construction in one place.
+template <typename BodyFn>
+EventDraft BuildDraft(const EventHeader& header, BodyFn&& body) {
+  flatbuffers::FlatBufferBuilder fbb(512);
+  fbb.ForceDefaults(true);
+  auto actor = fbb.CreateString(header.actor);
+  flatbuffers::Offset<flatbuffers::String> request_id;
+  if (!header.request_id.empty()) {
+    request_id = fbb.CreateString(header.request_id);
+  }
+  auto [type, offset] = body(fbb);
+  fb::Hash256 zero;
+  fb::EventBuilder eb(fbb);
+  eb.add_sequence(0);
+  eb.add_timestamp_us(0);
+  eb.add_prev_hash(&zero);
+  eb.add_actor(actor);
+  if (!header.request_id.empty()) eb.add_request_id(request_id);
+  eb.add_body(offset);
+  eb.add_format_version(kEventFormatVersion);
+  eb.add_body_type(type);
+  fbb.Finish(eb.Finish(), fb::EventIdentifier());
+  return EventDraft(std::string(
+      reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize()));
+}
+
+EventDraft MakeProjectCreated(const EventHeader& header,
+                              std::string_view project_id,
+                              std::string_view name);
+
+// `content` is the record's plaintext content (JSON text); `metadata` a JSON
+// object serialized canonically.
+EventDraft MakeRecordImported(const EventHeader& header,
+                              std::string_view record_id,
+                              std::string_view project_id,
+                              std::string_view content,
+                              std::string_view metadata);
+
+// Sets the fields the ledger owns, in place. `bytes` must hold a validated
+// draft. Never changes the buffer's size.
+void StampEvent(std::string& bytes, uint64_t sequence, const Hash256& prev_hash,
+                int64_t timestamp_us);
+
+// Checks stored bytes read back from disk: FlatBuffers verifier and identifier,
+// format version. DataLoss on undecodable bytes, FailedPrecondition on a
+// format version newer than this build.
+Status VerifyStoredEvent(std::string_view bytes);
+
+// Accessors for a verified event.
+inline const fb::Event* EventView(std::string_view bytes) {
+  return fb::GetEvent(bytes.data());
+}
+Hash256 PrevHashOf(const fb::Event& event);
+// "ProjectCreated", "RecordImported", ...
+std::string_view EventTypeName(fb::EventBody type);
+// The record an event is about, or empty.
+std::string_view RecordIdOf(const fb::Event& event);
+// The project an event belongs to, or empty.
+std::string_view ProjectIdOf(const fb::Event& event);
+
+inline std::string_view View(const flatbuffers::String* s) {
+  return s == nullptr ? std::string_view() : s->string_view();
+}
+
+}  // namespace consilium
+
+#endif  // CONSILIUM_SCHEMAS_EVENT_H_
