@@ -2,6 +2,7 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace consilium {
@@ -57,6 +58,39 @@ Hash256 NodeHash(const Hash256& left, const Hash256& right) {
   std::memcpy(buf + 33, right.data(), 32);
   Hash256 out;
   SHA256(buf, sizeof buf, out.data());
+  return out;
+}
+
+static_assert(sizeof(SHA256_CTX) <= 112, "LeafHashPrefix::state_ is too small");
+
+LeafHashPrefix::LeafHashPrefix() {
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  const uint8_t prefix = 0x00;
+  SHA256_Update(&ctx, &prefix, 1);
+  std::memcpy(state_, &ctx, sizeof ctx);
+}
+
+LeafHashPrefix::LeafHashPrefix(std::span<const uint8_t> bytes, size_t stable_prefix) {
+  stable_prefix = std::min(stable_prefix, bytes.size());
+  // 0x00 || bytes[0, covered_) fills whole blocks, so the saved context holds
+  // no partial block: copying it is all Finish() needs.
+  size_t blocks = (1 + stable_prefix) / 64;
+  covered_ = blocks == 0 ? 0 : blocks * 64 - 1;
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  const uint8_t prefix = 0x00;
+  SHA256_Update(&ctx, &prefix, 1);
+  SHA256_Update(&ctx, bytes.data(), covered_);
+  std::memcpy(state_, &ctx, sizeof ctx);
+}
+
+Hash256 LeafHashPrefix::Finish(std::span<const uint8_t> bytes) const {
+  SHA256_CTX ctx;
+  std::memcpy(&ctx, state_, sizeof ctx);
+  SHA256_Update(&ctx, bytes.data() + covered_, bytes.size() - covered_);
+  Hash256 out;
+  SHA256_Final(out.data(), &ctx);
   return out;
 }
 

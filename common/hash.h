@@ -50,6 +50,27 @@ class Sha256Hasher {
   State* state_;
 };
 
+// The leaf hash of a buffer whose first bytes are fixed while its tail may
+// still change: hashes 0x00 || bytes[0, k) once, for the largest k with
+// (1 + k) a multiple of the 64-byte SHA-256 block and k <= stable_prefix,
+// then finishes over any tail. The ledger uses it so the appender's thread
+// hashes an event's body and the single commit thread only the last blocks,
+// after it has stamped the sequence number and previous hash (schemas/event.h).
+class LeafHashPrefix {
+ public:
+  LeafHashPrefix();  // covers nothing: Finish() hashes everything
+  LeafHashPrefix(std::span<const uint8_t> bytes, size_t stable_prefix);
+
+  // LeafHash(bytes), where bytes[0, covered()) must equal the bytes the
+  // prefix was computed over.
+  Hash256 Finish(std::span<const uint8_t> bytes) const;
+  size_t covered() const { return covered_; }
+
+ private:
+  alignas(8) unsigned char state_[112];  // an OpenSSL SHA256_CTX
+  size_t covered_ = 0;
+};
+
 // Lower-case hex, two characters a byte.
 std::string ToHex(std::span<const uint8_t> bytes);
 // Accepts upper or lower case; InvalidArgument on odd length or a non-hex digit.

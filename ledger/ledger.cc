@@ -4,6 +4,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <sys/stat.h>
@@ -75,8 +76,30 @@ rocksdb::Options BaseOptions() {
   return o;
 }
 
+// The id part of an index key (id || 0x00 || seq), for memtable insert hints:
+// keys within one id arrive in ascending order, so the memtable can insert
+// next to the previous one instead of searching from the top.
+class IdPrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "consilium.IdPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    const void* nul = std::memchr(key.data(), 0, key.size());
+    size_t n = nul ? static_cast<const char*>(nul) - key.data() : key.size();
+    return rocksdb::Slice(key.data(), n);
+  }
+  bool InDomain(const rocksdb::Slice&) const override { return true; }
+};
+
 rocksdb::ColumnFamilyOptions FamilyOptions(const std::string& name) {
   rocksdb::ColumnFamilyOptions cf;
+  if (name == kEventsFamily) {
+    // Sequence keys only grow: every insert lands after the previous one.
+    cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(0));
+  } else if (name == kByActorFamily || name == kByRecordFamily) {
+    cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<IdPrefix>();
+  } else if (name == kMerkleFamily) {
+    cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
+  }
   cf.write_buffer_size = name == kEventsFamily ? 64 << 20 : 16 << 20;
   rocksdb::BlockBasedTableOptions t;
   t.block_size = 16 << 10;
@@ -232,11 +255,17 @@ Status Ledger::Impl::Open() {
   if (it->Valid()) {
     if (it->key().size() != 8) return DataLossError("events family holds a malformed key");
     std::string_view bytes(it->value().data(), it->value().size());
-    RETURN_IF_ERROR(VerifyStoredEvent(bytes).WithContext(
-        "event " + std::to_string(GetBigEndian64(it->key().data()))));
     head_.seq = GetBigEndian64(it->key().data());
     head_.hash = LeafHash(AsBytes(bytes));
-    head_.timestamp_us = EventView(bytes)->timestamp_us();
+    Status decodable = VerifyStoredEvent(bytes);
+    if (decodable.ok()) {
+      head_.timestamp_us = TimestampOf(*EventView(bytes));
+    } else if (!options_.read_only) {
+      // Never chain new events onto damaged bytes; a read-only open still
+      // works, so `consilium verify` can say what is wrong.
+      return decodable.WithContext("event " + std::to_string(head_.seq) +
+                                   " (run `consilium verify`)");
+    }
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "reading the last event"));
   committed_seq_ = head_.seq;
@@ -301,7 +330,7 @@ StatusOr<std::optional<Committed>> Ledger::Impl::LookupRequest(const std::string
   Committed c;
   c.seq = seq;
   c.hash = LeafHash(AsBytes(bytes));
-  c.timestamp_us = EventView(bytes)->timestamp_us();
+  c.timestamp_us = TimestampOf(*EventView(bytes));
   c.duplicate = true;
   return std::optional<Committed>(c);
 }
@@ -342,8 +371,7 @@ void Ledger::Impl::CommitBatch(std::vector<std::unique_ptr<PendingAppend>>& batc
         }
       }
       uint64_t seq = h.seq + 1;
-      StampEvent(draft.mutable_bytes(), seq, h.hash, now);
-      Hash256 hash = LeafHash(AsBytes(draft.bytes()));
+      Hash256 hash = draft.Stamp(seq, h.hash, now);
       std::string key = SeqKey(seq);
       wb.Put(cf(kEvents), key, draft.bytes());
       wb.Put(cf(kByActor), IndexKey(View(e->actor()), seq), rocksdb::Slice());

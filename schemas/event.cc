@@ -25,6 +25,28 @@ Status CheckId(std::string_view what, std::string_view id, bool required) {
 
 }  // namespace
 
+EventDraft::EventDraft(std::string bytes) : bytes_(std::move(bytes)) {
+  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes_.data()),
+                                 bytes_.size());
+  if (bytes_.size() <= kMaxEventBytes && fb::VerifyEventBuffer(verifier)) {
+    // Stamping changes only the stamp table's fields, which lie after the
+    // table's start; every byte before it is final.
+    const auto* stamp = reinterpret_cast<const uint8_t*>(event()->stamp());
+    prefix_ = LeafHashPrefix(AsBytes(bytes_), stamp - reinterpret_cast<const uint8_t*>(bytes_.data()));
+  }
+}
+
+Hash256 EventDraft::Stamp(uint64_t sequence, const Hash256& prev_hash, int64_t timestamp_us) {
+  fb::Stamp* stamp = fb::GetMutableEvent(bytes_.data())->mutable_stamp();
+  bool ok = stamp->mutate_sequence(sequence);
+  ok = stamp->mutate_timestamp_us(timestamp_us) && ok;
+  // Validate() guaranteed all three fields are present.
+  assert(ok && stamp->mutable_prev_hash() != nullptr);
+  (void)ok;
+  std::memcpy(stamp->mutable_prev_hash()->mutable_bytes()->Data(), prev_hash.data(), 32);
+  return prefix_.Finish(AsBytes(bytes_));
+}
+
 Status EventDraft::Validate() const {
   if (bytes_.size() > kMaxEventBytes) {
     return InvalidArgumentError("event is " + std::to_string(bytes_.size()) +
@@ -45,11 +67,11 @@ Status EventDraft::Validate() const {
   }
   // The ledger patches these in place; they must have been written.
   // Generated tables derive privately from flatbuffers::Table.
-  const auto* table = reinterpret_cast<const flatbuffers::Table*>(e);
-  if (e->prev_hash() == nullptr || !table->CheckField(fb::Event::VT_SEQUENCE) ||
-      !table->CheckField(fb::Event::VT_TIMESTAMP_US)) {
+  const auto* stamp = reinterpret_cast<const flatbuffers::Table*>(e->stamp());
+  if (e->stamp()->prev_hash() == nullptr || !stamp->CheckField(fb::Stamp::VT_SEQUENCE) ||
+      !stamp->CheckField(fb::Stamp::VT_TIMESTAMP_US)) {
     return InvalidArgumentError(
-        "event draft lacks sequence, prev_hash or timestamp_us (build it with "
+        "event draft's stamp lacks sequence, prev_hash or timestamp_us (build it with "
         "ForceDefaults)");
   }
   if (e->body_type() == fb::EventBody::NONE ||
@@ -103,18 +125,6 @@ EventDraft MakeRecordImported(const EventHeader& header,
   });
 }
 
-void StampEvent(std::string& bytes, uint64_t sequence, const Hash256& prev_hash,
-                int64_t timestamp_us) {
-  fb::Event* e = fb::GetMutableEvent(bytes.data());
-  bool ok = e->mutate_sequence(sequence);
-  ok = e->mutate_timestamp_us(timestamp_us) && ok;
-  // Validate() guaranteed all three fields are present.
-  assert(ok && e->mutable_prev_hash() != nullptr);
-  (void)ok;
-  std::memcpy(e->mutable_prev_hash()->mutable_bytes()->Data(), prev_hash.data(),
-              32);
-}
-
 Status VerifyStoredEvent(std::string_view bytes) {
   flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes.data()),
                                  bytes.size());
@@ -128,16 +138,20 @@ Status VerifyStoredEvent(std::string_view bytes) {
         " is newer than this build reads (" +
         std::to_string(kEventFormatVersion) + "); upgrade consilium");
   }
-  if (e->prev_hash() == nullptr) {
+  if (e->stamp()->prev_hash() == nullptr) {
     return DataLossError("event has no previous-hash field");
   }
   return OkStatus();
 }
 
+uint64_t SequenceOf(const fb::Event& event) { return event.stamp()->sequence(); }
+
+int64_t TimestampOf(const fb::Event& event) { return event.stamp()->timestamp_us(); }
+
 Hash256 PrevHashOf(const fb::Event& event) {
   Hash256 h{};
-  if (event.prev_hash() != nullptr) {
-    std::memcpy(h.data(), event.prev_hash()->bytes()->Data(), 32);
+  if (event.stamp()->prev_hash() != nullptr) {
+    std::memcpy(h.data(), event.stamp()->prev_hash()->bytes()->Data(), 32);
   }
   return h;
 }

@@ -1,10 +1,11 @@
 // Events before and after the ledger commits them.
 //
-// An EventDraft is a finished FlatBuffer `consilium.fb.Event` whose sequence,
-// previous hash and timestamp are placeholders; the ledger patches them in
-// place when it commits (the fields are always present, so patching never
-// changes the buffer's size or layout). Drafts are built on the caller's
-// thread, so encoding costs nothing on the single commit path.
+// An EventDraft is a finished FlatBuffer `consilium.fb.Event` whose stamp
+// (sequence, previous hash, timestamp) holds placeholders; the ledger patches
+// them in place when it commits (the fields are always present, so patching
+// never changes the buffer's size or layout). Drafts are built, and all bytes
+// before the stamp hashed, on the caller's thread, so encoding and most of the
+// hashing cost nothing on the single commit path.
 //
 // Thread-safety: values; a draft is moved into Ledger::Append.
 //
@@ -43,12 +44,17 @@ class EventDraft {
  public:
   EventDraft() = default;
   // Takes a finished buffer holding a `consilium.fb.Event` that was built with
-  // ForceDefaults(true). Use the Make* functions or BuildDraft below.
-  explicit EventDraft(std::string bytes) : bytes_(std::move(bytes)) {}
+  // ForceDefaults(true). Use the Make* functions or BuildDraft below. Hashes
+  // the bytes before the stamp when the buffer verifies (Validate() reports
+  // it when it does not).
+  explicit EventDraft(std::string bytes);
 
   const std::string& bytes() const { return bytes_; }
-  std::string& mutable_bytes() { return bytes_; }
   const fb::Event* event() const { return fb::GetEvent(bytes_.data()); }
+
+  // Sets the fields the ledger owns, in place, and returns the event's hash,
+  // LeafHash(bytes()). Call only on a draft that passed Validate().
+  Hash256 Stamp(uint64_t sequence, const Hash256& prev_hash, int64_t timestamp_us);
 
   // Full structural check of an untrusted draft: FlatBuffers verifier, size
   // limit, known body type, placeholder fields present, id rules. Returns
@@ -57,6 +63,7 @@ class EventDraft {
 
  private:
   std::string bytes_;
+  LeafHashPrefix prefix_;
 };
 
 // Builds a draft: `body` is called with the builder and must return the body
@@ -65,17 +72,17 @@ template <typename BodyFn>
 EventDraft BuildDraft(const EventHeader& header, BodyFn&& body) {
   flatbuffers::FlatBufferBuilder fbb(512);
   fbb.ForceDefaults(true);
+  // First built, so last in the buffer (see EventDraft).
+  fb::Hash256 zero;
+  auto stamp = fb::CreateStamp(fbb, 0, 0, &zero);
   auto actor = fbb.CreateString(header.actor);
   flatbuffers::Offset<flatbuffers::String> request_id;
   if (!header.request_id.empty()) {
     request_id = fbb.CreateString(header.request_id);
   }
   auto [type, offset] = body(fbb);
-  fb::Hash256 zero;
   fb::EventBuilder eb(fbb);
-  eb.add_sequence(0);
-  eb.add_timestamp_us(0);
-  eb.add_prev_hash(&zero);
+  eb.add_stamp(stamp);
   eb.add_actor(actor);
   if (!header.request_id.empty()) eb.add_request_id(request_id);
   eb.add_body(offset);
@@ -98,11 +105,6 @@ EventDraft MakeRecordImported(const EventHeader& header,
                               std::string_view content,
                               std::string_view metadata);
 
-// Sets the fields the ledger owns, in place. `bytes` must hold a validated
-// draft. Never changes the buffer's size.
-void StampEvent(std::string& bytes, uint64_t sequence, const Hash256& prev_hash,
-                int64_t timestamp_us);
-
 // Checks stored bytes read back from disk: FlatBuffers verifier and identifier,
 // format version. DataLoss on undecodable bytes, FailedPrecondition on a
 // format version newer than this build.
@@ -112,6 +114,8 @@ Status VerifyStoredEvent(std::string_view bytes);
 inline const fb::Event* EventView(std::string_view bytes) {
   return fb::GetEvent(bytes.data());
 }
+uint64_t SequenceOf(const fb::Event& event);
+int64_t TimestampOf(const fb::Event& event);
 Hash256 PrevHashOf(const fb::Event& event);
 // "ProjectCreated", "RecordImported", ...
 std::string_view EventTypeName(fb::EventBody type);

@@ -244,8 +244,8 @@ std::string EventToJson(uint64_t seq, const Hash256& hash, std::string_view byte
   o["seq"] = seq;
   o["hash"] = ToHex(hash);
   o["prev"] = ToHex(PrevHashOf(*e));
-  o["time"] = FormatTimestamp(e->timestamp_us());
-  o["time_us"] = e->timestamp_us();
+  o["time"] = FormatTimestamp(TimestampOf(*e));
+  o["time_us"] = TimestampOf(*e);
   o["actor"] = View(e->actor());
   if (e->request_id() != nullptr && e->request_id()->size() > 0) {
     o["request_id"] = View(e->request_id());

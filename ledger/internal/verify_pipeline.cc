@@ -59,7 +59,7 @@ struct Chunk {
         continue;
       }
       const fb::Event* e = EventView(value);
-      c.embedded_seq = e->sequence();
+      c.embedded_seq = SequenceOf(*e);
       c.prev = PrevHashOf(*e);
       c.hash = LeafHash(AsBytes(value));
     }

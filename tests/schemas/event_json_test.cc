@@ -11,9 +11,10 @@ TEST(EventJsonTest, RecordImportedRoundTripsThroughTheLedgerForm) {
       R"("body":{"record_id":"rec-1","project_id":"p1","content":{"text":"Fever, cough."},)"
       R"("metadata":{"site":"B","age_band":"40-49"}}})");
   ASSERT_TRUE(d.ok()) << d.status().ToString();
-  StampEvent(d->mutable_bytes(), 7, Hash256{}, 1'700'000'000'000'001);
+  Hash256 hash = d->Stamp(7, Hash256{}, 1'700'000'000'000'001);
+  EXPECT_EQ(hash, LeafHash(AsBytes(d->bytes())));
   ASSERT_TRUE(VerifyStoredEvent(d->bytes()).ok());
-  std::string j = EventToJson(7, LeafHash(AsBytes(d->bytes())), d->bytes());
+  std::string j = EventToJson(7, hash, d->bytes());
   EXPECT_NE(j.find(R"("seq":7)"), std::string::npos) << j;
   EXPECT_NE(j.find(R"("type":"RecordImported")"), std::string::npos) << j;
   EXPECT_NE(j.find(R"("content":{"text":"Fever, cough."})"), std::string::npos) << j;
