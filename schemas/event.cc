@@ -7,18 +7,19 @@ namespace {
 
 Status CheckId(std::string_view what, std::string_view id, bool required) {
   if (id.empty()) {
-    if (required) return InvalidArgumentError(std::string(what) + " is required");
+    if (required)
+      return InvalidArgumentError(std::string(what) + " is required");
     return OkStatus();
   }
   if (id.size() > kMaxIdBytes) {
-    return InvalidArgumentError(std::string(what) + " is " +
-                                std::to_string(id.size()) +
-                                " bytes; the limit is " +
-                                std::to_string(kMaxIdBytes));
+    return InvalidArgumentError(
+        std::string(what) + " is " + std::to_string(id.size()) +
+        " bytes; the limit is " + std::to_string(kMaxIdBytes));
   }
   // NUL separates parts of index keys (docs/storage.md).
   if (id.find('\0') != std::string_view::npos) {
-    return InvalidArgumentError(std::string(what) + " contains a NUL character");
+    return InvalidArgumentError(std::string(what) +
+                                " contains a NUL character");
   }
   return OkStatus();
 }
@@ -26,24 +27,28 @@ Status CheckId(std::string_view what, std::string_view id, bool required) {
 }  // namespace
 
 EventDraft::EventDraft(std::string bytes) : bytes_(std::move(bytes)) {
-  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes_.data()),
-                                 bytes_.size());
+  flatbuffers::Verifier verifier(
+      reinterpret_cast<const uint8_t*>(bytes_.data()), bytes_.size());
   if (bytes_.size() <= kMaxEventBytes && fb::VerifyEventBuffer(verifier)) {
     // Stamping changes only the stamp table's fields, which lie after the
     // table's start; every byte before it is final.
     const auto* stamp = reinterpret_cast<const uint8_t*>(event()->stamp());
-    prefix_ = LeafHashPrefix(AsBytes(bytes_), stamp - reinterpret_cast<const uint8_t*>(bytes_.data()));
+    prefix_ =
+        LeafHashPrefix(AsBytes(bytes_),
+                       stamp - reinterpret_cast<const uint8_t*>(bytes_.data()));
   }
 }
 
-Hash256 EventDraft::Stamp(uint64_t sequence, const Hash256& prev_hash, int64_t timestamp_us) {
+Hash256 EventDraft::Stamp(uint64_t sequence, const Hash256& prev_hash,
+                          int64_t timestamp_us) {
   fb::Stamp* stamp = fb::GetMutableEvent(bytes_.data())->mutable_stamp();
   bool ok = stamp->mutate_sequence(sequence);
   ok = stamp->mutate_timestamp_us(timestamp_us) && ok;
   // Validate() guaranteed all three fields are present.
   assert(ok && stamp->mutable_prev_hash() != nullptr);
   (void)ok;
-  std::memcpy(stamp->mutable_prev_hash()->mutable_bytes()->Data(), prev_hash.data(), 32);
+  std::memcpy(stamp->mutable_prev_hash()->mutable_bytes()->Data(),
+              prev_hash.data(), 32);
   return prefix_.Finish(AsBytes(bytes_));
 }
 
@@ -56,7 +61,8 @@ Status EventDraft::Validate() const {
   flatbuffers::Verifier verifier(
       reinterpret_cast<const uint8_t*>(bytes_.data()), bytes_.size());
   if (!fb::VerifyEventBuffer(verifier)) {
-    return InvalidArgumentError("event draft is not a valid consilium.fb.Event");
+    return InvalidArgumentError(
+        "event draft is not a valid consilium.fb.Event");
   }
   const fb::Event* e = event();
   if (e->format_version() != kEventFormatVersion) {
@@ -68,10 +74,12 @@ Status EventDraft::Validate() const {
   // The ledger patches these in place; they must have been written.
   // Generated tables derive privately from flatbuffers::Table.
   const auto* stamp = reinterpret_cast<const flatbuffers::Table*>(e->stamp());
-  if (e->stamp()->prev_hash() == nullptr || !stamp->CheckField(fb::Stamp::VT_SEQUENCE) ||
+  if (e->stamp()->prev_hash() == nullptr ||
+      !stamp->CheckField(fb::Stamp::VT_SEQUENCE) ||
       !stamp->CheckField(fb::Stamp::VT_TIMESTAMP_US)) {
     return InvalidArgumentError(
-        "event draft's stamp lacks sequence, prev_hash or timestamp_us (build it with "
+        "event draft's stamp lacks sequence, prev_hash or timestamp_us (build "
+        "it with "
         "ForceDefaults)");
   }
   if (e->body_type() == fb::EventBody::NONE ||
@@ -90,8 +98,8 @@ EventDraft MakeProjectCreated(const EventHeader& header,
                               std::string_view project_id,
                               std::string_view name) {
   return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
-    auto body = fb::CreateProjectCreatedDirect(fbb, std::string(project_id).c_str(),
-                                               std::string(name).c_str());
+    auto body = fb::CreateProjectCreatedDirect(
+        fbb, std::string(project_id).c_str(), std::string(name).c_str());
     return std::make_pair(fb::EventBody::ProjectCreated, body.Union());
   });
 }
@@ -114,7 +122,8 @@ EventDraft MakeRecordImported(const EventHeader& header,
     auto payload = pb.Finish();
     auto meta = fbb.CreateString(metadata);
     Hash256 h = Sha256(content);
-    fb::Hash256 content_hash(flatbuffers::span<const uint8_t, 32>(h.data(), 32));
+    fb::Hash256 content_hash(
+        flatbuffers::span<const uint8_t, 32>(h.data(), 32));
     fb::RecordImportedBuilder rb(fbb);
     rb.add_record_id(rid);
     rb.add_project_id(pid);
@@ -129,7 +138,8 @@ Status VerifyStoredEvent(std::string_view bytes) {
   flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes.data()),
                                  bytes.size());
   if (!fb::VerifyEventBuffer(verifier)) {
-    return DataLossError("undecodable event bytes (FlatBuffers verification failed)");
+    return DataLossError(
+        "undecodable event bytes (FlatBuffers verification failed)");
   }
   const fb::Event* e = fb::GetEvent(bytes.data());
   if (e->format_version() > kEventFormatVersion) {
@@ -144,9 +154,13 @@ Status VerifyStoredEvent(std::string_view bytes) {
   return OkStatus();
 }
 
-uint64_t SequenceOf(const fb::Event& event) { return event.stamp()->sequence(); }
+uint64_t SequenceOf(const fb::Event& event) {
+  return event.stamp()->sequence();
+}
 
-int64_t TimestampOf(const fb::Event& event) { return event.stamp()->timestamp_us(); }
+int64_t TimestampOf(const fb::Event& event) {
+  return event.stamp()->timestamp_us();
+}
 
 Hash256 PrevHashOf(const fb::Event& event) {
   Hash256 h{};

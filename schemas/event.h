@@ -54,7 +54,8 @@ class EventDraft {
 
   // Sets the fields the ledger owns, in place, and returns the event's hash,
   // LeafHash(bytes()). Call only on a draft that passed Validate().
-  Hash256 Stamp(uint64_t sequence, const Hash256& prev_hash, int64_t timestamp_us);
+  Hash256 Stamp(uint64_t sequence, const Hash256& prev_hash,
+                int64_t timestamp_us);
 
   // Full structural check of an untrusted draft: FlatBuffers verifier, size
   // limit, known body type, placeholder fields present, id rules. Returns

@@ -1,8 +1,7 @@
 #include "schemas/event_json.h"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <ctime>
 #include <set>
 
@@ -15,16 +14,19 @@ namespace json = boost::json;
 // leftovers, so a misspelled key is an error rather than silently ignored.
 class ObjectReader {
  public:
-  ObjectReader(const json::object& o, std::string path) : o_(o), path_(std::move(path)) {}
+  ObjectReader(const json::object& o, std::string path)
+      : o_(o), path_(std::move(path)) {}
 
   StatusOr<std::string_view> String(std::string_view key, bool required) {
     seen_.insert(std::string(key));
     const json::value* v = o_.if_contains(key);
     if (v == nullptr || v->is_null()) {
-      if (required) return InvalidArgumentError(Path(key) + ": required string is missing");
+      if (required)
+        return InvalidArgumentError(Path(key) + ": required string is missing");
       return std::string_view();
     }
-    if (!v->is_string()) return InvalidArgumentError(Path(key) + ": must be a string");
+    if (!v->is_string())
+      return InvalidArgumentError(Path(key) + ": must be a string");
     const json::string& s = v->get_string();
     return std::string_view(s.data(), s.size());
   }
@@ -32,21 +34,24 @@ class ObjectReader {
   StatusOr<const json::value*> Value(std::string_view key, bool required) {
     seen_.insert(std::string(key));
     const json::value* v = o_.if_contains(key);
-    if (v == nullptr && required) return InvalidArgumentError(Path(key) + ": required");
+    if (v == nullptr && required)
+      return InvalidArgumentError(Path(key) + ": required");
     return v;
   }
 
   StatusOr<const json::object*> Object(std::string_view key, bool required) {
     ASSIGN_OR_RETURN(const json::value* v, Value(key, required));
     if (v == nullptr) return static_cast<const json::object*>(nullptr);
-    if (!v->is_object()) return InvalidArgumentError(Path(key) + ": must be an object");
+    if (!v->is_object())
+      return InvalidArgumentError(Path(key) + ": must be an object");
     return &v->get_object();
   }
 
   Status Finish() const {
     for (const auto& kv : o_) {
       std::string key(kv.key());
-      if (!seen_.count(key)) return InvalidArgumentError(Path(key) + ": unknown key");
+      if (!seen_.count(key))
+        return InvalidArgumentError(Path(key) + ": unknown key");
     }
     return OkStatus();
   }
@@ -115,21 +120,25 @@ StatusOr<json::value> ParseJson(std::string_view text, std::string_view what) {
   opt.max_depth = 64;
   json::value v = json::parse(text, ec, {}, opt);
   if (ec) {
-    return InvalidArgumentError(std::string(what) + " is not valid JSON: " + ec.message());
+    return InvalidArgumentError(std::string(what) +
+                                " is not valid JSON: " + ec.message());
   }
   return v;
 }
 
 Status CheckId(std::string_view path, std::string_view id) {
-  if (id.empty()) return InvalidArgumentError(std::string(path) + ": must not be empty");
+  if (id.empty())
+    return InvalidArgumentError(std::string(path) + ": must not be empty");
   if (id.size() > kMaxIdBytes) {
-    return InvalidArgumentError(std::string(path) + ": " + std::to_string(id.size()) +
-                                " bytes; ids are at most " + std::to_string(kMaxIdBytes));
+    return InvalidArgumentError(
+        std::string(path) + ": " + std::to_string(id.size()) +
+        " bytes; ids are at most " + std::to_string(kMaxIdBytes));
   }
   return OkStatus();
 }
 
-StatusOr<EventDraft> ProjectCreatedFromJson(const EventHeader& header, const json::object& body) {
+StatusOr<EventDraft> ProjectCreatedFromJson(const EventHeader& header,
+                                            const json::object& body) {
   ObjectReader r(body, "body");
   ASSIGN_OR_RETURN(std::string_view project_id, r.String("project_id", true));
   ASSIGN_OR_RETURN(std::string_view name, r.String("name", true));
@@ -138,7 +147,8 @@ StatusOr<EventDraft> ProjectCreatedFromJson(const EventHeader& header, const jso
   return MakeProjectCreated(header, project_id, name);
 }
 
-StatusOr<EventDraft> RecordImportedFromJson(const EventHeader& header, const json::object& body) {
+StatusOr<EventDraft> RecordImportedFromJson(const EventHeader& header,
+                                            const json::object& body) {
   ObjectReader r(body, "body");
   ASSIGN_OR_RETURN(std::string_view record_id, r.String("record_id", true));
   ASSIGN_OR_RETURN(std::string_view project_id, r.String("project_id", true));
@@ -151,7 +161,8 @@ StatusOr<EventDraft> RecordImportedFromJson(const EventHeader& header, const jso
     return InvalidArgumentError("body.content: must be a string or an object");
   }
   std::string meta = metadata ? Canonical(*metadata) : "{}";
-  return MakeRecordImported(header, record_id, project_id, Canonical(*content), meta);
+  return MakeRecordImported(header, record_id, project_id, Canonical(*content),
+                            meta);
 }
 
 json::value PayloadToJson(const fb::Payload* p) {
@@ -163,8 +174,9 @@ json::value PayloadToJson(const fb::Payload* p) {
     o["key_id"] = View(p->key_id());
     return o;
   }
-  std::string_view data = p->data() ? AsChars({p->data()->data(), p->data()->size()})
-                                    : std::string_view();
+  std::string_view data = p->data()
+                              ? AsChars({p->data()->data(), p->data()->size()})
+                              : std::string_view();
   boost::system::error_code ec;
   json::value v = json::parse(data, ec);
   if (ec) return json::string(data);  // plain text content
@@ -204,10 +216,12 @@ json::value BodyToJson(const fb::Event& e) {
 StatusOr<EventDraft> DraftFromJson(std::string_view text) {
   if (text.size() > kMaxEventBytes) {
     return InvalidArgumentError("event JSON is " + std::to_string(text.size()) +
-                                " bytes; the limit is " + std::to_string(kMaxEventBytes));
+                                " bytes; the limit is " +
+                                std::to_string(kMaxEventBytes));
   }
   ASSIGN_OR_RETURN(json::value v, ParseJson(text, "event"));
-  if (!v.is_object()) return InvalidArgumentError("event must be a JSON object");
+  if (!v.is_object())
+    return InvalidArgumentError("event must be a JSON object");
   ObjectReader r(v.get_object(), "");
   ASSIGN_OR_RETURN(std::string_view type, r.String("type", true));
   ASSIGN_OR_RETURN(std::string_view actor, r.String("actor", true));
@@ -230,15 +244,17 @@ StatusOr<EventDraft> DraftFromJson(std::string_view text) {
       known += known.empty() ? "" : ", ";
       known += fb::EnumNameEventBody(t);
     }
-    return InvalidArgumentError("type: unknown event type \"" + std::string(type) +
-                                "\" (known: " + known + ")");
+    return InvalidArgumentError("type: unknown event type \"" +
+                                std::string(type) + "\" (known: " + known +
+                                ")");
   }
   if (!draft.ok()) return draft.status();
   RETURN_IF_ERROR(draft->Validate());
   return draft;
 }
 
-std::string EventToJson(uint64_t seq, const Hash256& hash, std::string_view bytes) {
+std::string EventToJson(uint64_t seq, const Hash256& hash,
+                        std::string_view bytes) {
   const fb::Event* e = EventView(bytes);
   json::object o;
   o["seq"] = seq;
@@ -271,9 +287,9 @@ std::string FormatTimestamp(int64_t micros) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<long long>(frac));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, static_cast<long long>(frac));
   return buf;
 }
 

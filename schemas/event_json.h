@@ -30,7 +30,8 @@ StatusOr<EventDraft> DraftFromJson(std::string_view json);
 // seq, hash, prev (hex), time (RFC 3339 UTC, microseconds), time_us, actor,
 // request_id (when set), type, body. `bytes` must have passed
 // VerifyStoredEvent.
-std::string EventToJson(uint64_t seq, const Hash256& hash, std::string_view bytes);
+std::string EventToJson(uint64_t seq, const Hash256& hash,
+                        std::string_view bytes);
 
 // Canonical JSON: object keys sorted by UTF-8 bytes, no insignificant
 // whitespace, numbers in shortest round-trip form. InvalidArgument when

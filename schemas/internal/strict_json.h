@@ -1,0 +1,44 @@
+// Private to schemas/: the strict JSON reader shared by the task-schema
+// parser and the annotation validator. Not a public header (it exposes
+// Boost.JSON types); include it only from schemas/*.cc.
+//
+// Thread-safety: reentrant; per-thread scratch space, no shared state.
+//
+//   unsigned char buf[4096];
+//   boost::json::monotonic_resource mr(buf, sizeof buf);
+//   boost::json::value doc(&mr);   // the values are allocated from mr
+//   RETURN_IF_ERROR(internal::ParseStrictJson(text, 32, doc));
+#ifndef CONSILIUM_SCHEMAS_INTERNAL_STRICT_JSON_H_
+#define CONSILIUM_SCHEMAS_INTERNAL_STRICT_JSON_H_
+
+#include <boost/json/value.hpp>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace consilium::schemas::internal {
+
+// Parses exactly one RFC 8259 JSON document from `text` into `out`, with its
+// memory taken from `out.storage()` (so the result is moved into `out`, never
+// copied: give `out` the resource the document should live in). Stricter than
+// boost::json::parse: a duplicate key in any object is an error (Boost would
+// silently keep the last one, and two readers of the same bytes could then
+// disagree). Comments, trailing commas, invalid UTF-8, trailing data and
+// nesting deeper than `max_depth` are errors too. Returns OK, or
+// InvalidArgument with "invalid JSON at offset N: reason" or "duplicate key
+// \"k\"". Never throws (allocation failure becomes ResourceExhausted).
+Status ParseStrictJson(std::string_view text, size_t max_depth,
+                       boost::json::value& out);
+
+// Appends `s` to `out` as a JSON string literal body with quotes ("J18.9"),
+// escaping quotes, backslashes and control characters; used in messages.
+void AppendQuoted(std::string& out, std::string_view s);
+
+// Shortest round-trip rendering of `d` ("0.5", "39", "1e+20").
+std::string FormatNumber(double d);
+
+}  // namespace consilium::schemas::internal
+
+#endif  // CONSILIUM_SCHEMAS_INTERNAL_STRICT_JSON_H_
