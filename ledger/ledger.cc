@@ -36,8 +36,9 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.IsNotFound()) return NotFoundError(std::move(m));
   if (s.IsCorruption()) return DataLossError(std::move(m));
   if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-    return UnavailableError(std::move(m) +
-                            " (is another consilium process using this data directory?)");
+    return UnavailableError(
+        std::move(m) +
+        " (is another consilium process using this data directory?)");
   }
   if (s.IsIOError() || s.IsBusy() || s.IsTryAgain()) {
     return UnavailableError(std::move(m));
@@ -47,9 +48,14 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 
 const std::vector<std::string>& FamilyNames() {
   static const auto* names = new std::vector<std::string>{
-      rocksdb::kDefaultColumnFamilyName, kEventsFamily,      kMetaFamily,
-      kByRecordFamily,                   kByActorFamily,     kRequestsFamily,
-      kMerkleFamily,                     kCheckpointsFamily,
+      rocksdb::kDefaultColumnFamilyName,
+      kEventsFamily,
+      kMetaFamily,
+      kByRecordFamily,
+      kByActorFamily,
+      kRequestsFamily,
+      kMerkleFamily,
+      kCheckpointsFamily,
   };
   return *names;
 }
@@ -94,11 +100,14 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::string& name) {
   rocksdb::ColumnFamilyOptions cf;
   if (name == kEventsFamily) {
     // Sequence keys only grow: every insert lands after the previous one.
-    cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(0));
+    cf.memtable_insert_with_hint_prefix_extractor.reset(
+        rocksdb::NewFixedPrefixTransform(0));
   } else if (name == kByActorFamily || name == kByRecordFamily) {
-    cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<IdPrefix>();
+    cf.memtable_insert_with_hint_prefix_extractor =
+        std::make_shared<IdPrefix>();
   } else if (name == kMerkleFamily) {
-    cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
+    cf.memtable_insert_with_hint_prefix_extractor.reset(
+        rocksdb::NewFixedPrefixTransform(1));
   }
   cf.write_buffer_size = name == kEventsFamily ? 64 << 20 : 16 << 20;
   rocksdb::BlockBasedTableOptions t;
@@ -152,9 +161,11 @@ class Ledger::Impl {
   void CommitterLoop();
   void CommitBatch(std::vector<std::unique_ptr<PendingAppend>>& batch);
   StatusOr<std::optional<Committed>> LookupRequest(const std::string& key);
-  StatusOr<std::vector<uint64_t>> IndexScan(Family family, const std::string& id) const;
-  VerifyReport Verify(uint64_t from,
-                      const std::function<void(uint64_t, uint64_t)>& progress) const;
+  StatusOr<std::vector<uint64_t>> IndexScan(Family family,
+                                            const std::string& id) const;
+  VerifyReport Verify(
+      uint64_t from,
+      const std::function<void(uint64_t, uint64_t)>& progress) const;
 
   Head head() const {
     std::lock_guard l(head_mu_);
@@ -189,23 +200,28 @@ class Ledger::Impl {
 Status Ledger::Impl::Open() {
   std::error_code ec;
   if (!std::filesystem::exists(dir_, ec)) {
-    return NotFoundError("no ledger at " + dir_ + " (create one with `consilium init --data " +
-                         dir_ + "`)");
+    return NotFoundError("no ledger at " + dir_ +
+                         " (create one with `consilium init --data " + dir_ +
+                         "`)");
   }
   if (!std::filesystem::exists(std::filesystem::path(dir_) / "CURRENT", ec)) {
-    return FailedPreconditionError(dir_ + " is not a Consilium ledger (no RocksDB CURRENT file)");
+    return FailedPreconditionError(
+        dir_ + " is not a Consilium ledger (no RocksDB CURRENT file)");
   }
   std::vector<std::string> existing;
-  rocksdb::Status ls = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_, &existing);
+  rocksdb::Status ls =
+      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_, &existing);
   if (!ls.ok()) return FromRocks(ls, "listing column families of " + dir_);
   for (const auto& name : FamilyNames()) {
     if (std::find(existing.begin(), existing.end(), name) == existing.end()) {
-      return FailedPreconditionError(dir_ + " is not a Consilium ledger (column family \"" +
-                                     name + "\" is missing)");
+      return FailedPreconditionError(
+          dir_ + " is not a Consilium ledger (column family \"" + name +
+          "\" is missing)");
     }
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const auto& name : existing) descriptors.emplace_back(name, FamilyOptions(name));
+  for (const auto& name : existing)
+    descriptors.emplace_back(name, FamilyOptions(name));
   rocksdb::Options o = BaseOptions();
   rocksdb::Status s =
       options_.read_only
@@ -230,30 +246,34 @@ Status Ledger::Impl::Open() {
   std::string version;
   s = db_->Get(rocksdb::ReadOptions(), cf(kMeta), kMetaFormatVersion, &version);
   if (!s.ok()) {
-    return FailedPreconditionError(dir_ + " is not a Consilium ledger (no format version)");
+    return FailedPreconditionError(
+        dir_ + " is not a Consilium ledger (no format version)");
   }
   if (version != std::to_string(kStorageFormatVersion)) {
     char* end = nullptr;
     unsigned long v = std::strtoul(version.c_str(), &end, 10);
     if (end == version.c_str() || *end != '\0') {
-      return FailedPreconditionError(dir_ + " has an unreadable format version \"" + version +
-                                     "\"");
+      return FailedPreconditionError(
+          dir_ + " has an unreadable format version \"" + version + "\"");
     }
     if (v > kStorageFormatVersion) {
       return FailedPreconditionError(
-          dir_ + " was written by a newer Consilium (ledger format version " + version +
-          "; this build reads up to " + std::to_string(kStorageFormatVersion) +
+          dir_ + " was written by a newer Consilium (ledger format version " +
+          version + "; this build reads up to " +
+          std::to_string(kStorageFormatVersion) +
           "). Upgrade consilium to open it.");
     }
-    return FailedPreconditionError(dir_ + " has ledger format version " + version +
-                                   ", which this build cannot read");
+    return FailedPreconditionError(dir_ + " has ledger format version " +
+                                   version + ", which this build cannot read");
   }
 
   // The head: the last event, cross-checked against meta's record of it.
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kEvents)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kEvents)));
   it->SeekToLast();
   if (it->Valid()) {
-    if (it->key().size() != 8) return DataLossError("events family holds a malformed key");
+    if (it->key().size() != 8)
+      return DataLossError("events family holds a malformed key");
     std::string_view bytes(it->value().data(), it->value().size());
     head_.seq = GetBigEndian64(it->key().data());
     head_.hash = LeafHash(AsBytes(bytes));
@@ -269,7 +289,8 @@ Status Ledger::Impl::Open() {
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "reading the last event"));
   committed_seq_ = head_.seq;
-  if (!options_.read_only) committer_ = std::thread([this] { CommitterLoop(); });
+  if (!options_.read_only)
+    committer_ = std::thread([this] { CommitterLoop(); });
   return OkStatus();
 }
 
@@ -301,8 +322,9 @@ void Ledger::Impl::CommitterLoop() {
       size_t bytes = 0;
       while (!queue_.empty()) {
         PendingAppend& next = *queue_.front();
-        if (!batch.empty() && (events + next.drafts.size() > options_.max_batch_events ||
-                               bytes + next.bytes > options_.max_batch_bytes)) {
+        if (!batch.empty() &&
+            (events + next.drafts.size() > options_.max_batch_events ||
+             bytes + next.bytes > options_.max_batch_bytes)) {
           break;
         }
         events += next.drafts.size();
@@ -316,12 +338,15 @@ void Ledger::Impl::CommitterLoop() {
   }
 }
 
-StatusOr<std::optional<Committed>> Ledger::Impl::LookupRequest(const std::string& key) {
+StatusOr<std::optional<Committed>> Ledger::Impl::LookupRequest(
+    const std::string& key) {
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kRequests), key, &value);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(kRequests), key, &value);
   if (s.IsNotFound()) return std::optional<Committed>();
   RETURN_IF_ERROR(FromRocks(s, "looking up a request id"));
-  if (value.size() != 8) return DataLossError("malformed request-id index entry");
+  if (value.size() != 8)
+    return DataLossError("malformed request-id index entry");
   uint64_t seq = GetBigEndian64(value.data());
   std::string bytes;
   s = db_->Get(rocksdb::ReadOptions(), cf(kEvents), SeqKey(seq), &bytes);
@@ -335,7 +360,8 @@ StatusOr<std::optional<Committed>> Ledger::Impl::LookupRequest(const std::string
   return std::optional<Committed>(c);
 }
 
-void Ledger::Impl::CommitBatch(std::vector<std::unique_ptr<PendingAppend>>& batch) {
+void Ledger::Impl::CommitBatch(
+    std::vector<std::unique_ptr<PendingAppend>>& batch) {
   if (!broken_.ok()) {
     for (auto& p : batch) p->done(broken_);
     return;
@@ -354,7 +380,8 @@ void Ledger::Impl::CommitBatch(std::vector<std::unique_ptr<PendingAppend>>& batc
       std::string request_key;
       if (e->request_id() != nullptr && e->request_id()->size() > 0) {
         request_key = RequestKey(View(e->actor()), View(e->request_id()));
-        if (auto it = batch_requests.find(request_key); it != batch_requests.end()) {
+        if (auto it = batch_requests.find(request_key);
+            it != batch_requests.end()) {
           Committed dup = it->second;
           dup.duplicate = true;
           results[i].push_back(dup);
@@ -376,7 +403,8 @@ void Ledger::Impl::CommitBatch(std::vector<std::unique_ptr<PendingAppend>>& batc
       wb.Put(cf(kEvents), key, draft.bytes());
       wb.Put(cf(kByActor), IndexKey(View(e->actor()), seq), rocksdb::Slice());
       std::string_view record = RecordIdOf(*e);
-      if (!record.empty()) wb.Put(cf(kByRecord), IndexKey(record, seq), rocksdb::Slice());
+      if (!record.empty())
+        wb.Put(cf(kByRecord), IndexKey(record, seq), rocksdb::Slice());
       if (!request_key.empty()) {
         wb.Put(cf(kRequests), request_key, key);
         batch_requests.emplace(request_key, Committed{seq, hash, now, false});
@@ -389,8 +417,8 @@ void Ledger::Impl::CommitBatch(std::vector<std::unique_ptr<PendingAppend>>& batc
     wb.Put(cf(kMeta), "head", HeadValue(h.seq, h.hash));
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    failure = FromRocks(db_->Write(wo, &wb), "committing " + std::to_string(wb.Count()) +
-                                                 " writes");
+    failure = FromRocks(db_->Write(wo, &wb),
+                        "committing " + std::to_string(wb.Count()) + " writes");
   }
   if (!failure.ok()) {
     broken_ = failure;
@@ -406,16 +434,20 @@ void Ledger::Impl::CommitBatch(std::vector<std::unique_ptr<PendingAppend>>& batc
     committed_seq_.store(h.seq, std::memory_order_release);
   }
   commit_cv_.notify_all();
-  for (size_t i = 0; i < batch.size(); ++i) batch[i]->done(std::move(results[i]));
+  for (size_t i = 0; i < batch.size(); ++i)
+    batch[i]->done(std::move(results[i]));
 }
 
-StatusOr<std::vector<uint64_t>> Ledger::Impl::IndexScan(Family family,
-                                                        const std::string& id) const {
+StatusOr<std::vector<uint64_t>> Ledger::Impl::IndexScan(
+    Family family, const std::string& id) const {
   std::vector<uint64_t> out;
   std::string prefix = IndexPrefix(id);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(family)));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    if (it->key().size() != prefix.size() + 8) return DataLossError("malformed index key");
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(family)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    if (it->key().size() != prefix.size() + 8)
+      return DataLossError("malformed index key");
     out.push_back(GetBigEndian64(it->key().data() + prefix.size()));
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "scanning an index"));
@@ -432,15 +464,20 @@ Status Ledger::Init(const std::string& dir) {
   std::filesystem::path path(dir);
   if (std::filesystem::exists(path / "CURRENT", ec)) {
     std::vector<std::string> names;
-    if (rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok() &&
+    if (rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names)
+            .ok() &&
         std::find(names.begin(), names.end(), kEventsFamily) != names.end()) {
       return AlreadyExistsError(dir + " already holds a ledger");
     }
-    return FailedPreconditionError(dir + " holds a RocksDB database that is not a ledger");
+    return FailedPreconditionError(
+        dir + " holds a RocksDB database that is not a ledger");
   }
-  if (std::filesystem::exists(path, ec) && !std::filesystem::is_empty(path, ec)) {
-    return FailedPreconditionError(dir + " exists and is not empty; choose an empty or new "
-                                         "directory");
+  if (std::filesystem::exists(path, ec) &&
+      !std::filesystem::is_empty(path, ec)) {
+    return FailedPreconditionError(
+        dir +
+        " exists and is not empty; choose an empty or new "
+        "directory");
   }
   std::filesystem::create_directories(path, ec);
   if (ec) return UnavailableError("cannot create " + dir + ": " + ec.message());
@@ -455,15 +492,18 @@ Status Ledger::Init(const std::string& dir) {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   for (size_t i = 1; i < FamilyNames().size(); ++i) {
     rocksdb::ColumnFamilyHandle* h = nullptr;
-    s = db->CreateColumnFamily(FamilyOptions(FamilyNames()[i]), FamilyNames()[i], &h);
-    if (!s.ok()) return FromRocks(s, "creating column family " + FamilyNames()[i]);
+    s = db->CreateColumnFamily(FamilyOptions(FamilyNames()[i]),
+                               FamilyNames()[i], &h);
+    if (!s.ok())
+      return FromRocks(s, "creating column family " + FamilyNames()[i]);
     handles.push_back(h);
   }
   // handles[kMeta - 1] is meta. Written last, so a half-made directory has no
   // format version and is refused as "not a ledger".
   rocksdb::WriteBatch wb;
   wb.Put(handles[kMeta - 1], kMetaCreatedBy, "consilium 0.1.0");
-  wb.Put(handles[kMeta - 1], kMetaFormatVersion, std::to_string(kStorageFormatVersion));
+  wb.Put(handles[kMeta - 1], kMetaFormatVersion,
+         std::to_string(kStorageFormatVersion));
   rocksdb::WriteOptions wo;
   wo.sync = true;
   s = db->Write(wo, &wb);
@@ -505,14 +545,17 @@ StatusOr<Committed> Ledger::Append(EventDraft draft) {
   return c.front();
 }
 
-StatusOr<std::vector<Committed>> Ledger::AppendAll(std::vector<EventDraft> drafts) {
+StatusOr<std::vector<Committed>> Ledger::AppendAll(
+    std::vector<EventDraft> drafts) {
   if (drafts.empty()) return std::vector<Committed>();
   auto p = std::make_unique<PendingAppend>();
   for (size_t i = 0; i < drafts.size(); ++i) {
     Status s = drafts[i].Validate();
     if (!s.ok()) {
-      return drafts.size() == 1 ? s : s.WithContext("event " + std::to_string(i + 1) + " of " +
-                                                    std::to_string(drafts.size()));
+      return drafts.size() == 1
+                 ? s
+                 : s.WithContext("event " + std::to_string(i + 1) + " of " +
+                                 std::to_string(drafts.size()));
     }
     p->bytes += drafts[i].bytes().size();
   }
@@ -548,14 +591,15 @@ const std::string& Ledger::dir() const { return impl_->dir_; }
 
 StatusOr<StoredEvent> Ledger::Get(uint64_t seq) const {
   StoredEvent out;
-  rocksdb::Status s =
-      impl_->db_->Get(rocksdb::ReadOptions(), impl_->cf(kEvents), SeqKey(seq), &out.bytes);
+  rocksdb::Status s = impl_->db_->Get(
+      rocksdb::ReadOptions(), impl_->cf(kEvents), SeqKey(seq), &out.bytes);
   if (s.IsNotFound() || seq == 0) {
     return NotFoundError("no event " + std::to_string(seq) + " (head is " +
                          std::to_string(head().seq) + ")");
   }
   RETURN_IF_ERROR(FromRocks(s, "reading event " + std::to_string(seq)));
-  RETURN_IF_ERROR(VerifyStoredEvent(out.bytes).WithContext("event " + std::to_string(seq)));
+  RETURN_IF_ERROR(
+      VerifyStoredEvent(out.bytes).WithContext("event " + std::to_string(seq)));
   out.seq = seq;
   out.hash = LeafHash(AsBytes(out.bytes));
   return out;
@@ -565,15 +609,18 @@ Status Ledger::Scan(uint64_t from, uint64_t limit,
                     const std::function<bool(const StoredEvent&)>& fn) const {
   rocksdb::ReadOptions ro;
   ro.readahead_size = 2 << 20;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(ro, impl_->cf(kEvents)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db_->NewIterator(ro, impl_->cf(kEvents)));
   uint64_t n = 0;
   StoredEvent ev;
   for (it->Seek(SeqKey(std::max<uint64_t>(from, 1))); it->Valid(); it->Next()) {
     if (limit != 0 && n >= limit) break;
-    if (it->key().size() != 8) return DataLossError("events family holds a malformed key");
+    if (it->key().size() != 8)
+      return DataLossError("events family holds a malformed key");
     ev.seq = GetBigEndian64(it->key().data());
     ev.bytes.assign(it->value().data(), it->value().size());
-    RETURN_IF_ERROR(VerifyStoredEvent(ev.bytes).WithContext("event " + std::to_string(ev.seq)));
+    RETURN_IF_ERROR(VerifyStoredEvent(ev.bytes).WithContext(
+        "event " + std::to_string(ev.seq)));
     ev.hash = LeafHash(AsBytes(ev.bytes));
     ++n;
     if (!fn(ev)) break;
@@ -581,19 +628,22 @@ Status Ledger::Scan(uint64_t from, uint64_t limit,
   return FromRocks(it->status(), "scanning events");
 }
 
-StatusOr<std::vector<uint64_t>> Ledger::EventsForRecord(const std::string& record_id) const {
+StatusOr<std::vector<uint64_t>> Ledger::EventsForRecord(
+    const std::string& record_id) const {
   return impl_->IndexScan(kByRecord, record_id);
 }
 
-StatusOr<std::vector<uint64_t>> Ledger::EventsByActor(const std::string& actor) const {
+StatusOr<std::vector<uint64_t>> Ledger::EventsByActor(
+    const std::string& actor) const {
   return impl_->IndexScan(kByActor, actor);
 }
 
 bool Ledger::WaitForSeq(uint64_t seq, int64_t timeout_ms) const {
   std::unique_lock l(impl_->commit_mu_);
-  return impl_->commit_cv_.wait_for(l, std::chrono::milliseconds(timeout_ms), [&] {
-    return impl_->committed_seq_.load(std::memory_order_acquire) >= seq;
-  });
+  return impl_->commit_cv_.wait_for(
+      l, std::chrono::milliseconds(timeout_ms), [&] {
+        return impl_->committed_seq_.load(std::memory_order_acquire) >= seq;
+      });
 }
 
 // ---------------------------------------------------------------------------
@@ -603,7 +653,8 @@ namespace {
 
 class SubscriptionImpl final : public Ledger::Subscription {
  public:
-  SubscriptionImpl(const Ledger* ledger, std::mutex* mu, std::condition_variable* cv,
+  SubscriptionImpl(const Ledger* ledger, std::mutex* mu,
+                   std::condition_variable* cv,
                    const std::atomic<uint64_t>* committed, uint64_t from,
                    std::function<void(const StoredEvent&)> consumer)
       : ledger_(ledger),
@@ -634,12 +685,13 @@ class SubscriptionImpl final : public Ledger::Subscription {
       if (next_ <= target) {
         // Catch up from disk: committed events are immutable, so reading
         // them needs no coordination with the committer.
-        Status s = ledger_->Scan(next_, target - next_ + 1, [&](const StoredEvent& e) {
-          if (stop_flag_.load(std::memory_order_relaxed)) return false;
-          consumer_(e);
-          next_ = e.seq + 1;
-          return true;
-        });
+        Status s =
+            ledger_->Scan(next_, target - next_ + 1, [&](const StoredEvent& e) {
+              if (stop_flag_.load(std::memory_order_relaxed)) return false;
+              consumer_(e);
+              next_ = e.seq + 1;
+              return true;
+            });
         if (!s.ok()) return;  // the ledger is damaged; verify reports it
         continue;
       }
@@ -664,31 +716,36 @@ class SubscriptionImpl final : public Ledger::Subscription {
 
 std::unique_ptr<Ledger::Subscription> Ledger::Subscribe(
     uint64_t from, std::function<void(const StoredEvent&)> consumer) {
-  return std::make_unique<SubscriptionImpl>(this, &impl_->commit_mu_, &impl_->commit_cv_,
-                                            &impl_->committed_seq_, from, std::move(consumer));
+  return std::make_unique<SubscriptionImpl>(
+      this, &impl_->commit_mu_, &impl_->commit_cv_, &impl_->committed_seq_,
+      from, std::move(consumer));
 }
 
 // ---------------------------------------------------------------------------
 // Verification
 
-VerifyReport Ledger::Verify(uint64_t from,
-                            const std::function<void(uint64_t, uint64_t)>& progress) const {
+VerifyReport Ledger::Verify(
+    uint64_t from,
+    const std::function<void(uint64_t, uint64_t)>& progress) const {
   return impl_->Verify(from, progress);
 }
 
-VerifyReport Ledger::Impl::Verify(uint64_t from,
-                                  const std::function<void(uint64_t, uint64_t)>& progress) const {
+VerifyReport Ledger::Impl::Verify(
+    uint64_t from,
+    const std::function<void(uint64_t, uint64_t)>& progress) const {
   from = std::max<uint64_t>(from, 1);
   VerifyReport report;
   report.first_seq = from;
   Hash256 anchor{};
   if (from > 1) {
     std::string bytes;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kEvents), SeqKey(from - 1), &bytes);
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), cf(kEvents), SeqKey(from - 1), &bytes);
     if (!s.ok()) {
       report.ok = false;
       report.bad_seq = from - 1;
-      report.problem = "missing event (needed as the anchor for --from " + std::to_string(from) + ")";
+      report.problem = "missing event (needed as the anchor for --from " +
+                       std::to_string(from) + ")";
       return report;
     }
     anchor = LeafHash(AsBytes(bytes));
@@ -697,7 +754,8 @@ VerifyReport Ledger::Impl::Verify(uint64_t from,
   // newest event: it lets a change to the newest event be attributed.
   std::optional<Head> recorded;
   std::string hv;
-  if (db_->Get(rocksdb::ReadOptions(), cf(kMeta), "head", &hv).ok() && hv.size() == 40) {
+  if (db_->Get(rocksdb::ReadOptions(), cf(kMeta), "head", &hv).ok() &&
+      hv.size() == 40) {
     Head rh;
     rh.seq = GetBigEndian64(hv.data());
     std::memcpy(rh.hash.data(), hv.data() + 8, 32);
