@@ -1,0 +1,602 @@
+// `consilium agreement` and `consilium aggregate`: inter-rater agreement and
+// label aggregation (Dawid–Skene, majority vote) for a rating table.
+//
+// Sources: `--csv FILE` reads a plain table (no ledger). `--data DIR` (the
+// ledger-backed mode) shares the command and reports InvalidArgument until
+// the projection engine lands. Without --json the output is a readable
+// table; with --json one JSON object whose keys name each statistic (see
+// docs/statistics.md). An undefined statistic is null with a
+// "<name>_undefined_reason" beside it; NaN or infinity is never printed.
+#include <algorithm>
+#include <boost/json.hpp>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "projections/agreement.h"
+#include "projections/dawid_skene.h"
+#include "projections/rating_table.h"
+#include "tools/cli.h"
+
+namespace consilium::cli {
+namespace {
+
+namespace json = boost::json;
+namespace p = ::consilium::projections;
+
+StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError("cannot open --csv file \"" + path + "\"");
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (in.bad()) return DataLossError("error reading \"" + path + "\"");
+  return s.str();
+}
+
+// Shortest round-trip decimal ("0.43024452006014074", "1", "1e-300"); Boost's
+// serializer would print "4.3024452006014074E-1".
+std::string FormatDouble(double v) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, end);
+}
+
+bool IsScalar(const json::value& v) { return !v.is_object() && !v.is_array(); }
+
+// Pretty-prints with two-space indents; arrays of scalars stay on one line.
+void WriteJson(const json::value& v, int indent, std::string* out) {
+  const std::string pad(indent, ' ');
+  switch (v.kind()) {
+    case json::kind::null:
+      *out += "null";
+      return;
+    case json::kind::bool_:
+      *out += v.get_bool() ? "true" : "false";
+      return;
+    case json::kind::int64:
+      *out += std::to_string(v.get_int64());
+      return;
+    case json::kind::uint64:
+      *out += std::to_string(v.get_uint64());
+      return;
+    case json::kind::double_:
+      // Statistics are finite by construction; a non-finite value is a bug
+      // upstream, and JSON has no spelling for it.
+      *out +=
+          std::isfinite(v.get_double()) ? FormatDouble(v.get_double()) : "null";
+      return;
+    case json::kind::string:
+      *out += json::serialize(v.get_string());
+      return;
+    case json::kind::array: {
+      const json::array& a = v.get_array();
+      if (a.empty()) {
+        *out += "[]";
+        return;
+      }
+      const bool flat = std::all_of(a.begin(), a.end(), IsScalar);
+      *out += "[";
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (i) *out += flat ? ", " : ",";
+        if (!flat) *out += "\n" + pad + "  ";
+        WriteJson(a[i], indent + 2, out);
+      }
+      *out += flat ? "]" : "\n" + pad + "]";
+      return;
+    }
+    case json::kind::object: {
+      const json::object& o = v.get_object();
+      if (o.empty()) {
+        *out += "{}";
+        return;
+      }
+      *out += "{";
+      bool first = true;
+      for (const auto& kv : o) {
+        *out += first ? "\n" : ",\n";
+        first = false;
+        *out += pad + "  " + json::serialize(json::string(kv.key())) + ": ";
+        WriteJson(kv.value(), indent + 2, out);
+      }
+      *out += "\n" + pad + "}";
+      return;
+    }
+  }
+}
+
+void PrintJson(const json::value& v) {
+  std::string out;
+  WriteJson(v, 0, &out);
+  out += "\n";
+  std::fwrite(out.data(), 1, out.size(), stdout);
+}
+
+// name, name_items, name_ratings and, when undefined, name_undefined_reason.
+void PutStatistic(json::object& o, const std::string& name,
+                  const p::Statistic& s) {
+  if (s.value) {
+    o[name] = *s.value;
+  } else {
+    o[name] = nullptr;
+  }
+  o[name + "_items"] = s.items;
+  o[name + "_ratings"] = s.ratings;
+  if (!s.value) o[name + "_undefined_reason"] = s.undefined_reason;
+}
+
+std::string Cell(const p::Statistic& s) {
+  if (!s.value) return "undefined";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4f", *s.value);
+  return buf;
+}
+
+// "1 item", "2 items"; `plural` when the word does not just add an s.
+std::string Plural(int64_t n, const char* word, const char* plural = nullptr) {
+  if (n == 1) return "1 " + std::string(word);
+  return std::to_string(n) + " " +
+         (plural ? std::string(plural) : std::string(word) + "s");
+}
+
+StatusOr<p::RatingTable> LoadTable(const Args& args, bool long_format,
+                                   p::Level level) {
+  ASSIGN_OR_RETURN(std::string path, args.Require("csv"));
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  StatusOr<p::RatingTable> table = [&]() -> StatusOr<p::RatingTable> {
+    if (long_format) {
+      p::LongCsvOptions options;
+      options.level = level;
+      return p::RatingTable::FromLongCsv(text, options);
+    }
+    p::WideCsvOptions options;
+    options.level = level;
+    const std::string column = args.Get("item-column", "auto");
+    if (column == "first") {
+      options.item_column = p::WideCsvOptions::ItemColumn::kFirst;
+    } else if (column == "none") {
+      options.item_column = p::WideCsvOptions::ItemColumn::kNone;
+    } else if (column != "auto") {
+      return InvalidArgumentError(
+          "--item-column expects auto, first or none, "
+          "got \"" +
+          column + "\"");
+    }
+    return p::RatingTable::FromWideCsv(text, options);
+  }();
+  if (!table.ok()) return table.status().WithContext(path);
+  return table;
+}
+
+// Exit code for a failed load: a rejected input line is 1, setup is 2.
+int FailLoad(const Status& s) {
+  return Fail(s, s.code() == StatusCode::kInvalidArgument &&
+                         s.message().find("line ") != std::string::npos
+                     ? 1
+                     : 2);
+}
+
+// ---- consilium agreement ----------------------------------------------------
+
+json::object AgreementJson(const p::RatingTable& t, const p::AgreementReport& r,
+                           const std::string& source, p::Level level) {
+  json::object o;
+  o["source"] = source;
+  o["level"] = std::string(p::LevelName(level));
+  o["items"] = r.items;
+  o["ratings"] = r.ratings;
+  o["superseded_ratings"] = r.superseded_ratings;
+  json::array raters, categories;
+  for (int32_t i = 0; i < t.num_raters(); ++i)
+    raters.push_back(json::string(t.rater_name(i)));
+  for (int32_t c = 0; c < t.num_categories(); ++c) {
+    categories.push_back(json::string(t.category_label(c)));
+  }
+  o["raters"] = std::move(raters);
+  o["categories"] = std::move(categories);
+  PutStatistic(o, "percent_agreement_all_raters",
+               r.percent_agreement_all_raters);
+  PutStatistic(o, "percent_agreement_pairwise", r.percent_agreement_pairwise);
+  PutStatistic(o, "fleiss_kappa", r.fleiss.overall);
+  if (!r.fleiss.overall.value) {
+    // Undefined for the whole table (unequal counts, one category, ...): one
+    // reason rather than the same one per category.
+    o["fleiss_kappa_per_category"] = nullptr;
+    o["fleiss_kappa_per_category_undefined_reason"] =
+        r.fleiss.overall.undefined_reason;
+  } else {
+    json::object per_category, per_category_reason;
+    for (int32_t c = 0; c < t.num_categories(); ++c) {
+      const p::Statistic& s = r.fleiss.per_category[c];
+      if (s.value) {
+        per_category[t.category_label(c)] = *s.value;
+      } else {
+        per_category[t.category_label(c)] = nullptr;
+        per_category_reason[t.category_label(c)] = s.undefined_reason;
+      }
+    }
+    o["fleiss_kappa_per_category"] = std::move(per_category);
+    if (!per_category_reason.empty()) {
+      o["fleiss_kappa_per_category_undefined_reason"] =
+          std::move(per_category_reason);
+    }
+  }
+  const p::Statistic* alpha[] = {
+      &r.krippendorff_alpha_nominal, &r.krippendorff_alpha_ordinal,
+      &r.krippendorff_alpha_interval, &r.krippendorff_alpha_ratio};
+  PutStatistic(o, "krippendorff_alpha", *alpha[static_cast<int>(level)]);
+  PutStatistic(o, "krippendorff_alpha_nominal", r.krippendorff_alpha_nominal);
+  PutStatistic(o, "krippendorff_alpha_ordinal", r.krippendorff_alpha_ordinal);
+  PutStatistic(o, "krippendorff_alpha_interval", r.krippendorff_alpha_interval);
+  PutStatistic(o, "krippendorff_alpha_ratio", r.krippendorff_alpha_ratio);
+  PutStatistic(o, "light_kappa", r.light_kappa);
+  PutStatistic(o, "conger_kappa", r.conger_kappa);
+  json::array pairs;
+  for (const p::PairKappa& k : r.cohen) {
+    json::object pair;
+    pair["rater_a"] = t.rater_name(k.rater_a);
+    pair["rater_b"] = t.rater_name(k.rater_b);
+    pair["items"] = k.unweighted.items;
+    pair["ratings"] = k.unweighted.ratings;
+    const std::pair<const char*, const p::Statistic*> stats[] = {
+        {"cohen_kappa", &k.unweighted},
+        {"cohen_kappa_linear", &k.linear},
+        {"cohen_kappa_quadratic", &k.quadratic}};
+    for (const auto& [name, s] : stats) {
+      if (s->value) {
+        pair[name] = *s->value;
+      } else {
+        pair[name] = nullptr;
+        pair[std::string(name) + "_undefined_reason"] = s->undefined_reason;
+      }
+    }
+    pairs.push_back(std::move(pair));
+  }
+  o["cohen_kappa_pairs"] = std::move(pairs);
+  return o;
+}
+
+void PrintAgreementText(const p::RatingTable& t, const p::AgreementReport& r,
+                        const std::string& source, p::Level level) {
+  std::printf("%s: %s, %s, %s, %s (level %s)\n", source.c_str(),
+              Plural(r.items, "item").c_str(),
+              Plural(r.raters, "rater").c_str(),
+              Plural(r.ratings, "rating").c_str(),
+              Plural(t.num_categories(), "category", "categories").c_str(),
+              std::string(p::LevelName(level)).c_str());
+  if (r.superseded_ratings > 0) {
+    std::printf(
+        "%s superseded by a later rating of the same rater (not "
+        "used)\n",
+        Plural(r.superseded_ratings, "rating").c_str());
+  }
+  std::printf("\n%-30s %10s %8s %8s\n", "statistic", "value", "items",
+              "ratings");
+  std::vector<std::string> notes;
+  auto row = [&](const std::string& name, const p::Statistic& s) {
+    std::printf("%-30s %10s %8lld %8lld\n", name.c_str(), Cell(s).c_str(),
+                static_cast<long long>(s.items),
+                static_cast<long long>(s.ratings));
+    if (!s.value) notes.push_back(name + ": " + s.undefined_reason);
+  };
+  row("percent_agreement_all_raters", r.percent_agreement_all_raters);
+  row("percent_agreement_pairwise", r.percent_agreement_pairwise);
+  row("fleiss_kappa", r.fleiss.overall);
+  row("krippendorff_alpha_nominal", r.krippendorff_alpha_nominal);
+  row("krippendorff_alpha_ordinal", r.krippendorff_alpha_ordinal);
+  row("krippendorff_alpha_interval", r.krippendorff_alpha_interval);
+  row("krippendorff_alpha_ratio", r.krippendorff_alpha_ratio);
+  row("light_kappa", r.light_kappa);
+  row("conger_kappa", r.conger_kappa);
+
+  if (r.fleiss.overall.value) {
+    std::printf("\nfleiss_kappa per category\n");
+    for (int32_t c = 0; c < t.num_categories(); ++c) {
+      std::printf("  %-28s %10s\n", t.category_label(c).c_str(),
+                  Cell(r.fleiss.per_category[c]).c_str());
+    }
+  }
+  if (!r.cohen.empty()) {
+    std::printf("\n%-32s %10s %10s %10s %8s\n", "cohen_kappa (rater pair)",
+                "unweighted", "linear", "quadratic", "items");
+    for (const p::PairKappa& k : r.cohen) {
+      const std::string name =
+          t.rater_name(k.rater_a) + " / " + t.rater_name(k.rater_b);
+      std::printf("%-32s %10s %10s %10s %8lld\n", name.c_str(),
+                  Cell(k.unweighted).c_str(), Cell(k.linear).c_str(),
+                  Cell(k.quadratic).c_str(),
+                  static_cast<long long>(k.unweighted.items));
+      if (!k.unweighted.value) {
+        notes.push_back("cohen_kappa " + name + ": " +
+                        k.unweighted.undefined_reason);
+      }
+    }
+    if (t.num_raters() > 2) {
+      std::printf("\npairwise cohen_kappa matrix (unweighted)\n%-14s", "");
+      for (int32_t b = 0; b < t.num_raters(); ++b) {
+        std::printf(" %10.10s", t.rater_name(b).c_str());
+      }
+      std::printf("\n");
+      const int32_t n = t.num_raters();
+      for (int32_t a = 0; a < n; ++a) {
+        std::printf("%-14.14s", t.rater_name(a).c_str());
+        for (int32_t b = 0; b < n; ++b) {
+          if (a == b) {
+            std::printf(" %10s", "-");
+            continue;
+          }
+          const int32_t lo = std::min(a, b), hi = std::max(a, b);
+          // Index of (lo, hi) in PairwiseCohenKappa's (a, b) order.
+          const size_t index = static_cast<size_t>(lo) * (2 * n - lo - 1) / 2 +
+                               static_cast<size_t>(hi - lo - 1);
+          std::printf(" %10s", Cell(r.cohen[index].unweighted).c_str());
+        }
+        std::printf("\n");
+      }
+    }
+  }
+  if (!notes.empty()) {
+    std::printf("\nundefined\n");
+    for (const std::string& n : notes) std::printf("  %s\n", n.c_str());
+  }
+}
+
+int RunAgreement(const Args& args) {
+  if (args.Has("data")) {
+    return Fail(InvalidArgumentError(
+        "--data: not available yet: needs the projection engine (issue 5); "
+        "use --csv FILE for a rating table"));
+  }
+  if (!args.Has("csv")) {
+    return Fail(
+        InvalidArgumentError("--csv FILE is required (or --data DIR "
+                             "once the projection engine lands)"));
+  }
+  StatusOr<p::Level> level = p::ParseLevel(args.Get("level", "nominal"));
+  if (!level.ok()) return Fail(level.status().WithContext("--level"));
+  StatusOr<p::RatingTable> table = LoadTable(args, false, *level);
+  if (!table.ok()) return FailLoad(table.status());
+  const p::AgreementReport report = p::ComputeAgreement(*table);
+  const std::string source = args.Get("csv");
+  if (args.Has("json")) {
+    PrintJson(AgreementJson(*table, report, source, *level));
+  } else {
+    PrintAgreementText(*table, report, source, *level);
+  }
+  return 0;
+}
+
+// ---- consilium aggregate ----------------------------------------------------
+
+int32_t ArgMax(const double* v, int32_t n) {
+  int32_t best = 0;
+  for (int32_t k = 1; k < n; ++k) {
+    if (v[k] > v[best]) best = k;  // ties keep the lower index
+  }
+  return best;
+}
+
+json::object Distribution(const p::RatingTable& t, const double* v) {
+  json::object o;
+  for (int32_t k = 0; k < t.num_categories(); ++k)
+    o[t.category_label(k)] = v[k];
+  return o;
+}
+
+int RunDawidSkene(const Args& args, const p::RatingTable& t,
+                  const std::string& source) {
+  p::DawidSkeneOptions options;
+  StatusOr<uint64_t> max_iterations = args.GetUint(
+      "max-iterations", static_cast<uint64_t>(options.max_iterations));
+  if (!max_iterations.ok()) return Fail(max_iterations.status());
+  if (*max_iterations > 1000000) {
+    return Fail(InvalidArgumentError("--max-iterations must be <= 1000000"));
+  }
+  options.max_iterations = static_cast<int32_t>(*max_iterations);
+  StatusOr<double> tolerance = args.GetDouble("tolerance", options.tolerance);
+  if (!tolerance.ok()) return Fail(tolerance.status());
+  options.tolerance = *tolerance;
+  StatusOr<double> smoothing = args.GetDouble("smoothing", options.smoothing);
+  if (!smoothing.ok()) return Fail(smoothing.status());
+  options.smoothing = *smoothing;
+  StatusOr<p::DawidSkeneResult> ds = p::DawidSkene(t, options);
+  if (!ds.ok()) return Fail(ds.status());
+  const int32_t k_n = ds->num_classes;
+  const bool finite_ll = std::isfinite(ds->log_likelihood);
+
+  if (args.Has("json")) {
+    json::object o;
+    o["source"] = source;
+    o["method"] = "dawid-skene";
+    o["items"] = ds->items;
+    o["ratings"] = ds->ratings;
+    json::array classes, raters;
+    for (int32_t k = 0; k < k_n; ++k)
+      classes.push_back(json::string(t.category_label(k)));
+    for (int32_t r = 0; r < t.num_raters(); ++r)
+      raters.push_back(json::string(t.rater_name(r)));
+    o["classes"] = std::move(classes);
+    o["raters"] = std::move(raters);
+    o["max_iterations"] = options.max_iterations;
+    o["tolerance"] = options.tolerance;
+    o["smoothing"] = options.smoothing;
+    o["iterations"] = ds->iterations;
+    o["converged"] = ds->converged;
+    if (finite_ll) {
+      o["log_likelihood"] = ds->log_likelihood;
+    } else {
+      o["log_likelihood"] = nullptr;
+      o["log_likelihood_undefined_reason"] =
+          "an item has probability 0 under every class (floating-point "
+          "underflow); try --smoothing";
+    }
+    o["priors"] = Distribution(t, ds->priors.data());
+    json::array posteriors;
+    for (int32_t i = 0; i < t.num_items(); ++i) {
+      const double* post = ds->posteriors.data() + static_cast<size_t>(i) * k_n;
+      json::object item;
+      item["item"] = t.item_id(i);
+      item["label"] = t.category_label(ArgMax(post, k_n));
+      item["ratings"] = static_cast<int64_t>(t.item_ratings(i).size());
+      item["posterior"] = Distribution(t, post);
+      posteriors.push_back(std::move(item));
+    }
+    o["posteriors"] = std::move(posteriors);
+    // confusion_matrices[rater][true class][given label].
+    json::object confusions;
+    for (int32_t r = 0; r < t.num_raters(); ++r) {
+      json::object m;
+      for (int32_t k = 0; k < k_n; ++k) {
+        json::object row;
+        for (int32_t l = 0; l < k_n; ++l) {
+          row[t.category_label(l)] = ds->confusion(r, k, l);
+        }
+        m[t.category_label(k)] = std::move(row);
+      }
+      confusions[t.rater_name(r)] = std::move(m);
+    }
+    o["confusion_matrices"] = std::move(confusions);
+    PrintJson(o);
+    return 0;
+  }
+
+  std::printf("%s: Dawid-Skene, %s, %s, %s\n", source.c_str(),
+              Plural(t.num_items(), "item").c_str(),
+              Plural(t.num_raters(), "rater").c_str(),
+              Plural(ds->ratings, "rating").c_str());
+  std::printf("%s, %s; log-likelihood %s\n\n",
+              Plural(ds->iterations, "iteration").c_str(),
+              ds->converged ? "converged" : "not converged (iteration cap)",
+              finite_ll ? FormatDouble(ds->log_likelihood).c_str()
+                        : "undefined (underflow; try --smoothing)");
+  std::printf("%-20s", "class");
+  for (int32_t k = 0; k < k_n; ++k)
+    std::printf(" %10.10s", t.category_label(k).c_str());
+  std::printf("\n%-20s", "prior");
+  for (int32_t k = 0; k < k_n; ++k) std::printf(" %10.4f", ds->priors[k]);
+  std::printf("\n\n%-20s %-10s", "item", "label");
+  for (int32_t k = 0; k < k_n; ++k)
+    std::printf(" %10.10s", t.category_label(k).c_str());
+  std::printf("\n");
+  for (int32_t i = 0; i < t.num_items(); ++i) {
+    const double* post = ds->posteriors.data() + static_cast<size_t>(i) * k_n;
+    std::printf("%-20.20s %-10.10s", t.item_id(i).c_str(),
+                t.category_label(ArgMax(post, k_n)).c_str());
+    for (int32_t k = 0; k < k_n; ++k) std::printf(" %10.4f", post[k]);
+    std::printf("\n");
+  }
+  std::printf("\nconfusion matrices: P(given label | true class)\n");
+  for (int32_t r = 0; r < t.num_raters(); ++r) {
+    std::printf("\n%-20.20s", t.rater_name(r).c_str());
+    for (int32_t l = 0; l < k_n; ++l)
+      std::printf(" %10.10s", t.category_label(l).c_str());
+    std::printf("\n");
+    for (int32_t k = 0; k < k_n; ++k) {
+      std::printf("  true %-13.13s", t.category_label(k).c_str());
+      for (int32_t l = 0; l < k_n; ++l)
+        std::printf(" %10.4f", ds->confusion(r, k, l));
+      std::printf("\n");
+    }
+  }
+  return 0;
+}
+
+int RunMajority(const Args& args, const p::RatingTable& t,
+                const std::string& source) {
+  const p::MajorityVoteResult mv = p::MajorityVote(t);
+  const int32_t k_n = mv.num_classes;
+  if (args.Has("json")) {
+    json::object o;
+    o["source"] = source;
+    o["method"] = "majority";
+    o["items"] = t.num_items();
+    o["ratings"] = t.num_ratings();
+    json::array classes;
+    for (int32_t k = 0; k < k_n; ++k)
+      classes.push_back(json::string(t.category_label(k)));
+    o["classes"] = std::move(classes);
+    json::array labels;
+    for (int32_t i = 0; i < t.num_items(); ++i) {
+      json::object item;
+      item["item"] = t.item_id(i);
+      if (mv.labels[i] == p::kMissing) {
+        item["label"] = nullptr;
+        item["label_undefined_reason"] = "no ratings";
+      } else {
+        item["label"] = t.category_label(mv.labels[i]);
+      }
+      item["tied"] = mv.tied[i] != 0;
+      item["ratings"] = static_cast<int64_t>(t.item_ratings(i).size());
+      item["vote_shares"] =
+          Distribution(t, mv.vote_shares.data() + static_cast<size_t>(i) * k_n);
+      labels.push_back(std::move(item));
+    }
+    o["labels"] = std::move(labels);
+    PrintJson(o);
+    return 0;
+  }
+  std::printf(
+      "%s: majority vote (ties go to the first class in sorted "
+      "order), %s, %s\n\n%-20s %-10s %-5s",
+      source.c_str(), Plural(t.num_items(), "item").c_str(),
+      Plural(t.num_ratings(), "rating").c_str(), "item", "label", "tied");
+  for (int32_t k = 0; k < k_n; ++k)
+    std::printf(" %10.10s", t.category_label(k).c_str());
+  std::printf("\n");
+  for (int32_t i = 0; i < t.num_items(); ++i) {
+    std::printf("%-20.20s %-10.10s %-5s", t.item_id(i).c_str(),
+                mv.labels[i] == p::kMissing
+                    ? "-"
+                    : t.category_label(mv.labels[i]).c_str(),
+                mv.tied[i] ? "yes" : "");
+    for (int32_t k = 0; k < k_n; ++k)
+      std::printf(" %10.4f", mv.vote_share(i, k));
+    std::printf("\n");
+  }
+  return 0;
+}
+
+int RunAggregate(const Args& args) {
+  StatusOr<std::string> method = args.Require("method");
+  if (!method.ok()) return Fail(method.status());
+  if (*method != "dawid-skene" && *method != "majority") {
+    return Fail(InvalidArgumentError(
+        "--method expects dawid-skene or majority, got \"" + *method + "\""));
+  }
+  if (!args.Has("csv")) return Fail(InvalidArgumentError("--csv is required"));
+  StatusOr<p::RatingTable> table =
+      LoadTable(args, args.Has("long"), p::Level::kNominal);
+  if (!table.ok()) return FailLoad(table.status());
+  const std::string source = args.Get("csv");
+  return *method == "majority" ? RunMajority(args, *table, source)
+                               : RunDawidSkene(args, *table, source);
+}
+
+Registrar agreement_cmd(Command{
+    {"agreement"},
+    "--csv FILE [--level nominal|ordinal|interval|ratio] [--item-column "
+    "auto|first|none] [--json]  |  --data DIR --project P [--field F] "
+    "[--batch B] [--as-of SEQ|TIME]",
+    "inter-rater agreement: percent agreement, Cohen, Fleiss, Krippendorff",
+    {"csv", "level", "item-column", "data", "project", "field", "batch",
+     "as-of"},
+    {"json"},
+    RunAgreement});
+
+Registrar aggregate_cmd(Command{
+    {"aggregate"},
+    "--csv FILE [--long] --method dawid-skene|majority [--json] "
+    "[--max-iterations N] [--tolerance X] [--smoothing A] [--item-column "
+    "auto|first|none]",
+    "soft labels from ratings: Dawid-Skene posteriors or majority vote",
+    {"csv", "method", "max-iterations", "tolerance", "smoothing",
+     "item-column"},
+    {"long", "json"},
+    RunAggregate});
+
+}  // namespace
+}  // namespace consilium::cli
