@@ -22,6 +22,7 @@
 #include <unordered_map>
 
 #include "ledger/internal/storage_layout.h"
+#include "ledger/merkle.h"
 #include "ledger/internal/verify_pipeline.h"
 
 namespace consilium {
@@ -132,6 +133,47 @@ std::string HeadValue(uint64_t seq, const Hash256& hash) {
 
 }  // namespace
 
+// Merkle nodes as the ledger stores them: interior perfect subtrees in the
+// merkle family; leaves are the event hashes, recomputed from the events
+// family (storing them again would cost a write per event for the one or two
+// leaves a proof reads).
+class StoredNodes final : public merkle::NodeSource {
+ public:
+  StoredNodes(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events,
+              rocksdb::ColumnFamilyHandle* merkle, uint64_t size)
+      : db_(db), events_(events), merkle_(merkle), size_(size) {}
+
+  StatusOr<Hash256> PerfectSubtree(uint32_t level, uint64_t index) override {
+    if (level > 63 || (index + 1) > (size_ >> level)) {
+      return OutOfRangeError("Merkle node (level " + std::to_string(level) + ", index " +
+                             std::to_string(index) + ") is beyond the tree of " +
+                             std::to_string(size_) + " events");
+    }
+    std::string v;
+    if (level == 0) {
+      rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), events_, SeqKey(index + 1), &v);
+      if (s.IsNotFound()) return DataLossError("event " + std::to_string(index + 1) + " is missing");
+      RETURN_IF_ERROR(FromRocks(s, "reading event " + std::to_string(index + 1)));
+      return LeafHash(AsBytes(v));
+    }
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), merkle_, MerkleKey(level, index), &v);
+    if (s.IsNotFound() || (s.ok() && v.size() != 32)) {
+      return DataLossError("Merkle node (level " + std::to_string(level) + ", index " +
+                           std::to_string(index) + ") is missing or malformed");
+    }
+    RETURN_IF_ERROR(FromRocks(s, "reading a Merkle node"));
+    Hash256 h;
+    std::memcpy(h.data(), v.data(), 32);
+    return h;
+  }
+
+ private:
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* events_;
+  rocksdb::ColumnFamilyHandle* merkle_;
+  uint64_t size_;
+};
+
 // One queued append: a single draft or an all-or-nothing group.
 struct PendingAppend {
   std::vector<EventDraft> drafts;
@@ -188,6 +230,22 @@ class Ledger::Impl {
   // Set once a write fails; every later append gets it (the committer's view
   // of the head may no longer match the disk).
   Status broken_;
+  // Committer-owned: the Merkle tree's right edge at the committed head.
+  merkle::CompactRange range_;
+
+  // Checkpoints. origin_ and vkey_ are recorded with the first checkpoint;
+  // the last_* fields drive the automatic cadence (committer only).
+  mutable std::mutex checkpoint_mu_;
+  std::string origin_;
+  std::string vkey_;
+  uint64_t last_checkpoint_size_ = 0;
+  int64_t last_checkpoint_us_ = 0;
+
+  StoredNodes Nodes(uint64_t size) const {
+    return StoredNodes(db_, cf(kEvents), cf(kMerkle), size);
+  }
+  // Adds the automatic checkpoint to `wb` when the cadence is reached.
+  void MaybeCheckpoint(rocksdb::WriteBatch& wb, const Head& h);
 
   // The committed head; committed_seq_ mirrors head_.seq for waiters.
   mutable std::mutex head_mu_;
@@ -288,6 +346,30 @@ Status Ledger::Impl::Open() {
     }
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "reading the last event"));
+  if (head_.seq > 0) {
+    StoredNodes nodes = Nodes(head_.seq);
+    auto range = merkle::CompactRange::Load(head_.seq, nodes);
+    if (!range.ok() && !options_.read_only) return range.status();
+    if (range.ok()) range_ = *range;
+  }
+  std::string v;
+  if (db_->Get(rocksdb::ReadOptions(), cf(kMeta), kMetaOrigin, &v).ok()) origin_ = v;
+  if (db_->Get(rocksdb::ReadOptions(), cf(kMeta), kMetaCheckpointKey, &v).ok()) vkey_ = v;
+  {
+    std::unique_ptr<rocksdb::Iterator> cp(
+        db_->NewIterator(rocksdb::ReadOptions(), cf(kCheckpoints)));
+    cp->SeekToLast();
+    if (cp->Valid() && cp->key().size() == 8) {
+      last_checkpoint_size_ = GetBigEndian64(cp->key().data());
+    }
+  }
+  last_checkpoint_us_ = options_.clock->NowMicros();
+  if (options_.checkpoint_signer != nullptr && !origin_.empty() &&
+      options_.checkpoint_signer->name() != origin_) {
+    return FailedPreconditionError("this ledger's checkpoints are signed as \"" + origin_ +
+                                   "\"; the configured key is \"" +
+                                   options_.checkpoint_signer->name() + "\"");
+  }
   committed_seq_ = head_.seq;
   if (!options_.read_only)
     committer_ = std::thread([this] { CommitterLoop(); });
@@ -369,6 +451,8 @@ void Ledger::Impl::CommitBatch(
   Head h = head();
   int64_t now = std::max(options_.clock->NowMicros(), h.timestamp_us);
   rocksdb::WriteBatch wb;
+  // Restored if the batch fails, so the tree never runs ahead of the disk.
+  const merkle::CompactRange saved_range = range_;
   std::vector<std::vector<Committed>> results(batch.size());
   // Request ids committed earlier in this same batch.
   std::unordered_map<std::string, Committed> batch_requests;
@@ -401,6 +485,12 @@ void Ledger::Impl::CommitBatch(
       Hash256 hash = draft.Stamp(seq, h.hash, now);
       std::string key = SeqKey(seq);
       wb.Put(cf(kEvents), key, draft.bytes());
+      range_.Append(hash, [&](uint32_t level, uint64_t index, const Hash256& node) {
+        if (level > 0) {
+          wb.Put(cf(kMerkle), MerkleKey(level, index),
+                 rocksdb::Slice(reinterpret_cast<const char*>(node.data()), 32));
+        }
+      });
       wb.Put(cf(kByActor), IndexKey(View(e->actor()), seq), rocksdb::Slice());
       std::string_view record = RecordIdOf(*e);
       if (!record.empty())
@@ -413,14 +503,22 @@ void Ledger::Impl::CommitBatch(
       h = Head{seq, hash, now};
     }
   }
-  if (failure.ok() && wb.Count() > 0) {
-    wb.Put(cf(kMeta), "head", HeadValue(h.seq, h.hash));
+  if (!failure.ok()) {
+    // A read failed while preparing; nothing was written.
+    range_ = saved_range;
+    for (auto& p : batch) p->done(failure);
+    return;
+  }
+  if (wb.Count() > 0) {
+    wb.Put(cf(kMeta), kMetaHead, HeadValue(h.seq, h.hash));
+    MaybeCheckpoint(wb, h);
     rocksdb::WriteOptions wo;
     wo.sync = true;
     failure = FromRocks(db_->Write(wo, &wb),
                         "committing " + std::to_string(wb.Count()) + " writes");
   }
   if (!failure.ok()) {
+    range_ = saved_range;
     broken_ = failure;
     for (auto& p : batch) p->done(failure);
     return;
@@ -436,6 +534,30 @@ void Ledger::Impl::CommitBatch(
   commit_cv_.notify_all();
   for (size_t i = 0; i < batch.size(); ++i)
     batch[i]->done(std::move(results[i]));
+}
+
+void Ledger::Impl::MaybeCheckpoint(rocksdb::WriteBatch& wb, const Head& h) {
+  const NoteSigner* signer = options_.checkpoint_signer;
+  if (signer == nullptr) return;
+  bool by_count = options_.checkpoint_every_events > 0 &&
+                  h.seq - last_checkpoint_size_ >= options_.checkpoint_every_events;
+  bool by_time = options_.checkpoint_every_ms > 0 &&
+                 h.timestamp_us - last_checkpoint_us_ >= options_.checkpoint_every_ms * 1000;
+  if (!by_count && !by_time) return;
+  // range_ is exactly the tree these stored nodes describe, so this
+  // checkpoint extends every earlier one by construction.
+  auto note = signer->Sign(FormatCheckpointBody({signer->name(), h.seq, range_.Root()}));
+  if (!note.ok()) return;  // the next commit tries again
+  wb.Put(cf(kCheckpoints), SeqKey(h.seq), *note);
+  std::lock_guard l(checkpoint_mu_);
+  if (origin_.empty()) {
+    origin_ = signer->name();
+    vkey_ = signer->VerifierKey();
+    wb.Put(cf(kMeta), kMetaOrigin, origin_);
+    wb.Put(cf(kMeta), kMetaCheckpointKey, vkey_);
+  }
+  last_checkpoint_size_ = h.seq;
+  last_checkpoint_us_ = h.timestamp_us;
 }
 
 StatusOr<std::vector<uint64_t>> Ledger::Impl::IndexScan(
@@ -647,6 +769,115 @@ bool Ledger::WaitForSeq(uint64_t seq, int64_t timeout_ms) const {
 }
 
 // ---------------------------------------------------------------------------
+// Merkle proofs and checkpoints
+
+namespace {
+
+Status CheckTreeSize(uint64_t size, uint64_t head) {
+  if (size > head) {
+    return OutOfRangeError("tree size " + std::to_string(size) + " is beyond the ledger's " +
+                           std::to_string(head) + " events");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+StatusOr<Hash256> Ledger::RootAt(uint64_t size) const {
+  uint64_t head_seq = head().seq;
+  RETURN_IF_ERROR(CheckTreeSize(size, head_seq));
+  StoredNodes nodes = impl_->Nodes(head_seq);
+  return merkle::RootAt(size, nodes);
+}
+
+StatusOr<std::vector<Hash256>> Ledger::InclusionProof(uint64_t seq, uint64_t size) const {
+  uint64_t head_seq = head().seq;
+  RETURN_IF_ERROR(CheckTreeSize(size, head_seq));
+  if (seq == 0 || seq > size) {
+    return InvalidArgumentError("event " + std::to_string(seq) + " is not in a tree of " +
+                                std::to_string(size) + " events");
+  }
+  StoredNodes nodes = impl_->Nodes(head_seq);
+  return merkle::InclusionProof(seq - 1, size, nodes);
+}
+
+StatusOr<std::vector<Hash256>> Ledger::ConsistencyProof(uint64_t size1, uint64_t size2) const {
+  uint64_t head_seq = head().seq;
+  RETURN_IF_ERROR(CheckTreeSize(size2, head_seq));
+  StoredNodes nodes = impl_->Nodes(head_seq);
+  return merkle::ConsistencyProof(size1, size2, nodes);
+}
+
+StatusOr<std::optional<StoredCheckpoint>> Ledger::LatestCheckpoint() const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db_->NewIterator(rocksdb::ReadOptions(), impl_->cf(kCheckpoints)));
+  it->SeekToLast();
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading checkpoints"));
+  if (!it->Valid()) return std::optional<StoredCheckpoint>();
+  StoredCheckpoint cp;
+  cp.note = it->value().ToString();
+  // The body is everything before the blank line that starts the signatures.
+  size_t end = cp.note.find("\n\n");
+  if (end == std::string::npos) return DataLossError("stored checkpoint is not a signed note");
+  auto body = ParseCheckpointBody(std::string_view(cp.note).substr(0, end + 1));
+  if (!body.ok()) return DataLossError("stored checkpoint: " + body.status().message());
+  cp.checkpoint = *body;
+  return std::optional<StoredCheckpoint>(std::move(cp));
+}
+
+std::string Ledger::CheckpointVerifierKey() const {
+  std::lock_guard l(impl_->checkpoint_mu_);
+  return impl_->vkey_;
+}
+
+StatusOr<StoredCheckpoint> Ledger::SignCheckpoint(const NoteSigner& signer, uint64_t size) {
+  if (impl_->options_.read_only) {
+    return FailedPreconditionError("ledger " + impl_->dir_ + " is open read-only");
+  }
+  std::lock_guard l(impl_->checkpoint_mu_);
+  if (!impl_->origin_.empty() && impl_->origin_ != signer.name()) {
+    return FailedPreconditionError("this ledger's checkpoints are signed as \"" + impl_->origin_ +
+                                   "\", not \"" + signer.name() + "\"");
+  }
+  if (!impl_->vkey_.empty() && impl_->vkey_ != signer.VerifierKey()) {
+    return FailedPreconditionError("this ledger's checkpoints are signed by key " + impl_->vkey_ +
+                                   "; refusing to sign with another key of the same name");
+  }
+  uint64_t head_seq = head().seq;
+  if (size == 0) size = head_seq;
+  RETURN_IF_ERROR(CheckTreeSize(size, head_seq));
+  if (size == 0) return FailedPreconditionError("the ledger is empty; nothing to checkpoint");
+  ASSIGN_OR_RETURN(Hash256 root, RootAt(size));
+  // Never sign something inconsistent with what was signed before: the
+  // current tree must still reproduce the latest checkpoint's root.
+  ASSIGN_OR_RETURN(std::optional<StoredCheckpoint> latest, LatestCheckpoint());
+  if (latest) {
+    const Checkpoint& prev = latest->checkpoint;
+    auto prev_root = RootAt(prev.size);
+    if (!prev_root.ok() || *prev_root != prev.root) {
+      return FailedPreconditionError(
+          "refusing to sign: the ledger no longer reproduces the root of the checkpoint at size " +
+          std::to_string(prev.size) + " (run `consilium verify`)");
+    }
+  }
+  StoredCheckpoint out;
+  out.checkpoint = Checkpoint{signer.name(), size, root};
+  ASSIGN_OR_RETURN(out.note, signer.Sign(FormatCheckpointBody(out.checkpoint)));
+  rocksdb::WriteBatch wb;
+  wb.Put(impl_->cf(kCheckpoints), SeqKey(size), out.note);
+  if (impl_->origin_.empty()) {
+    wb.Put(impl_->cf(kMeta), kMetaOrigin, signer.name());
+    wb.Put(impl_->cf(kMeta), kMetaCheckpointKey, signer.VerifierKey());
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  RETURN_IF_ERROR(FromRocks(impl_->db_->Write(wo, &wb), "storing a checkpoint"));
+  impl_->origin_ = signer.name();
+  impl_->vkey_ = signer.VerifierKey();
+  return out;
+}
+
+// ---------------------------------------------------------------------------
 // Subscriptions
 
 namespace {
@@ -754,7 +985,7 @@ VerifyReport Ledger::Impl::Verify(
   // newest event: it lets a change to the newest event be attributed.
   std::optional<Head> recorded;
   std::string hv;
-  if (db_->Get(rocksdb::ReadOptions(), cf(kMeta), "head", &hv).ok() &&
+  if (db_->Get(rocksdb::ReadOptions(), cf(kMeta), kMetaHead, &hv).ok() &&
       hv.size() == 40) {
     Head rh;
     rh.seq = GetBigEndian64(hv.data());
@@ -777,10 +1008,79 @@ VerifyReport Ledger::Impl::Verify(
     it->Next();
     return OkStatus();
   };
+  // From event 1 the whole tree is recomputed: the root at the latest
+  // checkpoint's size, and at the head.
+  std::optional<StoredCheckpoint> checkpoint;
+  if (from == 1) {
+    std::unique_ptr<rocksdb::Iterator> cp(db_->NewIterator(rocksdb::ReadOptions(), cf(kCheckpoints)));
+    cp->SeekToLast();
+    if (cp->Valid()) {
+      StoredCheckpoint c;
+      c.note = cp->value().ToString();
+      c.checkpoint.size = cp->key().size() == 8 ? GetBigEndian64(cp->key().data()) : 0;
+      checkpoint = c;
+    }
+  }
+  merkle::CompactRange range;
+  std::optional<Hash256> root_at_checkpoint;
+  if (from == 1) {
+    pipeline.set_leaf_sink([&](const Hash256& leaf) {
+      range.Append(leaf);
+      if (checkpoint && range.size() == checkpoint->checkpoint.size) {
+        root_at_checkpoint = range.Root();
+      }
+    });
+  }
   report = pipeline.Run(source, [&](uint64_t done) {
     if (progress) progress(done, total >= from ? total - from + 1 : 0);
   });
   report.first_seq = from;
+  if (!report.ok || from != 1) return report;
+  report.root = range.Root();
+  auto fail = [&](std::string problem) {
+    report.ok = false;
+    report.bad_seq = 0;
+    report.problem = std::move(problem);
+    return report;
+  };
+  // The stored nodes serve proofs: they must describe the same tree.
+  StoredNodes nodes = Nodes(report.head.seq);
+  auto stored_root = merkle::RootAt(report.head.seq, nodes);
+  if (!stored_root.ok()) return fail("Merkle tree: " + stored_root.status().message());
+  if (*stored_root != report.root) {
+    return fail("Merkle tree: the stored nodes give root " + ToHex(*stored_root) +
+                " but the events give " + ToHex(report.root) +
+                " (stored Merkle nodes were altered; proofs served now would not verify)");
+  }
+  if (checkpoint) {
+    uint64_t size = checkpoint->checkpoint.size;
+    report.checkpoint_size = size;
+    std::string vkey;
+    {
+      std::lock_guard l(checkpoint_mu_);
+      vkey = vkey_;
+    }
+    auto verifier = NoteVerifier::FromVerifierKey(vkey);
+    if (!verifier.ok()) return fail("checkpoint at size " + std::to_string(size) +
+                                    ": no usable verifier key recorded (" +
+                                    verifier.status().message() + ")");
+    auto body = verifier->Open(checkpoint->note);
+    if (!body.ok()) return fail("checkpoint at size " + std::to_string(size) + ": " +
+                                body.status().message());
+    auto cp = ParseCheckpointBody(*body);
+    if (!cp.ok() || cp->size != size) {
+      return fail("checkpoint at size " + std::to_string(size) + ": its body does not match");
+    }
+    if (!root_at_checkpoint) {
+      return fail("checkpoint at size " + std::to_string(size) + " signs more events than the " +
+                  std::to_string(report.head.seq) + " stored (events were removed)");
+    }
+    if (*root_at_checkpoint != cp->root) {
+      return fail("checkpoint at size " + std::to_string(size) + ": signed root " +
+                  ToHex(cp->root) + " but the events give " + ToHex(*root_at_checkpoint) +
+                  " (the ledger was rewritten after it was signed)");
+    }
+  }
   return report;
 }
 

@@ -31,6 +31,7 @@
 #include "common/clock.h"
 #include "common/hash.h"
 #include "common/status.h"
+#include "ledger/checkpoint.h"
 #include "schemas/event.h"
 
 namespace consilium {
@@ -65,6 +66,13 @@ struct LedgerOptions {
   bool read_only = false;
   // Wall time for event timestamps. Not owned; must outlive the ledger.
   Clock* clock = SystemClock();
+  // Signs a checkpoint inside the commit that reaches the cadence: at least
+  // `checkpoint_every_events` events or `checkpoint_every_ms` milliseconds
+  // since the last checkpoint (0 disables that trigger). Not owned; null
+  // disables automatic checkpoints (SignCheckpoint still works on demand).
+  const NoteSigner* checkpoint_signer = nullptr;
+  uint64_t checkpoint_every_events = 0;
+  int64_t checkpoint_every_ms = 0;
   // Group commit: the most events and bytes one synced write may carry.
   size_t max_batch_events = 2048;
   size_t max_batch_bytes = 8 << 20;
@@ -79,6 +87,17 @@ struct VerifyReport {
   Head head;
   uint64_t bad_seq = 0;  // 0 when ok
   std::string problem;   // "hash mismatch", "broken link", ...
+  // Set when verification started at 1: the Merkle root recomputed from the
+  // event hashes, and the latest stored checkpoint it was checked against
+  // (size 0 when there is none).
+  Hash256 root{};
+  uint64_t checkpoint_size = 0;
+};
+
+// A signed checkpoint as stored by the ledger.
+struct StoredCheckpoint {
+  Checkpoint checkpoint;
+  std::string note;  // the signed note text
 };
 
 class Ledger {
@@ -155,6 +174,30 @@ class Ledger {
   bool WaitForSeq(uint64_t seq, int64_t timeout_ms) const;
 
   const std::string& dir() const;
+
+  // --- Merkle tree (RFC 9162) over the event hashes: leaf i is event i+1.
+  // Sizes are tree sizes (numbers of events), at most head().seq; beyond
+  // it: OutOfRange.
+
+  StatusOr<Hash256> RootAt(uint64_t size) const;
+  // Audit path for event `seq` in the tree of `size` events.
+  StatusOr<std::vector<Hash256>> InclusionProof(uint64_t seq, uint64_t size) const;
+  // Proof that the tree of size2 extends the tree of size1 (0 < size1 <= size2).
+  StatusOr<std::vector<Hash256>> ConsistencyProof(uint64_t size1, uint64_t size2) const;
+
+  // --- Checkpoints (C2SP tlog-checkpoint signed notes).
+
+  // Signs and stores a checkpoint of the first `size` events (0: the head)
+  // with origin = the signer's key name. Refuses (FailedPrecondition) when
+  // the ledger's origin is already another name, or when the current tree
+  // no longer reproduces the root of the latest stored checkpoint: the
+  // ledger never signs two inconsistent checkpoints. Returns the note.
+  StatusOr<StoredCheckpoint> SignCheckpoint(const NoteSigner& signer, uint64_t size);
+  // The stored checkpoint of the largest size, if any.
+  StatusOr<std::optional<StoredCheckpoint>> LatestCheckpoint() const;
+  // The verifier key of the checkpoints' signer (recorded when the first
+  // checkpoint is signed); empty when none was signed.
+  std::string CheckpointVerifierKey() const;
 
  private:
   class Impl;

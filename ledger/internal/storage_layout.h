@@ -33,6 +33,10 @@ inline constexpr char kCheckpointsFamily[] = "checkpoints";
 inline constexpr char kMetaFormatVersion[] = "format_version";  // decimal
 inline constexpr char kMetaOrigin[] = "origin";                 // log origin line
 inline constexpr char kMetaCreatedBy[] = "created_by";          // "consilium 0.1.0"
+inline constexpr char kMetaHead[] = "head";  // 8-byte BE seq || 32-byte hash
+// The checkpoint signer's verifier key (C2SP note form), set with the first
+// checkpoint; `origin` is set at the same time.
+inline constexpr char kMetaCheckpointKey[] = "checkpoint_vkey";
 
 // Version of the storage layout (column families, key encodings, event
 // format). Bumped on any incompatible change; older builds refuse newer data.
