@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: installs missing Debian packages, builds the
+# Release and the ASan+UBSan configurations, and runs the whole suite in both
+# through ctest. This is the command README.md names and .ci/run calls.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+if [ -x scripts/install-oracles.sh ]; then scripts/install-oracles.sh; fi
+
+jobs=${CONSILIUM_JOBS:-2}
+for preset in release asan; do
+  echo "==> build: $preset"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$jobs"
+  echo "==> test: $preset"
+  ctest --preset "$preset" -j "$jobs"
+done
+echo "==> all tests passed (release and asan)"
