@@ -825,6 +825,40 @@ StatusOr<std::optional<StoredCheckpoint>> Ledger::LatestCheckpoint() const {
   return std::optional<StoredCheckpoint>(std::move(cp));
 }
 
+namespace {
+
+Status CheckSettingName(std::string_view name) {
+  if (name != "checkpoint_key_file") {
+    return InvalidArgumentError("unknown setting \"" + std::string(name) +
+                                "\" (known: checkpoint_key_file)");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status Ledger::SetSetting(std::string_view name, std::string_view value) {
+  RETURN_IF_ERROR(CheckSettingName(name));
+  if (impl_->options_.read_only) {
+    return FailedPreconditionError("ledger " + impl_->dir_ + " is open read-only");
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(impl_->db_->Put(wo, impl_->cf(kMeta), std::string(kMetaSettingPrefix) + std::string(name),
+                                   rocksdb::Slice(value.data(), value.size())),
+                   "storing a setting");
+}
+
+StatusOr<std::optional<std::string>> Ledger::GetSetting(std::string_view name) const {
+  RETURN_IF_ERROR(CheckSettingName(name));
+  std::string v;
+  rocksdb::Status s = impl_->db_->Get(rocksdb::ReadOptions(), impl_->cf(kMeta),
+                                      std::string(kMetaSettingPrefix) + std::string(name), &v);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  RETURN_IF_ERROR(FromRocks(s, "reading a setting"));
+  return std::optional<std::string>(std::move(v));
+}
+
 std::string Ledger::CheckpointVerifierKey() const {
   std::lock_guard l(impl_->checkpoint_mu_);
   return impl_->vkey_;
@@ -1023,9 +1057,37 @@ VerifyReport Ledger::Impl::Verify(
   }
   merkle::CompactRange range;
   std::optional<Hash256> root_at_checkpoint;
+  // Every stored interior node is compared with the one the events give, as
+  // the recomputed tree produces it: one iterator per level, each read in
+  // index order, so the whole check is sequential reads.
+  std::vector<std::unique_ptr<rocksdb::Iterator>> level_iters(64);
+  std::string node_problem;
+  auto check_node = [&](uint32_t level, uint64_t index, const Hash256& node) {
+    if (level == 0 || !node_problem.empty()) return;
+    auto& it = level_iters[level];
+    std::string key = MerkleKey(level, index);
+    if (!it) {
+      it.reset(db_->NewIterator(ro, cf(kMerkle)));
+      it->Seek(key);
+    }
+    bool same = it->Valid() && it->key() == rocksdb::Slice(key) && it->value().size() == 32 &&
+                std::memcmp(it->value().data(), node.data(), 32) == 0;
+    if (!same) {
+      uint64_t first = (index << level) + 1, last = (index + 1) << level;
+      node_problem = "Merkle tree: the stored node (level " + std::to_string(level) + ", index " +
+                     std::to_string(index) + ") over events " + std::to_string(first) + ".." +
+                     std::to_string(last) +
+                     (it->Valid() && it->key() == rocksdb::Slice(key) ? " differs from"
+                                                                       : " is missing from") +
+                     " the tree the events give (stored Merkle nodes were altered; proofs "
+                     "served now would not verify)";
+      return;
+    }
+    it->Next();
+  };
   if (from == 1) {
     pipeline.set_leaf_sink([&](const Hash256& leaf) {
-      range.Append(leaf);
+      range.Append(leaf, check_node);
       if (checkpoint && range.size() == checkpoint->checkpoint.size) {
         root_at_checkpoint = range.Root();
       }
@@ -1044,6 +1106,7 @@ VerifyReport Ledger::Impl::Verify(
     return report;
   };
   // The stored nodes serve proofs: they must describe the same tree.
+  if (!node_problem.empty()) return fail(node_problem);
   StoredNodes nodes = Nodes(report.head.seq);
   auto stored_root = merkle::RootAt(report.head.seq, nodes);
   if (!stored_root.ok()) return fail("Merkle tree: " + stored_root.status().message());

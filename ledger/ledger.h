@@ -195,6 +195,12 @@ class Ledger {
   StatusOr<StoredCheckpoint> SignCheckpoint(const NoteSigner& signer, uint64_t size);
   // The stored checkpoint of the largest size, if any.
   StatusOr<std::optional<StoredCheckpoint>> LatestCheckpoint() const;
+  // Ledger settings kept in the data directory. The only setting today is
+  // "checkpoint_key_file": the path of the key `consilium checkpoint` signs
+  // with when no --key is given. InvalidArgument for an unknown name.
+  Status SetSetting(std::string_view name, std::string_view value);
+  StatusOr<std::optional<std::string>> GetSetting(std::string_view name) const;
+
   // The verifier key of the checkpoints' signer (recorded when the first
   // checkpoint is signed); empty when none was signed.
   std::string CheckpointVerifierKey() const;

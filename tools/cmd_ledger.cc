@@ -153,14 +153,27 @@ int Verify(const Args& args) {
   });
   bar.Finish();
   if (!r.ok) {
-    std::printf("FAILED at event %llu: %s\n", static_cast<unsigned long long>(r.bad_seq),
-                r.problem.c_str());
+    if (r.bad_seq == 0) {
+      std::printf("FAILED: %s\n", r.problem.c_str());
+    } else {
+      std::printf("FAILED at event %llu: %s\n", static_cast<unsigned long long>(r.bad_seq),
+                  r.problem.c_str());
+    }
     return 1;
   }
   std::printf("OK: %llu events verified (%llu..%llu), head %s\n",
               static_cast<unsigned long long>(r.events),
               static_cast<unsigned long long>(r.first_seq),
               static_cast<unsigned long long>(r.head.seq), ToHex(r.head.hash).c_str());
+  if (r.first_seq == 1) {
+    std::printf("OK: Merkle root %s matches the stored tree\n", ToHex(r.root).c_str());
+    if (r.checkpoint_size > 0) {
+      std::printf("OK: signed checkpoint at size %llu verifies and matches the events\n",
+                  static_cast<unsigned long long>(r.checkpoint_size));
+    } else {
+      std::printf("note: no checkpoint signed yet (consilium checkpoint --data DIR --key KEY)\n");
+    }
+  }
   return 0;
 }
 

@@ -37,6 +37,8 @@ inline constexpr char kMetaHead[] = "head";  // 8-byte BE seq || 32-byte hash
 // The checkpoint signer's verifier key (C2SP note form), set with the first
 // checkpoint; `origin` is set at the same time.
 inline constexpr char kMetaCheckpointKey[] = "checkpoint_vkey";
+// Operator settings: "setting." || name -> value (Ledger::SetSetting).
+inline constexpr char kMetaSettingPrefix[] = "setting.";
 
 // Version of the storage layout (column families, key encodings, event
 // format). Bumped on any incompatible change; older builds refuse newer data.

@@ -1,0 +1,344 @@
+// The Merkle tree as the ledger maintains it: proofs served from stored
+// nodes, checkpoints signed and refused, verification of the root, and the
+// malicious-server scenario an auditor guards against.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "ledger/ledger.h"
+#include "ledger/merkle.h"
+#include "ledger/proof_json.h"
+#include "ledger/proof_verifier.h"
+#include "tests/testing/paths.h"
+#include "tests/testing/raw_ledger.h"
+#include "tests/testing/temp_dir.h"
+
+namespace consilium {
+namespace {
+
+using testing::RawLedger;
+using testing::TempDir;
+
+EventDraft Note(uint64_t i, const std::string& text = "note") {
+  return MakeRecordImported({"importer", ""}, "rec-" + std::to_string(i), "p1",
+                            "{\"text\":\"" + text + " " + std::to_string(i) + "\"}", "{}");
+}
+
+class MerkleLedgerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = dir_.Sub("ledger");
+    ASSERT_TRUE(Ledger::Init(path_).ok());
+    Open();
+  }
+  void Open(LedgerOptions o = {}) {
+    ledger_.reset();
+    auto l = Ledger::Open(path_, o);
+    ASSERT_TRUE(l.ok()) << l.status().ToString();
+    ledger_ = std::move(*l);
+  }
+  void AppendN(uint64_t n, const std::string& text = "note") {
+    std::vector<EventDraft> drafts;
+    uint64_t base = ledger_->head().seq;
+    for (uint64_t i = 1; i <= n; ++i) drafts.push_back(Note(base + i, text));
+    ASSERT_TRUE(ledger_->AppendAll(std::move(drafts)).ok());
+  }
+  // The tree recomputed from the events' hashes, independent of stored nodes.
+  merkle::MemoryNodeSource Recompute() {
+    merkle::MemoryNodeSource m;
+    EXPECT_TRUE(ledger_->Scan(1, 0, [&](const StoredEvent& e) {
+                  m.Append(e.hash);
+                  return true;
+                }).ok());
+    return m;
+  }
+  NoteSigner Signer(const std::string& name = "consilium.test/ledger") {
+    auto s = NoteSigner::Generate(name);
+    EXPECT_TRUE(s.ok());
+    return std::move(*s);
+  }
+
+  TempDir dir_;
+  std::string path_;
+  std::unique_ptr<Ledger> ledger_;
+};
+
+TEST_F(MerkleLedgerTest, ServedProofsVerifyAgainstTheRecomputedTree) {
+  AppendN(150);
+  Open();  // the compact range is reloaded from stored nodes
+  AppendN(150);
+  merkle::MemoryNodeSource truth = Recompute();
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 200; ++i) {
+    uint64_t size = 1 + rng() % 300;
+    uint64_t seq = 1 + rng() % size;
+    auto root = ledger_->RootAt(size);
+    ASSERT_TRUE(root.ok());
+    ASSERT_EQ(*root, *merkle::RootAt(size, truth)) << size;
+    auto proof = ledger_->InclusionProof(seq, size);
+    ASSERT_TRUE(proof.ok()) << proof.status().ToString();
+    Hash256 leaf = ledger_->Get(seq)->hash;
+    EXPECT_TRUE(merkle::VerifyInclusion(seq - 1, size, leaf, *proof, *root).ok());
+    uint64_t size1 = 1 + rng() % size;
+    auto consistency = ledger_->ConsistencyProof(size1, size);
+    ASSERT_TRUE(consistency.ok());
+    EXPECT_TRUE(merkle::VerifyConsistency(size1, size, *consistency, *ledger_->RootAt(size1),
+                                          *root)
+                    .ok());
+  }
+  EXPECT_EQ(*ledger_->RootAt(0), EmptyTreeHash());
+}
+
+TEST_F(MerkleLedgerTest, ProofArgumentsOutsideTheTreeAreRejected) {
+  AppendN(10);
+  EXPECT_EQ(ledger_->RootAt(11).status().code(), StatusCode::kOutOfRange);
+  EXPECT_EQ(ledger_->RootAt(11).status().message(), "tree size 11 is beyond the ledger's 10 events");
+  EXPECT_EQ(ledger_->InclusionProof(0, 5).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ledger_->InclusionProof(6, 5).status().message(),
+            "event 6 is not in a tree of 5 events");
+  EXPECT_EQ(ledger_->ConsistencyProof(0, 5).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ledger_->ConsistencyProof(3, 12).status().code(), StatusCode::kOutOfRange);
+}
+
+TEST_F(MerkleLedgerTest, SignedCheckpointVerifiesWithThePublicKeyAlone) {
+  AppendN(21);
+  NoteSigner signer = Signer();
+  auto cp = ledger_->SignCheckpoint(signer, 0);
+  ASSERT_TRUE(cp.ok()) << cp.status().ToString();
+  EXPECT_EQ(cp->checkpoint.size, 21u);
+  EXPECT_EQ(cp->checkpoint.root, *ledger_->RootAt(21));
+  auto verifier = NoteVerifier::FromVerifierKey(signer.VerifierKey());
+  ASSERT_TRUE(verifier.ok());
+  auto body = verifier->Open(cp->note);
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  EXPECT_EQ(*body, FormatCheckpointBody(cp->checkpoint));
+  EXPECT_EQ(ledger_->CheckpointVerifierKey(), signer.VerifierKey());
+  auto latest = ledger_->LatestCheckpoint();
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  EXPECT_EQ((*latest)->note, cp->note);
+  // An older size is fine too; the latest stays the largest.
+  ASSERT_TRUE(ledger_->SignCheckpoint(signer, 7).ok());
+  EXPECT_EQ((**ledger_->LatestCheckpoint()).checkpoint.size, 21u);
+}
+
+TEST_F(MerkleLedgerTest, CheckpointsKeepOneOriginAndOneKey) {
+  AppendN(3);
+  ASSERT_TRUE(ledger_->SignCheckpoint(Signer("a.example/log"), 0).ok());
+  auto other_name = ledger_->SignCheckpoint(Signer("b.example/log"), 0);
+  EXPECT_EQ(other_name.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(other_name.status().message(),
+            "this ledger's checkpoints are signed as \"a.example/log\", not \"b.example/log\"");
+  auto other_key = ledger_->SignCheckpoint(Signer("a.example/log"), 0);
+  EXPECT_EQ(other_key.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ledger_->SignCheckpoint(Signer("a.example/log"), 4).status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
+TEST_F(MerkleLedgerTest, EmptyLedgerHasNothingToCheckpoint) {
+  EXPECT_EQ(ledger_->SignCheckpoint(Signer(), 0).status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(MerkleLedgerTest, RefusesToSignWhenTheTreeNoLongerMatchesTheLastCheckpoint) {
+  AppendN(12);
+  NoteSigner signer = Signer();
+  ASSERT_TRUE(ledger_->SignCheckpoint(signer, 10).ok());
+  ledger_.reset();
+  {
+    // Tree of 10 = perfect subtrees (3, 0) and (1, 4): alter the first.
+    RawLedger raw(path_);
+    raw.db()->Put(rocksdb::WriteOptions(), raw.Family("merkle"), ledger_internal::MerkleKey(3, 0),
+                  std::string(32, 'x'));
+  }
+  Open();
+  auto cp = ledger_->SignCheckpoint(signer, 0);
+  EXPECT_EQ(cp.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(cp.status().message(),
+            "refusing to sign: the ledger no longer reproduces the root of the checkpoint at size "
+            "10 (run `consilium verify`)");
+}
+
+TEST_F(MerkleLedgerTest, AutomaticCheckpointsFollowTheCadence) {
+  NoteSigner signer = Signer();
+  LedgerOptions o;
+  o.checkpoint_signer = &signer;
+  o.checkpoint_every_events = 5;
+  Open(o);
+  for (uint64_t i = 1; i <= 12; ++i) ASSERT_TRUE(ledger_->Append(Note(i)).ok());
+  auto latest = ledger_->LatestCheckpoint();
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  EXPECT_EQ((*latest)->checkpoint.size, 10u);
+  EXPECT_EQ((*latest)->checkpoint.root, *ledger_->RootAt(10));
+  VerifyReport r = ledger_->Verify(1, nullptr);
+  EXPECT_TRUE(r.ok) << r.problem;
+  EXPECT_EQ(r.checkpoint_size, 10u);
+  // Reopening with a key of another name is refused.
+  NoteSigner other = Signer("other.example/log");
+  o.checkpoint_signer = &other;
+  ledger_.reset();
+  EXPECT_EQ(Ledger::Open(path_, o).status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(MerkleLedgerTest, VerifyRecomputesTheRootAndChecksTheCheckpoint) {
+  AppendN(33);
+  ASSERT_TRUE(ledger_->SignCheckpoint(Signer(), 30).ok());
+  AppendN(4);
+  VerifyReport r = ledger_->Verify(1, nullptr);
+  ASSERT_TRUE(r.ok) << r.problem;
+  EXPECT_EQ(r.root, *ledger_->RootAt(37));
+  EXPECT_EQ(r.checkpoint_size, 30u);
+}
+
+TEST_F(MerkleLedgerTest, VerifyFindsAlteredMerkleNodes) {
+  AppendN(16);
+  ledger_.reset();
+  {
+    RawLedger raw(path_);
+    raw.db()->Put(rocksdb::WriteOptions(), raw.Family("merkle"), ledger_internal::MerkleKey(2, 1),
+                  std::string(32, '\7'));
+  }
+  Open({.read_only = true});
+  VerifyReport r = ledger_->Verify(1, nullptr);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.bad_seq, 0u);
+  EXPECT_NE(r.problem.find("stored Merkle nodes were altered"), std::string::npos) << r.problem;
+}
+
+// A rewritten history: every event, link and Merkle node is consistent, but
+// the signed checkpoint remembers the old root.
+TEST_F(MerkleLedgerTest, VerifyFindsAHistoryRewrittenAfterItWasSigned) {
+  NoteSigner signer = Signer();
+  AppendN(9, "original");
+  ASSERT_TRUE(ledger_->SignCheckpoint(signer, 0).ok());
+  std::string forged_dir = dir_.Sub("forged");
+  ASSERT_TRUE(Ledger::Init(forged_dir).ok());
+  {
+    auto forged = Ledger::Open(forged_dir, {});
+    ASSERT_TRUE(forged.ok());
+    for (uint64_t i = 1; i <= 9; ++i) ASSERT_TRUE((*forged)->Append(Note(i, "forged")).ok());
+  }
+  std::string note = (**ledger_->LatestCheckpoint()).note;
+  ledger_.reset();
+  {
+    RawLedger raw(forged_dir);
+    raw.db()->Put(rocksdb::WriteOptions(), raw.Family("checkpoints"), ledger_internal::SeqKey(9),
+                  note);
+    raw.PutMeta(ledger_internal::kMetaOrigin, signer.name());
+    raw.PutMeta(ledger_internal::kMetaCheckpointKey, signer.VerifierKey());
+  }
+  auto forged = Ledger::Open(forged_dir, {.read_only = true});
+  ASSERT_TRUE(forged.ok());
+  VerifyReport r = (*forged)->Verify(1, nullptr);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("the ledger was rewritten after it was signed"), std::string::npos)
+      << r.problem;
+}
+
+// Issue 3's malicious server: after a checkpoint is signed the operator
+// alters an event. Whether or not it also rebuilds the Merkle nodes to match,
+// the proof it then serves fails against the auditor's old checkpoint.
+TEST_F(MerkleLedgerTest, ProofsServedAfterTamperingFailAgainstTheOldCheckpoint) {
+  AppendN(40);
+  NoteSigner signer = Signer();
+  auto cp = ledger_->SignCheckpoint(signer, 0);
+  ASSERT_TRUE(cp.ok());
+  const Checkpoint old = cp->checkpoint;
+  ledger_.reset();
+
+  // 1. Event 17 rewritten in place, nodes left alone.
+  {
+    RawLedger raw(path_);
+    std::string bytes = raw.GetEvent(17);
+    const fb::Event* e = EventView(bytes);
+    EventDraft forged = Note(17, "forged");
+    ASSERT_TRUE(forged.Validate().ok());
+    forged.Stamp(17, PrevHashOf(*e), TimestampOf(*e));
+    raw.PutEvent(17, forged.bytes());
+  }
+  Open({.read_only = true});
+  auto served = ledger_->InclusionProof(17, 40);
+  ASSERT_TRUE(served.ok());
+  Hash256 leaf = ledger_->Get(17)->hash;
+  Status s = merkle::VerifyInclusion(16, 40, leaf, *served, old.root);
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss) << s.ToString();
+
+  // 2. The operator also rebuilds every Merkle node from the altered events.
+  merkle::MemoryNodeSource rebuilt = Recompute();
+  ledger_.reset();
+  {
+    RawLedger raw(path_);
+    for (uint32_t level = 1; level < 6; ++level) {
+      for (uint64_t index = 0; ((index + 1) << level) <= 40; ++index) {
+        Hash256 h = *rebuilt.PerfectSubtree(level, index);
+        raw.db()->Put(rocksdb::WriteOptions(), raw.Family("merkle"),
+                      ledger_internal::MerkleKey(level, index),
+                      std::string(reinterpret_cast<const char*>(h.data()), 32));
+      }
+    }
+  }
+  Open({.read_only = true});
+  served = ledger_->InclusionProof(17, 40);
+  ASSERT_TRUE(served.ok());
+  EXPECT_TRUE(merkle::VerifyInclusion(16, 40, leaf, *served, *ledger_->RootAt(40)).ok())
+      << "the rebuilt tree is self-consistent";
+  s = merkle::VerifyInclusion(16, 40, leaf, *served, old.root);
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss) << s.ToString();
+  // And no consistency proof links the old checkpoint to the rewritten tree.
+  auto consistency = ledger_->ConsistencyProof(40, 40);
+  ASSERT_TRUE(consistency.ok());
+  EXPECT_EQ(merkle::VerifyConsistency(40, 40, *consistency, old.root, *ledger_->RootAt(40)).code(),
+            StatusCode::kDataLoss);
+}
+
+// The auditor's side, end to end through the command line: the files the
+// server hands out verify offline with only the public key, and stop
+// verifying once the server tampers.
+TEST_F(MerkleLedgerTest, AuditVerifyFromFilesPassesThenCatchesTampering) {
+  AppendN(25);
+  std::string key_file = dir_.Sub("log.key");
+  NoteSigner signer = Signer("audit.example/log");
+  ASSERT_TRUE(WriteKeyFile(key_file, signer).ok());
+  ledger_.reset();
+  std::string bin = testing::ConsiliumBin();
+  auto run = [&](const std::string& args, int* code) {
+    std::string out;
+    FILE* p = popen((bin + " " + args + " 2>&1").c_str(), "r");
+    char buf[1024];
+    while (fgets(buf, sizeof buf, p)) out += buf;
+    *code = WEXITSTATUS(pclose(p));
+    return out;
+  };
+  int code = -1;
+  std::string cp_file = dir_.Sub("cp.note"), proof_file = dir_.Sub("proof.json"),
+              event_file = dir_.Sub("event.bin");
+  std::string out = run("checkpoint --data " + path_ + " --key " + key_file + " > " + cp_file, &code);
+  ASSERT_EQ(code, 0) << out;
+  out = run("proof inclusion --data " + path_ + " --seq 11 > " + proof_file, &code);
+  ASSERT_EQ(code, 0) << out;
+  out = run("event --data " + path_ + " --seq 11 --raw > " + event_file, &code);
+  ASSERT_EQ(code, 0) << out;
+  std::string audit = "audit verify --vkey '" + signer.VerifierKey() + "' --checkpoint " + cp_file +
+                      " --event " + event_file + " --proof " + proof_file;
+  out = run(audit, &code);
+  EXPECT_EQ(code, 0) << out;
+
+  {
+    RawLedger raw(path_);
+    std::string bytes = raw.GetEvent(11);
+    bytes[bytes.size() / 2] ^= 0x20;
+    raw.PutEvent(11, bytes);
+  }
+  out = run("proof inclusion --data " + path_ + " --seq 11 > " + proof_file, &code);
+  ASSERT_EQ(code, 0) << out;
+  out = run("event --data " + path_ + " --seq 11 --raw > " + event_file, &code);
+  out = run(audit, &code);
+  EXPECT_EQ(code, 1) << out;
+  out = run("verify --data " + path_, &code);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_EQ(out.rfind("FAILED at event 11: ", 0), 0u) << out;
+}
+
+}  // namespace
+}  // namespace consilium
