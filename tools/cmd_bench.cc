@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <optional>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -345,6 +347,101 @@ int BenchVerify(const Args& args) {
   return 0;
 }
 
+// Fills a ledger with `events` events of `size` bytes through AppendAll in
+// groups of 1,000 (one synced write each). Returns events per second.
+StatusOr<double> Fill(Ledger& ledger, uint64_t events, size_t size) {
+  EventDraft proto = MakeSizedEvent(size, 0);
+  auto start = Clock::now();
+  uint64_t done = 0;
+  while (done < events) {
+    std::vector<EventDraft> group;
+    uint64_t n = std::min<uint64_t>(1000, events - done);
+    group.reserve(n);
+    for (uint64_t i = 0; i < n; ++i) group.push_back(proto);
+    auto c = ledger.AppendAll(std::move(group));
+    if (!c.ok()) return c.status();
+    done += n;
+  }
+  return done / Seconds(Clock::now() - start);
+}
+
+json::object LatencyJson(std::vector<double>& us) {
+  Percentiles p = ComputePercentiles(us);
+  json::object o;
+  o["p50_us"] = std::round(p.p50_us * 10) / 10;
+  o["p99_us"] = std::round(p.p99_us * 10) / 10;
+  o["samples"] = us.size();
+  return o;
+}
+
+int BenchProofs(const Args& args) {
+  auto events = args.GetUint("events", 10'000'000);
+  auto samples = args.GetUint("samples", 20'000);
+  if (!events.ok()) return Fail(events.status());
+  if (!samples.ok()) return Fail(samples.status());
+  std::string base = args.Get("dir", std::filesystem::temp_directory_path().string());
+  // --data reuses (and extends to --events) a ledger kept between runs, so
+  // the 10M-event fill is paid once.
+  std::optional<TempDir> temp;
+  std::string path = args.Get("data");
+  if (path.empty()) {
+    temp.emplace(base, "proofs");
+    path = temp->path;
+  }
+  if (!std::filesystem::exists(path + "/CURRENT")) {
+    if (Status s = Ledger::Init(path); !s.ok()) return Fail(s);
+  }
+  json::object out;
+  {
+    auto ledger = Ledger::Open(path, {});
+    if (!ledger.ok()) return Fail(ledger.status());
+    uint64_t have = (*ledger)->head().seq;
+    if (have < *events) {
+      auto rate = Fill(**ledger, *events - have, 512);
+      if (!rate.ok()) return Fail(rate.status());
+      out["fill_events_per_second"] = static_cast<int64_t>(std::llround(*rate));
+    }
+  }
+  auto ledger = Ledger::Open(path, {.read_only = true});
+  if (!ledger.ok()) return Fail(ledger.status());
+  uint64_t n = (*ledger)->head().seq;
+  std::mt19937_64 rng(20261126);
+  std::vector<double> incl, cons, root;
+  size_t incl_len = 0, cons_len = 0;
+  for (uint64_t i = 0; i < *samples; ++i) {
+    uint64_t seq = 1 + rng() % n;
+    auto t0 = Clock::now();
+    auto p = (*ledger)->InclusionProof(seq, n);
+    incl.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    if (!p.ok()) return Fail(p.status(), 1);
+    incl_len = std::max(incl_len, p->size());
+    uint64_t m = 1 + rng() % n;
+    t0 = Clock::now();
+    auto c = (*ledger)->ConsistencyProof(m, n);
+    cons.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    if (!c.ok()) return Fail(c.status(), 1);
+    cons_len = std::max(cons_len, c->size());
+    t0 = Clock::now();
+    auto r = (*ledger)->RootAt(m);
+    root.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    if (!r.ok()) return Fail(r.status(), 1);
+  }
+  out["events"] = n;
+  out["inclusion"] = LatencyJson(incl);
+  out["inclusion_max_hashes"] = incl_len;
+  out["consistency"] = LatencyJson(cons);
+  out["consistency_max_hashes"] = cons_len;
+  out["root_at_random_size"] = LatencyJson(root);
+  Print(out, args.Has("json"));
+  return 0;
+}
+
+Registrar bench_proofs({{"bench", "proofs"},
+                        "[--events N] [--samples K] [--data DIR | --dir DIR] [--json]",
+                        "inclusion and consistency proof generation latency at N events",
+                        {"events", "samples", "data", "dir"},
+                        {"json"},
+                        BenchProofs});
 Registrar bench_append({{"bench", "append"},
                         "[--size BYTES] [--seconds S] [--dir DIR] [--json]",
                         "durable append throughput and latency vs raw RocksDB synced batches",
