@@ -340,5 +340,53 @@ TEST_F(MerkleLedgerTest, AuditVerifyFromFilesPassesThenCatchesTampering) {
   EXPECT_EQ(out.rfind("FAILED at event 11: ", 0), 0u) << out;
 }
 
+// An auditor who saw last month's checkpoint checks that today's extends it,
+// offline; and the key named once in the ledger's settings signs both.
+TEST_F(MerkleLedgerTest, ConsistencyBetweenCheckpointsVerifiesOfflineWithAConfiguredKey) {
+  AppendN(13);
+  std::string key_file = dir_.Sub("log.key");
+  NoteSigner signer = Signer("audit.example/log");
+  ASSERT_TRUE(WriteKeyFile(key_file, signer).ok());
+  ledger_.reset();
+  std::string bin = testing::ConsiliumBin();
+  auto run = [&](const std::string& args, int* code) {
+    std::string out;
+    FILE* p = popen((bin + " " + args + " 2>&1").c_str(), "r");
+    char buf[1024];
+    while (fgets(buf, sizeof buf, p)) out += buf;
+    *code = WEXITSTATUS(pclose(p));
+    return out;
+  };
+  int code = -1;
+  std::string out = run("checkpoint --data " + path_, &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(out.find("no signing key"), std::string::npos) << out;
+  out = run("configure --data " + path_ + " --checkpoint-key " + key_file, &code);
+  ASSERT_EQ(code, 0) << out;
+  std::string old_cp = dir_.Sub("old.note"), new_cp = dir_.Sub("new.note"),
+              proof = dir_.Sub("consistency.json");
+  ASSERT_EQ((run("checkpoint --data " + path_ + " > " + old_cp, &code), code), 0);
+  Open();
+  AppendN(22);
+  ledger_.reset();
+  ASSERT_EQ((run("checkpoint --data " + path_ + " > " + new_cp, &code), code), 0);
+  out = run("proof consistency --data " + path_ + " --from 13 --to 35 > " + proof, &code);
+  ASSERT_EQ(code, 0) << out;
+  std::string audit = "audit verify --vkey '" + signer.VerifierKey() + "' --checkpoint " + new_cp +
+                      " --old-checkpoint " + old_cp + " --consistency " + proof;
+  out = run(audit, &code);
+  EXPECT_EQ(code, 0) << out;
+  // Swapped checkpoints do not verify.
+  out = run("audit verify --vkey '" + signer.VerifierKey() + "' --checkpoint " + old_cp +
+                " --old-checkpoint " + new_cp + " --consistency " + proof,
+            &code);
+  EXPECT_EQ(code, 1) << out;
+  out = run("verify --data " + path_, &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("OK: signed checkpoint at size 35 verifies and matches the events"),
+            std::string::npos)
+      << out;
+}
+
 }  // namespace
 }  // namespace consilium
