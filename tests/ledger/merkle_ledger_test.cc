@@ -301,15 +301,7 @@ TEST_F(MerkleLedgerTest, AuditVerifyFromFilesPassesThenCatchesTampering) {
   NoteSigner signer = Signer("audit.example/log");
   ASSERT_TRUE(WriteKeyFile(key_file, signer).ok());
   ledger_.reset();
-  std::string bin = testing::ConsiliumBin();
-  auto run = [&](const std::string& args, int* code) {
-    std::string out;
-    FILE* p = popen((bin + " " + args + " 2>&1").c_str(), "r");
-    char buf[1024];
-    while (fgets(buf, sizeof buf, p)) out += buf;
-    *code = WEXITSTATUS(pclose(p));
-    return out;
-  };
+  auto run = [](const std::string& args, int* code) { return testing::RunConsilium(args, code); };
   int code = -1;
   std::string cp_file = dir_.Sub("cp.note"), proof_file = dir_.Sub("proof.json"),
               event_file = dir_.Sub("event.bin");
@@ -348,15 +340,7 @@ TEST_F(MerkleLedgerTest, ConsistencyBetweenCheckpointsVerifiesOfflineWithAConfig
   NoteSigner signer = Signer("audit.example/log");
   ASSERT_TRUE(WriteKeyFile(key_file, signer).ok());
   ledger_.reset();
-  std::string bin = testing::ConsiliumBin();
-  auto run = [&](const std::string& args, int* code) {
-    std::string out;
-    FILE* p = popen((bin + " " + args + " 2>&1").c_str(), "r");
-    char buf[1024];
-    while (fgets(buf, sizeof buf, p)) out += buf;
-    *code = WEXITSTATUS(pclose(p));
-    return out;
-  };
+  auto run = [](const std::string& args, int* code) { return testing::RunConsilium(args, code); };
   int code = -1;
   std::string out = run("checkpoint --data " + path_, &code);
   EXPECT_EQ(code, 2);

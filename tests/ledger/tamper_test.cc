@@ -183,15 +183,7 @@ TEST_F(TamperTest, VerifyFromAMiddleEventStillChecksTheFirstLink) {
 }
 
 TEST_F(TamperTest, CommandLineVerifyNamesTheBadEventAndExitsNonZero) {
-  std::string cmd = testing::ConsiliumBin() + " verify --data " + path_ + " 2>&1";
-  auto run = [&](int* code) {
-    std::string out;
-    FILE* p = popen(cmd.c_str(), "r");
-    char buf[512];
-    while (fgets(buf, sizeof buf, p)) out += buf;
-    *code = WEXITSTATUS(pclose(p));
-    return out;
-  };
+  auto run = [&](int* code) { return testing::RunConsilium("verify --data " + path_, code); };
   int code = -1;
   std::string out = run(&code);
   EXPECT_EQ(code, 0) << out;

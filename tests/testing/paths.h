@@ -3,6 +3,9 @@
 #ifndef CONSILIUM_TESTS_TESTING_PATHS_H_
 #define CONSILIUM_TESTS_TESTING_PATHS_H_
 
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -21,6 +24,26 @@ inline std::string SharedDataDir() {
   std::string dir = env != nullptr && *env != '\0' ? env : CONSILIUM_SHARED_DATA_DEFAULT;
   std::error_code ec;
   return std::filesystem::is_directory(dir, ec) ? dir : std::string();
+}
+
+// Runs `consilium ARGS` through the shell (so ARGS may redirect), returns
+// what it printed on stdout (and stderr too when `with_stderr`), and sets
+// *exit_code.
+inline std::string RunConsilium(const std::string& args, int* exit_code,
+                                bool with_stderr = true) {
+  std::string command = ConsiliumBin() + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) {
+    *exit_code = -1;
+    return out;
+  }
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  int status = pclose(pipe);
+  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
 }
 
 }  // namespace consilium::testing
