@@ -466,7 +466,9 @@ Status Ledger::Impl::Open() {
   if (it->Valid()) {
     if (it->key().size() != 8)
       return DataLossError("events family holds a malformed key");
-    std::string_view bytes(it->value().data(), it->value().size());
+    // Copied: FlatBuffers reads need the buffer aligned, RocksDB slices
+    // are not.
+    std::string bytes(it->value().data(), it->value().size());
     head_.seq = GetBigEndian64(it->key().data());
     head_.hash = LeafHash(AsBytes(bytes));
     Status decodable = VerifyStoredEvent(bytes);

@@ -169,6 +169,9 @@ VerifyReport VerifyPipeline::Run(const Source& next,
       e.key_off = c->data.size();
       e.key_len = key.size();
       c->data.append(key);
+      // FlatBuffers reads 4- and 8-byte fields in place: keep each value at
+      // an 8-byte offset of the (malloc-aligned) chunk buffer.
+      c->data.resize((c->data.size() + 7) & ~size_t{7});
       e.value_off = c->data.size();
       e.value_len = value.size();
       c->data.append(value);
