@@ -1,6 +1,7 @@
 #include "schemas/event.h"
 
 #include <cstring>
+#include <vector>
 
 namespace consilium {
 namespace {
@@ -22,6 +23,68 @@ Status CheckId(std::string_view what, std::string_view id, bool required) {
                                 " contains a NUL character");
   }
   return OkStatus();
+}
+
+// The ids of the domain events beyond the record and project (which
+// Validate checks for every type): they become map keys in the projections.
+Status CheckBodyIds(const fb::Event& e) {
+  switch (e.body_type()) {
+    case fb::EventBody::PrincipalRegistered:
+      return CheckId("principal_id",
+                     View(e.body_as_PrincipalRegistered()->principal_id()),
+                     true);
+    case fb::EventBody::RoleGranted:
+      return CheckId("principal_id",
+                     View(e.body_as_RoleGranted()->principal_id()), true);
+    case fb::EventBody::RoleRevoked:
+      return CheckId("principal_id",
+                     View(e.body_as_RoleRevoked()->principal_id()), true);
+    case fb::EventBody::TokenIssued:
+      if (e.body_as_TokenIssued()->token_sha256() == nullptr)
+        return InvalidArgumentError("token_sha256 is required");
+      return CheckId("principal_id",
+                     View(e.body_as_TokenIssued()->principal_id()), true);
+    case fb::EventBody::SchemaPublished:
+      return CheckId("schema_id",
+                     View(e.body_as_SchemaPublished()->schema_id()), true);
+    case fb::EventBody::CalibrationBatchCreated: {
+      const auto* b = e.body_as_CalibrationBatchCreated();
+      RETURN_IF_ERROR(CheckId("batch_id", View(b->batch_id()), true));
+      if (b->record_ids() != nullptr) {
+        for (const auto* id : *b->record_ids())
+          RETURN_IF_ERROR(CheckId("record_ids[]", View(id), true));
+      }
+      return OkStatus();
+    }
+    case fb::EventBody::AssignmentCreated:
+      return CheckId("annotator_id",
+                     View(e.body_as_AssignmentCreated()->annotator_id()), true);
+    case fb::EventBody::AssignmentRevoked:
+      return CheckId("annotator_id",
+                     View(e.body_as_AssignmentRevoked()->annotator_id()), true);
+    case fb::EventBody::AnnotationSubmitted: {
+      const auto* b = e.body_as_AnnotationSubmitted();
+      RETURN_IF_ERROR(CheckId("annotation_id", View(b->annotation_id()), true));
+      RETURN_IF_ERROR(CheckId("annotator_id", View(b->annotator_id()), true));
+      return CheckId("schema_id", View(b->schema_id()), true);
+    }
+    case fb::EventBody::AnnotationRevised:
+      return CheckId("annotation_id",
+                     View(e.body_as_AnnotationRevised()->annotation_id()),
+                     true);
+    case fb::EventBody::AnnotationWithdrawn:
+      return CheckId("annotation_id",
+                     View(e.body_as_AnnotationWithdrawn()->annotation_id()),
+                     true);
+    case fb::EventBody::AccessRecorded:
+      return CheckId("resource_id",
+                     View(e.body_as_AccessRecorded()->resource_id()), true);
+    case fb::EventBody::GoldAnswerRecorded:
+      return CheckId("schema_id",
+                     View(e.body_as_GoldAnswerRecorded()->schema_id()), true);
+    default:
+      return OkStatus();
+  }
 }
 
 }  // namespace
@@ -91,17 +154,274 @@ Status EventDraft::Validate() const {
   RETURN_IF_ERROR(CheckId("request_id", View(e->request_id()), false));
   RETURN_IF_ERROR(CheckId("record_id", RecordIdOf(*e), false));
   RETURN_IF_ERROR(CheckId("project_id", ProjectIdOf(*e), false));
-  return OkStatus();
+  return CheckBodyIds(*e);
 }
 
 EventDraft MakeProjectCreated(const EventHeader& header,
                               std::string_view project_id,
                               std::string_view name) {
+  return MakeProjectCreated(header, project_id, name, 0, false);
+}
+
+EventDraft MakeProjectCreated(const EventHeader& header,
+                              std::string_view project_id,
+                              std::string_view name, uint32_t overlap_target,
+                              bool blind_mode) {
   return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
-    auto body = fb::CreateProjectCreatedDirect(
-        fbb, std::string(project_id).c_str(), std::string(name).c_str());
+    auto pid = fbb.CreateString(project_id);
+    auto n = fbb.CreateString(name);
+    auto body =
+        fb::CreateProjectCreated(fbb, pid, n, overlap_target, blind_mode);
     return std::make_pair(fb::EventBody::ProjectCreated, body.Union());
   });
+}
+
+namespace {
+
+// A Plain JSON payload holding `json`.
+flatbuffers::Offset<fb::Payload> PlainJsonPayload(
+    flatbuffers::FlatBufferBuilder& fbb, std::string_view json) {
+  auto media = fbb.CreateString("application/json");
+  auto data = fbb.CreateVector(reinterpret_cast<const uint8_t*>(json.data()),
+                               json.size());
+  fb::PayloadBuilder pb(fbb);
+  pb.add_encoding(fb::PayloadEncoding::Plain);
+  pb.add_media_type(media);
+  pb.add_data(data);
+  return pb.Finish();
+}
+
+// Optional strings are written only when non-empty; readers treat absent and
+// empty alike (View() returns an empty view for both).
+flatbuffers::Offset<flatbuffers::String> OptString(
+    flatbuffers::FlatBufferBuilder& fbb, std::string_view s) {
+  if (s.empty()) return 0;
+  return fbb.CreateString(s);
+}
+
+template <typename Fn>
+EventDraft RoleDraft(const EventHeader& header, std::string_view principal_id,
+                     fb::Role role, std::string_view project_id, Fn&& create,
+                     fb::EventBody type) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto p = fbb.CreateString(principal_id);
+    auto proj = OptString(fbb, project_id);
+    return std::make_pair(type, create(fbb, p, role, proj).Union());
+  });
+}
+
+}  // namespace
+
+EventDraft MakePrincipalRegistered(const EventHeader& header,
+                                   const PrincipalRegisteredFields& f) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto id = fbb.CreateString(f.principal_id);
+    auto display = OptString(fbb, f.display_name);
+    auto pseudonym = OptString(fbb, f.pseudonym);
+    auto model = OptString(fbb, f.model_name);
+    auto version = OptString(fbb, f.model_version);
+    auto body = fb::CreatePrincipalRegistered(fbb, id, f.kind, display,
+                                              pseudonym, model, version);
+    return std::make_pair(fb::EventBody::PrincipalRegistered, body.Union());
+  });
+}
+
+EventDraft MakeRoleGranted(const EventHeader& header,
+                           std::string_view principal_id, fb::Role role,
+                           std::string_view project_id) {
+  return RoleDraft(
+      header, principal_id, role, project_id,
+      [](auto& fbb, auto p, fb::Role r, auto proj) {
+        return fb::CreateRoleGranted(fbb, p, r, proj);
+      },
+      fb::EventBody::RoleGranted);
+}
+
+EventDraft MakeRoleRevoked(const EventHeader& header,
+                           std::string_view principal_id, fb::Role role,
+                           std::string_view project_id) {
+  return RoleDraft(
+      header, principal_id, role, project_id,
+      [](auto& fbb, auto p, fb::Role r, auto proj) {
+        return fb::CreateRoleRevoked(fbb, p, r, proj);
+      },
+      fb::EventBody::RoleRevoked);
+}
+
+EventDraft MakeTokenIssued(const EventHeader& header,
+                           std::string_view principal_id,
+                           const Hash256& token_sha256, int64_t expires_at_us) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto id = fbb.CreateString(principal_id);
+    fb::Hash256 h(
+        flatbuffers::span<const uint8_t, 32>(token_sha256.data(), 32));
+    auto body = fb::CreateTokenIssued(fbb, id, &h, expires_at_us);
+    return std::make_pair(fb::EventBody::TokenIssued, body.Union());
+  });
+}
+
+EventDraft MakeSchemaPublished(const EventHeader& header,
+                               const SchemaPublishedFields& f) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto id = fbb.CreateString(f.schema_id);
+    auto changelog = OptString(fbb, f.changelog);
+    auto definition = fbb.CreateString(f.definition);
+    auto body = fb::CreateSchemaPublished(fbb, id, f.version, f.parent_version,
+                                          changelog, definition);
+    return std::make_pair(fb::EventBody::SchemaPublished, body.Union());
+  });
+}
+
+EventDraft MakeCalibrationBatchCreated(
+    const EventHeader& header, std::string_view project_id,
+    std::string_view batch_id, std::span<const std::string> record_ids) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto pid = fbb.CreateString(project_id);
+    auto bid = fbb.CreateString(batch_id);
+    std::vector<flatbuffers::Offset<flatbuffers::String>> ids;
+    ids.reserve(record_ids.size());
+    for (const std::string& r : record_ids) ids.push_back(fbb.CreateString(r));
+    auto vec = fbb.CreateVector(ids);
+    auto body = fb::CreateCalibrationBatchCreated(fbb, pid, bid, vec);
+    return std::make_pair(fb::EventBody::CalibrationBatchCreated, body.Union());
+  });
+}
+
+EventDraft MakeAssignmentCreated(const EventHeader& header,
+                                 std::string_view project_id,
+                                 std::string_view record_id,
+                                 std::string_view annotator_id) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto p = fbb.CreateString(project_id);
+    auto r = fbb.CreateString(record_id);
+    auto a = fbb.CreateString(annotator_id);
+    auto body = fb::CreateAssignmentCreated(fbb, p, r, a);
+    return std::make_pair(fb::EventBody::AssignmentCreated, body.Union());
+  });
+}
+
+EventDraft MakeAssignmentRevoked(const EventHeader& header,
+                                 std::string_view project_id,
+                                 std::string_view record_id,
+                                 std::string_view annotator_id,
+                                 std::string_view reason) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto p = fbb.CreateString(project_id);
+    auto r = fbb.CreateString(record_id);
+    auto a = fbb.CreateString(annotator_id);
+    auto why = OptString(fbb, reason);
+    auto body = fb::CreateAssignmentRevoked(fbb, p, r, a, why);
+    return std::make_pair(fb::EventBody::AssignmentRevoked, body.Union());
+  });
+}
+
+EventDraft MakeAnnotationSubmitted(const EventHeader& header,
+                                   const AnnotationSubmittedFields& f) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto id = fbb.CreateString(f.annotation_id);
+    auto p = fbb.CreateString(f.project_id);
+    auto r = fbb.CreateString(f.record_id);
+    auto a = fbb.CreateString(f.annotator_id);
+    auto s = fbb.CreateString(f.schema_id);
+    auto values = PlainJsonPayload(fbb, f.values);
+    auto body = fb::CreateAnnotationSubmitted(
+        fbb, id, p, r, a, s, f.schema_version, values, f.revision);
+    return std::make_pair(fb::EventBody::AnnotationSubmitted, body.Union());
+  });
+}
+
+EventDraft MakeAnnotationRevised(const EventHeader& header,
+                                 const AnnotationRevisedFields& f) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto id = fbb.CreateString(f.annotation_id);
+    auto p = fbb.CreateString(f.project_id);
+    auto r = fbb.CreateString(f.record_id);
+    auto values = PlainJsonPayload(fbb, f.values);
+    auto why = OptString(fbb, f.reason);
+    auto body = fb::CreateAnnotationRevised(fbb, id, p, r, f.expected_revision,
+                                            f.new_revision, values, why);
+    return std::make_pair(fb::EventBody::AnnotationRevised, body.Union());
+  });
+}
+
+EventDraft MakeAnnotationWithdrawn(const EventHeader& header,
+                                   const AnnotationWithdrawnFields& f) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto id = fbb.CreateString(f.annotation_id);
+    auto p = fbb.CreateString(f.project_id);
+    auto r = fbb.CreateString(f.record_id);
+    auto why = OptString(fbb, f.reason);
+    auto body =
+        fb::CreateAnnotationWithdrawn(fbb, id, p, r, f.expected_revision, why);
+    return std::make_pair(fb::EventBody::AnnotationWithdrawn, body.Union());
+  });
+}
+
+EventDraft MakeAccessRecorded(const EventHeader& header,
+                              const AccessRecordedFields& f) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto kind = fbb.CreateString(f.resource_kind);
+    auto id = fbb.CreateString(f.resource_id);
+    auto action = fbb.CreateString(f.action);
+    auto purpose = OptString(fbb, f.purpose);
+    auto reason = OptString(fbb, f.reason);
+    auto record = OptString(fbb, f.record_id);
+    auto project = OptString(fbb, f.project_id);
+    auto body = fb::CreateAccessRecorded(fbb, kind, id, action, purpose,
+                                         f.allowed, reason, record, project);
+    return std::make_pair(fb::EventBody::AccessRecorded, body.Union());
+  });
+}
+
+EventDraft MakeGoldAnswerRecorded(const EventHeader& header,
+                                  const GoldAnswerRecordedFields& f) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto p = fbb.CreateString(f.project_id);
+    auto r = fbb.CreateString(f.record_id);
+    auto s = fbb.CreateString(f.schema_id);
+    auto values = PlainJsonPayload(fbb, f.values);
+    auto body =
+        fb::CreateGoldAnswerRecorded(fbb, p, r, s, f.schema_version, values);
+    return std::make_pair(fb::EventBody::GoldAnswerRecorded, body.Union());
+  });
+}
+
+std::string_view RoleName(fb::Role role) {
+  switch (role) {
+    case fb::Role::Admin:
+      return "admin";
+    case fb::Role::Annotator:
+      return "annotator";
+    case fb::Role::Adjudicator:
+      return "adjudicator";
+    case fb::Role::Researcher:
+      return "researcher";
+    case fb::Role::Auditor:
+      return "auditor";
+    default:
+      return "unspecified";
+  }
+}
+
+fb::Role RoleFromName(std::string_view name) {
+  for (fb::Role r :
+       {fb::Role::Admin, fb::Role::Annotator, fb::Role::Adjudicator,
+        fb::Role::Researcher, fb::Role::Auditor}) {
+    if (RoleName(r) == name) return r;
+  }
+  return fb::Role::Unspecified;
+}
+
+std::string_view PrincipalKindName(fb::PrincipalKind kind) {
+  return kind == fb::PrincipalKind::Model ? "model" : "person";
+}
+
+std::string_view PlainPayload(const fb::Payload* payload) {
+  if (payload == nullptr || payload->encoding() != fb::PayloadEncoding::Plain ||
+      payload->data() == nullptr) {
+    return {};
+  }
+  return AsChars({payload->data()->data(), payload->data()->size()});
 }
 
 EventDraft MakeRecordImported(const EventHeader& header,
@@ -181,6 +501,20 @@ std::string_view RecordIdOf(const fb::Event& event) {
   switch (event.body_type()) {
     case fb::EventBody::RecordImported:
       return View(event.body_as_RecordImported()->record_id());
+    case fb::EventBody::AssignmentCreated:
+      return View(event.body_as_AssignmentCreated()->record_id());
+    case fb::EventBody::AssignmentRevoked:
+      return View(event.body_as_AssignmentRevoked()->record_id());
+    case fb::EventBody::AnnotationSubmitted:
+      return View(event.body_as_AnnotationSubmitted()->record_id());
+    case fb::EventBody::AnnotationRevised:
+      return View(event.body_as_AnnotationRevised()->record_id());
+    case fb::EventBody::AnnotationWithdrawn:
+      return View(event.body_as_AnnotationWithdrawn()->record_id());
+    case fb::EventBody::AccessRecorded:
+      return View(event.body_as_AccessRecorded()->record_id());
+    case fb::EventBody::GoldAnswerRecorded:
+      return View(event.body_as_GoldAnswerRecorded()->record_id());
     default:
       return {};
   }
@@ -192,6 +526,26 @@ std::string_view ProjectIdOf(const fb::Event& event) {
       return View(event.body_as_ProjectCreated()->project_id());
     case fb::EventBody::RecordImported:
       return View(event.body_as_RecordImported()->project_id());
+    case fb::EventBody::RoleGranted:
+      return View(event.body_as_RoleGranted()->project_id());
+    case fb::EventBody::RoleRevoked:
+      return View(event.body_as_RoleRevoked()->project_id());
+    case fb::EventBody::CalibrationBatchCreated:
+      return View(event.body_as_CalibrationBatchCreated()->project_id());
+    case fb::EventBody::AssignmentCreated:
+      return View(event.body_as_AssignmentCreated()->project_id());
+    case fb::EventBody::AssignmentRevoked:
+      return View(event.body_as_AssignmentRevoked()->project_id());
+    case fb::EventBody::AnnotationSubmitted:
+      return View(event.body_as_AnnotationSubmitted()->project_id());
+    case fb::EventBody::AnnotationRevised:
+      return View(event.body_as_AnnotationRevised()->project_id());
+    case fb::EventBody::AnnotationWithdrawn:
+      return View(event.body_as_AnnotationWithdrawn()->project_id());
+    case fb::EventBody::AccessRecorded:
+      return View(event.body_as_AccessRecorded()->project_id());
+    case fb::EventBody::GoldAnswerRecorded:
+      return View(event.body_as_GoldAnswerRecorded()->project_id());
     default:
       return {};
   }

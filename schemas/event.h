@@ -106,8 +106,142 @@ EventDraft MakeRecordImported(const EventHeader& header,
                               std::string_view content,
                               std::string_view metadata);
 
+// ProjectCreated with the fields appended later (events.fbs): the overlap
+// target (annotators wanted per record, 0 = none) and blind mode.
+EventDraft MakeProjectCreated(const EventHeader& header,
+                              std::string_view project_id,
+                              std::string_view name, uint32_t overlap_target,
+                              bool blind_mode);
+
+// Builders for the domain events (docs/commands.md). They encode what they
+// are given; the rules (ids exist, roles held, revisions match) are checked
+// by projections::CommandHandler before it builds a draft, and the id rules
+// by EventDraft::Validate. String views must outlive the call only.
+
+struct PrincipalRegisteredFields {
+  std::string_view principal_id{};
+  fb::PrincipalKind kind = fb::PrincipalKind::Person;
+  std::string_view display_name{};
+  std::string_view pseudonym{};
+  std::string_view model_name{};     // kind Model only
+  std::string_view model_version{};  // kind Model only
+};
+EventDraft MakePrincipalRegistered(const EventHeader& header,
+                                   const PrincipalRegisteredFields& f);
+
+// `project_id` empty: a global role.
+EventDraft MakeRoleGranted(const EventHeader& header,
+                           std::string_view principal_id, fb::Role role,
+                           std::string_view project_id);
+EventDraft MakeRoleRevoked(const EventHeader& header,
+                           std::string_view principal_id, fb::Role role,
+                           std::string_view project_id);
+
+// Stores only `token_sha256`, never the token.
+EventDraft MakeTokenIssued(const EventHeader& header,
+                           std::string_view principal_id,
+                           const Hash256& token_sha256, int64_t expires_at_us);
+
+struct SchemaPublishedFields {
+  std::string_view schema_id{};
+  uint32_t version = 0;
+  uint32_t parent_version = 0;  // 0 for version 1
+  std::string_view changelog{};
+  std::string_view definition{};  // the task-schema JSON document
+};
+EventDraft MakeSchemaPublished(const EventHeader& header,
+                               const SchemaPublishedFields& f);
+
+EventDraft MakeCalibrationBatchCreated(const EventHeader& header,
+                                       std::string_view project_id,
+                                       std::string_view batch_id,
+                                       std::span<const std::string> record_ids);
+
+EventDraft MakeAssignmentCreated(const EventHeader& header,
+                                 std::string_view project_id,
+                                 std::string_view record_id,
+                                 std::string_view annotator_id);
+EventDraft MakeAssignmentRevoked(const EventHeader& header,
+                                 std::string_view project_id,
+                                 std::string_view record_id,
+                                 std::string_view annotator_id,
+                                 std::string_view reason);
+
+// `values` is the annotation's values JSON, stored as a Plain Payload
+// ("application/json") so compliance can seal it later.
+struct AnnotationSubmittedFields {
+  std::string_view annotation_id{};
+  std::string_view project_id{};
+  std::string_view record_id{};
+  std::string_view annotator_id{};
+  std::string_view schema_id{};
+  uint32_t schema_version = 0;
+  std::string_view values{};
+  uint32_t revision = 1;
+};
+EventDraft MakeAnnotationSubmitted(const EventHeader& header,
+                                   const AnnotationSubmittedFields& f);
+
+struct AnnotationRevisedFields {
+  std::string_view annotation_id{};
+  std::string_view project_id{};
+  std::string_view record_id{};
+  uint32_t expected_revision = 0;
+  uint32_t new_revision = 0;
+  std::string_view values{};
+  std::string_view reason{};
+};
+EventDraft MakeAnnotationRevised(const EventHeader& header,
+                                 const AnnotationRevisedFields& f);
+
+struct AnnotationWithdrawnFields {
+  std::string_view annotation_id{};
+  std::string_view project_id{};
+  std::string_view record_id{};
+  uint32_t expected_revision = 0;
+  std::string_view reason{};
+};
+EventDraft MakeAnnotationWithdrawn(const EventHeader& header,
+                                   const AnnotationWithdrawnFields& f);
+
+// The envelope's actor is the principal who asked for the resource.
+struct AccessRecordedFields {
+  std::string_view resource_kind{};
+  std::string_view resource_id{};
+  std::string_view action{};
+  std::string_view purpose{};
+  bool allowed = false;
+  std::string_view reason{};
+  std::string_view record_id{};   // may be empty
+  std::string_view project_id{};  // may be empty
+};
+EventDraft MakeAccessRecorded(const EventHeader& header,
+                              const AccessRecordedFields& f);
+
+struct GoldAnswerRecordedFields {
+  std::string_view project_id{};
+  std::string_view record_id{};
+  std::string_view schema_id{};
+  uint32_t schema_version = 0;
+  std::string_view values{};
+};
+EventDraft MakeGoldAnswerRecorded(const EventHeader& header,
+                                  const GoldAnswerRecordedFields& f);
+
+// "admin", "annotator", ...; "unspecified" for Role::Unspecified.
+std::string_view RoleName(fb::Role role);
+// The role spelled `name`, or Role::Unspecified.
+fb::Role RoleFromName(std::string_view name);
+// "person" or "model".
+std::string_view PrincipalKindName(fb::PrincipalKind kind);
+
+// The plaintext bytes of a Plain payload; empty for a Sealed or absent one.
+std::string_view PlainPayload(const fb::Payload* payload);
+
 // Checks stored bytes read back from disk: FlatBuffers verifier and identifier,
-// format version. DataLoss on undecodable bytes, FailedPrecondition on a
+// format version. `bytes` must start 8-byte aligned (a std::string's buffer
+// is; a RocksDB slice is not: copy it first), as must any buffer given to
+// EventView. DataLoss on undecodable bytes, FailedPrecondition on a
 // format version newer than this build.
 Status VerifyStoredEvent(std::string_view bytes);
 

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <ctime>
+#include <limits>
 #include <set>
+
+#include "schemas/task_schema.h"
 
 namespace consilium {
 namespace {
@@ -37,6 +40,48 @@ class ObjectReader {
     if (v == nullptr && required)
       return InvalidArgumentError(Path(key) + ": required");
     return v;
+  }
+
+  // A JSON integer in [0, max]; `fallback` when absent and not required.
+  StatusOr<uint64_t> Uint(std::string_view key, bool required,
+                          uint64_t fallback, uint64_t max) {
+    ASSIGN_OR_RETURN(const json::value* v, Value(key, required));
+    if (v == nullptr) return fallback;
+    if (v->is_uint64() && v->get_uint64() <= max) return v->get_uint64();
+    if (v->is_int64() && v->get_int64() >= 0 &&
+        static_cast<uint64_t>(v->get_int64()) <= max) {
+      return static_cast<uint64_t>(v->get_int64());
+    }
+    return InvalidArgumentError(Path(key) + ": must be an integer in [0, " +
+                                std::to_string(max) + "]");
+  }
+
+  StatusOr<int64_t> Int(std::string_view key, bool required) {
+    ASSIGN_OR_RETURN(const json::value* v, Value(key, required));
+    if (v == nullptr) return int64_t{0};
+    if (v->is_int64()) return v->get_int64();
+    if (v->is_uint64() &&
+        v->get_uint64() <=
+            static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return static_cast<int64_t>(v->get_uint64());
+    }
+    return InvalidArgumentError(Path(key) + ": must be an integer");
+  }
+
+  StatusOr<bool> Bool(std::string_view key, bool required, bool fallback) {
+    ASSIGN_OR_RETURN(const json::value* v, Value(key, required));
+    if (v == nullptr) return fallback;
+    if (!v->is_bool())
+      return InvalidArgumentError(Path(key) + ": must be true or false");
+    return v->get_bool();
+  }
+
+  StatusOr<const json::array*> Array(std::string_view key, bool required) {
+    ASSIGN_OR_RETURN(const json::value* v, Value(key, required));
+    if (v == nullptr) return static_cast<const json::array*>(nullptr);
+    if (!v->is_array())
+      return InvalidArgumentError(Path(key) + ": must be an array");
+    return &v->get_array();
   }
 
   StatusOr<const json::object*> Object(std::string_view key, bool required) {
@@ -126,6 +171,8 @@ StatusOr<json::value> ParseJson(std::string_view text, std::string_view what) {
   return v;
 }
 
+constexpr uint64_t kMaxUint32 = std::numeric_limits<uint32_t>::max();
+
 Status CheckId(std::string_view path, std::string_view id) {
   if (id.empty())
     return InvalidArgumentError(std::string(path) + ": must not be empty");
@@ -142,9 +189,13 @@ StatusOr<EventDraft> ProjectCreatedFromJson(const EventHeader& header,
   ObjectReader r(body, "body");
   ASSIGN_OR_RETURN(std::string_view project_id, r.String("project_id", true));
   ASSIGN_OR_RETURN(std::string_view name, r.String("name", true));
+  ASSIGN_OR_RETURN(uint64_t overlap,
+                   r.Uint("overlap_target", false, 0, kMaxUint32));
+  ASSIGN_OR_RETURN(bool blind, r.Bool("blind_mode", false, false));
   RETURN_IF_ERROR(r.Finish());
   RETURN_IF_ERROR(CheckId("body.project_id", project_id));
-  return MakeProjectCreated(header, project_id, name);
+  return MakeProjectCreated(header, project_id, name,
+                            static_cast<uint32_t>(overlap), blind);
 }
 
 StatusOr<EventDraft> RecordImportedFromJson(const EventHeader& header,
@@ -163,6 +214,296 @@ StatusOr<EventDraft> RecordImportedFromJson(const EventHeader& header,
   std::string meta = metadata ? Canonical(*metadata) : "{}";
   return MakeRecordImported(header, record_id, project_id, Canonical(*content),
                             meta);
+}
+
+StatusOr<EventDraft> PrincipalRegisteredFromJson(const EventHeader& header,
+                                                 const json::object& body) {
+  ObjectReader r(body, "body");
+  PrincipalRegisteredFields f;
+  ASSIGN_OR_RETURN(f.principal_id, r.String("principal_id", true));
+  ASSIGN_OR_RETURN(std::string_view kind, r.String("kind", false));
+  ASSIGN_OR_RETURN(f.display_name, r.String("display_name", false));
+  ASSIGN_OR_RETURN(f.pseudonym, r.String("pseudonym", false));
+  ASSIGN_OR_RETURN(f.model_name, r.String("model_name", false));
+  ASSIGN_OR_RETURN(f.model_version, r.String("model_version", false));
+  RETURN_IF_ERROR(r.Finish());
+  RETURN_IF_ERROR(CheckId("body.principal_id", f.principal_id));
+  if (kind.empty() || kind == "person") {
+    f.kind = fb::PrincipalKind::Person;
+    if (!f.model_name.empty() || !f.model_version.empty()) {
+      return InvalidArgumentError(
+          "body.model_name: only a principal of kind \"model\" has a model");
+    }
+  } else if (kind == "model") {
+    f.kind = fb::PrincipalKind::Model;
+    if (f.model_name.empty())
+      return InvalidArgumentError("body.model_name: required for a model");
+    if (f.model_version.empty())
+      return InvalidArgumentError("body.model_version: required for a model");
+  } else {
+    return InvalidArgumentError("body.kind: must be \"person\" or \"model\"");
+  }
+  return MakePrincipalRegistered(header, f);
+}
+
+StatusOr<EventDraft> RoleFromJson(const EventHeader& header,
+                                  const json::object& body, bool grant) {
+  ObjectReader r(body, "body");
+  ASSIGN_OR_RETURN(std::string_view principal, r.String("principal_id", true));
+  ASSIGN_OR_RETURN(std::string_view role_name, r.String("role", true));
+  ASSIGN_OR_RETURN(std::string_view project, r.String("project_id", false));
+  RETURN_IF_ERROR(r.Finish());
+  RETURN_IF_ERROR(CheckId("body.principal_id", principal));
+  fb::Role role = RoleFromName(role_name);
+  if (role == fb::Role::Unspecified) {
+    return InvalidArgumentError(
+        "body.role: unknown role \"" + std::string(role_name) +
+        "\" (known: admin, annotator, adjudicator, researcher, auditor)");
+  }
+  return grant ? MakeRoleGranted(header, principal, role, project)
+               : MakeRoleRevoked(header, principal, role, project);
+}
+
+StatusOr<EventDraft> TokenIssuedFromJson(const EventHeader& header,
+                                         const json::object& body) {
+  ObjectReader r(body, "body");
+  ASSIGN_OR_RETURN(std::string_view principal, r.String("principal_id", true));
+  ASSIGN_OR_RETURN(std::string_view hex, r.String("token_sha256", true));
+  ASSIGN_OR_RETURN(int64_t expires, r.Int("expires_at_us", true));
+  RETURN_IF_ERROR(r.Finish());
+  RETURN_IF_ERROR(CheckId("body.principal_id", principal));
+  StatusOr<Hash256> h = Hash256FromHex(hex);
+  if (!h.ok() || hex.size() != 64) {
+    return InvalidArgumentError(
+        "body.token_sha256: must be 64 hex digits (a SHA-256)");
+  }
+  return MakeTokenIssued(header, principal, *h, expires);
+}
+
+StatusOr<EventDraft> SchemaPublishedFromJson(const EventHeader& header,
+                                             const json::object& body) {
+  ObjectReader r(body, "body");
+  ASSIGN_OR_RETURN(const json::value* def, r.Value("definition", true));
+  ASSIGN_OR_RETURN(std::string_view id, r.String("schema_id", false));
+  ASSIGN_OR_RETURN(const json::value* version, r.Value("version", false));
+  ASSIGN_OR_RETURN(const json::value* parent, r.Value("parent_version", false));
+  ASSIGN_OR_RETURN(const json::value* changelog, r.Value("changelog", false));
+  RETURN_IF_ERROR(r.Finish());
+  std::string text;
+  if (def->is_string()) {
+    text = std::string(def->get_string());
+  } else if (def->is_object()) {
+    text = Canonical(*def);
+  } else {
+    return InvalidArgumentError(
+        "body.definition: must be a task-schema document (object or string)");
+  }
+  StatusOr<schemas::TaskSchema> schema = schemas::TaskSchema::Parse(text);
+  if (!schema.ok()) return schema.status().WithContext("body.definition");
+  if (schema->version() > static_cast<int64_t>(kMaxUint32)) {
+    return InvalidArgumentError("body.definition: version is above " +
+                                std::to_string(kMaxUint32));
+  }
+  // The header keys, when given, must repeat the document's (they are what
+  // `consilium events` prints, so its output appends back unchanged).
+  auto same_uint = [](const json::value* v, int64_t want) {
+    return v == nullptr || (v->is_int64() && v->get_int64() == want) ||
+           (v->is_uint64() && v->get_uint64() == static_cast<uint64_t>(want));
+  };
+  if (!id.empty() && id != schema->id())
+    return InvalidArgumentError(
+        "body.schema_id: differs from the definition's id");
+  if (!same_uint(version, schema->version()))
+    return InvalidArgumentError(
+        "body.version: differs from the definition's version");
+  if (!same_uint(parent, schema->parent().value_or(0)))
+    return InvalidArgumentError(
+        "body.parent_version: differs from the definition's parent");
+  if (changelog != nullptr &&
+      !(changelog->is_string() &&
+        changelog->get_string() == schema->changelog())) {
+    return InvalidArgumentError(
+        "body.changelog: differs from the definition's changelog");
+  }
+  SchemaPublishedFields f;
+  f.schema_id = schema->id();
+  f.version = static_cast<uint32_t>(schema->version());
+  f.parent_version = static_cast<uint32_t>(schema->parent().value_or(0));
+  f.changelog = schema->changelog();
+  f.definition = text;
+  return MakeSchemaPublished(header, f);
+}
+
+StatusOr<EventDraft> CalibrationBatchFromJson(const EventHeader& header,
+                                              const json::object& body) {
+  ObjectReader r(body, "body");
+  ASSIGN_OR_RETURN(std::string_view project, r.String("project_id", true));
+  ASSIGN_OR_RETURN(std::string_view batch, r.String("batch_id", true));
+  ASSIGN_OR_RETURN(const json::array* records, r.Array("record_ids", true));
+  RETURN_IF_ERROR(r.Finish());
+  RETURN_IF_ERROR(CheckId("body.project_id", project));
+  RETURN_IF_ERROR(CheckId("body.batch_id", batch));
+  if (records->empty())
+    return InvalidArgumentError("body.record_ids: must not be empty");
+  std::vector<std::string> ids;
+  std::set<std::string_view> seen;
+  for (size_t i = 0; i < records->size(); ++i) {
+    std::string path = "body.record_ids[" + std::to_string(i) + "]";
+    if (!(*records)[i].is_string())
+      return InvalidArgumentError(path + ": must be a string");
+    std::string_view id((*records)[i].get_string());
+    RETURN_IF_ERROR(CheckId(path, id));
+    if (!seen.insert(id).second)
+      return InvalidArgumentError(path + ": duplicate record \"" +
+                                  std::string(id) + "\"");
+    ids.emplace_back(id);
+  }
+  return MakeCalibrationBatchCreated(header, project, batch, ids);
+}
+
+StatusOr<EventDraft> AssignmentFromJson(const EventHeader& header,
+                                        const json::object& body, bool create) {
+  ObjectReader r(body, "body");
+  ASSIGN_OR_RETURN(std::string_view project, r.String("project_id", true));
+  ASSIGN_OR_RETURN(std::string_view record, r.String("record_id", true));
+  ASSIGN_OR_RETURN(std::string_view annotator, r.String("annotator_id", true));
+  std::string_view reason;
+  if (!create) {
+    ASSIGN_OR_RETURN(reason, r.String("reason", false));
+  }
+  RETURN_IF_ERROR(r.Finish());
+  RETURN_IF_ERROR(CheckId("body.project_id", project));
+  RETURN_IF_ERROR(CheckId("body.record_id", record));
+  RETURN_IF_ERROR(CheckId("body.annotator_id", annotator));
+  return create ? MakeAssignmentCreated(header, project, record, annotator)
+                : MakeAssignmentRevoked(header, project, record, annotator,
+                                        reason);
+}
+
+// The `values` object of an annotation or gold answer, canonical.
+StatusOr<std::string> ValuesFromJson(ObjectReader& r) {
+  ASSIGN_OR_RETURN(const json::object* values, r.Object("values", true));
+  return Canonical(*values);
+}
+
+StatusOr<EventDraft> AnnotationSubmittedFromJson(const EventHeader& header,
+                                                 const json::object& body) {
+  ObjectReader r(body, "body");
+  AnnotationSubmittedFields f;
+  ASSIGN_OR_RETURN(f.annotation_id, r.String("annotation_id", true));
+  ASSIGN_OR_RETURN(f.project_id, r.String("project_id", true));
+  ASSIGN_OR_RETURN(f.record_id, r.String("record_id", true));
+  ASSIGN_OR_RETURN(f.annotator_id, r.String("annotator_id", true));
+  ASSIGN_OR_RETURN(f.schema_id, r.String("schema_id", true));
+  ASSIGN_OR_RETURN(uint64_t version,
+                   r.Uint("schema_version", true, 0, kMaxUint32));
+  ASSIGN_OR_RETURN(std::string values, ValuesFromJson(r));
+  ASSIGN_OR_RETURN(uint64_t revision, r.Uint("revision", false, 1, kMaxUint32));
+  RETURN_IF_ERROR(r.Finish());
+  RETURN_IF_ERROR(CheckId("body.annotation_id", f.annotation_id));
+  RETURN_IF_ERROR(CheckId("body.project_id", f.project_id));
+  RETURN_IF_ERROR(CheckId("body.record_id", f.record_id));
+  RETURN_IF_ERROR(CheckId("body.annotator_id", f.annotator_id));
+  RETURN_IF_ERROR(CheckId("body.schema_id", f.schema_id));
+  if (version == 0)
+    return InvalidArgumentError("body.schema_version: must be at least 1");
+  if (revision != 1)
+    return InvalidArgumentError("body.revision: a submission is revision 1");
+  f.schema_version = static_cast<uint32_t>(version);
+  f.values = values;
+  return MakeAnnotationSubmitted(header, f);
+}
+
+StatusOr<EventDraft> AnnotationRevisedFromJson(const EventHeader& header,
+                                               const json::object& body) {
+  ObjectReader r(body, "body");
+  AnnotationRevisedFields f;
+  ASSIGN_OR_RETURN(f.annotation_id, r.String("annotation_id", true));
+  ASSIGN_OR_RETURN(f.project_id, r.String("project_id", true));
+  ASSIGN_OR_RETURN(f.record_id, r.String("record_id", true));
+  ASSIGN_OR_RETURN(uint64_t expected,
+                   r.Uint("expected_revision", true, 0, kMaxUint32 - 1));
+  ASSIGN_OR_RETURN(uint64_t next,
+                   r.Uint("new_revision", false, expected + 1, kMaxUint32));
+  ASSIGN_OR_RETURN(std::string values, ValuesFromJson(r));
+  ASSIGN_OR_RETURN(f.reason, r.String("reason", false));
+  RETURN_IF_ERROR(r.Finish());
+  RETURN_IF_ERROR(CheckId("body.annotation_id", f.annotation_id));
+  RETURN_IF_ERROR(CheckId("body.project_id", f.project_id));
+  RETURN_IF_ERROR(CheckId("body.record_id", f.record_id));
+  if (expected == 0)
+    return InvalidArgumentError("body.expected_revision: must be at least 1");
+  if (next != expected + 1) {
+    return InvalidArgumentError(
+        "body.new_revision: must be expected_revision + 1");
+  }
+  f.expected_revision = static_cast<uint32_t>(expected);
+  f.new_revision = static_cast<uint32_t>(next);
+  f.values = values;
+  return MakeAnnotationRevised(header, f);
+}
+
+StatusOr<EventDraft> AnnotationWithdrawnFromJson(const EventHeader& header,
+                                                 const json::object& body) {
+  ObjectReader r(body, "body");
+  AnnotationWithdrawnFields f;
+  ASSIGN_OR_RETURN(f.annotation_id, r.String("annotation_id", true));
+  ASSIGN_OR_RETURN(f.project_id, r.String("project_id", true));
+  ASSIGN_OR_RETURN(f.record_id, r.String("record_id", true));
+  ASSIGN_OR_RETURN(uint64_t expected,
+                   r.Uint("expected_revision", true, 0, kMaxUint32));
+  ASSIGN_OR_RETURN(f.reason, r.String("reason", false));
+  RETURN_IF_ERROR(r.Finish());
+  RETURN_IF_ERROR(CheckId("body.annotation_id", f.annotation_id));
+  RETURN_IF_ERROR(CheckId("body.project_id", f.project_id));
+  RETURN_IF_ERROR(CheckId("body.record_id", f.record_id));
+  if (expected == 0)
+    return InvalidArgumentError("body.expected_revision: must be at least 1");
+  f.expected_revision = static_cast<uint32_t>(expected);
+  return MakeAnnotationWithdrawn(header, f);
+}
+
+StatusOr<EventDraft> AccessRecordedFromJson(const EventHeader& header,
+                                            const json::object& body) {
+  ObjectReader r(body, "body");
+  AccessRecordedFields f;
+  ASSIGN_OR_RETURN(f.resource_kind, r.String("resource_kind", true));
+  ASSIGN_OR_RETURN(f.resource_id, r.String("resource_id", true));
+  ASSIGN_OR_RETURN(f.action, r.String("action", true));
+  ASSIGN_OR_RETURN(f.purpose, r.String("purpose", false));
+  ASSIGN_OR_RETURN(const json::value* allowed, r.Value("allowed", true));
+  ASSIGN_OR_RETURN(f.reason, r.String("reason", false));
+  ASSIGN_OR_RETURN(f.record_id, r.String("record_id", false));
+  ASSIGN_OR_RETURN(f.project_id, r.String("project_id", false));
+  RETURN_IF_ERROR(r.Finish());
+  if (!allowed->is_bool())
+    return InvalidArgumentError("body.allowed: must be true or false");
+  f.allowed = allowed->get_bool();
+  RETURN_IF_ERROR(CheckId("body.resource_kind", f.resource_kind));
+  RETURN_IF_ERROR(CheckId("body.resource_id", f.resource_id));
+  RETURN_IF_ERROR(CheckId("body.action", f.action));
+  return MakeAccessRecorded(header, f);
+}
+
+StatusOr<EventDraft> GoldAnswerFromJson(const EventHeader& header,
+                                        const json::object& body) {
+  ObjectReader r(body, "body");
+  GoldAnswerRecordedFields f;
+  ASSIGN_OR_RETURN(f.project_id, r.String("project_id", true));
+  ASSIGN_OR_RETURN(f.record_id, r.String("record_id", true));
+  ASSIGN_OR_RETURN(f.schema_id, r.String("schema_id", true));
+  ASSIGN_OR_RETURN(uint64_t version,
+                   r.Uint("schema_version", true, 0, kMaxUint32));
+  ASSIGN_OR_RETURN(std::string values, ValuesFromJson(r));
+  RETURN_IF_ERROR(r.Finish());
+  RETURN_IF_ERROR(CheckId("body.project_id", f.project_id));
+  RETURN_IF_ERROR(CheckId("body.record_id", f.record_id));
+  RETURN_IF_ERROR(CheckId("body.schema_id", f.schema_id));
+  if (version == 0)
+    return InvalidArgumentError("body.schema_version: must be at least 1");
+  f.schema_version = static_cast<uint32_t>(version);
+  f.values = values;
+  return MakeGoldAnswerRecorded(header, f);
 }
 
 json::value PayloadToJson(const fb::Payload* p) {
@@ -190,6 +531,8 @@ json::value BodyToJson(const fb::Event& e) {
       const auto* b = e.body_as_ProjectCreated();
       o["project_id"] = View(b->project_id());
       o["name"] = View(b->name());
+      o["overlap_target"] = b->overlap_target();
+      o["blind_mode"] = b->blind_mode();
       break;
     }
     case fb::EventBody::RecordImported: {
@@ -203,6 +546,131 @@ json::value BodyToJson(const fb::Event& e) {
       boost::system::error_code ec;
       json::value meta = json::parse(View(b->metadata()), ec);
       o["metadata"] = ec ? json::value(json::object()) : meta;
+      break;
+    }
+    case fb::EventBody::PrincipalRegistered: {
+      const auto* b = e.body_as_PrincipalRegistered();
+      o["principal_id"] = View(b->principal_id());
+      o["kind"] = PrincipalKindName(b->kind());
+      if (b->display_name()) o["display_name"] = View(b->display_name());
+      if (b->pseudonym()) o["pseudonym"] = View(b->pseudonym());
+      if (b->model_name()) o["model_name"] = View(b->model_name());
+      if (b->model_version()) o["model_version"] = View(b->model_version());
+      break;
+    }
+    case fb::EventBody::RoleGranted:
+    case fb::EventBody::RoleRevoked: {
+      const bool grant = e.body_type() == fb::EventBody::RoleGranted;
+      const flatbuffers::String* principal =
+          grant ? e.body_as_RoleGranted()->principal_id()
+                : e.body_as_RoleRevoked()->principal_id();
+      fb::Role role = grant ? e.body_as_RoleGranted()->role()
+                            : e.body_as_RoleRevoked()->role();
+      const flatbuffers::String* project =
+          grant ? e.body_as_RoleGranted()->project_id()
+                : e.body_as_RoleRevoked()->project_id();
+      o["principal_id"] = View(principal);
+      o["role"] = RoleName(role);
+      if (project && project->size() > 0) o["project_id"] = View(project);
+      break;
+    }
+    case fb::EventBody::TokenIssued: {
+      const auto* b = e.body_as_TokenIssued();
+      o["principal_id"] = View(b->principal_id());
+      if (b->token_sha256() != nullptr)
+        o["token_sha256"] = ToHex({b->token_sha256()->bytes()->Data(), 32});
+      o["expires_at_us"] = b->expires_at_us();
+      break;
+    }
+    case fb::EventBody::SchemaPublished: {
+      const auto* b = e.body_as_SchemaPublished();
+      o["schema_id"] = View(b->schema_id());
+      o["version"] = b->version();
+      o["parent_version"] = b->parent_version();
+      o["changelog"] = View(b->changelog());
+      boost::system::error_code ec;
+      json::value def = json::parse(View(b->definition()), ec);
+      o["definition"] =
+          ec ? json::value(json::string(View(b->definition()))) : def;
+      break;
+    }
+    case fb::EventBody::CalibrationBatchCreated: {
+      const auto* b = e.body_as_CalibrationBatchCreated();
+      o["project_id"] = View(b->project_id());
+      o["batch_id"] = View(b->batch_id());
+      json::array ids;
+      if (b->record_ids()) {
+        for (const auto* id : *b->record_ids()) ids.emplace_back(View(id));
+      }
+      o["record_ids"] = std::move(ids);
+      break;
+    }
+    case fb::EventBody::AssignmentCreated: {
+      const auto* b = e.body_as_AssignmentCreated();
+      o["project_id"] = View(b->project_id());
+      o["record_id"] = View(b->record_id());
+      o["annotator_id"] = View(b->annotator_id());
+      break;
+    }
+    case fb::EventBody::AssignmentRevoked: {
+      const auto* b = e.body_as_AssignmentRevoked();
+      o["project_id"] = View(b->project_id());
+      o["record_id"] = View(b->record_id());
+      o["annotator_id"] = View(b->annotator_id());
+      if (b->reason()) o["reason"] = View(b->reason());
+      break;
+    }
+    case fb::EventBody::AnnotationSubmitted: {
+      const auto* b = e.body_as_AnnotationSubmitted();
+      o["annotation_id"] = View(b->annotation_id());
+      o["project_id"] = View(b->project_id());
+      o["record_id"] = View(b->record_id());
+      o["annotator_id"] = View(b->annotator_id());
+      o["schema_id"] = View(b->schema_id());
+      o["schema_version"] = b->schema_version();
+      o["values"] = PayloadToJson(b->values());
+      o["revision"] = b->revision();
+      break;
+    }
+    case fb::EventBody::AnnotationRevised: {
+      const auto* b = e.body_as_AnnotationRevised();
+      o["annotation_id"] = View(b->annotation_id());
+      o["project_id"] = View(b->project_id());
+      o["record_id"] = View(b->record_id());
+      o["expected_revision"] = b->expected_revision();
+      o["new_revision"] = b->new_revision();
+      o["values"] = PayloadToJson(b->values());
+      if (b->reason()) o["reason"] = View(b->reason());
+      break;
+    }
+    case fb::EventBody::AnnotationWithdrawn: {
+      const auto* b = e.body_as_AnnotationWithdrawn();
+      o["annotation_id"] = View(b->annotation_id());
+      o["project_id"] = View(b->project_id());
+      o["record_id"] = View(b->record_id());
+      o["expected_revision"] = b->expected_revision();
+      if (b->reason()) o["reason"] = View(b->reason());
+      break;
+    }
+    case fb::EventBody::AccessRecorded: {
+      const auto* b = e.body_as_AccessRecorded();
+      o["resource_kind"] = View(b->resource_kind());
+      o["resource_id"] = View(b->resource_id());
+      o["action"] = View(b->action());
+      if (b->purpose()) o["purpose"] = View(b->purpose());
+      o["allowed"] = b->allowed();
+      if (b->reason()) o["reason"] = View(b->reason());
+      if (b->record_id()) o["record_id"] = View(b->record_id());
+      if (b->project_id()) o["project_id"] = View(b->project_id());
+      break;
+    }
+    case fb::EventBody::GoldAnswerRecorded: {
+      const auto* b = e.body_as_GoldAnswerRecorded();
+      o["project_id"] = View(b->project_id());
+      o["record_id"] = View(b->record_id());
+      o["schema_id"] = View(b->schema_id());
+      o["schema_version"] = b->schema_version();
+      o["values"] = PayloadToJson(b->values());
       break;
     }
     default:
@@ -237,6 +705,32 @@ StatusOr<EventDraft> DraftFromJson(std::string_view text) {
     draft = ProjectCreatedFromJson(header, *body);
   } else if (type == "RecordImported") {
     draft = RecordImportedFromJson(header, *body);
+  } else if (type == "PrincipalRegistered") {
+    draft = PrincipalRegisteredFromJson(header, *body);
+  } else if (type == "RoleGranted") {
+    draft = RoleFromJson(header, *body, /*grant=*/true);
+  } else if (type == "RoleRevoked") {
+    draft = RoleFromJson(header, *body, /*grant=*/false);
+  } else if (type == "TokenIssued") {
+    draft = TokenIssuedFromJson(header, *body);
+  } else if (type == "SchemaPublished") {
+    draft = SchemaPublishedFromJson(header, *body);
+  } else if (type == "CalibrationBatchCreated") {
+    draft = CalibrationBatchFromJson(header, *body);
+  } else if (type == "AssignmentCreated") {
+    draft = AssignmentFromJson(header, *body, /*create=*/true);
+  } else if (type == "AssignmentRevoked") {
+    draft = AssignmentFromJson(header, *body, /*create=*/false);
+  } else if (type == "AnnotationSubmitted") {
+    draft = AnnotationSubmittedFromJson(header, *body);
+  } else if (type == "AnnotationRevised") {
+    draft = AnnotationRevisedFromJson(header, *body);
+  } else if (type == "AnnotationWithdrawn") {
+    draft = AnnotationWithdrawnFromJson(header, *body);
+  } else if (type == "AccessRecorded") {
+    draft = AccessRecordedFromJson(header, *body);
+  } else if (type == "GoldAnswerRecorded") {
+    draft = GoldAnswerFromJson(header, *body);
   } else {
     std::string known;
     for (auto t : fb::EnumValuesEventBody()) {

@@ -33,7 +33,10 @@ TEST(EventJsonTest, RejectsUnknownTypeNamingTheKnownOnes) {
   auto d = DraftFromJson(R"({"type":"RecordDeleted","actor":"a","body":{}})");
   EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(d.status().message(),
-            "type: unknown event type \"RecordDeleted\" (known: ProjectCreated, RecordImported)");
+            "type: unknown event type \"RecordDeleted\" (known: ProjectCreated, RecordImported, "
+            "PrincipalRegistered, RoleGranted, RoleRevoked, TokenIssued, SchemaPublished, "
+            "CalibrationBatchCreated, AssignmentCreated, AssignmentRevoked, AnnotationSubmitted, "
+            "AnnotationRevised, AnnotationWithdrawn, AccessRecorded, GoldAnswerRecorded)");
 }
 
 TEST(EventJsonTest, RejectsMissingAndUnknownFields) {

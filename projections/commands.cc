@@ -1,0 +1,1508 @@
+#include "projections/commands.h"
+
+#include <openssl/err.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/json.hpp>
+#include <cstdio>
+#include <future>
+#include <limits>
+#include <set>
+#include <shared_mutex>
+
+#include "schemas/event_json.h"
+
+namespace consilium::projections {
+namespace {
+
+namespace json = boost::json;
+
+constexpr uint64_t kMaxUint32 = std::numeric_limits<uint32_t>::max();
+
+std::string Quote(std::string_view s) {
+  std::string out = "\"";
+  out += s;
+  out += '"';
+  return out;
+}
+
+// Domain ids (projects, principals, records, batches, annotations): 1-256
+// bytes of letters, digits and - _ . : / @. They appear in index keys, CLI
+// arguments and messages, so nothing that needs quoting or escaping.
+Status CheckDomainId(std::string_view what, std::string_view id) {
+  if (id.empty())
+    return InvalidArgumentError(std::string(what) + " is required");
+  bool ok = id.size() <= kMaxIdBytes;
+  for (char c : id) {
+    if (!ok) break;
+    ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+         c == ':' || c == '/' || c == '@';
+  }
+  if (!ok) {
+    return InvalidArgumentError(
+        std::string(what) + " " + Quote(id.substr(0, 64)) +
+        ": ids are 1-256 bytes of letters, digits and - _ . : / @");
+  }
+  return OkStatus();
+}
+
+std::string SchemaRef(std::string_view id, uint32_t version) {
+  return std::string(id) + "@" + std::to_string(version);
+}
+
+// Strict JSON object reader for command input lines: every key must be
+// consumed; messages name the key.
+class Reader {
+ public:
+  explicit Reader(const json::object& o) : o_(o) {}
+
+  const json::value* Get(std::string_view key) {
+    seen_.insert(std::string(key));
+    return o_.if_contains(key);
+  }
+  StatusOr<std::string> String(std::string_view key, bool required) {
+    const json::value* v = Get(key);
+    if (v == nullptr) {
+      if (required)
+        return InvalidArgumentError(std::string(key) + ": required");
+      return std::string();
+    }
+    if (!v->is_string())
+      return InvalidArgumentError(std::string(key) + ": must be a string");
+    return std::string(v->get_string());
+  }
+  StatusOr<uint32_t> Uint32(std::string_view key, bool required, uint32_t min) {
+    const json::value* v = Get(key);
+    if (v == nullptr) {
+      if (required)
+        return InvalidArgumentError(std::string(key) + ": required");
+      return min;
+    }
+    uint64_t n = 0;
+    bool ok = false;
+    if (v->is_uint64()) {
+      n = v->get_uint64();
+      ok = true;
+    } else if (v->is_int64() && v->get_int64() >= 0) {
+      n = static_cast<uint64_t>(v->get_int64());
+      ok = true;
+    }
+    if (!ok || n < min || n > kMaxUint32) {
+      return InvalidArgumentError(
+          std::string(key) + ": must be an integer in [" + std::to_string(min) +
+          ", " + std::to_string(kMaxUint32) + "]");
+    }
+    return static_cast<uint32_t>(n);
+  }
+  Status Finish() const {
+    for (const auto& kv : o_) {
+      if (!seen_.count(std::string(kv.key())))
+        return InvalidArgumentError(std::string(kv.key()) + ": unknown key");
+    }
+    return OkStatus();
+  }
+
+ private:
+  const json::object& o_;
+  std::set<std::string> seen_;
+};
+
+StatusOr<json::object> ParseObjectLine(std::string_view line) {
+  boost::system::error_code ec;
+  json::parse_options opt;
+  opt.max_depth = 64;
+  json::value v = json::parse(line, ec, {}, opt);
+  if (ec) return InvalidArgumentError("not valid JSON: " + ec.message());
+  if (!v.is_object()) return InvalidArgumentError("must be a JSON object");
+  return std::move(v.get_object());
+}
+
+// One record import line -> (record id, canonical content, canonical
+// metadata). docs/commands.md, "Records".
+struct RecordLine {
+  std::string id;
+  std::string content;
+  std::string metadata;
+};
+
+StatusOr<RecordLine> ParseRecordLine(std::string_view line) {
+  ASSIGN_OR_RETURN(json::object o, ParseObjectLine(line));
+  Reader r(o);
+  RecordLine out;
+  ASSIGN_OR_RETURN(out.id, r.String("id", true));
+  RETURN_IF_ERROR(CheckDomainId("record id", out.id));
+  auto ctx = [&](const Status& s) { return s.WithContext("record " + out.id); };
+  const json::value* text = r.Get("text");
+  const json::value* images = r.Get("images");
+  const json::value* metadata = r.Get("metadata");
+  if (Status s = r.Finish(); !s.ok()) return ctx(s);
+  if (text == nullptr && images == nullptr)
+    return ctx(InvalidArgumentError("a record needs text, images or both"));
+  json::object content;  // keys inserted in sorted order: canonical
+  std::vector<schemas::ImageShape> shapes;
+  if (images != nullptr) {
+    if (!images->is_array())
+      return ctx(InvalidArgumentError("images: must be an array"));
+    json::array list;
+    for (size_t i = 0; i < images->get_array().size(); ++i) {
+      const json::value& img = images->get_array()[i];
+      std::string path = "images[" + std::to_string(i) + "]";
+      if (!img.is_object())
+        return ctx(InvalidArgumentError(path + ": must be an object"));
+      Reader ir(img.get_object());
+      schemas::ImageShape shape;
+      auto field = [&](const Status& s) { return ctx(s.WithContext(path)); };
+      StatusOr<std::string> name = ir.String("name", true);
+      if (!name.ok()) return field(name.status());
+      StatusOr<uint32_t> width = ir.Uint32("width", true, 1);
+      if (!width.ok()) return field(width.status());
+      StatusOr<uint32_t> height = ir.Uint32("height", true, 1);
+      if (!height.ok()) return field(height.status());
+      StatusOr<uint32_t> frames = ir.Uint32("frames", false, 1);
+      if (!frames.ok()) return field(frames.status());
+      if (Status s = ir.Finish(); !s.ok()) return field(s);
+      if (name->empty())
+        return field(InvalidArgumentError("name: must not be empty"));
+      json::object io;
+      io["frames"] = *frames;
+      io["height"] = *height;
+      io["name"] = *name;
+      io["width"] = *width;
+      list.push_back(std::move(io));
+      shapes.push_back({*name, *width, *height, *frames});
+    }
+    content["images"] = std::move(list);
+  }
+  std::string text_value;
+  if (text != nullptr) {
+    if (!text->is_string())
+      return ctx(InvalidArgumentError("text: must be a string"));
+    text_value = std::string(text->get_string());
+    content["text"] = text_value;
+  }
+  // Duplicate image names, zero sizes, invalid UTF-8: the validator's rules.
+  StatusOr<schemas::RecordShape> shape =
+      schemas::RecordShape::Create(text_value, std::move(shapes));
+  if (!shape.ok()) return ctx(shape.status());
+  out.content = json::serialize(content);
+  if (metadata != nullptr) {
+    if (!metadata->is_object())
+      return ctx(InvalidArgumentError("metadata: must be an object"));
+    ASSIGN_OR_RETURN(out.metadata,
+                     CanonicalizeJson(json::serialize(*metadata)));
+  } else {
+    out.metadata = "{}";
+  }
+  return out;
+}
+
+std::string Base64Url(std::span<const uint8_t> bytes) {
+  std::string s = ToBase64(bytes);
+  while (!s.empty() && s.back() == '=') s.pop_back();
+  for (char& c : s) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return s;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Gate: a writer-preferring shared lock. Annotation commands hold it shared
+// from validation until their event is queued in the ledger; structural
+// commands hold it exclusively for validate-append-apply. Writer preference
+// keeps a stream of annotations from starving an admin command (glibc's
+// std::shared_mutex prefers readers).
+// ---------------------------------------------------------------------------
+class CommandHandler::Gate {
+ public:
+  void lock_shared() {
+    std::unique_lock l(mu_);
+    cv_.wait(l, [&] { return !writer_ && writers_waiting_ == 0; });
+    ++readers_;
+  }
+  void unlock_shared() {
+    std::lock_guard l(mu_);
+    if (--readers_ == 0 && writers_waiting_ > 0) cv_.notify_all();
+  }
+  void lock() {
+    std::unique_lock l(mu_);
+    ++writers_waiting_;
+    cv_.wait(l, [&] { return !writer_ && readers_ == 0; });
+    --writers_waiting_;
+    writer_ = true;
+  }
+  void unlock() {
+    std::lock_guard l(mu_);
+    writer_ = false;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int readers_ = 0;
+  int writers_waiting_ = 0;
+  bool writer_ = false;
+};
+
+// An annotation command that passed validation: its draft, a copy of the
+// draft's bytes to apply once committed, and what to re-check at reservation.
+struct CommandHandler::AnnotationPlan {
+  AnnotationCommand::Op op = AnnotationCommand::Op::kSubmit;
+  std::string annotation_id;
+  uint32_t expected_revision = 0;  // revise and withdraw
+  EventDraft draft;
+  AnnotationState effect;  // the annotation after this command (atomic bulk)
+};
+
+// Effects of earlier lines of an atomic bulk command.
+struct CommandHandler::Overlay {
+  std::unordered_map<std::string, AnnotationState> annotations;
+};
+
+const std::string& AnnotationCommand::annotation_id() const {
+  switch (op) {
+    case Op::kSubmit:
+      return submit.annotation_id;
+    case Op::kRevise:
+      return revise.annotation_id;
+    case Op::kWithdraw:
+      return withdraw.annotation_id;
+  }
+  return submit.annotation_id;
+}
+
+StatusOr<std::pair<std::string, uint32_t>> ParseSchemaRef(
+    std::string_view ref) {
+  size_t at = ref.rfind('@');
+  auto bad = [&] {
+    return InvalidArgumentError("schema reference " + Quote(ref) +
+                                ": expected ID@VERSION (dx-reasoning@3)");
+  };
+  if (at == std::string_view::npos || at == 0 || at + 1 == ref.size())
+    return bad();
+  uint64_t v = 0;
+  for (char c : ref.substr(at + 1)) {
+    if (c < '0' || c > '9') return bad();
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+    if (v > kMaxUint32) return bad();
+  }
+  if (v == 0 || ref[at + 1] == '0') return bad();
+  return std::make_pair(std::string(ref.substr(0, at)),
+                        static_cast<uint32_t>(v));
+}
+
+StatusOr<AnnotationCommand> ParseAnnotationLine(std::string_view line) {
+  ASSIGN_OR_RETURN(json::object o, ParseObjectLine(line));
+  Reader r(o);
+  AnnotationCommand cmd;
+  ASSIGN_OR_RETURN(std::string op, r.String("op", false));
+  ASSIGN_OR_RETURN(std::string id, r.String("annotation_id", true));
+  auto values = [&]() -> StatusOr<std::string> {
+    const json::value* v = r.Get("values");
+    if (v == nullptr) return InvalidArgumentError("values: required");
+    if (!v->is_object())
+      return InvalidArgumentError("values: must be an object");
+    return json::serialize(*v);
+  };
+  if (op.empty() || op == "submit") {
+    cmd.op = AnnotationCommand::Op::kSubmit;
+    cmd.submit.annotation_id = id;
+    ASSIGN_OR_RETURN(cmd.submit.record_id, r.String("record", true));
+    ASSIGN_OR_RETURN(cmd.submit.annotator_id, r.String("annotator", true));
+    ASSIGN_OR_RETURN(std::string ref, r.String("schema", true));
+    ASSIGN_OR_RETURN(auto parsed, ParseSchemaRef(ref));
+    cmd.submit.schema_id = parsed.first;
+    cmd.submit.schema_version = parsed.second;
+    ASSIGN_OR_RETURN(cmd.submit.values, values());
+  } else if (op == "revise") {
+    cmd.op = AnnotationCommand::Op::kRevise;
+    cmd.revise.annotation_id = id;
+    ASSIGN_OR_RETURN(cmd.revise.expected_revision,
+                     r.Uint32("expected_revision", true, 1));
+    ASSIGN_OR_RETURN(cmd.revise.values, values());
+    ASSIGN_OR_RETURN(cmd.revise.reason, r.String("reason", false));
+  } else if (op == "withdraw") {
+    cmd.op = AnnotationCommand::Op::kWithdraw;
+    cmd.withdraw.annotation_id = id;
+    ASSIGN_OR_RETURN(cmd.withdraw.expected_revision,
+                     r.Uint32("expected_revision", true, 1));
+    ASSIGN_OR_RETURN(cmd.withdraw.reason, r.String("reason", true));
+  } else {
+    return InvalidArgumentError(
+        "op: must be \"submit\", \"revise\" or \"withdraw\"");
+  }
+  RETURN_IF_ERROR(r.Finish());
+  return cmd;
+}
+
+// ---------------------------------------------------------------------------
+// Construction and plumbing
+// ---------------------------------------------------------------------------
+
+CommandHandler::CommandHandler(Ledger* ledger, CommandHandlerOptions options)
+    : ledger_(ledger),
+      options_(std::move(options)),
+      gate_(std::make_unique<Gate>()) {}
+
+CommandHandler::~CommandHandler() {
+  // Appends still queued in the ledger call back into this object: wait
+  // until every one is applied, then stop the applier.
+  {
+    std::unique_lock l(state_mu_);
+    settled_cv_.wait(l, [&] { return pending_.empty() && unapplied_ == 0; });
+  }
+  {
+    std::lock_guard l(apply_mu_);
+    stopping_ = true;
+  }
+  apply_cv_.notify_all();
+  if (applier_.joinable()) applier_.join();
+}
+
+StatusOr<std::unique_ptr<CommandHandler>> CommandHandler::Open(
+    Ledger* ledger, CommandHandlerOptions options) {
+  std::unique_ptr<CommandHandler> h(
+      new CommandHandler(ledger, std::move(options)));
+  RETURN_IF_ERROR(ledger->Scan(1, 0, [&](const StoredEvent& e) {
+    h->state_.Apply(e);
+    return true;
+  }));
+  h->applier_ = std::thread([p = h.get()] { p->ApplierLoop(); });
+  return h;
+}
+
+DomainState CommandHandler::state() const {
+  std::lock_guard l(state_mu_);
+  return state_;
+}
+
+void CommandHandler::DrainPending() {
+  std::unique_lock l(state_mu_);
+  settled_cv_.wait(l, [&] { return pending_.empty() && unapplied_ == 0; });
+}
+
+// The applier takes committed events from the queue the committer fills (in
+// sequence order), applies a whole batch under one acquisition of state_mu_,
+// and only then completes the callers. The committer thread itself never
+// waits for state_mu_, which 64 validating threads may be contending: on a
+// small machine a committer descheduled behind them would stall every
+// append.
+void CommandHandler::ApplierLoop() {
+  std::vector<ToApply> batch;
+  for (;;) {
+    {
+      std::unique_lock l(apply_mu_);
+      apply_cv_.wait(l, [&] { return !apply_queue_.empty() || stopping_; });
+      if (apply_queue_.empty()) return;
+      batch.swap(apply_queue_);
+    }
+    {
+      std::lock_guard l(state_mu_);
+      for (ToApply& t : batch) {
+        if (t.result.ok() && !t.result->duplicate) {
+          state_.Apply(t.result->seq, t.result->timestamp_us,
+                       *EventView(t.bytes));
+        }
+        if (!t.reserved.empty()) pending_.erase(t.reserved);
+        --unapplied_;
+      }
+      if (pending_.empty() && unapplied_ == 0) settled_cv_.notify_all();
+    }
+    for (ToApply& t : batch) t.done(std::move(t.result));
+    batch.clear();
+  }
+}
+
+void CommandHandler::EnqueueApply(ToApply t) {
+  {
+    std::lock_guard l(apply_mu_);
+    apply_queue_.push_back(std::move(t));
+  }
+  apply_cv_.notify_one();
+}
+
+StatusOr<std::vector<Committed>> CommandHandler::CommitStructural(
+    std::vector<EventDraft> drafts) {
+  // Keep the bytes: the ledger stamps its own copy; ours lacks only the
+  // stamp, which Apply takes from the Committed result.
+  std::vector<std::string> bytes;
+  bytes.reserve(drafts.size());
+  for (const EventDraft& d : drafts) bytes.push_back(d.bytes());
+  {
+    std::lock_guard l(state_mu_);
+    unapplied_ += drafts.size();
+  }
+  StatusOr<std::vector<Committed>> committed =
+      ledger_->AppendAll(std::move(drafts));
+  // Through the applier's queue, behind every event committed before these
+  // (their callbacks ran before AppendAll returned), so the state keeps
+  // sequence order. The gate is held exclusively: nothing can follow them.
+  std::promise<void> applied;
+  const size_t n = bytes.size();
+  for (size_t i = 0; i < n; ++i) {
+    ToApply t;
+    t.result = committed.ok() ? StatusOr<Committed>((*committed)[i])
+                              : StatusOr<Committed>(committed.status());
+    t.bytes = std::move(bytes[i]);
+    t.done = [&applied, last = i + 1 == n](StatusOr<Committed>) {
+      if (last) applied.set_value();
+    };
+    EnqueueApply(std::move(t));
+  }
+  applied.get_future().wait();
+  return committed;
+}
+
+void CommandHandler::AppendAndApply(EventDraft draft, std::string reserved,
+                                    Callback done) {
+  {
+    std::lock_guard l(state_mu_);
+    ++unapplied_;
+  }
+  auto bytes = std::make_shared<std::string>(draft.bytes());
+  ledger_->AppendAsync(
+      std::move(draft),
+      [this, bytes, reserved = std::move(reserved),
+       done = std::move(done)](StatusOr<Committed> c) mutable {
+        // Runs on the committer thread, in sequence order: hand over to the
+        // applier, which keeps that order.
+        EnqueueApply(ToApply{std::move(c), std::move(*bytes),
+                             std::move(reserved), std::move(done)});
+      });
+}
+
+Status CommandHandler::RequireAdmin(const DomainState& s,
+                                    std::string_view actor,
+                                    std::string_view project) const {
+  // Bootstrap: until some principal holds the global admin role, any actor
+  // may administer (so the first admin can be registered).
+  if (!s.HasAdmin()) return OkStatus();
+  const PrincipalState* p = s.FindPrincipal(actor);
+  if (p != nullptr && p->HasRole(fb::Role::Admin, project)) return OkStatus();
+  std::string where =
+      project.empty() ? std::string() : " in project " + std::string(project);
+  return PermissionDeniedError("actor " + std::string(actor) +
+                               " lacks the admin role" + where);
+}
+
+StatusOr<IssuedToken> CommandHandler::NewToken() {
+  std::array<uint8_t, 32> raw{};
+  if (options_.random_bytes) {
+    RETURN_IF_ERROR(options_.random_bytes(raw));
+  } else if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) {
+    char buf[256];
+    ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
+    return InternalError(std::string("RAND_bytes failed: ") + buf);
+  }
+  IssuedToken t;
+  t.token = "csl_" + Base64Url(raw);
+  t.expires_at_us = options_.clock->NowMicros() + options_.token_ttl_us;
+  return t;
+}
+
+// ---------------------------------------------------------------------------
+// Structural commands
+// ---------------------------------------------------------------------------
+
+StatusOr<Committed> CommandHandler::CreateProject(
+    std::string_view actor, const CreateProjectCommand& cmd) {
+  RETURN_IF_ERROR(CheckDomainId("project id", cmd.id));
+  if (cmd.name.empty())
+    return InvalidArgumentError("project " + cmd.id + ": name is required");
+  std::lock_guard g(*gate_);
+  DrainPending();
+  {
+    std::lock_guard l(state_mu_);
+    RETURN_IF_ERROR(RequireAdmin(state_, actor, ""));
+    if (state_.FindProject(cmd.id) != nullptr)
+      return AlreadyExistsError("project " + cmd.id + " already exists");
+  }
+  std::vector<EventDraft> d;
+  d.push_back(MakeProjectCreated({std::string(actor), ""}, cmd.id, cmd.name,
+                                 cmd.overlap_target, cmd.blind_mode));
+  RETURN_IF_ERROR(d.back().Validate());
+  ASSIGN_OR_RETURN(auto c, CommitStructural(std::move(d)));
+  return c.front();
+}
+
+namespace {
+
+// A role a principal may be granted: the role is known, its project exists,
+// and models hold only the annotator role.
+Status CheckGrantable(const DomainState& s, std::string_view principal,
+                      fb::PrincipalKind kind, const RoleSpec& role) {
+  if (role.role == fb::Role::Unspecified ||
+      static_cast<uint8_t>(role.role) > static_cast<uint8_t>(fb::Role::MAX)) {
+    return InvalidArgumentError(
+        "role: must be one of admin, annotator, adjudicator, researcher, "
+        "auditor");
+  }
+  if (!role.project.empty() && s.FindProject(role.project) == nullptr)
+    return NotFoundError("project " + role.project + " not found");
+  if (kind == fb::PrincipalKind::Model && role.role != fb::Role::Annotator) {
+    return FailedPreconditionError(
+        "principal " + std::string(principal) +
+        " is a model; models may hold only the annotator role, not " +
+        std::string(RoleName(role.role)));
+  }
+  return OkStatus();
+}
+
+std::string RoleText(const RoleSpec& r) {
+  std::string s(RoleName(r.role));
+  if (!r.project.empty()) s += " in project " + r.project;
+  return s;
+}
+
+}  // namespace
+
+StatusOr<RegisteredPrincipal> CommandHandler::RegisterPrincipal(
+    std::string_view actor, const RegisterPrincipalCommand& cmd) {
+  RETURN_IF_ERROR(CheckDomainId("principal id", cmd.id));
+  const bool model = cmd.kind == fb::PrincipalKind::Model;
+  if (model && (cmd.model_name.empty() || cmd.model_version.empty())) {
+    return InvalidArgumentError("principal " + cmd.id +
+                                ": a model needs a model name and version");
+  }
+  if (!model && (!cmd.model_name.empty() || !cmd.model_version.empty())) {
+    return InvalidArgumentError("principal " + cmd.id +
+                                ": only a model has a model name and version");
+  }
+  std::lock_guard g(*gate_);
+  DrainPending();
+  std::string pseudonym = cmd.pseudonym;
+  {
+    std::lock_guard l(state_mu_);
+    RETURN_IF_ERROR(RequireAdmin(state_, actor, ""));
+    if (state_.FindPrincipal(cmd.id) != nullptr)
+      return AlreadyExistsError("principal " + cmd.id + " already exists");
+    std::set<RoleGrant> seen;
+    for (const RoleSpec& r : cmd.roles) {
+      RETURN_IF_ERROR(CheckGrantable(state_, cmd.id, cmd.kind, r));
+      if (!seen.insert(RoleGrant{r.role, r.project}).second)
+        return InvalidArgumentError("role " + RoleText(r) + " given twice");
+    }
+    if (pseudonym.empty()) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%c-%06zu", model ? 'M' : 'P',
+                    state_.principals().size() + 1);
+      pseudonym = buf;
+    }
+  }
+  ASSIGN_OR_RETURN(IssuedToken token, NewToken());
+  EventHeader h{std::string(actor), ""};
+  std::vector<EventDraft> d;
+  d.push_back(MakePrincipalRegistered(h, {.principal_id = cmd.id,
+                                          .kind = cmd.kind,
+                                          .display_name = cmd.display_name,
+                                          .pseudonym = pseudonym,
+                                          .model_name = cmd.model_name,
+                                          .model_version = cmd.model_version}));
+  for (const RoleSpec& r : cmd.roles)
+    d.push_back(MakeRoleGranted(h, cmd.id, r.role, r.project));
+  d.push_back(
+      MakeTokenIssued(h, cmd.id, Sha256(token.token), token.expires_at_us));
+  for (const EventDraft& e : d) RETURN_IF_ERROR(e.Validate());
+  ASSIGN_OR_RETURN(auto c, CommitStructural(std::move(d)));
+  return RegisteredPrincipal{std::move(token), std::move(c)};
+}
+
+StatusOr<IssuedToken> CommandHandler::IssueToken(
+    std::string_view actor, std::string_view principal_id) {
+  std::lock_guard g(*gate_);
+  DrainPending();
+  {
+    std::lock_guard l(state_mu_);
+    if (state_.FindPrincipal(principal_id) == nullptr)
+      return NotFoundError("principal " + std::string(principal_id) +
+                           " not found");
+    if (actor != principal_id) RETURN_IF_ERROR(RequireAdmin(state_, actor, ""));
+  }
+  ASSIGN_OR_RETURN(IssuedToken token, NewToken());
+  std::vector<EventDraft> d;
+  d.push_back(MakeTokenIssued({std::string(actor), ""}, principal_id,
+                              Sha256(token.token), token.expires_at_us));
+  RETURN_IF_ERROR(d.back().Validate());
+  RETURN_IF_ERROR(CommitStructural(std::move(d)).status());
+  return token;
+}
+
+StatusOr<Committed> CommandHandler::GrantRole(std::string_view actor,
+                                              std::string_view principal_id,
+                                              const RoleSpec& role) {
+  std::lock_guard g(*gate_);
+  DrainPending();
+  {
+    std::lock_guard l(state_mu_);
+    const PrincipalState* p = state_.FindPrincipal(principal_id);
+    if (p == nullptr)
+      return NotFoundError("principal " + std::string(principal_id) +
+                           " not found");
+    RETURN_IF_ERROR(CheckGrantable(state_, principal_id, p->kind, role));
+    // Project admins may grant roles in their project, except admin itself.
+    RETURN_IF_ERROR(RequireAdmin(
+        state_, actor, role.role == fb::Role::Admin ? "" : role.project));
+    if (p->roles.count(RoleGrant{role.role, role.project})) {
+      return AlreadyExistsError("principal " + std::string(principal_id) +
+                                " already holds the role " + RoleText(role));
+    }
+  }
+  std::vector<EventDraft> d;
+  d.push_back(MakeRoleGranted({std::string(actor), ""}, principal_id, role.role,
+                              role.project));
+  RETURN_IF_ERROR(d.back().Validate());
+  ASSIGN_OR_RETURN(auto c, CommitStructural(std::move(d)));
+  return c.front();
+}
+
+StatusOr<Committed> CommandHandler::RevokeRole(std::string_view actor,
+                                               std::string_view principal_id,
+                                               const RoleSpec& role) {
+  std::lock_guard g(*gate_);
+  DrainPending();
+  {
+    std::lock_guard l(state_mu_);
+    const PrincipalState* p = state_.FindPrincipal(principal_id);
+    if (p == nullptr)
+      return NotFoundError("principal " + std::string(principal_id) +
+                           " not found");
+    RETURN_IF_ERROR(RequireAdmin(
+        state_, actor, role.role == fb::Role::Admin ? "" : role.project));
+    if (!p->roles.count(RoleGrant{role.role, role.project})) {
+      return NotFoundError("principal " + std::string(principal_id) +
+                           " does not hold the role " + RoleText(role));
+    }
+    // Without a global admin the ledger would fall back to bootstrap mode,
+    // where anyone administers.
+    if (role.role == fb::Role::Admin && role.project.empty()) {
+      size_t admins = 0;
+      for (const auto& [id, q] : state_.principals())
+        admins += q.roles.count(RoleGrant{fb::Role::Admin, ""});
+      if (admins <= 1)
+        return FailedPreconditionError(
+            "principal " + std::string(principal_id) +
+            " is the last global admin; grant the role to another principal "
+            "first");
+    }
+  }
+  std::vector<EventDraft> d;
+  d.push_back(MakeRoleRevoked({std::string(actor), ""}, principal_id, role.role,
+                              role.project));
+  RETURN_IF_ERROR(d.back().Validate());
+  ASSIGN_OR_RETURN(auto c, CommitStructural(std::move(d)));
+  return c.front();
+}
+
+StatusOr<Committed> CommandHandler::PublishSchema(std::string_view actor,
+                                                  std::string_view definition) {
+  ASSIGN_OR_RETURN(schemas::TaskSchema schema,
+                   schemas::TaskSchema::Parse(definition));
+  if (schema.version() > static_cast<int64_t>(kMaxUint32)) {
+    return InvalidArgumentError("schema " + schema.id() + ": version " +
+                                std::to_string(schema.version()) +
+                                " is above " + std::to_string(kMaxUint32));
+  }
+  const auto version = static_cast<uint32_t>(schema.version());
+  std::lock_guard g(*gate_);
+  DrainPending();
+  {
+    std::lock_guard l(state_mu_);
+    RETURN_IF_ERROR(RequireAdmin(state_, actor, ""));
+    if (state_.FindSchema(schema.id(), version) != nullptr)
+      return AlreadyExistsError("schema " + schema.Ref() +
+                                " is already published");
+    uint32_t latest = state_.LatestSchemaVersion(schema.id());
+    if (version != latest + 1) {
+      return FailedPreconditionError("schema " + schema.Ref() +
+                                     ": the next version of " + schema.id() +
+                                     " is " + std::to_string(latest + 1));
+    }
+  }
+  std::vector<EventDraft> d;
+  d.push_back(MakeSchemaPublished(
+      {std::string(actor), ""},
+      {.schema_id = schema.id(),
+       .version = version,
+       .parent_version = static_cast<uint32_t>(schema.parent().value_or(0)),
+       .changelog = schema.changelog(),
+       .definition = definition}));
+  RETURN_IF_ERROR(d.back().Validate());
+  ASSIGN_OR_RETURN(auto c, CommitStructural(std::move(d)));
+  return c.front();
+}
+
+StatusOr<BulkReport> CommandHandler::ImportRecords(
+    std::string_view actor, std::string_view project_id,
+    std::span<const std::string> lines, bool atomic) {
+  RETURN_IF_ERROR(CheckDomainId("project id", project_id));
+  std::lock_guard g(*gate_);
+  DrainPending();
+  BulkReport report;
+  std::vector<EventDraft> drafts;
+  std::vector<size_t> draft_line;  // index into report.lines
+  {
+    std::lock_guard l(state_mu_);
+    if (state_.FindProject(project_id) == nullptr)
+      return NotFoundError("project " + std::string(project_id) + " not found");
+    RETURN_IF_ERROR(RequireAdmin(state_, actor, project_id));
+    std::unordered_map<std::string, size_t> in_file;  // id -> line
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i].find_first_not_of(" \t\r") == std::string::npos) continue;
+      LineOutcome out;
+      out.line = i + 1;
+      StatusOr<RecordLine> rec = ParseRecordLine(lines[i]);
+      if (!rec.ok()) {
+        out.status = rec.status();
+      } else {
+        out.id = rec->id;
+        if (state_.FindRecord(rec->id) != nullptr) {
+          out.status =
+              AlreadyExistsError("record " + rec->id + " already exists");
+        } else if (auto it = in_file.find(rec->id); it != in_file.end()) {
+          out.status =
+              AlreadyExistsError("record " + rec->id + " is already on line " +
+                                 std::to_string(it->second) + " of this file");
+        } else {
+          EventDraft d =
+              MakeRecordImported({std::string(actor), ""}, rec->id, project_id,
+                                 rec->content, rec->metadata);
+          out.status = d.Validate();
+          if (out.status.ok()) {
+            out.status = OkStatus();
+            in_file.emplace(rec->id, out.line);
+            drafts.push_back(std::move(d));
+            draft_line.push_back(report.lines.size());
+          } else {
+            out.status = out.status.WithContext("record " + rec->id);
+          }
+        }
+      }
+      report.lines.push_back(std::move(out));
+    }
+  }
+  const bool rejected = drafts.size() != report.lines.size();
+  if (atomic && rejected) {
+    for (size_t i : draft_line) {
+      report.lines[i].status = FailedPreconditionError(
+          "not appended: --atomic and the file has rejected lines");
+    }
+    return report;
+  }
+  if (drafts.empty()) return report;
+  StatusOr<std::vector<Committed>> c = CommitStructural(std::move(drafts));
+  for (size_t k = 0; k < draft_line.size(); ++k) {
+    LineOutcome& out = report.lines[draft_line[k]];
+    if (c.ok()) {
+      out.committed = (*c)[k];
+      ++report.appended;
+    } else {
+      out.status = c.status();
+    }
+  }
+  return report;
+}
+
+StatusOr<Committed> CommandHandler::CreateBatch(
+    std::string_view actor, std::string_view project_id,
+    std::string_view batch_id, std::span<const std::string> record_ids) {
+  RETURN_IF_ERROR(CheckDomainId("project id", project_id));
+  RETURN_IF_ERROR(CheckDomainId("batch id", batch_id));
+  std::string b = "batch " + std::string(batch_id);
+  if (record_ids.empty())
+    return InvalidArgumentError(b + ": needs at least one record");
+  std::set<std::string_view> seen;
+  for (const std::string& r : record_ids) {
+    RETURN_IF_ERROR(CheckDomainId("record id", r));
+    if (!seen.insert(r).second)
+      return InvalidArgumentError(b + ": record " + r + " is listed twice");
+  }
+  std::lock_guard g(*gate_);
+  DrainPending();
+  {
+    std::lock_guard l(state_mu_);
+    if (state_.FindProject(project_id) == nullptr)
+      return NotFoundError("project " + std::string(project_id) + " not found");
+    RETURN_IF_ERROR(RequireAdmin(state_, actor, project_id));
+    if (state_.FindBatch(project_id, batch_id) != nullptr) {
+      return AlreadyExistsError(b + " already exists in project " +
+                                std::string(project_id));
+    }
+    for (const std::string& r : record_ids) {
+      const RecordState* rec = state_.FindRecord(r);
+      if (rec == nullptr || rec->project != project_id)
+        return NotFoundError(b + ": record " + r + " not found in project " +
+                             std::string(project_id));
+    }
+  }
+  std::vector<EventDraft> d;
+  d.push_back(MakeCalibrationBatchCreated({std::string(actor), ""}, project_id,
+                                          batch_id, record_ids));
+  RETURN_IF_ERROR(d.back().Validate());
+  ASSIGN_OR_RETURN(auto c, CommitStructural(std::move(d)));
+  return c.front();
+}
+
+StatusOr<Committed> CommandHandler::Assign(std::string_view actor,
+                                           std::string_view project_id,
+                                           std::string_view record_id,
+                                           std::string_view annotator_id) {
+  RETURN_IF_ERROR(CheckDomainId("project id", project_id));
+  RETURN_IF_ERROR(CheckDomainId("record id", record_id));
+  RETURN_IF_ERROR(CheckDomainId("annotator id", annotator_id));
+  std::string project(project_id), record(record_id), annotator(annotator_id);
+  std::lock_guard g(*gate_);
+  DrainPending();
+  {
+    std::lock_guard l(state_mu_);
+    if (state_.FindProject(project) == nullptr)
+      return NotFoundError("project " + project + " not found");
+    RETURN_IF_ERROR(RequireAdmin(state_, actor, project));
+    const RecordState* rec = state_.FindRecord(record);
+    if (rec == nullptr || rec->project != project)
+      return NotFoundError("record " + record + " not found in project " +
+                           project);
+    const PrincipalState* p = state_.FindPrincipal(annotator);
+    if (p == nullptr)
+      return NotFoundError("principal " + annotator + " not found");
+    if (p->is_model()) {
+      return FailedPreconditionError(
+          "principal " + annotator +
+          " is a model; models pre-label descriptive fields without "
+          "assignments");
+    }
+    if (!p->HasRole(fb::Role::Annotator, project)) {
+      return PermissionDeniedError("principal " + annotator +
+                                   " lacks the annotator role in project " +
+                                   project);
+    }
+    if (state_.IsAssigned(record, annotator)) {
+      return AlreadyExistsError("record " + record +
+                                " is already assigned to " + annotator);
+    }
+  }
+  std::vector<EventDraft> d;
+  d.push_back(MakeAssignmentCreated({std::string(actor), ""}, project, record,
+                                    annotator));
+  RETURN_IF_ERROR(d.back().Validate());
+  ASSIGN_OR_RETURN(auto c, CommitStructural(std::move(d)));
+  return c.front();
+}
+
+StatusOr<Committed> CommandHandler::RevokeAssignment(
+    std::string_view actor, std::string_view project_id,
+    std::string_view record_id, std::string_view annotator_id,
+    std::string_view reason) {
+  std::string project(project_id), record(record_id), annotator(annotator_id);
+  std::lock_guard g(*gate_);
+  DrainPending();
+  {
+    std::lock_guard l(state_mu_);
+    if (state_.FindProject(project) == nullptr)
+      return NotFoundError("project " + project + " not found");
+    RETURN_IF_ERROR(RequireAdmin(state_, actor, project));
+    const RecordState* rec = state_.FindRecord(record);
+    if (rec == nullptr || rec->project != project)
+      return NotFoundError("record " + record + " not found in project " +
+                           project);
+    if (!state_.IsAssigned(record, annotator)) {
+      return NotFoundError("record " + record + " is not assigned to " +
+                           annotator);
+    }
+  }
+  std::vector<EventDraft> d;
+  d.push_back(MakeAssignmentRevoked({std::string(actor), ""}, project, record,
+                                    annotator, reason));
+  RETURN_IF_ERROR(d.back().Validate());
+  ASSIGN_OR_RETURN(auto c, CommitStructural(std::move(d)));
+  return c.front();
+}
+
+StatusOr<Committed> CommandHandler::RecordGoldAnswer(
+    std::string_view actor, const GoldAnswerCommand& cmd) {
+  RETURN_IF_ERROR(CheckDomainId("record id", cmd.record_id));
+  std::lock_guard g(*gate_);
+  DrainPending();
+  std::shared_ptr<const schemas::TaskSchema> schema;
+  std::shared_ptr<const schemas::RecordShape> shape;
+  std::string project;
+  {
+    std::lock_guard l(state_mu_);
+    const RecordState* rec = state_.FindRecord(cmd.record_id);
+    if (rec == nullptr)
+      return NotFoundError("record " + cmd.record_id + " not found");
+    project = rec->project;
+    RETURN_IF_ERROR(RequireAdmin(state_, actor, project));
+    const SchemaState* s = state_.FindSchema(cmd.schema_id, cmd.schema_version);
+    if (s == nullptr)
+      return NotFoundError("schema " +
+                           SchemaRef(cmd.schema_id, cmd.schema_version) +
+                           " not found");
+    if (rec->shape == nullptr)
+      return FailedPreconditionError("record " + cmd.record_id +
+                                     " has no readable content (sealed or "
+                                     "not a record document)");
+    schema = s->schema;
+    shape = rec->shape;
+  }
+  // The validator names an annotation; a gold answer is named by its record.
+  const std::string label = "gold answer for record " + cmd.record_id;
+  Status v = schemas::ValidateAnnotation(*schema, *shape, label, cmd.values);
+  if (!v.ok()) {
+    std::string m = v.message();
+    const std::string prefix = "annotation " + label;
+    if (m.rfind(prefix, 0) == 0)
+      m = m.substr(std::string("annotation ").size());
+    return InvalidArgumentError(std::move(m));
+  }
+  ASSIGN_OR_RETURN(std::string values, CanonicalizeJson(cmd.values));
+  std::vector<EventDraft> d;
+  d.push_back(MakeGoldAnswerRecorded({std::string(actor), ""},
+                                     {.project_id = project,
+                                      .record_id = cmd.record_id,
+                                      .schema_id = cmd.schema_id,
+                                      .schema_version = cmd.schema_version,
+                                      .values = values}));
+  RETURN_IF_ERROR(d.back().Validate());
+  ASSIGN_OR_RETURN(auto c, CommitStructural(std::move(d)));
+  return c.front();
+}
+
+// ---------------------------------------------------------------------------
+// Annotations
+// ---------------------------------------------------------------------------
+
+namespace {
+
+// What phase B needs, copied out of the state under the lock.
+struct AnnotationFacts {
+  std::shared_ptr<const schemas::TaskSchema> schema;  // full version
+  std::shared_ptr<const schemas::TaskSchema> descriptive;
+  std::shared_ptr<const schemas::RecordShape> shape;
+  AnnotationState annotation;  // as it will be after the command
+  std::string model;           // "name@version" for a model annotator
+};
+
+Status CheckActorFor(const DomainState& s, std::string_view actor,
+                     const std::string& annotator, const std::string& project,
+                     std::string_view verb) {
+  if (actor == annotator) return OkStatus();
+  if (!s.HasAdmin()) return OkStatus();  // bootstrap
+  const PrincipalState* a = s.FindPrincipal(actor);
+  if (a != nullptr && a->HasRole(fb::Role::Admin, project)) return OkStatus();
+  return PermissionDeniedError("actor " + std::string(actor) + " may not " +
+                               std::string(verb) + " for annotator " +
+                               annotator +
+                               " (only the annotator or an admin of "
+                               "project " +
+                               project + ")");
+}
+
+// The annotator's standing on the record: a person needs the annotator role
+// and an assignment; a model needs the annotator role and a schema with
+// descriptive fields.
+Status CheckAnnotator(const DomainState& s, const AnnotationState& a,
+                      const SchemaState& schema, AnnotationFacts* facts) {
+  const PrincipalState* p = s.FindPrincipal(a.annotator);
+  if (p == nullptr)
+    return NotFoundError("principal " + a.annotator + " not found");
+  if (!p->HasRole(fb::Role::Annotator, a.project)) {
+    return PermissionDeniedError("principal " + a.annotator +
+                                 " lacks the annotator role in project " +
+                                 a.project);
+  }
+  if (p->is_model()) {
+    if (schema.descriptive == nullptr) {
+      return PermissionDeniedError(
+          "annotation " + a.id + ": model principal " + a.annotator +
+          " may pre-label only descriptive fields, and " +
+          schema.schema->Ref() + " has none");
+    }
+    facts->model = p->model_name + "@" + p->model_version;
+  } else if (!s.IsAssigned(a.record, a.annotator)) {
+    return FailedPreconditionError("annotator " + a.annotator +
+                                   " is not assigned to record " + a.record);
+  }
+  return OkStatus();
+}
+
+// Checks a model's values: every top-level key must be a wholly descriptive
+// field. (Keys that are no field at all are left to the validator.)
+Status CheckModelKeys(const schemas::TaskSchema& full,
+                      const schemas::TaskSchema& descriptive,
+                      const std::string& annotation_id,
+                      const std::string& annotator, const std::string& model,
+                      std::string_view values) {
+  boost::system::error_code ec;
+  json::value v = json::parse(values, ec);
+  if (ec || !v.is_object()) return OkStatus();  // the validator reports it
+  for (const auto& kv : v.get_object()) {
+    if (full.FindTopLevel(kv.key()) != nullptr &&
+        descriptive.FindTopLevel(kv.key()) == nullptr) {
+      return PermissionDeniedError(
+          "annotation " + annotation_id + ": " + std::string(kv.key()) +
+          ": model principal " + annotator + " (" + model +
+          ") may pre-label only descriptive fields");
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
+    std::string_view actor, const AnnotationCommand& cmd,
+    const Overlay* overlay) {
+  using Op = AnnotationCommand::Op;
+  const std::string& id = cmd.annotation_id();
+  RETURN_IF_ERROR(CheckDomainId("annotation id", id));
+  AnnotationFacts f;
+  AnnotationPlan plan;
+  plan.op = cmd.op;
+  plan.annotation_id = id;
+  const std::string* values = nullptr;
+
+  // Phase A: everything that depends on the state, under the lock.
+  {
+    std::lock_guard l(state_mu_);
+    const AnnotationState* existing = nullptr;
+    if (overlay != nullptr) {
+      if (auto it = overlay->annotations.find(id);
+          it != overlay->annotations.end()) {
+        existing = &it->second;
+      }
+    }
+    if (existing == nullptr) existing = state_.FindAnnotation(id);
+
+    if (cmd.op == Op::kSubmit) {
+      const SubmitAnnotationCommand& c = cmd.submit;
+      RETURN_IF_ERROR(CheckDomainId("record id", c.record_id));
+      RETURN_IF_ERROR(CheckDomainId("annotator id", c.annotator_id));
+      if (existing != nullptr)
+        return AlreadyExistsError("annotation " + id + " already exists");
+      const RecordState* rec = state_.FindRecord(c.record_id);
+      if (rec == nullptr)
+        return NotFoundError("annotation " + id + ": record " + c.record_id +
+                             " not found");
+      const SchemaState* schema =
+          state_.FindSchema(c.schema_id, c.schema_version);
+      if (schema == nullptr) {
+        return NotFoundError("annotation " + id + ": schema " +
+                             SchemaRef(c.schema_id, c.schema_version) +
+                             " not found");
+      }
+      AnnotationState& a = f.annotation;
+      a.id = id;
+      a.project = rec->project;
+      a.record = c.record_id;
+      a.annotator = c.annotator_id;
+      a.schema_id = c.schema_id;
+      a.schema_version = c.schema_version;
+      a.revision = 1;
+      RETURN_IF_ERROR(
+          CheckActorFor(state_, actor, a.annotator, a.project, "submit"));
+      RETURN_IF_ERROR(CheckAnnotator(state_, a, *schema, &f));
+      a.by_model = !f.model.empty();
+      if (rec->shape == nullptr) {
+        return FailedPreconditionError(
+            "annotation " + id + ": record " + c.record_id +
+            " has no readable content (sealed or not a record document)");
+      }
+      f.schema = schema->schema;
+      f.descriptive = schema->descriptive;
+      f.shape = rec->shape;
+      values = &c.values;
+    } else {
+      const bool revise = cmd.op == Op::kRevise;
+      const uint32_t expected = revise ? cmd.revise.expected_revision
+                                       : cmd.withdraw.expected_revision;
+      if (existing == nullptr)
+        return NotFoundError("annotation " + id + " not found");
+      f.annotation = *existing;
+      AnnotationState& a = f.annotation;
+      RETURN_IF_ERROR(CheckActorFor(state_, actor, a.annotator, a.project,
+                                    revise ? "revise" : "withdraw"));
+      if (a.withdrawn)
+        return FailedPreconditionError("annotation " + id + " is withdrawn");
+      if (expected != a.revision) {
+        return AbortedError("annotation " + id + ": expected revision " +
+                            std::to_string(expected) +
+                            ", but the current revision is " +
+                            std::to_string(a.revision));
+      }
+      plan.expected_revision = expected;
+      if (revise) {
+        const SchemaState* schema =
+            state_.FindSchema(a.schema_id, a.schema_version);
+        const RecordState* rec = state_.FindRecord(a.record);
+        if (schema == nullptr || rec == nullptr || rec->shape == nullptr) {
+          return FailedPreconditionError(
+              "annotation " + id + ": its record or schema " +
+              SchemaRef(a.schema_id, a.schema_version) + " is unavailable");
+        }
+        RETURN_IF_ERROR(CheckAnnotator(state_, a, *schema, &f));
+        f.schema = schema->schema;
+        f.descriptive = schema->descriptive;
+        f.shape = rec->shape;
+        values = &cmd.revise.values;
+        a.revision = expected + 1;
+      } else {
+        if (cmd.withdraw.reason.empty())
+          return InvalidArgumentError("annotation " + id +
+                                      ": a withdrawal needs a reason");
+        a.withdrawn = true;
+      }
+    }
+  }
+
+  // Phase B: validation and encoding, on this thread, without locks.
+  std::string canonical;
+  if (values != nullptr) {
+    const schemas::TaskSchema* schema = f.schema.get();
+    if (!f.model.empty()) {
+      RETURN_IF_ERROR(CheckModelKeys(*f.schema, *f.descriptive, id,
+                                     f.annotation.annotator, f.model, *values));
+      schema = f.descriptive.get();
+    }
+    RETURN_IF_ERROR(
+        schemas::ValidateAnnotation(*schema, *f.shape, id, *values));
+    // Stored as submitted: the validator has proved it strict JSON with no
+    // duplicate keys, so every reader decodes the same document; exports
+    // canonicalize. (Re-serializing here would double the encoding cost on
+    // the submit path: docs/commands.md, "Concurrency".)
+    canonical = *values;
+  }
+  EventHeader header{std::string(actor), ""};
+  const AnnotationState& a = f.annotation;
+  switch (cmd.op) {
+    case Op::kSubmit:
+      plan.draft =
+          MakeAnnotationSubmitted(header, {.annotation_id = id,
+                                           .project_id = a.project,
+                                           .record_id = a.record,
+                                           .annotator_id = a.annotator,
+                                           .schema_id = a.schema_id,
+                                           .schema_version = a.schema_version,
+                                           .values = canonical,
+                                           .revision = 1});
+      break;
+    case Op::kRevise:
+      plan.draft = MakeAnnotationRevised(
+          header, {.annotation_id = id,
+                   .project_id = a.project,
+                   .record_id = a.record,
+                   .expected_revision = plan.expected_revision,
+                   .new_revision = plan.expected_revision + 1,
+                   .values = canonical,
+                   .reason = cmd.revise.reason});
+      break;
+    case Op::kWithdraw:
+      plan.draft = MakeAnnotationWithdrawn(
+          header, {.annotation_id = id,
+                   .project_id = a.project,
+                   .record_id = a.record,
+                   .expected_revision = plan.expected_revision,
+                   .reason = cmd.withdraw.reason});
+      break;
+  }
+  // Ids were checked above and the builders set every envelope field; only
+  // the size limit is left. The ledger verifies the whole draft once more in
+  // Append*, so the FlatBuffers verifier does not run twice here.
+  if (plan.draft.bytes().size() > kMaxEventBytes) {
+    return InvalidArgumentError("annotation " + id + ": event is " +
+                                std::to_string(plan.draft.bytes().size()) +
+                                " bytes encoded; the limit is " +
+                                std::to_string(kMaxEventBytes));
+  }
+  plan.effect = std::move(f.annotation);
+  return plan;
+}
+
+void CommandHandler::RunAnnotation(std::string_view actor,
+                                   const AnnotationCommand& cmd,
+                                   Callback done) {
+  std::shared_lock g(*gate_);
+  StatusOr<AnnotationPlan> plan = PlanAnnotation(actor, cmd, nullptr);
+  if (!plan.ok()) {
+    done(plan.status());
+    return;
+  }
+  // Phase C: re-check what may have changed since phase A (only annotation
+  // commands can commit meanwhile: the gate keeps structural ones out) and
+  // reserve the annotation id, so no second command on it can commit.
+  {
+    std::lock_guard l(state_mu_);
+    const std::string& id = plan->annotation_id;
+    const AnnotationState* now = state_.FindAnnotation(id);
+    Status conflict;
+    if (pending_.count(id)) {
+      conflict =
+          plan->op == AnnotationCommand::Op::kSubmit
+              ? AlreadyExistsError("annotation " + id +
+                                   " is being submitted concurrently")
+              : AbortedError("annotation " + id + ": expected revision " +
+                             std::to_string(plan->expected_revision) +
+                             ", but a concurrent change to it was "
+                             "accepted first");
+    } else if (plan->op == AnnotationCommand::Op::kSubmit) {
+      if (now != nullptr)
+        conflict = AlreadyExistsError("annotation " + id + " already exists");
+    } else if (now == nullptr || now->withdrawn ||
+               now->revision != plan->expected_revision) {
+      conflict =
+          AbortedError("annotation " + id + ": expected revision " +
+                       std::to_string(plan->expected_revision) +
+                       ", but a concurrent change to it was accepted first");
+    }
+    if (!conflict.ok()) {
+      done(conflict);
+      return;
+    }
+    pending_.insert(id);
+  }
+  // Phase D: queue the append while still holding the gate, so a structural
+  // command cannot slip in between this validation and this event.
+  std::string id = plan->annotation_id;
+  AppendAndApply(std::move(plan->draft), std::move(id), std::move(done));
+}
+
+namespace {
+
+StatusOr<Committed> Wait(
+    const std::function<void(CommandHandler::Callback)>& start) {
+  std::promise<StatusOr<Committed>> p;
+  std::future<StatusOr<Committed>> f = p.get_future();
+  start([&p](StatusOr<Committed> c) { p.set_value(std::move(c)); });
+  return f.get();
+}
+
+AnnotationCommand Wrap(const SubmitAnnotationCommand& c) {
+  AnnotationCommand a;
+  a.op = AnnotationCommand::Op::kSubmit;
+  a.submit = c;
+  return a;
+}
+AnnotationCommand Wrap(const ReviseAnnotationCommand& c) {
+  AnnotationCommand a;
+  a.op = AnnotationCommand::Op::kRevise;
+  a.revise = c;
+  return a;
+}
+AnnotationCommand Wrap(const WithdrawAnnotationCommand& c) {
+  AnnotationCommand a;
+  a.op = AnnotationCommand::Op::kWithdraw;
+  a.withdraw = c;
+  return a;
+}
+
+}  // namespace
+
+void CommandHandler::SubmitAnnotationAsync(std::string_view actor,
+                                           const SubmitAnnotationCommand& cmd,
+                                           Callback done) {
+  RunAnnotation(actor, Wrap(cmd), std::move(done));
+}
+void CommandHandler::ReviseAnnotationAsync(std::string_view actor,
+                                           const ReviseAnnotationCommand& cmd,
+                                           Callback done) {
+  RunAnnotation(actor, Wrap(cmd), std::move(done));
+}
+void CommandHandler::WithdrawAnnotationAsync(
+    std::string_view actor, const WithdrawAnnotationCommand& cmd,
+    Callback done) {
+  RunAnnotation(actor, Wrap(cmd), std::move(done));
+}
+
+StatusOr<Committed> CommandHandler::SubmitAnnotation(
+    std::string_view actor, const SubmitAnnotationCommand& cmd) {
+  return Wait([&](Callback cb) { RunAnnotation(actor, Wrap(cmd), cb); });
+}
+StatusOr<Committed> CommandHandler::ReviseAnnotation(
+    std::string_view actor, const ReviseAnnotationCommand& cmd) {
+  return Wait([&](Callback cb) { RunAnnotation(actor, Wrap(cmd), cb); });
+}
+StatusOr<Committed> CommandHandler::WithdrawAnnotation(
+    std::string_view actor, const WithdrawAnnotationCommand& cmd) {
+  return Wait([&](Callback cb) { RunAnnotation(actor, Wrap(cmd), cb); });
+}
+
+BulkReport CommandHandler::Annotate(std::string_view actor,
+                                    std::span<const std::string> lines,
+                                    bool atomic) {
+  if (atomic) return AnnotateAtomic(actor, lines);
+  BulkReport report;
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t in_flight = 0;
+  std::set<std::string> ids_in_flight;
+  constexpr size_t kWindow = 256;
+  auto wait_until = [&](auto pred) {
+    std::unique_lock l(mu);
+    cv.wait(l, pred);
+  };
+  // Pre-size so callbacks can fill their slot by index.
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].find_first_not_of(" \t\r") != std::string::npos)
+      report.lines.push_back(LineOutcome{i + 1, "", OkStatus(), {}});
+  }
+  for (LineOutcome& out : report.lines) {
+    StatusOr<AnnotationCommand> cmd = ParseAnnotationLine(lines[out.line - 1]);
+    if (!cmd.ok()) {
+      out.status = cmd.status();
+      continue;
+    }
+    std::string id = cmd->annotation_id();
+    out.id = id;
+    // A line that depends on an earlier line's annotation waits for it.
+    wait_until([&] { return !ids_in_flight.count(id) && in_flight < kWindow; });
+    {
+      std::lock_guard l(mu);
+      ++in_flight;
+      ids_in_flight.insert(id);
+    }
+    RunAnnotation(actor, *cmd, [&, slot = &out, id](StatusOr<Committed> c) {
+      std::lock_guard l(mu);
+      if (c.ok()) {
+        slot->committed = *c;
+      } else {
+        slot->status = c.status();
+      }
+      ids_in_flight.erase(id);
+      --in_flight;
+      cv.notify_all();
+    });
+  }
+  wait_until([&] { return in_flight == 0; });
+  for (const LineOutcome& out : report.lines)
+    report.appended += out.status.ok();
+  return report;
+}
+
+BulkReport CommandHandler::AnnotateAtomic(std::string_view actor,
+                                          std::span<const std::string> lines) {
+  BulkReport report;
+  std::lock_guard g(*gate_);
+  DrainPending();
+  Overlay overlay;
+  std::vector<EventDraft> drafts;
+  std::vector<size_t> draft_line;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].find_first_not_of(" \t\r") == std::string::npos) continue;
+    LineOutcome out;
+    out.line = i + 1;
+    StatusOr<AnnotationCommand> cmd = ParseAnnotationLine(lines[i]);
+    if (!cmd.ok()) {
+      out.status = cmd.status();
+    } else {
+      out.id = cmd->annotation_id();
+      StatusOr<AnnotationPlan> plan = PlanAnnotation(actor, *cmd, &overlay);
+      if (!plan.ok()) {
+        out.status = plan.status();
+      } else {
+        overlay.annotations[plan->annotation_id] = std::move(plan->effect);
+        drafts.push_back(std::move(plan->draft));
+        draft_line.push_back(report.lines.size());
+      }
+    }
+    report.lines.push_back(std::move(out));
+  }
+  if (drafts.size() != report.lines.size()) {
+    for (size_t k : draft_line) {
+      report.lines[k].status = FailedPreconditionError(
+          "not appended: --atomic and the file has rejected lines");
+    }
+    return report;
+  }
+  if (drafts.empty()) return report;
+  StatusOr<std::vector<Committed>> c = CommitStructural(std::move(drafts));
+  for (size_t k = 0; k < draft_line.size(); ++k) {
+    LineOutcome& out = report.lines[draft_line[k]];
+    if (c.ok()) {
+      out.committed = (*c)[k];
+      ++report.appended;
+    } else {
+      out.status = c.status();
+    }
+  }
+  return report;
+}
+
+// ---------------------------------------------------------------------------
+// Access
+// ---------------------------------------------------------------------------
+
+StatusOr<Committed> CommandHandler::RecordAccess(
+    std::string_view actor, const RecordAccessCommand& cmd) {
+  static const std::set<std::string_view> kKinds = {
+      "record", "annotation", "project", "schema",
+      "batch",  "dataset",    "ledger"};
+  if (!kKinds.count(cmd.resource_kind)) {
+    return InvalidArgumentError(
+        "access: resource kind " + Quote(cmd.resource_kind) +
+        " (known: annotation, batch, dataset, ledger, project, record, "
+        "schema)");
+  }
+  if (cmd.resource_id.empty() || cmd.resource_id.size() > kMaxIdBytes ||
+      cmd.resource_id.find('\0') != std::string::npos) {
+    return InvalidArgumentError(
+        "access: resource id must be 1-256 bytes without NUL");
+  }
+  bool action_ok = !cmd.action.empty() && cmd.action.size() <= 64;
+  for (char c : cmd.action)
+    action_ok = action_ok && ((c >= 'a' && c <= 'z') || c == '_');
+  if (!action_ok)
+    return InvalidArgumentError("access: action " + Quote(cmd.action) +
+                                ": 1-64 of [a-z_]");
+  if (!cmd.allowed && cmd.reason.empty())
+    return InvalidArgumentError("access: a denied access needs a reason");
+  if (actor.empty())
+    return InvalidArgumentError("access: the actor is required");
+  std::shared_lock g(*gate_);
+  std::string record, project;
+  {
+    std::lock_guard l(state_mu_);
+    if (cmd.resource_kind == "record") {
+      if (const RecordState* r = state_.FindRecord(cmd.resource_id)) {
+        record = r->id;
+        project = r->project;
+      }
+    } else if (cmd.resource_kind == "annotation") {
+      if (const AnnotationState* a = state_.FindAnnotation(cmd.resource_id)) {
+        record = a->record;
+        project = a->project;
+      }
+    } else if (cmd.resource_kind == "project") {
+      if (state_.FindProject(cmd.resource_id) != nullptr)
+        project = cmd.resource_id;
+    }
+    const bool content =
+        cmd.resource_kind == "record" || cmd.resource_kind == "annotation";
+    if (cmd.allowed && content && record.empty()) {
+      return NotFoundError(cmd.resource_kind + " " + cmd.resource_id +
+                           " not found");
+    }
+  }
+  EventDraft d = MakeAccessRecorded({std::string(actor), ""},
+                                    {.resource_kind = cmd.resource_kind,
+                                     .resource_id = cmd.resource_id,
+                                     .action = cmd.action,
+                                     .purpose = cmd.purpose,
+                                     .allowed = cmd.allowed,
+                                     .reason = cmd.reason,
+                                     .record_id = record,
+                                     .project_id = project});
+  RETURN_IF_ERROR(d.Validate());
+  std::promise<StatusOr<Committed>> p;
+  std::future<StatusOr<Committed>> f = p.get_future();
+  AppendAndApply(std::move(d), "",
+                 [&p](StatusOr<Committed> c) { p.set_value(std::move(c)); });
+  g.unlock();  // queued: ordering is fixed, the wait need not block others
+  return f.get();
+}
+
+}  // namespace consilium::projections

@@ -1,0 +1,256 @@
+// DomainState: the current state of the annotation domain (projects,
+// principals and their roles and token hashes, task schemas, records,
+// calibration batches, assignments, annotations and their revisions), built by
+// applying committed events in sequence order. CommandHandler
+// (projections/commands.h) validates every command against it.
+//
+// Apply is deterministic and total: it never fails on a committed event.
+// Events reach the ledger either through CommandHandler (fully validated) or
+// through `consilium append` (structurally validated only), so Apply resolves
+// anything a raw append could make inconsistent by fixed rules: the first
+// definition of an id wins, an event about something unknown is ignored
+// (docs/commands.md, "Replay"). Rebuilding from scratch therefore always
+// equals the state kept incrementally.
+//
+// Thread-safety: none; DomainState is a value. CommandHandler guards its copy
+// with a mutex. Schemas and record shapes are held through shared pointers to
+// immutable objects, so a copy is cheap to take and safe to read from other
+// threads after the lock is released.
+//
+//   DomainState state;
+//   ledger.Scan(1, 0, [&](const StoredEvent& e) { state.Apply(e); return true;
+//   }); const RecordState* r = state.FindRecord("rec-1");
+#ifndef CONSILIUM_PROJECTIONS_DOMAIN_H_
+#define CONSILIUM_PROJECTIONS_DOMAIN_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "common/hash.h"
+#include "ledger/ledger.h"
+#include "schemas/annotation_validator.h"
+#include "schemas/event.h"
+#include "schemas/task_schema.h"
+
+namespace consilium::projections {
+
+struct ProjectState {
+  std::string id;
+  std::string name;
+  uint32_t overlap_target = 0;  // annotators wanted per record; 0 = none
+  bool blind_mode = false;
+  uint64_t seq = 0;  // the ProjectCreated event
+  friend bool operator==(const ProjectState&, const ProjectState&) = default;
+};
+
+// One role held by a principal: globally (`project` empty) or in a project.
+struct RoleGrant {
+  fb::Role role = fb::Role::Unspecified;
+  std::string project;
+  friend auto operator<=>(const RoleGrant&, const RoleGrant&) = default;
+};
+
+struct TokenState {
+  Hash256 sha256{};
+  int64_t expires_at_us = 0;
+  uint64_t seq = 0;
+  friend bool operator==(const TokenState&, const TokenState&) = default;
+};
+
+struct PrincipalState {
+  std::string id;
+  fb::PrincipalKind kind = fb::PrincipalKind::Person;
+  std::string display_name;
+  std::string pseudonym;
+  std::string model_name;     // models only
+  std::string model_version;  // models only
+  std::set<RoleGrant> roles;
+  std::vector<TokenState> tokens;  // in issue order
+  uint64_t seq = 0;
+
+  bool is_model() const { return kind == fb::PrincipalKind::Model; }
+  // True when the principal holds `role` globally or in `project`.
+  bool HasRole(fb::Role role, std::string_view project) const;
+  friend bool operator==(const PrincipalState&,
+                         const PrincipalState&) = default;
+};
+
+// One published task-schema version.
+struct SchemaState {
+  std::shared_ptr<const schemas::TaskSchema> schema;
+  // The same version restricted to its descriptive top-level fields (those
+  // whose whole subtree is descriptive): what a model principal may fill in.
+  // Null when the schema has no such field.
+  std::shared_ptr<const schemas::TaskSchema> descriptive;
+  std::string definition;  // the published document, verbatim
+  uint64_t seq = 0;
+  friend bool operator==(const SchemaState& a, const SchemaState& b) {
+    return a.definition == b.definition && a.seq == b.seq &&
+           (a.descriptive == nullptr) == (b.descriptive == nullptr);
+  }
+};
+
+struct RecordState {
+  std::string id;
+  std::string project;
+  // Text and image sizes for validation; null when the content is sealed or
+  // is not a record document (a raw `consilium append` of other content).
+  std::shared_ptr<const schemas::RecordShape> shape;
+  bool sealed = false;
+  Hash256 content_hash{};
+  std::string metadata;  // canonical JSON object
+  uint64_t seq = 0;
+  friend bool operator==(const RecordState& a, const RecordState& b);
+};
+
+struct BatchState {
+  std::string id;
+  std::string project;
+  std::vector<std::string> records;
+  uint64_t seq = 0;
+  friend bool operator==(const BatchState&, const BatchState&) = default;
+};
+
+// One revision of an annotation: the event that made it. The values stay in
+// the ledger (read them with Ledger::Get(seq)); keeping them here would make
+// the state grow with every byte annotators write.
+struct RevisionState {
+  uint32_t revision = 0;
+  uint64_t seq = 0;
+  int64_t timestamp_us = 0;
+  friend bool operator==(const RevisionState&, const RevisionState&) = default;
+};
+
+struct AnnotationState {
+  std::string id;
+  std::string project;
+  std::string record;
+  std::string annotator;
+  std::string schema_id;
+  uint32_t schema_version = 0;
+  // Made by a model principal: a pre-label of descriptive fields, kept apart
+  // from physician judgment.
+  bool by_model = false;
+  uint32_t revision = 0;  // current revision (1 after submission)
+  bool withdrawn = false;
+  std::vector<RevisionState> history;  // revision 1 first
+  uint64_t withdrawn_seq = 0;
+  friend bool operator==(const AnnotationState&,
+                         const AnnotationState&) = default;
+};
+
+struct GoldAnswerState {
+  std::string project;
+  std::string record;
+  std::string schema_id;
+  uint32_t schema_version = 0;
+  uint64_t seq = 0;  // the latest GoldAnswerRecorded for this key
+  friend bool operator==(const GoldAnswerState&,
+                         const GoldAnswerState&) = default;
+};
+
+class DomainState {
+ public:
+  // Applies one committed event. Events must come in ascending sequence
+  // order; an event at or below last_seq() is ignored, so applying the same
+  // event twice is harmless. Never fails.
+  void Apply(const StoredEvent& event);
+  // The same, for an event whose stamp is not in `event` (CommandHandler
+  // applies its own drafts with the sequence number and time the ledger
+  // reported).
+  void Apply(uint64_t seq, int64_t timestamp_us, const fb::Event& event);
+
+  // The last sequence number applied (0 for none).
+  uint64_t last_seq() const { return last_seq_; }
+
+  // Lookups; each returns nullptr when absent. Pointers are valid until the
+  // next Apply.
+  const ProjectState* FindProject(std::string_view id) const;
+  const PrincipalState* FindPrincipal(std::string_view id) const;
+  const SchemaState* FindSchema(std::string_view id, uint32_t version) const;
+  // The highest published version of `id`, or 0.
+  uint32_t LatestSchemaVersion(std::string_view id) const;
+  const RecordState* FindRecord(std::string_view id) const;
+  const BatchState* FindBatch(std::string_view project,
+                              std::string_view id) const;
+  bool IsAssigned(std::string_view record, std::string_view annotator) const;
+  const AnnotationState* FindAnnotation(std::string_view id) const;
+  const GoldAnswerState* FindGoldAnswer(std::string_view record,
+                                        std::string_view schema_id,
+                                        uint32_t version) const;
+
+  // True when some principal holds the global admin role (until then the
+  // ledger is in bootstrap mode: docs/commands.md, "Permissions").
+  bool HasAdmin() const { return admins_ > 0; }
+
+  // Whole collections, for listings and tests.
+  const std::map<std::string, ProjectState, std::less<>>& projects() const {
+    return projects_;
+  }
+  const std::map<std::string, PrincipalState, std::less<>>& principals() const {
+    return principals_;
+  }
+  // Schema id -> version -> state.
+  const std::map<std::string, std::map<uint32_t, SchemaState>, std::less<>>&
+  schemas() const {
+    return schemas_;
+  }
+  size_t record_count() const { return records_.size(); }
+  size_t annotation_count() const { return annotations_.size(); }
+  // Annotators assigned to `record`, sorted.
+  std::vector<std::string> AssignedAnnotators(std::string_view record) const;
+  // Events applied per body type (every committed event counts, including
+  // those the state otherwise ignores, such as AccessRecorded).
+  const std::map<fb::EventBody, uint64_t>& event_counts() const {
+    return event_counts_;
+  }
+
+  friend bool operator==(const DomainState&, const DomainState&);
+
+ private:
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const {
+      return std::hash<std::string_view>()(s);
+    }
+  };
+  template <typename V>
+  using StringMap =
+      std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
+  void ApplyRecord(uint64_t seq, const fb::RecordImported& b);
+  void ApplySchema(uint64_t seq, const fb::SchemaPublished& b);
+  void ApplyRole(const flatbuffers::String* principal, fb::Role role,
+                 const flatbuffers::String* project, bool grant);
+
+  uint64_t last_seq_ = 0;
+  size_t admins_ = 0;  // principals holding the global admin role
+  std::map<std::string, ProjectState, std::less<>> projects_;
+  std::map<std::string, PrincipalState, std::less<>> principals_;
+  std::map<std::string, std::map<uint32_t, SchemaState>, std::less<>> schemas_;
+  StringMap<RecordState> records_;
+  std::map<std::pair<std::string, std::string>, BatchState> batches_;
+  // record -> annotators assigned to it.
+  StringMap<std::set<std::string, std::less<>>> assignments_;
+  StringMap<AnnotationState> annotations_;
+  // (record, "schema@version") -> gold answer.
+  std::map<std::pair<std::string, std::string>, GoldAnswerState> gold_;
+  std::map<fb::EventBody, uint64_t> event_counts_;
+};
+
+// The descriptive-only view of `schema` (see SchemaState::descriptive), built
+// from its published definition; null when no top-level field is wholly
+// descriptive.
+std::shared_ptr<const schemas::TaskSchema> DescriptiveView(
+    const schemas::TaskSchema& schema, std::string_view definition);
+
+}  // namespace consilium::projections
+
+#endif  // CONSILIUM_PROJECTIONS_DOMAIN_H_

@@ -1,0 +1,358 @@
+// Domain commands: project create, schema publish/show/diff, import records,
+// batch create, assign, annotate, user add. Each opens the ledger, rebuilds
+// the domain state by scanning it (projections::CommandHandler::Open) and
+// runs one command through the handler, so every rule in docs/commands.md
+// applies. `--actor` names who performs the command (default "admin").
+//
+// Output: one JSON line per appended event ({"seq":N,"hash":"..."}), or per
+// input line for the bulk commands ({"line":N,"id":"...","seq":...} or
+// {"error":{...},"line":N}). Exit codes as in tools/cli.h: 1 when the
+// command (or any input line) was rejected.
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "ledger/ledger.h"
+#include "projections/commands.h"
+#include "schemas/event_json.h"
+#include "schemas/schema_diff.h"
+#include "tools/cli.h"
+#include "tools/output.h"
+
+namespace consilium::cli {
+namespace {
+
+using projections::CommandHandler;
+
+StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError("cannot read " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+// The ledger (read-write unless `read_only`) and a handler over it.
+struct Session {
+  std::unique_ptr<Ledger> ledger;
+  std::unique_ptr<CommandHandler> handler;
+};
+
+StatusOr<Session> OpenSession(const Args& args, bool read_only) {
+  ASSIGN_OR_RETURN(std::string dir, args.Require("data"));
+  LedgerOptions o;
+  o.read_only = read_only;
+  Session s;
+  ASSIGN_OR_RETURN(s.ledger, Ledger::Open(dir, o));
+  ASSIGN_OR_RETURN(s.handler, CommandHandler::Open(s.ledger.get(), {}));
+  return s;
+}
+
+std::string Actor(const Args& args) { return args.Get("actor", "admin"); }
+
+std::string CommittedJson(const Committed& c) {
+  return "{\"seq\":" + std::to_string(c.seq) + ",\"hash\":\"" + ToHex(c.hash) +
+         "\"}";
+}
+
+// Prints the result of a single-event command; exit 0, or 1 when rejected.
+int Report(const StatusOr<Committed>& c) {
+  if (!c.ok()) return Fail(c.status(), 1);
+  std::printf("%s\n", CommittedJson(*c).c_str());
+  return 0;
+}
+
+int PrintBulk(const projections::BulkReport& report) {
+  for (const auto& l : report.lines) {
+    if (l.status.ok()) {
+      std::printf("{\"line\":%zu,\"id\":\"%s\",\"seq\":%llu,\"hash\":\"%s\"}\n",
+                  l.line, l.id.c_str(),
+                  static_cast<unsigned long long>(l.committed.seq),
+                  ToHex(l.committed.hash).c_str());
+    } else {
+      std::printf("%s\n", ErrorJson(l.status, l.line).c_str());
+      std::fprintf(stderr, "consilium: line %zu: %s\n", l.line,
+                   l.status.ToString().c_str());
+    }
+  }
+  std::fflush(stdout);
+  return report.all_ok() ? 0 : 1;
+}
+
+int ProjectCreate(const Args& args) {
+  auto id = args.Require("id");
+  auto name = args.Require("name");
+  auto overlap = args.GetUint("overlap", 0);
+  if (!id.ok()) return Fail(id.status());
+  if (!name.ok()) return Fail(name.status());
+  if (!overlap.ok()) return Fail(overlap.status());
+  if (*overlap > 1000)
+    return Fail(InvalidArgumentError("--overlap is at most 1000"));
+  auto s = OpenSession(args, false);
+  if (!s.ok()) return Fail(s.status());
+  return Report(s->handler->CreateProject(
+      Actor(args), {.id = *id,
+                    .name = *name,
+                    .overlap_target = static_cast<uint32_t>(*overlap),
+                    .blind_mode = args.Has("blind")}));
+}
+
+int SchemaPublish(const Args& args) {
+  if (args.positional.size() != 1)
+    return Fail(InvalidArgumentError(
+        "usage: consilium schema publish FILE --data DIR"));
+  auto text = ReadFile(args.positional[0]);
+  if (!text.ok()) return Fail(text.status());
+  auto s = OpenSession(args, false);
+  if (!s.ok()) return Fail(s.status());
+  return Report(s->handler->PublishSchema(Actor(args), *text));
+}
+
+// "ID" (latest version) or "ID@VERSION" -> the published schema.
+StatusOr<const projections::SchemaState*> FindSchema(
+    const projections::DomainState& state, const std::string& ref) {
+  std::string id = ref;
+  uint32_t version = 0;
+  if (ref.find('@') != std::string::npos) {
+    ASSIGN_OR_RETURN(auto parsed, projections::ParseSchemaRef(ref));
+    id = parsed.first;
+    version = parsed.second;
+  } else {
+    version = state.LatestSchemaVersion(id);
+  }
+  const projections::SchemaState* s = state.FindSchema(id, version);
+  if (s == nullptr) return NotFoundError("schema " + ref + " not found");
+  return s;
+}
+
+int SchemaShow(const Args& args) {
+  if (args.positional.size() != 1)
+    return Fail(InvalidArgumentError(
+        "usage: consilium schema show ID[@VERSION] --data DIR"));
+  auto s = OpenSession(args, true);
+  if (!s.ok()) return Fail(s.status());
+  projections::DomainState state = s->handler->state();
+  auto schema = FindSchema(state, args.positional[0]);
+  if (!schema.ok()) return Fail(schema.status(), 1);
+  std::string text = (*schema)->definition;
+  if (text.empty() || text.back() != '\n') text += '\n';
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return 0;
+}
+
+int SchemaDiffCommand(const Args& args) {
+  if (args.positional.size() != 2 ||
+      args.positional[0].find('@') == std::string::npos ||
+      args.positional[1].find('@') == std::string::npos) {
+    return Fail(InvalidArgumentError(
+        "usage: consilium schema diff ID@A ID@B --data DIR"));
+  }
+  auto s = OpenSession(args, true);
+  if (!s.ok()) return Fail(s.status());
+  projections::DomainState state = s->handler->state();
+  auto a = FindSchema(state, args.positional[0]);
+  if (!a.ok()) return Fail(a.status(), 1);
+  auto b = FindSchema(state, args.positional[1]);
+  if (!b.ok()) return Fail(b.status(), 1);
+  std::string out =
+      schemas::RenderText(schemas::Diff(*(*a)->schema, *(*b)->schema));
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+int ImportRecords(const Args& args) {
+  if (args.positional.size() != 1)
+    return Fail(
+        InvalidArgumentError("usage: consilium import records FILE --data DIR "
+                             "--project P [--atomic]"));
+  auto project = args.Require("project");
+  if (!project.ok()) return Fail(project.status());
+  auto text = ReadFile(args.positional[0]);
+  if (!text.ok()) return Fail(text.status());
+  auto s = OpenSession(args, false);
+  if (!s.ok()) return Fail(s.status());
+  std::vector<std::string> lines = SplitLines(*text);
+  auto report = s->handler->ImportRecords(Actor(args), *project, lines,
+                                          args.Has("atomic"));
+  if (!report.ok()) return Fail(report.status(), 1);
+  return PrintBulk(*report);
+}
+
+int BatchCreate(const Args& args) {
+  auto project = args.Require("project");
+  auto id = args.Require("id");
+  auto records = args.Require("records");
+  if (!project.ok()) return Fail(project.status());
+  if (!id.ok()) return Fail(id.status());
+  if (!records.ok()) return Fail(records.status());
+  std::vector<std::string> ids;
+  std::string cur;
+  for (char c : *records + ",") {
+    if (c == ',') {
+      if (!cur.empty()) ids.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  auto s = OpenSession(args, false);
+  if (!s.ok()) return Fail(s.status());
+  return Report(s->handler->CreateBatch(Actor(args), *project, *id, ids));
+}
+
+int AssignCommand(const Args& args) {
+  auto project = args.Require("project");
+  auto record = args.Require("record");
+  auto annotator = args.Require("annotator");
+  if (!project.ok()) return Fail(project.status());
+  if (!record.ok()) return Fail(record.status());
+  if (!annotator.ok()) return Fail(annotator.status());
+  auto s = OpenSession(args, false);
+  if (!s.ok()) return Fail(s.status());
+  return Report(s->handler->Assign(Actor(args), *project, *record, *annotator));
+}
+
+int AnnotateCommand(const Args& args) {
+  if (args.positional.size() != 1)
+    return Fail(InvalidArgumentError(
+        "usage: consilium annotate FILE --data DIR [--atomic]"));
+  auto text = ReadFile(args.positional[0]);
+  if (!text.ok()) return Fail(text.status());
+  auto s = OpenSession(args, false);
+  if (!s.ok()) return Fail(s.status());
+  std::vector<std::string> lines = SplitLines(*text);
+  return PrintBulk(
+      s->handler->Annotate(Actor(args), lines, args.Has("atomic")));
+}
+
+int UserAdd(const Args& args) {
+  if (args.positional.size() != 1)
+    return Fail(InvalidArgumentError(
+        "usage: consilium user add NAME --role ROLE --data DIR [--project P] "
+        "[--kind model --model M@V]"));
+  auto role_name = args.Require("role");
+  if (!role_name.ok()) return Fail(role_name.status());
+  projections::RegisterPrincipalCommand cmd;
+  cmd.id = args.positional[0];
+  cmd.display_name = args.Get("display-name");
+  cmd.pseudonym = args.Get("pseudonym");
+  fb::Role role = RoleFromName(*role_name);
+  if (role == fb::Role::Unspecified) {
+    return Fail(InvalidArgumentError(
+        "--role: unknown role \"" + *role_name +
+        "\" (known: admin, annotator, adjudicator, researcher, auditor)"));
+  }
+  cmd.roles.push_back({role, args.Get("project")});
+  std::string kind = args.Get("kind", "person");
+  if (kind == "model") {
+    cmd.kind = fb::PrincipalKind::Model;
+    auto model = args.Require("model");
+    if (!model.ok()) return Fail(model.status());
+    size_t at = model->rfind('@');
+    if (at == std::string::npos || at == 0 || at + 1 == model->size())
+      return Fail(InvalidArgumentError("--model expects NAME@VERSION, got \"" +
+                                       *model + "\""));
+    cmd.model_name = model->substr(0, at);
+    cmd.model_version = model->substr(at + 1);
+  } else if (kind != "person") {
+    return Fail(InvalidArgumentError("--kind must be person or model"));
+  } else if (args.Has("model")) {
+    return Fail(InvalidArgumentError("--model needs --kind model"));
+  }
+  auto s = OpenSession(args, false);
+  if (!s.ok()) return Fail(s.status());
+  auto r = s->handler->RegisterPrincipal(Actor(args), cmd);
+  if (!r.ok()) return Fail(r.status(), 1);
+  std::printf("principal %s registered (seq %llu..%llu)\n", cmd.id.c_str(),
+              static_cast<unsigned long long>(r->events.front().seq),
+              static_cast<unsigned long long>(r->events.back().seq));
+  std::printf(
+      "token (shown once; only its SHA-256 is stored, expires %s):\n%s\n",
+      FormatTimestamp(r->token.expires_at_us).c_str(), r->token.token.c_str());
+  return 0;
+}
+
+const std::set<std::string> kWrite = {"data", "actor"};
+
+std::set<std::string> Flags(std::initializer_list<std::string> extra) {
+  std::set<std::string> f = kWrite;
+  f.insert(extra.begin(), extra.end());
+  return f;
+}
+
+Registrar project_create(
+    {{"project", "create"},
+     "--data DIR --id P --name N [--overlap K] [--blind] [--actor A]",
+     "create a project (docs/commands.md)",
+     Flags({"id", "name", "overlap"}),
+     {"blind"},
+     ProjectCreate});
+Registrar schema_publish(
+    {{"schema", "publish"},
+     "FILE --data DIR [--actor A]",
+     "publish a task-schema version (docs/schema-language.md)",
+     Flags({}),
+     {},
+     SchemaPublish});
+Registrar schema_show(
+    {{"schema", "show"},
+     "ID[@VERSION] --data DIR",
+     "print a published task schema (latest version without @)",
+     Flags({}),
+     {},
+     SchemaShow});
+Registrar schema_diff(
+    {{"schema", "diff"},
+     "ID@A ID@B --data DIR",
+     "list fields added, removed and changed between two versions",
+     Flags({}),
+     {},
+     SchemaDiffCommand});
+Registrar import_records({{"import", "records"},
+                          "FILE --data DIR --project P [--atomic] [--actor A]",
+                          "import records from JSON lines; per-line report",
+                          Flags({"project"}),
+                          {"atomic"},
+                          ImportRecords});
+Registrar batch_create(
+    {{"batch", "create"},
+     "--data DIR --project P --id B --records r1,r2,... [--actor A]",
+     "create a calibration batch",
+     Flags({"project", "id", "records"}),
+     {},
+     BatchCreate});
+Registrar assign_cmd(
+    {{"assign"},
+     "--data DIR --project P --record R --annotator A [--actor A]",
+     "assign a record to an annotator",
+     Flags({"project", "record", "annotator"}),
+     {},
+     AssignCommand});
+Registrar annotate_cmd(
+    {{"annotate"},
+     "FILE --data DIR [--atomic] [--actor A]",
+     "submit, revise or withdraw annotations from JSON lines",
+     Flags({}),
+     {"atomic"},
+     AnnotateCommand});
+Registrar user_add(
+    {{"user", "add"},
+     "NAME --role ROLE --data DIR [--project P] [--kind model --model M@V] "
+     "[--display-name N] [--pseudonym X] [--actor A]",
+     "register a principal with a role; prints its token once",
+     Flags({"role", "project", "kind", "model", "display-name", "pseudonym"}),
+     {},
+     UserAdd});
+
+}  // namespace
+}  // namespace consilium::cli
