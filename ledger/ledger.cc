@@ -8,6 +8,7 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -60,6 +61,7 @@ const std::vector<std::string>& FamilyNames() {
       kRequestsFamily,
       kMerkleFamily,
       kCheckpointsFamily,
+      kProjectionsFamily,
   };
   return *names;
 }
@@ -73,6 +75,7 @@ enum Family : size_t {
   kRequests,
   kMerkle,
   kCheckpoints,
+  kProjections,
 };
 
 rocksdb::Options BaseOptions() {
@@ -404,8 +407,15 @@ Status Ledger::Impl::Open() {
   rocksdb::Status ls =
       rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_, &existing);
   if (!ls.ok()) return FromRocks(ls, "listing column families of " + dir_);
+  // Families added after the first release (today: projections) may be
+  // missing from a ledger made before them; they are created below.
+  bool missing_projections = false;
   for (const auto& name : FamilyNames()) {
     if (std::find(existing.begin(), existing.end(), name) == existing.end()) {
+      if (name == kProjectionsFamily) {
+        missing_projections = true;
+        continue;
+      }
       return FailedPreconditionError(
           dir_ + " is not a Consilium ledger (column family \"" + name +
           "\" is missing)");
@@ -434,6 +444,15 @@ Status Ledger::Impl::Open() {
     }
   }
   families_ = std::move(ordered);
+  if (missing_projections && !options_.read_only) {
+    rocksdb::ColumnFamilyHandle* h = nullptr;
+    s = db_->CreateColumnFamily(FamilyOptions(kProjectionsFamily),
+                                kProjectionsFamily, &h);
+    if (!s.ok()) return FromRocks(s, "creating column family projections");
+    families_.push_back(h);
+  }
+  // A read-only open of a ledger without the family leaves families_ one
+  // short: it has no projection checkpoints (GetProjectionCheckpoint).
 
   std::string version;
   s = db_->Get(rocksdb::ReadOptions(), cf(kMeta), kMetaFormatVersion, &version);
@@ -547,6 +566,7 @@ void Ledger::Impl::Enqueue(std::unique_ptr<PendingAppend> p) {
 // heavy load batches grow to match the sync latency. No timers: waiting for
 // more company would only add latency (docs/group-commit.md).
 void Ledger::Impl::CommitterLoop() {
+  pthread_setname_np(pthread_self(), "csl-commit");  // shows in top -H, perf
   std::vector<std::unique_ptr<PendingAppend>> batch;
   for (;;) {
     {
@@ -1027,6 +1047,64 @@ StatusOr<std::optional<std::string>> Ledger::GetSetting(std::string_view name) c
   if (s.IsNotFound()) return std::optional<std::string>();
   RETURN_IF_ERROR(FromRocks(s, "reading a setting"));
   return std::optional<std::string>(std::move(v));
+}
+
+namespace {
+
+Status CheckProjectionName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxIdBytes ||
+      name.find('\0') != std::string_view::npos) {
+    return InvalidArgumentError(
+        "projection name must be 1 to " + std::to_string(kMaxIdBytes) +
+        " bytes without NUL");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status Ledger::PutProjectionCheckpoint(std::string_view name, uint64_t seq,
+                                       std::string_view bytes) {
+  RETURN_IF_ERROR(CheckProjectionName(name));
+  if (impl_->options_.read_only) {
+    return FailedPreconditionError("ledger " + impl_->dir_ +
+                                   " is open read-only");
+  }
+  const uint64_t head_seq = head().seq;
+  if (seq > head_seq) {
+    return OutOfRangeError("projection checkpoint at " + std::to_string(seq) +
+                           " is beyond the ledger's " +
+                           std::to_string(head_seq) + " events");
+  }
+  std::string value(8, '\0');
+  PutBigEndian64(value.data(), seq);
+  value.append(bytes);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(
+      impl_->db_->Put(wo, impl_->cf(kProjections),
+                      rocksdb::Slice(name.data(), name.size()), value),
+      "storing projection checkpoint " + std::string(name));
+}
+
+StatusOr<std::optional<std::pair<uint64_t, std::string>>>
+Ledger::GetProjectionCheckpoint(std::string_view name) const {
+  using Result = std::optional<std::pair<uint64_t, std::string>>;
+  RETURN_IF_ERROR(CheckProjectionName(name));
+  // Read-only open of a ledger made before the family existed.
+  if (impl_->families_.size() <= kProjections) return Result();
+  std::string value;
+  rocksdb::Status s = impl_->db_->Get(
+      rocksdb::ReadOptions(), impl_->cf(kProjections),
+      rocksdb::Slice(name.data(), name.size()), &value);
+  if (s.IsNotFound()) return Result();
+  RETURN_IF_ERROR(
+      FromRocks(s, "reading projection checkpoint " + std::string(name)));
+  if (value.size() < 8) {
+    return DataLossError("projection checkpoint " + std::string(name) +
+                         " is shorter than its 8-byte sequence number");
+  }
+  return Result(std::in_place, GetBigEndian64(value.data()), value.substr(8));
 }
 
 std::string Ledger::CheckpointVerifierKey() const {
