@@ -1,5 +1,6 @@
 #include "ledger/ledger.h"
 
+#include <pthread.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -8,7 +9,6 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
-#include <pthread.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -21,13 +21,13 @@
 #include <filesystem>
 #include <mutex>
 #include <shared_mutex>
-#include <tuple>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include "ledger/internal/storage_layout.h"
-#include "ledger/merkle.h"
 #include "ledger/internal/verify_pipeline.h"
+#include "ledger/merkle.h"
 
 namespace consilium {
 
@@ -118,7 +118,8 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::string& name) {
   }
   cf.write_buffer_size = name == kEventsFamily ? 64 << 20 : 16 << 20;
   // One block cache for every family of every ledger in the process.
-  static const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(256 << 20);
+  static const std::shared_ptr<rocksdb::Cache> cache =
+      rocksdb::NewLRUCache(256 << 20);
   rocksdb::BlockBasedTableOptions t;
   t.block_cache = cache;
   t.block_size = name == kEventsFamily ? 16 << 10 : 4 << 10;
@@ -129,7 +130,8 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::string& name) {
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   // Event bytes compress well; hashes (Merkle nodes) not at all, and proofs
   // read them at random, so their blocks stay small and uncompressed.
-  cf.compression = name == kMerkleFamily ? rocksdb::kNoCompression : rocksdb::kLZ4Compression;
+  cf.compression = name == kMerkleFamily ? rocksdb::kNoCompression
+                                         : rocksdb::kLZ4Compression;
   return cf;
 }
 
@@ -186,12 +188,14 @@ class UpperNodes {
 class StoredNodes final : public merkle::NodeSource {
  public:
   StoredNodes(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events,
-              rocksdb::ColumnFamilyHandle* merkle, const UpperNodes* upper, uint64_t size)
+              rocksdb::ColumnFamilyHandle* merkle, const UpperNodes* upper,
+              uint64_t size)
       : db_(db), events_(events), merkle_(merkle), upper_(upper), size_(size) {}
 
   StatusOr<Hash256> PerfectSubtree(uint32_t level, uint64_t index) override {
     RETURN_IF_ERROR(CheckInTree(level, index));
-    if (auto it = prefetched_.find(NodeId(level, index)); it != prefetched_.end()) {
+    if (auto it = prefetched_.find(NodeId(level, index));
+        it != prefetched_.end()) {
       return it->second;
     }
     if (upper_ != nullptr) {
@@ -199,10 +203,12 @@ class StoredNodes final : public merkle::NodeSource {
     }
     std::string v;
     if (level == 0) {
-      rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), events_, SeqKey(index + 1), &v);
+      rocksdb::Status s =
+          db_->Get(rocksdb::ReadOptions(), events_, SeqKey(index + 1), &v);
       return LeafFromRead(s, index, v);
     }
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), merkle_, MerkleKey(level, index), &v);
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), merkle_, MerkleKey(level, index), &v);
     return NodeFromRead(s, level, index, v);
   }
 
@@ -238,25 +244,30 @@ class StoredNodes final : public merkle::NodeSource {
 
   Status CheckInTree(uint32_t level, uint64_t index) const {
     if (level > 63 || (index + 1) > (size_ >> level)) {
-      return OutOfRangeError("Merkle node (level " + std::to_string(level) + ", index " +
-                             std::to_string(index) + ") is beyond the tree of " +
+      return OutOfRangeError("Merkle node (level " + std::to_string(level) +
+                             ", index " + std::to_string(index) +
+                             ") is beyond the tree of " +
                              std::to_string(size_) + " events");
     }
     return OkStatus();
   }
 
-  static StatusOr<Hash256> LeafFromRead(const rocksdb::Status& s, uint64_t index,
-                                        std::string_view v) {
-    if (s.IsNotFound()) return DataLossError("event " + std::to_string(index + 1) + " is missing");
+  static StatusOr<Hash256> LeafFromRead(const rocksdb::Status& s,
+                                        uint64_t index, std::string_view v) {
+    if (s.IsNotFound())
+      return DataLossError("event " + std::to_string(index + 1) +
+                           " is missing");
     RETURN_IF_ERROR(FromRocks(s, "reading event " + std::to_string(index + 1)));
     return LeafHash(AsBytes(v));
   }
 
-  static StatusOr<Hash256> NodeFromRead(const rocksdb::Status& s, uint32_t level, uint64_t index,
+  static StatusOr<Hash256> NodeFromRead(const rocksdb::Status& s,
+                                        uint32_t level, uint64_t index,
                                         std::string_view v) {
     if (s.IsNotFound() || (s.ok() && v.size() != 32)) {
-      return DataLossError("Merkle node (level " + std::to_string(level) + ", index " +
-                           std::to_string(index) + ") is missing or malformed");
+      return DataLossError("Merkle node (level " + std::to_string(level) +
+                           ", index " + std::to_string(index) +
+                           ") is missing or malformed");
     }
     RETURN_IF_ERROR(FromRocks(s, "reading a Merkle node"));
     Hash256 h;
@@ -264,19 +275,21 @@ class StoredNodes final : public merkle::NodeSource {
     return h;
   }
 
-  Status Fetch(rocksdb::ColumnFamilyHandle* family, const std::vector<std::string>& keys,
+  Status Fetch(rocksdb::ColumnFamilyHandle* family,
+               const std::vector<std::string>& keys,
                const std::vector<std::pair<uint32_t, uint64_t>>& ids) {
     if (keys.empty()) return OkStatus();
     std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
     std::vector<rocksdb::PinnableSlice> values(keys.size());
     std::vector<rocksdb::Status> statuses(keys.size());
-    db_->MultiGet(rocksdb::ReadOptions(), family, keys.size(), slices.data(), values.data(),
-                  statuses.data(), /*sorted_input=*/true);
+    db_->MultiGet(rocksdb::ReadOptions(), family, keys.size(), slices.data(),
+                  values.data(), statuses.data(), /*sorted_input=*/true);
     for (size_t i = 0; i < keys.size(); ++i) {
       auto [level, index] = ids[i];
       std::string_view v(values[i].data(), values[i].size());
-      ASSIGN_OR_RETURN(Hash256 h, level == 0 ? LeafFromRead(statuses[i], index, v)
-                                             : NodeFromRead(statuses[i], level, index, v));
+      ASSIGN_OR_RETURN(Hash256 h,
+                       level == 0 ? LeafFromRead(statuses[i], index, v)
+                                  : NodeFromRead(statuses[i], level, index, v));
       prefetched_.emplace(NodeId(level, index), h);
     }
     return OkStatus();
@@ -510,8 +523,10 @@ Status Ledger::Impl::Open() {
   {
     // The in-memory upper levels: a scan from the first key of kUpperLevel.
     std::vector<std::tuple<uint32_t, uint64_t, Hash256>> nodes;
-    std::unique_ptr<rocksdb::Iterator> nodes_it(db_->NewIterator(rocksdb::ReadOptions(), cf(kMerkle)));
-    for (nodes_it->Seek(MerkleKey(UpperNodes::kUpperLevel, 0)); nodes_it->Valid(); nodes_it->Next()) {
+    std::unique_ptr<rocksdb::Iterator> nodes_it(
+        db_->NewIterator(rocksdb::ReadOptions(), cf(kMerkle)));
+    for (nodes_it->Seek(MerkleKey(UpperNodes::kUpperLevel, 0));
+         nodes_it->Valid(); nodes_it->Next()) {
       if (nodes_it->key().size() != 9 || nodes_it->value().size() != 32) break;
       uint32_t level = static_cast<uint8_t>(nodes_it->key()[0]);
       uint64_t index = GetBigEndian64(nodes_it->key().data() + 1);
@@ -525,8 +540,10 @@ Status Ledger::Impl::Open() {
     upper_.Add(nodes);
   }
   std::string v;
-  if (db_->Get(rocksdb::ReadOptions(), cf(kMeta), kMetaOrigin, &v).ok()) origin_ = v;
-  if (db_->Get(rocksdb::ReadOptions(), cf(kMeta), kMetaCheckpointKey, &v).ok()) vkey_ = v;
+  if (db_->Get(rocksdb::ReadOptions(), cf(kMeta), kMetaOrigin, &v).ok())
+    origin_ = v;
+  if (db_->Get(rocksdb::ReadOptions(), cf(kMeta), kMetaCheckpointKey, &v).ok())
+    vkey_ = v;
   {
     std::unique_ptr<rocksdb::Iterator> cp(
         db_->NewIterator(rocksdb::ReadOptions(), cf(kCheckpoints)));
@@ -538,9 +555,10 @@ Status Ledger::Impl::Open() {
   last_checkpoint_us_ = options_.clock->NowMicros();
   if (options_.checkpoint_signer != nullptr && !origin_.empty() &&
       options_.checkpoint_signer->name() != origin_) {
-    return FailedPreconditionError("this ledger's checkpoints are signed as \"" + origin_ +
-                                   "\"; the configured key is \"" +
-                                   options_.checkpoint_signer->name() + "\"");
+    return FailedPreconditionError(
+        "this ledger's checkpoints are signed as \"" + origin_ +
+        "\"; the configured key is \"" + options_.checkpoint_signer->name() +
+        "\"");
   }
   committed_seq_ = head_.seq;
   if (!options_.read_only)
@@ -658,13 +676,16 @@ void Ledger::Impl::CommitBatch(
       Hash256 hash = draft.Stamp(seq, h.hash, now);
       std::string key = SeqKey(seq);
       wb.Put(cf(kEvents), key, draft.bytes());
-      range_.Append(hash, [&](uint32_t level, uint64_t index, const Hash256& node) {
-        if (level > 0) {
-          wb.Put(cf(kMerkle), MerkleKey(level, index),
-                 rocksdb::Slice(reinterpret_cast<const char*>(node.data()), 32));
-        }
-        if (level >= UpperNodes::kUpperLevel) pending_upper_.emplace_back(level, index, node);
-      });
+      range_.Append(
+          hash, [&](uint32_t level, uint64_t index, const Hash256& node) {
+            if (level > 0) {
+              wb.Put(cf(kMerkle), MerkleKey(level, index),
+                     rocksdb::Slice(reinterpret_cast<const char*>(node.data()),
+                                    32));
+            }
+            if (level >= UpperNodes::kUpperLevel)
+              pending_upper_.emplace_back(level, index, node);
+          });
       wb.Put(cf(kByActor), IndexKey(View(e->actor()), seq), rocksdb::Slice());
       std::string_view record = RecordIdOf(*e);
       if (!record.empty())
@@ -719,14 +740,17 @@ void Ledger::Impl::CommitBatch(
 void Ledger::Impl::MaybeCheckpoint(rocksdb::WriteBatch& wb, const Head& h) {
   const NoteSigner* signer = options_.checkpoint_signer;
   if (signer == nullptr) return;
-  bool by_count = options_.checkpoint_every_events > 0 &&
-                  h.seq - last_checkpoint_size_ >= options_.checkpoint_every_events;
+  bool by_count =
+      options_.checkpoint_every_events > 0 &&
+      h.seq - last_checkpoint_size_ >= options_.checkpoint_every_events;
   bool by_time = options_.checkpoint_every_ms > 0 &&
-                 h.timestamp_us - last_checkpoint_us_ >= options_.checkpoint_every_ms * 1000;
+                 h.timestamp_us - last_checkpoint_us_ >=
+                     options_.checkpoint_every_ms * 1000;
   if (!by_count && !by_time) return;
   // range_ is exactly the tree these stored nodes describe, so this
   // checkpoint extends every earlier one by construction.
-  auto note = signer->Sign(FormatCheckpointBody({signer->name(), h.seq, range_.Root()}));
+  auto note = signer->Sign(
+      FormatCheckpointBody({signer->name(), h.seq, range_.Root()}));
   if (!note.ok()) return;  // the next commit tries again
   wb.Put(cf(kCheckpoints), SeqKey(h.seq), *note);
   std::lock_guard l(checkpoint_mu_);
@@ -955,8 +979,9 @@ namespace {
 
 Status CheckTreeSize(uint64_t size, uint64_t head) {
   if (size > head) {
-    return OutOfRangeError("tree size " + std::to_string(size) + " is beyond the ledger's " +
-                           std::to_string(head) + " events");
+    return OutOfRangeError("tree size " + std::to_string(size) +
+                           " is beyond the ledger's " + std::to_string(head) +
+                           " events");
   }
   return OkStatus();
 }
@@ -967,17 +992,21 @@ StatusOr<Hash256> Ledger::RootAt(uint64_t size) const {
   uint64_t head_seq = head().seq;
   RETURN_IF_ERROR(CheckTreeSize(size, head_seq));
   StoredNodes nodes = impl_->Nodes(head_seq);
-  auto run = [&](merkle::NodeSource& source) { return merkle::RootAt(size, source); };
+  auto run = [&](merkle::NodeSource& source) {
+    return merkle::RootAt(size, source);
+  };
   RETURN_IF_ERROR(nodes.Prefetch(run));
   return run(nodes);
 }
 
-StatusOr<std::vector<Hash256>> Ledger::InclusionProof(uint64_t seq, uint64_t size) const {
+StatusOr<std::vector<Hash256>> Ledger::InclusionProof(uint64_t seq,
+                                                      uint64_t size) const {
   uint64_t head_seq = head().seq;
   RETURN_IF_ERROR(CheckTreeSize(size, head_seq));
   if (seq == 0 || seq > size) {
-    return InvalidArgumentError("event " + std::to_string(seq) + " is not in a tree of " +
-                                std::to_string(size) + " events");
+    return InvalidArgumentError("event " + std::to_string(seq) +
+                                " is not in a tree of " + std::to_string(size) +
+                                " events");
   }
   StoredNodes nodes = impl_->Nodes(head_seq);
   auto run = [&](merkle::NodeSource& source) {
@@ -987,7 +1016,8 @@ StatusOr<std::vector<Hash256>> Ledger::InclusionProof(uint64_t seq, uint64_t siz
   return run(nodes);
 }
 
-StatusOr<std::vector<Hash256>> Ledger::ConsistencyProof(uint64_t size1, uint64_t size2) const {
+StatusOr<std::vector<Hash256>> Ledger::ConsistencyProof(uint64_t size1,
+                                                        uint64_t size2) const {
   uint64_t head_seq = head().seq;
   RETURN_IF_ERROR(CheckTreeSize(size2, head_seq));
   StoredNodes nodes = impl_->Nodes(head_seq);
@@ -1008,9 +1038,11 @@ StatusOr<std::optional<StoredCheckpoint>> Ledger::LatestCheckpoint() const {
   cp.note = it->value().ToString();
   // The body is everything before the blank line that starts the signatures.
   size_t end = cp.note.find("\n\n");
-  if (end == std::string::npos) return DataLossError("stored checkpoint is not a signed note");
+  if (end == std::string::npos)
+    return DataLossError("stored checkpoint is not a signed note");
   auto body = ParseCheckpointBody(std::string_view(cp.note).substr(0, end + 1));
-  if (!body.ok()) return DataLossError("stored checkpoint: " + body.status().message());
+  if (!body.ok())
+    return DataLossError("stored checkpoint: " + body.status().message());
   cp.checkpoint = *body;
   return std::optional<StoredCheckpoint>(std::move(cp));
 }
@@ -1030,20 +1062,25 @@ Status CheckSettingName(std::string_view name) {
 Status Ledger::SetSetting(std::string_view name, std::string_view value) {
   RETURN_IF_ERROR(CheckSettingName(name));
   if (impl_->options_.read_only) {
-    return FailedPreconditionError("ledger " + impl_->dir_ + " is open read-only");
+    return FailedPreconditionError("ledger " + impl_->dir_ +
+                                   " is open read-only");
   }
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  return FromRocks(impl_->db_->Put(wo, impl_->cf(kMeta), std::string(kMetaSettingPrefix) + std::string(name),
-                                   rocksdb::Slice(value.data(), value.size())),
-                   "storing a setting");
+  return FromRocks(
+      impl_->db_->Put(wo, impl_->cf(kMeta),
+                      std::string(kMetaSettingPrefix) + std::string(name),
+                      rocksdb::Slice(value.data(), value.size())),
+      "storing a setting");
 }
 
-StatusOr<std::optional<std::string>> Ledger::GetSetting(std::string_view name) const {
+StatusOr<std::optional<std::string>> Ledger::GetSetting(
+    std::string_view name) const {
   RETURN_IF_ERROR(CheckSettingName(name));
   std::string v;
-  rocksdb::Status s = impl_->db_->Get(rocksdb::ReadOptions(), impl_->cf(kMeta),
-                                      std::string(kMetaSettingPrefix) + std::string(name), &v);
+  rocksdb::Status s =
+      impl_->db_->Get(rocksdb::ReadOptions(), impl_->cf(kMeta),
+                      std::string(kMetaSettingPrefix) + std::string(name), &v);
   if (s.IsNotFound()) return std::optional<std::string>();
   RETURN_IF_ERROR(FromRocks(s, "reading a setting"));
   return std::optional<std::string>(std::move(v));
@@ -1054,9 +1091,9 @@ namespace {
 Status CheckProjectionName(std::string_view name) {
   if (name.empty() || name.size() > kMaxIdBytes ||
       name.find('\0') != std::string_view::npos) {
-    return InvalidArgumentError(
-        "projection name must be 1 to " + std::to_string(kMaxIdBytes) +
-        " bytes without NUL");
+    return InvalidArgumentError("projection name must be 1 to " +
+                                std::to_string(kMaxIdBytes) +
+                                " bytes without NUL");
   }
   return OkStatus();
 }
@@ -1094,9 +1131,9 @@ Ledger::GetProjectionCheckpoint(std::string_view name) const {
   // Read-only open of a ledger made before the family existed.
   if (impl_->families_.size() <= kProjections) return Result();
   std::string value;
-  rocksdb::Status s = impl_->db_->Get(
-      rocksdb::ReadOptions(), impl_->cf(kProjections),
-      rocksdb::Slice(name.data(), name.size()), &value);
+  rocksdb::Status s =
+      impl_->db_->Get(rocksdb::ReadOptions(), impl_->cf(kProjections),
+                      rocksdb::Slice(name.data(), name.size()), &value);
   if (s.IsNotFound()) return Result();
   RETURN_IF_ERROR(
       FromRocks(s, "reading projection checkpoint " + std::string(name)));
@@ -1112,23 +1149,29 @@ std::string Ledger::CheckpointVerifierKey() const {
   return impl_->vkey_;
 }
 
-StatusOr<StoredCheckpoint> Ledger::SignCheckpoint(const NoteSigner& signer, uint64_t size) {
+StatusOr<StoredCheckpoint> Ledger::SignCheckpoint(const NoteSigner& signer,
+                                                  uint64_t size) {
   if (impl_->options_.read_only) {
-    return FailedPreconditionError("ledger " + impl_->dir_ + " is open read-only");
+    return FailedPreconditionError("ledger " + impl_->dir_ +
+                                   " is open read-only");
   }
   std::lock_guard l(impl_->checkpoint_mu_);
   if (!impl_->origin_.empty() && impl_->origin_ != signer.name()) {
-    return FailedPreconditionError("this ledger's checkpoints are signed as \"" + impl_->origin_ +
-                                   "\", not \"" + signer.name() + "\"");
+    return FailedPreconditionError(
+        "this ledger's checkpoints are signed as \"" + impl_->origin_ +
+        "\", not \"" + signer.name() + "\"");
   }
   if (!impl_->vkey_.empty() && impl_->vkey_ != signer.VerifierKey()) {
-    return FailedPreconditionError("this ledger's checkpoints are signed by key " + impl_->vkey_ +
-                                   "; refusing to sign with another key of the same name");
+    return FailedPreconditionError(
+        "this ledger's checkpoints are signed by key " + impl_->vkey_ +
+        "; refusing to sign with another key of the same name");
   }
   uint64_t head_seq = head().seq;
   if (size == 0) size = head_seq;
   RETURN_IF_ERROR(CheckTreeSize(size, head_seq));
-  if (size == 0) return FailedPreconditionError("the ledger is empty; nothing to checkpoint");
+  if (size == 0)
+    return FailedPreconditionError(
+        "the ledger is empty; nothing to checkpoint");
   ASSIGN_OR_RETURN(Hash256 root, RootAt(size));
   // Never sign something inconsistent with what was signed before: the
   // current tree must still reproduce the latest checkpoint's root.
@@ -1138,7 +1181,8 @@ StatusOr<StoredCheckpoint> Ledger::SignCheckpoint(const NoteSigner& signer, uint
     auto prev_root = RootAt(prev.size);
     if (!prev_root.ok() || *prev_root != prev.root) {
       return FailedPreconditionError(
-          "refusing to sign: the ledger no longer reproduces the root of the checkpoint at size " +
+          "refusing to sign: the ledger no longer reproduces the root of the "
+          "checkpoint at size " +
           std::to_string(prev.size) + " (run `consilium verify`)");
     }
   }
@@ -1153,7 +1197,8 @@ StatusOr<StoredCheckpoint> Ledger::SignCheckpoint(const NoteSigner& signer, uint
   }
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  RETURN_IF_ERROR(FromRocks(impl_->db_->Write(wo, &wb), "storing a checkpoint"));
+  RETURN_IF_ERROR(
+      FromRocks(impl_->db_->Write(wo, &wb), "storing a checkpoint"));
   impl_->origin_ = signer.name();
   impl_->vkey_ = signer.VerifierKey();
   return out;
@@ -1294,12 +1339,14 @@ VerifyReport Ledger::Impl::Verify(
   // checkpoint's size, and at the head.
   std::optional<StoredCheckpoint> checkpoint;
   if (from == 1) {
-    std::unique_ptr<rocksdb::Iterator> cp(db_->NewIterator(rocksdb::ReadOptions(), cf(kCheckpoints)));
+    std::unique_ptr<rocksdb::Iterator> cp(
+        db_->NewIterator(rocksdb::ReadOptions(), cf(kCheckpoints)));
     cp->SeekToLast();
     if (cp->Valid()) {
       StoredCheckpoint c;
       c.note = cp->value().ToString();
-      c.checkpoint.size = cp->key().size() == 8 ? GetBigEndian64(cp->key().data()) : 0;
+      c.checkpoint.size =
+          cp->key().size() == 8 ? GetBigEndian64(cp->key().data()) : 0;
       checkpoint = c;
     }
   }
@@ -1323,13 +1370,15 @@ VerifyReport Ledger::Impl::Verify(
                 std::memcmp(level_it->value().data(), node.data(), 32) == 0;
     if (!same) {
       uint64_t first = (index << level) + 1, last = (index + 1) << level;
-      node_problem = "Merkle tree: the stored node (level " + std::to_string(level) + ", index " +
-                     std::to_string(index) + ") over events " + std::to_string(first) + ".." +
-                     std::to_string(last) +
-                     (level_it->Valid() && level_it->key() == rocksdb::Slice(key) ? " differs from"
-                                                                       : " is missing from") +
-                     " the tree the events give (stored Merkle nodes were altered; proofs "
-                     "served now would not verify)";
+      node_problem =
+          "Merkle tree: the stored node (level " + std::to_string(level) +
+          ", index " + std::to_string(index) + ") over events " +
+          std::to_string(first) + ".." + std::to_string(last) +
+          (level_it->Valid() && level_it->key() == rocksdb::Slice(key)
+               ? " differs from"
+               : " is missing from") +
+          " the tree the events give (stored Merkle nodes were altered; proofs "
+          "served now would not verify)";
       return;
     }
     level_it->Next();
@@ -1358,11 +1407,14 @@ VerifyReport Ledger::Impl::Verify(
   if (!node_problem.empty()) return fail(node_problem);
   StoredNodes nodes = DiskNodes(report.head.seq);
   auto stored_root = merkle::RootAt(report.head.seq, nodes);
-  if (!stored_root.ok()) return fail("Merkle tree: " + stored_root.status().message());
+  if (!stored_root.ok())
+    return fail("Merkle tree: " + stored_root.status().message());
   if (*stored_root != report.root) {
-    return fail("Merkle tree: the stored nodes give root " + ToHex(*stored_root) +
-                " but the events give " + ToHex(report.root) +
-                " (stored Merkle nodes were altered; proofs served now would not verify)");
+    return fail("Merkle tree: the stored nodes give root " +
+                ToHex(*stored_root) + " but the events give " +
+                ToHex(report.root) +
+                " (stored Merkle nodes were altered; proofs served now would "
+                "not verify)");
   }
   if (checkpoint) {
     uint64_t size = checkpoint->checkpoint.size;
@@ -1373,23 +1425,29 @@ VerifyReport Ledger::Impl::Verify(
       vkey = vkey_;
     }
     auto verifier = NoteVerifier::FromVerifierKey(vkey);
-    if (!verifier.ok()) return fail("checkpoint at size " + std::to_string(size) +
-                                    ": no usable verifier key recorded (" +
-                                    verifier.status().message() + ")");
+    if (!verifier.ok())
+      return fail("checkpoint at size " + std::to_string(size) +
+                  ": no usable verifier key recorded (" +
+                  verifier.status().message() + ")");
     auto body = verifier->Open(checkpoint->note);
-    if (!body.ok()) return fail("checkpoint at size " + std::to_string(size) + ": " +
-                                body.status().message());
+    if (!body.ok())
+      return fail("checkpoint at size " + std::to_string(size) + ": " +
+                  body.status().message());
     auto cp = ParseCheckpointBody(*body);
     if (!cp.ok() || cp->size != size) {
-      return fail("checkpoint at size " + std::to_string(size) + ": its body does not match");
+      return fail("checkpoint at size " + std::to_string(size) +
+                  ": its body does not match");
     }
     if (!root_at_checkpoint) {
-      return fail("checkpoint at size " + std::to_string(size) + " signs more events than the " +
-                  std::to_string(report.head.seq) + " stored (events were removed)");
+      return fail("checkpoint at size " + std::to_string(size) +
+                  " signs more events than the " +
+                  std::to_string(report.head.seq) +
+                  " stored (events were removed)");
     }
     if (*root_at_checkpoint != cp->root) {
-      return fail("checkpoint at size " + std::to_string(size) + ": signed root " +
-                  ToHex(cp->root) + " but the events give " + ToHex(*root_at_checkpoint) +
+      return fail("checkpoint at size " + std::to_string(size) +
+                  ": signed root " + ToHex(cp->root) + " but the events give " +
+                  ToHex(*root_at_checkpoint) +
                   " (the ledger was rewritten after it was signed)");
     }
   }

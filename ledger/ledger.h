@@ -26,6 +26,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -147,15 +149,17 @@ class Ledger {
               const std::function<bool(const StoredEvent&)>& fn) const;
 
   // Sequence numbers of events about `record_id` / made by `actor`, ascending.
-  StatusOr<std::vector<uint64_t>> EventsForRecord(const std::string& record_id) const;
+  StatusOr<std::vector<uint64_t>> EventsForRecord(
+      const std::string& record_id) const;
   StatusOr<std::vector<uint64_t>> EventsByActor(const std::string& actor) const;
 
   // Re-reads every event from `from` on, recomputes each hash, checks each
   // chain link, dense sequence numbers and decodability. With from > 1, event
   // from-1's stored bytes anchor the chain. `progress` (may be empty) is
   // called now and then with the number checked so far and the total.
-  VerifyReport Verify(uint64_t from,
-                      const std::function<void(uint64_t, uint64_t)>& progress) const;
+  VerifyReport Verify(
+      uint64_t from,
+      const std::function<void(uint64_t, uint64_t)>& progress) const;
 
   // Delivers committed events in order, starting at `from`, to `consumer` on
   // a thread of the subscription's own. A consumer that falls behind reads
@@ -181,9 +185,12 @@ class Ledger {
 
   StatusOr<Hash256> RootAt(uint64_t size) const;
   // Audit path for event `seq` in the tree of `size` events.
-  StatusOr<std::vector<Hash256>> InclusionProof(uint64_t seq, uint64_t size) const;
-  // Proof that the tree of size2 extends the tree of size1 (0 < size1 <= size2).
-  StatusOr<std::vector<Hash256>> ConsistencyProof(uint64_t size1, uint64_t size2) const;
+  StatusOr<std::vector<Hash256>> InclusionProof(uint64_t seq,
+                                                uint64_t size) const;
+  // Proof that the tree of size2 extends the tree of size1 (0 < size1 <=
+  // size2).
+  StatusOr<std::vector<Hash256>> ConsistencyProof(uint64_t size1,
+                                                  uint64_t size2) const;
 
   // --- Checkpoints (C2SP tlog-checkpoint signed notes).
 
@@ -192,7 +199,8 @@ class Ledger {
   // the ledger's origin is already another name, or when the current tree
   // no longer reproduces the root of the latest stored checkpoint: the
   // ledger never signs two inconsistent checkpoints. Returns the note.
-  StatusOr<StoredCheckpoint> SignCheckpoint(const NoteSigner& signer, uint64_t size);
+  StatusOr<StoredCheckpoint> SignCheckpoint(const NoteSigner& signer,
+                                            uint64_t size);
   // The stored checkpoint of the largest size, if any.
   StatusOr<std::optional<StoredCheckpoint>> LatestCheckpoint() const;
   // Ledger settings kept in the data directory. The only setting today is
@@ -200,6 +208,27 @@ class Ledger {
   // with when no --key is given. InvalidArgument for an unknown name.
   Status SetSetting(std::string_view name, std::string_view value);
   StatusOr<std::optional<std::string>> GetSetting(std::string_view name) const;
+
+  // --- Projection checkpoints: a projection's serialized state and the
+  // sequence number it reflects, kept beside the events so a projection
+  // resumes after a restart instead of replaying from event 1
+  // (projections/engine.h). The bytes are the projection's own format; the
+  // ledger stores them verbatim in the `projections` column family
+  // (docs/storage.md). A checkpoint is derived data: deleting it only costs a
+  // rebuild.
+
+  // Stores (seq, bytes) under `name`, replacing any earlier checkpoint of
+  // that name, synced. InvalidArgument for an empty name, one longer than
+  // 256 bytes or containing NUL; OutOfRange when seq > head().seq;
+  // FailedPrecondition on a read-only ledger; Unavailable/Internal when the
+  // store failed.
+  Status PutProjectionCheckpoint(std::string_view name, uint64_t seq,
+                                 std::string_view bytes);
+  // The checkpoint stored under `name`, or nullopt when there is none.
+  // InvalidArgument for a bad name (as above); DataLoss for a stored value
+  // too short to hold its sequence number.
+  StatusOr<std::optional<std::pair<uint64_t, std::string>>>
+  GetProjectionCheckpoint(std::string_view name) const;
 
   // The verifier key of the checkpoints' signer (recorded when the first
   // checkpoint is signed); empty when none was signed.

@@ -82,6 +82,15 @@ Status CheckBodyIds(const fb::Event& e) {
     case fb::EventBody::GoldAnswerRecorded:
       return CheckId("schema_id",
                      View(e.body_as_GoldAnswerRecorded()->schema_id()), true);
+    case fb::EventBody::AdjudicationDecided: {
+      const auto* b = e.body_as_AdjudicationDecided();
+      RETURN_IF_ERROR(CheckId("field_path", View(b->field_path()), true));
+      if (b->cited_annotation_ids() != nullptr) {
+        for (const auto* id : *b->cited_annotation_ids())
+          RETURN_IF_ERROR(CheckId("cited_annotation_ids[]", View(id), true));
+      }
+      return OkStatus();
+    }
     default:
       return OkStatus();
   }
@@ -386,6 +395,26 @@ EventDraft MakeGoldAnswerRecorded(const EventHeader& header,
   });
 }
 
+EventDraft MakeAdjudicationDecided(const EventHeader& header,
+                                   const AdjudicationDecidedFields& f) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto p = fbb.CreateString(f.project_id);
+    auto r = fbb.CreateString(f.record_id);
+    auto path = fbb.CreateString(f.field_path);
+    flatbuffers::Offset<fb::Payload> value;
+    if (!f.value.empty()) value = PlainJsonPayload(fbb, f.value);
+    auto rationale = OptString(fbb, f.rationale);
+    std::vector<flatbuffers::Offset<flatbuffers::String>> ids;
+    ids.reserve(f.cited_annotation_ids.size());
+    for (const std::string& id : f.cited_annotation_ids)
+      ids.push_back(fbb.CreateString(id));
+    auto cited = fbb.CreateVector(ids);
+    auto body = fb::CreateAdjudicationDecided(fbb, p, r, path, f.outcome, value,
+                                              rationale, cited);
+    return std::make_pair(fb::EventBody::AdjudicationDecided, body.Union());
+  });
+}
+
 std::string_view RoleName(fb::Role role) {
   switch (role) {
     case fb::Role::Admin:
@@ -414,6 +443,17 @@ fb::Role RoleFromName(std::string_view name) {
 
 std::string_view PrincipalKindName(fb::PrincipalKind kind) {
   return kind == fb::PrincipalKind::Model ? "model" : "person";
+}
+
+std::string_view AdjudicationOutcomeName(fb::AdjudicationOutcome outcome) {
+  switch (outcome) {
+    case fb::AdjudicationOutcome::Decided:
+      return "decided";
+    case fb::AdjudicationOutcome::Ambiguous:
+      return "ambiguous";
+    default:
+      return "unspecified";
+  }
 }
 
 std::string_view PlainPayload(const fb::Payload* payload) {
@@ -515,6 +555,8 @@ std::string_view RecordIdOf(const fb::Event& event) {
       return View(event.body_as_AccessRecorded()->record_id());
     case fb::EventBody::GoldAnswerRecorded:
       return View(event.body_as_GoldAnswerRecorded()->record_id());
+    case fb::EventBody::AdjudicationDecided:
+      return View(event.body_as_AdjudicationDecided()->record_id());
     default:
       return {};
   }
@@ -546,6 +588,8 @@ std::string_view ProjectIdOf(const fb::Event& event) {
       return View(event.body_as_AccessRecorded()->project_id());
     case fb::EventBody::GoldAnswerRecorded:
       return View(event.body_as_GoldAnswerRecorded()->project_id());
+    case fb::EventBody::AdjudicationDecided:
+      return View(event.body_as_AdjudicationDecided()->project_id());
     default:
       return {};
   }

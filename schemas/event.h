@@ -228,12 +228,30 @@ struct GoldAnswerRecordedFields {
 EventDraft MakeGoldAnswerRecorded(const EventHeader& header,
                                   const GoldAnswerRecordedFields& f);
 
+// `value` is the decided leaf value as JSON text ("\"pneumonia\"", "0.8",
+// "[\"a\",\"b\"]"), stored as a Plain JSON Payload; empty (and no payload)
+// for an Ambiguous outcome.
+struct AdjudicationDecidedFields {
+  std::string_view project_id{};
+  std::string_view record_id{};
+  std::string_view field_path{};
+  fb::AdjudicationOutcome outcome = fb::AdjudicationOutcome::Unspecified;
+  std::string_view value{};
+  std::string_view rationale{};
+  std::span<const std::string> cited_annotation_ids{};
+};
+EventDraft MakeAdjudicationDecided(const EventHeader& header,
+                                   const AdjudicationDecidedFields& f);
+
 // "admin", "annotator", ...; "unspecified" for Role::Unspecified.
 std::string_view RoleName(fb::Role role);
 // The role spelled `name`, or Role::Unspecified.
 fb::Role RoleFromName(std::string_view name);
 // "person" or "model".
 std::string_view PrincipalKindName(fb::PrincipalKind kind);
+
+// "decided", "ambiguous" or "unspecified".
+std::string_view AdjudicationOutcomeName(fb::AdjudicationOutcome outcome);
 
 // The plaintext bytes of a Plain payload; empty for a Sealed or absent one.
 std::string_view PlainPayload(const fb::Payload* payload);

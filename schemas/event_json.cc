@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cmath>
 #include <ctime>
 #include <limits>
 #include <set>
@@ -159,14 +160,63 @@ std::string Canonical(const json::value& v) {
   return out;
 }
 
-StatusOr<json::value> ParseJson(std::string_view text, std::string_view what) {
-  boost::system::error_code ec;
+// The options of every parse here, input and output alike: what
+// DraftFromJson accepts and stores must parse again when EventToJson prints
+// it (Boost.JSON's default depth limit, 32, is below the input's).
+json::parse_options ParseOptions() {
   json::parse_options opt;
   opt.max_depth = 64;
-  json::value v = json::parse(text, ec, {}, opt);
+  return opt;
+}
+
+// Every number stored must read back as itself, or the canonical text
+// would change on the next parse (and `consilium events` output would not
+// append back to the same bytes). Two cases fail: a number beyond the double
+// range (1e400), which Boost.JSON reads as infinity and Canonical would print
+// as "Infinity", not JSON; and a number Boost.JSON 1.81 rounds imprecisely
+// (its parser is not correctly rounded: -9223372046757835808 reads as a
+// double whose shortest form reads as its neighbour).
+Status CheckNumbers(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::double_: {
+      const double d = v.get_double();
+      if (!std::isfinite(d)) {
+        return InvalidArgumentError(
+            "has a number beyond the range of a double");
+      }
+      const std::string text = json::serialize(v);
+      boost::system::error_code ec;
+      const json::value back = json::parse(text, ec);
+      if (ec || !back.is_double() || back.get_double() != d) {
+        return InvalidArgumentError("has a number, " + text +
+                                    ", that does not read back exactly; "
+                                    "give it with fewer digits");
+      }
+      return OkStatus();
+    }
+    case json::kind::array:
+      for (const json::value& e : v.get_array())
+        RETURN_IF_ERROR(CheckNumbers(e));
+      return OkStatus();
+    case json::kind::object:
+      for (const auto& kv : v.get_object()) {
+        RETURN_IF_ERROR(CheckNumbers(kv.value()));
+      }
+      return OkStatus();
+    default:
+      return OkStatus();
+  }
+}
+
+StatusOr<json::value> ParseJson(std::string_view text, std::string_view what) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec, {}, ParseOptions());
   if (ec) {
     return InvalidArgumentError(std::string(what) +
                                 " is not valid JSON: " + ec.message());
+  }
+  if (Status s = CheckNumbers(v); !s.ok()) {
+    return InvalidArgumentError(std::string(what) + " " + s.message());
   }
   return v;
 }
@@ -300,6 +350,13 @@ StatusOr<EventDraft> SchemaPublishedFromJson(const EventHeader& header,
   }
   StatusOr<schemas::TaskSchema> schema = schemas::TaskSchema::Parse(text);
   if (!schema.ok()) return schema.status().WithContext("body.definition");
+  // Stored canonical like a definition given as an object: EventToJson prints
+  // a stored definition that parses as JSON as an object, and that must
+  // append back to the same bytes.
+  if (def->is_string()) {
+    ASSIGN_OR_RETURN(json::value parsed, ParseJson(text, "body.definition"));
+    text = Canonical(parsed);
+  }
   if (schema->version() > static_cast<int64_t>(kMaxUint32)) {
     return InvalidArgumentError("body.definition: version is above " +
                                 std::to_string(kMaxUint32));
@@ -506,6 +563,56 @@ StatusOr<EventDraft> GoldAnswerFromJson(const EventHeader& header,
   return MakeGoldAnswerRecorded(header, f);
 }
 
+StatusOr<EventDraft> AdjudicationDecidedFromJson(const EventHeader& header,
+                                                 const json::object& body) {
+  ObjectReader r(body, "body");
+  AdjudicationDecidedFields f;
+  ASSIGN_OR_RETURN(f.project_id, r.String("project_id", true));
+  ASSIGN_OR_RETURN(f.record_id, r.String("record_id", true));
+  ASSIGN_OR_RETURN(f.field_path, r.String("field_path", true));
+  ASSIGN_OR_RETURN(std::string_view outcome, r.String("outcome", true));
+  ASSIGN_OR_RETURN(const json::value* value, r.Value("value", false));
+  ASSIGN_OR_RETURN(f.rationale, r.String("rationale", false));
+  ASSIGN_OR_RETURN(const json::array* cited,
+                   r.Array("cited_annotation_ids", false));
+  RETURN_IF_ERROR(r.Finish());
+  RETURN_IF_ERROR(CheckId("body.project_id", f.project_id));
+  RETURN_IF_ERROR(CheckId("body.record_id", f.record_id));
+  RETURN_IF_ERROR(CheckId("body.field_path", f.field_path));
+  if (outcome == "decided") {
+    f.outcome = fb::AdjudicationOutcome::Decided;
+  } else if (outcome == "ambiguous") {
+    f.outcome = fb::AdjudicationOutcome::Ambiguous;
+  } else {
+    return InvalidArgumentError(
+        "body.outcome: must be \"decided\" or \"ambiguous\"");
+  }
+  const bool has_value = value != nullptr && !value->is_null();
+  if (f.outcome == fb::AdjudicationOutcome::Decided && !has_value) {
+    return InvalidArgumentError("body.value: required when outcome is decided");
+  }
+  if (f.outcome == fb::AdjudicationOutcome::Ambiguous && has_value) {
+    return InvalidArgumentError(
+        "body.value: must be absent when outcome is ambiguous");
+  }
+  std::string value_text = has_value ? Canonical(*value) : std::string();
+  f.value = value_text;
+  std::vector<std::string> ids;
+  if (cited != nullptr) {
+    for (size_t i = 0; i < cited->size(); ++i) {
+      const json::value& id = (*cited)[i];
+      const std::string path =
+          "body.cited_annotation_ids[" + std::to_string(i) + "]";
+      if (!id.is_string())
+        return InvalidArgumentError(path + ": must be a string");
+      ids.emplace_back(id.get_string().data(), id.get_string().size());
+      RETURN_IF_ERROR(CheckId(path, ids.back()));
+    }
+  }
+  f.cited_annotation_ids = ids;
+  return MakeAdjudicationDecided(header, f);
+}
+
 json::value PayloadToJson(const fb::Payload* p) {
   if (p == nullptr) return nullptr;
   if (p->encoding() == fb::PayloadEncoding::Sealed) {
@@ -519,7 +626,7 @@ json::value PayloadToJson(const fb::Payload* p) {
                               ? AsChars({p->data()->data(), p->data()->size()})
                               : std::string_view();
   boost::system::error_code ec;
-  json::value v = json::parse(data, ec);
+  json::value v = json::parse(data, ec, {}, ParseOptions());
   if (ec) return json::string(data);  // plain text content
   return v;
 }
@@ -544,7 +651,8 @@ json::value BodyToJson(const fb::Event& e) {
         o["content_hash"] = ToHex({b->content_hash()->bytes()->Data(), 32});
       }
       boost::system::error_code ec;
-      json::value meta = json::parse(View(b->metadata()), ec);
+      json::value meta =
+          json::parse(View(b->metadata()), ec, {}, ParseOptions());
       o["metadata"] = ec ? json::value(json::object()) : meta;
       break;
     }
@@ -589,7 +697,8 @@ json::value BodyToJson(const fb::Event& e) {
       o["parent_version"] = b->parent_version();
       o["changelog"] = View(b->changelog());
       boost::system::error_code ec;
-      json::value def = json::parse(View(b->definition()), ec);
+      json::value def =
+          json::parse(View(b->definition()), ec, {}, ParseOptions());
       o["definition"] =
           ec ? json::value(json::string(View(b->definition()))) : def;
       break;
@@ -673,6 +782,22 @@ json::value BodyToJson(const fb::Event& e) {
       o["values"] = PayloadToJson(b->values());
       break;
     }
+    case fb::EventBody::AdjudicationDecided: {
+      const auto* b = e.body_as_AdjudicationDecided();
+      o["project_id"] = View(b->project_id());
+      o["record_id"] = View(b->record_id());
+      o["field_path"] = View(b->field_path());
+      o["outcome"] = AdjudicationOutcomeName(b->outcome());
+      if (b->value() != nullptr) o["value"] = PayloadToJson(b->value());
+      if (b->rationale()) o["rationale"] = View(b->rationale());
+      json::array ids;
+      if (b->cited_annotation_ids()) {
+        for (const auto* id : *b->cited_annotation_ids())
+          ids.emplace_back(View(id));
+      }
+      o["cited_annotation_ids"] = std::move(ids);
+      break;
+    }
     default:
       break;
   }
@@ -731,6 +856,8 @@ StatusOr<EventDraft> DraftFromJson(std::string_view text) {
     draft = AccessRecordedFromJson(header, *body);
   } else if (type == "GoldAnswerRecorded") {
     draft = GoldAnswerFromJson(header, *body);
+  } else if (type == "AdjudicationDecided") {
+    draft = AdjudicationDecidedFromJson(header, *body);
   } else {
     std::string known;
     for (auto t : fb::EnumValuesEventBody()) {

@@ -1,11 +1,11 @@
 // `consilium agreement` and `consilium aggregate`: inter-rater agreement and
 // label aggregation (Dawid–Skene, majority vote) for a rating table.
 //
-// Sources: `--csv FILE` reads a plain table (no ledger). `--data DIR` (the
-// ledger-backed mode) shares the command and reports InvalidArgument until
-// the projection engine lands. Without --json the output is a readable
-// table; with --json one JSON object whose keys name each statistic (see
-// docs/statistics.md). An undefined statistic is null with a
+// Sources: `--csv FILE` reads a plain table (no ledger). `--data DIR` is the
+// ledger-backed mode (RunLedgerAgreement, tools/cmd_projections.cc): every
+// field of a project from the projection engine. Without --json the output is a
+// readable table; with --json one JSON object whose keys name each statistic
+// (see docs/statistics.md). An undefined statistic is null with a
 // "<name>_undefined_reason" beside it; NaN or infinity is never printed.
 #include <algorithm>
 #include <boost/json.hpp>
@@ -22,6 +22,7 @@
 #include "projections/dawid_skene.h"
 #include "projections/rating_table.h"
 #include "tools/cli.h"
+#include "tools/cmd_projections.h"
 
 namespace consilium::cli {
 namespace {
@@ -347,14 +348,16 @@ void PrintAgreementText(const p::RatingTable& t, const p::AgreementReport& r,
 
 int RunAgreement(const Args& args) {
   if (args.Has("data")) {
-    return Fail(InvalidArgumentError(
-        "--data: not available yet: needs the projection engine (issue 5); "
-        "use --csv FILE for a rating table"));
+    if (args.Has("csv")) {
+      return Fail(
+          InvalidArgumentError("give --csv FILE or --data DIR, not both"));
+    }
+    return RunLedgerAgreement(args);
   }
   if (!args.Has("csv")) {
-    return Fail(
-        InvalidArgumentError("--csv FILE is required (or --data DIR "
-                             "once the projection engine lands)"));
+    return Fail(InvalidArgumentError(
+        "--csv FILE (a rating table) or --data DIR --project P (a ledger) is "
+        "required"));
   }
   StatusOr<p::Level> level = p::ParseLevel(args.Get("level", "nominal"));
   if (!level.ok()) return Fail(level.status().WithContext("--level"));
@@ -580,10 +583,10 @@ Registrar agreement_cmd(Command{
     {"agreement"},
     "--csv FILE [--level nominal|ordinal|interval|ratio] [--item-column "
     "auto|first|none] [--json]  |  --data DIR --project P [--field F] "
-    "[--batch B] [--as-of SEQ|TIME]",
+    "[--batch B] [--as-of SEQ|TIME] [--threshold X] [--json]",
     "inter-rater agreement: percent agreement, Cohen, Fleiss, Krippendorff",
     {"csv", "level", "item-column", "data", "project", "field", "batch",
-     "as-of"},
+     "as-of", "threshold"},
     {"json"},
     RunAgreement});
 
@@ -599,4 +602,7 @@ Registrar aggregate_cmd(Command{
     RunAggregate});
 
 }  // namespace
+
+void PrintJsonValue(const json::value& v) { PrintJson(v); }
+
 }  // namespace consilium::cli

@@ -28,11 +28,17 @@ inline constexpr char kRequestsFamily[] = "requests";
 inline constexpr char kMerkleFamily[] = "merkle";
 // checkpoints: 8-byte BE tree size -> signed note text.
 inline constexpr char kCheckpointsFamily[] = "checkpoints";
+// projections: projection name -> 8-byte BE sequence number the state
+//            reflects || the projection's own serialized state
+//            (Ledger::PutProjectionCheckpoint). Added after format version 1
+//            was first written: Ledger::Open creates it in a ledger that
+//            lacks it, so its absence never makes a ledger unreadable.
+inline constexpr char kProjectionsFamily[] = "projections";
 
 // meta keys.
 inline constexpr char kMetaFormatVersion[] = "format_version";  // decimal
-inline constexpr char kMetaOrigin[] = "origin";                 // log origin line
-inline constexpr char kMetaCreatedBy[] = "created_by";          // "consilium 0.1.0"
+inline constexpr char kMetaOrigin[] = "origin";         // log origin line
+inline constexpr char kMetaCreatedBy[] = "created_by";  // "consilium 0.1.0"
 inline constexpr char kMetaHead[] = "head";  // 8-byte BE seq || 32-byte hash
 // The checkpoint signer's verifier key (C2SP note form), set with the first
 // checkpoint; `origin` is set at the same time.
@@ -80,7 +86,8 @@ inline std::string IndexPrefix(std::string_view id) {
   return k;
 }
 
-inline std::string RequestKey(std::string_view actor, std::string_view request_id) {
+inline std::string RequestKey(std::string_view actor,
+                              std::string_view request_id) {
   std::string k;
   k.reserve(actor.size() + request_id.size() + 1);
   k.append(actor);

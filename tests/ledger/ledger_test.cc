@@ -22,8 +22,8 @@ using testing::TempDir;
 
 EventDraft Record(const std::string& id, const std::string& actor = "importer",
                   const std::string& request_id = "") {
-  return MakeRecordImported({actor, request_id}, id, "p1", "{\"text\":\"Fever and cough.\"}",
-                            "{}");
+  return MakeRecordImported({actor, request_id}, id, "p1",
+                            "{\"text\":\"Fever and cough.\"}", "{}");
 }
 
 class LedgerTest : public ::testing::Test {
@@ -151,7 +151,8 @@ TEST_F(LedgerTest, ConcurrentAppendersGetDenseDistinctSequenceNumbers) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        auto c = ledger_->Append(Record("r" + std::to_string(t) + "-" + std::to_string(i)));
+        auto c = ledger_->Append(
+            Record("r" + std::to_string(t) + "-" + std::to_string(i)));
         ASSERT_TRUE(c.ok());
         std::lock_guard l(mu);
         EXPECT_TRUE(seqs.insert(c->seq).second);
@@ -190,25 +191,30 @@ TEST_F(LedgerTest, AppendAllIsAllOrNothing) {
 TEST_F(LedgerTest, MalformedDraftsAreRejectedAndNothingIsAppended) {
   EXPECT_EQ(ledger_->Append(EventDraft(std::string())).status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(ledger_->Append(Record("a", "")).status().message(), "actor is required");
+  EXPECT_EQ(ledger_->Append(Record("a", "")).status().message(),
+            "actor is required");
   EXPECT_EQ(ledger_->Append(Record(std::string("a\0b", 3))).status().message(),
             "record_id contains a NUL character");
-  EXPECT_EQ(ledger_->Append(Record(std::string(kMaxIdBytes + 1, 'r'))).status().message(),
+  EXPECT_EQ(ledger_->Append(Record(std::string(kMaxIdBytes + 1, 'r')))
+                .status()
+                .message(),
             "record_id is 257 bytes; the limit is 256");
   EventDraft huge = MakeRecordImported({"importer", ""}, "big", "p1",
                                        std::string(kMaxEventBytes, 'x'), "{}");
   Status s = ledger_->Append(std::move(huge)).status();
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(s.message().find("the limit is 1048576"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("the limit is 1048576"), std::string::npos)
+      << s.message();
   EXPECT_EQ(ledger_->head().seq, 0u);
 }
 
 TEST_F(LedgerTest, AsyncValidationErrorsArriveThroughTheCallback) {
   std::atomic<bool> called{false};
-  ledger_->AppendAsync(EventDraft(std::string("junk")), [&](StatusOr<Committed> c) {
-    EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
-    called = true;
-  });
+  ledger_->AppendAsync(
+      EventDraft(std::string("junk")), [&](StatusOr<Committed> c) {
+        EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
+        called = true;
+      });
   EXPECT_TRUE(called);
   EXPECT_EQ(ledger_->head().seq, 0u);
 }
@@ -217,37 +223,45 @@ TEST_F(LedgerTest, IndexesFindEventsByRecordAndByActor) {
   ASSERT_TRUE(ledger_->Append(Record("rec-1", "alice")).ok());
   ASSERT_TRUE(ledger_->Append(Record("rec-2", "bob")).ok());
   ASSERT_TRUE(ledger_->Append(Record("rec-1", "bob")).ok());
-  ASSERT_TRUE(ledger_->Append(MakeProjectCreated({"alice", ""}, "p2", "Other")).ok());
+  ASSERT_TRUE(
+      ledger_->Append(MakeProjectCreated({"alice", ""}, "p2", "Other")).ok());
   EXPECT_EQ(*ledger_->EventsForRecord("rec-1"), (std::vector<uint64_t>{1, 3}));
   EXPECT_EQ(*ledger_->EventsForRecord("rec-2"), (std::vector<uint64_t>{2}));
-  EXPECT_TRUE(ledger_->EventsForRecord("rec-").value().empty());  // no prefix matches
+  EXPECT_TRUE(
+      ledger_->EventsForRecord("rec-").value().empty());  // no prefix matches
   EXPECT_EQ(*ledger_->EventsByActor("alice"), (std::vector<uint64_t>{1, 4}));
   EXPECT_EQ(*ledger_->EventsByActor("bob"), (std::vector<uint64_t>{2, 3}));
 }
 
 TEST_F(LedgerTest, GetAndScanReadBackWhatWasAppended) {
   std::vector<Committed> committed;
-  for (int i = 0; i < 10; ++i) committed.push_back(*ledger_->Append(Record(std::to_string(i))));
+  for (int i = 0; i < 10; ++i)
+    committed.push_back(*ledger_->Append(Record(std::to_string(i))));
   EXPECT_EQ(ledger_->Get(11).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(ledger_->Get(0).status().code(), StatusCode::kNotFound);
   std::vector<uint64_t> seen;
-  ASSERT_TRUE(ledger_->Scan(4, 3, [&](const StoredEvent& e) {
-                       EXPECT_EQ(e.hash, committed[e.seq - 1].hash);
-                       seen.push_back(e.seq);
-                       return true;
-                     }).ok());
+  ASSERT_TRUE(ledger_
+                  ->Scan(4, 3,
+                         [&](const StoredEvent& e) {
+                           EXPECT_EQ(e.hash, committed[e.seq - 1].hash);
+                           seen.push_back(e.seq);
+                           return true;
+                         })
+                  .ok());
   EXPECT_EQ(seen, (std::vector<uint64_t>{4, 5, 6}));
 }
 
 TEST_F(LedgerTest, SubscriptionDeliversEveryCommittedEventInOrder) {
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(ledger_->Append(Record(std::to_string(i))).ok());
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(ledger_->Append(Record(std::to_string(i))).ok());
   std::mutex mu;
   std::vector<uint64_t> got;
   auto sub = ledger_->Subscribe(5, [&](const StoredEvent& e) {
     std::lock_guard l(mu);
     got.push_back(e.seq);
   });
-  for (int i = 20; i < 60; ++i) ASSERT_TRUE(ledger_->Append(Record(std::to_string(i))).ok());
+  for (int i = 20; i < 60; ++i)
+    ASSERT_TRUE(ledger_->Append(Record(std::to_string(i))).ok());
   for (int spin = 0; spin < 500 && sub->next_seq() <= 60; ++spin) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -262,7 +276,8 @@ TEST_F(LedgerTest, SlowSubscriberDoesNotBlockAppenders) {
   auto sub = ledger_->Subscribe(1, [&](const StoredEvent&) {
     while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   });
-  for (int i = 0; i < 50; ++i) ASSERT_TRUE(ledger_->Append(Record(std::to_string(i))).ok());
+  for (int i = 0; i < 50; ++i)
+    ASSERT_TRUE(ledger_->Append(Record(std::to_string(i))).ok());
   EXPECT_EQ(ledger_->head().seq, 50u);
   EXPECT_LE(sub->next_seq(), 2u);
   release = true;
@@ -298,8 +313,9 @@ TEST(LedgerOpenTest, DirectoryThatIsNotALedgerIsRefused) {
   std::ofstream(dir.Sub("notes.txt")) << "hello";
   auto l = Ledger::Open(dir.path(), {});
   EXPECT_EQ(l.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(l.status().message(),
-            dir.path() + " is not a Consilium ledger (no RocksDB CURRENT file)");
+  EXPECT_EQ(
+      l.status().message(),
+      dir.path() + " is not a Consilium ledger (no RocksDB CURRENT file)");
   // Nor will init write into a non-empty directory.
   EXPECT_EQ(Ledger::Init(dir.path()).code(), StatusCode::kFailedPrecondition);
 }
@@ -313,9 +329,11 @@ TEST(LedgerOpenTest, PlainRocksDbIsNotALedger) {
   delete db;
   auto l = Ledger::Open(dir.Sub("db"), {});
   EXPECT_EQ(l.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_NE(l.status().message().find("column family \"events\" is missing"), std::string::npos)
+  EXPECT_NE(l.status().message().find("column family \"events\" is missing"),
+            std::string::npos)
       << l.status().message();
-  EXPECT_EQ(Ledger::Init(dir.Sub("db")).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Ledger::Init(dir.Sub("db")).code(),
+            StatusCode::kFailedPrecondition);
 }
 
 TEST(LedgerOpenTest, InitTwiceIsAlreadyExists) {
@@ -336,7 +354,8 @@ TEST(LedgerOpenTest, NewerFormatVersionIsRefusedWithAClearError) {
   EXPECT_EQ(l.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(l.status().message(),
             dir.Sub("l") +
-                " was written by a newer Consilium (ledger format version 2; this build reads up "
+                " was written by a newer Consilium (ledger format version 2; "
+                "this build reads up "
                 "to 1). Upgrade consilium to open it.");
 }
 
@@ -349,6 +368,49 @@ TEST(LedgerOpenTest, SecondWriterIsUnavailable) {
   EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
   // Readers are welcome.
   EXPECT_TRUE(Ledger::Open(dir.Sub("l"), {.read_only = true}).ok());
+}
+
+}  // namespace
+}  // namespace consilium
+
+namespace consilium {
+namespace {
+
+// A ledger made before the `projections` column family existed: Open
+// creates the family (read-write) or reports no checkpoints (read-only).
+TEST(LedgerProjectionFamilyTest, OpenCreatesTheFamilyInAnOlderLedger) {
+  testing::TempDir tmp;
+  const std::string dir = tmp.Sub("l");
+  ASSERT_TRUE(Ledger::Init(dir).ok());
+  {
+    testing::RawLedger raw(dir);
+    ASSERT_TRUE(raw.ok());
+    rocksdb::ColumnFamilyHandle* h =
+        raw.Family(ledger_internal::kProjectionsFamily);
+    ASSERT_NE(h, nullptr);
+    ASSERT_TRUE(raw.db()->DropColumnFamily(h).ok());
+  }
+  {
+    auto ro = Ledger::Open(dir, {.read_only = true});
+    ASSERT_TRUE(ro.ok()) << ro.status().ToString();
+    auto none = (*ro)->GetProjectionCheckpoint("analytics");
+    ASSERT_TRUE(none.ok());
+    EXPECT_FALSE(none->has_value());
+    EXPECT_EQ((*ro)->PutProjectionCheckpoint("analytics", 0, "x").code(),
+              StatusCode::kFailedPrecondition);
+  }
+  {
+    auto rw = Ledger::Open(dir, {});
+    ASSERT_TRUE(rw.ok()) << rw.status().ToString();
+    ASSERT_TRUE((*rw)->PutProjectionCheckpoint("analytics", 0, "state").ok());
+  }
+  auto again = Ledger::Open(dir, {.read_only = true});
+  ASSERT_TRUE(again.ok());
+  auto cp = (*again)->GetProjectionCheckpoint("analytics");
+  ASSERT_TRUE(cp.ok());
+  ASSERT_TRUE(cp->has_value());
+  EXPECT_EQ((*cp)->first, 0u);
+  EXPECT_EQ((*cp)->second, "state");
 }
 
 }  // namespace

@@ -1,0 +1,799 @@
+#include "projections/analytics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "projections/dawid_skene.h"
+#include "projections/rating_table.h"
+
+namespace consilium::projections {
+namespace {
+
+using schemas::ExtractedValue;
+using schemas::Metric;
+using schemas::ValueKind;
+
+// (schema id, version, path): how fields group.
+using FieldKey = std::tuple<std::string, uint32_t, std::string>;
+
+// One current human value.
+struct Cell {
+  const AnnotationEntry* annotation;
+  const ExtractedValue* value;
+};
+
+bool Comparable(ValueKind kind) {
+  return kind == ValueKind::kCategory || kind == ValueKind::kOrdinal ||
+         kind == ValueKind::kCategorySet || kind == ValueKind::kNumber;
+}
+
+bool Categorical(ValueKind kind) {
+  return kind == ValueKind::kCategory || kind == ValueKind::kOrdinal;
+}
+
+Statistic Undefined(std::string reason, int64_t items = 0,
+                    int64_t ratings = 0) {
+  Statistic s;
+  s.undefined_reason = std::move(reason);
+  s.items = items;
+  s.ratings = ratings;
+  return s;
+}
+
+Statistic Defined(double v, int64_t items, int64_t ratings) {
+  Statistic s;
+  s.value = v;
+  s.items = items;
+  s.ratings = ratings;
+  return s;
+}
+
+RateStat Rate(int64_t compared, int64_t matched, const char* nothing) {
+  RateStat r;
+  r.compared = compared;
+  r.matched = matched;
+  r.rate = compared == 0 ? Undefined(nothing)
+                         : Defined(static_cast<double>(matched) / compared,
+                                   compared, compared);
+  return r;
+}
+
+// Every current human value of `project`, grouped by field, in (field,
+// record, annotator) order. `records` (may be null) restricts the records.
+std::map<FieldKey, std::vector<Cell>> HumanCells(
+    const AnalyticsState& state, std::string_view project,
+    const std::set<std::string, std::less<>>* records) {
+  std::map<FieldKey, std::vector<Cell>> out;
+  for (const auto& [id, a] : state.annotations()) {
+    if (a.project != project || a.by_model || a.withdrawn) continue;
+    if (records != nullptr && !records->count(a.record)) continue;
+    for (const ExtractedValue& v : a.current().values) {
+      out[FieldKey(a.schema_id, a.schema_version, v.path)].push_back({&a, &v});
+    }
+  }
+  for (auto& [key, cells] : out) {
+    std::stable_sort(
+        cells.begin(), cells.end(), [](const Cell& x, const Cell& y) {
+          return std::tie(x.annotation->record, x.annotation->annotator) <
+                 std::tie(y.annotation->record, y.annotation->annotator);
+        });
+  }
+  return out;
+}
+
+// The rating-table label of a categorical-like value: ordinal levels by their
+// rank (so the table's numeric order is the scale's order), numbers as
+// numbers, categories as they are.
+std::string TableLabel(const ExtractedValue& v) {
+  if (v.kind == ValueKind::kOrdinal) {
+    return std::to_string(static_cast<int64_t>(v.number));
+  }
+  return ValueKey(v);
+}
+
+StatusOr<RatingTable> BuildTable(const std::vector<Cell>& cells, Level level) {
+  std::map<std::string, int32_t> items, raters, categories;
+  std::vector<std::string> item_ids, rater_names, labels;
+  std::vector<Rating> ratings;
+  auto index = [](std::map<std::string, int32_t>& m,
+                  std::vector<std::string>& names, const std::string& k) {
+    auto [it, inserted] = m.emplace(k, static_cast<int32_t>(names.size()));
+    if (inserted) names.push_back(k);
+    return it->second;
+  };
+  for (const Cell& c : cells) {
+    Rating r;
+    r.item = index(items, item_ids, c.annotation->record);
+    r.rater = index(raters, rater_names, c.annotation->annotator);
+    r.category = index(categories, labels, TableLabel(*c.value));
+    ratings.push_back(r);
+  }
+  return RatingTable::FromRatings(std::move(item_ids), std::move(rater_names),
+                                  std::move(labels), std::move(ratings), level);
+}
+
+Level LevelOf(Metric m) {
+  switch (m) {
+    case Metric::kOrdinal:
+      return Level::kOrdinal;
+    case Metric::kInterval:
+      return Level::kInterval;
+    case Metric::kRatio:
+      return Level::kRatio;
+    default:
+      return Level::kNominal;
+  }
+}
+
+const Statistic& AlphaAt(const AgreementReport& r, Level level) {
+  switch (level) {
+    case Level::kOrdinal:
+      return r.krippendorff_alpha_ordinal;
+    case Level::kInterval:
+      return r.krippendorff_alpha_interval;
+    case Level::kRatio:
+      return r.krippendorff_alpha_ratio;
+    default:
+      return r.krippendorff_alpha_nominal;
+  }
+}
+
+FieldAgreement AgreementOf(const FieldKey& key,
+                           const std::vector<Cell>& cells) {
+  FieldAgreement f;
+  std::tie(f.schema_id, f.schema_version, f.path) = key;
+  const ExtractedValue& first = *cells.front().value;
+  f.field_path = first.field_path;
+  f.metric = first.metric;
+  f.layer = first.layer;
+  std::set<std::string_view> items, raters;
+  for (const Cell& c : cells) {
+    items.insert(c.annotation->record);
+    raters.insert(c.annotation->annotator);
+  }
+  f.items = static_cast<int64_t>(items.size());
+  f.raters = static_cast<int64_t>(raters.size());
+  f.ratings = static_cast<int64_t>(cells.size());
+  switch (f.metric) {
+    case Metric::kNominal:
+    case Metric::kOrdinal:
+    case Metric::kInterval:
+    case Metric::kRatio: {
+      const Level level = LevelOf(f.metric);
+      StatusOr<RatingTable> t = BuildTable(cells, level);
+      f.primary_name = "krippendorff_alpha_" + std::string(LevelName(level));
+      if (!t.ok()) {
+        f.primary = Undefined(t.status().message(), f.items, f.ratings);
+        break;
+      }
+      for (int32_t r = 0; r < t->num_raters(); ++r)
+        f.rater_names.push_back(t->rater_name(r));
+      for (int32_t c = 0; c < t->num_categories(); ++c)
+        f.categories.push_back(t->category_label(c));
+      f.report = ComputeAgreement(*t);
+      f.primary = AlphaAt(*f.report, level);
+      break;
+    }
+    case Metric::kSetJaccard: {
+      std::vector<SetAnnotation> sets;
+      for (const Cell& c : cells) {
+        sets.push_back({c.annotation->record, c.annotation->annotator,
+                        c.value->categories});
+      }
+      f.set_alpha_jaccard = SetKrippendorffAlpha(sets, SetDistance::kJaccard);
+      f.set_alpha_masi = SetKrippendorffAlpha(sets, SetDistance::kMasi);
+      f.primary_name = "set_alpha_jaccard";
+      f.primary = *f.set_alpha_jaccard;
+      break;
+    }
+    case Metric::kIou: {
+      std::vector<BoxAnnotation> boxes;
+      for (const Cell& c : cells) {
+        const schemas::ImageRegion& r = c.value->region;
+        Box b;
+        if (r.is_box) {
+          b = {r.x, r.y, r.x + r.w, r.y + r.h};
+        } else if (!r.polygon.empty()) {
+          b = {r.polygon[0].x, r.polygon[0].y, r.polygon[0].x, r.polygon[0].y};
+          for (const schemas::Point& p : r.polygon) {
+            b.x_min = std::min(b.x_min, p.x);
+            b.y_min = std::min(b.y_min, p.y);
+            b.x_max = std::max(b.x_max, p.x);
+            b.y_max = std::max(b.y_max, p.y);
+          }
+        }
+        boxes.push_back({c.annotation->record, c.annotation->annotator, b});
+      }
+      f.primary_name = "mean_iou";
+      StatusOr<RegionAgreement> ra = RegionIou(boxes);
+      if (!ra.ok()) {
+        f.primary = Undefined(ra.status().message(), f.items, f.ratings);
+        break;
+      }
+      f.regions = *ra;
+      f.primary = ra->mean_iou;
+      break;
+    }
+    case Metric::kSpanOverlap: {
+      std::vector<SpanAnnotation> spans;
+      for (const Cell& c : cells) {
+        spans.push_back({c.annotation->record,
+                         c.annotation->annotator,
+                         {Span{c.value->span.start, c.value->span.end}}});
+      }
+      f.primary_name = "span_mean_f1";
+      StatusOr<SpanAgreement> sa = SpanOverlapF1(spans);
+      if (!sa.ok()) {
+        f.primary = Undefined(sa.status().message(), f.items, f.ratings);
+        break;
+      }
+      f.spans = *sa;
+      f.primary = sa->mean_f1;
+      break;
+    }
+    case Metric::kNone:
+      f.primary_name = "none";
+      f.primary = Undefined("the field has no agreement metric");
+      break;
+  }
+  return f;
+}
+
+// The strict plurality of `keys` (a key with more votes than any other), or
+// empty when there is none (no keys, or a tie at the top).
+std::string Plurality(const std::vector<std::string>& keys) {
+  std::map<std::string, int64_t> votes;
+  for (const auto& k : keys) ++votes[k];
+  std::string best;
+  int64_t best_n = 0;
+  bool tied = false;
+  for (const auto& [k, n] : votes) {
+    if (n > best_n) {
+      best = k;
+      best_n = n;
+      tied = false;
+    } else if (n == best_n) {
+      tied = true;
+    }
+  }
+  return tied ? std::string() : best;
+}
+
+int64_t ClosedCategoryCount(const AnalyticsState& state,
+                            const FieldDistribution& f) {
+  const SchemaVersionInfo* s = state.FindSchema(f.schema_id, f.schema_version);
+  if (s == nullptr) return 0;
+  const schemas::Field* field = s->schema->FindField(f.field_path);
+  if (field == nullptr) return 0;
+  switch (field->type) {
+    case schemas::FieldType::kCategorical:
+      return field->open ? 0 : static_cast<int64_t>(field->categories.size());
+    case schemas::FieldType::kOrdinal:
+      return static_cast<int64_t>(field->levels.size());
+    case schemas::FieldType::kBoolean:
+      return 2;
+    case schemas::FieldType::kConfidence:
+      return field->scale == schemas::ConfidenceScale::kOrdinal
+                 ? static_cast<int64_t>(field->levels.size())
+                 : 0;
+    default:
+      return 0;
+  }
+}
+
+void FinishCounts(ValueCounts& vc, int64_t closed_k) {
+  std::sort(vc.values.begin(), vc.values.end(),
+            [](const CurrentValue& a, const CurrentValue& b) {
+              return std::tie(a.annotator, a.annotation_id) <
+                     std::tie(b.annotator, b.annotation_id);
+            });
+  std::map<std::string, int64_t> counts;
+  for (const CurrentValue& v : vc.values) ++counts[v.key];
+  vc.counts.assign(counts.begin(), counts.end());
+  const int64_t n = static_cast<int64_t>(vc.values.size());
+  if (n == 0) {
+    vc.normalized_entropy = Undefined("no values");
+    return;
+  }
+  const int64_t k = std::max<int64_t>(closed_k, counts.size());
+  if (k <= 1) {
+    vc.normalized_entropy = Defined(0.0, 1, n);
+    return;
+  }
+  double h = 0;
+  for (const auto& [key, c] : vc.counts) {
+    const double p = static_cast<double>(c) / n;
+    h -= p * std::log(p);
+  }
+  vc.normalized_entropy =
+      Defined(std::max(0.0, h / std::log(static_cast<double>(k))), 1, n);
+}
+
+}  // namespace
+
+// ---- Label distribution
+// -------------------------------------------------------
+
+StatusOr<RecordDistribution> LabelDistribution(const AnalyticsState& state,
+                                               std::string_view record,
+                                               bool soft_labels) {
+  auto rit = state.records().find(record);
+  if (rit == state.records().end()) {
+    return NotFoundError("no record \"" + std::string(record) + "\"");
+  }
+  RecordDistribution out;
+  out.record = std::string(record);
+  out.project = rit->second.project;
+  std::map<FieldKey, FieldDistribution> fields;
+  for (const std::string& id : state.AnnotationsOnRecord(record)) {
+    const AnnotationEntry& a = state.annotations().at(id);
+    for (const RevisionValues& r : a.revisions) {
+      RevisionEntry e{a.id,  a.annotator,    a.by_model,  r.revision,
+                      r.seq, r.timestamp_us, r.extracted, {}};
+      for (const ExtractedValue& v : r.values)
+        e.values.emplace_back(v.path, ValueKey(v));
+      out.history.push_back(std::move(e));
+    }
+    if (a.withdrawn) {
+      out.history.push_back(RevisionEntry{
+          a.id, a.annotator, a.by_model, 0, a.withdrawn_seq, 0, false, {}});
+      continue;
+    }
+    const RevisionValues& cur = a.current();
+    for (const ExtractedValue& v : cur.values) {
+      FieldKey key(a.schema_id, a.schema_version, v.path);
+      FieldDistribution& f = fields[key];
+      f.schema_id = a.schema_id;
+      f.schema_version = a.schema_version;
+      f.path = v.path;
+      f.field_path = v.field_path;
+      f.metric = v.metric;
+      f.layer = v.layer;
+      (a.by_model ? f.model : f.human)
+          .values.push_back(
+              {a.id, a.annotator, cur.revision, cur.seq, ValueKey(v)});
+    }
+  }
+  std::sort(out.history.begin(), out.history.end(),
+            [](const RevisionEntry& x, const RevisionEntry& y) {
+              return x.seq < y.seq;
+            });
+  for (auto& [key, f] : fields) {
+    const int64_t k = ClosedCategoryCount(state, f);
+    FinishCounts(f.human, k);
+    FinishCounts(f.model, k);
+    if (soft_labels) {
+      StatusOr<SoftLabels> sl = DawidSkeneSoftLabels(
+          state, out.project, f.schema_id, f.schema_version, f.path);
+      if (!sl.ok()) {
+        f.soft_label_undefined_reason = sl.status().message();
+      } else {
+        for (const auto& [rec, post] : sl->posteriors) {
+          if (rec != record) continue;
+          for (size_t c = 0; c < sl->classes.size(); ++c)
+            f.soft_label.emplace_back(sl->classes[c], post[c]);
+        }
+        if (f.soft_label.empty())
+          f.soft_label_undefined_reason = "no human value on this record";
+      }
+    }
+    out.fields.push_back(std::move(f));
+  }
+  return out;
+}
+
+// ---- Agreement
+// ---------------------------------------------------------------
+
+StatusOr<std::vector<FieldAgreement>> ComputeFieldAgreement(
+    const AnalyticsState& state, const AgreementQuery& query) {
+  bool known = false;
+  for (const auto& [id, r] : state.records()) {
+    if (r.project == query.project) {
+      known = true;
+      break;
+    }
+  }
+  if (!known) {
+    for (const auto& [id, a] : state.annotations()) {
+      if (a.project == query.project) {
+        known = true;
+        break;
+      }
+    }
+  }
+  if (!known) {
+    return InvalidArgumentError("project \"" + query.project +
+                                "\" has no records or annotations");
+  }
+  std::set<std::string, std::less<>> batch_records;
+  const std::set<std::string, std::less<>>* filter = nullptr;
+  if (!query.batch.empty()) {
+    auto it = state.batches().find(std::make_pair(query.project, query.batch));
+    if (it == state.batches().end()) {
+      return NotFoundError("no calibration batch \"" + query.batch +
+                           "\" in project \"" + query.project + "\"");
+    }
+    batch_records.insert(it->second.begin(), it->second.end());
+    filter = &batch_records;
+  }
+  std::vector<FieldAgreement> out;
+  for (const auto& [key, cells] : HumanCells(state, query.project, filter)) {
+    if (!query.field.empty() && std::get<2>(key) != query.field &&
+        cells.front().value->field_path != query.field) {
+      continue;
+    }
+    out.push_back(AgreementOf(key, cells));
+  }
+  return out;
+}
+
+CalibrationLoopReport RankFields(const std::vector<FieldAgreement>& fields,
+                                 double threshold) {
+  CalibrationLoopReport r;
+  r.threshold = threshold;
+  for (const FieldAgreement& f : fields) {
+    r.ranked.push_back({&f, f.primary.value && *f.primary.value < threshold});
+  }
+  std::stable_sort(r.ranked.begin(), r.ranked.end(),
+                   [](const RankedField& a, const RankedField& b) {
+                     const auto& x = a.field->primary.value;
+                     const auto& y = b.field->primary.value;
+                     if (x && y) return *x < *y;
+                     return x.has_value() && !y.has_value();
+                   });
+  for (const RankedField& rf : r.ranked) {
+    LayerSummary& s = rf.field->layer == schemas::Layer::kDescriptive
+                          ? r.descriptive
+                          : r.interpretive;
+    ++s.fields;
+    if (!rf.field->primary.value) continue;
+    const double v = *rf.field->primary.value;
+    s.mean = s.mean.value_or(0) + v;  // summed here, divided below
+    s.minimum = s.minimum ? std::min(*s.minimum, v) : v;
+    ++s.defined;
+    if (rf.flagged) ++s.flagged;
+  }
+  for (LayerSummary* s : {&r.descriptive, &r.interpretive}) {
+    if (s->defined > 0) *s->mean /= static_cast<double>(s->defined);
+  }
+  return r;
+}
+
+// ---- Soft labels
+// -----------------------------------------------------------------
+
+StatusOr<SoftLabels> DawidSkeneSoftLabels(const AnalyticsState& state,
+                                          std::string_view project,
+                                          std::string_view schema_id,
+                                          uint32_t schema_version,
+                                          std::string_view path) {
+  std::vector<Cell> cells;
+  for (const auto& [id, a] : state.annotations()) {
+    if (a.project != project || a.by_model || a.withdrawn ||
+        a.schema_id != schema_id || a.schema_version != schema_version) {
+      continue;
+    }
+    for (const ExtractedValue& v : a.current().values) {
+      if (v.path != path) continue;
+      if (!Categorical(v.kind)) {
+        return FailedPreconditionError(
+            "Dawid-Skene needs a categorical or ordinal field; \"" +
+            std::string(path) + "\" is not");
+      }
+      cells.push_back({&a, &v});
+    }
+  }
+  if (cells.empty()) {
+    return InvalidArgumentError("no human values at \"" + std::string(path) +
+                                "\"");
+  }
+  ASSIGN_OR_RETURN(RatingTable t, BuildTable(cells, Level::kNominal));
+  DawidSkeneOptions options;
+  options.max_iterations = 50;
+  ASSIGN_OR_RETURN(DawidSkeneResult ds, DawidSkene(t, options));
+  SoftLabels out;
+  for (int32_t c = 0; c < t.num_categories(); ++c)
+    out.classes.push_back(t.category_label(c));
+  out.iterations = ds.iterations;
+  out.converged = ds.converged;
+  for (int32_t i = 0; i < t.num_items(); ++i) {
+    std::vector<double> post(ds.posteriors.begin() + i * ds.num_classes,
+                             ds.posteriors.begin() + (i + 1) * ds.num_classes);
+    out.posteriors.emplace_back(t.item_id(i), std::move(post));
+  }
+  std::sort(out.posteriors.begin(), out.posteriors.end());
+  return out;
+}
+
+// ---- Per-annotator calibration
+// ---------------------------------------------------
+
+ConfidenceCalibration BrierAndEce(
+    const std::vector<std::pair<double, bool>>& predictions) {
+  ConfidenceCalibration c;
+  for (int b = 0; b < 10; ++b) {
+    c.bins[b].lower = b / 10.0;
+    c.bins[b].upper = (b + 1) / 10.0;
+  }
+  c.n = static_cast<int64_t>(predictions.size());
+  if (c.n == 0) {
+    c.brier = Undefined("no stated confidence with a reference outcome");
+    c.ece = c.brier;
+    return c;
+  }
+  double brier = 0;
+  std::array<double, 10> conf_sum{}, hits{};
+  for (const auto& [p_raw, y] : predictions) {
+    const double p = std::clamp(p_raw, 0.0, 1.0);
+    const double d = p - (y ? 1.0 : 0.0);
+    brier += d * d;
+    // [0,0.1), ..., [0.9,1.0]: floor(10 p), with 1.0 in the last bin.
+    const int b = std::min(9, static_cast<int>(std::floor(p * 10.0)));
+    ++c.bins[b].count;
+    conf_sum[b] += p;
+    hits[b] += y ? 1.0 : 0.0;
+  }
+  double ece = 0;
+  for (int b = 0; b < 10; ++b) {
+    CalibrationBin& bin = c.bins[b];
+    if (bin.count == 0) continue;
+    bin.mean_confidence = conf_sum[b] / bin.count;
+    bin.accuracy = hits[b] / bin.count;
+    ece += static_cast<double>(bin.count) / c.n *
+           std::abs(bin.accuracy - bin.mean_confidence);
+  }
+  c.brier = Defined(brier / c.n, c.n, c.n);
+  c.ece = Defined(ece, c.n, c.n);
+  return c;
+}
+
+StatusOr<std::vector<AnnotatorCalibration>> CalibrateAnnotators(
+    const AnalyticsState& state, std::string_view project,
+    std::string_view annotator) {
+  // (record, schema, version, path) -> annotator -> key, for comparable
+  // values; and the raw cells per field for Dawid–Skene.
+  using Slot = std::tuple<std::string, std::string, uint32_t, std::string>;
+  std::map<Slot, std::map<std::string, std::string>> slots;
+  std::map<std::string, int64_t> annotation_counts;
+  std::vector<const AnnotationEntry*> current;
+  for (const auto& [id, a] : state.annotations()) {
+    if (a.project != project || a.by_model || a.withdrawn) continue;
+    ++annotation_counts[a.annotator];
+    current.push_back(&a);
+    for (const ExtractedValue& v : a.current().values) {
+      if (!Comparable(v.kind)) continue;
+      slots[Slot(a.record, a.schema_id, a.schema_version, v.path)]
+           [a.annotator] = ValueKey(v);
+    }
+  }
+  if (annotation_counts.empty()) {
+    return InvalidArgumentError("project \"" + std::string(project) +
+                                "\" has no human annotations");
+  }
+  if (!annotator.empty() && !annotation_counts.count(std::string(annotator))) {
+    return NotFoundError("annotator \"" + std::string(annotator) +
+                         "\" has no current annotation in project \"" +
+                         std::string(project) + "\"");
+  }
+  std::map<FieldKey, std::vector<Cell>> cells =
+      HumanCells(state, project, nullptr);
+  // Dawid–Skene per categorical field, shared by every annotator.
+  struct FieldDs {
+    FieldKey key;
+    RatingTable table;
+    DawidSkeneResult ds;
+  };
+  std::vector<FieldDs> field_ds;
+  for (const auto& [key, field_cells] : cells) {
+    if (!Categorical(field_cells.front().value->kind)) continue;
+    StatusOr<RatingTable> t = BuildTable(field_cells, Level::kNominal);
+    if (!t.ok()) continue;
+    DawidSkeneOptions options;
+    options.max_iterations = 50;
+    StatusOr<DawidSkeneResult> ds = DawidSkene(*t, options);
+    if (!ds.ok()) continue;
+    field_ds.push_back({key, std::move(*t), std::move(*ds)});
+  }
+
+  std::vector<AnnotatorCalibration> out;
+  for (const auto& [who, count] : annotation_counts) {
+    if (!annotator.empty() && who != annotator) continue;
+    AnnotatorCalibration c;
+    c.annotator = who;
+    auto p = state.principals().find(who);
+    if (p != state.principals().end()) c.pseudonym = p->second.pseudonym;
+    c.annotations = count;
+    std::map<std::string, std::pair<int64_t, int64_t>> peers;
+    int64_t loo_n = 0, loo_hit = 0, adj_n = 0, adj_hit = 0;
+    for (const auto& [slot, by] : slots) {
+      auto mine = by.find(who);
+      if (mine == by.end()) continue;
+      std::vector<std::string> others;
+      for (const auto& [peer, key] : by) {
+        if (peer == who) continue;
+        others.push_back(key);
+        auto& [n, hit] = peers[peer];
+        ++n;
+        if (key == mine->second) ++hit;
+      }
+      const std::string majority = Plurality(others);
+      if (!majority.empty()) {
+        ++loo_n;
+        if (majority == mine->second) ++loo_hit;
+      }
+      auto d = state.decisions().find(
+          std::make_pair(std::get<0>(slot), std::get<3>(slot)));
+      if (d != state.decisions().end() && d->second.project == project) {
+        if (d->second.outcome == fb::AdjudicationOutcome::Ambiguous) {
+          ++c.ambiguous_decisions;
+        } else if (!d->second.value_key.empty()) {
+          ++adj_n;
+          if (d->second.value_key == mine->second) ++adj_hit;
+        }
+      }
+    }
+    for (const auto& [peer, nh] : peers) {
+      c.peers.push_back({peer, Rate(nh.first, nh.second,
+                                    "no value in common with this peer")});
+    }
+    c.leave_one_out_majority = Rate(
+        loo_n, loo_hit, "no value with a strict majority among the others");
+    c.adjudicated = Rate(adj_n, adj_hit,
+                         "no decided adjudication on a value "
+                         "this annotator gave");
+
+    // Gold answers, and stated confidence against a reference outcome.
+    int64_t gold_n = 0, gold_hit = 0;
+    std::vector<std::pair<double, bool>> predictions;
+    for (const AnnotationEntry* a : current) {
+      if (a->annotator != who) continue;
+      const RevisionValues& cur = a->current();
+      auto g = state.gold().find(std::make_pair(
+          a->record, a->schema_id + "@" + std::to_string(a->schema_version)));
+      const GoldAnswer* gold =
+          g != state.gold().end() && g->second.extracted ? &g->second : nullptr;
+      if (gold != nullptr) {
+        for (const ExtractedValue& v : cur.values) {
+          if (!Comparable(v.kind)) continue;
+          for (const ExtractedValue& gv : gold->values) {
+            if (gv.path != v.path) continue;
+            ++gold_n;
+            if (ValueKey(gv) == ValueKey(v)) ++gold_hit;
+          }
+        }
+      }
+      const SchemaVersionInfo* schema =
+          state.FindSchema(a->schema_id, a->schema_version);
+      if (schema == nullptr) continue;
+      // The primary decision: the first top-level single-choice categorical
+      // field; the confidence: the first probability-scale confidence field.
+      std::string target, confidence_path;
+      for (const schemas::Field& f : schema->schema->fields()) {
+        if (target.empty() && f.type == schemas::FieldType::kCategorical)
+          target = f.path;
+        if (confidence_path.empty() &&
+            f.type == schemas::FieldType::kConfidence &&
+            f.scale == schemas::ConfidenceScale::kProbability) {
+          confidence_path = f.path;
+        }
+      }
+      if (target.empty() || confidence_path.empty()) continue;
+      c.confidence.target_path = target;
+      const ExtractedValue* mine = nullptr;
+      const ExtractedValue* stated = nullptr;
+      for (const ExtractedValue& v : cur.values) {
+        if (v.path == target) mine = &v;
+        if (v.path == confidence_path) stated = &v;
+      }
+      if (mine == nullptr || stated == nullptr) continue;
+      // Reference: a decided adjudication, else the gold answer, else the
+      // strict plurality of the other annotators.
+      std::string reference;
+      int source = 0;
+      auto d = state.decisions().find(std::make_pair(a->record, target));
+      if (d != state.decisions().end() &&
+          d->second.outcome == fb::AdjudicationOutcome::Decided &&
+          !d->second.value_key.empty()) {
+        reference = d->second.value_key;
+        source = 1;
+      }
+      if (reference.empty() && gold != nullptr) {
+        for (const ExtractedValue& gv : gold->values) {
+          if (gv.path == target) {
+            reference = ValueKey(gv);
+            source = 2;
+          }
+        }
+      }
+      if (reference.empty()) {
+        auto s = slots.find(
+            Slot(a->record, a->schema_id, a->schema_version, target));
+        if (s != slots.end()) {
+          std::vector<std::string> others;
+          for (const auto& [peer, key] : s->second) {
+            if (peer != who) others.push_back(key);
+          }
+          reference = Plurality(others);
+          source = 3;
+        }
+      }
+      if (reference.empty()) continue;
+      predictions.emplace_back(stated->number, ValueKey(*mine) == reference);
+      ++(source == 1   ? c.confidence.by_adjudication
+         : source == 2 ? c.confidence.by_gold
+                       : c.confidence.by_consensus);
+    }
+    c.gold = Rate(gold_n, gold_hit,
+                  "no gold answer on a value this "
+                  "annotator gave");
+    {
+      ConfidenceCalibration cc = BrierAndEce(predictions);
+      cc.target_path = c.confidence.target_path;
+      cc.by_adjudication = c.confidence.by_adjudication;
+      cc.by_gold = c.confidence.by_gold;
+      cc.by_consensus = c.confidence.by_consensus;
+      c.confidence = std::move(cc);
+    }
+    for (const FieldDs& f : field_ds) {
+      int32_t rater = -1;
+      for (int32_t r = 0; r < f.table.num_raters(); ++r) {
+        if (f.table.rater_name(r) == who) rater = r;
+      }
+      if (rater < 0) continue;
+      FieldConfusion fc;
+      std::tie(fc.schema_id, fc.schema_version, fc.path) = f.key;
+      const int32_t k = f.ds.num_classes;
+      for (int32_t i = 0; i < k; ++i)
+        fc.classes.push_back(f.table.category_label(i));
+      for (int32_t t = 0; t < k; ++t) {
+        for (int32_t l = 0; l < k; ++l)
+          fc.matrix.push_back(f.ds.confusion(rater, t, l));
+      }
+      for (const Rating& r : f.table.ratings()) {
+        if (r.rater == rater) ++fc.ratings;
+      }
+      c.confusion.push_back(std::move(fc));
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+// ---- Access index
+// ----------------------------------------------------------------
+
+namespace {
+
+std::vector<const AccessEntry*> InRange(const AnalyticsState& state,
+                                        const std::vector<size_t>& index,
+                                        int64_t from_us, int64_t to_us) {
+  // Entries are in sequence order, so their timestamps never decrease.
+  auto ts = [&](size_t i) { return state.access()[i].timestamp_us; };
+  auto lo = std::partition_point(index.begin(), index.end(),
+                                 [&](size_t i) { return ts(i) < from_us; });
+  auto hi = std::partition_point(lo, index.end(),
+                                 [&](size_t i) { return ts(i) < to_us; });
+  std::vector<const AccessEntry*> out;
+  for (auto it = lo; it != hi; ++it) out.push_back(&state.access()[*it]);
+  return out;
+}
+
+}  // namespace
+
+std::vector<const AccessEntry*> AccessHistoryForRecord(
+    const AnalyticsState& state, std::string_view record, int64_t from_us,
+    int64_t to_us) {
+  return InRange(state, state.AccessForRecord(record), from_us, to_us);
+}
+
+std::vector<const AccessEntry*> AccessHistoryByPrincipal(
+    const AnalyticsState& state, std::string_view principal, int64_t from_us,
+    int64_t to_us) {
+  return InRange(state, state.AccessByPrincipal(principal), from_us, to_us);
+}
+
+}  // namespace consilium::projections

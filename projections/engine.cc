@@ -1,0 +1,876 @@
+#include "projections/engine.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <charconv>
+#include <chrono>
+
+#include "projections/domain.h"
+
+namespace consilium::projections {
+namespace {
+
+namespace json = boost::json;
+
+std::string Str(const flatbuffers::String* s) {
+  return s == nullptr ? std::string() : s->str();
+}
+
+std::string ShortestDouble(double v) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, end);
+}
+
+const std::vector<std::string>& EmptyIds() {
+  static const auto* empty = new std::vector<std::string>();
+  return *empty;
+}
+
+const std::vector<size_t>& EmptyIndex() {
+  static const auto* empty = new std::vector<size_t>();
+  return *empty;
+}
+
+const schemas::RecordShape& EmptyShape() {
+  static const auto* shape = new schemas::RecordShape(
+      *schemas::RecordShape::Create(std::string(), {}));
+  return *shape;
+}
+
+std::shared_ptr<const schemas::RecordShape> ParseShape(
+    const fb::RecordImported& b) {
+  const fb::Payload* content = b.content();
+  if (content != nullptr &&
+      content->encoding() == fb::PayloadEncoding::Sealed) {
+    return nullptr;
+  }
+  StatusOr<schemas::RecordShape> shape =
+      schemas::RecordShape::FromJson(PlainPayload(content));
+  if (!shape.ok()) return nullptr;
+  return std::make_shared<const schemas::RecordShape>(std::move(*shape));
+}
+
+// ---- Serialization helpers (Serialize / Deserialize) ------------------------
+
+json::value ValueToJson(const schemas::ExtractedValue& v) {
+  json::object o;
+  o["path"] = v.path;
+  o["field_path"] = v.field_path;
+  o["metric"] = static_cast<int>(v.metric);
+  o["layer"] = static_cast<int>(v.layer);
+  o["kind"] = static_cast<int>(v.kind);
+  o["category"] = v.category;
+  json::array cats;
+  for (const auto& c : v.categories) cats.emplace_back(c);
+  o["categories"] = std::move(cats);
+  // Doubles travel as shortest round-trip strings: exact, whatever the JSON
+  // library's number formatting.
+  o["number"] = ShortestDouble(v.number);
+  o["span"] = json::array{v.span.start, v.span.end};
+  json::object r;
+  r["image"] = v.region.image;
+  r["frame"] = v.region.frame ? json::value(*v.region.frame) : json::value();
+  r["is_box"] = v.region.is_box;
+  r["box"] =
+      json::array{ShortestDouble(v.region.x), ShortestDouble(v.region.y),
+                  ShortestDouble(v.region.w), ShortestDouble(v.region.h)};
+  json::array poly;
+  for (const auto& p : v.region.polygon)
+    poly.push_back(json::array{ShortestDouble(p.x), ShortestDouble(p.y)});
+  r["polygon"] = std::move(poly);
+  o["region"] = std::move(r);
+  return o;
+}
+
+json::array ValuesToJson(const std::vector<schemas::ExtractedValue>& values) {
+  json::array a;
+  for (const auto& v : values) a.push_back(ValueToJson(v));
+  return a;
+}
+
+json::array StringsToJson(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+// Strict readers: any deviation throws, caught once in Deserialize.
+struct Malformed {
+  std::string what;
+};
+
+const json::value& At(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr) throw Malformed{"missing key \"" + std::string(key) + "\""};
+  return *v;
+}
+const json::object& Obj(const json::value& v) {
+  if (!v.is_object()) throw Malformed{"expected an object"};
+  return v.get_object();
+}
+const json::array& Arr(const json::value& v) {
+  if (!v.is_array()) throw Malformed{"expected an array"};
+  return v.get_array();
+}
+std::string S(const json::value& v) {
+  if (!v.is_string()) throw Malformed{"expected a string"};
+  return std::string(v.get_string());
+}
+uint64_t U(const json::value& v) {
+  if (v.is_uint64()) return v.get_uint64();
+  if (v.is_int64() && v.get_int64() >= 0)
+    return static_cast<uint64_t>(v.get_int64());
+  throw Malformed{"expected an unsigned integer"};
+}
+int64_t I(const json::value& v) {
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64()) return static_cast<int64_t>(v.get_uint64());
+  throw Malformed{"expected an integer"};
+}
+bool B(const json::value& v) {
+  if (!v.is_bool()) throw Malformed{"expected a boolean"};
+  return v.get_bool();
+}
+double D(const json::value& v) {
+  std::string s = S(v);
+  double d = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (ec != std::errc() || end != s.data() + s.size())
+    throw Malformed{"expected a number string"};
+  return d;
+}
+std::vector<std::string> Strings(const json::value& v) {
+  std::vector<std::string> out;
+  for (const auto& s : Arr(v)) out.push_back(S(s));
+  return out;
+}
+
+template <typename E>
+E Enum(const json::value& v, E max) {
+  uint64_t n = U(v);
+  if (n > static_cast<uint64_t>(max)) throw Malformed{"enum out of range"};
+  return static_cast<E>(n);
+}
+
+schemas::ExtractedValue ValueFromJson(const json::value& jv) {
+  const json::object& o = Obj(jv);
+  schemas::ExtractedValue v;
+  v.path = S(At(o, "path"));
+  v.field_path = S(At(o, "field_path"));
+  v.metric = Enum(At(o, "metric"), schemas::Metric::kSpanOverlap);
+  v.layer = Enum(At(o, "layer"), schemas::Layer::kInterpretive);
+  v.kind = Enum(At(o, "kind"), schemas::ValueKind::kRegion);
+  v.category = S(At(o, "category"));
+  v.categories = Strings(At(o, "categories"));
+  v.number = D(At(o, "number"));
+  const json::array& span = Arr(At(o, "span"));
+  if (span.size() != 2) throw Malformed{"span needs two numbers"};
+  v.span.start = static_cast<uint32_t>(U(span[0]));
+  v.span.end = static_cast<uint32_t>(U(span[1]));
+  const json::object& r = Obj(At(o, "region"));
+  v.region.image = S(At(r, "image"));
+  const json::value& frame = At(r, "frame");
+  if (!frame.is_null()) v.region.frame = static_cast<uint32_t>(U(frame));
+  v.region.is_box = B(At(r, "is_box"));
+  const json::array& box = Arr(At(r, "box"));
+  if (box.size() != 4) throw Malformed{"box needs four numbers"};
+  v.region.x = D(box[0]);
+  v.region.y = D(box[1]);
+  v.region.w = D(box[2]);
+  v.region.h = D(box[3]);
+  for (const auto& p : Arr(At(r, "polygon"))) {
+    const json::array& xy = Arr(p);
+    if (xy.size() != 2) throw Malformed{"polygon point needs two numbers"};
+    v.region.polygon.push_back({D(xy[0]), D(xy[1])});
+  }
+  return v;
+}
+
+std::vector<schemas::ExtractedValue> ValuesFromJson(const json::value& v) {
+  std::vector<schemas::ExtractedValue> out;
+  for (const auto& e : Arr(v)) out.push_back(ValueFromJson(e));
+  return out;
+}
+
+constexpr int64_t kStateFormat = 1;
+
+}  // namespace
+
+// ---- Value keys
+// --------------------------------------------------------------
+
+std::string ValueKey(const schemas::ExtractedValue& v) {
+  switch (v.kind) {
+    case schemas::ValueKind::kCategory:
+    case schemas::ValueKind::kOrdinal:
+      return v.category;
+    case schemas::ValueKind::kCategorySet: {
+      std::vector<std::string> sorted = v.categories;
+      std::sort(sorted.begin(), sorted.end());
+      std::string out = "{";
+      for (size_t i = 0; i < sorted.size(); ++i) {
+        if (i) out += ", ";
+        out += sorted[i];
+      }
+      return out + "}";
+    }
+    case schemas::ValueKind::kNumber:
+      return ShortestDouble(v.number);
+    case schemas::ValueKind::kSpan:
+      return "[" + std::to_string(v.span.start) + "," +
+             std::to_string(v.span.end) + ")";
+    case schemas::ValueKind::kRegion: {
+      std::string out = v.region.image;
+      if (v.region.frame) out += "@" + std::to_string(*v.region.frame);
+      out += ":";
+      if (v.region.is_box) {
+        out += ShortestDouble(v.region.x) + "," + ShortestDouble(v.region.y) +
+               "," + ShortestDouble(v.region.w) + "," +
+               ShortestDouble(v.region.h);
+      } else {
+        for (size_t i = 0; i < v.region.polygon.size(); ++i) {
+          if (i) out += " ";
+          out += ShortestDouble(v.region.polygon[i].x) + "," +
+                 ShortestDouble(v.region.polygon[i].y);
+        }
+      }
+      return out;
+    }
+  }
+  return {};
+}
+
+std::string ValueKeyOfJson(std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec) return {};
+  if (v.is_string()) return std::string(v.get_string());
+  if (v.is_bool()) return v.get_bool() ? "true" : "false";
+  if (v.is_number()) return ShortestDouble(v.to_number<double>());
+  if (v.is_array()) {
+    schemas::ExtractedValue set;
+    set.kind = schemas::ValueKind::kCategorySet;
+    for (const auto& e : v.get_array()) {
+      if (!e.is_string()) return {};
+      set.categories.emplace_back(e.get_string());
+    }
+    return ValueKey(set);
+  }
+  return {};
+}
+
+// ---- AnalyticsState
+// ----------------------------------------------------------
+
+const SchemaVersionInfo* AnalyticsState::FindSchema(std::string_view id,
+                                                    uint32_t version) const {
+  auto it = schemas_.find(std::make_pair(std::string(id), version));
+  return it == schemas_.end() ? nullptr : &it->second;
+}
+
+const std::vector<std::string>& AnalyticsState::AnnotationsOnRecord(
+    std::string_view record) const {
+  auto it = by_record_.find(record);
+  return it == by_record_.end() ? EmptyIds() : it->second;
+}
+
+const std::vector<size_t>& AnalyticsState::AccessForRecord(
+    std::string_view record) const {
+  auto it = access_by_record_.find(record);
+  return it == access_by_record_.end() ? EmptyIndex() : it->second;
+}
+
+const std::vector<size_t>& AnalyticsState::AccessByPrincipal(
+    std::string_view principal) const {
+  auto it = access_by_actor_.find(principal);
+  return it == access_by_actor_.end() ? EmptyIndex() : it->second;
+}
+
+std::shared_ptr<const schemas::RecordShape> AnalyticsState::ShapeOf(
+    RecordInfo& record, const Ledger* ledger) {
+  if (record.shape != nullptr || record.sealed || ledger == nullptr) {
+    return record.shape;
+  }
+  // Resumed from a checkpoint (which holds no record content): read the
+  // RecordImported event back. A failure leaves the shape empty, exactly as
+  // content that is not a record document would.
+  StatusOr<StoredEvent> e = ledger->Get(record.seq);
+  if (e.ok() && e->event()->body_type() == fb::EventBody::RecordImported) {
+    record.shape = ParseShape(*e->event()->body_as_RecordImported());
+  }
+  return record.shape;
+}
+
+std::pair<bool, std::vector<schemas::ExtractedValue>> AnalyticsState::Extract(
+    std::string_view record, std::string_view schema_id, uint32_t version,
+    bool by_model, std::string_view id, std::string_view values,
+    const Ledger* ledger) {
+  const SchemaVersionInfo* schema = FindSchema(schema_id, version);
+  if (schema == nullptr) return {false, {}};
+  const schemas::TaskSchema* task = schema->schema.get();
+  if (by_model) {
+    if (schema->descriptive == nullptr) return {false, {}};
+    task = schema->descriptive.get();
+  }
+  std::shared_ptr<const schemas::RecordShape> shape;
+  auto rit = records_.find(record);
+  if (rit != records_.end()) shape = ShapeOf(rit->second, ledger);
+  StatusOr<schemas::ExtractedValues> ev = schemas::ExtractAnnotationValues(
+      *task, shape ? *shape : EmptyShape(), id, values);
+  if (!ev.ok()) return {false, {}};
+  return {true, std::move(ev->values)};
+}
+
+void AnalyticsState::Apply(const StoredEvent& event, const Ledger* ledger) {
+  const fb::Event* e = event.event();
+  Apply(event.seq, TimestampOf(*e), *e, ledger);
+}
+
+void AnalyticsState::Apply(uint64_t seq, int64_t timestamp_us,
+                           const fb::Event& e, const Ledger* ledger) {
+  if (seq <= last_seq_) return;
+  last_seq_ = seq;
+  last_timestamp_us_ = timestamp_us;
+  switch (e.body_type()) {
+    case fb::EventBody::PrincipalRegistered: {
+      const auto* b = e.body_as_PrincipalRegistered();
+      std::string id = Str(b->principal_id());
+      if (principals_.count(id)) return;  // first definition wins
+      principals_.emplace(std::move(id),
+                          PrincipalInfo{b->kind() == fb::PrincipalKind::Model,
+                                        Str(b->pseudonym())});
+      return;
+    }
+    case fb::EventBody::SchemaPublished: {
+      const auto* b = e.body_as_SchemaPublished();
+      std::string_view definition = View(b->definition());
+      StatusOr<schemas::TaskSchema> parsed =
+          schemas::TaskSchema::Parse(definition);
+      if (!parsed.ok() || parsed->id() != View(b->schema_id()) ||
+          parsed->version() != static_cast<int64_t>(b->version())) {
+        return;
+      }
+      auto key = std::make_pair(parsed->id(), b->version());
+      if (schemas_.count(key)) return;
+      SchemaVersionInfo info;
+      info.definition = std::string(definition);
+      info.seq = seq;
+      info.schema =
+          std::make_shared<const schemas::TaskSchema>(std::move(*parsed));
+      info.descriptive = DescriptiveView(*info.schema, definition);
+      schemas_.emplace(std::move(key), std::move(info));
+      return;
+    }
+    case fb::EventBody::RecordImported: {
+      const auto* b = e.body_as_RecordImported();
+      std::string id = Str(b->record_id());
+      if (records_.count(id)) return;
+      RecordInfo r;
+      r.project = Str(b->project_id());
+      r.seq = seq;
+      r.sealed = b->content() != nullptr &&
+                 b->content()->encoding() == fb::PayloadEncoding::Sealed;
+      r.shape = ParseShape(*b);
+      records_.emplace(std::move(id), std::move(r));
+      return;
+    }
+    case fb::EventBody::CalibrationBatchCreated: {
+      const auto* b = e.body_as_CalibrationBatchCreated();
+      auto key = std::make_pair(Str(b->project_id()), Str(b->batch_id()));
+      if (batches_.count(key)) return;
+      std::vector<std::string> ids;
+      if (b->record_ids() != nullptr) {
+        for (const auto* r : *b->record_ids()) ids.push_back(Str(r));
+      }
+      batches_.emplace(std::move(key), std::move(ids));
+      return;
+    }
+    case fb::EventBody::AnnotationSubmitted: {
+      const auto* b = e.body_as_AnnotationSubmitted();
+      std::string id = Str(b->annotation_id());
+      if (annotations_.count(id)) return;  // first submission wins
+      AnnotationEntry a;
+      a.id = id;
+      a.project = Str(b->project_id());
+      a.record = Str(b->record_id());
+      a.annotator = Str(b->annotator_id());
+      a.schema_id = Str(b->schema_id());
+      a.schema_version = b->schema_version();
+      auto p = principals_.find(a.annotator);
+      a.by_model = p != principals_.end() && p->second.model;
+      RevisionValues rev;
+      rev.revision = b->revision();
+      rev.seq = seq;
+      rev.timestamp_us = timestamp_us;
+      std::tie(rev.extracted, rev.values) =
+          Extract(a.record, a.schema_id, a.schema_version, a.by_model, a.id,
+                  PlainPayload(b->values()), ledger);
+      a.revisions.push_back(std::move(rev));
+      by_record_[a.record].push_back(id);
+      annotations_.emplace(std::move(id), std::move(a));
+      return;
+    }
+    case fb::EventBody::AnnotationRevised: {
+      const auto* b = e.body_as_AnnotationRevised();
+      auto it = annotations_.find(View(b->annotation_id()));
+      if (it == annotations_.end()) return;
+      AnnotationEntry& a = it->second;
+      // Stale or out-of-order revisions (raw appends only) change nothing,
+      // as in DomainState.
+      if (a.withdrawn || b->expected_revision() != a.current().revision ||
+          b->new_revision() != a.current().revision + 1) {
+        return;
+      }
+      RevisionValues rev;
+      rev.revision = b->new_revision();
+      rev.seq = seq;
+      rev.timestamp_us = timestamp_us;
+      std::tie(rev.extracted, rev.values) =
+          Extract(a.record, a.schema_id, a.schema_version, a.by_model, a.id,
+                  PlainPayload(b->values()), ledger);
+      a.revisions.push_back(std::move(rev));
+      return;
+    }
+    case fb::EventBody::AnnotationWithdrawn: {
+      const auto* b = e.body_as_AnnotationWithdrawn();
+      auto it = annotations_.find(View(b->annotation_id()));
+      if (it == annotations_.end() || it->second.withdrawn ||
+          b->expected_revision() != it->second.current().revision) {
+        return;
+      }
+      it->second.withdrawn = true;
+      it->second.withdrawn_seq = seq;
+      return;
+    }
+    case fb::EventBody::GoldAnswerRecorded: {
+      const auto* b = e.body_as_GoldAnswerRecorded();
+      GoldAnswer g;
+      g.project = Str(b->project_id());
+      g.record = Str(b->record_id());
+      g.schema_id = Str(b->schema_id());
+      g.schema_version = b->schema_version();
+      g.seq = seq;
+      std::tie(g.extracted, g.values) =
+          Extract(g.record, g.schema_id, g.schema_version, false,
+                  "gold:" + g.record, PlainPayload(b->values()), ledger);
+      auto key = std::make_pair(
+          g.record, g.schema_id + "@" + std::to_string(g.schema_version));
+      gold_[key] = std::move(g);  // the latest gold answer is current
+      return;
+    }
+    case fb::EventBody::AdjudicationDecided: {
+      const auto* b = e.body_as_AdjudicationDecided();
+      if (b->outcome() != fb::AdjudicationOutcome::Decided &&
+          b->outcome() != fb::AdjudicationOutcome::Ambiguous) {
+        return;
+      }
+      AdjudicationDecision d;
+      d.project = Str(b->project_id());
+      d.record = Str(b->record_id());
+      d.field_path = Str(b->field_path());
+      d.outcome = b->outcome();
+      if (d.outcome == fb::AdjudicationOutcome::Decided) {
+        d.value_json = std::string(PlainPayload(b->value()));
+        d.value_key = ValueKeyOfJson(d.value_json);
+      }
+      d.rationale = Str(b->rationale());
+      if (b->cited_annotation_ids() != nullptr) {
+        for (const auto* id : *b->cited_annotation_ids())
+          d.cited_annotation_ids.push_back(Str(id));
+      }
+      d.adjudicator = Str(e.actor());
+      d.seq = seq;
+      d.timestamp_us = timestamp_us;
+      auto key = std::make_pair(d.record, d.field_path);
+      decisions_[key] = std::move(d);  // the latest decision is current
+      return;
+    }
+    case fb::EventBody::AccessRecorded: {
+      const auto* b = e.body_as_AccessRecorded();
+      AccessEntry a;
+      a.seq = seq;
+      a.timestamp_us = timestamp_us;
+      a.actor = Str(e.actor());
+      a.resource_kind = Str(b->resource_kind());
+      a.resource_id = Str(b->resource_id());
+      a.action = Str(b->action());
+      a.purpose = Str(b->purpose());
+      a.allowed = b->allowed();
+      a.reason = Str(b->reason());
+      a.record = Str(b->record_id());
+      a.project = Str(b->project_id());
+      const size_t index = access_.size();
+      if (!a.record.empty()) access_by_record_[a.record].push_back(index);
+      access_by_actor_[a.actor].push_back(index);
+      access_.push_back(std::move(a));
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+std::string AnalyticsState::Serialize() const {
+  json::object o;
+  o["format"] = kStateFormat;
+  o["last_seq"] = last_seq_;
+  o["last_timestamp_us"] = last_timestamp_us_;
+  json::array principals;
+  for (const auto& [id, p] : principals_)
+    principals.push_back(
+        json::array{json::string(id), p.model, json::string(p.pseudonym)});
+  o["principals"] = std::move(principals);
+  json::array schemas;
+  for (const auto& [key, s] : schemas_)
+    schemas.push_back(json::array{json::string(key.first), key.second, s.seq,
+                                  json::string(s.definition)});
+  o["schemas"] = std::move(schemas);
+  json::array records;
+  for (const auto& [id, r] : records_)
+    records.push_back(json::array{json::string(id), json::string(r.project),
+                                  r.seq, r.sealed});
+  o["records"] = std::move(records);
+  json::array batches;
+  for (const auto& [key, ids] : batches_)
+    batches.push_back(json::array{
+        json::string(key.first), json::string(key.second), StringsToJson(ids)});
+  o["batches"] = std::move(batches);
+  // Annotations in submission order per record (by_record_), which also
+  // fixes the order AnnotationsOnRecord reports after a resume.
+  json::array annotations;
+  for (const auto& [record, ids] : by_record_) {
+    for (const std::string& id : ids) {
+      const AnnotationEntry& a = annotations_.at(id);
+      json::object ja;
+      ja["id"] = a.id;
+      ja["project"] = a.project;
+      ja["record"] = a.record;
+      ja["annotator"] = a.annotator;
+      ja["schema_id"] = a.schema_id;
+      ja["schema_version"] = a.schema_version;
+      ja["by_model"] = a.by_model;
+      ja["withdrawn"] = a.withdrawn;
+      ja["withdrawn_seq"] = a.withdrawn_seq;
+      json::array revs;
+      for (const RevisionValues& r : a.revisions) {
+        json::object jr;
+        jr["revision"] = r.revision;
+        jr["seq"] = r.seq;
+        jr["timestamp_us"] = r.timestamp_us;
+        jr["extracted"] = r.extracted;
+        jr["values"] = ValuesToJson(r.values);
+        revs.push_back(std::move(jr));
+      }
+      ja["revisions"] = std::move(revs);
+      annotations.push_back(std::move(ja));
+    }
+  }
+  o["annotations"] = std::move(annotations);
+  json::array gold;
+  for (const auto& [key, g] : gold_) {
+    json::object jg;
+    jg["project"] = g.project;
+    jg["record"] = g.record;
+    jg["schema_id"] = g.schema_id;
+    jg["schema_version"] = g.schema_version;
+    jg["seq"] = g.seq;
+    jg["extracted"] = g.extracted;
+    jg["values"] = ValuesToJson(g.values);
+    gold.push_back(std::move(jg));
+  }
+  o["gold"] = std::move(gold);
+  json::array decisions;
+  for (const auto& [key, d] : decisions_) {
+    json::object jd;
+    jd["project"] = d.project;
+    jd["record"] = d.record;
+    jd["field_path"] = d.field_path;
+    jd["outcome"] = static_cast<int>(d.outcome);
+    jd["value_json"] = d.value_json;
+    jd["rationale"] = d.rationale;
+    jd["cited_annotation_ids"] = StringsToJson(d.cited_annotation_ids);
+    jd["adjudicator"] = d.adjudicator;
+    jd["seq"] = d.seq;
+    jd["timestamp_us"] = d.timestamp_us;
+    decisions.push_back(std::move(jd));
+  }
+  o["decisions"] = std::move(decisions);
+  json::array access;
+  for (const AccessEntry& a : access_) {
+    access.push_back(
+        json::array{a.seq, a.timestamp_us, json::string(a.actor),
+                    json::string(a.resource_kind), json::string(a.resource_id),
+                    json::string(a.action), json::string(a.purpose), a.allowed,
+                    json::string(a.reason), json::string(a.record),
+                    json::string(a.project)});
+  }
+  o["access"] = std::move(access);
+  return json::serialize(o);
+}
+
+StatusOr<AnalyticsState> AnalyticsState::Deserialize(std::string_view bytes) {
+  boost::system::error_code ec;
+  json::value doc = json::parse(bytes, ec);
+  if (ec) return DataLossError("projection state: not JSON: " + ec.message());
+  AnalyticsState s;
+  try {
+    const json::object& o = Obj(doc);
+    if (I(At(o, "format")) != kStateFormat) {
+      throw Malformed{"unknown format " + json::serialize(At(o, "format"))};
+    }
+    s.last_seq_ = U(At(o, "last_seq"));
+    s.last_timestamp_us_ = I(At(o, "last_timestamp_us"));
+    for (const auto& p : Arr(At(o, "principals"))) {
+      const json::array& a = Arr(p);
+      if (a.size() != 3) throw Malformed{"principal"};
+      s.principals_[S(a[0])] = PrincipalInfo{B(a[1]), S(a[2])};
+    }
+    for (const auto& sv : Arr(At(o, "schemas"))) {
+      const json::array& a = Arr(sv);
+      if (a.size() != 4) throw Malformed{"schema"};
+      SchemaVersionInfo info;
+      info.seq = U(a[2]);
+      info.definition = S(a[3]);
+      StatusOr<schemas::TaskSchema> parsed =
+          schemas::TaskSchema::Parse(info.definition);
+      if (!parsed.ok()) throw Malformed{"schema: " + parsed.status().message()};
+      info.schema =
+          std::make_shared<const schemas::TaskSchema>(std::move(*parsed));
+      info.descriptive = DescriptiveView(*info.schema, info.definition);
+      s.schemas_.emplace(
+          std::make_pair(S(a[0]), static_cast<uint32_t>(U(a[1]))),
+          std::move(info));
+    }
+    for (const auto& rv : Arr(At(o, "records"))) {
+      const json::array& a = Arr(rv);
+      if (a.size() != 4) throw Malformed{"record"};
+      RecordInfo r;
+      r.project = S(a[1]);
+      r.seq = U(a[2]);
+      r.sealed = B(a[3]);
+      s.records_.emplace(S(a[0]), std::move(r));
+    }
+    for (const auto& bv : Arr(At(o, "batches"))) {
+      const json::array& a = Arr(bv);
+      if (a.size() != 3) throw Malformed{"batch"};
+      s.batches_.emplace(std::make_pair(S(a[0]), S(a[1])), Strings(a[2]));
+    }
+    for (const auto& av : Arr(At(o, "annotations"))) {
+      const json::object& ja = Obj(av);
+      AnnotationEntry a;
+      a.id = S(At(ja, "id"));
+      a.project = S(At(ja, "project"));
+      a.record = S(At(ja, "record"));
+      a.annotator = S(At(ja, "annotator"));
+      a.schema_id = S(At(ja, "schema_id"));
+      a.schema_version = static_cast<uint32_t>(U(At(ja, "schema_version")));
+      a.by_model = B(At(ja, "by_model"));
+      a.withdrawn = B(At(ja, "withdrawn"));
+      a.withdrawn_seq = U(At(ja, "withdrawn_seq"));
+      for (const auto& rv : Arr(At(ja, "revisions"))) {
+        const json::object& jr = Obj(rv);
+        RevisionValues r;
+        r.revision = static_cast<uint32_t>(U(At(jr, "revision")));
+        r.seq = U(At(jr, "seq"));
+        r.timestamp_us = I(At(jr, "timestamp_us"));
+        r.extracted = B(At(jr, "extracted"));
+        r.values = ValuesFromJson(At(jr, "values"));
+        a.revisions.push_back(std::move(r));
+      }
+      if (a.revisions.empty()) throw Malformed{"annotation without revisions"};
+      s.by_record_[a.record].push_back(a.id);
+      std::string id = a.id;
+      s.annotations_.emplace(std::move(id), std::move(a));
+    }
+    for (const auto& gv : Arr(At(o, "gold"))) {
+      const json::object& jg = Obj(gv);
+      GoldAnswer g;
+      g.project = S(At(jg, "project"));
+      g.record = S(At(jg, "record"));
+      g.schema_id = S(At(jg, "schema_id"));
+      g.schema_version = static_cast<uint32_t>(U(At(jg, "schema_version")));
+      g.seq = U(At(jg, "seq"));
+      g.extracted = B(At(jg, "extracted"));
+      g.values = ValuesFromJson(At(jg, "values"));
+      auto key = std::make_pair(
+          g.record, g.schema_id + "@" + std::to_string(g.schema_version));
+      s.gold_.emplace(std::move(key), std::move(g));
+    }
+    for (const auto& dv : Arr(At(o, "decisions"))) {
+      const json::object& jd = Obj(dv);
+      AdjudicationDecision d;
+      d.project = S(At(jd, "project"));
+      d.record = S(At(jd, "record"));
+      d.field_path = S(At(jd, "field_path"));
+      d.outcome = Enum(At(jd, "outcome"), fb::AdjudicationOutcome::MAX);
+      d.value_json = S(At(jd, "value_json"));
+      d.value_key = d.outcome == fb::AdjudicationOutcome::Decided
+                        ? ValueKeyOfJson(d.value_json)
+                        : std::string();
+      d.rationale = S(At(jd, "rationale"));
+      d.cited_annotation_ids = Strings(At(jd, "cited_annotation_ids"));
+      d.adjudicator = S(At(jd, "adjudicator"));
+      d.seq = U(At(jd, "seq"));
+      d.timestamp_us = I(At(jd, "timestamp_us"));
+      auto key = std::make_pair(d.record, d.field_path);
+      s.decisions_.emplace(std::move(key), std::move(d));
+    }
+    for (const auto& xv : Arr(At(o, "access"))) {
+      const json::array& a = Arr(xv);
+      if (a.size() != 11) throw Malformed{"access entry"};
+      AccessEntry x;
+      x.seq = U(a[0]);
+      x.timestamp_us = I(a[1]);
+      x.actor = S(a[2]);
+      x.resource_kind = S(a[3]);
+      x.resource_id = S(a[4]);
+      x.action = S(a[5]);
+      x.purpose = S(a[6]);
+      x.allowed = B(a[7]);
+      x.reason = S(a[8]);
+      x.record = S(a[9]);
+      x.project = S(a[10]);
+      const size_t index = s.access_.size();
+      if (!x.record.empty()) s.access_by_record_[x.record].push_back(index);
+      s.access_by_actor_[x.actor].push_back(index);
+      s.access_.push_back(std::move(x));
+    }
+  } catch (const Malformed& m) {
+    return DataLossError("projection state: " + m.what);
+  }
+  return s;
+}
+
+// ---- As-of
+// -------------------------------------------------------------------
+
+StatusOr<AnalyticsState> BuildStateAsOf(const Ledger& ledger, uint64_t seq) {
+  AnalyticsState s;
+  if (seq == 0) return s;
+  RETURN_IF_ERROR(ledger.Scan(1, seq, [&](const StoredEvent& e) {
+    s.Apply(e, &ledger);
+    return true;
+  }));
+  return s;
+}
+
+StatusOr<uint64_t> SeqAtTime(const Ledger& ledger, int64_t time_us) {
+  // Invariant: events 1..lo have timestamps <= time_us; events hi+1.. have
+  // timestamps > time_us. Timestamps never decrease (docs/storage.md).
+  uint64_t lo = 0, hi = ledger.head().seq;
+  while (lo < hi) {
+    const uint64_t mid = lo + (hi - lo + 1) / 2;
+    ASSIGN_OR_RETURN(StoredEvent e, ledger.Get(mid));
+    if (TimestampOf(*e.event()) <= time_us) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
+
+// ---- ProjectionEngine
+// --------------------------------------------------------
+
+StatusOr<std::unique_ptr<ProjectionEngine>> ProjectionEngine::Open(
+    Ledger* ledger, EngineOptions options) {
+  std::unique_ptr<ProjectionEngine> engine(
+      new ProjectionEngine(ledger, std::move(options)));
+  ASSIGN_OR_RETURN(auto checkpoint,
+                   ledger->GetProjectionCheckpoint(engine->options_.name));
+  if (checkpoint && checkpoint->first <= ledger->head().seq) {
+    StatusOr<AnalyticsState> s =
+        AnalyticsState::Deserialize(checkpoint->second);
+    // A checkpoint is derived data: one this build cannot read, or whose
+    // claimed sequence number disagrees with its contents, is rebuilt.
+    if (s.ok() && s->last_seq() == checkpoint->first) {
+      engine->state_ = std::move(*s);
+      engine->resumed_ = true;
+    }
+  }
+  RETURN_IF_ERROR(engine->CatchUp());
+  return engine;
+}
+
+ProjectionEngine::~ProjectionEngine() { StopLive(); }
+
+Status ProjectionEngine::CatchUp() {
+  std::lock_guard l(mu_);
+  Status s = ledger_->Scan(state_.last_seq() + 1, 0, [&](const StoredEvent& e) {
+    state_.Apply(e, ledger_);
+    return true;
+  });
+  applied_cv_.notify_all();
+  return s;
+}
+
+Status ProjectionEngine::Rebuild() {
+  {
+    std::lock_guard l(mu_);
+    state_ = AnalyticsState();
+  }
+  return CatchUp();
+}
+
+Status ProjectionEngine::Checkpoint() {
+  std::string bytes;
+  uint64_t seq = 0;
+  {
+    std::lock_guard l(mu_);
+    bytes = state_.Serialize();
+    seq = state_.last_seq();
+    since_checkpoint_ = 0;
+  }
+  return ledger_->PutProjectionCheckpoint(options_.name, seq, bytes);
+}
+
+void ProjectionEngine::ApplyLive(const StoredEvent& event) {
+  bool checkpoint = false;
+  {
+    std::lock_guard l(mu_);
+    state_.Apply(event, ledger_);
+    ++since_checkpoint_;
+    checkpoint = options_.checkpoint_every_events != 0 &&
+                 since_checkpoint_ >= options_.checkpoint_every_events;
+  }
+  applied_cv_.notify_all();
+  if (checkpoint) {
+    Status s = Checkpoint();
+    std::lock_guard l(mu_);
+    if (!s.ok() && live_status_.ok()) live_status_ = s;
+  }
+}
+
+void ProjectionEngine::StartLive() {
+  if (subscription_ != nullptr) return;
+  subscription_ = ledger_->Subscribe(
+      seq() + 1, [this](const StoredEvent& e) { ApplyLive(e); });
+}
+
+void ProjectionEngine::StopLive() { subscription_.reset(); }
+
+bool ProjectionEngine::WaitForSeq(uint64_t seq, int64_t timeout_ms) const {
+  std::unique_lock l(mu_);
+  return applied_cv_.wait_for(l, std::chrono::milliseconds(timeout_ms),
+                              [&] { return state_.last_seq() >= seq; });
+}
+
+void ProjectionEngine::Read(
+    const std::function<void(const AnalyticsState&)>& reader) const {
+  std::lock_guard l(mu_);
+  reader(state_);
+}
+
+uint64_t ProjectionEngine::seq() const {
+  std::lock_guard l(mu_);
+  return state_.last_seq();
+}
+
+Status ProjectionEngine::live_status() const {
+  std::lock_guard l(mu_);
+  return live_status_;
+}
+
+}  // namespace consilium::projections

@@ -1,0 +1,329 @@
+// The projection engine: AnalyticsState, the in-memory state the analytics
+// queries (projections/analytics.h) read, built by applying committed events
+// in sequence order; and ProjectionEngine, which keeps one AnalyticsState up
+// to date from a Ledger (Scan to catch up or rebuild, Subscribe for live
+// updates), checkpoints it into the ledger's `projections` column family with
+// the sequence number it reflects, and resumes from that checkpoint after a
+// restart.
+//
+// What the state holds (docs/statistics.md, "Ledger-backed analytics"):
+// principals (person or model, pseudonym), task-schema versions, records
+// (project, the RecordImported sequence number, the record's shape for
+// validation), calibration batches, every annotation with each revision's
+// comparable values (schemas::ExtractAnnotationValues, extracted once when
+// the revision is applied), gold answers, adjudication decisions, and the
+// access index (AccessRecorded, by record and by principal).
+//
+// Apply follows DomainState's replay rules (docs/commands.md, "Replay"): the
+// first definition of an id wins, revisions and withdrawals must name the
+// current revision, events about unknown annotations are ignored. It is
+// deterministic and total, so a state rebuilt from event 1 always equals
+// one kept incrementally, and equals one resumed from a checkpoint
+// (tests/projections/engine_test.cc checks all three as properties).
+// Revisions whose values do not validate against their schema version (only
+// a raw `consilium append` can commit one) are kept with no values.
+//
+// As-of queries: BuildStateAsOf(ledger, N) builds a fresh state over events
+// 1..N (simple and obviously correct; O(N)); SeqAtTime maps a time to the
+// last event at or before it by binary search over the event timestamps,
+// which never decrease.
+//
+// Thread-safety: AnalyticsState is a value with no internal locking.
+// ProjectionEngine is thread-safe: the live subscription applies events on
+// its own thread under the engine's mutex, and Read() runs a reader under
+// the same mutex.
+//
+//   ASSIGN_OR_RETURN(auto engine, ProjectionEngine::Open(ledger.get(), {}));
+//   engine->Read([](const AnalyticsState& s) { Use(s.annotations()); });
+//   RETURN_IF_ERROR(engine->Checkpoint());
+#ifndef CONSILIUM_PROJECTIONS_ENGINE_H_
+#define CONSILIUM_PROJECTIONS_ENGINE_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "ledger/ledger.h"
+#include "schemas/annotation_validator.h"
+#include "schemas/event.h"
+#include "schemas/task_schema.h"
+
+namespace consilium::projections {
+
+struct PrincipalInfo {
+  bool model = false;
+  std::string pseudonym;
+};
+
+struct SchemaVersionInfo {
+  std::shared_ptr<const schemas::TaskSchema> schema;
+  // The descriptive view model annotations are validated against; may be
+  // null (domain.h, DescriptiveView).
+  std::shared_ptr<const schemas::TaskSchema> descriptive;
+  std::string definition;
+  uint64_t seq = 0;
+};
+
+struct RecordInfo {
+  std::string project;
+  uint64_t seq = 0;  // the RecordImported event
+  bool sealed = false;
+  // Parsed record shape; null when sealed, not a record document, or not yet
+  // loaded after a resume (loaded from the ledger by `seq` when needed).
+  std::shared_ptr<const schemas::RecordShape> shape;
+};
+
+// One revision of an annotation and the comparable values it holds.
+struct RevisionValues {
+  uint32_t revision = 0;
+  uint64_t seq = 0;
+  int64_t timestamp_us = 0;
+  // False when the values did not validate against the schema version (or
+  // the version is unknown): then `values` is empty.
+  bool extracted = false;
+  std::vector<schemas::ExtractedValue> values;
+};
+
+struct AnnotationEntry {
+  std::string id;
+  std::string project;
+  std::string record;
+  std::string annotator;
+  std::string schema_id;
+  uint32_t schema_version = 0;
+  bool by_model = false;
+  bool withdrawn = false;
+  uint64_t withdrawn_seq = 0;
+  std::vector<RevisionValues> revisions;  // revision 1 first; never empty
+
+  const RevisionValues& current() const { return revisions.back(); }
+};
+
+struct GoldAnswer {
+  std::string project;
+  std::string record;
+  std::string schema_id;
+  uint32_t schema_version = 0;
+  uint64_t seq = 0;
+  bool extracted = false;
+  std::vector<schemas::ExtractedValue> values;
+};
+
+struct AdjudicationDecision {
+  std::string project;
+  std::string record;
+  std::string field_path;  // concrete values path
+  fb::AdjudicationOutcome outcome = fb::AdjudicationOutcome::Unspecified;
+  std::string value_json;  // canonical JSON; empty when ambiguous
+  // The comparison key of the decided value (ValueKeyOfJson); empty when
+  // ambiguous or when the JSON has no key (an object).
+  std::string value_key;
+  std::string rationale;
+  std::vector<std::string> cited_annotation_ids;
+  std::string adjudicator;
+  uint64_t seq = 0;
+  int64_t timestamp_us = 0;
+};
+
+struct AccessEntry {
+  uint64_t seq = 0;
+  int64_t timestamp_us = 0;
+  std::string actor;
+  std::string resource_kind;
+  std::string resource_id;
+  std::string action;
+  std::string purpose;
+  bool allowed = false;
+  std::string reason;
+  std::string record;
+  std::string project;
+};
+
+// The key under which values compare equal (label distributions, percent
+// agreement, accuracy): a category or ordinal level as is; a set as its
+// sorted categories joined by ", " in braces ("{a, b}"); a number in
+// shortest round-trip form; a span as "[start,end)"; a region as
+// "image@frame:x,y,w,h" (boxes) or its polygon's points.
+std::string ValueKey(const schemas::ExtractedValue& v);
+// The same key for a decided value given as JSON (AdjudicationDecided): a
+// string as is, a number in shortest form, a boolean "true"/"false", an array
+// of strings as a set. Empty for anything else.
+std::string ValueKeyOfJson(std::string_view json);
+
+class AnalyticsState {
+ public:
+  AnalyticsState() = default;
+
+  // Applies one committed event; events must come in ascending sequence
+  // order and one at or below last_seq() is ignored. Never fails. `ledger`
+  // (may be null) is read only to load the shape of a record imported
+  // before a checkpoint this state was resumed from.
+  void Apply(const StoredEvent& event, const Ledger* ledger = nullptr);
+  void Apply(uint64_t seq, int64_t timestamp_us, const fb::Event& event,
+             const Ledger* ledger);
+
+  uint64_t last_seq() const { return last_seq_; }
+  int64_t last_timestamp_us() const { return last_timestamp_us_; }
+
+  // The state's checkpoint bytes: a canonical JSON document ("format": 1),
+  // deterministic (maps sorted). Record shapes are not included (they hold
+  // record content); they are reloaded from the ledger when needed.
+  std::string Serialize() const;
+  // Inverse of Serialize. DataLoss when the bytes are not a state this build
+  // wrote (malformed JSON, a missing key, an unknown format).
+  static StatusOr<AnalyticsState> Deserialize(std::string_view bytes);
+
+  const std::map<std::string, PrincipalInfo, std::less<>>& principals() const {
+    return principals_;
+  }
+  const std::map<std::pair<std::string, uint32_t>, SchemaVersionInfo>& schemas()
+      const {
+    return schemas_;
+  }
+  const SchemaVersionInfo* FindSchema(std::string_view id,
+                                      uint32_t version) const;
+  const std::map<std::string, RecordInfo, std::less<>>& records() const {
+    return records_;
+  }
+  // (project, batch) -> record ids, in the batch's order.
+  const std::map<std::pair<std::string, std::string>, std::vector<std::string>>&
+  batches() const {
+    return batches_;
+  }
+  // Every annotation, sorted by id.
+  const std::map<std::string, AnnotationEntry, std::less<>>& annotations()
+      const {
+    return annotations_;
+  }
+  // Annotation ids on `record` in submission order (empty if none).
+  const std::vector<std::string>& AnnotationsOnRecord(
+      std::string_view record) const;
+  // (record, "schema@version") -> the latest gold answer.
+  const std::map<std::pair<std::string, std::string>, GoldAnswer>& gold()
+      const {
+    return gold_;
+  }
+  // (record, field path) -> the latest decision.
+  const std::map<std::pair<std::string, std::string>, AdjudicationDecision>&
+  decisions() const {
+    return decisions_;
+  }
+  // Access events in sequence order, and their indices by record and actor.
+  const std::vector<AccessEntry>& access() const { return access_; }
+  const std::vector<size_t>& AccessForRecord(std::string_view record) const;
+  const std::vector<size_t>& AccessByPrincipal(
+      std::string_view principal) const;
+
+  friend bool operator==(const AnalyticsState& a, const AnalyticsState& b) {
+    return a.Serialize() == b.Serialize();
+  }
+
+ private:
+  std::shared_ptr<const schemas::RecordShape> ShapeOf(RecordInfo& record,
+                                                      const Ledger* ledger);
+  std::pair<bool, std::vector<schemas::ExtractedValue>> Extract(
+      std::string_view record, std::string_view schema_id, uint32_t version,
+      bool by_model, std::string_view id, std::string_view values,
+      const Ledger* ledger);
+
+  uint64_t last_seq_ = 0;
+  int64_t last_timestamp_us_ = 0;
+  std::map<std::string, PrincipalInfo, std::less<>> principals_;
+  std::map<std::pair<std::string, uint32_t>, SchemaVersionInfo> schemas_;
+  std::map<std::string, RecordInfo, std::less<>> records_;
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>>
+      batches_;
+  std::map<std::string, AnnotationEntry, std::less<>> annotations_;
+  std::map<std::string, std::vector<std::string>, std::less<>> by_record_;
+  std::map<std::pair<std::string, std::string>, GoldAnswer> gold_;
+  std::map<std::pair<std::string, std::string>, AdjudicationDecision>
+      decisions_;
+  std::vector<AccessEntry> access_;
+  std::map<std::string, std::vector<size_t>, std::less<>> access_by_record_;
+  std::map<std::string, std::vector<size_t>, std::less<>> access_by_actor_;
+};
+
+// A fresh state over events 1..seq (seq 0: empty; beyond the head: the
+// head). Errors from the ledger's Scan.
+StatusOr<AnalyticsState> BuildStateAsOf(const Ledger& ledger, uint64_t seq);
+
+// The last sequence number whose timestamp is <= time_us (0 when the first
+// event is later), by binary search over Ledger::Get. Errors from Get.
+StatusOr<uint64_t> SeqAtTime(const Ledger& ledger, int64_t time_us);
+
+struct EngineOptions {
+  // The checkpoint's name in the ledger's `projections` family.
+  std::string name = "analytics";
+  // While live, write a checkpoint after this many applied events (0: only
+  // on Checkpoint()). Needs a read-write ledger.
+  uint64_t checkpoint_every_events = 0;
+};
+
+class ProjectionEngine {
+ public:
+  // Loads the checkpoint named options.name, if any, then applies every event
+  // after it (Scan). A checkpoint that does not decode, or claims a sequence
+  // number beyond the head, is discarded and the state rebuilt from event 1
+  // (derived data; resumed() reports which happened). `ledger` is not owned
+  // and must outlive the engine. Errors from the ledger.
+  static StatusOr<std::unique_ptr<ProjectionEngine>> Open(
+      Ledger* ledger, EngineOptions options = {});
+
+  ~ProjectionEngine();
+  ProjectionEngine(const ProjectionEngine&) = delete;
+  ProjectionEngine& operator=(const ProjectionEngine&) = delete;
+
+  // Applies every committed event after the state's (Scan). Safe to call
+  // while live (the subscription and CatchUp skip what the other applied).
+  Status CatchUp();
+  // Discards the state and rebuilds it from event 1.
+  Status Rebuild();
+  // Stores the current state and its sequence number in the ledger.
+  // FailedPrecondition on a read-only ledger.
+  Status Checkpoint();
+
+  // Starts applying newly committed events as they commit (Subscribe), from
+  // the state's next sequence number. Idempotent.
+  void StartLive();
+  // Stops live updates (waits for an in-flight event). Idempotent.
+  void StopLive();
+  // Blocks until the state reflects `seq` or `timeout_ms` passes.
+  bool WaitForSeq(uint64_t seq, int64_t timeout_ms) const;
+
+  // Runs `reader` on the current state under the engine's lock: keep it
+  // short, and do not keep references past it.
+  void Read(const std::function<void(const AnalyticsState&)>& reader) const;
+  uint64_t seq() const;
+  // True when Open resumed from a checkpoint rather than from event 1.
+  bool resumed() const { return resumed_; }
+  // The first error met while applying live events (OK if none).
+  Status live_status() const;
+
+ private:
+  ProjectionEngine(Ledger* ledger, EngineOptions options)
+      : ledger_(ledger), options_(std::move(options)) {}
+  void ApplyLive(const StoredEvent& event);
+
+  Ledger* ledger_;
+  EngineOptions options_;
+  bool resumed_ = false;
+  mutable std::mutex mu_;
+  mutable std::condition_variable applied_cv_;
+  AnalyticsState state_;
+  uint64_t since_checkpoint_ = 0;
+  Status live_status_;
+  std::unique_ptr<Ledger::Subscription> subscription_;
+};
+
+}  // namespace consilium::projections
+
+#endif  // CONSILIUM_PROJECTIONS_ENGINE_H_
