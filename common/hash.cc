@@ -71,7 +71,8 @@ LeafHashPrefix::LeafHashPrefix() {
   std::memcpy(state_, &ctx, sizeof ctx);
 }
 
-LeafHashPrefix::LeafHashPrefix(std::span<const uint8_t> bytes, size_t stable_prefix) {
+LeafHashPrefix::LeafHashPrefix(std::span<const uint8_t> bytes,
+                               size_t stable_prefix) {
   stable_prefix = std::min(stable_prefix, bytes.size());
   // 0x00 || bytes[0, covered_) fills whole blocks, so the saved context holds
   // no partial block: copying it is all Finish() needs.

@@ -73,7 +73,8 @@ class LeafHashPrefix {
 
 // Lower-case hex, two characters a byte.
 std::string ToHex(std::span<const uint8_t> bytes);
-// Accepts upper or lower case; InvalidArgument on odd length or a non-hex digit.
+// Accepts upper or lower case; InvalidArgument on odd length or a non-hex
+// digit.
 StatusOr<std::string> FromHex(std::string_view hex);
 StatusOr<Hash256> Hash256FromHex(std::string_view hex);
 

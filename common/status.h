@@ -145,17 +145,17 @@ class [[nodiscard]] StatusOr {
 #define CONSILIUM_CONCAT_(a, b) CONSILIUM_CONCAT_INNER_(a, b)
 
 // Returns the Status from the enclosing function when `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                        \
-  do {                                               \
-    ::consilium::Status status_macro_ = (expr);      \
-    if (!status_macro_.ok()) return status_macro_;   \
+#define RETURN_IF_ERROR(expr)                      \
+  do {                                             \
+    ::consilium::Status status_macro_ = (expr);    \
+    if (!status_macro_.ok()) return status_macro_; \
   } while (0)
 
 // `ASSIGN_OR_RETURN(auto x, MakeX());` binds the value or returns the error.
 #define ASSIGN_OR_RETURN(lhs, expr) \
   ASSIGN_OR_RETURN_IMPL_(CONSILIUM_CONCAT_(statusor_, __LINE__), lhs, expr)
-#define ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
-  auto tmp = (expr);                           \
+#define ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)   \
+  auto tmp = (expr);                             \
   if (!tmp.ok()) return std::move(tmp).status(); \
   lhs = std::move(tmp).value()
 

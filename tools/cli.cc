@@ -6,7 +6,8 @@
 
 namespace consilium::cli {
 
-std::string Args::Get(const std::string& name, const std::string& fallback) const {
+std::string Args::Get(const std::string& name,
+                      const std::string& fallback) const {
   auto it = flags.find(name);
   return it == flags.end() ? fallback : it->second;
 }
@@ -19,14 +20,15 @@ StatusOr<std::string> Args::Require(const std::string& name) const {
   return it->second;
 }
 
-StatusOr<uint64_t> Args::GetUint(const std::string& name, uint64_t fallback) const {
+StatusOr<uint64_t> Args::GetUint(const std::string& name,
+                                 uint64_t fallback) const {
   auto it = flags.find(name);
   if (it == flags.end()) return fallback;
   const std::string& v = it->second;
   if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos ||
       v.size() > 20) {
-    return InvalidArgumentError("--" + name + " expects a non-negative integer, got \"" +
-                                v + "\"");
+    return InvalidArgumentError(
+        "--" + name + " expects a non-negative integer, got \"" + v + "\"");
   }
   errno = 0;
   unsigned long long n = std::strtoull(v.c_str(), nullptr, 10);
@@ -36,7 +38,8 @@ StatusOr<uint64_t> Args::GetUint(const std::string& name, uint64_t fallback) con
   return static_cast<uint64_t>(n);
 }
 
-StatusOr<double> Args::GetDouble(const std::string& name, double fallback) const {
+StatusOr<double> Args::GetDouble(const std::string& name,
+                                 double fallback) const {
   auto it = flags.find(name);
   if (it == flags.end()) return fallback;
   char* end = nullptr;
@@ -80,8 +83,8 @@ StatusOr<Args> ParseArgs(const Command& command, int argc, char** argv,
       }
       args.flags[name] = value;
     } else {
-      return InvalidArgumentError("unknown flag --" + name + " (usage: " +
-                                  command.usage + ")");
+      return InvalidArgumentError("unknown flag --" + name +
+                                  " (usage: " + command.usage + ")");
     }
   }
   return args;

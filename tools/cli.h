@@ -25,7 +25,8 @@ struct Args {
   std::map<std::string, std::string> flags;  // name without "--" -> value
 
   bool Has(const std::string& name) const { return flags.count(name) > 0; }
-  std::string Get(const std::string& name, const std::string& fallback = "") const;
+  std::string Get(const std::string& name,
+                  const std::string& fallback = "") const;
   // InvalidArgument naming the flag when required and absent.
   StatusOr<std::string> Require(const std::string& name) const;
   StatusOr<uint64_t> GetUint(const std::string& name, uint64_t fallback) const;
@@ -54,7 +55,9 @@ int Fail(const Status& status, int exit_code = 2);
 // Registry filled by each tools/cmd_*.cc through a static Registrar.
 std::vector<Command>& Commands();
 struct Registrar {
-  explicit Registrar(Command command) { Commands().push_back(std::move(command)); }
+  explicit Registrar(Command command) {
+    Commands().push_back(std::move(command));
+  }
 };
 
 }  // namespace consilium::cli

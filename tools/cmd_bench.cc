@@ -28,7 +28,9 @@ namespace {
 namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 struct TempDir {
   std::string path;
@@ -43,7 +45,8 @@ struct TempDir {
 // smallest possible when size is below the envelope's own size).
 EventDraft MakeSizedEvent(size_t size, uint64_t i) {
   std::string rid = "rec-" + std::to_string(i);
-  EventDraft probe = MakeRecordImported({"bench-importer", ""}, rid, "bench", "", "{}");
+  EventDraft probe =
+      MakeRecordImported({"bench-importer", ""}, rid, "bench", "", "{}");
   size_t overhead = probe.bytes().size();
   size_t pad = size > overhead ? size - overhead : 0;
   // FlatBuffers aligns the content vector; trim until the size matches.
@@ -58,7 +61,8 @@ EventDraft MakeSizedEvent(size_t size, uint64_t i) {
       pad += size - d.bytes().size();
     }
   }
-  return MakeRecordImported({"bench-importer", ""}, rid, "bench", std::string(pad, 'x'), "{}");
+  return MakeRecordImported({"bench-importer", ""}, rid, "bench",
+                            std::string(pad, 'x'), "{}");
 }
 
 struct Percentiles {
@@ -77,7 +81,8 @@ Percentiles ComputePercentiles(std::vector<double>& us) {
 
 // Raw RocksDB: one thread writing synced WriteBatches of `batch` values of
 // `size` bytes under 8-byte big-endian keys, for about `seconds`.
-double RawSyncedBatches(const std::string& base, size_t batch, size_t size, double seconds) {
+double RawSyncedBatches(const std::string& base, size_t batch, size_t size,
+                        double seconds) {
   TempDir dir(base, "raw");
   rocksdb::Options o;
   o.create_if_missing = true;
@@ -113,7 +118,8 @@ struct AppendFigures {
 };
 
 // `threads` threads, each appending synchronously in a loop.
-AppendFigures LedgerThreads(Ledger& ledger, int threads, size_t size, double seconds) {
+AppendFigures LedgerThreads(Ledger& ledger, int threads, size_t size,
+                            double seconds) {
   std::vector<std::vector<double>> lat(threads);
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> total{0};
@@ -127,10 +133,13 @@ AppendFigures LedgerThreads(Ledger& ledger, int threads, size_t size, double sec
         auto s = Clock::now();
         auto c = ledger.Append(std::move(d));
         if (!c.ok()) {
-          std::fprintf(stderr, "append failed: %s\n", c.status().ToString().c_str());
+          std::fprintf(stderr, "append failed: %s\n",
+                       c.status().ToString().c_str());
           return;
         }
-        lat[t].push_back(std::chrono::duration<double, std::micro>(Clock::now() - s).count());
+        lat[t].push_back(
+            std::chrono::duration<double, std::micro>(Clock::now() - s)
+                .count());
         total.fetch_add(1, std::memory_order_relaxed);
       }
     });
@@ -150,7 +159,8 @@ AppendFigures LedgerThreads(Ledger& ledger, int threads, size_t size, double sec
 
 // One submitting thread keeping `inflight` asynchronous appends outstanding:
 // each completion (on the committer thread) submits the next append.
-AppendFigures LedgerAsync(Ledger& ledger, int inflight, size_t size, double seconds) {
+AppendFigures LedgerAsync(Ledger& ledger, int inflight, size_t size,
+                          double seconds) {
   EventDraft proto = MakeSizedEvent(size, 0);
   std::mutex mu;
   std::condition_variable cv;
@@ -163,7 +173,8 @@ AppendFigures LedgerAsync(Ledger& ledger, int inflight, size_t size, double seco
   submit = [&] {
     auto s = Clock::now();
     ledger.AppendAsync(EventDraft(proto), [&, s](StatusOr<Committed> c) {
-      double us = std::chrono::duration<double, std::micro>(Clock::now() - s).count();
+      double us =
+          std::chrono::duration<double, std::micro>(Clock::now() - s).count();
       bool again = c.ok() && !stop.load(std::memory_order_relaxed);
       {
         std::lock_guard l(mu);
@@ -219,7 +230,8 @@ int BenchAppend(const Args& args) {
   auto secs = args.GetDouble("seconds", 3);
   if (!size.ok()) return Fail(size.status());
   if (!secs.ok()) return Fail(secs.status());
-  std::string base = args.Get("dir", std::filesystem::temp_directory_path().string());
+  std::string base =
+      args.Get("dir", std::filesystem::temp_directory_path().string());
   json::object out;
   out["event_bytes"] = *size;
   out["seconds_per_run"] = *secs;  // printed as a double
@@ -227,8 +239,8 @@ int BenchAppend(const Args& args) {
 
   json::object raw;
   for (size_t b : {16, 32, 64, 128}) {
-    raw["batch_" + std::to_string(b)] =
-        static_cast<int64_t>(std::llround(RawSyncedBatches(base, b, *size, *secs)));
+    raw["batch_" + std::to_string(b)] = static_cast<int64_t>(
+        std::llround(RawSyncedBatches(base, b, *size, *secs)));
   }
   out["raw_rocksdb_synced_batches_per_second"] = raw;
 
@@ -238,12 +250,14 @@ int BenchAppend(const Args& args) {
   if (!ledger.ok()) return Fail(ledger.status());
   json::object threads;
   for (int n : {1, 16, 64}) {
-    threads["inflight_" + std::to_string(n)] = FiguresJson(LedgerThreads(**ledger, n, *size, *secs));
+    threads["inflight_" + std::to_string(n)] =
+        FiguresJson(LedgerThreads(**ledger, n, *size, *secs));
   }
   out["ledger_sync_threads"] = threads;
   json::object async;
   for (int n : {16, 64}) {
-    async["inflight_" + std::to_string(n)] = FiguresJson(LedgerAsync(**ledger, n, *size, *secs));
+    async["inflight_" + std::to_string(n)] =
+        FiguresJson(LedgerAsync(**ledger, n, *size, *secs));
   }
   out["ledger_async"] = async;
   // The headline ratios come from paired rounds: raw batches of 64, then
@@ -262,7 +276,8 @@ int BenchAppend(const Args& args) {
     json::object round;
     round["raw_batch_64"] = static_cast<int64_t>(std::llround(raw64));
     round["ledger_async_64"] = static_cast<int64_t>(std::llround(a.per_second));
-    round["ledger_threads_64"] = static_cast<int64_t>(std::llround(t.per_second));
+    round["ledger_threads_64"] =
+        static_cast<int64_t>(std::llround(t.per_second));
     paired.push_back(std::move(round));
     if (raw64 > 0) {
       async_ratios.push_back(a.per_second / raw64);
@@ -286,7 +301,8 @@ int BenchVerify(const Args& args) {
   auto size = args.GetUint("size", 512);
   if (!events.ok()) return Fail(events.status());
   if (!size.ok()) return Fail(size.status());
-  std::string base = args.Get("dir", std::filesystem::temp_directory_path().string());
+  std::string base =
+      args.Get("dir", std::filesystem::temp_directory_path().string());
   TempDir dir(base, "verify");
   if (Status s = Ledger::Init(dir.path); !s.ok()) return Fail(s);
   {
@@ -346,8 +362,9 @@ int BenchVerify(const Args& args) {
       uint8_t sink = 0;
       std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(ro, ev));
       for (it->SeekToFirst(); it->Valid(); it->Next()) {
-        Hash256 h = LeafHash(
-            {reinterpret_cast<const uint8_t*>(it->value().data()), it->value().size()});
+        Hash256 h =
+            LeafHash({reinterpret_cast<const uint8_t*>(it->value().data()),
+                      it->value().size()});
         sink ^= h[0];
         ++n;
       }
@@ -355,7 +372,8 @@ int BenchVerify(const Args& args) {
       it.reset();
       for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
       delete raw;
-      if (sink == 0x5a) std::fprintf(stderr, " ");  // keep the hashes observable
+      if (sink == 0x5a)
+        std::fprintf(stderr, " ");  // keep the hashes observable
     }
   }
   auto start = Clock::now();
@@ -366,9 +384,12 @@ int BenchVerify(const Args& args) {
   out["events"] = r.events;
   out["event_bytes"] = *size;
   out["cores"] = std::thread::hardware_concurrency();
-  out["verify_events_per_second"] = static_cast<int64_t>(std::llround(r.events / secs));
-  out["raw_scan_sha256_events_per_second"] = static_cast<int64_t>(std::llround(raw_rate));
-  out["ratio_verify_vs_raw"] = raw_rate > 0 ? std::round(r.events / secs / raw_rate * 1000) / 1000 : 0;
+  out["verify_events_per_second"] =
+      static_cast<int64_t>(std::llround(r.events / secs));
+  out["raw_scan_sha256_events_per_second"] =
+      static_cast<int64_t>(std::llround(raw_rate));
+  out["ratio_verify_vs_raw"] =
+      raw_rate > 0 ? std::round(r.events / secs / raw_rate * 1000) / 1000 : 0;
   Print(out, args.Has("json"));
   return 0;
 }
@@ -405,7 +426,8 @@ int BenchProofs(const Args& args) {
   auto samples = args.GetUint("samples", 20'000);
   if (!events.ok()) return Fail(events.status());
   if (!samples.ok()) return Fail(samples.status());
-  std::string base = args.Get("dir", std::filesystem::temp_directory_path().string());
+  std::string base =
+      args.Get("dir", std::filesystem::temp_directory_path().string());
   // --data reuses (and extends to --events) a ledger kept between runs, so
   // the 10M-event fill is paid once.
   std::optional<TempDir> temp;
@@ -438,18 +460,21 @@ int BenchProofs(const Args& args) {
     uint64_t seq = 1 + rng() % n;
     auto t0 = Clock::now();
     auto p = (*ledger)->InclusionProof(seq, n);
-    incl.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    incl.push_back(
+        std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
     if (!p.ok()) return Fail(p.status(), 1);
     incl_len = std::max(incl_len, p->size());
     uint64_t m = 1 + rng() % n;
     t0 = Clock::now();
     auto c = (*ledger)->ConsistencyProof(m, n);
-    cons.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    cons.push_back(
+        std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
     if (!c.ok()) return Fail(c.status(), 1);
     cons_len = std::max(cons_len, c->size());
     t0 = Clock::now();
     auto r = (*ledger)->RootAt(m);
-    root.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    root.push_back(
+        std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
     if (!r.ok()) return Fail(r.status(), 1);
   }
   out["events"] = n;
@@ -462,24 +487,27 @@ int BenchProofs(const Args& args) {
   return 0;
 }
 
-Registrar bench_proofs({{"bench", "proofs"},
-                        "[--events N] [--samples K] [--data DIR | --dir DIR] [--json]",
-                        "inclusion and consistency proof generation latency at N events",
-                        {"events", "samples", "data", "dir"},
-                        {"json"},
-                        BenchProofs});
-Registrar bench_append({{"bench", "append"},
-                        "[--size BYTES] [--seconds S] [--rounds R] [--dir DIR] [--json]",
-                        "durable append throughput and latency vs raw RocksDB synced batches",
-                        {"size", "seconds", "rounds", "dir"},
-                        {"json"},
-                        BenchAppend});
-Registrar bench_verify({{"bench", "verify"},
-                        "[--events N] [--size BYTES] [--dir DIR] [--json]",
-                        "verification rate vs a raw RocksDB scan + SHA-256 loop",
-                        {"events", "size", "dir"},
-                        {"json"},
-                        BenchVerify});
+Registrar bench_proofs(
+    {{"bench", "proofs"},
+     "[--events N] [--samples K] [--data DIR | --dir DIR] [--json]",
+     "inclusion and consistency proof generation latency at N events",
+     {"events", "samples", "data", "dir"},
+     {"json"},
+     BenchProofs});
+Registrar bench_append(
+    {{"bench", "append"},
+     "[--size BYTES] [--seconds S] [--rounds R] [--dir DIR] [--json]",
+     "durable append throughput and latency vs raw RocksDB synced batches",
+     {"size", "seconds", "rounds", "dir"},
+     {"json"},
+     BenchAppend});
+Registrar bench_verify(
+    {{"bench", "verify"},
+     "[--events N] [--size BYTES] [--dir DIR] [--json]",
+     "verification rate vs a raw RocksDB scan + SHA-256 loop",
+     {"events", "size", "dir"},
+     {"json"},
+     BenchVerify});
 
 }  // namespace
 }  // namespace consilium::cli

@@ -7,16 +7,10 @@
 #include "ledger/ledger.h"
 #include "ledger/proof_json.h"
 #include "tools/cli.h"
+#include "tools/open_ledger.h"
 
 namespace consilium::cli {
 namespace {
-
-StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Args& args, bool read_only) {
-  ASSIGN_OR_RETURN(std::string dir, args.Require("data"));
-  LedgerOptions o;
-  o.read_only = read_only;
-  return Ledger::Open(dir, o);
-}
 
 int Configure(const Args& args) {
   auto ledger = OpenLedger(args, false);
@@ -29,8 +23,9 @@ int Configure(const Args& args) {
   if (!signer.ok()) return Fail(signer.status());
   Status s = (*ledger)->SetSetting("checkpoint_key_file", *key);
   if (!s.ok()) return Fail(s);
-  std::printf("checkpoints of %s will be signed with %s (key %s)\n", (*ledger)->dir().c_str(),
-              key->c_str(), signer->VerifierKey().c_str());
+  std::printf("checkpoints of %s will be signed with %s (key %s)\n",
+              (*ledger)->dir().c_str(), key->c_str(),
+              signer->VerifierKey().c_str());
   return 0;
 }
 
@@ -42,9 +37,10 @@ int CheckpointCommand(const Args& args) {
     auto configured = (*ledger)->GetSetting("checkpoint_key_file");
     if (!configured.ok()) return Fail(configured.status());
     if (!configured->has_value()) {
-      return Fail(InvalidArgumentError(
-          "no signing key: pass --key KEYFILE or configure one with `consilium configure --data "
-          "DIR --checkpoint-key KEYFILE`"));
+      return Fail(
+          InvalidArgumentError("no signing key: pass --key KEYFILE or "
+                               "configure one with `consilium configure --data "
+                               "DIR --checkpoint-key KEYFILE`"));
     }
     key_file = **configured;
   }
@@ -112,24 +108,26 @@ Registrar configure_cmd({{"configure"},
                          {"data", "checkpoint-key"},
                          {},
                          Configure});
-Registrar checkpoint_cmd({{"checkpoint"},
-                          "--data DIR [--key KEYFILE] [--size N]",
-                          "sign, store and print a checkpoint (C2SP signed note)",
-                          {"data", "key", "size"},
-                          {},
-                          CheckpointCommand});
+Registrar checkpoint_cmd(
+    {{"checkpoint"},
+     "--data DIR [--key KEYFILE] [--size N]",
+     "sign, store and print a checkpoint (C2SP signed note)",
+     {"data", "key", "size"},
+     {},
+     CheckpointCommand});
 Registrar proof_inclusion_cmd({{"proof", "inclusion"},
                                "--data DIR --seq S [--size N]",
                                "RFC 9162 inclusion proof of event S (JSON)",
                                {"data", "seq", "size"},
                                {},
                                ProofInclusion});
-Registrar proof_consistency_cmd({{"proof", "consistency"},
-                                 "--data DIR --from M [--to N]",
-                                 "RFC 9162 consistency proof between tree sizes M and N (JSON)",
-                                 {"data", "from", "to"},
-                                 {},
-                                 ProofConsistency});
+Registrar proof_consistency_cmd(
+    {{"proof", "consistency"},
+     "--data DIR --from M [--to N]",
+     "RFC 9162 consistency proof between tree sizes M and N (JSON)",
+     {"data", "from", "to"},
+     {},
+     ProofConsistency});
 
 }  // namespace
 }  // namespace consilium::cli

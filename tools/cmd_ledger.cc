@@ -13,17 +13,11 @@
 #include "ledger/ledger.h"
 #include "schemas/event_json.h"
 #include "tools/cli.h"
+#include "tools/open_ledger.h"
 #include "tools/output.h"
 
 namespace consilium::cli {
 namespace {
-
-StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Args& args, bool read_only) {
-  ASSIGN_OR_RETURN(std::string dir, args.Require("data"));
-  LedgerOptions o;
-  o.read_only = read_only;
-  return Ledger::Open(dir, o);
-}
 
 int Init(const Args& args) {
   auto dir = args.Require("data");
@@ -59,7 +53,8 @@ int Append(const Args& args) {
       if (s.result->ok()) {
         const Committed& c = **s.result;
         std::printf("{\"line\":%zu,\"seq\":%llu,\"hash\":\"%s\"%s}\n", s.line,
-                    static_cast<unsigned long long>(c.seq), ToHex(c.hash).c_str(),
+                    static_cast<unsigned long long>(c.seq),
+                    ToHex(c.hash).c_str(),
                     c.duplicate ? ",\"duplicate\":true" : "");
       } else {
         any_failed = true;
@@ -87,11 +82,12 @@ int Append(const Args& args) {
         std::lock_guard l(mu);
         ++pending;
       }
-      (*ledger)->AppendAsync(std::move(*draft), [&, index](StatusOr<Committed> r) {
-        std::lock_guard l(mu);
-        window[index].result.emplace(std::move(r));
-        if (--pending == 0) cv.notify_all();
-      });
+      (*ledger)->AppendAsync(std::move(*draft),
+                             [&, index](StatusOr<Committed> r) {
+                               std::lock_guard l(mu);
+                               window[index].result.emplace(std::move(r));
+                               if (--pending == 0) cv.notify_all();
+                             });
     }
     if (window.size() == kWindow) flush();
   }
@@ -136,8 +132,8 @@ int HeadCommand(const Args& args) {
   auto ledger = OpenLedger(args, true);
   if (!ledger.ok()) return Fail(ledger.status());
   Head h = (*ledger)->head();
-  std::printf("{\"hash\":\"%s\",\"seq\":%llu,\"time\":\"%s\"}\n", ToHex(h.hash).c_str(),
-              static_cast<unsigned long long>(h.seq),
+  std::printf("{\"hash\":\"%s\",\"seq\":%llu,\"time\":\"%s\"}\n",
+              ToHex(h.hash).c_str(), static_cast<unsigned long long>(h.seq),
               h.seq ? FormatTimestamp(h.timestamp_us).c_str() : "");
   return 0;
 }
@@ -148,15 +144,15 @@ int Verify(const Args& args) {
   auto from = args.GetUint("from", 1);
   if (!from.ok()) return Fail(from.status());
   ProgressBar bar("verifying", isatty(STDERR_FILENO) && !args.Has("quiet"));
-  VerifyReport r = (*ledger)->Verify(*from, [&](uint64_t done, uint64_t total) {
-    bar.Update(done, total);
-  });
+  VerifyReport r = (*ledger)->Verify(
+      *from, [&](uint64_t done, uint64_t total) { bar.Update(done, total); });
   bar.Finish();
   if (!r.ok) {
     if (r.bad_seq == 0) {
       std::printf("FAILED: %s\n", r.problem.c_str());
     } else {
-      std::printf("FAILED at event %llu: %s\n", static_cast<unsigned long long>(r.bad_seq),
+      std::printf("FAILED at event %llu: %s\n",
+                  static_cast<unsigned long long>(r.bad_seq),
                   r.problem.c_str());
     }
     return 1;
@@ -164,20 +160,27 @@ int Verify(const Args& args) {
   std::printf("OK: %llu events verified (%llu..%llu), head %s\n",
               static_cast<unsigned long long>(r.events),
               static_cast<unsigned long long>(r.first_seq),
-              static_cast<unsigned long long>(r.head.seq), ToHex(r.head.hash).c_str());
+              static_cast<unsigned long long>(r.head.seq),
+              ToHex(r.head.hash).c_str());
   if (r.first_seq == 1) {
-    std::printf("OK: Merkle root %s matches the stored tree\n", ToHex(r.root).c_str());
+    std::printf("OK: Merkle root %s matches the stored tree\n",
+                ToHex(r.root).c_str());
     if (r.checkpoint_size > 0) {
-      std::printf("OK: signed checkpoint at size %llu verifies and matches the events\n",
-                  static_cast<unsigned long long>(r.checkpoint_size));
+      std::printf(
+          "OK: signed checkpoint at size %llu verifies and matches the "
+          "events\n",
+          static_cast<unsigned long long>(r.checkpoint_size));
     } else {
-      std::printf("note: no checkpoint signed yet (consilium checkpoint --data DIR --key KEY)\n");
+      std::printf(
+          "note: no checkpoint signed yet (consilium checkpoint --data DIR "
+          "--key KEY)\n");
     }
   }
   return 0;
 }
 
-Registrar init_cmd({{"init"}, "--data DIR", "create an empty ledger", {"data"}, {}, Init});
+Registrar init_cmd(
+    {{"init"}, "--data DIR", "create an empty ledger", {"data"}, {}, Init});
 Registrar append_cmd({{"append"},
                       "--data DIR < events.jsonl",
                       "append JSON-line events from stdin (docs/event-json.md)",
@@ -196,8 +199,12 @@ Registrar event_cmd({{"event"},
                      {"data", "seq"},
                      {"raw"},
                      Event});
-Registrar head_cmd({{"head"}, "--data DIR", "print the last sequence number and hash",
-                    {"data"}, {}, HeadCommand});
+Registrar head_cmd({{"head"},
+                    "--data DIR",
+                    "print the last sequence number and hash",
+                    {"data"},
+                    {},
+                    HeadCommand});
 Registrar verify_cmd({{"verify"},
                       "--data DIR [--from N] [--quiet]",
                       "re-hash every event and check the chain",

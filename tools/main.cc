@@ -14,8 +14,8 @@ void PrintUsage() {
   for (const auto& c : consilium::cli::Commands()) {
     std::string words;
     for (const auto& w : c.words) words += (words.empty() ? "" : " ") + w;
-    std::fprintf(stderr, "  %-22s %s\n      %s\n", words.c_str(), c.summary.c_str(),
-                 c.usage.c_str());
+    std::fprintf(stderr, "  %-22s %s\n      %s\n", words.c_str(),
+                 c.summary.c_str(), c.usage.c_str());
   }
 }
 
@@ -30,18 +30,20 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < c.words.size(); ++i) {
       if (c.words[i] != argv[i + 1]) match = false;
     }
-    if (match && (best == nullptr || c.words.size() > best->words.size())) best = &c;
+    if (match && (best == nullptr || c.words.size() > best->words.size()))
+      best = &c;
   }
   if (best == nullptr) {
     if (argc >= 2 && std::strcmp(argv[1], "--help") != 0 &&
         std::strcmp(argv[1], "help") != 0) {
-      std::fprintf(stderr, "consilium: error: unknown command \"%s\"\n\n", argv[1]);
+      std::fprintf(stderr, "consilium: error: unknown command \"%s\"\n\n",
+                   argv[1]);
     }
     PrintUsage();
     return 2;
   }
-  auto args = consilium::cli::ParseArgs(*best, argc, argv,
-                                        1 + static_cast<int>(best->words.size()));
+  auto args = consilium::cli::ParseArgs(
+      *best, argc, argv, 1 + static_cast<int>(best->words.size()));
   if (!args.ok()) return consilium::cli::Fail(args.status());
   return best->run(*args);
 }

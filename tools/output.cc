@@ -1,7 +1,6 @@
 #include "tools/output.h"
 
 #include <boost/json.hpp>
-
 #include <cstdio>
 
 namespace consilium::cli {
@@ -31,12 +30,14 @@ void ProgressBar::Update(uint64_t done, uint64_t total) {
   double secs = std::chrono::duration<double>(now - start_).count();
   double rate = secs > 0 ? done / secs : 0;
   constexpr int kWidth = 30;
-  int filled = total ? static_cast<int>(kWidth * std::min<double>(1.0, double(done) / total)) : 0;
+  int filled = total ? static_cast<int>(
+                           kWidth * std::min<double>(1.0, double(done) / total))
+                     : 0;
   std::string bar(filled, '#');
   bar.resize(kWidth, '.');
-  std::fprintf(stderr, "\r%s [%s] %llu/%llu  %.0f/s ", label_.c_str(), bar.c_str(),
-               static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
-               rate);
+  std::fprintf(stderr, "\r%s [%s] %llu/%llu  %.0f/s ", label_.c_str(),
+               bar.c_str(), static_cast<unsigned long long>(done),
+               static_cast<unsigned long long>(total), rate);
   std::fflush(stderr);
 }
 

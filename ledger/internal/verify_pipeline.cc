@@ -48,7 +48,8 @@ struct Chunk {
       const Entry& en = entries[i];
       EventCheck& c = checks[i];
       if (en.key_len != 8) {
-        c.error = "malformed key (" + std::to_string(en.key_len) + " bytes, expected 8)";
+        c.error = "malformed key (" + std::to_string(en.key_len) +
+                  " bytes, expected 8)";
         continue;
       }
       c.key_seq = GetBigEndian64(data.data() + en.key_off);
@@ -131,8 +132,8 @@ VerifyPipeline::VerifyPipeline(uint64_t from, const Hash256& anchor,
       recorded_head_seq_(recorded_head_seq),
       recorded_head_hash_(recorded_head_hash) {}
 
-VerifyReport VerifyPipeline::Run(const Source& next,
-                                 const std::function<void(uint64_t)>& progress) {
+VerifyReport VerifyPipeline::Run(
+    const Source& next, const std::function<void(uint64_t)>& progress) {
   VerifyReport report;
   report.first_seq = from_;
   auto fail = [&](uint64_t seq, std::string problem) {
@@ -193,17 +194,21 @@ VerifyReport VerifyPipeline::Run(const Source& next,
   // The event whose incoming link broke, waiting for the next link to decide
   // which side changed.
   std::optional<uint64_t> suspect;
-  auto judge = [&](uint64_t f, bool next_link_ok, const std::string& next_name) {
+  auto judge = [&](uint64_t f, bool next_link_ok,
+                   const std::string& next_name) {
     if (next_link_ok && f > 1) {
-      return fail(f - 1, "hash mismatch: the stored bytes of event " + std::to_string(f - 1) +
-                             " no longer hash to the previous hash that event " +
-                             std::to_string(f) + " records (event " + std::to_string(f - 1) +
-                             " was altered)");
+      return fail(f - 1,
+                  "hash mismatch: the stored bytes of event " +
+                      std::to_string(f - 1) +
+                      " no longer hash to the previous hash that event " +
+                      std::to_string(f) + " records (event " +
+                      std::to_string(f - 1) + " was altered)");
     }
     return fail(f, "broken link: event " + std::to_string(f) +
                        " records a previous hash that does not match event " +
-                       std::to_string(f - 1) + ", and its own hash does not match " +
-                       next_name + " (event " + std::to_string(f) + " was altered)");
+                       std::to_string(f - 1) +
+                       ", and its own hash does not match " + next_name +
+                       " (event " + std::to_string(f) + " was altered)");
   };
 
   fill();
@@ -212,7 +217,8 @@ VerifyReport VerifyPipeline::Run(const Source& next,
     c->Wait();
     for (size_t i = 0; i < c->checks.size(); ++i) {
       const EventCheck& ev = c->checks[i];
-      if (ev.error.rfind("malformed key", 0) == 0) return fail(expected, ev.error);
+      if (ev.error.rfind("malformed key", 0) == 0)
+        return fail(expected, ev.error);
       if (ev.key_seq > expected) {
         if (suspect) return judge(*suspect, false, "its successor");
         return fail(expected, "gap: event " + std::to_string(expected) +
@@ -222,15 +228,21 @@ VerifyReport VerifyPipeline::Run(const Source& next,
       if (!ev.error.empty()) return fail(expected, ev.error);
       if (ev.embedded_seq != ev.key_seq) {
         return fail(ev.key_seq, "sequence mismatch: stored as event " +
-                                    std::to_string(ev.key_seq) + " but records sequence " +
-                                    std::to_string(ev.embedded_seq) + " (events moved or swapped)");
+                                    std::to_string(ev.key_seq) +
+                                    " but records sequence " +
+                                    std::to_string(ev.embedded_seq) +
+                                    " (events moved or swapped)");
       }
       bool link_ok = ev.prev == prev_hash;
-      if (suspect) return judge(*suspect, link_ok, "event " + std::to_string(expected) + "'s record");
+      if (suspect)
+        return judge(*suspect, link_ok,
+                     "event " + std::to_string(expected) + "'s record");
       if (!link_ok) {
         if (expected == 1) {
-          return fail(1, "broken link: event 1 must record an all-zero previous hash, found " +
-                             Short(ev.prev));
+          return fail(1,
+                      "broken link: event 1 must record an all-zero previous "
+                      "hash, found " +
+                          Short(ev.prev));
         }
         suspect = expected;
       }
@@ -243,10 +255,12 @@ VerifyReport VerifyPipeline::Run(const Source& next,
     if (progress) progress(report.events);
     fill();
   }
-  if (!source_status.ok()) return fail(expected, "read error: " + source_status.message());
+  if (!source_status.ok())
+    return fail(expected, "read error: " + source_status.message());
 
   uint64_t last = expected - 1;
-  bool head_matches = recorded_head_seq_ == last && recorded_head_hash_ == prev_hash;
+  bool head_matches =
+      recorded_head_seq_ == last && recorded_head_hash_ == prev_hash;
   if (suspect) return judge(*suspect, head_matches, "the recorded head");
   if (recorded_head_seq_ > last) {
     return fail(last + 1, "missing events " + std::to_string(last + 1) + ".." +
@@ -255,15 +269,16 @@ VerifyReport VerifyPipeline::Run(const Source& next,
                               std::to_string(recorded_head_seq_) + ")");
   }
   if (recorded_head_seq_ != 0 && recorded_head_seq_ < last) {
-    return fail(recorded_head_seq_ + 1,
-                "events beyond the recorded head " + std::to_string(recorded_head_seq_) +
-                    " (appended outside the ledger)");
+    return fail(recorded_head_seq_ + 1, "events beyond the recorded head " +
+                                            std::to_string(recorded_head_seq_) +
+                                            " (appended outside the ledger)");
   }
   if (recorded_head_seq_ == last && last >= from_ && !head_matches) {
-    return fail(last, "hash mismatch: the stored bytes of event " + std::to_string(last) +
-                          " hash to " + Short(prev_hash) + " but the recorded head is " +
-                          Short(recorded_head_hash_) + " (event " + std::to_string(last) +
-                          " was altered)");
+    return fail(last, "hash mismatch: the stored bytes of event " +
+                          std::to_string(last) + " hash to " +
+                          Short(prev_hash) + " but the recorded head is " +
+                          Short(recorded_head_hash_) + " (event " +
+                          std::to_string(last) + " was altered)");
   }
   report.head = Head{last, prev_hash, 0};
   return report;

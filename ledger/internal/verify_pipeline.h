@@ -27,17 +27,20 @@ class VerifyPipeline {
   // `from`: first sequence number expected; `anchor`: hash event from-1 must
   // have (all zero for from = 1); `recorded_head_*`: the head as recorded in
   // metadata (seq 0 when unknown).
-  VerifyPipeline(uint64_t from, const Hash256& anchor, uint64_t recorded_head_seq,
-                 const Hash256& recorded_head_hash);
+  VerifyPipeline(uint64_t from, const Hash256& anchor,
+                 uint64_t recorded_head_seq, const Hash256& recorded_head_hash);
 
   // `next` fills the next stored key and value and returns OK, leaves `key`
   // empty at the end, or returns an error (reported as the problem).
   using Source = std::function<Status(std::string* key, std::string* value)>;
-  VerifyReport Run(const Source& next, const std::function<void(uint64_t)>& progress);
+  VerifyReport Run(const Source& next,
+                   const std::function<void(uint64_t)>& progress);
 
   // For callers that already hold the hashes: the sequence of leaf hashes
   // verified by the last Run, in order (used to recompute the Merkle root).
-  void set_leaf_sink(std::function<void(const Hash256&)> sink) { leaf_sink_ = std::move(sink); }
+  void set_leaf_sink(std::function<void(const Hash256&)> sink) {
+    leaf_sink_ = std::move(sink);
+  }
 
  private:
   uint64_t from_;

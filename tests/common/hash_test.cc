@@ -44,9 +44,12 @@ TEST(HashTest, Base64RoundTripsEveryLength) {
 
 TEST(HashTest, Base64IsStrict) {
   EXPECT_EQ(FromBase64("Zm8").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(FromBase64("Zm!=").status().message(), "invalid base64 character at offset 2");
-  EXPECT_EQ(FromBase64("Zm9=").status().message(), "base64 has non-zero padding bits");
-  EXPECT_EQ(Hash256FromBase64("Zm8=").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(FromBase64("Zm!=").status().message(),
+            "invalid base64 character at offset 2");
+  EXPECT_EQ(FromBase64("Zm9=").status().message(),
+            "base64 has non-zero padding bits");
+  EXPECT_EQ(Hash256FromBase64("Zm8=").status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 }  // namespace

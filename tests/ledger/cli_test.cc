@@ -25,21 +25,33 @@ TEST(LedgerCliTest, AppendReportsEachLineAndRejectedLinesAppendNothing) {
   ASSERT_EQ(code, 0);
   std::string input = tmp.Sub("in.jsonl");
   std::ofstream(input)
-      << R"({"type":"ProjectCreated","actor":"admin","body":{"project_id":"p1","name":"P"}})" "\n"
+      << R"({"type":"ProjectCreated","actor":"admin","body":{"project_id":"p1","name":"P"}})"
+         "\n"
       << "{not json\n"
-      << R"({"type":"RecordDeleted","actor":"a","body":{}})" "\n"
+      << R"({"type":"RecordDeleted","actor":"a","body":{}})"
+         "\n"
       << "\n"
-      << R"({"type":"RecordImported","actor":"importer","body":{"record_id":"r1","project_id":"p1"}})" "\n"
-      << R"({"type":"RecordImported","actor":"importer","request_id":"x","body":{"record_id":"r1","project_id":"p1","content":"Fever."}})" "\n"
-      << R"({"type":"RecordImported","actor":"importer","request_id":"x","body":{"record_id":"r1","project_id":"p1","content":"Fever."}})" "\n";
+      << R"({"type":"RecordImported","actor":"importer","body":{"record_id":"r1","project_id":"p1"}})"
+         "\n"
+      << R"({"type":"RecordImported","actor":"importer","request_id":"x","body":{"record_id":"r1","project_id":"p1","content":"Fever."}})"
+         "\n"
+      << R"({"type":"RecordImported","actor":"importer","request_id":"x","body":{"record_id":"r1","project_id":"p1","content":"Fever."}})"
+         "\n";
   std::string out = Consilium("append --data " + dir + " < " + input, &code);
   EXPECT_EQ(code, 1);
-  EXPECT_EQ(out.substr(0, out.find('\n')).rfind(R"({"line":1,"seq":1,"hash":")", 0), 0u) << out;
-  EXPECT_NE(out.find(R"({"error":{"code":"INVALID_ARGUMENT","message":"event is not valid JSON: syntax error"},"line":2})"),
-            std::string::npos)
+  EXPECT_EQ(
+      out.substr(0, out.find('\n')).rfind(R"({"line":1,"seq":1,"hash":")", 0),
+      0u)
+      << out;
+  EXPECT_NE(
+      out.find(
+          R"({"error":{"code":"INVALID_ARGUMENT","message":"event is not valid JSON: syntax error"},"line":2})"),
+      std::string::npos)
       << out;
   EXPECT_NE(out.find(R"("line":3})"), std::string::npos) << out;
-  EXPECT_NE(out.find(R"(body.content: required"},"line":5})"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"(body.content: required"},"line":5})"),
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find(R"({"line":6,"seq":2,)"), std::string::npos) << out;
   EXPECT_NE(out.find(R"({"line":7,"seq":2,)"), std::string::npos) << out;
   EXPECT_NE(out.find(R"("duplicate":true})"), std::string::npos) << out;
@@ -53,7 +65,8 @@ TEST(LedgerCliTest, AppendReportsEachLineAndRejectedLinesAppendNothing) {
 TEST(LedgerCliTest, UsageErrorsExitTwoAndNameTheProblem) {
   testing::TempDir tmp;
   int code = -1;
-  std::string err = testing::RunConsilium("events --data " + tmp.Sub("missing"), &code);
+  std::string err =
+      testing::RunConsilium("events --data " + tmp.Sub("missing"), &code);
   EXPECT_EQ(code, 2);
   EXPECT_NE(err.find("NOT_FOUND: no ledger at"), std::string::npos) << err;
   Consilium("verify --data " + tmp.path() + " --bogus", &code);

@@ -2,12 +2,11 @@
 // with SIGKILL at random moments; after each kill the ledger must hold every
 // acknowledged event, verify, and have no half-written event or dangling
 // index entry.
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <random>
@@ -39,15 +38,16 @@ std::vector<Ack> RunAndKill(const std::string& dir, int cycle, int run_ms) {
     close(fds[0]);
     close(fds[1]);
     std::string tag = std::to_string(cycle);
-    execl(CONSILIUM_CRASH_WRITER, CONSILIUM_CRASH_WRITER, dir.c_str(), "16", tag.c_str(),
-          static_cast<char*>(nullptr));
+    execl(CONSILIUM_CRASH_WRITER, CONSILIUM_CRASH_WRITER, dir.c_str(), "16",
+          tag.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   close(fds[1]);
   // Drain the pipe while the writer runs, so it never blocks on a full pipe.
   std::string out;
   char buf[65536];
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(run_ms);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(run_ms);
   while (std::chrono::steady_clock::now() < deadline) {
     pollfd p{fds[0], POLLIN, 0};
     if (poll(&p, 1, 5) > 0) {
@@ -59,7 +59,8 @@ std::vector<Ack> RunAndKill(const std::string& dir, int cycle, int run_ms) {
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFSIGNALED(status)) << "writer exited on its own with " << WEXITSTATUS(status);
+  EXPECT_TRUE(WIFSIGNALED(status))
+      << "writer exited on its own with " << WEXITSTATUS(status);
   ssize_t n;
   while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, n);
   close(fds[0]);
@@ -91,18 +92,23 @@ TEST(CrashTest, EveryAcknowledgedAppendSurvivesSigkill) {
     all.insert(all.end(), acks.begin(), acks.end());
 
     auto ledger = Ledger::Open(dir, {.read_only = true});
-    ASSERT_TRUE(ledger.ok()) << "cycle " << cycle << ": " << ledger.status().ToString();
+    ASSERT_TRUE(ledger.ok())
+        << "cycle " << cycle << ": " << ledger.status().ToString();
     for (const Ack& a : all) {
       auto e = (*ledger)->Get(a.seq);
-      ASSERT_TRUE(e.ok()) << "cycle " << cycle << ": acknowledged event " << a.seq << " lost";
-      ASSERT_EQ(ToHex(e->hash), a.hash) << "cycle " << cycle << ": event " << a.seq;
+      ASSERT_TRUE(e.ok()) << "cycle " << cycle << ": acknowledged event "
+                          << a.seq << " lost";
+      ASSERT_EQ(ToHex(e->hash), a.hash)
+          << "cycle " << cycle << ": event " << a.seq;
     }
     VerifyReport r = (*ledger)->Verify(1, nullptr);
-    ASSERT_TRUE(r.ok) << "cycle " << cycle << ": event " << r.bad_seq << ": " << r.problem;
+    ASSERT_TRUE(r.ok) << "cycle " << cycle << ": event " << r.bad_seq << ": "
+                      << r.problem;
     ASSERT_EQ(r.head.seq, (*ledger)->head().seq);
     // Indexes were written in the same batch: each entry names a stored event
     // about that record.
-    for (size_t i = all.size() > 50 ? all.size() - 50 : 0; i < all.size(); ++i) {
+    for (size_t i = all.size() > 50 ? all.size() - 50 : 0; i < all.size();
+         ++i) {
       auto seqs = (*ledger)->EventsForRecord(all[i].record_id);
       ASSERT_TRUE(seqs.ok());
       ASSERT_EQ(*seqs, std::vector<uint64_t>{all[i].seq});

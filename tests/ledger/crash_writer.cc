@@ -28,17 +28,20 @@ int main(int argc, char** argv) {
   for (int t = 0; t < threads; ++t) {
     ts.emplace_back([&, t] {
       for (uint64_t i = 0;; ++i) {
-        std::string rid = "rec-" + tag + "-" + std::to_string(t) + "-" + std::to_string(i);
+        std::string rid =
+            "rec-" + tag + "-" + std::to_string(t) + "-" + std::to_string(i);
         auto c = (*ledger)->Append(consilium::MakeRecordImported(
             {"writer-" + std::to_string(t), rid}, rid, "crash",
-            "{\"text\":\"" + std::string(100 + (i * 37) % 400, 'n') + "\"}", "{}"));
+            "{\"text\":\"" + std::string(100 + (i * 37) % 400, 'n') + "\"}",
+            "{}"));
         if (!c.ok()) {
           std::fprintf(stderr, "%s\n", c.status().ToString().c_str());
           std::_Exit(1);
         }
-        std::string line = std::to_string(c->seq) + " " + consilium::ToHex(c->hash) + " " +
-                           rid + "\n";
-        if (write(STDOUT_FILENO, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+        std::string line = std::to_string(c->seq) + " " +
+                           consilium::ToHex(c->hash) + " " + rid + "\n";
+        if (write(STDOUT_FILENO, line.data(), line.size()) !=
+            static_cast<ssize_t>(line.size())) {
           std::_Exit(1);
         }
       }

@@ -23,8 +23,9 @@ using testing::RawLedger;
 using testing::TempDir;
 
 EventDraft Note(uint64_t i, const std::string& text = "note") {
-  return MakeRecordImported({"importer", ""}, "rec-" + std::to_string(i), "p1",
-                            "{\"text\":\"" + text + " " + std::to_string(i) + "\"}", "{}");
+  return MakeRecordImported(
+      {"importer", ""}, "rec-" + std::to_string(i), "p1",
+      "{\"text\":\"" + text + " " + std::to_string(i) + "\"}", "{}");
 }
 
 class MerkleLedgerTest : public ::testing::Test {
@@ -49,10 +50,13 @@ class MerkleLedgerTest : public ::testing::Test {
   // The tree recomputed from the events' hashes, independent of stored nodes.
   merkle::MemoryNodeSource Recompute() {
     merkle::MemoryNodeSource m;
-    EXPECT_TRUE(ledger_->Scan(1, 0, [&](const StoredEvent& e) {
-                  m.Append(e.hash);
-                  return true;
-                }).ok());
+    EXPECT_TRUE(ledger_
+                    ->Scan(1, 0,
+                           [&](const StoredEvent& e) {
+                             m.Append(e.hash);
+                             return true;
+                           })
+                    .ok());
     return m;
   }
   NoteSigner Signer(const std::string& name = "consilium.test/ledger") {
@@ -81,12 +85,13 @@ TEST_F(MerkleLedgerTest, ServedProofsVerifyAgainstTheRecomputedTree) {
     auto proof = ledger_->InclusionProof(seq, size);
     ASSERT_TRUE(proof.ok()) << proof.status().ToString();
     Hash256 leaf = ledger_->Get(seq)->hash;
-    EXPECT_TRUE(merkle::VerifyInclusion(seq - 1, size, leaf, *proof, *root).ok());
+    EXPECT_TRUE(
+        merkle::VerifyInclusion(seq - 1, size, leaf, *proof, *root).ok());
     uint64_t size1 = 1 + rng() % size;
     auto consistency = ledger_->ConsistencyProof(size1, size);
     ASSERT_TRUE(consistency.ok());
-    EXPECT_TRUE(merkle::VerifyConsistency(size1, size, *consistency, *ledger_->RootAt(size1),
-                                          *root)
+    EXPECT_TRUE(merkle::VerifyConsistency(size1, size, *consistency,
+                                          *ledger_->RootAt(size1), *root)
                     .ok());
   }
   EXPECT_EQ(*ledger_->RootAt(0), EmptyTreeHash());
@@ -95,12 +100,16 @@ TEST_F(MerkleLedgerTest, ServedProofsVerifyAgainstTheRecomputedTree) {
 TEST_F(MerkleLedgerTest, ProofArgumentsOutsideTheTreeAreRejected) {
   AppendN(10);
   EXPECT_EQ(ledger_->RootAt(11).status().code(), StatusCode::kOutOfRange);
-  EXPECT_EQ(ledger_->RootAt(11).status().message(), "tree size 11 is beyond the ledger's 10 events");
-  EXPECT_EQ(ledger_->InclusionProof(0, 5).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ledger_->RootAt(11).status().message(),
+            "tree size 11 is beyond the ledger's 10 events");
+  EXPECT_EQ(ledger_->InclusionProof(0, 5).status().code(),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(ledger_->InclusionProof(6, 5).status().message(),
             "event 6 is not in a tree of 5 events");
-  EXPECT_EQ(ledger_->ConsistencyProof(0, 5).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(ledger_->ConsistencyProof(3, 12).status().code(), StatusCode::kOutOfRange);
+  EXPECT_EQ(ledger_->ConsistencyProof(0, 5).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ledger_->ConsistencyProof(3, 12).status().code(),
+            StatusCode::kOutOfRange);
 }
 
 TEST_F(MerkleLedgerTest, SignedCheckpointVerifiesWithThePublicKeyAlone) {
@@ -130,7 +139,8 @@ TEST_F(MerkleLedgerTest, CheckpointsKeepOneOriginAndOneKey) {
   auto other_name = ledger_->SignCheckpoint(Signer("b.example/log"), 0);
   EXPECT_EQ(other_name.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(other_name.status().message(),
-            "this ledger's checkpoints are signed as \"a.example/log\", not \"b.example/log\"");
+            "this ledger's checkpoints are signed as \"a.example/log\", not "
+            "\"b.example/log\"");
   auto other_key = ledger_->SignCheckpoint(Signer("a.example/log"), 0);
   EXPECT_EQ(other_key.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(ledger_->SignCheckpoint(Signer("a.example/log"), 4).status().code(),
@@ -138,10 +148,12 @@ TEST_F(MerkleLedgerTest, CheckpointsKeepOneOriginAndOneKey) {
 }
 
 TEST_F(MerkleLedgerTest, EmptyLedgerHasNothingToCheckpoint) {
-  EXPECT_EQ(ledger_->SignCheckpoint(Signer(), 0).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ledger_->SignCheckpoint(Signer(), 0).status().code(),
+            StatusCode::kFailedPrecondition);
 }
 
-TEST_F(MerkleLedgerTest, RefusesToSignWhenTheTreeNoLongerMatchesTheLastCheckpoint) {
+TEST_F(MerkleLedgerTest,
+       RefusesToSignWhenTheTreeNoLongerMatchesTheLastCheckpoint) {
   AppendN(12);
   NoteSigner signer = Signer();
   ASSERT_TRUE(ledger_->SignCheckpoint(signer, 10).ok());
@@ -149,14 +161,15 @@ TEST_F(MerkleLedgerTest, RefusesToSignWhenTheTreeNoLongerMatchesTheLastCheckpoin
   {
     // Tree of 10 = perfect subtrees (3, 0) and (1, 4): alter the first.
     RawLedger raw(path_);
-    raw.db()->Put(rocksdb::WriteOptions(), raw.Family("merkle"), ledger_internal::MerkleKey(3, 0),
-                  std::string(32, 'x'));
+    raw.db()->Put(rocksdb::WriteOptions(), raw.Family("merkle"),
+                  ledger_internal::MerkleKey(3, 0), std::string(32, 'x'));
   }
   Open();
   auto cp = ledger_->SignCheckpoint(signer, 0);
   EXPECT_EQ(cp.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(cp.status().message(),
-            "refusing to sign: the ledger no longer reproduces the root of the checkpoint at size "
+            "refusing to sign: the ledger no longer reproduces the root of the "
+            "checkpoint at size "
             "10 (run `consilium verify`)");
 }
 
@@ -178,7 +191,8 @@ TEST_F(MerkleLedgerTest, AutomaticCheckpointsFollowTheCadence) {
   NoteSigner other = Signer("other.example/log");
   o.checkpoint_signer = &other;
   ledger_.reset();
-  EXPECT_EQ(Ledger::Open(path_, o).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Ledger::Open(path_, o).status().code(),
+            StatusCode::kFailedPrecondition);
 }
 
 TEST_F(MerkleLedgerTest, VerifyRecomputesTheRootAndChecksTheCheckpoint) {
@@ -196,14 +210,16 @@ TEST_F(MerkleLedgerTest, VerifyFindsAlteredMerkleNodes) {
   ledger_.reset();
   {
     RawLedger raw(path_);
-    raw.db()->Put(rocksdb::WriteOptions(), raw.Family("merkle"), ledger_internal::MerkleKey(2, 1),
-                  std::string(32, '\7'));
+    raw.db()->Put(rocksdb::WriteOptions(), raw.Family("merkle"),
+                  ledger_internal::MerkleKey(2, 1), std::string(32, '\7'));
   }
   Open({.read_only = true});
   VerifyReport r = ledger_->Verify(1, nullptr);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.bad_seq, 0u);
-  EXPECT_NE(r.problem.find("stored Merkle nodes were altered"), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem.find("stored Merkle nodes were altered"),
+            std::string::npos)
+      << r.problem;
 }
 
 // A rewritten history: every event, link and Merkle node is consistent, but
@@ -217,14 +233,15 @@ TEST_F(MerkleLedgerTest, VerifyFindsAHistoryRewrittenAfterItWasSigned) {
   {
     auto forged = Ledger::Open(forged_dir, {});
     ASSERT_TRUE(forged.ok());
-    for (uint64_t i = 1; i <= 9; ++i) ASSERT_TRUE((*forged)->Append(Note(i, "forged")).ok());
+    for (uint64_t i = 1; i <= 9; ++i)
+      ASSERT_TRUE((*forged)->Append(Note(i, "forged")).ok());
   }
   std::string note = (**ledger_->LatestCheckpoint()).note;
   ledger_.reset();
   {
     RawLedger raw(forged_dir);
-    raw.db()->Put(rocksdb::WriteOptions(), raw.Family("checkpoints"), ledger_internal::SeqKey(9),
-                  note);
+    raw.db()->Put(rocksdb::WriteOptions(), raw.Family("checkpoints"),
+                  ledger_internal::SeqKey(9), note);
     raw.PutMeta(ledger_internal::kMetaOrigin, signer.name());
     raw.PutMeta(ledger_internal::kMetaCheckpointKey, signer.VerifierKey());
   }
@@ -232,14 +249,16 @@ TEST_F(MerkleLedgerTest, VerifyFindsAHistoryRewrittenAfterItWasSigned) {
   ASSERT_TRUE(forged.ok());
   VerifyReport r = (*forged)->Verify(1, nullptr);
   EXPECT_FALSE(r.ok);
-  EXPECT_NE(r.problem.find("the ledger was rewritten after it was signed"), std::string::npos)
+  EXPECT_NE(r.problem.find("the ledger was rewritten after it was signed"),
+            std::string::npos)
       << r.problem;
 }
 
 // Issue 3's malicious server: after a checkpoint is signed the operator
 // alters an event. Whether or not it also rebuilds the Merkle nodes to match,
 // the proof it then serves fails against the auditor's old checkpoint.
-TEST_F(MerkleLedgerTest, ProofsServedAfterTamperingFailAgainstTheOldCheckpoint) {
+TEST_F(MerkleLedgerTest,
+       ProofsServedAfterTamperingFailAgainstTheOldCheckpoint) {
   AppendN(40);
   NoteSigner signer = Signer();
   auto cp = ledger_->SignCheckpoint(signer, 0);
@@ -281,14 +300,17 @@ TEST_F(MerkleLedgerTest, ProofsServedAfterTamperingFailAgainstTheOldCheckpoint) 
   Open({.read_only = true});
   served = ledger_->InclusionProof(17, 40);
   ASSERT_TRUE(served.ok());
-  EXPECT_TRUE(merkle::VerifyInclusion(16, 40, leaf, *served, *ledger_->RootAt(40)).ok())
+  EXPECT_TRUE(
+      merkle::VerifyInclusion(16, 40, leaf, *served, *ledger_->RootAt(40)).ok())
       << "the rebuilt tree is self-consistent";
   s = merkle::VerifyInclusion(16, 40, leaf, *served, old.root);
   EXPECT_EQ(s.code(), StatusCode::kDataLoss) << s.ToString();
   // And no consistency proof links the old checkpoint to the rewritten tree.
   auto consistency = ledger_->ConsistencyProof(40, 40);
   ASSERT_TRUE(consistency.ok());
-  EXPECT_EQ(merkle::VerifyConsistency(40, 40, *consistency, old.root, *ledger_->RootAt(40)).code(),
+  EXPECT_EQ(merkle::VerifyConsistency(40, 40, *consistency, old.root,
+                                      *ledger_->RootAt(40))
+                .code(),
             StatusCode::kDataLoss);
 }
 
@@ -301,18 +323,25 @@ TEST_F(MerkleLedgerTest, AuditVerifyFromFilesPassesThenCatchesTampering) {
   NoteSigner signer = Signer("audit.example/log");
   ASSERT_TRUE(WriteKeyFile(key_file, signer).ok());
   ledger_.reset();
-  auto run = [](const std::string& args, int* code) { return testing::RunConsilium(args, code); };
+  auto run = [](const std::string& args, int* code) {
+    return testing::RunConsilium(args, code);
+  };
   int code = -1;
-  std::string cp_file = dir_.Sub("cp.note"), proof_file = dir_.Sub("proof.json"),
+  std::string cp_file = dir_.Sub("cp.note"),
+              proof_file = dir_.Sub("proof.json"),
               event_file = dir_.Sub("event.bin");
-  std::string out = run("checkpoint --data " + path_ + " --key " + key_file + " > " + cp_file, &code);
+  std::string out =
+      run("checkpoint --data " + path_ + " --key " + key_file + " > " + cp_file,
+          &code);
   ASSERT_EQ(code, 0) << out;
-  out = run("proof inclusion --data " + path_ + " --seq 11 > " + proof_file, &code);
+  out = run("proof inclusion --data " + path_ + " --seq 11 > " + proof_file,
+            &code);
   ASSERT_EQ(code, 0) << out;
   out = run("event --data " + path_ + " --seq 11 --raw > " + event_file, &code);
   ASSERT_EQ(code, 0) << out;
-  std::string audit = "audit verify --vkey '" + signer.VerifierKey() + "' --checkpoint " + cp_file +
-                      " --event " + event_file + " --proof " + proof_file;
+  std::string audit = "audit verify --vkey '" + signer.VerifierKey() +
+                      "' --checkpoint " + cp_file + " --event " + event_file +
+                      " --proof " + proof_file;
   out = run(audit, &code);
   EXPECT_EQ(code, 0) << out;
 
@@ -322,7 +351,8 @@ TEST_F(MerkleLedgerTest, AuditVerifyFromFilesPassesThenCatchesTampering) {
     bytes[bytes.size() / 2] ^= 0x20;
     raw.PutEvent(11, bytes);
   }
-  out = run("proof inclusion --data " + path_ + " --seq 11 > " + proof_file, &code);
+  out = run("proof inclusion --data " + path_ + " --seq 11 > " + proof_file,
+            &code);
   ASSERT_EQ(code, 0) << out;
   out = run("event --data " + path_ + " --seq 11 --raw > " + event_file, &code);
   out = run(audit, &code);
@@ -334,41 +364,53 @@ TEST_F(MerkleLedgerTest, AuditVerifyFromFilesPassesThenCatchesTampering) {
 
 // An auditor who saw last month's checkpoint checks that today's extends it,
 // offline; and the key named once in the ledger's settings signs both.
-TEST_F(MerkleLedgerTest, ConsistencyBetweenCheckpointsVerifiesOfflineWithAConfiguredKey) {
+TEST_F(MerkleLedgerTest,
+       ConsistencyBetweenCheckpointsVerifiesOfflineWithAConfiguredKey) {
   AppendN(13);
   std::string key_file = dir_.Sub("log.key");
   NoteSigner signer = Signer("audit.example/log");
   ASSERT_TRUE(WriteKeyFile(key_file, signer).ok());
   ledger_.reset();
-  auto run = [](const std::string& args, int* code) { return testing::RunConsilium(args, code); };
+  auto run = [](const std::string& args, int* code) {
+    return testing::RunConsilium(args, code);
+  };
   int code = -1;
   std::string out = run("checkpoint --data " + path_, &code);
   EXPECT_EQ(code, 2);
   EXPECT_NE(out.find("no signing key"), std::string::npos) << out;
-  out = run("configure --data " + path_ + " --checkpoint-key " + key_file, &code);
+  out =
+      run("configure --data " + path_ + " --checkpoint-key " + key_file, &code);
   ASSERT_EQ(code, 0) << out;
   std::string old_cp = dir_.Sub("old.note"), new_cp = dir_.Sub("new.note"),
               proof = dir_.Sub("consistency.json");
-  ASSERT_EQ((run("checkpoint --data " + path_ + " > " + old_cp, &code), code), 0);
+  ASSERT_EQ((run("checkpoint --data " + path_ + " > " + old_cp, &code), code),
+            0);
   Open();
   AppendN(22);
   ledger_.reset();
-  ASSERT_EQ((run("checkpoint --data " + path_ + " > " + new_cp, &code), code), 0);
-  out = run("proof consistency --data " + path_ + " --from 13 --to 35 > " + proof, &code);
+  ASSERT_EQ((run("checkpoint --data " + path_ + " > " + new_cp, &code), code),
+            0);
+  out =
+      run("proof consistency --data " + path_ + " --from 13 --to 35 > " + proof,
+          &code);
   ASSERT_EQ(code, 0) << out;
-  std::string audit = "audit verify --vkey '" + signer.VerifierKey() + "' --checkpoint " + new_cp +
-                      " --old-checkpoint " + old_cp + " --consistency " + proof;
+  std::string audit = "audit verify --vkey '" + signer.VerifierKey() +
+                      "' --checkpoint " + new_cp + " --old-checkpoint " +
+                      old_cp + " --consistency " + proof;
   out = run(audit, &code);
   EXPECT_EQ(code, 0) << out;
   // Swapped checkpoints do not verify.
-  out = run("audit verify --vkey '" + signer.VerifierKey() + "' --checkpoint " + old_cp +
-                " --old-checkpoint " + new_cp + " --consistency " + proof,
+  out = run("audit verify --vkey '" + signer.VerifierKey() + "' --checkpoint " +
+                old_cp + " --old-checkpoint " + new_cp + " --consistency " +
+                proof,
             &code);
   EXPECT_EQ(code, 1) << out;
   out = run("verify --data " + path_, &code);
   EXPECT_EQ(code, 0) << out;
-  EXPECT_NE(out.find("OK: signed checkpoint at size 35 verifies and matches the events"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find(
+          "OK: signed checkpoint at size 35 verifies and matches the events"),
+      std::string::npos)
       << out;
 }
 

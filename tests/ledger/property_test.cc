@@ -22,7 +22,8 @@ namespace {
 // Each case creates, fills and reopens a RocksDB ledger (tens of
 // milliseconds), so run 40 cases a property rather than rapidcheck's 100.
 // RC_PARAMS in the environment still wins (e.g. RC_PARAMS="max_success=1000").
-const int kDefaultParams = setenv("RC_PARAMS", "max_success=40", /*overwrite=*/0);
+const int kDefaultParams =
+    setenv("RC_PARAMS", "max_success=40", /*overwrite=*/0);
 
 struct EventSpec {
   bool project = false;
@@ -36,26 +37,32 @@ rc::Gen<EventSpec> GenEventSpec() {
   return rc::gen::build<EventSpec>(
       rc::gen::set(&EventSpec::project, rc::gen::arbitrary<bool>()),
       rc::gen::set(&EventSpec::id,
-                   rc::gen::nonEmpty(rc::gen::container<std::string>(rc::gen::inRange('a', 'z')))),
-      rc::gen::set(&EventSpec::actor, rc::gen::element<std::string>("alice", "bob", "model:v1")),
+                   rc::gen::nonEmpty(rc::gen::container<std::string>(
+                       rc::gen::inRange('a', 'z')))),
+      rc::gen::set(&EventSpec::actor,
+                   rc::gen::element<std::string>("alice", "bob", "model:v1")),
       // A small id space, so retries of the same request id happen.
-      rc::gen::set(&EventSpec::request_id,
-                   rc::gen::oneOf(rc::gen::just(std::string()),
-                                  rc::gen::map(rc::gen::inRange(0, 6), [](int i) {
-                                    return "req-" + std::to_string(i);
-                                  }))),
-      rc::gen::set(&EventSpec::text, rc::gen::container<std::string>(rc::gen::inRange(' ', '~'))));
+      rc::gen::set(
+          &EventSpec::request_id,
+          rc::gen::oneOf(
+              rc::gen::just(std::string()),
+              rc::gen::map(rc::gen::inRange(0, 6),
+                           [](int i) { return "req-" + std::to_string(i); }))),
+      rc::gen::set(&EventSpec::text, rc::gen::container<std::string>(
+                                         rc::gen::inRange(' ', '~'))));
 }
 
 EventDraft Draft(const EventSpec& s) {
-  if (s.project) return MakeProjectCreated({s.actor, s.request_id}, s.id, s.text);
+  if (s.project)
+    return MakeProjectCreated({s.actor, s.request_id}, s.id, s.text);
   std::string content = "\"" + s.text + "\"";
   return MakeRecordImported({s.actor, s.request_id}, s.id, "p", content, "{}");
 }
 
 RC_GTEST_PROP(LedgerProperty, AppendedEventsReadBackIdenticallyAndVerify, ()) {
-  auto specs = *rc::gen::resize(40, rc::gen::nonEmpty(rc::gen::container<std::vector<EventSpec>>(
-                                          GenEventSpec())));
+  auto specs = *rc::gen::resize(
+      40, rc::gen::nonEmpty(
+              rc::gen::container<std::vector<EventSpec>>(GenEventSpec())));
   testing::TempDir tmp;
   std::string dir = tmp.Sub("l");
   RC_ASSERT(Ledger::Init(dir).ok());
@@ -69,7 +76,8 @@ RC_GTEST_PROP(LedgerProperty, AppendedEventsReadBackIdenticallyAndVerify, ()) {
     // Appended in random groups (one synced write each), singles included.
     for (size_t i = 0; i < specs.size();) {
       clock.Advance(*rc::gen::inRange(0, 5000));
-      size_t group = std::min(specs.size() - i, *rc::gen::inRange<size_t>(1, 6));
+      size_t group =
+          std::min(specs.size() - i, *rc::gen::inRange<size_t>(1, 6));
       std::vector<EventDraft> drafts, copies;
       for (size_t k = 0; k < group; ++k) {
         drafts.push_back(Draft(specs[i + k]));
@@ -113,9 +121,11 @@ RC_GTEST_PROP(LedgerProperty, AppendedEventsReadBackIdenticallyAndVerify, ()) {
   RC_ASSERT(r.events == n);
 }
 
-RC_GTEST_PROP(LedgerProperty, AnySingleByteFlipFailsVerificationAtThatEvent, ()) {
+RC_GTEST_PROP(LedgerProperty, AnySingleByteFlipFailsVerificationAtThatEvent,
+              ()) {
   auto specs = *rc::gen::resize(
-      12, rc::gen::nonEmpty(rc::gen::container<std::vector<EventSpec>>(GenEventSpec())));
+      12, rc::gen::nonEmpty(
+              rc::gen::container<std::vector<EventSpec>>(GenEventSpec())));
   testing::TempDir tmp;
   std::string dir = tmp.Sub("l");
   RC_ASSERT(Ledger::Init(dir).ok());

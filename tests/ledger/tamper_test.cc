@@ -28,9 +28,9 @@ class TamperTest : public ::testing::Test {
     auto l = Ledger::Open(path_, {});
     ASSERT_TRUE(l.ok());
     for (uint64_t i = 1; i <= kEvents; ++i) {
-      auto c = (*l)->Append(MakeRecordImported({"importer", ""}, "rec-" + std::to_string(i), "p1",
-                                               "{\"text\":\"note " + std::to_string(i) + "\"}",
-                                               "{}"));
+      auto c = (*l)->Append(MakeRecordImported(
+          {"importer", ""}, "rec-" + std::to_string(i), "p1",
+          "{\"text\":\"note " + std::to_string(i) + "\"}", "{}"));
       ASSERT_TRUE(c.ok());
     }
   }
@@ -69,7 +69,8 @@ TEST_F(TamperTest, FlippedByteInThePreviousHashFieldIsFoundAtThatEvent) {
   {
     RawLedger raw(path_);
     std::string bytes = raw.GetEvent(7);
-    const auto* stamp = reinterpret_cast<const char*>(EventView(bytes)->stamp()->prev_hash());
+    const auto* stamp =
+        reinterpret_cast<const char*>(EventView(bytes)->stamp()->prev_hash());
     bytes[stamp - bytes.data()] ^= 0x80;
     raw.PutEvent(7, bytes);
   }
@@ -142,20 +143,23 @@ TEST_F(TamperTest, SwappedEventsAreFoundAtTheFirstOfThem) {
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.bad_seq, 4u);
   EXPECT_EQ(r.problem,
-            "sequence mismatch: stored as event 4 but records sequence 5 (events moved or "
+            "sequence mismatch: stored as event 4 but records sequence 5 "
+            "(events moved or "
             "swapped)");
 }
 
 // The immudb lesson (GHSA-672p-m5jq-mrh8): an attacker re-encodes an event
 // with new content, keeping its stamp, so the event itself is well formed and
 // its own hash is consistent; only the successor's link gives it away.
-TEST_F(TamperTest, ReencodedEventWithConsistentOwnHashIsFoundByItsSuccessorsLink) {
+TEST_F(TamperTest,
+       ReencodedEventWithConsistentOwnHashIsFoundByItsSuccessorsLink) {
   {
     RawLedger raw(path_);
     std::string old_bytes = raw.GetEvent(8);
     const fb::Event* old_event = EventView(old_bytes);
-    EventDraft forged = MakeRecordImported({"importer", ""}, "rec-8", "p1",
-                                           "{\"text\":\"a different diagnosis\"}", "{}");
+    EventDraft forged =
+        MakeRecordImported({"importer", ""}, "rec-8", "p1",
+                           "{\"text\":\"a different diagnosis\"}", "{}");
     ASSERT_TRUE(forged.Validate().ok());
     forged.Stamp(8, PrevHashOf(*old_event), TimestampOf(*old_event));
     raw.PutEvent(8, forged.bytes());
@@ -164,7 +168,8 @@ TEST_F(TamperTest, ReencodedEventWithConsistentOwnHashIsFoundByItsSuccessorsLink
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.bad_seq, 8u);
   EXPECT_EQ(r.problem,
-            "hash mismatch: the stored bytes of event 8 no longer hash to the previous hash that "
+            "hash mismatch: the stored bytes of event 8 no longer hash to the "
+            "previous hash that "
             "event 9 records (event 8 was altered)");
 }
 
@@ -183,7 +188,9 @@ TEST_F(TamperTest, VerifyFromAMiddleEventStillChecksTheFirstLink) {
 }
 
 TEST_F(TamperTest, CommandLineVerifyNamesTheBadEventAndExitsNonZero) {
-  auto run = [&](int* code) { return testing::RunConsilium("verify --data " + path_, code); };
+  auto run = [&](int* code) {
+    return testing::RunConsilium("verify --data " + path_, code);
+  };
   int code = -1;
   std::string out = run(&code);
   EXPECT_EQ(code, 0) << out;
@@ -194,7 +201,9 @@ TEST_F(TamperTest, CommandLineVerifyNamesTheBadEventAndExitsNonZero) {
   }
   out = run(&code);
   EXPECT_EQ(code, 1);
-  EXPECT_EQ(out, "FAILED at event 2: gap: event 2 is missing (the next stored event is 3)\n");
+  EXPECT_EQ(out,
+            "FAILED at event 2: gap: event 2 is missing (the next stored event "
+            "is 3)\n");
 }
 
 }  // namespace

@@ -21,7 +21,8 @@ inline std::string ConsiliumBin() {
 // (tests that need it then GTEST_SKIP with a message saying so).
 inline std::string SharedDataDir() {
   const char* env = std::getenv("CONSILIUM_SHARED_DATA");
-  std::string dir = env != nullptr && *env != '\0' ? env : CONSILIUM_SHARED_DATA_DEFAULT;
+  std::string dir =
+      env != nullptr && *env != '\0' ? env : CONSILIUM_SHARED_DATA_DEFAULT;
   std::error_code ec;
   return std::filesystem::is_directory(dir, ec) ? dir : std::string();
 }
@@ -31,7 +32,8 @@ inline std::string SharedDataDir() {
 // *exit_code.
 inline std::string RunConsilium(const std::string& args, int* exit_code,
                                 bool with_stderr = true) {
-  std::string command = ConsiliumBin() + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+  std::string command =
+      ConsiliumBin() + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
   std::string out;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) {

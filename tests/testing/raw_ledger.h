@@ -19,7 +19,8 @@ class RawLedger {
     std::vector<std::string> names;
     rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names);
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    for (const auto& n : names)
+      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
     rocksdb::DB* db = nullptr;
     status_ = rocksdb::DB::Open(rocksdb::Options(), dir, cfs, &handles_, &db);
     db_.reset(db);
@@ -50,7 +51,8 @@ class RawLedger {
                 ledger_internal::SeqKey(seq));
   }
   void PutMeta(const std::string& key, const std::string& value) {
-    db_->Put(rocksdb::WriteOptions(), Family(ledger_internal::kMetaFamily), key, value);
+    db_->Put(rocksdb::WriteOptions(), Family(ledger_internal::kMetaFamily), key,
+             value);
   }
   rocksdb::DB* db() { return db_.get(); }
 

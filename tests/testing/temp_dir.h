@@ -13,7 +13,9 @@ namespace consilium::testing {
 class TempDir {
  public:
   TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "consilium-test-XXXXXX").string();
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "consilium-test-XXXXXX")
+            .string();
     path_ = mkdtemp(tmpl.data());
   }
   ~TempDir() {

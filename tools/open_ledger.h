@@ -1,0 +1,24 @@
+// Opens the ledger named by a command's --data flag.
+#ifndef CONSILIUM_TOOLS_OPEN_LEDGER_H_
+#define CONSILIUM_TOOLS_OPEN_LEDGER_H_
+
+#include <memory>
+#include <string>
+
+#include "ledger/ledger.h"
+#include "tools/cli.h"
+
+namespace consilium::cli {
+
+// InvalidArgument without --data; otherwise whatever Ledger::Open returns.
+inline StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Args& args,
+                                                    bool read_only) {
+  ASSIGN_OR_RETURN(std::string dir, args.Require("data"));
+  LedgerOptions o;
+  o.read_only = read_only;
+  return Ledger::Open(dir, o);
+}
+
+}  // namespace consilium::cli
+
+#endif  // CONSILIUM_TOOLS_OPEN_LEDGER_H_
