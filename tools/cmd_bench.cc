@@ -157,42 +157,44 @@ AppendFigures LedgerThreads(Ledger& ledger, int threads, size_t size,
   return f;
 }
 
-// One submitting thread keeping `inflight` asynchronous appends outstanding:
-// each completion (on the committer thread) submits the next append.
+// One submitting thread keeping `inflight` asynchronous appends outstanding.
+// Completions (on the committer thread) only hand a slot back; the submitter
+// builds and validates the next draft on its own thread, as a server's
+// request handlers would, so that work stays off the commit path.
 AppendFigures LedgerAsync(Ledger& ledger, int inflight, size_t size,
                           double seconds) {
   EventDraft proto = MakeSizedEvent(size, 0);
   std::mutex mu;
   std::condition_variable cv;
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> total{0};
+  int free_slots = inflight;
   int outstanding = 0;
+  uint64_t total = 0;
   std::vector<double> lat;
   lat.reserve(1 << 20);
-  std::function<void()> submit;
-  submit = [&] {
+  auto start = Clock::now();
+  auto deadline = start + std::chrono::duration_cast<Clock::duration>(
+                              std::chrono::duration<double>(seconds));
+  while (Clock::now() < deadline) {
+    {
+      std::unique_lock l(mu);
+      cv.wait(l, [&] { return free_slots > 0; });
+      --free_slots;
+      ++outstanding;
+    }
     auto s = Clock::now();
     ledger.AppendAsync(EventDraft(proto), [&, s](StatusOr<Committed> c) {
       double us =
           std::chrono::duration<double, std::micro>(Clock::now() - s).count();
-      bool again = c.ok() && !stop.load(std::memory_order_relaxed);
       {
         std::lock_guard l(mu);
         lat.push_back(us);
-        if (c.ok()) total.fetch_add(1, std::memory_order_relaxed);
-        if (!again && --outstanding == 0) cv.notify_all();
+        if (c.ok()) ++total;
+        ++free_slots;
+        --outstanding;
       }
-      if (again) submit();
+      cv.notify_all();
     });
-  };
-  auto start = Clock::now();
-  {
-    std::lock_guard l(mu);
-    outstanding = inflight;
   }
-  for (int i = 0; i < inflight; ++i) submit();
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
   {
     std::unique_lock l(mu);
     cv.wait(l, [&] { return outstanding == 0; });
