@@ -396,6 +396,9 @@ class Ledger::Impl {
   std::vector<std::tuple<uint32_t, uint64_t, Hash256>> pending_upper_;
   // Adds the automatic checkpoint to `wb` when the cadence is reached.
   void MaybeCheckpoint(rocksdb::WriteBatch& wb, const Head& h);
+  // The stored checkpoint of the largest size, if any; DataLoss when it is
+  // not a signed note or its body's size differs from its key.
+  StatusOr<std::optional<StoredCheckpoint>> ReadLatestCheckpoint() const;
 
   // The committed head; committed_seq_ mirrors head_.seq for waiters.
   mutable std::mutex head_mu_;
@@ -544,13 +547,9 @@ Status Ledger::Impl::Open() {
     origin_ = v;
   if (db_->Get(rocksdb::ReadOptions(), cf(kMeta), kMetaCheckpointKey, &v).ok())
     vkey_ = v;
-  {
-    std::unique_ptr<rocksdb::Iterator> cp(
-        db_->NewIterator(rocksdb::ReadOptions(), cf(kCheckpoints)));
-    cp->SeekToLast();
-    if (cp->Valid() && cp->key().size() == 8) {
-      last_checkpoint_size_ = GetBigEndian64(cp->key().data());
-    }
+  if (auto latest = ReadLatestCheckpoint();
+      latest.ok() && latest->has_value()) {
+    last_checkpoint_size_ = (*latest)->checkpoint.size;
   }
   last_checkpoint_us_ = options_.clock->NowMicros();
   if (options_.checkpoint_signer != nullptr && !origin_.empty() &&
@@ -1028,9 +1027,10 @@ StatusOr<std::vector<Hash256>> Ledger::ConsistencyProof(uint64_t size1,
   return run(nodes);
 }
 
-StatusOr<std::optional<StoredCheckpoint>> Ledger::LatestCheckpoint() const {
+StatusOr<std::optional<StoredCheckpoint>> Ledger::Impl::ReadLatestCheckpoint()
+    const {
   std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db_->NewIterator(rocksdb::ReadOptions(), impl_->cf(kCheckpoints)));
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kCheckpoints)));
   it->SeekToLast();
   RETURN_IF_ERROR(FromRocks(it->status(), "reading checkpoints"));
   if (!it->Valid()) return std::optional<StoredCheckpoint>();
@@ -1043,8 +1043,17 @@ StatusOr<std::optional<StoredCheckpoint>> Ledger::LatestCheckpoint() const {
   auto body = ParseCheckpointBody(std::string_view(cp.note).substr(0, end + 1));
   if (!body.ok())
     return DataLossError("stored checkpoint: " + body.status().message());
+  if (it->key().size() != 8 || GetBigEndian64(it->key().data()) != body->size) {
+    return DataLossError("stored checkpoint: its body's tree size " +
+                         std::to_string(body->size) +
+                         " does not match the size it is stored under");
+  }
   cp.checkpoint = *body;
   return std::optional<StoredCheckpoint>(std::move(cp));
+}
+
+StatusOr<std::optional<StoredCheckpoint>> Ledger::LatestCheckpoint() const {
+  return impl_->ReadLatestCheckpoint();
 }
 
 namespace {
@@ -1338,16 +1347,13 @@ VerifyReport Ledger::Impl::Verify(
   // From event 1 the whole tree is recomputed: the root at the latest
   // checkpoint's size, and at the head.
   std::optional<StoredCheckpoint> checkpoint;
+  Status checkpoint_status;
   if (from == 1) {
-    std::unique_ptr<rocksdb::Iterator> cp(
-        db_->NewIterator(rocksdb::ReadOptions(), cf(kCheckpoints)));
-    cp->SeekToLast();
-    if (cp->Valid()) {
-      StoredCheckpoint c;
-      c.note = cp->value().ToString();
-      c.checkpoint.size =
-          cp->key().size() == 8 ? GetBigEndian64(cp->key().data()) : 0;
-      checkpoint = c;
+    auto latest = ReadLatestCheckpoint();
+    if (latest.ok()) {
+      checkpoint = std::move(*latest);
+    } else {
+      checkpoint_status = latest.status();
     }
   }
   merkle::CompactRange range;
@@ -1416,6 +1422,7 @@ VerifyReport Ledger::Impl::Verify(
                 " (stored Merkle nodes were altered; proofs served now would "
                 "not verify)");
   }
+  if (!checkpoint_status.ok()) return fail(checkpoint_status.message());
   if (checkpoint) {
     uint64_t size = checkpoint->checkpoint.size;
     report.checkpoint_size = size;
