@@ -27,15 +27,14 @@ inline std::string SharedDataDir() {
   return std::filesystem::is_directory(dir, ec) ? dir : std::string();
 }
 
-// Runs `consilium ARGS` through the shell (so ARGS may redirect), returns
-// what it printed on stdout (and stderr too when `with_stderr`), and sets
-// *exit_code.
-inline std::string RunConsilium(const std::string& args, int* exit_code,
-                                bool with_stderr = true) {
-  std::string command =
-      ConsiliumBin() + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+// Runs `command` through the shell, returns what it printed on stdout (and
+// stderr too when `with_stderr`), and sets *exit_code (-1 if it did not
+// exit normally).
+inline std::string RunShell(const std::string& command, int* exit_code,
+                            bool with_stderr = true) {
+  std::string full = command + (with_stderr ? " 2>&1" : " 2>/dev/null");
   std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
+  FILE* pipe = popen(full.c_str(), "r");
   if (pipe == nullptr) {
     *exit_code = -1;
     return out;
@@ -46,6 +45,12 @@ inline std::string RunConsilium(const std::string& args, int* exit_code,
   int status = pclose(pipe);
   *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return out;
+}
+
+// Runs `consilium ARGS` (ARGS may redirect); see RunShell.
+inline std::string RunConsilium(const std::string& args, int* exit_code,
+                                bool with_stderr = true) {
+  return RunShell(ConsiliumBin() + " " + args, exit_code, with_stderr);
 }
 
 }  // namespace consilium::testing

@@ -28,6 +28,9 @@ class TempDir {
   const std::string& path() const { return path_; }
   // A path inside the directory that does not exist yet.
   std::string Sub(const std::string& name) const { return path_ + "/" + name; }
+  std::filesystem::path operator/(const std::string& name) const {
+    return std::filesystem::path(path_) / name;
+  }
 
  private:
   std::string path_;

@@ -16,6 +16,8 @@
 
 #include "common/hash.h"
 #include "gtest/gtest.h"
+#include "tests/testing/paths.h"
+#include "tests/testing/temp_dir.h"
 
 namespace consilium {
 namespace {
@@ -47,25 +49,7 @@ constexpr char kEmDash[] = "\xE2\x80\x94";
 
 Hash256 RootOf(std::string_view s) { return Sha256(s); }
 
-// A fresh directory under the system temp dir, removed at the end.
-class TempDir {
- public:
-  TempDir() {
-    std::string templ =
-        (fs::temp_directory_path() / "consilium-checkpoint-XXXXXX").string();
-    char* made = ::mkdtemp(templ.data());
-    EXPECT_NE(made, nullptr);
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 void WriteText(const fs::path& path, std::string_view text) {
   std::ofstream out(path, std::ios::binary);
@@ -460,14 +444,7 @@ struct RunResult {
 
 RunResult RunCommand(const std::string& command) {
   RunResult r;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0)
-    r.output.append(buf, n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.output = testing::RunShell(command, &r.exit_code);
   return r;
 }
 
