@@ -2,31 +2,16 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "schemas/task_schema.h"
+#include "tests/testing/files.h"
 
 namespace consilium::schemas {
 namespace {
 
-std::string ExamplePath(const std::string& name) {
-  return (std::filesystem::path(__FILE__)
-              .parent_path()
-              .parent_path()
-              .parent_path() /
-          "schemas" / "examples" / name)
-      .string();
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using ::consilium::testing::ExamplePath;
+using ::consilium::testing::ReadFile;
 
 TaskSchema MustParse(const std::string& json) {
   StatusOr<TaskSchema> s = TaskSchema::Parse(json);

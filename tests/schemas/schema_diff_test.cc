@@ -2,25 +2,16 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "schemas/task_schema.h"
+#include "tests/testing/files.h"
 
 namespace consilium::schemas {
 namespace {
 
 std::string ReadExample(const std::string& name) {
-  std::ifstream in(std::filesystem::path(__FILE__)
-                       .parent_path()
-                       .parent_path()
-                       .parent_path() /
-                   "schemas" / "examples" / name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return testing::ReadFile(testing::ExamplePath(name));
 }
 
 TaskSchema MustParse(const std::string& json) {

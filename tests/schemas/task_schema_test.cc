@@ -2,30 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
+
+#include "tests/testing/files.h"
 
 namespace consilium::schemas {
 namespace {
 
-std::string ExamplePath(const std::string& name) {
-  // tests/schemas/<this file> -> <source root>/schemas/examples/<name>
-  return (std::filesystem::path(__FILE__)
-              .parent_path()
-              .parent_path()
-              .parent_path() /
-          "schemas" / "examples" / name)
-      .string();
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using ::consilium::testing::ExamplePath;
+using ::consilium::testing::ReadFile;
 
 // A version-1 schema around one top-level field given as JSON.
 std::string OneField(const std::string& field) {

@@ -1,0 +1,26 @@
+// Reading files in tests, and where the example schemas live.
+#ifndef CONSILIUM_TESTS_TESTING_FILES_H_
+#define CONSILIUM_TESTS_TESTING_FILES_H_
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace consilium::testing {
+
+// The whole file, or empty when it cannot be read.
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// <source root>/schemas/examples/<name>.
+inline std::string ExamplePath(const std::string& name) {
+  return std::string(CONSILIUM_SOURCE_DIR) + "/schemas/examples/" + name;
+}
+
+}  // namespace consilium::testing
+
+#endif  // CONSILIUM_TESTS_TESTING_FILES_H_
