@@ -32,9 +32,14 @@ Hash256 Sha256Hasher::Finish() {
   return out;
 }
 
+// Not the one-shot SHA256(): in OpenSSL 3 that is EVP_Q_digest, which looks
+// the algorithm up by name on every call (a lock, a hash table, a strdup).
 Hash256 Sha256(std::span<const uint8_t> data) {
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
   Hash256 out;
-  SHA256(data.data(), data.size(), out.data());
+  SHA256_Final(out.data(), &ctx);
   return out;
 }
 
@@ -56,8 +61,11 @@ Hash256 NodeHash(const Hash256& left, const Hash256& right) {
   buf[0] = 0x01;
   std::memcpy(buf + 1, left.data(), 32);
   std::memcpy(buf + 33, right.data(), 32);
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, buf, sizeof buf);
   Hash256 out;
-  SHA256(buf, sizeof buf, out.data());
+  SHA256_Final(out.data(), &ctx);
   return out;
 }
 
