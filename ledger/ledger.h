@@ -143,10 +143,14 @@ class Ledger {
   StatusOr<StoredEvent> Get(uint64_t seq) const;
 
   // Calls `fn` for events from `from` on, in order, at most `limit` of them
-  // (0 = no limit), while it returns true. Hashes are recomputed from the
-  // stored bytes.
+  // (0 = no limit), while it returns true. Every event's bytes are checked
+  // by VerifyStoredEvent; its hash is recomputed from them unless
+  // `with_hashes` is false (then StoredEvent::hash is all zero): consumers
+  // that only read bodies, such as projection rebuilds, skip the SHA-256,
+  // which is most of a scan's cost. Checking the chain is Verify's job.
   Status Scan(uint64_t from, uint64_t limit,
-              const std::function<bool(const StoredEvent&)>& fn) const;
+              const std::function<bool(const StoredEvent&)>& fn,
+              bool with_hashes = true) const;
 
   // Sequence numbers of events about `record_id` / made by `actor`, ascending.
   StatusOr<std::vector<uint64_t>> EventsForRecord(

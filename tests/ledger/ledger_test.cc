@@ -251,6 +251,27 @@ TEST_F(LedgerTest, GetAndScanReadBackWhatWasAppended) {
   EXPECT_EQ(seen, (std::vector<uint64_t>{4, 5, 6}));
 }
 
+TEST_F(LedgerTest, ScanWithoutHashesStillReturnsTheStoredBytes) {
+  std::vector<std::string> bytes;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(ledger_->Append(Record(std::to_string(i))).ok());
+    bytes.push_back(ledger_->Get(i + 1)->bytes);
+  }
+  std::vector<uint64_t> seen;
+  ASSERT_TRUE(ledger_
+                  ->Scan(
+                      2, 0,
+                      [&](const StoredEvent& e) {
+                        EXPECT_EQ(e.bytes, bytes[e.seq - 1]);
+                        EXPECT_EQ(e.hash, Hash256{});
+                        seen.push_back(e.seq);
+                        return true;
+                      },
+                      /*with_hashes=*/false)
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<uint64_t>{2, 3, 4, 5}));
+}
+
 TEST_F(LedgerTest, SubscriptionDeliversEveryCommittedEventInOrder) {
   for (int i = 0; i < 20; ++i)
     ASSERT_TRUE(ledger_->Append(Record(std::to_string(i))).ok());
