@@ -369,10 +369,14 @@ StatusOr<std::unique_ptr<CommandHandler>> CommandHandler::Open(
     Ledger* ledger, CommandHandlerOptions options) {
   std::unique_ptr<CommandHandler> h(
       new CommandHandler(ledger, std::move(options)));
-  RETURN_IF_ERROR(ledger->Scan(1, 0, [&](const StoredEvent& e) {
-    h->state_.Apply(e);
-    return true;
-  }));
+  // DomainState reads bodies only: no need to recompute each event's hash.
+  RETURN_IF_ERROR(ledger->Scan(
+      1, 0,
+      [&](const StoredEvent& e) {
+        h->state_.Apply(e);
+        return true;
+      },
+      /*with_hashes=*/false));
   h->applier_ = std::thread([p = h.get()] { p->ApplierLoop(); });
   return h;
 }

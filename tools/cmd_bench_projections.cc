@@ -1,22 +1,35 @@
-// `consilium bench projections [--annotations N] [--records R] [--json]`:
+// `consilium bench projections [--annotations N] [--records R]
+//                              [--data DIR [--fill-only]] [--json]`:
 // the projection engine's figures (docs/statistics.md, "Ledger-backed
 // analytics: performance"), all in one run:
 //   * a ledger of N annotation events (default 200,000) on R records
 //     (default 40,000) by 5 annotators, one small triage schema (one
 //     categorical decision and a probability confidence), written in
-//     batches with Ledger::AppendAll;
-//   * raw scan: Ledger::Scan over every event, touching each body type;
+//     batches with Ledger::AppendAll. In a scratch directory removed at the
+//     end, or with --data in DIR, kept: a later run with the same N and R
+//     reuses it without filling (so a 10M-event ledger is filled once, and
+//     the RSS of a run that reuses it holds no memory of the fill);
+//     --fill-only stops after filling DIR;
+//   * raw scan, the like-for-like baseline of a rebuild: Ledger::Scan over
+//     every event without recomputing hashes (with_hashes = false, as the
+//     rebuild scans), so each event's bytes are still read from RocksDB,
+//     copied and checked by the FlatBuffers verifier, and its body is
+//     touched (type and table), but nothing is decoded or applied;
 //   * full rebuild: BuildStateAsOf(head), the same scan plus Apply (value
-//     extraction included); annotation events per second and the ratio to
-//     the raw scan (targets >= 500k/s and >= 0.5);
+//     extraction and validation included); annotation events per second and
+//     the ratio to the raw scan (targets >= 500k/s and >= 0.5);
+//   * memory: RSS (VmRSS) just before the rebuilds and with the rebuilt state
+//     alive just after them, and the peak (getrusage ru_maxrss), before the
+//     incremental and statistics sections allocate anything (target: <= 2 GB
+//     after a rebuild of 10M events; measure it with --data in a process that
+//     did not fill the ledger);
 //   * incremental update: the last 10,000 annotation events applied one at a
 //     time to the state of the events before them; median microseconds
 //     (target <= 20);
 //   * statistics over 1M synthetic ratings in memory (200k records x 5
 //     annotators, 5 categories, seeded): ComputeAgreement (every kappa and
 //     alpha variant; target <= 1 s) and Dawid-Skene, exactly 50 iterations
-//     (target <= 3 s);
-//   * peak RSS after the rebuild (getrusage ru_maxrss).
+//     (target <= 3 s).
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -25,6 +38,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -60,14 +75,39 @@ constexpr char kBenchSchema[] = R"({
 
 struct ScratchDir {
   std::string path;
+  bool keep = false;
   ScratchDir() {
     path = (std::filesystem::temp_directory_path() /
             ("consilium-bench-projections-" + std::to_string(::getpid())))
                .string();
     std::filesystem::remove_all(path);
   }
-  ~ScratchDir() { std::filesystem::remove_all(path); }
+  ~ScratchDir() {
+    if (!keep) std::filesystem::remove_all(path);
+  }
 };
+
+// The resident set size now (VmRSS of /proc/self/status), in KiB; -1 when
+// it cannot be read.
+int64_t CurrentRssKib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+  }
+  return -1;
+}
+
+int64_t PeakRssKib() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+// The number of events Fill writes.
+uint64_t FilledEvents(uint64_t annotations, uint64_t records) {
+  return 7 + records + annotations;
+}
 
 Status Fill(Ledger& ledger, uint64_t annotations, uint64_t records) {
   const EventHeader admin{"admin", ""};
@@ -130,35 +170,76 @@ int Run(const Args& args) {
     return Fail(InvalidArgumentError(
         "--records must be > 0 and --annotations >= 10000"));
   }
-  ScratchDir dir;
-  if (Status s = Ledger::Init(dir.path); !s.ok()) return Fail(s);
-  auto ledger = Ledger::Open(dir.path, {});
+  ScratchDir scratch;
+  std::string dir = scratch.path;
+  bool reuse = false;
+  if (args.Has("data")) {
+    scratch.keep = true;
+    dir = args.Get("data");
+    reuse = std::filesystem::exists(std::filesystem::path(dir) / "CURRENT");
+  }
+  const uint64_t expected = FilledEvents(*annotations, *records);
+  if (!reuse) {
+    if (Status s = Ledger::Init(dir); !s.ok()) return Fail(s);
+  }
+  LedgerOptions ledger_options;
+  ledger_options.read_only = reuse;
+  auto ledger = Ledger::Open(dir, ledger_options);
   if (!ledger.ok()) return Fail(ledger.status());
-  const auto fill_start = Clock::now();
-  if (Status s = Fill(**ledger, *annotations, *records); !s.ok())
-    return Fail(s);
-  const double fill_s = Seconds(Clock::now() - fill_start);
+  double fill_s = 0;
+  if (!reuse) {
+    const auto fill_start = Clock::now();
+    if (Status s = Fill(**ledger, *annotations, *records); !s.ok())
+      return Fail(s);
+    fill_s = Seconds(Clock::now() - fill_start);
+  }
   const uint64_t head = (*ledger)->head().seq;
+  if (args.Has("fill-only")) {
+    if (!args.Has("data")) {
+      return Fail(InvalidArgumentError("--fill-only needs --data DIR"));
+    }
+    std::printf("%s holds %llu events (filled in %.1f s)\n", dir.c_str(),
+                static_cast<unsigned long long>(head), fill_s);
+    return head == expected ? 0 : 1;
+  }
+  if (head != expected) {
+    return Fail(FailedPreconditionError(
+        dir + " holds " + std::to_string(head) + " events, not the " +
+        std::to_string(expected) +
+        " this --annotations/--records fill writes; use the same counts or "
+        "an empty --data directory"));
+  }
 
-  // Raw scan and rebuild, alternated twice; each credited with its best.
+  // Raw scan and rebuild, alternated twice; each credited with its best. The
+  // last rebuilt state stays alive for the RSS reading.
   double scan_s = 1e30, rebuild_s = 1e30;
   uint64_t touched = 0;
+  const int64_t rss_before_kib = CurrentRssKib();
+  std::optional<p::AnalyticsState> rebuilt;
   for (int round = 0; round < 2; ++round) {
     auto t0 = Clock::now();
-    Status s = (*ledger)->Scan(1, 0, [&](const StoredEvent& e) {
-      touched += static_cast<uint64_t>(e.event()->body_type());
-      return true;
-    });
+    Status s = (*ledger)->Scan(
+        1, 0,
+        [&](const StoredEvent& e) {
+          const fb::Event* ev = e.event();
+          touched += static_cast<uint64_t>(ev->body_type()) +
+                     (ev->body() != nullptr ? 1 : 0);
+          return true;
+        },
+        /*with_hashes=*/false);
     if (!s.ok()) return Fail(s);
     scan_s = std::min(scan_s, Seconds(Clock::now() - t0));
+    rebuilt.reset();
     t0 = Clock::now();
     StatusOr<p::AnalyticsState> state = p::BuildStateAsOf(**ledger, head);
     if (!state.ok()) return Fail(state.status());
     rebuild_s = std::min(rebuild_s, Seconds(Clock::now() - t0));
+    rebuilt.emplace(std::move(*state));
   }
-  struct rusage usage {};
-  getrusage(RUSAGE_SELF, &usage);
-  const int64_t rss_kib = usage.ru_maxrss;
+  const int64_t rss_after_kib = CurrentRssKib();
+  const int64_t rss_kib = PeakRssKib();
+  const uint64_t state_annotations = rebuilt->annotations().size();
+  rebuilt.reset();
 
   // Incremental: the last 10,000 events one at a time.
   const uint64_t tail = 10'000;
@@ -237,6 +318,10 @@ int Run(const Args& args) {
           : json::value();
   o["dawid_skene_50_iterations_seconds"] = ds_s;
   o["dawid_skene_iterations"] = ds->iterations;
+  o["ledger_reused"] = reuse;
+  o["state_annotations"] = state_annotations;
+  o["rss_kib_before_rebuild"] = rss_before_kib;
+  o["rss_kib_after_rebuild"] = rss_after_kib;
   o["max_rss_kib_after_rebuild"] = rss_kib;
   o["targets_met"] = annotation_rate >= 500'000 &&
                      rebuild_rate / scan_rate >= 0.5 && median_us <= 20 &&
@@ -254,21 +339,25 @@ int Run(const Args& args) {
       "incremental update median %.2f us, p99 %.2f us per event\n"
       "agreement, every variant, 1M ratings: %.3f s\n"
       "Dawid-Skene, 50 iterations, 1M ratings: %.3f s\n"
-      "max RSS after rebuild: %lld KiB\n",
+      "RSS before rebuild %lld KiB, after (state alive) %lld KiB, "
+      "peak %lld KiB%s\n",
       static_cast<unsigned long long>(head),
       static_cast<unsigned long long>(*annotations),
       static_cast<unsigned long long>(*records), scan_rate, rebuild_rate,
       annotation_rate, rebuild_rate / scan_rate, median_us, p99_us, agreement_s,
-      ds_s, static_cast<long long>(rss_kib));
+      ds_s, static_cast<long long>(rss_before_kib),
+      static_cast<long long>(rss_after_kib), static_cast<long long>(rss_kib),
+      reuse ? " (ledger reused, no fill in this process)" : "");
   return 0;
 }
 
 Registrar bench_projections({{"bench", "projections"},
-                             "[--annotations N] [--records R] [--json]",
+                             "[--annotations N] [--records R] [--data DIR] "
+                             "[--fill-only] [--json]",
                              "projection engine rebuild, incremental update "
                              "and agreement/Dawid-Skene timings",
-                             {"annotations", "records"},
-                             {"json"},
+                             {"annotations", "records", "data"},
+                             {"json", "fill-only"},
                              Run});
 
 }  // namespace
