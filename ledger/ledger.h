@@ -4,10 +4,13 @@
 // Each committed event carries its sequence number (dense, first = 1), the
 // hash of its predecessor and the server time; its hash is
 // SHA-256(0x00 || stored bytes), the RFC 9162 leaf hash. Append returns only
-// after the event is synced to disk. Concurrent appends are committed
-// together in one synced write by a single committer thread (group commit;
-// docs/group-commit.md), which also keeps secondary indexes in the same write,
-// so an index entry never points to a missing event.
+// after the event is synced to disk. Concurrent appends are written together
+// in one WriteBatch by a single committer thread, which also keeps secondary
+// indexes in the same write, so an index entry never points to a missing
+// event; a sync thread makes the written batches durable with one WAL sync
+// and acknowledges them, while the committer writes the next (pipelined
+// group commit; docs/group-commit.md). Reads never see an event beyond the
+// synced head.
 //
 // Thread-safety: a Ledger is safe to use from any number of threads. One
 // process opens a data directory read-write at a time (RocksDB's LOCK file);
@@ -35,6 +38,10 @@
 #include "common/status.h"
 #include "ledger/checkpoint.h"
 #include "schemas/event.h"
+
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
 
 namespace consilium {
 
@@ -78,6 +85,9 @@ struct LedgerOptions {
   // Group commit: the most events and bytes one synced write may carry.
   size_t max_batch_events = 2048;
   size_t max_batch_bytes = 8 << 20;
+  // The storage environment; null for the default (the local file system).
+  // Not owned. Tests use it to delay or fail writes and syncs.
+  rocksdb::Env* env = nullptr;
 };
 
 // What Verify found. `ok` with `events` checked and the head hash, or the
@@ -131,9 +141,10 @@ class Ledger {
   // id is already committed report their original event (duplicate = true).
   StatusOr<std::vector<Committed>> AppendAll(std::vector<EventDraft> drafts);
 
-  // Asynchronous append: `done` runs on the committer thread once the event
-  // is durable (or failed); it must be quick and must not block on the
-  // ledger. Validation errors are reported through `done` too.
+  // Asynchronous append: `done` runs on the ledger's sync thread once the
+  // event is durable (or failed; validation errors and store failures may
+  // also be reported on the committer thread or the caller's); it must be
+  // quick and must not block on the ledger.
   using AppendCallback = std::function<void(StatusOr<Committed>)>;
   void AppendAsync(EventDraft draft, AppendCallback done);
 
