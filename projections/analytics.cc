@@ -23,6 +23,8 @@ using FieldKey = std::tuple<std::string, uint32_t, std::string>;
 struct Cell {
   const AnnotationEntry* annotation;
   const ExtractedValue* value;
+  std::string_view record;     // the annotation's, from the state's names
+  std::string_view annotator;  // likewise
 };
 
 bool Comparable(ValueKind kind) {
@@ -67,19 +69,25 @@ std::map<FieldKey, std::vector<Cell>> HumanCells(
     const AnalyticsState& state, std::string_view project,
     const std::set<std::string, std::less<>>* records) {
   std::map<FieldKey, std::vector<Cell>> out;
-  for (const auto& [id, a] : state.annotations()) {
-    if (a.project != project || a.by_model || a.withdrawn) continue;
-    if (records != nullptr && !records->count(a.record)) continue;
-    for (const ExtractedValue& v : a.current().values) {
-      out[FieldKey(a.schema_id, a.schema_version, v.path)].push_back({&a, &v});
+  const uint32_t p = state.FindName(project);
+  if (p == UINT32_MAX) return out;
+  // By annotation id, then stably by (record, annotator).
+  for (uint32_t i : state.AnnotationsById()) {
+    const AnnotationEntry& a = state.annotations()[i];
+    if (a.project != p || a.by_model || a.withdrawn) continue;
+    const std::string_view record = state.name(a.record);
+    if (records != nullptr && !records->count(record)) continue;
+    for (const ExtractedValue& v : state.values(a.current())) {
+      out[FieldKey(state.name(a.schema_id), a.schema_version, v.path)]
+          .push_back({&a, &v, record, state.name(a.annotator)});
     }
   }
   for (auto& [key, cells] : out) {
-    std::stable_sort(
-        cells.begin(), cells.end(), [](const Cell& x, const Cell& y) {
-          return std::tie(x.annotation->record, x.annotation->annotator) <
-                 std::tie(y.annotation->record, y.annotation->annotator);
-        });
+    std::stable_sort(cells.begin(), cells.end(),
+                     [](const Cell& x, const Cell& y) {
+                       return std::tie(x.record, x.annotator) <
+                              std::tie(y.record, y.annotator);
+                     });
   }
   return out;
 }
@@ -106,8 +114,8 @@ StatusOr<RatingTable> BuildTable(const std::vector<Cell>& cells, Level level) {
   };
   for (const Cell& c : cells) {
     Rating r;
-    r.item = index(items, item_ids, c.annotation->record);
-    r.rater = index(raters, rater_names, c.annotation->annotator);
+    r.item = index(items, item_ids, std::string(c.record));
+    r.rater = index(raters, rater_names, std::string(c.annotator));
     r.category = index(categories, labels, TableLabel(*c.value));
     ratings.push_back(r);
   }
@@ -151,8 +159,8 @@ FieldAgreement AgreementOf(const FieldKey& key,
   f.layer = first.layer;
   std::set<std::string_view> items, raters;
   for (const Cell& c : cells) {
-    items.insert(c.annotation->record);
-    raters.insert(c.annotation->annotator);
+    items.insert(c.record);
+    raters.insert(c.annotator);
   }
   f.items = static_cast<int64_t>(items.size());
   f.raters = static_cast<int64_t>(raters.size());
@@ -180,7 +188,7 @@ FieldAgreement AgreementOf(const FieldKey& key,
     case Metric::kSetJaccard: {
       std::vector<SetAnnotation> sets;
       for (const Cell& c : cells) {
-        sets.push_back({c.annotation->record, c.annotation->annotator,
+        sets.push_back({std::string(c.record), std::string(c.annotator),
                         c.value->categories});
       }
       f.set_alpha_jaccard = SetKrippendorffAlpha(sets, SetDistance::kJaccard);
@@ -205,7 +213,7 @@ FieldAgreement AgreementOf(const FieldKey& key,
             b.y_max = std::max(b.y_max, p.y);
           }
         }
-        boxes.push_back({c.annotation->record, c.annotation->annotator, b});
+        boxes.push_back({std::string(c.record), std::string(c.annotator), b});
       }
       f.primary_name = "mean_iou";
       StatusOr<RegionAgreement> ra = RegionIou(boxes);
@@ -220,8 +228,8 @@ FieldAgreement AgreementOf(const FieldKey& key,
     case Metric::kSpanOverlap: {
       std::vector<SpanAnnotation> spans;
       for (const Cell& c : cells) {
-        spans.push_back({c.annotation->record,
-                         c.annotation->annotator,
+        spans.push_back({std::string(c.record),
+                         std::string(c.annotator),
                          {Span{c.value->span.start, c.value->span.end}}});
       }
       f.primary_name = "span_mean_f1";
@@ -320,33 +328,36 @@ void FinishCounts(ValueCounts& vc, int64_t closed_k) {
 StatusOr<RecordDistribution> LabelDistribution(const AnalyticsState& state,
                                                std::string_view record,
                                                bool soft_labels) {
-  auto rit = state.records().find(record);
-  if (rit == state.records().end()) {
+  const RecordInfo* info = state.FindRecord(record);
+  if (info == nullptr) {
     return NotFoundError("no record \"" + std::string(record) + "\"");
   }
   RecordDistribution out;
   out.record = std::string(record);
-  out.project = rit->second.project;
+  out.project = std::string(state.name(info->project));
   std::map<FieldKey, FieldDistribution> fields;
-  for (const std::string& id : state.AnnotationsOnRecord(record)) {
-    const AnnotationEntry& a = state.annotations().at(id);
-    for (const RevisionValues& r : a.revisions) {
-      RevisionEntry e{a.id,  a.annotator,    a.by_model,  r.revision,
+  for (uint32_t i : state.AnnotationsOnRecord(record)) {
+    const AnnotationEntry& a = state.annotations()[i];
+    const std::string id(state.annotation_id(i));
+    const std::string annotator(state.name(a.annotator));
+    const std::string schema_id(state.name(a.schema_id));
+    for (const RevisionValues& r : state.revisions(a)) {
+      RevisionEntry e{id,    annotator,      a.by_model,  r.revision,
                       r.seq, r.timestamp_us, r.extracted, {}};
-      for (const ExtractedValue& v : r.values)
+      for (const ExtractedValue& v : state.values(r))
         e.values.emplace_back(v.path, ValueKey(v));
       out.history.push_back(std::move(e));
     }
     if (a.withdrawn) {
       out.history.push_back(RevisionEntry{
-          a.id, a.annotator, a.by_model, 0, a.withdrawn_seq, 0, false, {}});
+          id, annotator, a.by_model, 0, a.withdrawn_seq, 0, false, {}});
       continue;
     }
     const RevisionValues& cur = a.current();
-    for (const ExtractedValue& v : cur.values) {
-      FieldKey key(a.schema_id, a.schema_version, v.path);
+    for (const ExtractedValue& v : state.values(cur)) {
+      FieldKey key(schema_id, a.schema_version, v.path);
       FieldDistribution& f = fields[key];
-      f.schema_id = a.schema_id;
+      f.schema_id = schema_id;
       f.schema_version = a.schema_version;
       f.path = v.path;
       f.field_path = v.field_path;
@@ -354,7 +365,7 @@ StatusOr<RecordDistribution> LabelDistribution(const AnalyticsState& state,
       f.layer = v.layer;
       (a.by_model ? f.model : f.human)
           .values.push_back(
-              {a.id, a.annotator, cur.revision, cur.seq, ValueKey(v)});
+              {id, annotator, cur.revision, cur.seq, ValueKey(v)});
     }
   }
   std::sort(out.history.begin(), out.history.end(),
@@ -390,22 +401,7 @@ StatusOr<RecordDistribution> LabelDistribution(const AnalyticsState& state,
 
 StatusOr<std::vector<FieldAgreement>> ComputeFieldAgreement(
     const AnalyticsState& state, const AgreementQuery& query) {
-  bool known = false;
-  for (const auto& [id, r] : state.records()) {
-    if (r.project == query.project) {
-      known = true;
-      break;
-    }
-  }
-  if (!known) {
-    for (const auto& [id, a] : state.annotations()) {
-      if (a.project == query.project) {
-        known = true;
-        break;
-      }
-    }
-  }
-  if (!known) {
+  if (!state.HasProject(query.project)) {
     return InvalidArgumentError("project \"" + query.project +
                                 "\" has no records or annotations");
   }
@@ -472,19 +468,24 @@ StatusOr<SoftLabels> DawidSkeneSoftLabels(const AnalyticsState& state,
                                           uint32_t schema_version,
                                           std::string_view path) {
   std::vector<Cell> cells;
-  for (const auto& [id, a] : state.annotations()) {
-    if (a.project != project || a.by_model || a.withdrawn ||
-        a.schema_id != schema_id || a.schema_version != schema_version) {
+  const uint32_t p = state.FindName(project);
+  const uint32_t sid = state.FindName(schema_id);
+  for (uint32_t i : p == UINT32_MAX || sid == UINT32_MAX
+                        ? std::vector<uint32_t>()
+                        : state.AnnotationsById()) {
+    const AnnotationEntry& a = state.annotations()[i];
+    if (a.project != p || a.by_model || a.withdrawn || a.schema_id != sid ||
+        a.schema_version != schema_version) {
       continue;
     }
-    for (const ExtractedValue& v : a.current().values) {
+    for (const ExtractedValue& v : state.values(a.current())) {
       if (v.path != path) continue;
       if (!Categorical(v.kind)) {
         return FailedPreconditionError(
             "Dawid-Skene needs a categorical or ordinal field; \"" +
             std::string(path) + "\" is not");
       }
-      cells.push_back({&a, &v});
+      cells.push_back({&a, &v, state.name(a.record), state.name(a.annotator)});
     }
   }
   if (cells.empty()) {
@@ -560,14 +561,18 @@ StatusOr<std::vector<AnnotatorCalibration>> CalibrateAnnotators(
   std::map<Slot, std::map<std::string, std::string>> slots;
   std::map<std::string, int64_t> annotation_counts;
   std::vector<const AnnotationEntry*> current;
-  for (const auto& [id, a] : state.annotations()) {
-    if (a.project != project || a.by_model || a.withdrawn) continue;
-    ++annotation_counts[a.annotator];
+  const uint32_t project_name = state.FindName(project);
+  for (uint32_t i : project_name == UINT32_MAX ? std::vector<uint32_t>()
+                                               : state.AnnotationsById()) {
+    const AnnotationEntry& a = state.annotations()[i];
+    if (a.project != project_name || a.by_model || a.withdrawn) continue;
+    const std::string by(state.name(a.annotator));
+    ++annotation_counts[by];
     current.push_back(&a);
-    for (const ExtractedValue& v : a.current().values) {
+    for (const ExtractedValue& v : state.values(a.current())) {
       if (!Comparable(v.kind)) continue;
-      slots[Slot(a.record, a.schema_id, a.schema_version, v.path)]
-           [a.annotator] = ValueKey(v);
+      slots[Slot(state.name(a.record), state.name(a.schema_id),
+                 a.schema_version, v.path)][by] = ValueKey(v);
     }
   }
   if (annotation_counts.empty()) {
@@ -650,14 +655,16 @@ StatusOr<std::vector<AnnotatorCalibration>> CalibrateAnnotators(
     int64_t gold_n = 0, gold_hit = 0;
     std::vector<std::pair<double, bool>> predictions;
     for (const AnnotationEntry* a : current) {
-      if (a->annotator != who) continue;
+      if (state.name(a->annotator) != who) continue;
       const RevisionValues& cur = a->current();
+      const std::string record(state.name(a->record));
+      const std::string schema_id(state.name(a->schema_id));
       auto g = state.gold().find(std::make_pair(
-          a->record, a->schema_id + "@" + std::to_string(a->schema_version)));
+          record, schema_id + "@" + std::to_string(a->schema_version)));
       const GoldAnswer* gold =
           g != state.gold().end() && g->second.extracted ? &g->second : nullptr;
       if (gold != nullptr) {
-        for (const ExtractedValue& v : cur.values) {
+        for (const ExtractedValue& v : state.values(cur)) {
           if (!Comparable(v.kind)) continue;
           for (const ExtractedValue& gv : gold->values) {
             if (gv.path != v.path) continue;
@@ -667,7 +674,7 @@ StatusOr<std::vector<AnnotatorCalibration>> CalibrateAnnotators(
         }
       }
       const SchemaVersionInfo* schema =
-          state.FindSchema(a->schema_id, a->schema_version);
+          state.FindSchema(schema_id, a->schema_version);
       if (schema == nullptr) continue;
       // The primary decision: the first top-level single-choice categorical
       // field; the confidence: the first probability-scale confidence field.
@@ -685,7 +692,7 @@ StatusOr<std::vector<AnnotatorCalibration>> CalibrateAnnotators(
       c.confidence.target_path = target;
       const ExtractedValue* mine = nullptr;
       const ExtractedValue* stated = nullptr;
-      for (const ExtractedValue& v : cur.values) {
+      for (const ExtractedValue& v : state.values(cur)) {
         if (v.path == target) mine = &v;
         if (v.path == confidence_path) stated = &v;
       }
@@ -694,7 +701,7 @@ StatusOr<std::vector<AnnotatorCalibration>> CalibrateAnnotators(
       // strict plurality of the other annotators.
       std::string reference;
       int source = 0;
-      auto d = state.decisions().find(std::make_pair(a->record, target));
+      auto d = state.decisions().find(std::make_pair(record, target));
       if (d != state.decisions().end() &&
           d->second.outcome == fb::AdjudicationOutcome::Decided &&
           !d->second.value_key.empty()) {
@@ -710,8 +717,7 @@ StatusOr<std::vector<AnnotatorCalibration>> CalibrateAnnotators(
         }
       }
       if (reference.empty()) {
-        auto s = slots.find(
-            Slot(a->record, a->schema_id, a->schema_version, target));
+        auto s = slots.find(Slot(record, schema_id, a->schema_version, target));
         if (s != slots.end()) {
           std::vector<std::string> others;
           for (const auto& [peer, key] : s->second) {

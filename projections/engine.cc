@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cassert>
 #include <charconv>
 #include <chrono>
+#include <optional>
 
 #include "projections/domain.h"
 
@@ -22,11 +24,6 @@ std::string ShortestDouble(double v) {
   return std::string(buf, end);
 }
 
-const std::vector<std::string>& EmptyIds() {
-  static const auto* empty = new std::vector<std::string>();
-  return *empty;
-}
-
 const std::vector<size_t>& EmptyIndex() {
   static const auto* empty = new std::vector<size_t>();
   return *empty;
@@ -36,19 +33,6 @@ const schemas::RecordShape& EmptyShape() {
   static const auto* shape = new schemas::RecordShape(
       *schemas::RecordShape::Create(std::string(), {}));
   return *shape;
-}
-
-std::shared_ptr<const schemas::RecordShape> ParseShape(
-    const fb::RecordImported& b) {
-  const fb::Payload* content = b.content();
-  if (content != nullptr &&
-      content->encoding() == fb::PayloadEncoding::Sealed) {
-    return nullptr;
-  }
-  StatusOr<schemas::RecordShape> shape =
-      schemas::RecordShape::FromJson(PlainPayload(content));
-  if (!shape.ok()) return nullptr;
-  return std::make_shared<const schemas::RecordShape>(std::move(*shape));
 }
 
 // ---- Serialization helpers (Serialize / Deserialize) ------------------------
@@ -263,16 +247,123 @@ std::string ValueKeyOfJson(std::string_view text) {
 // ---- AnalyticsState
 // ----------------------------------------------------------
 
+namespace {
+
+// The exact content of an extracted value, every field, as bytes: two values
+// share an entry in the state's value table only when they are identical.
+void AppendContentKey(const schemas::ExtractedValue& v, std::string& k) {
+  auto put = [&k](const void* p, size_t n) {
+    k.append(static_cast<const char*>(p), n);
+  };
+  auto str = [&](std::string_view s) {
+    const uint32_t n = static_cast<uint32_t>(s.size());
+    put(&n, sizeof n);
+    k.append(s);
+  };
+  str(v.path);
+  str(v.field_path);
+  const uint8_t tags[3] = {static_cast<uint8_t>(v.metric),
+                           static_cast<uint8_t>(v.layer),
+                           static_cast<uint8_t>(v.kind)};
+  put(tags, sizeof tags);
+  str(v.category);
+  const uint32_t n = static_cast<uint32_t>(v.categories.size());
+  put(&n, sizeof n);
+  for (const std::string& c : v.categories) str(c);
+  put(&v.number, sizeof v.number);
+  put(&v.span.start, sizeof v.span.start);
+  put(&v.span.end, sizeof v.span.end);
+  str(v.region.image);
+  const uint32_t frame = v.region.frame.value_or(0);
+  const uint8_t flags[2] = {static_cast<uint8_t>(v.region.frame.has_value()),
+                            static_cast<uint8_t>(v.region.is_box)};
+  put(&frame, sizeof frame);
+  put(flags, sizeof flags);
+  for (double d : {v.region.x, v.region.y, v.region.w, v.region.h})
+    put(&d, sizeof d);
+  const uint32_t points = static_cast<uint32_t>(v.region.polygon.size());
+  put(&points, sizeof points);
+  for (const auto& pt : v.region.polygon) {
+    put(&pt.x, sizeof pt.x);
+    put(&pt.y, sizeof pt.y);
+  }
+}
+
+constexpr uint32_t kNoIndex = UINT32_MAX;
+// Shape table entries: 0, not loaded; 1, the empty shape (content that is
+// not a record document).
+constexpr uint32_t kShapeNotLoaded = 0;
+constexpr uint32_t kShapeEmpty = 1;
+
+}  // namespace
+
 const SchemaVersionInfo* AnalyticsState::FindSchema(std::string_view id,
                                                     uint32_t version) const {
   auto it = schemas_.find(std::make_pair(std::string(id), version));
   return it == schemas_.end() ? nullptr : &it->second;
 }
 
-const std::vector<std::string>& AnalyticsState::AnnotationsOnRecord(
+const RecordInfo* AnalyticsState::FindRecord(std::string_view id) const {
+  const uint32_t n = names_.Find(id);
+  if (n == kNoIndex || n >= records_.size() || !records_[n].known) {
+    return nullptr;
+  }
+  return &records_[n];
+}
+
+bool AnalyticsState::HasProject(std::string_view project) const {
+  const uint32_t p = names_.Find(project);
+  if (p == kNoIndex) return false;
+  for (const RecordInfo& r : records_) {
+    if (r.known && r.project == p) return true;
+  }
+  for (const AnnotationEntry& a : annotations_) {
+    if (a.project == p) return true;
+  }
+  return false;
+}
+
+RecordInfo& AnalyticsState::Record(uint32_t name) {
+  if (name >= records_.size()) records_.resize(names_.size());
+  return records_[name];
+}
+
+const AnnotationEntry* AnalyticsState::FindAnnotation(std::string_view id,
+                                                      uint32_t* index) const {
+  const uint32_t i = annotation_ids_.Find(id);
+  if (i == kNoIndex) return nullptr;
+  if (index != nullptr) *index = i;
+  return &annotations_[i];
+}
+
+std::vector<uint32_t> AnalyticsState::AnnotationsById() const {
+  std::vector<uint32_t> out(annotations_.size());
+  for (uint32_t i = 0; i < out.size(); ++i) out[i] = i;
+  std::sort(out.begin(), out.end(), [this](uint32_t x, uint32_t y) {
+    return annotation_ids_.Get(x) < annotation_ids_.Get(y);
+  });
+  return out;
+}
+
+std::vector<uint32_t> AnalyticsState::AnnotationsOnRecord(
     std::string_view record) const {
-  auto it = by_record_.find(record);
-  return it == by_record_.end() ? EmptyIds() : it->second;
+  std::vector<uint32_t> out;
+  const uint32_t n = names_.Find(record);
+  if (n == kNoIndex || n >= records_.size()) return out;
+  for (uint32_t i = records_[n].first_annotation; i != kNoIndex;
+       i = annotations_[i].next_on_record) {
+    out.push_back(i);
+  }
+  return out;
+}
+
+std::vector<RevisionValues> AnalyticsState::revisions(
+    const AnnotationEntry& a) const {
+  std::vector<RevisionValues> out{a.latest};
+  for (uint32_t i = a.prior; i != kNoIndex; i = prior_links_[i])
+    out.push_back(prior_revisions_[i]);
+  std::reverse(out.begin(), out.end());
+  return out;
 }
 
 const std::vector<size_t>& AnalyticsState::AccessForRecord(
@@ -287,39 +378,135 @@ const std::vector<size_t>& AnalyticsState::AccessByPrincipal(
   return it == access_by_actor_.end() ? EmptyIndex() : it->second;
 }
 
-std::shared_ptr<const schemas::RecordShape> AnalyticsState::ShapeOf(
-    RecordInfo& record, const Ledger* ledger) {
-  if (record.shape != nullptr || record.sealed || ledger == nullptr) {
-    return record.shape;
+uint32_t AnalyticsState::InternShape(const fb::RecordImported& b) {
+  const fb::Payload* content = b.content();
+  if (content != nullptr &&
+      content->encoding() == fb::PayloadEncoding::Sealed) {
+    return kShapeNotLoaded;
   }
-  // Resumed from a checkpoint (which holds no record content): read the
-  // RecordImported event back. A failure leaves the shape empty, exactly as
-  // content that is not a record document would.
-  StatusOr<StoredEvent> e = ledger->Get(record.seq);
-  if (e.ok() && e->event()->body_type() == fb::EventBody::RecordImported) {
-    record.shape = ParseShape(*e->event()->body_as_RecordImported());
+  if (shapes_.empty()) {
+    shapes_.push_back(nullptr);
+    shapes_.push_back(std::shared_ptr<const schemas::RecordShape>(
+        &EmptyShape(), [](const schemas::RecordShape*) {}));
   }
-  return record.shape;
+  StatusOr<schemas::RecordShape> shape =
+      schemas::RecordShape::FromJson(PlainPayload(content));
+  if (!shape.ok()) return kShapeEmpty;
+  // Validation reads a record's text only for its length in code points
+  // (span bounds) and its images by name (schemas/annotation_validator.cc):
+  // records agreeing on those share one shape, kept with a stand-in text of
+  // that many ASCII characters, so the state does not hold record texts.
+  std::string key = std::to_string(shape->text_length());
+  for (const schemas::ImageShape& i : shape->images()) {
+    key += '\0';
+    key += i.name;
+    key += '\0';
+    key += std::to_string(i.width) + "x" + std::to_string(i.height) + "x" +
+           std::to_string(i.frames);
+  }
+  auto [it, added] = shape_index_.emplace(
+      std::move(key), static_cast<uint32_t>(shapes_.size()));
+  if (added) {
+    StatusOr<schemas::RecordShape> stand_in = schemas::RecordShape::Create(
+        std::string(shape->text_length(), 'x'), shape->images());
+    // Invariant: the images were valid in `shape`, and ASCII is valid UTF-8.
+    assert(stand_in.ok());
+    shapes_.push_back(
+        std::make_shared<const schemas::RecordShape>(std::move(*stand_in)));
+  }
+  return it->second;
 }
 
-std::pair<bool, std::vector<schemas::ExtractedValue>> AnalyticsState::Extract(
-    std::string_view record, std::string_view schema_id, uint32_t version,
-    bool by_model, std::string_view id, std::string_view values,
-    const Ledger* ledger) {
-  const SchemaVersionInfo* schema = FindSchema(schema_id, version);
-  if (schema == nullptr) return {false, {}};
+const schemas::RecordShape* AnalyticsState::ShapeOf(uint32_t record,
+                                                    const Ledger* ledger) {
+  if (record == kNoIndex || record >= records_.size()) return nullptr;
+  RecordInfo& r = records_[record];
+  if (!r.known) return nullptr;
+  if (r.shape == kShapeNotLoaded && !r.sealed && ledger != nullptr) {
+    // Resumed from a checkpoint (which holds no record content): read the
+    // RecordImported event back. A failure leaves the shape empty, exactly
+    // as content that is not a record document would.
+    StatusOr<StoredEvent> e = ledger->Get(r.seq);
+    if (e.ok() && e->event()->body_type() == fb::EventBody::RecordImported) {
+      const uint32_t shape = InternShape(*e->event()->body_as_RecordImported());
+      records_[record].shape = shape;  // InternShape does not move records_
+    }
+  }
+  const uint32_t shape = records_[record].shape;
+  return shape == kShapeNotLoaded ? nullptr : shapes_[shape].get();
+}
+
+uint32_t AnalyticsState::InternValue(schemas::ExtractedValue&& v) {
+  thread_local std::string key;
+  key.clear();
+  AppendContentKey(v, key);
+  auto it = value_index_.find(key);
+  if (it != value_index_.end()) return it->second;
+  const uint32_t id = static_cast<uint32_t>(values_.size());
+  values_.push_back(std::move(v));
+  value_index_.emplace(key, id);
+  return id;
+}
+
+RevisionValues AnalyticsState::AddValues(
+    std::vector<schemas::ExtractedValue>&& values) {
+  RevisionValues r;
+  r.extracted = true;
+  r.values_begin = static_cast<uint32_t>(value_refs_.size());
+  r.values_count = static_cast<uint32_t>(values.size());
+  for (schemas::ExtractedValue& v : values)
+    value_refs_.push_back(InternValue(std::move(v)));
+  return r;
+}
+
+namespace {
+
+// ExtractAnnotationValues on the schema version (its descriptive view for a
+// model), or nullopt when the version is unknown or the values invalid.
+std::optional<std::vector<schemas::ExtractedValue>> ExtractWith(
+    const SchemaVersionInfo* schema, const schemas::RecordShape* shape,
+    bool by_model, std::string_view id, std::string_view values) {
+  if (schema == nullptr) return std::nullopt;
   const schemas::TaskSchema* task = schema->schema.get();
   if (by_model) {
-    if (schema->descriptive == nullptr) return {false, {}};
+    if (schema->descriptive == nullptr) return std::nullopt;
     task = schema->descriptive.get();
   }
-  std::shared_ptr<const schemas::RecordShape> shape;
-  auto rit = records_.find(record);
-  if (rit != records_.end()) shape = ShapeOf(rit->second, ledger);
   StatusOr<schemas::ExtractedValues> ev = schemas::ExtractAnnotationValues(
       *task, shape ? *shape : EmptyShape(), id, values);
-  if (!ev.ok()) return {false, {}};
-  return {true, std::move(ev->values)};
+  if (!ev.ok()) return std::nullopt;
+  return std::move(ev->values);
+}
+
+}  // namespace
+
+RevisionValues AnalyticsState::Extract(uint32_t record,
+                                       std::string_view schema_id,
+                                       uint32_t version, bool by_model,
+                                       std::string_view id,
+                                       std::string_view values,
+                                       const Ledger* ledger) {
+  const SchemaVersionInfo* schema = FindSchema(schema_id, version);
+  if (schema == nullptr) return RevisionValues{};
+  std::optional<std::vector<schemas::ExtractedValue>> ev =
+      ExtractWith(schema, ShapeOf(record, ledger), by_model, id, values);
+  if (!ev) return RevisionValues{};
+  return AddValues(std::move(*ev));
+}
+
+void AnalyticsState::AddAnnotation(std::string_view id, AnnotationEntry a) {
+  const uint32_t index = annotation_ids_.Intern(id).first;
+  // Invariant: ids are interned only here, once per annotation, so an id's
+  // number is its index in annotations_.
+  assert(index == annotations_.size());
+  RecordInfo& r = Record(a.record);
+  if (r.last_annotation == kNoIndex) {
+    r.first_annotation = index;
+  } else {
+    annotations_[r.last_annotation].next_on_record = index;
+  }
+  r.last_annotation = index;
+  annotations_.push_back(a);
 }
 
 void AnalyticsState::Apply(const StoredEvent& event, const Ledger* ledger) {
@@ -364,15 +551,17 @@ void AnalyticsState::Apply(uint64_t seq, int64_t timestamp_us,
     }
     case fb::EventBody::RecordImported: {
       const auto* b = e.body_as_RecordImported();
-      std::string id = Str(b->record_id());
-      if (records_.count(id)) return;
-      RecordInfo r;
-      r.project = Str(b->project_id());
+      const uint32_t id = names_.Intern(View(b->record_id())).first;
+      const uint32_t project = names_.Intern(View(b->project_id())).first;
+      RecordInfo& r = Record(id);
+      if (r.known) return;
+      r.known = true;
+      r.project = project;
       r.seq = seq;
       r.sealed = b->content() != nullptr &&
                  b->content()->encoding() == fb::PayloadEncoding::Sealed;
-      r.shape = ParseShape(*b);
-      records_.emplace(std::move(id), std::move(r));
+      const uint32_t shape = InternShape(*b);
+      records_[id].shape = shape;
       return;
     }
     case fb::EventBody::CalibrationBatchCreated: {
@@ -388,59 +577,59 @@ void AnalyticsState::Apply(uint64_t seq, int64_t timestamp_us,
     }
     case fb::EventBody::AnnotationSubmitted: {
       const auto* b = e.body_as_AnnotationSubmitted();
-      std::string id = Str(b->annotation_id());
-      if (annotations_.count(id)) return;  // first submission wins
+      const std::string_view id = View(b->annotation_id());
+      if (annotation_ids_.Find(id) != kNoIndex) return;  // first wins
       AnnotationEntry a;
-      a.id = id;
-      a.project = Str(b->project_id());
-      a.record = Str(b->record_id());
-      a.annotator = Str(b->annotator_id());
-      a.schema_id = Str(b->schema_id());
+      a.project = names_.Intern(View(b->project_id())).first;
+      a.record = names_.Intern(View(b->record_id())).first;
+      a.annotator = names_.Intern(View(b->annotator_id())).first;
+      a.schema_id = names_.Intern(View(b->schema_id())).first;
       a.schema_version = b->schema_version();
-      auto p = principals_.find(a.annotator);
+      auto p = principals_.find(View(b->annotator_id()));
       a.by_model = p != principals_.end() && p->second.model;
-      RevisionValues rev;
-      rev.revision = b->revision();
-      rev.seq = seq;
-      rev.timestamp_us = timestamp_us;
-      std::tie(rev.extracted, rev.values) =
-          Extract(a.record, a.schema_id, a.schema_version, a.by_model, a.id,
-                  PlainPayload(b->values()), ledger);
-      a.revisions.push_back(std::move(rev));
-      by_record_[a.record].push_back(id);
-      annotations_.emplace(std::move(id), std::move(a));
+      a.latest = Extract(a.record, View(b->schema_id()), a.schema_version,
+                         a.by_model, id, PlainPayload(b->values()), ledger);
+      a.latest.revision = b->revision();
+      a.latest.seq = seq;
+      a.latest.timestamp_us = timestamp_us;
+      AddAnnotation(id, a);
       return;
     }
     case fb::EventBody::AnnotationRevised: {
       const auto* b = e.body_as_AnnotationRevised();
-      auto it = annotations_.find(View(b->annotation_id()));
-      if (it == annotations_.end()) return;
-      AnnotationEntry& a = it->second;
+      uint32_t index = 0;
+      if (FindAnnotation(View(b->annotation_id()), &index) == nullptr) return;
       // Stale or out-of-order revisions (raw appends only) change nothing,
       // as in DomainState.
-      if (a.withdrawn || b->expected_revision() != a.current().revision ||
-          b->new_revision() != a.current().revision + 1) {
-        return;
+      {
+        const AnnotationEntry& a = annotations_[index];
+        if (a.withdrawn || b->expected_revision() != a.latest.revision ||
+            b->new_revision() != a.latest.revision + 1) {
+          return;
+        }
       }
-      RevisionValues rev;
+      const AnnotationEntry copy = annotations_[index];
+      RevisionValues rev = Extract(
+          copy.record, name(copy.schema_id), copy.schema_version, copy.by_model,
+          View(b->annotation_id()), PlainPayload(b->values()), ledger);
       rev.revision = b->new_revision();
       rev.seq = seq;
       rev.timestamp_us = timestamp_us;
-      std::tie(rev.extracted, rev.values) =
-          Extract(a.record, a.schema_id, a.schema_version, a.by_model, a.id,
-                  PlainPayload(b->values()), ledger);
-      a.revisions.push_back(std::move(rev));
+      AnnotationEntry& a = annotations_[index];
+      prior_revisions_.push_back(a.latest);
+      prior_links_.push_back(a.prior);
+      a.prior = static_cast<uint32_t>(prior_revisions_.size() - 1);
+      a.latest = rev;
       return;
     }
     case fb::EventBody::AnnotationWithdrawn: {
       const auto* b = e.body_as_AnnotationWithdrawn();
-      auto it = annotations_.find(View(b->annotation_id()));
-      if (it == annotations_.end() || it->second.withdrawn ||
-          b->expected_revision() != it->second.current().revision) {
-        return;
-      }
-      it->second.withdrawn = true;
-      it->second.withdrawn_seq = seq;
+      uint32_t index = 0;
+      if (FindAnnotation(View(b->annotation_id()), &index) == nullptr) return;
+      AnnotationEntry& a = annotations_[index];
+      if (a.withdrawn || b->expected_revision() != a.latest.revision) return;
+      a.withdrawn = true;
+      a.withdrawn_seq = seq;
       return;
     }
     case fb::EventBody::GoldAnswerRecorded: {
@@ -451,9 +640,12 @@ void AnalyticsState::Apply(uint64_t seq, int64_t timestamp_us,
       g.schema_id = Str(b->schema_id());
       g.schema_version = b->schema_version();
       g.seq = seq;
-      std::tie(g.extracted, g.values) =
-          Extract(g.record, g.schema_id, g.schema_version, false,
-                  "gold:" + g.record, PlainPayload(b->values()), ledger);
+      std::optional<std::vector<schemas::ExtractedValue>> ev =
+          ExtractWith(FindSchema(g.schema_id, g.schema_version),
+                      ShapeOf(names_.Find(g.record), ledger), false,
+                      "gold:" + g.record, PlainPayload(b->values()));
+      g.extracted = ev.has_value();
+      if (ev) g.values = std::move(*ev);
       auto key = std::make_pair(
           g.record, g.schema_id + "@" + std::to_string(g.schema_version));
       gold_[key] = std::move(g);  // the latest gold answer is current
@@ -526,40 +718,55 @@ std::string AnalyticsState::Serialize() const {
     schemas.push_back(json::array{json::string(key.first), key.second, s.seq,
                                   json::string(s.definition)});
   o["schemas"] = std::move(schemas);
+  // Records, and annotations by record, in record id order.
+  std::vector<uint32_t> record_names;
+  for (uint32_t n = 0; n < records_.size(); ++n) {
+    if (records_[n].known || records_[n].first_annotation != kNoIndex)
+      record_names.push_back(n);
+  }
+  std::sort(record_names.begin(), record_names.end(),
+            [this](uint32_t x, uint32_t y) { return name(x) < name(y); });
   json::array records;
-  for (const auto& [id, r] : records_)
-    records.push_back(json::array{json::string(id), json::string(r.project),
-                                  r.seq, r.sealed});
+  for (uint32_t n : record_names) {
+    const RecordInfo& r = records_[n];
+    if (!r.known) continue;
+    records.push_back(json::array{
+        json::string(name(n)), json::string(name(r.project)), r.seq, r.sealed});
+  }
   o["records"] = std::move(records);
   json::array batches;
   for (const auto& [key, ids] : batches_)
     batches.push_back(json::array{
         json::string(key.first), json::string(key.second), StringsToJson(ids)});
   o["batches"] = std::move(batches);
-  // Annotations in submission order per record (by_record_), which also
-  // fixes the order AnnotationsOnRecord reports after a resume.
+  // Annotations in submission order per record, which also fixes the order
+  // AnnotationsOnRecord reports after a resume.
   json::array annotations;
-  for (const auto& [record, ids] : by_record_) {
-    for (const std::string& id : ids) {
-      const AnnotationEntry& a = annotations_.at(id);
+  for (uint32_t n : record_names) {
+    for (uint32_t i = records_[n].first_annotation; i != kNoIndex;
+         i = annotations_[i].next_on_record) {
+      const AnnotationEntry& a = annotations_[i];
       json::object ja;
-      ja["id"] = a.id;
-      ja["project"] = a.project;
-      ja["record"] = a.record;
-      ja["annotator"] = a.annotator;
-      ja["schema_id"] = a.schema_id;
+      ja["id"] = annotation_id(i);
+      ja["project"] = name(a.project);
+      ja["record"] = name(a.record);
+      ja["annotator"] = name(a.annotator);
+      ja["schema_id"] = name(a.schema_id);
       ja["schema_version"] = a.schema_version;
       ja["by_model"] = a.by_model;
       ja["withdrawn"] = a.withdrawn;
       ja["withdrawn_seq"] = a.withdrawn_seq;
       json::array revs;
-      for (const RevisionValues& r : a.revisions) {
+      for (const RevisionValues& r : revisions(a)) {
         json::object jr;
         jr["revision"] = r.revision;
         jr["seq"] = r.seq;
         jr["timestamp_us"] = r.timestamp_us;
         jr["extracted"] = r.extracted;
-        jr["values"] = ValuesToJson(r.values);
+        json::array vals;
+        for (const schemas::ExtractedValue& v : values(r))
+          vals.push_back(ValueToJson(v));
+        jr["values"] = std::move(vals);
         revs.push_back(std::move(jr));
       }
       ja["revisions"] = std::move(revs);
@@ -645,11 +852,14 @@ StatusOr<AnalyticsState> AnalyticsState::Deserialize(std::string_view bytes) {
     for (const auto& rv : Arr(At(o, "records"))) {
       const json::array& a = Arr(rv);
       if (a.size() != 4) throw Malformed{"record"};
-      RecordInfo r;
-      r.project = S(a[1]);
+      const uint32_t id = s.names_.Intern(S(a[0])).first;
+      const uint32_t project = s.names_.Intern(S(a[1])).first;
+      RecordInfo& r = s.Record(id);
+      if (r.known) throw Malformed{"duplicate record"};
+      r.known = true;
+      r.project = project;
       r.seq = U(a[2]);
       r.sealed = B(a[3]);
-      s.records_.emplace(S(a[0]), std::move(r));
     }
     for (const auto& bv : Arr(At(o, "batches"))) {
       const json::array& a = Arr(bv);
@@ -658,30 +868,41 @@ StatusOr<AnalyticsState> AnalyticsState::Deserialize(std::string_view bytes) {
     }
     for (const auto& av : Arr(At(o, "annotations"))) {
       const json::object& ja = Obj(av);
+      const std::string id = S(At(ja, "id"));
+      if (s.annotation_ids_.Find(id) != kNoIndex)
+        throw Malformed{"duplicate annotation"};
       AnnotationEntry a;
-      a.id = S(At(ja, "id"));
-      a.project = S(At(ja, "project"));
-      a.record = S(At(ja, "record"));
-      a.annotator = S(At(ja, "annotator"));
-      a.schema_id = S(At(ja, "schema_id"));
+      a.project = s.names_.Intern(S(At(ja, "project"))).first;
+      a.record = s.names_.Intern(S(At(ja, "record"))).first;
+      a.annotator = s.names_.Intern(S(At(ja, "annotator"))).first;
+      a.schema_id = s.names_.Intern(S(At(ja, "schema_id"))).first;
       a.schema_version = static_cast<uint32_t>(U(At(ja, "schema_version")));
       a.by_model = B(At(ja, "by_model"));
       a.withdrawn = B(At(ja, "withdrawn"));
       a.withdrawn_seq = U(At(ja, "withdrawn_seq"));
+      bool first = true;
       for (const auto& rv : Arr(At(ja, "revisions"))) {
         const json::object& jr = Obj(rv);
+        const bool extracted = B(At(jr, "extracted"));
         RevisionValues r;
+        if (extracted) {
+          r = s.AddValues(ValuesFromJson(At(jr, "values")));
+        } else if (!Arr(At(jr, "values")).empty()) {
+          throw Malformed{"values of a revision not extracted"};
+        }
         r.revision = static_cast<uint32_t>(U(At(jr, "revision")));
         r.seq = U(At(jr, "seq"));
         r.timestamp_us = I(At(jr, "timestamp_us"));
-        r.extracted = B(At(jr, "extracted"));
-        r.values = ValuesFromJson(At(jr, "values"));
-        a.revisions.push_back(std::move(r));
+        if (!first) {
+          s.prior_revisions_.push_back(a.latest);
+          s.prior_links_.push_back(a.prior);
+          a.prior = static_cast<uint32_t>(s.prior_revisions_.size() - 1);
+        }
+        a.latest = r;
+        first = false;
       }
-      if (a.revisions.empty()) throw Malformed{"annotation without revisions"};
-      s.by_record_[a.record].push_back(a.id);
-      std::string id = a.id;
-      s.annotations_.emplace(std::move(id), std::move(a));
+      if (first) throw Malformed{"annotation without revisions"};
+      s.AddAnnotation(id, a);
     }
     for (const auto& gv : Arr(At(o, "gold"))) {
       const json::object& jg = Obj(gv);

@@ -53,6 +53,7 @@
 
 #include "common/status.h"
 #include "ledger/ledger.h"
+#include "projections/internal/string_pool.h"
 #include "schemas/annotation_validator.h"
 #include "schemas/event.h"
 #include "schemas/task_schema.h"
@@ -73,39 +74,52 @@ struct SchemaVersionInfo {
   uint64_t seq = 0;
 };
 
+// A record, keyed by its name in AnalyticsState::names().
 struct RecordInfo {
-  std::string project;
-  uint64_t seq = 0;  // the RecordImported event
+  bool known = false;  // imported (RecordImported applied)
   bool sealed = false;
-  // Parsed record shape; null when sealed, not a record document, or not yet
-  // loaded after a resume (loaded from the ledger by `seq` when needed).
-  std::shared_ptr<const schemas::RecordShape> shape;
+  uint32_t project = 0;  // a name
+  uint64_t seq = 0;      // the RecordImported event
+  // The record's shape for validation, an index into the state's table of
+  // distinct shapes (0: none: sealed, not a record document, or not yet
+  // loaded after a resume, when it is loaded from the ledger by `seq`).
+  uint32_t shape = 0;
+  // Annotations on the record in submission order: a list threaded through
+  // AnnotationEntry::next_on_record.
+  uint32_t first_annotation = UINT32_MAX;
+  uint32_t last_annotation = UINT32_MAX;
 };
 
-// One revision of an annotation and the comparable values it holds.
+// One revision of an annotation; its comparable values are
+// AnalyticsState::values(revision).
 struct RevisionValues {
   uint32_t revision = 0;
+  // False when the values did not validate against the schema version (or
+  // the version is unknown): then there are no values.
+  bool extracted = false;
   uint64_t seq = 0;
   int64_t timestamp_us = 0;
-  // False when the values did not validate against the schema version (or
-  // the version is unknown): then `values` is empty.
-  bool extracted = false;
-  std::vector<schemas::ExtractedValue> values;
+  uint32_t values_begin = 0;  // into the state's value references
+  uint32_t values_count = 0;
 };
 
+// An annotation, compact: strings are numbers of AnalyticsState::names()
+// (the id: AnalyticsState::annotation_id(index)); earlier revisions are
+// AnalyticsState::revisions(entry).
 struct AnnotationEntry {
-  std::string id;
-  std::string project;
-  std::string record;
-  std::string annotator;
-  std::string schema_id;
+  uint32_t project = 0;
+  uint32_t record = 0;
+  uint32_t annotator = 0;
+  uint32_t schema_id = 0;
   uint32_t schema_version = 0;
+  uint32_t next_on_record = UINT32_MAX;  // the next annotation on the record
+  uint32_t prior = UINT32_MAX;  // the previous revision (state internal)
   bool by_model = false;
   bool withdrawn = false;
   uint64_t withdrawn_seq = 0;
-  std::vector<RevisionValues> revisions;  // revision 1 first; never empty
+  RevisionValues latest;
 
-  const RevisionValues& current() const { return revisions.back(); }
+  const RevisionValues& current() const { return latest; }
 };
 
 struct GoldAnswer {
@@ -191,22 +205,77 @@ class AnalyticsState {
   }
   const SchemaVersionInfo* FindSchema(std::string_view id,
                                       uint32_t version) const;
-  const std::map<std::string, RecordInfo, std::less<>>& records() const {
-    return records_;
-  }
+  // Interned strings: project, record, principal and schema ids, value paths
+  // and categories; AnnotationEntry and RecordInfo refer to them by number.
+  std::string_view name(uint32_t id) const { return names_.Get(id); }
+  // The number of `s` among names(), or UINT32_MAX when absent.
+  uint32_t FindName(std::string_view s) const { return names_.Find(s); }
+
+  // The imported record `id`, or nullptr.
+  const RecordInfo* FindRecord(std::string_view id) const;
+  // True when a record or an annotation belongs to `project`.
+  bool HasProject(std::string_view project) const;
   // (project, batch) -> record ids, in the batch's order.
   const std::map<std::pair<std::string, std::string>, std::vector<std::string>>&
   batches() const {
     return batches_;
   }
-  // Every annotation, sorted by id.
-  const std::map<std::string, AnnotationEntry, std::less<>>& annotations()
-      const {
+  // Every annotation, in the order its AnnotationSubmitted was applied (a
+  // state resumed from a checkpoint: by record, then submission order); an
+  // annotation's index here is its number for annotation_id and the lists
+  // below.
+  const std::vector<AnnotationEntry>& annotations() const {
     return annotations_;
   }
-  // Annotation ids on `record` in submission order (empty if none).
-  const std::vector<std::string>& AnnotationsOnRecord(
-      std::string_view record) const;
+  std::string_view annotation_id(uint32_t index) const {
+    return annotation_ids_.Get(index);
+  }
+  // The annotation `id` (its index in *index when not null), or nullptr.
+  const AnnotationEntry* FindAnnotation(std::string_view id,
+                                        uint32_t* index = nullptr) const;
+  // Indices of every annotation, sorted by annotation id.
+  std::vector<uint32_t> AnnotationsById() const;
+  // Indices of the annotations on `record` in submission order.
+  std::vector<uint32_t> AnnotationsOnRecord(std::string_view record) const;
+  // Every revision of `a`, revision 1 first.
+  std::vector<RevisionValues> revisions(const AnnotationEntry& a) const;
+
+  // The comparable values of a revision, in document order.
+  class ValueRange {
+   public:
+    class Iterator {
+     public:
+      Iterator(const AnalyticsState* s, const uint32_t* p) : s_(s), p_(p) {}
+      const schemas::ExtractedValue& operator*() const {
+        return s_->values_[*p_];
+      }
+      Iterator& operator++() {
+        ++p_;
+        return *this;
+      }
+      bool operator!=(const Iterator& o) const { return p_ != o.p_; }
+
+     private:
+      const AnalyticsState* s_;
+      const uint32_t* p_;
+    };
+    Iterator begin() const { return {s_, begin_}; }
+    Iterator end() const { return {s_, end_}; }
+    size_t size() const { return static_cast<size_t>(end_ - begin_); }
+
+   private:
+    friend class AnalyticsState;
+    ValueRange(const AnalyticsState* s, const uint32_t* b, const uint32_t* e)
+        : s_(s), begin_(b), end_(e) {}
+    const AnalyticsState* s_;
+    const uint32_t* begin_;
+    const uint32_t* end_;
+  };
+  ValueRange values(const RevisionValues& r) const {
+    const uint32_t* b = value_refs_.data() + r.values_begin;
+    return ValueRange(this, b, b + r.values_count);
+  }
+
   // (record, "schema@version") -> the latest gold answer.
   const std::map<std::pair<std::string, std::string>, GoldAnswer>& gold()
       const {
@@ -228,22 +297,39 @@ class AnalyticsState {
   }
 
  private:
-  std::shared_ptr<const schemas::RecordShape> ShapeOf(RecordInfo& record,
-                                                      const Ledger* ledger);
-  std::pair<bool, std::vector<schemas::ExtractedValue>> Extract(
-      std::string_view record, std::string_view schema_id, uint32_t version,
-      bool by_model, std::string_view id, std::string_view values,
-      const Ledger* ledger);
+  const schemas::RecordShape* ShapeOf(uint32_t record, const Ledger* ledger);
+  uint32_t InternShape(const fb::RecordImported& b);
+  RecordInfo& Record(uint32_t name);
+  // Validates `values` against the schema version and appends its values to
+  // value_refs_; returns (extracted, first reference, count).
+  RevisionValues Extract(uint32_t record, std::string_view schema_id,
+                         uint32_t version, bool by_model, std::string_view id,
+                         std::string_view values, const Ledger* ledger);
+  uint32_t InternValue(schemas::ExtractedValue&& v);
+  RevisionValues AddValues(std::vector<schemas::ExtractedValue>&& values);
+  void AddAnnotation(std::string_view id, AnnotationEntry a);
 
   uint64_t last_seq_ = 0;
   int64_t last_timestamp_us_ = 0;
   std::map<std::string, PrincipalInfo, std::less<>> principals_;
   std::map<std::pair<std::string, uint32_t>, SchemaVersionInfo> schemas_;
-  std::map<std::string, RecordInfo, std::less<>> records_;
+  internal::StringPool names_;
+  std::vector<RecordInfo> records_;  // by name number; grown on demand
+  // Distinct record shapes ([0] is none) and their index by
+  // (text length, images).
+  std::vector<std::shared_ptr<const schemas::RecordShape>> shapes_;
+  std::map<std::string, uint32_t> shape_index_;
   std::map<std::pair<std::string, std::string>, std::vector<std::string>>
       batches_;
-  std::map<std::string, AnnotationEntry, std::less<>> annotations_;
-  std::map<std::string, std::vector<std::string>, std::less<>> by_record_;
+  internal::StringPool annotation_ids_;  // number = index in annotations_
+  std::vector<AnnotationEntry> annotations_;
+  std::vector<RevisionValues> prior_revisions_;
+  std::vector<uint32_t> prior_links_;  // prior_revisions_[i]'s predecessor
+  // Distinct extracted values, their index by exact content, and each
+  // revision's references to them.
+  std::vector<schemas::ExtractedValue> values_;
+  std::unordered_map<std::string, uint32_t> value_index_;
+  std::vector<uint32_t> value_refs_;
   std::map<std::pair<std::string, std::string>, GoldAnswer> gold_;
   std::map<std::pair<std::string, std::string>, AdjudicationDecision>
       decisions_;
