@@ -5,6 +5,7 @@
 #include <cassert>
 #include <charconv>
 #include <chrono>
+#include <cstring>
 #include <optional>
 
 #include "projections/domain.h"
@@ -249,44 +250,67 @@ std::string ValueKeyOfJson(std::string_view text) {
 
 namespace {
 
-// The exact content of an extracted value, every field, as bytes: two values
-// share an entry in the state's value table only when they are identical.
-void AppendContentKey(const schemas::ExtractedValue& v, std::string& k) {
-  auto put = [&k](const void* p, size_t n) {
-    k.append(static_cast<const char*>(p), n);
+// Identity of extracted values for the state's value table: every field, and
+// doubles by their bits (so 0 and -0, which serialize differently, stay
+// apart), so two values share an entry only when they are identical.
+uint64_t Bits(double d) {
+  uint64_t u;
+  std::memcpy(&u, &d, sizeof u);
+  return u;
+}
+
+size_t ValueHash(const schemas::ExtractedValue& v) {
+  size_t h = 0;
+  auto mix = [&h](size_t x) {
+    h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   };
-  auto str = [&](std::string_view s) {
-    const uint32_t n = static_cast<uint32_t>(s.size());
-    put(&n, sizeof n);
-    k.append(s);
+  auto str = [&mix](std::string_view x) {
+    mix(std::hash<std::string_view>()(x));
   };
   str(v.path);
   str(v.field_path);
-  const uint8_t tags[3] = {static_cast<uint8_t>(v.metric),
-                           static_cast<uint8_t>(v.layer),
-                           static_cast<uint8_t>(v.kind)};
-  put(tags, sizeof tags);
+  mix(static_cast<size_t>(v.metric) << 16 | static_cast<size_t>(v.layer) << 8 |
+      static_cast<size_t>(v.kind));
   str(v.category);
-  const uint32_t n = static_cast<uint32_t>(v.categories.size());
-  put(&n, sizeof n);
+  mix(v.categories.size());
   for (const std::string& c : v.categories) str(c);
-  put(&v.number, sizeof v.number);
-  put(&v.span.start, sizeof v.span.start);
-  put(&v.span.end, sizeof v.span.end);
+  mix(Bits(v.number));
+  mix(static_cast<size_t>(v.span.start) << 32 | v.span.end);
   str(v.region.image);
-  const uint32_t frame = v.region.frame.value_or(0);
-  const uint8_t flags[2] = {static_cast<uint8_t>(v.region.frame.has_value()),
-                            static_cast<uint8_t>(v.region.is_box)};
-  put(&frame, sizeof frame);
-  put(flags, sizeof flags);
+  mix(v.region.frame ? *v.region.frame + 1ULL : 0);
+  mix(v.region.is_box);
   for (double d : {v.region.x, v.region.y, v.region.w, v.region.h})
-    put(&d, sizeof d);
-  const uint32_t points = static_cast<uint32_t>(v.region.polygon.size());
-  put(&points, sizeof points);
+    mix(Bits(d));
+  mix(v.region.polygon.size());
   for (const auto& pt : v.region.polygon) {
-    put(&pt.x, sizeof pt.x);
-    put(&pt.y, sizeof pt.y);
+    mix(Bits(pt.x));
+    mix(Bits(pt.y));
   }
+  return h;
+}
+
+bool SameValue(const schemas::ExtractedValue& a,
+               const schemas::ExtractedValue& b) {
+  auto same_points = [](const std::vector<schemas::Point>& x,
+                        const std::vector<schemas::Point>& y) {
+    if (x.size() != y.size()) return false;
+    for (size_t i = 0; i < x.size(); ++i) {
+      if (Bits(x[i].x) != Bits(y[i].x) || Bits(x[i].y) != Bits(y[i].y))
+        return false;
+    }
+    return true;
+  };
+  return a.path == b.path && a.field_path == b.field_path &&
+         a.metric == b.metric && a.layer == b.layer && a.kind == b.kind &&
+         a.category == b.category && a.categories == b.categories &&
+         Bits(a.number) == Bits(b.number) && a.span == b.span &&
+         a.region.image == b.region.image && a.region.frame == b.region.frame &&
+         a.region.is_box == b.region.is_box &&
+         Bits(a.region.x) == Bits(b.region.x) &&
+         Bits(a.region.y) == Bits(b.region.y) &&
+         Bits(a.region.w) == Bits(b.region.w) &&
+         Bits(a.region.h) == Bits(b.region.h) &&
+         same_points(a.region.polygon, b.region.polygon);
 }
 
 constexpr uint32_t kNoIndex = UINT32_MAX;
@@ -437,14 +461,28 @@ const schemas::RecordShape* AnalyticsState::ShapeOf(uint32_t record,
 }
 
 uint32_t AnalyticsState::InternValue(schemas::ExtractedValue&& v) {
-  thread_local std::string key;
-  key.clear();
-  AppendContentKey(v, key);
-  auto it = value_index_.find(key);
-  if (it != value_index_.end()) return it->second;
+  // Open addressing over value numbers; at most half full.
+  if ((values_.size() + 1) * 2 > value_slots_.size()) {
+    std::vector<uint32_t> slots(std::max<size_t>(64, value_slots_.size() * 2),
+                                kNoIndex);
+    for (uint32_t id = 0; id < values_.size(); ++id) {
+      size_t i = value_hashes_[id] & (slots.size() - 1);
+      while (slots[i] != kNoIndex) i = (i + 1) & (slots.size() - 1);
+      slots[i] = id;
+    }
+    value_slots_ = std::move(slots);
+  }
+  const size_t hash = ValueHash(v);
+  size_t i = hash & (value_slots_.size() - 1);
+  while (value_slots_[i] != kNoIndex) {
+    const uint32_t id = value_slots_[i];
+    if (value_hashes_[id] == hash && SameValue(values_[id], v)) return id;
+    i = (i + 1) & (value_slots_.size() - 1);
+  }
   const uint32_t id = static_cast<uint32_t>(values_.size());
   values_.push_back(std::move(v));
-  value_index_.emplace(key, id);
+  value_hashes_.push_back(hash);
+  value_slots_[i] = id;
   return id;
 }
 
@@ -494,10 +532,9 @@ RevisionValues AnalyticsState::Extract(uint32_t record,
   return AddValues(std::move(*ev));
 }
 
-void AnalyticsState::AddAnnotation(std::string_view id, AnnotationEntry a) {
-  const uint32_t index = annotation_ids_.Intern(id).first;
-  // Invariant: ids are interned only here, once per annotation, so an id's
-  // number is its index in annotations_.
+void AnalyticsState::AddAnnotation(uint32_t index, const AnnotationEntry& a) {
+  // Invariant: ids are interned only just before their annotation is added,
+  // once per annotation, so an id's number is its index in annotations_.
   assert(index == annotations_.size());
   RecordInfo& r = Record(a.record);
   if (r.last_annotation == kNoIndex) {
@@ -578,7 +615,8 @@ void AnalyticsState::Apply(uint64_t seq, int64_t timestamp_us,
     case fb::EventBody::AnnotationSubmitted: {
       const auto* b = e.body_as_AnnotationSubmitted();
       const std::string_view id = View(b->annotation_id());
-      if (annotation_ids_.Find(id) != kNoIndex) return;  // first wins
+      const auto [index, added] = annotation_ids_.Intern(id);
+      if (!added) return;  // the first submission wins
       AnnotationEntry a;
       a.project = names_.Intern(View(b->project_id())).first;
       a.record = names_.Intern(View(b->record_id())).first;
@@ -592,7 +630,7 @@ void AnalyticsState::Apply(uint64_t seq, int64_t timestamp_us,
       a.latest.revision = b->revision();
       a.latest.seq = seq;
       a.latest.timestamp_us = timestamp_us;
-      AddAnnotation(id, a);
+      AddAnnotation(index, a);
       return;
     }
     case fb::EventBody::AnnotationRevised: {
@@ -868,9 +906,8 @@ StatusOr<AnalyticsState> AnalyticsState::Deserialize(std::string_view bytes) {
     }
     for (const auto& av : Arr(At(o, "annotations"))) {
       const json::object& ja = Obj(av);
-      const std::string id = S(At(ja, "id"));
-      if (s.annotation_ids_.Find(id) != kNoIndex)
-        throw Malformed{"duplicate annotation"};
+      const auto [index, added] = s.annotation_ids_.Intern(S(At(ja, "id")));
+      if (!added) throw Malformed{"duplicate annotation"};
       AnnotationEntry a;
       a.project = s.names_.Intern(S(At(ja, "project"))).first;
       a.record = s.names_.Intern(S(At(ja, "record"))).first;
@@ -902,7 +939,7 @@ StatusOr<AnalyticsState> AnalyticsState::Deserialize(std::string_view bytes) {
         first = false;
       }
       if (first) throw Malformed{"annotation without revisions"};
-      s.AddAnnotation(id, a);
+      s.AddAnnotation(index, a);
     }
     for (const auto& gv : Arr(At(o, "gold"))) {
       const json::object& jg = Obj(gv);

@@ -307,7 +307,8 @@ class AnalyticsState {
                          std::string_view values, const Ledger* ledger);
   uint32_t InternValue(schemas::ExtractedValue&& v);
   RevisionValues AddValues(std::vector<schemas::ExtractedValue>&& values);
-  void AddAnnotation(std::string_view id, AnnotationEntry a);
+  // Appends `a`, whose id was just interned as number `index`.
+  void AddAnnotation(uint32_t index, const AnnotationEntry& a);
 
   uint64_t last_seq_ = 0;
   int64_t last_timestamp_us_ = 0;
@@ -325,10 +326,11 @@ class AnalyticsState {
   std::vector<AnnotationEntry> annotations_;
   std::vector<RevisionValues> prior_revisions_;
   std::vector<uint32_t> prior_links_;  // prior_revisions_[i]'s predecessor
-  // Distinct extracted values, their index by exact content, and each
-  // revision's references to them.
+  // Distinct extracted values, their hashes and index (open addressing) by
+  // exact content, and each revision's references to them.
   std::vector<schemas::ExtractedValue> values_;
-  std::unordered_map<std::string, uint32_t> value_index_;
+  std::vector<size_t> value_hashes_;
+  std::vector<uint32_t> value_slots_;
   std::vector<uint32_t> value_refs_;
   std::map<std::pair<std::string, std::string>, GoldAnswer> gold_;
   std::map<std::pair<std::string, std::string>, AdjudicationDecision>
