@@ -349,6 +349,13 @@ bool AnalyticsState::HasProject(std::string_view project) const {
   return false;
 }
 
+uint32_t AnalyticsState::RecentName(std::string_view s, size_t slot) {
+  uint32_t& recent = recent_names_[slot];
+  if (recent == kNoIndex || names_.Get(recent) != s)
+    recent = names_.Intern(s).first;
+  return recent;
+}
+
 RecordInfo& AnalyticsState::Record(uint32_t name) {
   if (name >= records_.size()) records_.resize(names_.size());
   return records_[name];
@@ -591,7 +598,7 @@ void AnalyticsState::Apply(uint64_t seq, int64_t timestamp_us,
     case fb::EventBody::RecordImported: {
       const auto* b = e.body_as_RecordImported();
       const uint32_t id = names_.Intern(View(b->record_id())).first;
-      const uint32_t project = names_.Intern(View(b->project_id())).first;
+      const uint32_t project = RecentName(View(b->project_id()), 0);
       RecordInfo& r = Record(id);
       if (r.known) return;
       r.known = true;
@@ -620,10 +627,10 @@ void AnalyticsState::Apply(uint64_t seq, int64_t timestamp_us,
       const auto [index, added] = annotation_ids_.Intern(id);
       if (!added) return;  // the first submission wins
       AnnotationEntry a;
-      a.project = names_.Intern(View(b->project_id())).first;
+      a.project = RecentName(View(b->project_id()), 0);
       a.record = names_.Intern(View(b->record_id())).first;
-      a.annotator = names_.Intern(View(b->annotator_id())).first;
-      a.schema_id = names_.Intern(View(b->schema_id())).first;
+      a.annotator = RecentName(View(b->annotator_id()), 1);
+      a.schema_id = RecentName(View(b->schema_id()), 2);
       a.schema_version = b->schema_version();
       auto p = principals_.find(View(b->annotator_id()));
       a.by_model = p != principals_.end() && p->second.model;

@@ -39,6 +39,7 @@
 #ifndef CONSILIUM_PROJECTIONS_ENGINE_H_
 #define CONSILIUM_PROJECTIONS_ENGINE_H_
 
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -300,6 +301,9 @@ class AnalyticsState {
   const schemas::RecordShape* ShapeOf(uint32_t record, const Ledger* ledger);
   uint32_t InternShape(const fb::RecordImported& b);
   RecordInfo& Record(uint32_t name);
+  // names_.Intern(s), skipping the lookup when `s` is the name last seen in
+  // `slot` (projects, annotators and schemas repeat from event to event).
+  uint32_t RecentName(std::string_view s, size_t slot);
   // Validates `values` against the schema version and appends its values to
   // value_refs_; returns (extracted, first reference, count).
   RevisionValues Extract(uint32_t record, std::string_view schema_id,
@@ -315,6 +319,7 @@ class AnalyticsState {
   std::map<std::string, PrincipalInfo, std::less<>> principals_;
   std::map<std::pair<std::string, uint32_t>, SchemaVersionInfo> schemas_;
   internal::StringPool names_;
+  std::array<uint32_t, 3> recent_names_{UINT32_MAX, UINT32_MAX, UINT32_MAX};
   std::vector<RecordInfo> records_;  // by name number; grown on demand
   // Distinct record shapes ([0] is none) and their index by
   // (text length, images).
