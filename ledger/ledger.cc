@@ -124,15 +124,30 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::string& name) {
   rocksdb::BlockBasedTableOptions t;
   t.block_cache = cache;
   t.block_size = name == kEventsFamily ? 16 << 10 : 4 << 10;
-  if (name != kEventsFamily) {
+  if (name == kRequestsFamily || name == kMerkleFamily) {
     // Point lookups (request ids, Merkle nodes) skip files with a filter.
+    // The record and actor indexes are only ever scanned by prefix, where a
+    // whole-key filter would cost flush time and help no read.
     t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   }
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   // Event bytes compress well; hashes (Merkle nodes) not at all, and proofs
   // read them at random, so their blocks stay small and uncompressed.
-  cf.compression = name == kMerkleFamily ? rocksdb::kNoCompression
-                                         : rocksdb::kLZ4Compression;
+  // Levels 0 and 1 stay uncompressed everywhere: a flush then costs no
+  // compression on the cores the committer needs, and compaction into
+  // level 2 and below (where nearly all of a large ledger lives) compresses
+  // in the background (docs/storage.md).
+  const rocksdb::CompressionType deep = name == kMerkleFamily
+                                            ? rocksdb::kNoCompression
+                                            : rocksdb::kLZ4Compression;
+  cf.compression = deep;
+  cf.compression_per_level = {rocksdb::kNoCompression,
+                              rocksdb::kNoCompression,
+                              deep,
+                              deep,
+                              deep,
+                              deep,
+                              deep};
   return cf;
 }
 
