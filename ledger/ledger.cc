@@ -133,21 +133,8 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::string& name) {
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   // Event bytes compress well; hashes (Merkle nodes) not at all, and proofs
   // read them at random, so their blocks stay small and uncompressed.
-  // Levels 0 and 1 stay uncompressed everywhere: a flush then costs no
-  // compression on the cores the committer needs, and compaction into
-  // level 2 and below (where nearly all of a large ledger lives) compresses
-  // in the background (docs/storage.md).
-  const rocksdb::CompressionType deep = name == kMerkleFamily
-                                            ? rocksdb::kNoCompression
-                                            : rocksdb::kLZ4Compression;
-  cf.compression = deep;
-  cf.compression_per_level = {rocksdb::kNoCompression,
-                              rocksdb::kNoCompression,
-                              deep,
-                              deep,
-                              deep,
-                              deep,
-                              deep};
+  cf.compression = name == kMerkleFamily ? rocksdb::kNoCompression
+                                         : rocksdb::kLZ4Compression;
   return cf;
 }
 
