@@ -361,6 +361,12 @@ RecordInfo& AnalyticsState::Record(uint32_t name) {
   return records_[name];
 }
 
+void AnalyticsState::Reserve(uint64_t events) {
+  annotations_.reserve(events);
+  value_refs_.reserve(events);
+  annotation_ids_.Reserve(events);
+}
+
 const AnnotationEntry* AnalyticsState::FindAnnotation(std::string_view id,
                                                       uint32_t* index) const {
   const uint32_t i = annotation_ids_.Find(id);
@@ -1040,11 +1046,14 @@ struct EventBatch {
 constexpr uint64_t kPipelineMinEvents = 4096;
 
 // Applies events from `from` on (at most `limit`; 0: to the head) to `state`,
-// in order. Ledger::Scan (read, copy, verify; no hashes) runs on a thread of
-// its own and the calling thread applies, batches of EventBatch::kEvents
+// in order. Ledger::Scan (read, copy, verify; no hashes) runs on the calling
+// thread and a thread of its own applies, batches of EventBatch::kEvents
 // passing between them (a pool of kDepth + 2 batches), so a rebuild on
 // two cores costs about the larger of the two rather than their sum. The
 // result and the state are exactly those of applying in the scan callback.
+// Reading stays on the calling thread so that what RocksDB allocates while
+// scanning (block cache entries) comes from the same malloc arena as any other
+// scan's, while the state, long-lived, is allocated by the applying thread.
 Status ScanAndApply(const Ledger& ledger, uint64_t from, uint64_t limit,
                     AnalyticsState& state, const Ledger* shapes) {
   const uint64_t head = ledger.head().seq;
@@ -1063,62 +1072,61 @@ Status ScanAndApply(const Ledger& ledger, uint64_t from, uint64_t limit,
   std::condition_variable cv;
   std::deque<std::unique_ptr<EventBatch>> full, empty;
   bool done = false;
-  Status scan_status;
   for (size_t i = 0; i < kDepth + 2; ++i)
     empty.push_back(std::make_unique<EventBatch>());
 
-  std::thread reader([&] {
-    std::unique_ptr<EventBatch> batch;
-    auto hand_over = [&] {
-      std::unique_lock l(mu);
-      full.push_back(std::move(batch));
-      cv.notify_all();
-      // The applying thread returns every batch it takes, so this wait ends.
-      cv.wait(l, [&] { return !empty.empty(); });
-      batch = std::move(empty.front());
-      empty.pop_front();
-      return true;
-    };
-    {
+  // The applying thread: takes full batches in order until the reader is
+  // done and nothing is left.
+  std::thread applier([&] {
+    for (;;) {
+      std::unique_ptr<EventBatch> batch;
+      {
+        std::unique_lock l(mu);
+        cv.wait(l, [&] { return !full.empty() || done; });
+        if (full.empty()) return;
+        batch = std::move(full.front());
+        full.pop_front();
+      }
+      for (const auto& [seq, offset] : batch->events) {
+        const fb::Event* e =
+            EventView(std::string_view(batch->bytes).substr(offset));
+        state.Apply(seq, TimestampOf(*e), *e, shapes);
+      }
+      batch->Clear();
       std::lock_guard l(mu);
-      batch = std::move(empty.front());
-      empty.pop_front();
+      empty.push_back(std::move(batch));
+      cv.notify_all();
     }
-    Status s = ledger.Scan(
-        from, last - from + 1,
-        [&](const StoredEvent& e) {
-          batch->Add(e);
-          return batch->events.size() < EventBatch::kEvents || hand_over();
-        },
-        /*with_hashes=*/false);
-    std::lock_guard l(mu);
-    if (batch != nullptr && !batch->events.empty())
-      full.push_back(std::move(batch));
-    scan_status = std::move(s);
-    done = true;
-    cv.notify_all();
   });
 
-  for (;;) {
-    std::unique_ptr<EventBatch> batch;
-    {
-      std::unique_lock l(mu);
-      cv.wait(l, [&] { return !full.empty() || done; });
-      if (full.empty()) break;
-      batch = std::move(full.front());
-      full.pop_front();
-    }
-    for (const auto& [seq, offset] : batch->events) {
-      const fb::Event* e =
-          EventView(std::string_view(batch->bytes).substr(offset));
-      state.Apply(seq, TimestampOf(*e), *e, shapes);
-    }
-    batch->Clear();
+  // The reading (calling) thread.
+  std::unique_ptr<EventBatch> batch;
+  auto hand_over = [&] {
+    std::unique_lock l(mu);
+    full.push_back(std::move(batch));
+    cv.notify_all();
+    // The applying thread returns every batch it takes, so this wait ends.
+    cv.wait(l, [&] { return !empty.empty(); });
+    batch = std::move(empty.front());
+    empty.pop_front();
+    return true;
+  };
+  batch = std::move(empty.front());
+  empty.pop_front();
+  Status scan_status = ledger.Scan(
+      from, last - from + 1,
+      [&](const StoredEvent& e) {
+        batch->Add(e);
+        return batch->events.size() < EventBatch::kEvents || hand_over();
+      },
+      /*with_hashes=*/false);
+  {
     std::lock_guard l(mu);
-    empty.push_back(std::move(batch));
+    if (!batch->events.empty()) full.push_back(std::move(batch));
+    done = true;
     cv.notify_all();
   }
-  reader.join();
+  applier.join();
   return scan_status;
 }
 
@@ -1127,6 +1135,7 @@ Status ScanAndApply(const Ledger& ledger, uint64_t from, uint64_t limit,
 StatusOr<AnalyticsState> BuildStateAsOf(const Ledger& ledger, uint64_t seq) {
   AnalyticsState s;
   if (seq == 0) return s;
+  s.Reserve(std::min(seq, ledger.head().seq));
   RETURN_IF_ERROR(ScanAndApply(ledger, 1, seq, s, &ledger));
   return s;
 }

@@ -186,6 +186,12 @@ class AnalyticsState {
   void Apply(uint64_t seq, int64_t timestamp_us, const fb::Event& event,
              const Ledger* ledger);
 
+  // A capacity hint before applying up to `events` events: room for that
+  // many annotations is reserved at once instead of grown by doubling, which
+  // would copy the largest tables and hold old and new copies together at
+  // the peak. Capacity never written costs address space, not memory.
+  void Reserve(uint64_t events);
+
   uint64_t last_seq() const { return last_seq_; }
   int64_t last_timestamp_us() const { return last_timestamp_us_; }
 

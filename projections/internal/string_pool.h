@@ -60,6 +60,9 @@ class StringPool {
 
   size_t size() const { return ends_.size(); }
 
+  // Room for `n` strings without regrowing the numbering.
+  void Reserve(size_t n) { ends_.reserve(n); }
+
  private:
   static size_t Hash(std::string_view s) {
     return std::hash<std::string_view>()(s);
