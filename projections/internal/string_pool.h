@@ -1,9 +1,9 @@
 // StringPool: interned strings for the projection state (engine.h), each
 // numbered densely from 0 in the order first added. The characters live back
 // to back in one buffer and the index is an open-addressing table of 32-bit
-// numbers, so a string costs its length plus about 16 bytes, against ~80 for
-// a std::map<std::string, ...> node (docs/statistics.md, "Ledger-backed
-// analytics: memory").
+// numbers, so a string costs its length plus 16 to 24 bytes, against ~80 for
+// a std::map<std::string, ...> node (docs/statistics.md, "The engine",
+// "Memory").
 //
 // Views returned by Get stay valid until the next Intern (the buffer may
 // move). Not thread-safe; a value type.
