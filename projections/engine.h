@@ -26,7 +26,7 @@
 // Memory (docs/statistics.md, "Ledger-backed analytics"): strings are
 // interned (names(), annotation ids), annotations are a vector of compact
 // entries, extracted values are stored once per distinct value and referred
-// to by number, and records share their validation shapes; about 170 bytes
+// to by number, and records share their validation shapes; about 130 bytes
 // per annotation event at 10M.
 //
 // As-of queries: BuildStateAsOf(ledger, N) builds a fresh state over events
