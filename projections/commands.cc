@@ -391,12 +391,12 @@ void CommandHandler::DrainPending() {
   settled_cv_.wait(l, [&] { return pending_.empty() && unapplied_ == 0; });
 }
 
-// The applier takes committed events from the queue the committer fills (in
-// sequence order), applies a whole batch under one acquisition of state_mu_,
-// and only then completes the callers. The committer thread itself never
-// waits for state_mu_, which 64 validating threads may be contending: on a
-// small machine a committer descheduled behind them would stall every
-// append.
+// The applier takes committed events from the queue the ledger's callbacks
+// fill (in sequence order), applies a whole batch under one acquisition of
+// state_mu_, and only then completes the callers. The ledger's thread itself
+// never waits for state_mu_, which 64 validating threads may be contending:
+// on a small machine a ledger thread descheduled behind them would stall
+// every append.
 void CommandHandler::ApplierLoop() {
   std::vector<ToApply> batch;
   for (;;) {
@@ -474,7 +474,7 @@ void CommandHandler::AppendAndApply(EventDraft draft, std::string reserved,
       std::move(draft),
       [this, bytes, reserved = std::move(reserved),
        done = std::move(done)](StatusOr<Committed> c) mutable {
-        // Runs on the committer thread, in sequence order: hand over to the
+        // Runs on the ledger's sync thread, in sequence order: hand over to the
         // applier, which keeps that order.
         EnqueueApply(ToApply{std::move(c), std::move(*bytes),
                              std::move(reserved), std::move(done)});

@@ -15,7 +15,7 @@
 // Concurrency (docs/commands.md, "Concurrency"): annotation commands (submit,
 // revise, withdraw) validate and encode on the caller's thread holding only a
 // shared gate, reserve their annotation id under a short lock, and append
-// asynchronously; the ledger's committer thread applies each committed event
+// asynchronously; the handler's applier thread applies each committed event
 // in sequence order. Two commands on the same annotation can never both
 // commit: the second to reserve is rejected with Aborted. Commands that
 // change structure (projects, principals, roles, schemas, records, batches,
@@ -340,7 +340,7 @@ class CommandHandler {
   size_t unapplied_ = 0;
   std::condition_variable settled_cv_;
 
-  // Committed events on their way from the committer thread to the applier.
+  // Committed events on their way from the ledger's callbacks to the applier.
   struct ToApply {
     StatusOr<Committed> result = Committed{};
     std::string bytes;     // the draft's bytes (unstamped)
