@@ -1048,6 +1048,9 @@ Status Ledger::Scan(uint64_t from, uint64_t limit,
                     bool with_hashes) const {
   rocksdb::ReadOptions ro;
   ro.readahead_size = 2 << 20;
+  // A scan reads each block once, in order: caching them would only evict
+  // what point reads (proofs, Get) use, and grow the process by the cache.
+  ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db_->NewIterator(ro, impl_->cf(kEvents)));
   uint64_t n = 0;
