@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -246,20 +247,32 @@ int BenchAppend(const Args& args) {
   }
   out["raw_rocksdb_synced_batches_per_second"] = raw;
 
-  TempDir dir(base, "ledger");
-  if (Status s = Ledger::Init(dir.path); !s.ok()) return Fail(s);
-  auto ledger = Ledger::Open(dir.path, {});
-  if (!ledger.ok()) return Fail(ledger.status());
+  // Every run starts from an empty store, ledger and raw alike: the raw loop
+  // gets a fresh database each time, so a ledger that had accumulated the
+  // earlier runs' events would pay their flushes and compactions alone.
+  int run_number = 0;
+  auto with_fresh_ledger = [&](const std::function<AppendFigures(Ledger&)>& run)
+      -> StatusOr<AppendFigures> {
+    TempDir dir(base, "ledger-" + std::to_string(++run_number));
+    RETURN_IF_ERROR(Ledger::Init(dir.path));
+    ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger,
+                     Ledger::Open(dir.path, {}));
+    return run(*ledger);
+  };
   json::object threads;
   for (int n : {1, 16, 64}) {
-    threads["inflight_" + std::to_string(n)] =
-        FiguresJson(LedgerThreads(**ledger, n, *size, *secs));
+    auto f = with_fresh_ledger(
+        [&](Ledger& l) { return LedgerThreads(l, n, *size, *secs); });
+    if (!f.ok()) return Fail(f.status());
+    threads["inflight_" + std::to_string(n)] = FiguresJson(*f);
   }
   out["ledger_sync_threads"] = threads;
   json::object async;
   for (int n : {16, 64}) {
-    async["inflight_" + std::to_string(n)] =
-        FiguresJson(LedgerAsync(**ledger, n, *size, *secs));
+    auto f = with_fresh_ledger(
+        [&](Ledger& l) { return LedgerAsync(l, n, *size, *secs); });
+    if (!f.ok()) return Fail(f.status());
+    async["inflight_" + std::to_string(n)] = FiguresJson(*f);
   }
   out["ledger_async"] = async;
   // The headline ratios come from paired rounds: raw batches of 64, then
@@ -273,17 +286,22 @@ int BenchAppend(const Args& args) {
   json::array paired;
   for (uint64_t r = 0; r < *rounds; ++r) {
     double raw64 = RawSyncedBatches(base, 64, *size, *secs);
-    AppendFigures a = LedgerAsync(**ledger, 64, *size, *secs);
-    AppendFigures t = LedgerThreads(**ledger, 64, *size, *secs);
+    auto a = with_fresh_ledger(
+        [&](Ledger& l) { return LedgerAsync(l, 64, *size, *secs); });
+    auto t = with_fresh_ledger(
+        [&](Ledger& l) { return LedgerThreads(l, 64, *size, *secs); });
+    if (!a.ok()) return Fail(a.status());
+    if (!t.ok()) return Fail(t.status());
     json::object round;
     round["raw_batch_64"] = static_cast<int64_t>(std::llround(raw64));
-    round["ledger_async_64"] = static_cast<int64_t>(std::llround(a.per_second));
+    round["ledger_async_64"] =
+        static_cast<int64_t>(std::llround(a->per_second));
     round["ledger_threads_64"] =
-        static_cast<int64_t>(std::llround(t.per_second));
+        static_cast<int64_t>(std::llround(t->per_second));
     paired.push_back(std::move(round));
     if (raw64 > 0) {
-      async_ratios.push_back(a.per_second / raw64);
-      thread_ratios.push_back(t.per_second / raw64);
+      async_ratios.push_back(a->per_second / raw64);
+      thread_ratios.push_back(t->per_second / raw64);
     }
   }
   out["paired_rounds"] = std::move(paired);
