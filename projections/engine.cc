@@ -475,7 +475,8 @@ const schemas::RecordShape* AnalyticsState::ShapeOf(uint32_t record,
   return shape == kShapeNotLoaded ? nullptr : shapes_[shape].get();
 }
 
-uint32_t AnalyticsState::InternValue(schemas::ExtractedValue&& v) {
+template <typename V>
+uint32_t AnalyticsState::InternValue(V&& v) {
   // Open addressing over value numbers; at most half full.
   if ((values_.size() + 1) * 2 > value_slots_.size()) {
     std::vector<uint32_t> slots(std::max<size_t>(64, value_slots_.size() * 2),
@@ -495,7 +496,7 @@ uint32_t AnalyticsState::InternValue(schemas::ExtractedValue&& v) {
     i = (i + 1) & (value_slots_.size() - 1);
   }
   const uint32_t id = static_cast<uint32_t>(values_.size());
-  values_.push_back(std::move(v));
+  values_.push_back(std::forward<V>(v));
   value_hashes_.push_back(hash);
   value_slots_[i] = id;
   return id;
@@ -509,6 +510,18 @@ RevisionValues AnalyticsState::AddValues(
   r.values_count = static_cast<uint32_t>(values.size());
   for (schemas::ExtractedValue& v : values)
     value_refs_.push_back(InternValue(std::move(v)));
+  return r;
+}
+
+RevisionValues AnalyticsState::AddValues(
+    const std::vector<schemas::ExtractedValue>& values) {
+  RevisionValues r;
+  r.extracted = true;
+  r.values_begin = static_cast<uint32_t>(value_refs_.size());
+  r.values_count = static_cast<uint32_t>(values.size());
+  // Most values repeat ones already in the table; only new ones are copied.
+  for (const schemas::ExtractedValue& v : values)
+    value_refs_.push_back(InternValue(v));
   return r;
 }
 
@@ -541,10 +554,23 @@ RevisionValues AnalyticsState::Extract(uint32_t record,
                                        const Ledger* ledger) {
   const SchemaVersionInfo* schema = FindSchema(schema_id, version);
   if (schema == nullptr) return RevisionValues{};
-  std::optional<std::vector<schemas::ExtractedValue>> ev =
-      ExtractWith(schema, ShapeOf(record, ledger), by_model, id, values);
-  if (!ev) return RevisionValues{};
-  return AddValues(std::move(*ev));
+  const schemas::TaskSchema* task = schema->schema.get();
+  if (by_model) {
+    if (schema->descriptive == nullptr) return RevisionValues{};
+    task = schema->descriptive.get();
+  }
+  // One extraction buffer per thread, reused from annotation to annotation:
+  // its entries keep their strings' capacity, so extracting allocates only
+  // when an annotation has more values than any before it, and AddValues
+  // copies only values the table has not seen.
+  thread_local schemas::ExtractedValues scratch;
+  const schemas::RecordShape* shape = ShapeOf(record, ledger);
+  if (!schemas::ExtractAnnotationValuesInto(
+           *task, shape ? *shape : EmptyShape(), id, values, &scratch)
+           .ok()) {
+    return RevisionValues{};
+  }
+  return AddValues(scratch.values);
 }
 
 void AnalyticsState::AddAnnotation(uint32_t index, const AnnotationEntry& a) {

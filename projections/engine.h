@@ -321,8 +321,12 @@ class AnalyticsState {
   RevisionValues Extract(uint32_t record, std::string_view schema_id,
                          uint32_t version, bool by_model, std::string_view id,
                          std::string_view values, const Ledger* ledger);
-  uint32_t InternValue(schemas::ExtractedValue&& v);
+  // The number of `v` in values_, adding it (copied or moved, as passed)
+  // when new. V: const schemas::ExtractedValue& or schemas::ExtractedValue.
+  template <typename V>
+  uint32_t InternValue(V&& v);
   RevisionValues AddValues(std::vector<schemas::ExtractedValue>&& values);
+  RevisionValues AddValues(const std::vector<schemas::ExtractedValue>& values);
   // Appends `a`, whose id was just interned as number `index`.
   void AddAnnotation(uint32_t index, const AnnotationEntry& a);
 

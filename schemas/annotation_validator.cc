@@ -89,7 +89,16 @@ class Walker {
     all_ = all;
     max_errors_ = max;
   }
-  void ExtractInto(ExtractedValues* out) { out_ = out; }
+  void ExtractInto(ExtractedValues* out) {
+    out_ = out;
+    emitted_ = 0;
+  }
+  // Drops the entries of out_->values beyond those this walk emitted.
+  void TrimExtracted() {
+    if (out_ != nullptr && out_->values.size() > emitted_) {
+      out_->values.erase(out_->values.begin() + emitted_, out_->values.end());
+    }
+  }
 
   void Run(std::string_view values_json) {
     unsigned char buf[16384];
@@ -134,8 +143,18 @@ class Walker {
   };
 
   std::string RenderPath() const {
-    if (depth_ == 0) return "values";
     std::string p;
+    RenderPathInto(p);
+    return p;
+  }
+
+  // Renders the current path into `p` (cleared first), reusing its capacity.
+  void RenderPathInto(std::string& p) const {
+    p.clear();
+    if (depth_ == 0) {
+      p = "values";
+      return;
+    }
     for (int i = 0; i < depth_; ++i) {
       const Frame& f = stack_[i];
       if (f.name.empty()) {
@@ -147,7 +166,6 @@ class Walker {
         p += f.name;
       }
     }
-    return p;
   }
 
   // Records an error at the current path. Returns true when the walk should
@@ -177,17 +195,39 @@ class Walker {
 
   std::string SchemaRef() const { return schema_.Ref(); }
 
+  // The next extracted value, reset to defaults. Entries already in
+  // out_->values (from an earlier extraction into the same output) are
+  // reused in place, so their strings and vectors keep their capacity and
+  // a steady stream of extractions allocates nothing.
   ExtractedValue* Emit(const Field& f, ValueKind kind) {
     if (out_ == nullptr || f.metric == Metric::kNone || failed_) {
       return nullptr;
     }
-    ExtractedValue& ev = out_->values.emplace_back();
-    ev.path = RenderPath();
-    ev.field_path = f.path;
-    ev.metric = f.metric;
-    ev.layer = f.layer;
-    ev.kind = kind;
-    return &ev;
+    std::vector<ExtractedValue>& values = out_->values;
+    ExtractedValue* ev;
+    if (emitted_ < values.size()) {
+      ev = &values[emitted_];
+      ev->category.clear();
+      // A set's categories are overwritten in place by WalkMulti, keeping
+      // their strings' capacity.
+      if (kind != ValueKind::kCategorySet) ev->categories.clear();
+      ev->number = 0;
+      ev->span = {};
+      ev->region.image.clear();
+      ev->region.frame.reset();
+      ev->region.is_box = true;
+      ev->region.x = ev->region.y = ev->region.w = ev->region.h = 0;
+      ev->region.polygon.clear();
+    } else {
+      ev = &values.emplace_back();
+    }
+    ++emitted_;
+    RenderPathInto(ev->path);
+    ev->field_path = f.path;
+    ev->metric = f.metric;
+    ev->layer = f.layer;
+    ev->kind = kind;
+    return ev;
   }
 
   void WalkObject(const json::object& o, const std::vector<Field>& fields) {
@@ -362,8 +402,9 @@ class Walker {
     }
     if (!ok) return;
     if (ExtractedValue* ev = Emit(f, ValueKind::kCategorySet)) {
-      for (const json::value& c : a)
-        ev->categories.emplace_back(Sv(c.get_string()));
+      ev->categories.resize(a.size());
+      for (size_t i = 0; i < a.size(); ++i)
+        ev->categories[i] = Sv(a[i].get_string());
       std::sort(ev->categories.begin(), ev->categories.end());
     }
   }
@@ -661,6 +702,7 @@ class Walker {
   std::vector<AnnotationError>* all_ = nullptr;
   size_t max_errors_ = 0;
   ExtractedValues* out_ = nullptr;
+  size_t emitted_ = 0;  // entries of out_->values written by this walk
   bool failed_ = false;
   bool stop_ = false;
   Status first_;
@@ -824,13 +866,23 @@ StatusOr<ExtractedValues> ExtractAnnotationValues(
     const TaskSchema& schema, const RecordShape& record,
     std::string_view annotation_id, std::string_view values_json) {
   ExtractedValues out;
-  out.schema_id = schema.id();
-  out.schema_version = schema.version();
-  Walker w(schema, record, annotation_id);
-  w.ExtractInto(&out);
-  w.Run(values_json);
-  if (w.failed()) return w.first();
+  RETURN_IF_ERROR(ExtractAnnotationValuesInto(schema, record, annotation_id,
+                                              values_json, &out));
   return out;
+}
+
+Status ExtractAnnotationValuesInto(const TaskSchema& schema,
+                                   const RecordShape& record,
+                                   std::string_view annotation_id,
+                                   std::string_view values_json,
+                                   ExtractedValues* out) {
+  out->schema_id = schema.id();
+  out->schema_version = schema.version();
+  Walker w(schema, record, annotation_id);
+  w.ExtractInto(out);
+  w.Run(values_json);
+  w.TrimExtracted();
+  return w.first();
 }
 
 const ExtractedValue* ExtractedValues::Find(std::string_view path) const {

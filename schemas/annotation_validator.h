@@ -175,6 +175,18 @@ StatusOr<ExtractedValues> ExtractAnnotationValues(
     const TaskSchema& schema, const RecordShape& record,
     std::string_view annotation_id, std::string_view values_json);
 
+// ExtractAnnotationValues into `*out` (not null), reusing its storage: the
+// entries already in out->values are overwritten in place, so their strings
+// keep their capacity, and a caller that extracts many annotations into one
+// ExtractedValues allocates only while the values grow. Returns the same
+// status as ExtractAnnotationValues; on OK `*out` holds exactly what it
+// would return, on error its values are unspecified.
+Status ExtractAnnotationValuesInto(const TaskSchema& schema,
+                                   const RecordShape& record,
+                                   std::string_view annotation_id,
+                                   std::string_view values_json,
+                                   ExtractedValues* out);
+
 // Number of Unicode code points in `utf8`, or nullopt if it is not valid
 // UTF-8 (overlong forms, surrogates and values above U+10FFFF are invalid).
 std::optional<size_t> CountCodePoints(std::string_view utf8);

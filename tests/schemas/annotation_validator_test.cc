@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "schemas/task_schema.h"
 #include "tests/testing/files.h"
@@ -747,6 +748,85 @@ TEST(ExtractAnnotationValues, FailsLikeValidate) {
   EXPECT_EQ(ev.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ev.status().message(),
             "annotation a-9: confidence: expected a probability in [0, 1]");
+}
+
+void ExpectSameValues(const ExtractedValues& a, const ExtractedValues& b) {
+  EXPECT_EQ(a.schema_id, b.schema_id);
+  EXPECT_EQ(a.schema_version, b.schema_version);
+  ASSERT_EQ(a.values.size(), b.values.size());
+  for (size_t i = 0; i < a.values.size(); ++i) {
+    const ExtractedValue& x = a.values[i];
+    const ExtractedValue& y = b.values[i];
+    EXPECT_EQ(x.path, y.path);
+    EXPECT_EQ(x.field_path, y.field_path) << x.path;
+    EXPECT_EQ(x.metric, y.metric) << x.path;
+    EXPECT_EQ(x.layer, y.layer) << x.path;
+    EXPECT_EQ(x.kind, y.kind) << x.path;
+    EXPECT_EQ(x.category, y.category) << x.path;
+    EXPECT_EQ(x.categories, y.categories) << x.path;
+    EXPECT_EQ(x.number, y.number) << x.path;
+    EXPECT_EQ(x.span, y.span) << x.path;
+    EXPECT_EQ(x.region, y.region) << x.path;
+  }
+}
+
+// One ExtractedValues reused across annotations of different shapes (more
+// values, fewer values, a failure in between) holds exactly what a fresh
+// extraction returns each time: no field of an earlier value leaks through.
+TEST(ExtractAnnotationValues, IntoReusedOutputEqualsFreshExtraction) {
+  const std::vector<Example> examples = {
+      LoadExample("chest-imaging"), LoadExample("dx-reasoning"),
+      LoadExample("icu-severity"), LoadExample("chest-imaging")};
+  ExtractedValues reused;
+  for (const Example& e : examples) {
+    StatusOr<ExtractedValues> fresh =
+        ExtractAnnotationValues(e.schema, e.record, "a-1", e.values);
+    ASSERT_EQ(fresh.status().code(), StatusCode::kOk)
+        << fresh.status().message();
+    Status s = ExtractAnnotationValuesInto(e.schema, e.record, "a-1", e.values,
+                                           &reused);
+    ASSERT_EQ(s.code(), StatusCode::kOk) << s.message();
+    ExpectSameValues(reused, *fresh);
+
+    Status bad =
+        ExtractAnnotationValuesInto(e.schema, e.record, "a-2", "{", &reused);
+    StatusOr<ExtractedValues> fresh_bad =
+        ExtractAnnotationValues(e.schema, e.record, "a-2", "{");
+    EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(bad.message(), fresh_bad.status().message());
+  }
+}
+
+TEST(ExtractAnnotationValues, IntoFailsLikeValidate) {
+  TaskSchema schema = DxReasoningV3();
+  RecordShape record = MustRecord("");
+  ExtractedValues out;
+  Status s = ExtractAnnotationValuesInto(schema, record, "a-9",
+                                         R"({"confidence": 2})", &out);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "annotation a-9: confidence: expected a probability in [0, 1]");
+}
+
+// A reused set value is resized to the new selection, sorted, and keeps none
+// of the earlier categories.
+TEST(ExtractAnnotationValues, IntoReusedOutputResizesCategorySets) {
+  TaskSchema schema = Schema(R"(
+    {"name": "m", "type": "multi_categorical", "layer": "descriptive",
+     "categories": ["a", "b", "c"], "min_items": 1, "max_items": 3},
+    {"name": "n", "type": "numeric", "layer": "descriptive"})");
+  RecordShape record = MustRecord("");
+  ExtractedValues out;
+  for (const char* values :
+       {R"({"m": ["c", "a", "b"], "n": 2})", R"({"n": 1, "m": ["b"]})",
+        R"({"m": ["c", "a"]})", R"({"n": 3})"}) {
+    StatusOr<ExtractedValues> fresh =
+        ExtractAnnotationValues(schema, record, "a-1", values);
+    ASSERT_EQ(fresh.status().code(), StatusCode::kOk) << values;
+    Status s = ExtractAnnotationValuesInto(schema, record, "a-1", values, &out);
+    ASSERT_EQ(s.code(), StatusCode::kOk) << values;
+    ExpectSameValues(out, *fresh);
+  }
 }
 
 }  // namespace
