@@ -273,20 +273,37 @@ size_t ValueHash(const schemas::ExtractedValue& v) {
   str(v.field_path);
   mix(static_cast<size_t>(v.metric) << 16 | static_cast<size_t>(v.layer) << 8 |
       static_cast<size_t>(v.kind));
-  str(v.category);
-  mix(v.categories.size());
-  for (const std::string& c : v.categories) str(c);
-  mix(Bits(v.number));
-  mix(static_cast<size_t>(v.span.start) << 32 | v.span.end);
-  str(v.region.image);
-  mix(v.region.frame ? *v.region.frame + 1ULL : 0);
-  mix(v.region.is_box);
-  for (double d : {v.region.x, v.region.y, v.region.w, v.region.h})
-    mix(Bits(d));
-  mix(v.region.polygon.size());
-  for (const auto& pt : v.region.polygon) {
-    mix(Bits(pt.x));
-    mix(Bits(pt.y));
+  // Only the fields the kind fills are hashed (the others are defaults in
+  // extracted values). Any subset of what SameValue compares keeps equal
+  // values at equal hashes; SameValue still compares every field.
+  switch (v.kind) {
+    case schemas::ValueKind::kCategory:
+    case schemas::ValueKind::kOrdinal:
+      str(v.category);
+      mix(Bits(v.number));
+      break;
+    case schemas::ValueKind::kCategorySet:
+      mix(v.categories.size());
+      for (const std::string& c : v.categories) str(c);
+      break;
+    case schemas::ValueKind::kNumber:
+      mix(Bits(v.number));
+      break;
+    case schemas::ValueKind::kSpan:
+      mix(static_cast<size_t>(v.span.start) << 32 | v.span.end);
+      break;
+    case schemas::ValueKind::kRegion:
+      str(v.region.image);
+      mix(v.region.frame ? *v.region.frame + 1ULL : 0);
+      mix(v.region.is_box);
+      for (double d : {v.region.x, v.region.y, v.region.w, v.region.h})
+        mix(Bits(d));
+      mix(v.region.polygon.size());
+      for (const auto& pt : v.region.polygon) {
+        mix(Bits(pt.x));
+        mix(Bits(pt.y));
+      }
+      break;
   }
   return h;
 }
