@@ -60,16 +60,25 @@ class StringPool {
 
   size_t size() const { return ends_.size(); }
 
-  // Room for `n` strings without regrowing the numbering.
-  void Reserve(size_t n) { ends_.reserve(n); }
+  // Room for `n` strings without regrowing the numbering or the index (a
+  // rebuild of millions of ids otherwise rehashes every one of them about
+  // twice on the way).
+  void Reserve(size_t n) {
+    ends_.reserve(n);
+    size_t slots = 16;
+    while (slots < n * 2) slots *= 2;
+    if (slots > slots_.size()) Rehash(slots);
+  }
 
  private:
   static size_t Hash(std::string_view s) {
     return std::hash<std::string_view>()(s);
   }
 
-  void Grow() {
-    std::vector<uint32_t> slots(std::max<size_t>(16, slots_.size() * 2), kNone);
+  void Grow() { Rehash(std::max<size_t>(16, slots_.size() * 2)); }
+
+  void Rehash(size_t n) {
+    std::vector<uint32_t> slots(n, kNone);
     for (uint32_t id = 0; id < size(); ++id) {
       size_t i = Hash(Get(id)) & (slots.size() - 1);
       while (slots[i] != kNone) i = (i + 1) & (slots.size() - 1);
