@@ -13,19 +13,16 @@
 #include <vector>
 
 #include "projections/rating_table.h"
+#include "tests/testing/files.h"
 
 namespace consilium::projections {
 namespace {
 
+// Read in place from the reference data (tests/testing/files.h), wherever
+// the binary is run from: ctest sets CONSILIUM_SHARED_DATA, and the path
+// compiled in covers running the test binary directly.
 std::string ReadShared(const std::string& name) {
-  const char* dir = std::getenv("CONSILIUM_SHARED_DATA");
-  if (dir == nullptr) return "";
-  std::ifstream in(std::filesystem::path(dir) / "agreement" / name,
-                   std::ios::binary);
-  if (!in) return "";
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return testing::ReadAgreementData(name);
 }
 
 #define LOAD_TOY_OR_SKIP(table)                                             \

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <string>
 
+#include "tests/testing/paths.h"
+
 namespace consilium::testing {
 
 // The whole file, or empty when it cannot be read.
@@ -19,6 +21,13 @@ inline std::string ReadFile(const std::string& path) {
 // <source root>/schemas/examples/<name>.
 inline std::string ExamplePath(const std::string& name) {
   return std::string(CONSILIUM_SOURCE_DIR) + "/schemas/examples/" + name;
+}
+
+// <reference data>/agreement/<name> (paths.h: SharedDataDir), or empty when
+// the reference data directory or the file is missing.
+inline std::string ReadAgreementData(const std::string& name) {
+  const std::string dir = SharedDataDir();
+  return dir.empty() ? std::string() : ReadFile(dir + "/agreement/" + name);
 }
 
 }  // namespace consilium::testing

@@ -31,6 +31,7 @@
 #include "ledger/merkle.h"
 #include "ledger/proof_json.h"
 #include "ledger/proof_verifier.h"
+#include "tests/testing/files.h"
 
 namespace consilium::merkle {
 namespace {
@@ -38,19 +39,19 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
+// The reference vectors, read in place (tests/testing/paths.h: ctest sets
+// CONSILIUM_SHARED_DATA; running the binary directly uses the path compiled
+// in).
 std::optional<fs::path> VectorDir() {
-  const char* shared = std::getenv("CONSILIUM_SHARED_DATA");
-  if (shared == nullptr || *shared == '\0') return std::nullopt;
+  const std::string shared = testing::SharedDataDir();
+  if (shared.empty()) return std::nullopt;
   fs::path dir = fs::path(shared) / "merkle-vectors";
   if (!fs::is_directory(dir)) return std::nullopt;
   return dir;
 }
 
 std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return testing::ReadFile(path.string());
 }
 
 std::vector<fs::path> JsonFiles(const fs::path& dir) {
@@ -91,8 +92,8 @@ class ProofVectorsTest : public ::testing::Test {
   void SetUp() override {
     std::optional<fs::path> dir = VectorDir();
     if (!dir) {
-      GTEST_SKIP() << "CONSILIUM_SHARED_DATA is unset or has no merkle-vectors "
-                      "directory; the RFC 9162 vector cases were not run";
+      GTEST_SKIP() << "the reference data has no merkle-vectors directory; the "
+                      "RFC 9162 vector cases were not run";
     }
     dir_ = *dir;
   }
