@@ -790,15 +790,21 @@ StatusOr<BulkReport> CommandHandler::ImportRecords(
       report.lines.push_back(std::move(out));
     }
   }
-  const bool rejected = drafts.size() != report.lines.size();
-  if (atomic && rejected) {
+  CommitLines(std::move(drafts), draft_line, atomic, report);
+  return report;
+}
+
+void CommandHandler::CommitLines(std::vector<EventDraft> drafts,
+                                 const std::vector<size_t>& draft_line,
+                                 bool atomic, BulkReport& report) {
+  if (atomic && drafts.size() != report.lines.size()) {
     for (size_t i : draft_line) {
       report.lines[i].status = FailedPreconditionError(
           "not appended: --atomic and the file has rejected lines");
     }
-    return report;
+    return;
   }
-  if (drafts.empty()) return report;
+  if (drafts.empty()) return;
   StatusOr<std::vector<Committed>> c = CommitStructural(std::move(drafts));
   for (size_t k = 0; k < draft_line.size(); ++k) {
     LineOutcome& out = report.lines[draft_line[k]];
@@ -809,7 +815,6 @@ StatusOr<BulkReport> CommandHandler::ImportRecords(
       out.status = c.status();
     }
   }
-  return report;
 }
 
 StatusOr<Committed> CommandHandler::CreateBatch(
@@ -1415,24 +1420,7 @@ BulkReport CommandHandler::AnnotateAtomic(std::string_view actor,
     }
     report.lines.push_back(std::move(out));
   }
-  if (drafts.size() != report.lines.size()) {
-    for (size_t k : draft_line) {
-      report.lines[k].status = FailedPreconditionError(
-          "not appended: --atomic and the file has rejected lines");
-    }
-    return report;
-  }
-  if (drafts.empty()) return report;
-  StatusOr<std::vector<Committed>> c = CommitStructural(std::move(drafts));
-  for (size_t k = 0; k < draft_line.size(); ++k) {
-    LineOutcome& out = report.lines[draft_line[k]];
-    if (c.ok()) {
-      out.committed = (*c)[k];
-      ++report.appended;
-    } else {
-      out.status = c.status();
-    }
-  }
+  CommitLines(std::move(drafts), draft_line, /*atomic=*/true, report);
   return report;
 }
 

@@ -308,6 +308,14 @@ class CommandHandler {
   // exclusively.
   StatusOr<std::vector<Committed>> CommitStructural(
       std::vector<EventDraft> drafts);
+  // The end of a bulk command: `drafts` are the accepted lines of `report`
+  // (at `draft_line`, in order). When `atomic` and any line was rejected,
+  // none is appended and each accepted line says why; otherwise they are
+  // committed together (CommitStructural) and each line gets its outcome.
+  // Call with the gate held exclusively.
+  void CommitLines(std::vector<EventDraft> drafts,
+                   const std::vector<size_t>& draft_line, bool atomic,
+                   BulkReport& report);
   // Waits until no annotation command is between reservation and apply and
   // every appended event is applied. Call with the gate held exclusively (so
   // none can start).
