@@ -25,15 +25,8 @@ namespace {
 constexpr double kOracle = 1e-9;
 constexpr double kPublished = 1e-3;
 
-// Read in place from the reference data (tests/testing/files.h), wherever
-// the binary is run from: ctest sets CONSILIUM_SHARED_DATA, and the path
-// compiled in covers running the test binary directly.
-std::string ReadShared(const std::string& name) {
-  return testing::ReadAgreementData(name);
-}
-
 #define LOAD_SHARED_OR_SKIP(table, name)                                 \
-  const std::string csv_##table = ReadShared(name);                      \
+  const std::string csv_##table = testing::ReadAgreementData(name);      \
   if (csv_##table.empty()) {                                             \
     GTEST_SKIP() << "reference data dir missing: CONSILIUM_SHARED_DATA/" \
                     "agreement/" name;                                   \

@@ -18,20 +18,14 @@
 namespace consilium::projections {
 namespace {
 
-// Read in place from the reference data (tests/testing/files.h), wherever
-// the binary is run from: ctest sets CONSILIUM_SHARED_DATA, and the path
-// compiled in covers running the test binary directly.
-std::string ReadShared(const std::string& name) {
-  return testing::ReadAgreementData(name);
-}
-
-#define LOAD_TOY_OR_SKIP(table)                                             \
-  const std::string csv_##table = ReadShared("crowdkit_ds_toy_5tasks.csv"); \
-  if (csv_##table.empty()) {                                                \
-    GTEST_SKIP() << "reference data dir missing: CONSILIUM_SHARED_DATA/"    \
-                    "agreement/crowdkit_ds_toy_5tasks.csv";                 \
-  }                                                                         \
-  StatusOr<RatingTable> table = RatingTable::FromLongCsv(csv_##table);      \
+#define LOAD_TOY_OR_SKIP(table)                                          \
+  const std::string csv_##table =                                        \
+      testing::ReadAgreementData("crowdkit_ds_toy_5tasks.csv");          \
+  if (csv_##table.empty()) {                                             \
+    GTEST_SKIP() << "reference data dir missing: CONSILIUM_SHARED_DATA/" \
+                    "agreement/crowdkit_ds_toy_5tasks.csv";              \
+  }                                                                      \
+  StatusOr<RatingTable> table = RatingTable::FromLongCsv(csv_##table);   \
   ASSERT_TRUE(table.ok()) << table.status().ToString()
 
 // Rater index by name: raters are numbered in order of first appearance
