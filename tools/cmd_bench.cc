@@ -323,10 +323,31 @@ int BenchVerify(const Args& args) {
   if (!size.ok()) return Fail(size.status());
   std::string base =
       args.Get("dir", std::filesystem::temp_directory_path().string());
-  TempDir dir(base, "verify");
-  if (Status s = Ledger::Init(dir.path); !s.ok()) return Fail(s);
-  {
-    auto ledger = Ledger::Open(dir.path, {});
+  // With --data the filled ledger is kept and reused by a later run with the
+  // same N, so the verification can be measured (or profiled) on its own.
+  std::optional<TempDir> temp;
+  std::string path;
+  bool filled = false;
+  if (args.Has("data")) {
+    path = args.Get("data");
+    if (std::filesystem::exists(path + "/CURRENT")) {
+      auto existing = Ledger::Open(path, {.read_only = true});
+      if (!existing.ok()) return Fail(existing.status());
+      if ((*existing)->head().seq != *events) {
+        return Fail(InvalidArgumentError(
+            "--data " + path + " holds " +
+            std::to_string((*existing)->head().seq) + " events, not " +
+            std::to_string(*events) + "; use an empty directory"));
+      }
+      filled = true;
+    }
+  } else {
+    temp.emplace(base, "verify");
+    path = temp->path;
+  }
+  if (!filled) {
+    if (Status s = Ledger::Init(path); !s.ok()) return Fail(s);
+    auto ledger = Ledger::Open(path, {});
     if (!ledger.ok()) return Fail(ledger.status());
     // Fill through the real append path, 64 in flight.
     EventDraft proto = MakeSizedEvent(*size, 0);
@@ -355,7 +376,7 @@ int BenchVerify(const Args& args) {
     std::unique_lock l(mu);
     cv.wait(l, [&] { return done == *events; });
   }
-  auto ledger = Ledger::Open(dir.path, {.read_only = true});
+  auto ledger = Ledger::Open(path, {.read_only = true});
   if (!ledger.ok()) return Fail(ledger.status());
 
   // Raw baseline: one thread, RocksDB iterator over the events family plus
@@ -365,11 +386,11 @@ int BenchVerify(const Args& args) {
     rocksdb::Options o;
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
     std::vector<std::string> names;
-    rocksdb::DB::ListColumnFamilies(o, dir.path, &names);
+    rocksdb::DB::ListColumnFamilies(o, path, &names);
     for (auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* raw = nullptr;
-    if (rocksdb::DB::OpenForReadOnly(o, dir.path, cfs, &handles, &raw).ok()) {
+    if (rocksdb::DB::OpenForReadOnly(o, path, cfs, &handles, &raw).ok()) {
       rocksdb::ColumnFamilyHandle* ev = nullptr;
       for (auto* h : handles) {
         if (h->GetName() == "events") ev = h;
@@ -523,9 +544,9 @@ Registrar bench_append(
      BenchAppend});
 Registrar bench_verify(
     {{"bench", "verify"},
-     "[--events N] [--size BYTES] [--dir DIR] [--json]",
+     "[--events N] [--size BYTES] [--dir DIR | --data DIR] [--json]",
      "verification rate vs a raw RocksDB scan + SHA-256 loop",
-     {"events", "size", "dir"},
+     {"events", "size", "dir", "data"},
      {"json"},
      BenchVerify});
 
