@@ -3,7 +3,11 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
+#include <vector>
+
+#include "common/internal/sha256_lanes.h"
 
 namespace consilium {
 
@@ -67,6 +71,22 @@ Hash256 NodeHash(const Hash256& left, const Hash256& right) {
   Hash256 out;
   SHA256_Final(out.data(), &ctx);
   return out;
+}
+
+void LeafHashes(std::span<const std::span<const uint8_t>> events,
+                std::span<Hash256> out) {
+  hash_internal::PrefixedSha256Many(0x00, events, out,
+                                    hash_internal::LanesAvailable());
+}
+
+void NodeHashes(std::span<const Hash256> children, std::span<Hash256> out) {
+  assert(children.size() == 2 * out.size());
+  thread_local std::vector<std::span<const uint8_t>> pairs;
+  pairs.clear();
+  for (size_t i = 0; i < out.size(); ++i)
+    pairs.emplace_back(children[2 * i].data(), 64);  // left || right
+  hash_internal::PrefixedSha256Many(0x01, pairs, out,
+                                    hash_internal::LanesAvailable());
 }
 
 static_assert(sizeof(SHA256_CTX) <= 112, "LeafHashPrefix::state_ is too small");
