@@ -1518,12 +1518,38 @@ VerifyReport Ledger::Impl::Verify(
     level_it->Next();
   };
   if (from == 1) {
-    pipeline.set_leaf_sink([&](const Hash256& leaf) {
+    auto append_leaf = [&](const Hash256& leaf) {
       range.Append(leaf, check_node);
       if (checkpoint && range.size() == checkpoint->checkpoint.size) {
         root_at_checkpoint = range.Root();
       }
-    });
+    };
+    pipeline.set_leaf_sink(append_leaf);
+    // Most of the tree arrives as subtrees the hashing threads computed.
+    pipeline.set_subtree_sink(
+        [&, append_leaf](const VerifyPipeline::Subtree& t) {
+          uint64_t after = range.size() + t.leaves.size();
+          bool checkpoint_inside = checkpoint &&
+                                   checkpoint->checkpoint.size > range.size() &&
+                                   checkpoint->checkpoint.size < after;
+          if (checkpoint_inside || t.first_seq - 1 != range.size()) {
+            // The checkpoint's root needs the range at a size inside this run.
+            for (const Hash256& leaf : t.leaves) append_leaf(leaf);
+            return;
+          }
+          uint64_t first_index = t.first_seq - 1;
+          size_t at = 0;
+          for (uint32_t level = 1; level <= t.height; ++level) {
+            size_t count = size_t{1} << (t.height - level);
+            for (size_t j = 0; j < count; ++j)
+              check_node(level, (first_index >> level) + j, t.nodes[at + j]);
+            at += count;
+          }
+          range.AppendSubtree(t.height, t.nodes.back(), check_node);
+          if (checkpoint && range.size() == checkpoint->checkpoint.size) {
+            root_at_checkpoint = range.Root();
+          }
+        });
   }
   report = pipeline.Run(source, [&](uint64_t done) {
     if (progress) progress(done, total >= from ? total - from + 1 : 0);

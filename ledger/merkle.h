@@ -74,6 +74,13 @@ class CompactRange {
   // hold at most 2^64 - 1 leaves (asserted).
   template <typename OnNode>
   void Append(const Hash256& leaf_hash, OnNode&& on_node);
+  // Appends 2^height leaves at once, given the root of their perfect subtree
+  // (computed elsewhere, e.g. many node hashes at once). size() must be a
+  // multiple of 2^height. Calls on_node for each merged parent above the
+  // subtree, as Append does; the subtree's own nodes are the caller's.
+  template <typename OnNode>
+  void AppendSubtree(uint32_t height, const Hash256& subtree_root,
+                     OnNode&& on_node);
   // The same without reporting nodes.
   void Append(const Hash256& leaf_hash) {
     Append(leaf_hash, [](uint32_t, uint64_t, const Hash256&) {});
@@ -119,6 +126,24 @@ void CompactRange::Append(const Hash256& leaf_hash, OnNode&& on_node) {
   }
   hashes_[count] = hash;
   ++size_;
+}
+
+template <typename OnNode>
+void CompactRange::AppendSubtree(uint32_t height, const Hash256& subtree_root,
+                                 OnNode&& on_node) {
+  assert(height < 64 && size_ % (uint64_t{1} << height) == 0);
+  assert(UINT64_MAX - size_ >= (uint64_t{1} << height));
+  int count = std::popcount(size_);
+  Hash256 hash = subtree_root;
+  uint32_t level = height;
+  for (uint64_t bits = size_ >> height; bits & 1; bits >>= 1) {
+    --count;
+    hash = NodeHash(hashes_[count], hash);
+    ++level;
+    on_node(level, size_ >> level, static_cast<const Hash256&>(hash));
+  }
+  hashes_[count] = hash;
+  size_ += uint64_t{1} << height;
 }
 
 // Every perfect-subtree node of a tree, in memory: a NodeSource for tests,

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 
 #include "common/hash.h"
@@ -42,12 +43,30 @@ class VerifyPipeline {
     leaf_sink_ = std::move(sink);
   }
 
+  // A run of 2^height verified events starting at a leaf index (first_seq -
+  // 1) that is a multiple of 2^height, with the nodes of its perfect
+  // subtree: the 2^(height-1) level-1 nodes first, level by level, the
+  // subtree's root last.
+  struct Subtree {
+    uint64_t first_seq;
+    uint32_t height;
+    std::span<const Hash256> leaves;
+    std::span<const Hash256> nodes;
+  };
+  // When set, the hashing threads also compute the Merkle subtree of every
+  // aligned full chunk of events (many node hashes at once), and such runs
+  // reach this sink, in order, instead of the leaf sink.
+  void set_subtree_sink(std::function<void(const Subtree&)> sink) {
+    subtree_sink_ = std::move(sink);
+  }
+
  private:
   uint64_t from_;
   Hash256 anchor_;
   uint64_t recorded_head_seq_;
   Hash256 recorded_head_hash_;
   std::function<void(const Hash256&)> leaf_sink_;
+  std::function<void(const Subtree&)> subtree_sink_;
 };
 
 }  // namespace consilium::ledger_internal

@@ -222,6 +222,83 @@ TEST_F(MerkleLedgerTest, VerifyFindsAlteredMerkleNodes) {
       << r.problem;
 }
 
+// Verification hands whole aligned runs of 1,024 events to the hashing
+// threads, which compute their subtrees; the rest of the tree is built leaf by
+// leaf. A ledger of 2,600 events has two such runs and a partial one.
+TEST_F(MerkleLedgerTest, VerifyChecksTreesBuiltFromWholeRunsAndSingleLeaves) {
+  NoteSigner signer = Signer();
+  AppendN(1500);
+  // A checkpoint inside the second run: its root needs the range at 1,500.
+  ASSERT_TRUE(ledger_->SignCheckpoint(signer, 1500).ok());
+  AppendN(1100);
+  VerifyReport r = ledger_->Verify(1, nullptr);
+  ASSERT_TRUE(r.ok) << r.problem;
+  EXPECT_EQ(r.events, 2600u);
+  EXPECT_EQ(r.root, *ledger_->RootAt(2600));
+  EXPECT_EQ(r.root, Recompute().Root());
+  EXPECT_EQ(r.checkpoint_size, 1500u);
+
+  ASSERT_TRUE(ledger_->SignCheckpoint(signer, 2048).ok());
+  r = ledger_->Verify(1, nullptr);
+  ASSERT_TRUE(r.ok) << r.problem;
+  EXPECT_EQ(r.checkpoint_size, 2048u);
+}
+
+TEST_F(MerkleLedgerTest, VerifyFindsAlteredNodesInsideAndAboveWholeRuns) {
+  AppendN(2600);
+  ledger_.reset();
+  // (level, index): a level-1 node and the root of the first run (computed
+  // by the hashing threads), the parent of the two runs (merged by the
+  // range), and a node in the partial third run (leaf by leaf).
+  const std::pair<uint32_t, uint64_t> nodes[] = {
+      {1, 100}, {10, 0}, {11, 0}, {3, 300}};
+  for (auto [level, index] : nodes) {
+    SCOPED_TRACE("level " + std::to_string(level) + " index " +
+                 std::to_string(index));
+    std::string key = ledger_internal::MerkleKey(level, index);
+    std::string original;
+    {
+      RawLedger raw(path_);
+      ASSERT_TRUE(raw.db()
+                      ->Get(rocksdb::ReadOptions(), raw.Family("merkle"), key,
+                            &original)
+                      .ok());
+      std::string altered = original;
+      altered[5] ^= 0x20;
+      raw.db()->Put(rocksdb::WriteOptions(), raw.Family("merkle"), key,
+                    altered);
+    }
+    Open({.read_only = true});
+    VerifyReport r = ledger_->Verify(1, nullptr);
+    EXPECT_FALSE(r.ok);
+    EXPECT_NE(r.problem.find("(level " + std::to_string(level) + ", index " +
+                             std::to_string(index) + ")"),
+              std::string::npos)
+        << r.problem;
+    ledger_.reset();
+    RawLedger raw(path_);
+    raw.db()->Put(rocksdb::WriteOptions(), raw.Family("merkle"), key, original);
+  }
+  Open({.read_only = true});
+  VerifyReport r = ledger_->Verify(1, nullptr);
+  EXPECT_TRUE(r.ok) << r.problem;
+}
+
+TEST_F(MerkleLedgerTest, VerifyNamesAnAlteredEventInsideAWholeRun) {
+  AppendN(2600);
+  ledger_.reset();
+  {
+    RawLedger raw(path_);
+    std::string bytes = raw.GetEvent(1700);
+    bytes[bytes.size() - 3] ^= 0x01;
+    raw.PutEvent(1700, bytes);
+  }
+  Open({.read_only = true});
+  VerifyReport r = ledger_->Verify(1, nullptr);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.bad_seq, 1700u) << r.problem;
+}
+
 // A rewritten history: every event, link and Merkle node is consistent, but
 // the signed checkpoint remembers the old root.
 TEST_F(MerkleLedgerTest, VerifyFindsAHistoryRewrittenAfterItWasSigned) {

@@ -228,6 +228,41 @@ TEST(CompactRangeTest, AppendReportsExactlyTheCompletedNodes) {
   EXPECT_EQ(range.size(), leaves.size());
 }
 
+TEST(CompactRangeTest, AppendSubtreeEqualsAppendingItsLeaves) {
+  std::mt19937_64 rng(9);
+  const Leaves leaves = RandomLeaves(rng, 8 + 8 + 16 + 32 + 64 + 1);
+  // Subtrees of 8, 8, 16, 32 and 64 leaves, then one leaf: each appended
+  // where the size is a multiple of its leaf count.
+  const std::vector<uint32_t> heights = {3, 3, 4, 5, 6};
+  CompactRange by_leaf, by_subtree;
+  uint64_t at = 0;
+  for (uint32_t height : heights) {
+    uint64_t n = uint64_t{1} << height;
+    std::vector<std::pair<uint32_t, uint64_t>> want, got;
+    for (uint64_t i = at; i < at + n; ++i) {
+      by_leaf.Append(leaves[i],
+                     [&](uint32_t level, uint64_t index, const Hash256&) {
+                       if (level > height) want.emplace_back(level, index);
+                     });
+    }
+    by_subtree.AppendSubtree(
+        height, NaiveMth(leaves, at, at + n),
+        [&](uint32_t level, uint64_t index, const Hash256& hash) {
+          got.emplace_back(level, index);
+          EXPECT_EQ(hash,
+                    NaiveMth(leaves, index << level, (index + 1) << level));
+        });
+    at += n;
+    EXPECT_EQ(got, want) << "after " << at << " leaves";
+    EXPECT_EQ(by_subtree, by_leaf) << "after " << at << " leaves";
+    EXPECT_EQ(by_subtree.Root(), NaiveMth(leaves, 0, at));
+  }
+  by_subtree.AppendSubtree(0, leaves[at],
+                           [](uint32_t, uint64_t, const Hash256&) {});
+  by_leaf.Append(leaves[at]);
+  EXPECT_EQ(by_subtree, by_leaf);
+}
+
 TEST(CompactRangeTest, RootEqualsRootAtAndNaiveMthAtEverySize) {
   const uint64_t seed = TestSeed();
   SCOPED_TRACE(SeedTrace(seed));
