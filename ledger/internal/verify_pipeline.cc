@@ -197,9 +197,9 @@ VerifyReport VerifyPipeline::Run(
     c->want_subtree = static_cast<bool>(subtree_sink_);
     c->entries.reserve(kChunkEvents);
     c->data.reserve(kChunkEvents * 640);
-    std::string key, value;
+    std::string_view key, value;
     while (c->entries.size() < kChunkEvents) {
-      key.clear();
+      key = {};
       Status s = next(&key, &value);
       if (!s.ok()) {
         source_status = s;

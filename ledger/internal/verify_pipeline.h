@@ -16,6 +16,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "common/hash.h"
 #include "common/status.h"
@@ -31,9 +32,11 @@ class VerifyPipeline {
   VerifyPipeline(uint64_t from, const Hash256& anchor,
                  uint64_t recorded_head_seq, const Hash256& recorded_head_hash);
 
-  // `next` fills the next stored key and value and returns OK, leaves `key`
-  // empty at the end, or returns an error (reported as the problem).
-  using Source = std::function<Status(std::string* key, std::string* value)>;
+  // `next` points `key` and `value` at the next stored entry (valid until
+  // the following call) and returns OK, leaves `key` empty at the end, or
+  // returns an error (reported as the problem).
+  using Source =
+      std::function<Status(std::string_view* key, std::string_view* value)>;
   VerifyReport Run(const Source& next,
                    const std::function<void(uint64_t)>& progress);
 
