@@ -220,6 +220,8 @@ bool DecideLanes() {
   const char* setting = std::getenv("CONSILIUM_HASH_LANES");
   if (setting != nullptr && std::string_view(setting) == "off") return false;
   __builtin_cpu_init();
+  // With the SHA extensions OpenSSL's one-at-a-time code is the faster one.
+  if (__builtin_cpu_supports("sha")) return false;
   return __builtin_cpu_supports("avx512f") &&
          __builtin_cpu_supports("avx512bw");
 }

@@ -1,12 +1,13 @@
 // Many SHA-256 digests at once, for the hashing-bound paths (verification
 // recomputes every event's leaf hash and the whole Merkle tree).
 //
-// On a CPU with AVX-512 (F and BW) sixteen messages are hashed in step, one in
-// each 32-bit lane of a 512-bit register: SHA-256 has no parallelism inside
-// one message, but independent messages fill the lanes, which gives several
-// times the throughput of one-at-a-time hashing on CPUs without the SHA
-// extensions. Elsewhere, or with CONSILIUM_HASH_LANES=off in the environment,
-// the messages are hashed one at a time with OpenSSL. Both give the same
+// On a CPU with AVX-512 (F and BW) and without the SHA extensions, sixteen
+// messages are hashed in step, one in each 32-bit lane of a 512-bit register:
+// SHA-256 has no parallelism inside one message, but independent messages
+// fill the lanes, which gives several times the throughput of one-at-a-time
+// hashing. Elsewhere (with the SHA extensions OpenSSL is faster one at a
+// time), or with CONSILIUM_HASH_LANES=off in the environment, the messages
+// are hashed one at a time with OpenSSL. Both give the same
 // digests (tests/common/hash_lanes_test.cc compares them).
 //
 // Every message is `prefix || data`, the RFC 9162 domain byte first: 0x00 for
