@@ -5,9 +5,11 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "ledger/ledger.h"
 #include "tests/testing/paths.h"
+#include "tests/testing/raw_ledger.h"
 #include "tests/testing/temp_dir.h"
 
 namespace consilium {
@@ -60,6 +62,52 @@ TEST(LedgerCliTest, AppendReportsEachLineAndRejectedLinesAppendNothing) {
   EXPECT_NE(out.find(R"("seq":2)"), std::string::npos) << out;
   out = Consilium("verify --data " + dir, &code);
   EXPECT_EQ(code, 0) << out;
+}
+
+// `consilium verify` gives the same verdict and root whichever hashing path
+// runs: sixteen lanes (on CPUs with AVX-512) or one at a time (forced here
+// through the environment); a changed event fails both the same way.
+TEST(LedgerCliTest, VerifyAgreesWithHashingLanesOnAndOff) {
+  testing::TempDir dir;
+  std::string data = dir.Sub("ledger");
+  ASSERT_TRUE(Ledger::Init(data).ok());
+  {
+    auto ledger = Ledger::Open(data, {});
+    ASSERT_TRUE(ledger.ok());
+    std::vector<EventDraft> drafts;
+    for (int i = 0; i < 2100; ++i) {
+      drafts.push_back(MakeRecordImported(
+          {"importer", ""}, "rec-" + std::to_string(i), "p1",
+          "{\"text\":\"" + std::string(i % 700, 'x') + "\"}", "{}"));
+    }
+    ASSERT_TRUE((*ledger)->AppendAll(std::move(drafts)).ok());
+  }
+  int lanes_code = -1, single_code = -1;
+  std::string lanes = Consilium("verify --data " + data, &lanes_code);
+  std::string single =
+      testing::RunShell("CONSILIUM_HASH_LANES=off " + testing::ConsiliumBin() +
+                            " verify --data " + data,
+                        &single_code, /*with_stderr=*/false);
+  EXPECT_EQ(lanes_code, 0) << lanes;
+  EXPECT_EQ(single_code, 0) << single;
+  EXPECT_NE(lanes.find("OK: 2100 events verified"), std::string::npos) << lanes;
+  EXPECT_EQ(lanes, single);
+
+  {
+    testing::RawLedger raw(data);
+    std::string bytes = raw.GetEvent(1500);
+    bytes[bytes.size() / 2] ^= 0x04;
+    raw.PutEvent(1500, bytes);
+  }
+  lanes = Consilium("verify --data " + data, &lanes_code);
+  single =
+      testing::RunShell("CONSILIUM_HASH_LANES=off " + testing::ConsiliumBin() +
+                            " verify --data " + data,
+                        &single_code, /*with_stderr=*/false);
+  EXPECT_EQ(lanes_code, 1) << lanes;
+  EXPECT_EQ(single_code, 1) << single;
+  EXPECT_NE(lanes.find("event 1500"), std::string::npos) << lanes;
+  EXPECT_EQ(lanes, single);
 }
 
 TEST(LedgerCliTest, UsageErrorsExitTwoAndNameTheProblem) {
