@@ -148,7 +148,9 @@ class HashPool {
       {
         std::unique_lock l(mu_);
         cv_.wait(l, [&] { return stop_ || !jobs_.empty(); });
-        if (jobs_.empty()) return;
+        // Stopping (the run ended, maybe early on a failure): chunks still
+        // queued are dropped unchecked.
+        if (stop_) return;
         c = jobs_.front();
         jobs_.pop_front();
       }
@@ -186,9 +188,12 @@ VerifyReport VerifyPipeline::Run(
     return report;
   };
 
+  // Declared before the pool, so the pool's threads are joined before the
+  // chunks they may still be checking are freed (a failure returns early,
+  // with chunks in flight).
+  std::deque<std::unique_ptr<Chunk>> in_flight;
   unsigned workers = std::max(1u, std::thread::hardware_concurrency());
   HashPool pool(workers);
-  std::deque<std::unique_ptr<Chunk>> in_flight;
   bool source_done = false;
   Status source_status;
 
