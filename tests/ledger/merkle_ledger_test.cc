@@ -299,6 +299,26 @@ TEST_F(MerkleLedgerTest, VerifyNamesAnAlteredEventInsideAWholeRun) {
   EXPECT_EQ(r.bad_seq, 1700u) << r.problem;
 }
 
+// A failure in the first chunk returns while later chunks are still queued
+// or being hashed; they must be dropped safely (ASan catches a chunk freed
+// under a hashing thread).
+TEST_F(MerkleLedgerTest, VerifyStopsCleanlyWithManyChunksInFlight) {
+  AppendN(12000);
+  ledger_.reset();
+  {
+    RawLedger raw(path_);
+    std::string bytes = raw.GetEvent(5);
+    bytes[bytes.size() - 3] ^= 0x01;
+    raw.PutEvent(5, bytes);
+  }
+  Open({.read_only = true});
+  for (int i = 0; i < 3; ++i) {
+    VerifyReport r = ledger_->Verify(1, nullptr);
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.bad_seq, 5u) << r.problem;
+  }
+}
+
 // A rewritten history: every event, link and Merkle node is consistent, but
 // the signed checkpoint remembers the old root.
 TEST_F(MerkleLedgerTest, VerifyFindsAHistoryRewrittenAfterItWasSigned) {
