@@ -250,8 +250,8 @@ class CommandHandler::Gate {
   bool writer_ = false;
 };
 
-// An annotation command that passed validation: its draft, a copy of the
-// draft's bytes to apply once committed, and what to re-check at reservation.
+// An annotation command that passed validation: its draft (applied from the
+// ledger's stamped copy once committed) and what to re-check at reservation.
 struct CommandHandler::AnnotationPlan {
   AnnotationCommand::Op op = AnnotationCommand::Op::kSubmit;
   std::string annotation_id;
@@ -352,17 +352,9 @@ CommandHandler::CommandHandler(Ledger* ledger, CommandHandlerOptions options)
 
 CommandHandler::~CommandHandler() {
   // Appends still queued in the ledger call back into this object: wait
-  // until every one is applied, then stop the applier.
-  {
-    std::unique_lock l(state_mu_);
-    settled_cv_.wait(l, [&] { return pending_.empty() && unapplied_ == 0; });
-  }
-  {
-    std::lock_guard l(apply_mu_);
-    stopping_ = true;
-  }
-  apply_cv_.notify_all();
-  if (applier_.joinable()) applier_.join();
+  // until every one is applied and its callback has returned.
+  std::unique_lock l(state_mu_);
+  settled_cv_.wait(l, [&] { return pending_.empty() && unapplied_ == 0; });
 }
 
 StatusOr<std::unique_ptr<CommandHandler>> CommandHandler::Open(
@@ -377,7 +369,6 @@ StatusOr<std::unique_ptr<CommandHandler>> CommandHandler::Open(
         return true;
       },
       /*with_hashes=*/false));
-  h->applier_ = std::thread([p = h.get()] { p->ApplierLoop(); });
   return h;
 }
 
@@ -391,44 +382,44 @@ void CommandHandler::DrainPending() {
   settled_cv_.wait(l, [&] { return pending_.empty() && unapplied_ == 0; });
 }
 
-// The applier takes committed events from the queue the ledger's callbacks
-// fill (in sequence order), applies a whole batch under one acquisition of
-// state_mu_, and only then completes the callers. The ledger's thread itself
-// never waits for state_mu_, which 64 validating threads may be contending:
-// on a small machine a ledger thread descheduled behind them would stall
-// every append.
-void CommandHandler::ApplierLoop() {
-  std::vector<ToApply> batch;
-  for (;;) {
-    {
-      std::unique_lock l(apply_mu_);
-      apply_cv_.wait(l, [&] { return !apply_queue_.empty() || stopping_; });
-      if (apply_queue_.empty()) return;
-      batch.swap(apply_queue_);
-    }
-    {
-      std::lock_guard l(state_mu_);
-      for (ToApply& t : batch) {
-        if (t.result.ok() && !t.result->duplicate) {
-          state_.Apply(t.result->seq, t.result->timestamp_us,
-                       *EventView(t.bytes));
-        }
-        if (!t.reserved.empty()) pending_.erase(t.reserved);
-        --unapplied_;
-      }
-      if (pending_.empty() && unapplied_ == 0) settled_cv_.notify_all();
-    }
-    for (ToApply& t : batch) t.done(std::move(t.result));
-    batch.clear();
-  }
-}
-
-void CommandHandler::EnqueueApply(ToApply t) {
+// Runs on the ledger's sync thread, once per event in sequence order (or on
+// the committer's or the caller's for a failure). Events are gathered while
+// the ledger says more of the same synced group follow, then the group is
+// applied under one acquisition of state_mu_, straight from the ledger's
+// stamped bytes, and only then are the callers completed (read-your-writes).
+// The ledger's committer never waits here: it keeps writing the next batch
+// while the sync thread applies this one, so no thread of our own is needed
+// between the two (an applier thread cost a futex hand-off per group).
+void CommandHandler::OnAppended(const Ledger::AppendedEvent& e,
+                                std::string reserved, Callback done) {
+  std::vector<Appended> ready;
   {
-    std::lock_guard l(apply_mu_);
-    apply_queue_.push_back(std::move(t));
+    // apply_mu_ is held across the apply so that groups completed on
+    // different threads (a store failure reported by the committer while the
+    // sync thread acknowledges) are still applied one after the other.
+    std::lock_guard a(apply_mu_);
+    group_.push_back(
+        Appended{e.result, e.bytes, std::move(reserved), std::move(done)});
+    if (e.more) return;
+    ready.swap(group_);
+    group_.reserve(ready.size());
+    std::lock_guard l(state_mu_);
+    for (Appended& t : ready) {
+      if (t.result.ok() && !t.result->duplicate) {
+        state_.Apply(t.result->seq, t.result->timestamp_us,
+                     *EventView(t.bytes));
+      }
+      // Released before the callbacks run: a caller woken by its callback
+      // may at once send the next command on the same annotation.
+      if (!t.reserved.empty()) pending_.erase(t.reserved);
+    }
   }
-  apply_cv_.notify_one();
+  for (Appended& t : ready) t.done(std::move(t.result));
+  // Counted down only after the callbacks returned, so the destructor (and
+  // DrainPending) never returns while one is still running.
+  std::lock_guard l(state_mu_);
+  unapplied_ -= ready.size();
+  if (pending_.empty() && unapplied_ == 0) settled_cv_.notify_all();
 }
 
 StatusOr<std::vector<Committed>> CommandHandler::CommitStructural(
@@ -438,46 +429,28 @@ StatusOr<std::vector<Committed>> CommandHandler::CommitStructural(
   std::vector<std::string> bytes;
   bytes.reserve(drafts.size());
   for (const EventDraft& d : drafts) bytes.push_back(d.bytes());
-  {
-    std::lock_guard l(state_mu_);
-    unapplied_ += drafts.size();
-  }
   StatusOr<std::vector<Committed>> committed =
       ledger_->AppendAll(std::move(drafts));
-  // Through the applier's queue, behind every event committed before these
-  // (their callbacks ran before AppendAll returned), so the state keeps
-  // sequence order. The gate is held exclusively: nothing can follow them.
-  std::promise<void> applied;
-  const size_t n = bytes.size();
-  for (size_t i = 0; i < n; ++i) {
-    ToApply t;
-    t.result = committed.ok() ? StatusOr<Committed>((*committed)[i])
-                              : StatusOr<Committed>(committed.status());
-    t.bytes = std::move(bytes[i]);
-    t.done = [&applied, last = i + 1 == n](StatusOr<Committed>) {
-      if (last) applied.set_value();
-    };
-    EnqueueApply(std::move(t));
+  if (!committed.ok()) return committed;
+  // The gate is held exclusively and DrainPending has run: every earlier
+  // event is applied and none can follow these until the gate is released,
+  // so applying them here keeps sequence order.
+  std::lock_guard a(apply_mu_);
+  std::lock_guard l(state_mu_);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const Committed& c = (*committed)[i];
+    if (!c.duplicate) state_.Apply(c.seq, c.timestamp_us, *EventView(bytes[i]));
   }
-  applied.get_future().wait();
   return committed;
 }
 
 void CommandHandler::AppendAndApply(EventDraft draft, std::string reserved,
                                     Callback done) {
-  {
-    std::lock_guard l(state_mu_);
-    ++unapplied_;
-  }
-  auto bytes = std::make_shared<std::string>(draft.bytes());
-  ledger_->AppendAsync(
+  ledger_->AppendAsyncWithEvent(
       std::move(draft),
-      [this, bytes, reserved = std::move(reserved),
-       done = std::move(done)](StatusOr<Committed> c) mutable {
-        // Runs on the ledger's sync thread, in sequence order: hand over to the
-        // applier, which keeps that order.
-        EnqueueApply(ToApply{std::move(c), std::move(*bytes),
-                             std::move(reserved), std::move(done)});
+      [this, reserved = std::move(reserved),
+       done = std::move(done)](const Ledger::AppendedEvent& e) mutable {
+        OnAppended(e, std::move(reserved), std::move(done));
       });
 }
 
@@ -1273,6 +1246,7 @@ void CommandHandler::RunAnnotation(std::string_view actor,
       return;
     }
     pending_.insert(id);
+    ++unapplied_;  // AppendAndApply's precondition
   }
   // Phase D: queue the append while still holding the gate, so a structural
   // command cannot slip in between this validation and this event.
@@ -1491,6 +1465,10 @@ StatusOr<Committed> CommandHandler::RecordAccess(
   RETURN_IF_ERROR(d.Validate());
   std::promise<StatusOr<Committed>> p;
   std::future<StatusOr<Committed>> f = p.get_future();
+  {
+    std::lock_guard l(state_mu_);
+    ++unapplied_;  // AppendAndApply's precondition
+  }
   AppendAndApply(std::move(d), "",
                  [&p](StatusOr<Committed> c) { p.set_value(std::move(c)); });
   g.unlock();  // queued: ordering is fixed, the wait need not block others
