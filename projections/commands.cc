@@ -962,10 +962,16 @@ StatusOr<Committed> CommandHandler::RecordGoldAnswer(
 namespace {
 
 // What phase B needs, copied out of the state under the lock.
+// The schema and record shape are borrowed from the handler's state for use
+// outside state_mu_ (phase B): plain pointers, because DomainState never
+// drops or replaces a published schema version or a record's shape (the
+// first definition wins), so they live as long as the handler; copying the
+// shared pointers cost three contended atomic increments and decrements per
+// command.
 struct AnnotationFacts {
-  std::shared_ptr<const schemas::TaskSchema> schema;  // full version
-  std::shared_ptr<const schemas::TaskSchema> descriptive;
-  std::shared_ptr<const schemas::RecordShape> shape;
+  const schemas::TaskSchema* schema = nullptr;  // full version
+  const schemas::TaskSchema* descriptive = nullptr;
+  const schemas::RecordShape* shape = nullptr;
   AnnotationState annotation;  // as it will be after the command
   std::string model;           // "name@version" for a model annotator
 };
@@ -1037,9 +1043,20 @@ Status CheckModelKeys(const schemas::TaskSchema& full,
 
 }  // namespace
 
+const std::string& CommandHandler::AnnotationRef::annotation_id() const {
+  switch (op) {
+    case AnnotationCommand::Op::kSubmit:
+      return submit->annotation_id;
+    case AnnotationCommand::Op::kRevise:
+      return revise->annotation_id;
+    case AnnotationCommand::Op::kWithdraw:
+      return withdraw->annotation_id;
+  }
+  return submit->annotation_id;  // unreachable: every Op is handled
+}
+
 StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
-    std::string_view actor, const AnnotationCommand& cmd,
-    const Overlay* overlay) {
+    std::string_view actor, const AnnotationRef& cmd, const Overlay* overlay) {
   using Op = AnnotationCommand::Op;
   const std::string& id = cmd.annotation_id();
   RETURN_IF_ERROR(CheckDomainId("annotation id", id));
@@ -1062,7 +1079,7 @@ StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
     if (existing == nullptr) existing = state_.FindAnnotation(id);
 
     if (cmd.op == Op::kSubmit) {
-      const SubmitAnnotationCommand& c = cmd.submit;
+      const SubmitAnnotationCommand& c = *cmd.submit;
       RETURN_IF_ERROR(CheckDomainId("record id", c.record_id));
       RETURN_IF_ERROR(CheckDomainId("annotator id", c.annotator_id));
       if (existing != nullptr)
@@ -1095,14 +1112,14 @@ StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
             "annotation " + id + ": record " + c.record_id +
             " has no readable content (sealed or not a record document)");
       }
-      f.schema = schema->schema;
-      f.descriptive = schema->descriptive;
-      f.shape = rec->shape;
+      f.schema = schema->schema.get();
+      f.descriptive = schema->descriptive.get();
+      f.shape = rec->shape.get();
       values = &c.values;
     } else {
       const bool revise = cmd.op == Op::kRevise;
-      const uint32_t expected = revise ? cmd.revise.expected_revision
-                                       : cmd.withdraw.expected_revision;
+      const uint32_t expected = revise ? cmd.revise->expected_revision
+                                       : cmd.withdraw->expected_revision;
       if (existing == nullptr)
         return NotFoundError("annotation " + id + " not found");
       f.annotation = *existing;
@@ -1128,13 +1145,13 @@ StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
               SchemaRef(a.schema_id, a.schema_version) + " is unavailable");
         }
         RETURN_IF_ERROR(CheckAnnotator(state_, a, *schema, &f));
-        f.schema = schema->schema;
-        f.descriptive = schema->descriptive;
-        f.shape = rec->shape;
-        values = &cmd.revise.values;
+        f.schema = schema->schema.get();
+        f.descriptive = schema->descriptive.get();
+        f.shape = rec->shape.get();
+        values = &cmd.revise->values;
         a.revision = expected + 1;
       } else {
-        if (cmd.withdraw.reason.empty())
+        if (cmd.withdraw->reason.empty())
           return InvalidArgumentError("annotation " + id +
                                       ": a withdrawal needs a reason");
         a.withdrawn = true;
@@ -1145,11 +1162,11 @@ StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
   // Phase B: validation and encoding, on this thread, without locks.
   std::string canonical;
   if (values != nullptr) {
-    const schemas::TaskSchema* schema = f.schema.get();
+    const schemas::TaskSchema* schema = f.schema;
     if (!f.model.empty()) {
       RETURN_IF_ERROR(CheckModelKeys(*f.schema, *f.descriptive, id,
                                      f.annotation.annotator, f.model, *values));
-      schema = f.descriptive.get();
+      schema = f.descriptive;
     }
     RETURN_IF_ERROR(
         schemas::ValidateAnnotation(*schema, *f.shape, id, *values));
@@ -1181,7 +1198,7 @@ StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
                    .expected_revision = plan.expected_revision,
                    .new_revision = plan.expected_revision + 1,
                    .values = canonical,
-                   .reason = cmd.revise.reason});
+                   .reason = cmd.revise->reason});
       break;
     case Op::kWithdraw:
       plan.draft = MakeAnnotationWithdrawn(
@@ -1189,7 +1206,7 @@ StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
                    .project_id = a.project,
                    .record_id = a.record,
                    .expected_revision = plan.expected_revision,
-                   .reason = cmd.withdraw.reason});
+                   .reason = cmd.withdraw->reason});
       break;
   }
   // Ids were checked above and the builders set every envelope field; only
@@ -1206,8 +1223,7 @@ StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
 }
 
 void CommandHandler::RunAnnotation(std::string_view actor,
-                                   const AnnotationCommand& cmd,
-                                   Callback done) {
+                                   const AnnotationRef& cmd, Callback done) {
   std::shared_lock g(*gate_);
   StatusOr<AnnotationPlan> plan = PlanAnnotation(actor, cmd, nullptr);
   if (!plan.ok()) {
@@ -1264,54 +1280,38 @@ StatusOr<Committed> Wait(
   return f.get();
 }
 
-AnnotationCommand Wrap(const SubmitAnnotationCommand& c) {
-  AnnotationCommand a;
-  a.op = AnnotationCommand::Op::kSubmit;
-  a.submit = c;
-  return a;
-}
-AnnotationCommand Wrap(const ReviseAnnotationCommand& c) {
-  AnnotationCommand a;
-  a.op = AnnotationCommand::Op::kRevise;
-  a.revise = c;
-  return a;
-}
-AnnotationCommand Wrap(const WithdrawAnnotationCommand& c) {
-  AnnotationCommand a;
-  a.op = AnnotationCommand::Op::kWithdraw;
-  a.withdraw = c;
-  return a;
-}
-
 }  // namespace
 
 void CommandHandler::SubmitAnnotationAsync(std::string_view actor,
                                            const SubmitAnnotationCommand& cmd,
                                            Callback done) {
-  RunAnnotation(actor, Wrap(cmd), std::move(done));
+  RunAnnotation(actor, AnnotationRef(cmd), std::move(done));
 }
 void CommandHandler::ReviseAnnotationAsync(std::string_view actor,
                                            const ReviseAnnotationCommand& cmd,
                                            Callback done) {
-  RunAnnotation(actor, Wrap(cmd), std::move(done));
+  RunAnnotation(actor, AnnotationRef(cmd), std::move(done));
 }
 void CommandHandler::WithdrawAnnotationAsync(
     std::string_view actor, const WithdrawAnnotationCommand& cmd,
     Callback done) {
-  RunAnnotation(actor, Wrap(cmd), std::move(done));
+  RunAnnotation(actor, AnnotationRef(cmd), std::move(done));
 }
 
 StatusOr<Committed> CommandHandler::SubmitAnnotation(
     std::string_view actor, const SubmitAnnotationCommand& cmd) {
-  return Wait([&](Callback cb) { RunAnnotation(actor, Wrap(cmd), cb); });
+  return Wait(
+      [&](Callback cb) { RunAnnotation(actor, AnnotationRef(cmd), cb); });
 }
 StatusOr<Committed> CommandHandler::ReviseAnnotation(
     std::string_view actor, const ReviseAnnotationCommand& cmd) {
-  return Wait([&](Callback cb) { RunAnnotation(actor, Wrap(cmd), cb); });
+  return Wait(
+      [&](Callback cb) { RunAnnotation(actor, AnnotationRef(cmd), cb); });
 }
 StatusOr<Committed> CommandHandler::WithdrawAnnotation(
     std::string_view actor, const WithdrawAnnotationCommand& cmd) {
-  return Wait([&](Callback cb) { RunAnnotation(actor, Wrap(cmd), cb); });
+  return Wait(
+      [&](Callback cb) { RunAnnotation(actor, AnnotationRef(cmd), cb); });
 }
 
 BulkReport CommandHandler::Annotate(std::string_view actor,
@@ -1348,17 +1348,18 @@ BulkReport CommandHandler::Annotate(std::string_view actor,
       ++in_flight;
       ids_in_flight.insert(id);
     }
-    RunAnnotation(actor, *cmd, [&, slot = &out, id](StatusOr<Committed> c) {
-      std::lock_guard l(mu);
-      if (c.ok()) {
-        slot->committed = *c;
-      } else {
-        slot->status = c.status();
-      }
-      ids_in_flight.erase(id);
-      --in_flight;
-      cv.notify_all();
-    });
+    RunAnnotation(actor, AnnotationRef(*cmd),
+                  [&, slot = &out, id](StatusOr<Committed> c) {
+                    std::lock_guard l(mu);
+                    if (c.ok()) {
+                      slot->committed = *c;
+                    } else {
+                      slot->status = c.status();
+                    }
+                    ids_in_flight.erase(id);
+                    --in_flight;
+                    cv.notify_all();
+                  });
   }
   wait_until([&] { return in_flight == 0; });
   for (const LineOutcome& out : report.lines)
@@ -1383,7 +1384,8 @@ BulkReport CommandHandler::AnnotateAtomic(std::string_view actor,
       out.status = cmd.status();
     } else {
       out.id = cmd->annotation_id();
-      StatusOr<AnnotationPlan> plan = PlanAnnotation(actor, *cmd, &overlay);
+      StatusOr<AnnotationPlan> plan =
+          PlanAnnotation(actor, AnnotationRef(*cmd), &overlay);
       if (!plan.ok()) {
         out.status = plan.status();
       } else {

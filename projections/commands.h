@@ -301,6 +301,26 @@ class CommandHandler {
   class Gate;
   struct AnnotationPlan;
   struct Overlay;
+  // An annotation command by reference: the single-command entry points
+  // (SubmitAnnotation...) pass theirs without copying it, values included.
+  struct AnnotationRef {
+    AnnotationCommand::Op op = AnnotationCommand::Op::kSubmit;
+    const SubmitAnnotationCommand* submit = nullptr;
+    const ReviseAnnotationCommand* revise = nullptr;
+    const WithdrawAnnotationCommand* withdraw = nullptr;
+    explicit AnnotationRef(const AnnotationCommand& c)
+        : op(c.op),
+          submit(&c.submit),
+          revise(&c.revise),
+          withdraw(&c.withdraw) {}
+    explicit AnnotationRef(const SubmitAnnotationCommand& c)
+        : op(AnnotationCommand::Op::kSubmit), submit(&c) {}
+    explicit AnnotationRef(const ReviseAnnotationCommand& c)
+        : op(AnnotationCommand::Op::kRevise), revise(&c) {}
+    explicit AnnotationRef(const WithdrawAnnotationCommand& c)
+        : op(AnnotationCommand::Op::kWithdraw), withdraw(&c) {}
+    const std::string& annotation_id() const;
+  };
 
   CommandHandler(Ledger* ledger, CommandHandlerOptions options);
 
@@ -330,9 +350,9 @@ class CommandHandler {
   // Phase A+B of an annotation command: checks against the state (plus
   // `overlay` in atomic bulk mode), validates the values, builds the draft.
   StatusOr<AnnotationPlan> PlanAnnotation(std::string_view actor,
-                                          const AnnotationCommand& cmd,
+                                          const AnnotationRef& cmd,
                                           const Overlay* overlay);
-  void RunAnnotation(std::string_view actor, const AnnotationCommand& cmd,
+  void RunAnnotation(std::string_view actor, const AnnotationRef& cmd,
                      Callback done);
   BulkReport AnnotateAtomic(std::string_view actor,
                             std::span<const std::string> lines);
