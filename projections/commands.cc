@@ -1160,7 +1160,7 @@ StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
   }
 
   // Phase B: validation and encoding, on this thread, without locks.
-  std::string canonical;
+  std::string_view canonical;  // the command's values, until the draft is built
   if (values != nullptr) {
     const schemas::TaskSchema* schema = f.schema;
     if (!f.model.empty()) {
@@ -1266,8 +1266,8 @@ void CommandHandler::RunAnnotation(std::string_view actor,
   }
   // Phase D: queue the append while still holding the gate, so a structural
   // command cannot slip in between this validation and this event.
-  std::string id = plan->annotation_id;
-  AppendAndApply(std::move(plan->draft), std::move(id), std::move(done));
+  AppendAndApply(std::move(plan->draft), std::move(plan->annotation_id),
+                 std::move(done));
 }
 
 namespace {

@@ -111,9 +111,10 @@ class Walker {
   }
 
   void Run(std::string_view values_json) {
-    // One tape per thread, reused: its buffers keep their capacity, so a
-    // steady stream of validations allocates nothing. A walk never starts
-    // another on the same thread.
+    // One tape per thread, reused: its buffers keep their capacity (that of
+    // the largest values this thread has read, at most about the 1 MiB event
+    // limit), so a steady stream of validations allocates nothing. A walk
+    // never starts another on the same thread.
     thread_local internal::JsonTape tape;
     Status s = internal::ParseStrictTape(values_json, kMaxValuesDepth, tape);
     const Value& doc = tape.root();
