@@ -256,6 +256,7 @@ struct CommandHandler::AnnotationPlan {
   AnnotationCommand::Op op = AnnotationCommand::Op::kSubmit;
   std::string annotation_id;
   uint32_t expected_revision = 0;  // revise and withdraw
+  uint64_t state_seq = 0;          // DomainState::last_seq() at phase A
   EventDraft draft;
   AnnotationState effect;  // the annotation after this command (atomic bulk)
 };
@@ -1069,6 +1070,7 @@ StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
   // Phase A: everything that depends on the state, under the lock.
   {
     std::lock_guard l(state_mu_);
+    plan.state_seq = state_.last_seq();
     const AnnotationState* existing = nullptr;
     if (overlay != nullptr) {
       if (auto it = overlay->annotations.find(id);
@@ -1236,7 +1238,6 @@ void CommandHandler::RunAnnotation(std::string_view actor,
   {
     std::lock_guard l(state_mu_);
     const std::string& id = plan->annotation_id;
-    const AnnotationState* now = state_.FindAnnotation(id);
     Status conflict;
     if (pending_.count(id)) {
       conflict =
@@ -1247,10 +1248,15 @@ void CommandHandler::RunAnnotation(std::string_view actor,
                              std::to_string(plan->expected_revision) +
                              ", but a concurrent change to it was "
                              "accepted first");
+    } else if (state_.last_seq() == plan->state_seq) {
+      // Nothing was applied since phase A, so its checks still hold (every
+      // Apply advances last_seq); this skips a lookup that usually misses
+      // the cache.
     } else if (plan->op == AnnotationCommand::Op::kSubmit) {
-      if (now != nullptr)
+      if (state_.FindAnnotation(id) != nullptr)
         conflict = AlreadyExistsError("annotation " + id + " already exists");
-    } else if (now == nullptr || now->withdrawn ||
+    } else if (const AnnotationState* now = state_.FindAnnotation(id);
+               now == nullptr || now->withdrawn ||
                now->revision != plan->expected_revision) {
       conflict =
           AbortedError("annotation " + id + ": expected revision " +
