@@ -341,6 +341,9 @@ class StoredNodes final : public merkle::NodeSource {
 struct PendingAppend {
   std::vector<EventDraft> drafts;
   size_t bytes = 0;
+  // Set by Acknowledge just before `done`: another append's callback follows
+  // at once on the same thread (Ledger::AppendedEvent::more).
+  bool more = false;
   std::function<void(StatusOr<std::vector<Committed>>)> done;
 };
 
@@ -856,9 +859,14 @@ void Ledger::Impl::Acknowledge(std::vector<WrittenBatch>& written) {
     committed_seq_.store(h.seq, std::memory_order_release);
   }
   commit_cv_.notify_all();
-  for (WrittenBatch& w : written) {
-    for (size_t i = 0; i < w.appends.size(); ++i)
+  for (size_t b = 0; b < written.size(); ++b) {
+    WrittenBatch& w = written[b];
+    for (size_t i = 0; i < w.appends.size(); ++i) {
+      // The appends (and their stamped drafts) live until every callback of
+      // the group has returned: SyncerLoop clears `written` afterwards.
+      w.appends[i]->more = b + 1 < written.size() || i + 1 < w.appends.size();
       w.appends[i]->done(std::move(w.results[i]));
+    }
   }
 }
 
@@ -1035,6 +1043,32 @@ void Ledger::AppendAsync(EventDraft draft, AppendCallback done) {
     } else {
       done(r->front());
     }
+  };
+  impl_->Enqueue(std::move(p));
+}
+
+void Ledger::AppendAsyncWithEvent(EventDraft draft, AppendedCallback done) {
+  Status s = draft.Validate();
+  if (!s.ok()) {
+    done(AppendedEvent{s, {}, false});
+    return;
+  }
+  auto p = std::make_unique<PendingAppend>();
+  p->bytes = draft.bytes().size();
+  p->drafts.push_back(std::move(draft));
+  // The callback lives inside the append it reports on, so it may read the
+  // append's draft (stamped by then) and `more`.
+  const PendingAppend* self = p.get();
+  p->done = [self, done = std::move(done)](StatusOr<std::vector<Committed>> r) {
+    AppendedEvent e;
+    if (!r.ok()) {
+      e.result = r.status();
+    } else {
+      e.result = r->front();
+      if (!r->front().duplicate) e.bytes = self->drafts.front().bytes();
+      e.more = self->more;
+    }
+    done(e);
   };
   impl_->Enqueue(std::move(p));
 }

@@ -148,6 +148,27 @@ class Ledger {
   using AppendCallback = std::function<void(StatusOr<Committed>)>;
   void AppendAsync(EventDraft draft, AppendCallback done);
 
+  // What AppendAsyncWithEvent's callback sees.
+  struct AppendedEvent {
+    StatusOr<Committed> result = Committed{};
+    // The event's stored bytes (stamped: sequence number, previous hash,
+    // time) when `result` is OK and not a duplicate; empty otherwise. Valid
+    // until the callback of the group's last event (`more` false) returns.
+    std::string_view bytes;
+    // True when the ledger calls another AppendAsyncWithEvent callback right
+    // after this one, on the same thread, for the next event of the same
+    // synced group (in sequence order). A consumer may gather events while
+    // `more` and act on the whole group when it is false. Always false for
+    // failures.
+    bool more = false;
+  };
+  using AppendedCallback = std::function<void(const AppendedEvent&)>;
+  // AppendAsync for consumers of the committed event itself (a projection
+  // that applies it): the callback gets the stored bytes, so it need not
+  // keep a copy of the draft, and learns where a synced group ends, so it
+  // can apply the group at once. Same threads and rules as AppendAsync.
+  void AppendAsyncWithEvent(EventDraft draft, AppendedCallback done);
+
   Head head() const;
 
   // One event. NotFound beyond the head; DataLoss if its bytes don't decode.

@@ -250,12 +250,13 @@ class CommandHandler::Gate {
   bool writer_ = false;
 };
 
-// An annotation command that passed validation: its draft, a copy of the
-// draft's bytes to apply once committed, and what to re-check at reservation.
+// An annotation command that passed validation: its draft (applied from the
+// ledger's stamped copy once committed) and what to re-check at reservation.
 struct CommandHandler::AnnotationPlan {
   AnnotationCommand::Op op = AnnotationCommand::Op::kSubmit;
   std::string annotation_id;
   uint32_t expected_revision = 0;  // revise and withdraw
+  uint64_t state_seq = 0;          // DomainState::last_seq() at phase A
   EventDraft draft;
   AnnotationState effect;  // the annotation after this command (atomic bulk)
 };
@@ -352,17 +353,9 @@ CommandHandler::CommandHandler(Ledger* ledger, CommandHandlerOptions options)
 
 CommandHandler::~CommandHandler() {
   // Appends still queued in the ledger call back into this object: wait
-  // until every one is applied, then stop the applier.
-  {
-    std::unique_lock l(state_mu_);
-    settled_cv_.wait(l, [&] { return pending_.empty() && unapplied_ == 0; });
-  }
-  {
-    std::lock_guard l(apply_mu_);
-    stopping_ = true;
-  }
-  apply_cv_.notify_all();
-  if (applier_.joinable()) applier_.join();
+  // until every one is applied and its callback has returned.
+  std::unique_lock l(state_mu_);
+  settled_cv_.wait(l, [&] { return pending_.empty() && unapplied_ == 0; });
 }
 
 StatusOr<std::unique_ptr<CommandHandler>> CommandHandler::Open(
@@ -377,7 +370,6 @@ StatusOr<std::unique_ptr<CommandHandler>> CommandHandler::Open(
         return true;
       },
       /*with_hashes=*/false));
-  h->applier_ = std::thread([p = h.get()] { p->ApplierLoop(); });
   return h;
 }
 
@@ -391,44 +383,44 @@ void CommandHandler::DrainPending() {
   settled_cv_.wait(l, [&] { return pending_.empty() && unapplied_ == 0; });
 }
 
-// The applier takes committed events from the queue the ledger's callbacks
-// fill (in sequence order), applies a whole batch under one acquisition of
-// state_mu_, and only then completes the callers. The ledger's thread itself
-// never waits for state_mu_, which 64 validating threads may be contending:
-// on a small machine a ledger thread descheduled behind them would stall
-// every append.
-void CommandHandler::ApplierLoop() {
-  std::vector<ToApply> batch;
-  for (;;) {
-    {
-      std::unique_lock l(apply_mu_);
-      apply_cv_.wait(l, [&] { return !apply_queue_.empty() || stopping_; });
-      if (apply_queue_.empty()) return;
-      batch.swap(apply_queue_);
-    }
-    {
-      std::lock_guard l(state_mu_);
-      for (ToApply& t : batch) {
-        if (t.result.ok() && !t.result->duplicate) {
-          state_.Apply(t.result->seq, t.result->timestamp_us,
-                       *EventView(t.bytes));
-        }
-        if (!t.reserved.empty()) pending_.erase(t.reserved);
-        --unapplied_;
-      }
-      if (pending_.empty() && unapplied_ == 0) settled_cv_.notify_all();
-    }
-    for (ToApply& t : batch) t.done(std::move(t.result));
-    batch.clear();
-  }
-}
-
-void CommandHandler::EnqueueApply(ToApply t) {
+// Runs on the ledger's sync thread, once per event in sequence order (or on
+// the committer's or the caller's for a failure). Events are gathered while
+// the ledger says more of the same synced group follow, then the group is
+// applied under one acquisition of state_mu_, straight from the ledger's
+// stamped bytes, and only then are the callers completed (read-your-writes).
+// The ledger's committer never waits here: it keeps writing the next batch
+// while the sync thread applies this one, so no thread of our own is needed
+// between the two (an applier thread cost a futex hand-off per group).
+void CommandHandler::OnAppended(const Ledger::AppendedEvent& e,
+                                std::string reserved, Callback done) {
+  std::vector<Appended> ready;
   {
-    std::lock_guard l(apply_mu_);
-    apply_queue_.push_back(std::move(t));
+    // apply_mu_ is held across the apply so that groups completed on
+    // different threads (a store failure reported by the committer while the
+    // sync thread acknowledges) are still applied one after the other.
+    std::lock_guard a(apply_mu_);
+    group_.push_back(
+        Appended{e.result, e.bytes, std::move(reserved), std::move(done)});
+    if (e.more) return;
+    ready.swap(group_);
+    group_.reserve(ready.size());
+    std::lock_guard l(state_mu_);
+    for (Appended& t : ready) {
+      if (t.result.ok() && !t.result->duplicate) {
+        state_.Apply(t.result->seq, t.result->timestamp_us,
+                     *EventView(t.bytes));
+      }
+      // Released before the callbacks run: a caller woken by its callback
+      // may at once send the next command on the same annotation.
+      if (!t.reserved.empty()) pending_.erase(t.reserved);
+    }
   }
-  apply_cv_.notify_one();
+  for (Appended& t : ready) t.done(std::move(t.result));
+  // Counted down only after the callbacks returned, so the destructor (and
+  // DrainPending) never returns while one is still running.
+  std::lock_guard l(state_mu_);
+  unapplied_ -= ready.size();
+  if (pending_.empty() && unapplied_ == 0) settled_cv_.notify_all();
 }
 
 StatusOr<std::vector<Committed>> CommandHandler::CommitStructural(
@@ -438,46 +430,28 @@ StatusOr<std::vector<Committed>> CommandHandler::CommitStructural(
   std::vector<std::string> bytes;
   bytes.reserve(drafts.size());
   for (const EventDraft& d : drafts) bytes.push_back(d.bytes());
-  {
-    std::lock_guard l(state_mu_);
-    unapplied_ += drafts.size();
-  }
   StatusOr<std::vector<Committed>> committed =
       ledger_->AppendAll(std::move(drafts));
-  // Through the applier's queue, behind every event committed before these
-  // (their callbacks ran before AppendAll returned), so the state keeps
-  // sequence order. The gate is held exclusively: nothing can follow them.
-  std::promise<void> applied;
-  const size_t n = bytes.size();
-  for (size_t i = 0; i < n; ++i) {
-    ToApply t;
-    t.result = committed.ok() ? StatusOr<Committed>((*committed)[i])
-                              : StatusOr<Committed>(committed.status());
-    t.bytes = std::move(bytes[i]);
-    t.done = [&applied, last = i + 1 == n](StatusOr<Committed>) {
-      if (last) applied.set_value();
-    };
-    EnqueueApply(std::move(t));
+  if (!committed.ok()) return committed;
+  // The gate is held exclusively and DrainPending has run: every earlier
+  // event is applied and none can follow these until the gate is released,
+  // so applying them here keeps sequence order.
+  std::lock_guard a(apply_mu_);
+  std::lock_guard l(state_mu_);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const Committed& c = (*committed)[i];
+    if (!c.duplicate) state_.Apply(c.seq, c.timestamp_us, *EventView(bytes[i]));
   }
-  applied.get_future().wait();
   return committed;
 }
 
 void CommandHandler::AppendAndApply(EventDraft draft, std::string reserved,
                                     Callback done) {
-  {
-    std::lock_guard l(state_mu_);
-    ++unapplied_;
-  }
-  auto bytes = std::make_shared<std::string>(draft.bytes());
-  ledger_->AppendAsync(
+  ledger_->AppendAsyncWithEvent(
       std::move(draft),
-      [this, bytes, reserved = std::move(reserved),
-       done = std::move(done)](StatusOr<Committed> c) mutable {
-        // Runs on the ledger's sync thread, in sequence order: hand over to the
-        // applier, which keeps that order.
-        EnqueueApply(ToApply{std::move(c), std::move(*bytes),
-                             std::move(reserved), std::move(done)});
+      [this, reserved = std::move(reserved),
+       done = std::move(done)](const Ledger::AppendedEvent& e) mutable {
+        OnAppended(e, std::move(reserved), std::move(done));
       });
 }
 
@@ -989,10 +963,16 @@ StatusOr<Committed> CommandHandler::RecordGoldAnswer(
 namespace {
 
 // What phase B needs, copied out of the state under the lock.
+// The schema and record shape are borrowed from the handler's state for use
+// outside state_mu_ (phase B): plain pointers, because DomainState never
+// drops or replaces a published schema version or a record's shape (the
+// first definition wins), so they live as long as the handler; copying the
+// shared pointers cost three contended atomic increments and decrements per
+// command.
 struct AnnotationFacts {
-  std::shared_ptr<const schemas::TaskSchema> schema;  // full version
-  std::shared_ptr<const schemas::TaskSchema> descriptive;
-  std::shared_ptr<const schemas::RecordShape> shape;
+  const schemas::TaskSchema* schema = nullptr;  // full version
+  const schemas::TaskSchema* descriptive = nullptr;
+  const schemas::RecordShape* shape = nullptr;
   AnnotationState annotation;  // as it will be after the command
   std::string model;           // "name@version" for a model annotator
 };
@@ -1064,9 +1044,20 @@ Status CheckModelKeys(const schemas::TaskSchema& full,
 
 }  // namespace
 
+const std::string& CommandHandler::AnnotationRef::annotation_id() const {
+  switch (op) {
+    case AnnotationCommand::Op::kSubmit:
+      return submit->annotation_id;
+    case AnnotationCommand::Op::kRevise:
+      return revise->annotation_id;
+    case AnnotationCommand::Op::kWithdraw:
+      return withdraw->annotation_id;
+  }
+  return submit->annotation_id;  // unreachable: every Op is handled
+}
+
 StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
-    std::string_view actor, const AnnotationCommand& cmd,
-    const Overlay* overlay) {
+    std::string_view actor, const AnnotationRef& cmd, const Overlay* overlay) {
   using Op = AnnotationCommand::Op;
   const std::string& id = cmd.annotation_id();
   RETURN_IF_ERROR(CheckDomainId("annotation id", id));
@@ -1079,6 +1070,7 @@ StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
   // Phase A: everything that depends on the state, under the lock.
   {
     std::lock_guard l(state_mu_);
+    plan.state_seq = state_.last_seq();
     const AnnotationState* existing = nullptr;
     if (overlay != nullptr) {
       if (auto it = overlay->annotations.find(id);
@@ -1089,7 +1081,7 @@ StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
     if (existing == nullptr) existing = state_.FindAnnotation(id);
 
     if (cmd.op == Op::kSubmit) {
-      const SubmitAnnotationCommand& c = cmd.submit;
+      const SubmitAnnotationCommand& c = *cmd.submit;
       RETURN_IF_ERROR(CheckDomainId("record id", c.record_id));
       RETURN_IF_ERROR(CheckDomainId("annotator id", c.annotator_id));
       if (existing != nullptr)
@@ -1122,14 +1114,14 @@ StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
             "annotation " + id + ": record " + c.record_id +
             " has no readable content (sealed or not a record document)");
       }
-      f.schema = schema->schema;
-      f.descriptive = schema->descriptive;
-      f.shape = rec->shape;
+      f.schema = schema->schema.get();
+      f.descriptive = schema->descriptive.get();
+      f.shape = rec->shape.get();
       values = &c.values;
     } else {
       const bool revise = cmd.op == Op::kRevise;
-      const uint32_t expected = revise ? cmd.revise.expected_revision
-                                       : cmd.withdraw.expected_revision;
+      const uint32_t expected = revise ? cmd.revise->expected_revision
+                                       : cmd.withdraw->expected_revision;
       if (existing == nullptr)
         return NotFoundError("annotation " + id + " not found");
       f.annotation = *existing;
@@ -1155,13 +1147,13 @@ StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
               SchemaRef(a.schema_id, a.schema_version) + " is unavailable");
         }
         RETURN_IF_ERROR(CheckAnnotator(state_, a, *schema, &f));
-        f.schema = schema->schema;
-        f.descriptive = schema->descriptive;
-        f.shape = rec->shape;
-        values = &cmd.revise.values;
+        f.schema = schema->schema.get();
+        f.descriptive = schema->descriptive.get();
+        f.shape = rec->shape.get();
+        values = &cmd.revise->values;
         a.revision = expected + 1;
       } else {
-        if (cmd.withdraw.reason.empty())
+        if (cmd.withdraw->reason.empty())
           return InvalidArgumentError("annotation " + id +
                                       ": a withdrawal needs a reason");
         a.withdrawn = true;
@@ -1170,13 +1162,13 @@ StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
   }
 
   // Phase B: validation and encoding, on this thread, without locks.
-  std::string canonical;
+  std::string_view canonical;  // the command's values, until the draft is built
   if (values != nullptr) {
-    const schemas::TaskSchema* schema = f.schema.get();
+    const schemas::TaskSchema* schema = f.schema;
     if (!f.model.empty()) {
       RETURN_IF_ERROR(CheckModelKeys(*f.schema, *f.descriptive, id,
                                      f.annotation.annotator, f.model, *values));
-      schema = f.descriptive.get();
+      schema = f.descriptive;
     }
     RETURN_IF_ERROR(
         schemas::ValidateAnnotation(*schema, *f.shape, id, *values));
@@ -1208,7 +1200,7 @@ StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
                    .expected_revision = plan.expected_revision,
                    .new_revision = plan.expected_revision + 1,
                    .values = canonical,
-                   .reason = cmd.revise.reason});
+                   .reason = cmd.revise->reason});
       break;
     case Op::kWithdraw:
       plan.draft = MakeAnnotationWithdrawn(
@@ -1216,7 +1208,7 @@ StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
                    .project_id = a.project,
                    .record_id = a.record,
                    .expected_revision = plan.expected_revision,
-                   .reason = cmd.withdraw.reason});
+                   .reason = cmd.withdraw->reason});
       break;
   }
   // Ids were checked above and the builders set every envelope field; only
@@ -1233,8 +1225,7 @@ StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
 }
 
 void CommandHandler::RunAnnotation(std::string_view actor,
-                                   const AnnotationCommand& cmd,
-                                   Callback done) {
+                                   const AnnotationRef& cmd, Callback done) {
   std::shared_lock g(*gate_);
   StatusOr<AnnotationPlan> plan = PlanAnnotation(actor, cmd, nullptr);
   if (!plan.ok()) {
@@ -1247,7 +1238,6 @@ void CommandHandler::RunAnnotation(std::string_view actor,
   {
     std::lock_guard l(state_mu_);
     const std::string& id = plan->annotation_id;
-    const AnnotationState* now = state_.FindAnnotation(id);
     Status conflict;
     if (pending_.count(id)) {
       conflict =
@@ -1258,10 +1248,15 @@ void CommandHandler::RunAnnotation(std::string_view actor,
                              std::to_string(plan->expected_revision) +
                              ", but a concurrent change to it was "
                              "accepted first");
+    } else if (state_.last_seq() == plan->state_seq) {
+      // Nothing was applied since phase A, so its checks still hold (every
+      // Apply advances last_seq); this skips a lookup that usually misses
+      // the cache.
     } else if (plan->op == AnnotationCommand::Op::kSubmit) {
-      if (now != nullptr)
+      if (state_.FindAnnotation(id) != nullptr)
         conflict = AlreadyExistsError("annotation " + id + " already exists");
-    } else if (now == nullptr || now->withdrawn ||
+    } else if (const AnnotationState* now = state_.FindAnnotation(id);
+               now == nullptr || now->withdrawn ||
                now->revision != plan->expected_revision) {
       conflict =
           AbortedError("annotation " + id + ": expected revision " +
@@ -1273,11 +1268,12 @@ void CommandHandler::RunAnnotation(std::string_view actor,
       return;
     }
     pending_.insert(id);
+    ++unapplied_;  // AppendAndApply's precondition
   }
   // Phase D: queue the append while still holding the gate, so a structural
   // command cannot slip in between this validation and this event.
-  std::string id = plan->annotation_id;
-  AppendAndApply(std::move(plan->draft), std::move(id), std::move(done));
+  AppendAndApply(std::move(plan->draft), std::move(plan->annotation_id),
+                 std::move(done));
 }
 
 namespace {
@@ -1290,54 +1286,38 @@ StatusOr<Committed> Wait(
   return f.get();
 }
 
-AnnotationCommand Wrap(const SubmitAnnotationCommand& c) {
-  AnnotationCommand a;
-  a.op = AnnotationCommand::Op::kSubmit;
-  a.submit = c;
-  return a;
-}
-AnnotationCommand Wrap(const ReviseAnnotationCommand& c) {
-  AnnotationCommand a;
-  a.op = AnnotationCommand::Op::kRevise;
-  a.revise = c;
-  return a;
-}
-AnnotationCommand Wrap(const WithdrawAnnotationCommand& c) {
-  AnnotationCommand a;
-  a.op = AnnotationCommand::Op::kWithdraw;
-  a.withdraw = c;
-  return a;
-}
-
 }  // namespace
 
 void CommandHandler::SubmitAnnotationAsync(std::string_view actor,
                                            const SubmitAnnotationCommand& cmd,
                                            Callback done) {
-  RunAnnotation(actor, Wrap(cmd), std::move(done));
+  RunAnnotation(actor, AnnotationRef(cmd), std::move(done));
 }
 void CommandHandler::ReviseAnnotationAsync(std::string_view actor,
                                            const ReviseAnnotationCommand& cmd,
                                            Callback done) {
-  RunAnnotation(actor, Wrap(cmd), std::move(done));
+  RunAnnotation(actor, AnnotationRef(cmd), std::move(done));
 }
 void CommandHandler::WithdrawAnnotationAsync(
     std::string_view actor, const WithdrawAnnotationCommand& cmd,
     Callback done) {
-  RunAnnotation(actor, Wrap(cmd), std::move(done));
+  RunAnnotation(actor, AnnotationRef(cmd), std::move(done));
 }
 
 StatusOr<Committed> CommandHandler::SubmitAnnotation(
     std::string_view actor, const SubmitAnnotationCommand& cmd) {
-  return Wait([&](Callback cb) { RunAnnotation(actor, Wrap(cmd), cb); });
+  return Wait(
+      [&](Callback cb) { RunAnnotation(actor, AnnotationRef(cmd), cb); });
 }
 StatusOr<Committed> CommandHandler::ReviseAnnotation(
     std::string_view actor, const ReviseAnnotationCommand& cmd) {
-  return Wait([&](Callback cb) { RunAnnotation(actor, Wrap(cmd), cb); });
+  return Wait(
+      [&](Callback cb) { RunAnnotation(actor, AnnotationRef(cmd), cb); });
 }
 StatusOr<Committed> CommandHandler::WithdrawAnnotation(
     std::string_view actor, const WithdrawAnnotationCommand& cmd) {
-  return Wait([&](Callback cb) { RunAnnotation(actor, Wrap(cmd), cb); });
+  return Wait(
+      [&](Callback cb) { RunAnnotation(actor, AnnotationRef(cmd), cb); });
 }
 
 BulkReport CommandHandler::Annotate(std::string_view actor,
@@ -1374,17 +1354,18 @@ BulkReport CommandHandler::Annotate(std::string_view actor,
       ++in_flight;
       ids_in_flight.insert(id);
     }
-    RunAnnotation(actor, *cmd, [&, slot = &out, id](StatusOr<Committed> c) {
-      std::lock_guard l(mu);
-      if (c.ok()) {
-        slot->committed = *c;
-      } else {
-        slot->status = c.status();
-      }
-      ids_in_flight.erase(id);
-      --in_flight;
-      cv.notify_all();
-    });
+    RunAnnotation(actor, AnnotationRef(*cmd),
+                  [&, slot = &out, id](StatusOr<Committed> c) {
+                    std::lock_guard l(mu);
+                    if (c.ok()) {
+                      slot->committed = *c;
+                    } else {
+                      slot->status = c.status();
+                    }
+                    ids_in_flight.erase(id);
+                    --in_flight;
+                    cv.notify_all();
+                  });
   }
   wait_until([&] { return in_flight == 0; });
   for (const LineOutcome& out : report.lines)
@@ -1409,7 +1390,8 @@ BulkReport CommandHandler::AnnotateAtomic(std::string_view actor,
       out.status = cmd.status();
     } else {
       out.id = cmd->annotation_id();
-      StatusOr<AnnotationPlan> plan = PlanAnnotation(actor, *cmd, &overlay);
+      StatusOr<AnnotationPlan> plan =
+          PlanAnnotation(actor, AnnotationRef(*cmd), &overlay);
       if (!plan.ok()) {
         out.status = plan.status();
       } else {
@@ -1491,6 +1473,10 @@ StatusOr<Committed> CommandHandler::RecordAccess(
   RETURN_IF_ERROR(d.Validate());
   std::promise<StatusOr<Committed>> p;
   std::future<StatusOr<Committed>> f = p.get_future();
+  {
+    std::lock_guard l(state_mu_);
+    ++unapplied_;  // AppendAndApply's precondition
+  }
   AppendAndApply(std::move(d), "",
                  [&p](StatusOr<Committed> c) { p.set_value(std::move(c)); });
   g.unlock();  // queued: ordering is fixed, the wait need not block others

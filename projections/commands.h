@@ -15,8 +15,9 @@
 // Concurrency (docs/commands.md, "Concurrency"): annotation commands (submit,
 // revise, withdraw) validate and encode on the caller's thread holding only a
 // shared gate, reserve their annotation id under a short lock, and append
-// asynchronously; the handler's applier thread applies each committed event
-// in sequence order. Two commands on the same annotation can never both
+// asynchronously; the ledger's sync thread applies each synced group of
+// committed events in sequence order, from the ledger's stamped bytes, before
+// completing their callers. Two commands on the same annotation can never both
 // commit: the second to reserve is rejected with Aborted. Commands that
 // change structure (projects, principals, roles, schemas, records, batches,
 // assignments, gold answers) take the gate exclusively for their whole
@@ -45,7 +46,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <unordered_set>
 #include <vector>
 
@@ -256,10 +256,10 @@ class CommandHandler {
                                          const WithdrawAnnotationCommand& cmd);
 
   // Asynchronous forms: validation and encoding run on the calling thread;
-  // `done` runs once the event is durable and applied (on the handler's
-  // applier thread; keep it short, never call the handler from it) or, for a
-  // command rejected by validation, on the calling thread before this
-  // returns.
+  // `done` runs once the event is durable and applied (on the ledger's sync
+  // thread, or its committer's for a store failure; keep it short, never call
+  // the handler or wait on the ledger from it) or, for a command rejected by
+  // validation, on the calling thread before this returns.
   using Callback = std::function<void(StatusOr<Committed>)>;
   void SubmitAnnotationAsync(std::string_view actor,
                              const SubmitAnnotationCommand& cmd, Callback done);
@@ -301,6 +301,26 @@ class CommandHandler {
   class Gate;
   struct AnnotationPlan;
   struct Overlay;
+  // An annotation command by reference: the single-command entry points
+  // (SubmitAnnotation...) pass theirs without copying it, values included.
+  struct AnnotationRef {
+    AnnotationCommand::Op op = AnnotationCommand::Op::kSubmit;
+    const SubmitAnnotationCommand* submit = nullptr;
+    const ReviseAnnotationCommand* revise = nullptr;
+    const WithdrawAnnotationCommand* withdraw = nullptr;
+    explicit AnnotationRef(const AnnotationCommand& c)
+        : op(c.op),
+          submit(&c.submit),
+          revise(&c.revise),
+          withdraw(&c.withdraw) {}
+    explicit AnnotationRef(const SubmitAnnotationCommand& c)
+        : op(AnnotationCommand::Op::kSubmit), submit(&c) {}
+    explicit AnnotationRef(const ReviseAnnotationCommand& c)
+        : op(AnnotationCommand::Op::kRevise), revise(&c) {}
+    explicit AnnotationRef(const WithdrawAnnotationCommand& c)
+        : op(AnnotationCommand::Op::kWithdraw), withdraw(&c) {}
+    const std::string& annotation_id() const;
+  };
 
   CommandHandler(Ledger* ledger, CommandHandlerOptions options);
 
@@ -321,14 +341,18 @@ class CommandHandler {
   // none can start).
   void DrainPending();
   // Appends one draft asynchronously; applies it in commit order, releases
-  // `reserved` (an annotation id, may be empty) and then calls `done`.
+  // `reserved` (an annotation id, may be empty) and then calls `done`. The
+  // caller has already counted it in unapplied_ (under state_mu_).
   void AppendAndApply(EventDraft draft, std::string reserved, Callback done);
+  // AppendAndApply's ledger callback (see commands.cc).
+  void OnAppended(const Ledger::AppendedEvent& e, std::string reserved,
+                  Callback done);
   // Phase A+B of an annotation command: checks against the state (plus
   // `overlay` in atomic bulk mode), validates the values, builds the draft.
   StatusOr<AnnotationPlan> PlanAnnotation(std::string_view actor,
-                                          const AnnotationCommand& cmd,
+                                          const AnnotationRef& cmd,
                                           const Overlay* overlay);
-  void RunAnnotation(std::string_view actor, const AnnotationCommand& cmd,
+  void RunAnnotation(std::string_view actor, const AnnotationRef& cmd,
                      Callback done);
   BulkReport AnnotateAtomic(std::string_view actor,
                             std::span<const std::string> lines);
@@ -342,26 +366,22 @@ class CommandHandler {
   mutable std::mutex state_mu_;
   DomainState state_;  // guarded by state_mu_
   // Annotation ids with a command between reservation and apply, and the
-  // number of appended events not yet applied; guarded by state_mu_.
-  // settled_cv_ is notified when both reach zero.
+  // number of appended events not yet applied or whose callback has not yet
+  // returned; guarded by state_mu_. settled_cv_ is notified when both reach
+  // zero.
   std::unordered_set<std::string> pending_;
   size_t unapplied_ = 0;
   std::condition_variable settled_cv_;
 
-  // Committed events on their way from the ledger's callbacks to the applier.
-  struct ToApply {
+  // Committed events of the synced group being gathered (OnAppended).
+  struct Appended {
     StatusOr<Committed> result = Committed{};
-    std::string bytes;     // the draft's bytes (unstamped)
-    std::string reserved;  // annotation id to release, or empty
+    std::string_view bytes;  // stamped; valid until the group is complete
+    std::string reserved;    // annotation id to release, or empty
     Callback done;
   };
-  void ApplierLoop();
-  void EnqueueApply(ToApply t);
-  std::mutex apply_mu_;
-  std::condition_variable apply_cv_;
-  std::vector<ToApply> apply_queue_;  // guarded by apply_mu_
-  bool stopping_ = false;             // guarded by apply_mu_
-  std::thread applier_;
+  std::mutex apply_mu_;          // taken before state_mu_ when both are held
+  std::vector<Appended> group_;  // guarded by apply_mu_
 };
 
 // Parses one `consilium annotate` line (docs/commands.md). InvalidArgument

@@ -181,9 +181,12 @@ void DomainState::Apply(uint64_t seq, int64_t timestamp_us,
     }
     case fb::EventBody::AnnotationSubmitted: {
       const auto* b = e.body_as_AnnotationSubmitted();
-      std::string id = Str(b->annotation_id());
-      if (annotations_.count(id)) return;  // first submission wins
-      AnnotationState a;
+      const std::string_view id = View(b->annotation_id());
+      auto [number, added] = annotation_index_.Insert(
+          id, static_cast<uint32_t>(annotations_.size()),
+          [&](uint32_t n) -> std::string_view { return annotations_[n].id; });
+      if (!added) return;  // first submission wins
+      AnnotationState& a = annotations_.emplace_back();
       a.id = id;
       a.project = Str(b->project_id());
       a.record = Str(b->record_id());
@@ -194,33 +197,31 @@ void DomainState::Apply(uint64_t seq, int64_t timestamp_us,
       a.by_model = p != nullptr && p->is_model();
       a.revision = b->revision();
       a.history.push_back(RevisionState{a.revision, seq, timestamp_us});
-      annotations_.emplace(std::move(id), std::move(a));
       return;
     }
     case fb::EventBody::AnnotationRevised: {
       const auto* b = e.body_as_AnnotationRevised();
-      auto it = annotations_.find(View(b->annotation_id()));
+      AnnotationState* a = FindAnnotationMutable(View(b->annotation_id()));
       // A stale or out-of-order revision (possible only through a raw
       // append) changes nothing.
-      if (it == annotations_.end() || it->second.withdrawn ||
-          b->expected_revision() != it->second.revision ||
-          b->new_revision() != it->second.revision + 1) {
+      if (a == nullptr || a->withdrawn ||
+          b->expected_revision() != a->revision ||
+          b->new_revision() != a->revision + 1) {
         return;
       }
-      it->second.revision = b->new_revision();
-      it->second.history.push_back(
-          RevisionState{b->new_revision(), seq, timestamp_us});
+      a->revision = b->new_revision();
+      a->history.push_back(RevisionState{b->new_revision(), seq, timestamp_us});
       return;
     }
     case fb::EventBody::AnnotationWithdrawn: {
       const auto* b = e.body_as_AnnotationWithdrawn();
-      auto it = annotations_.find(View(b->annotation_id()));
-      if (it == annotations_.end() || it->second.withdrawn ||
-          b->expected_revision() != it->second.revision) {
+      AnnotationState* a = FindAnnotationMutable(View(b->annotation_id()));
+      if (a == nullptr || a->withdrawn ||
+          b->expected_revision() != a->revision) {
         return;
       }
-      it->second.withdrawn = true;
-      it->second.withdrawn_seq = seq;
+      a->withdrawn = true;
+      a->withdrawn_seq = seq;
       return;
     }
     case fb::EventBody::GoldAnswerRecorded: {
@@ -350,8 +351,14 @@ std::vector<std::string> DomainState::AssignedAnnotators(
 }
 
 const AnnotationState* DomainState::FindAnnotation(std::string_view id) const {
-  auto it = annotations_.find(id);
-  return it == annotations_.end() ? nullptr : &it->second;
+  const uint32_t n = annotation_index_.Find(
+      id, [&](uint32_t i) -> std::string_view { return annotations_[i].id; });
+  return n == internal::IdIndex::kNone ? nullptr : &annotations_[n];
+}
+
+AnnotationState* DomainState::FindAnnotationMutable(std::string_view id) {
+  return const_cast<AnnotationState*>(
+      static_cast<const DomainState*>(this)->FindAnnotation(id));
 }
 
 const GoldAnswerState* DomainState::FindGoldAnswer(std::string_view record,

@@ -24,6 +24,7 @@
 #define CONSILIUM_PROJECTIONS_DOMAIN_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -35,6 +36,7 @@
 
 #include "common/hash.h"
 #include "ledger/ledger.h"
+#include "projections/internal/id_index.h"
 #include "schemas/annotation_validator.h"
 #include "schemas/event.h"
 #include "schemas/task_schema.h"
@@ -239,7 +241,12 @@ class DomainState {
   std::map<std::pair<std::string, std::string>, BatchState> batches_;
   // record -> annotators assigned to it.
   StringMap<std::set<std::string, std::less<>>> assignments_;
-  StringMap<AnnotationState> annotations_;
+  // Annotations in submission order, found by id through annotation_index_
+  // (number n is annotations_[n]). A deque: growing never moves them, so a
+  // million annotations are never copied under the handler's lock.
+  std::deque<AnnotationState> annotations_;
+  internal::IdIndex annotation_index_;
+  AnnotationState* FindAnnotationMutable(std::string_view id);
   // (record, "schema@version") -> gold answer.
   std::map<std::pair<std::string, std::string>, GoldAnswerState> gold_;
   std::map<fb::EventBody, uint64_t> event_counts_;

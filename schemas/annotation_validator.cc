@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "schemas/internal/json_tape.h"
 #include "schemas/internal/strict_json.h"
 
 namespace consilium::schemas {
@@ -24,6 +25,13 @@ constexpr size_t kMaxPolygonPoints = 10000;
 constexpr size_t kPairwiseLimit = 32;
 
 std::string_view Sv(const json::string& s) { return {s.data(), s.size()}; }
+std::string_view Sv(std::string_view s) { return s; }
+
+// The walk reads the values from a JsonTape (one pass, no Boost.JSON DOM);
+// the record reader below still uses Boost.JSON.
+using Value = internal::JsonValue;
+using Object = internal::JsonObject;
+using Array = internal::JsonArray;
 
 std::string Quoted(std::string_view s) {
   std::string out;
@@ -31,7 +39,8 @@ std::string Quoted(std::string_view s) {
   return out;
 }
 
-std::optional<double> AsFiniteNumber(const json::value& v) {
+template <typename V>
+std::optional<double> AsFiniteNumber(const V& v) {
   double d;
   if (v.is_int64()) {
     d = static_cast<double>(v.get_int64());
@@ -47,7 +56,8 @@ std::optional<double> AsFiniteNumber(const json::value& v) {
 }
 
 // A JSON integer in [0, UINT32_MAX], or nullopt.
-std::optional<uint32_t> AsUint32(const json::value& v) {
+template <typename V>
+std::optional<uint32_t> AsUint32(const V& v) {
   if (v.is_int64()) {
     const int64_t i = v.get_int64();
     if (i < 0 || i > int64_t{UINT32_MAX}) return std::nullopt;
@@ -101,10 +111,13 @@ class Walker {
   }
 
   void Run(std::string_view values_json) {
-    unsigned char buf[16384];
-    json::monotonic_resource mr(buf, sizeof buf);
-    json::value doc(&mr);
-    Status s = internal::ParseStrictJson(values_json, kMaxValuesDepth, doc);
+    // One tape per thread, reused: its buffers keep their capacity (that of
+    // the largest values this thread has read, at most about the 1 MiB event
+    // limit), so a steady stream of validations allocates nothing. A walk
+    // never starts another on the same thread.
+    thread_local internal::JsonTape tape;
+    Status s = internal::ParseStrictTape(values_json, kMaxValuesDepth, tape);
+    const Value& doc = tape.root();
     if (!s.ok()) {
       Fail(s.message());
       return;
@@ -230,7 +243,7 @@ class Walker {
     return ev;
   }
 
-  void WalkObject(const json::object& o, const std::vector<Field>& fields) {
+  void WalkObject(const Object& o, const std::vector<Field>& fields) {
     size_t required_seen = 0;
     for (const auto& kv : o) {
       if (stop_) return;
@@ -264,7 +277,7 @@ class Walker {
     }
   }
 
-  void WalkValue(const json::value& v, const Field& f) {
+  void WalkValue(const Value& v, const Field& f) {
     if (v.is_null()) {
       Fail(f.required ? "required by " + SchemaRef()
                       : std::string("null is not a value; omit the field"));
@@ -357,12 +370,12 @@ class Walker {
     return false;
   }
 
-  void WalkMulti(const json::value& v, const Field& f) {
+  void WalkMulti(const Value& v, const Field& f) {
     if (!v.is_array()) {
       Fail("expected an array of categories");
       return;
     }
-    const json::array& a = v.get_array();
+    const Array& a = v.get_array();
     if (!CheckCount(a.size(), f, "selected")) return;
     bool ok = true;
     for (size_t i = 0; i < a.size() && !stop_; ++i) {
@@ -392,7 +405,7 @@ class Walker {
     if (ok && !stop_ && a.size() > kPairwiseLimit) {
       std::vector<std::string_view> sorted;
       sorted.reserve(a.size());
-      for (const json::value& c : a) sorted.push_back(Sv(c.get_string()));
+      for (const Value& c : a) sorted.push_back(Sv(c.get_string()));
       std::sort(sorted.begin(), sorted.end());
       auto dup = std::adjacent_find(sorted.begin(), sorted.end());
       if (dup != sorted.end()) {
@@ -430,7 +443,7 @@ class Walker {
     return true;
   }
 
-  void WalkLevel(const json::value& v, const Field& f) {
+  void WalkLevel(const Value& v, const Field& f) {
     if (!v.is_string()) {
       Fail("expected a string (one of the levels)");
       return;
@@ -446,7 +459,7 @@ class Walker {
     }
   }
 
-  void WalkNumeric(const json::value& v, const Field& f) {
+  void WalkNumeric(const Value& v, const Field& f) {
     std::optional<double> d = AsFiniteNumber(v);
     if (!d) {
       Fail("expected a number");
@@ -469,7 +482,7 @@ class Walker {
     if (ExtractedValue* ev = Emit(f, ValueKind::kNumber)) ev->number = *d;
   }
 
-  void WalkText(const json::value& v, const Field& f) {
+  void WalkText(const Value& v, const Field& f) {
     if (!v.is_string()) {
       Fail("expected a string");
       return;
@@ -485,12 +498,12 @@ class Walker {
     }
   }
 
-  void WalkList(const json::value& v, const Field& f) {
+  void WalkList(const Value& v, const Field& f) {
     if (!v.is_array()) {
       Fail("expected an array");
       return;
     }
-    const json::array& a = v.get_array();
+    const Array& a = v.get_array();
     if (!CheckCount(a.size(), f, a.size() == 1 ? "item" : "items")) return;
     for (size_t i = 0; i < a.size() && !stop_; ++i) {
       Push push(this, {{}, i});
@@ -502,12 +515,12 @@ class Walker {
     }
   }
 
-  void WalkSpan(const json::value& v, const Field& f) {
+  void WalkSpan(const Value& v, const Field& f) {
     if (!v.is_object()) {
       Fail("expected a span {\"start\", \"end\"}");
       return;
     }
-    const json::object& o = v.get_object();
+    const Object& o = v.get_object();
     for (const auto& kv : o) {
       const std::string_view key(kv.key().data(), kv.key().size());
       if (key != "start" && key != "end") {
@@ -516,8 +529,8 @@ class Walker {
         return;
       }
     }
-    const json::value* start_v = o.if_contains("start");
-    const json::value* end_v = o.if_contains("end");
+    const Value* start_v = o.if_contains("start");
+    const Value* end_v = o.if_contains("end");
     std::optional<uint32_t> start, end;
     if (start_v != nullptr) start = AsUint32(*start_v);
     if (end_v != nullptr) end = AsUint32(*end_v);
@@ -541,12 +554,12 @@ class Walker {
     }
   }
 
-  void WalkRegion(const json::value& v, const Field& f) {
+  void WalkRegion(const Value& v, const Field& f) {
     if (!v.is_object()) {
       Fail("expected a region object");
       return;
     }
-    const json::object& o = v.get_object();
+    const Object& o = v.get_object();
     const bool polygon = o.contains("points");
     for (const auto& kv : o) {
       const std::string_view key(kv.key().data(), kv.key().size());
@@ -566,7 +579,7 @@ class Walker {
                    : "boxes are not allowed here");
       return;
     }
-    const json::value* image_v = o.if_contains("image");
+    const Value* image_v = o.if_contains("image");
     if (image_v == nullptr || !image_v->is_string()) {
       Fail("a region needs a string \"image\"");
       return;
@@ -578,7 +591,7 @@ class Walker {
       return;
     }
     std::optional<uint32_t> frame;
-    if (const json::value* frame_v = o.if_contains("frame")) {
+    if (const Value* frame_v = o.if_contains("frame")) {
       frame = AsUint32(*frame_v);
       if (!frame) {
         Fail("\"frame\" must be an integer >= 0");
@@ -603,7 +616,7 @@ class Walker {
       double b[4];
       static constexpr std::string_view kKeys[] = {"x", "y", "w", "h"};
       for (int i = 0; i < 4; ++i) {
-        const json::value* c = o.if_contains(kKeys[i]);
+        const Value* c = o.if_contains(kKeys[i]);
         std::optional<double> d;
         if (c != nullptr) d = AsFiniteNumber(*c);
         if (!d) {
@@ -635,14 +648,14 @@ class Walker {
       }
       return;
     }
-    const json::value& pts_v = o.at("points");
+    const Value& pts_v = o.at("points");
     if (!pts_v.is_array() || pts_v.get_array().size() < 3 ||
         pts_v.get_array().size() > kMaxPolygonPoints) {
       Fail("\"points\" must be an array of 3 to " +
            std::to_string(kMaxPolygonPoints) + " [x, y] points");
       return;
     }
-    const json::array& pts = pts_v.get_array();
+    const Array& pts = pts_v.get_array();
     double twice_area = 0;
     for (size_t i = 0; i < pts.size(); ++i) {
       std::optional<double> x, y;
@@ -668,13 +681,13 @@ class Walker {
       // once it has been checked on the next iteration; the closing edge is
       // added after the loop.
       if (i > 0) {
-        const json::array& p = pts[i - 1].get_array();
+        const Array& p = pts[i - 1].get_array();
         twice_area += *AsFiniteNumber(p[0]) * *y - *x * *AsFiniteNumber(p[1]);
       }
     }
     {
-      const json::array& last = pts.back().get_array();
-      const json::array& first = pts.front().get_array();
+      const Array& last = pts.back().get_array();
+      const Array& first = pts.front().get_array();
       twice_area += *AsFiniteNumber(last[0]) * *AsFiniteNumber(first[1]) -
                     *AsFiniteNumber(first[0]) * *AsFiniteNumber(last[1]);
     }
@@ -687,7 +700,7 @@ class Walker {
       ev->region.frame = frame;
       ev->region.is_box = false;
       ev->region.polygon.reserve(pts.size());
-      for (const json::value& p : pts) {
+      for (const Value& p : pts) {
         ev->region.polygon.push_back({*AsFiniteNumber(p.get_array()[0]),
                                       *AsFiniteNumber(p.get_array()[1])});
       }

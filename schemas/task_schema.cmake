@@ -5,6 +5,7 @@
 add_library(consilium_task_schema
   task_schema.cc
   annotation_validator.cc
+  internal/json_tape.cc
   schema_diff.cc
 )
 target_include_directories(consilium_task_schema PUBLIC ${PROJECT_SOURCE_DIR})

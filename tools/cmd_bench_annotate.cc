@@ -12,6 +12,7 @@
 // operation with synchronous calls) and is credited with its better one.
 // Rounds alternate raw and validated so drift on a shared machine hits both.
 // BENCHMARKS.md records figures.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -80,9 +81,21 @@ std::filesystem::path ExamplesDir(const Args& args) {
   return tries.front();
 }
 
+// CPU time (user + system) of the whole process so far, in seconds.
+double ProcessCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto sec = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return sec(u.ru_utime) + sec(u.ru_stime);
+}
+
 struct Figures {
   uint64_t events = 0;
   double seconds = 0;
+  // The process's CPU time during the run: every thread (submitters, the
+  // ledger's and RocksDB's), so per event it is the whole path's cost. Less
+  // sensitive than throughput to other load on a shared machine.
+  double cpu_seconds = 0;
   std::vector<double> latency_us;
 };
 
@@ -103,6 +116,7 @@ Figures RunAsync(int threads, int per_thread, double seconds, Op op) {
   std::atomic<uint64_t> total{0};
   std::atomic<bool> failed{false};
   std::vector<std::thread> ts;
+  const double cpu_start = ProcessCpuSeconds();
   auto start = Clock::now();
   for (int t = 0; t < threads; ++t) {
     ts.emplace_back([&, t] {
@@ -137,6 +151,7 @@ Figures RunAsync(int threads, int per_thread, double seconds, Op op) {
   for (auto& t : ts) t.join();
   Figures f;
   f.seconds = Seconds(Clock::now() - start);
+  f.cpu_seconds = ProcessCpuSeconds() - cpu_start;
   f.events = failed ? 0 : total.load();
   for (auto& l : lanes)
     f.latency_us.insert(f.latency_us.end(), l.lat.begin(), l.lat.end());
@@ -163,12 +178,15 @@ json::object Summary(Figures& f) {
   o["events"] = f.events;
   o["p50_us"] = pct(50);
   o["p99_us"] = pct(99);
+  o["cpu_us_per_event"] =
+      f.events > 0 ? std::round(f.cpu_seconds / f.events * 1e7) / 10 : 0.0;
   return o;
 }
 
 void Merge(Figures& into, Figures&& f) {
   into.events += f.events;
   into.seconds += f.seconds;
+  into.cpu_seconds += f.cpu_seconds;
   into.latency_us.insert(into.latency_us.end(), f.latency_us.begin(),
                          f.latency_us.end());
 }

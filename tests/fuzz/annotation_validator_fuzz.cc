@@ -6,6 +6,8 @@
 // Properties checked beyond "no crash": ValidateAnnotation, the first
 // collected error and ExtractAnnotationValues agree; every error is
 // InvalidArgument; every extracted span and region lies inside the record.
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/value.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -13,6 +15,8 @@
 #include <string_view>
 
 #include "schemas/annotation_validator.h"
+#include "schemas/internal/json_tape.h"
+#include "schemas/internal/strict_json.h"
 #include "schemas/task_schema.h"
 #include "tests/fuzz/fuzz_examples.h"
 
@@ -43,6 +47,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       ExtractAnnotationValues(schema, record, "fuzz", values);
 
   if (first.ok() != all.empty()) Violated("Validate and Collect disagree");
+  {
+    // The validator reads values through a JsonTape; the strict DOM reader
+    // must reach the same verdict with the same message.
+    boost::json::monotonic_resource mr;
+    boost::json::value dom(&mr);
+    const Status by_dom = internal::ParseStrictJson(values, 64, dom);
+    internal::JsonTape tape;
+    const Status by_tape = internal::ParseStrictTape(values, 64, tape);
+    if (by_dom.code() != by_tape.code() ||
+        by_dom.message() != by_tape.message()) {
+      Violated("JsonTape and ParseStrictJson disagree");
+    }
+  }
   if (first.ok() != extracted.ok()) Violated("Validate and Extract disagree");
   if (!first.ok()) {
     if (first.code() != StatusCode::kInvalidArgument) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "ledger/ledger.h"
 #include "tests/testing/fake_clock.h"
@@ -25,8 +26,8 @@ namespace {
 using testing::FakeClock;
 using testing::TempDir;
 
-// A file system whose write-ahead-log syncs can be held back (they block
-// until released) or made to fail.
+// A file system whose write-ahead-log syncs, or writes, can be held back
+// (they block until released), and whose syncs can be made to fail.
 class GatedWalFileSystem final : public rocksdb::FileSystemWrapper {
  public:
   GatedWalFileSystem() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
@@ -52,6 +53,23 @@ class GatedWalFileSystem final : public rocksdb::FileSystemWrapper {
       held_ = false;
     }
     cv_.notify_all();
+  }
+  // Holds back writes to the log (the committer's) the same way.
+  void HoldWrites() {
+    std::lock_guard l(mu_);
+    writes_held_ = true;
+  }
+  void ReleaseWrites() {
+    {
+      std::lock_guard l(mu_);
+      writes_held_ = false;
+    }
+    cv_.notify_all();
+  }
+  bool WaitForHeldWrite() {
+    std::unique_lock l(mu_);
+    return cv_.wait_for(l, std::chrono::seconds(10),
+                        [&] { return writes_waiting_ > 0; });
   }
   void FailSyncs(bool fail) {
     std::lock_guard l(mu_);
@@ -79,6 +97,12 @@ class GatedWalFileSystem final : public rocksdb::FileSystemWrapper {
       rocksdb::IOStatus gate = fs_->Gate();
       return gate.ok() ? target()->Fsync(o, dbg) : gate;
     }
+    rocksdb::IOStatus Append(const rocksdb::Slice& data,
+                             const rocksdb::IOOptions& o,
+                             rocksdb::IODebugContext* dbg) override {
+      fs_->WriteGate();
+      return target()->Append(data, o, dbg);
+    }
 
    private:
     GatedWalFileSystem* fs_;
@@ -94,9 +118,19 @@ class GatedWalFileSystem final : public rocksdb::FileSystemWrapper {
                  : rocksdb::IOStatus::OK();
   }
 
+  void WriteGate() {
+    std::unique_lock l(mu_);
+    ++writes_waiting_;
+    cv_.notify_all();
+    cv_.wait(l, [&] { return !writes_held_; });
+    --writes_waiting_;
+  }
+
   std::mutex mu_;
   std::condition_variable cv_;
   bool held_ = false;
+  bool writes_held_ = false;
+  int writes_waiting_ = 0;
   bool fail_ = false;
   int waiting_ = 0;
 };
@@ -199,6 +233,73 @@ TEST_F(SyncTest, AppendsWrittenDuringASyncAreCoveredByTheNextOne) {
   for (size_t i = 0; i < acked.size(); ++i) EXPECT_EQ(acked[i], i + 2);
   EXPECT_EQ(ledger_->head().seq, 21u);
   EXPECT_TRUE(ledger_->Verify(1, {}).ok);
+}
+
+// AppendAsyncWithEvent: callbacks in sequence order, each with its event's
+// stored (stamped) bytes; `more` is true exactly for the callbacks that
+// another one of the same synced group follows.
+TEST_F(SyncTest, AppendedEventsCarryTheirStoredBytesAndMarkTheirGroup) {
+  struct Seen {
+    uint64_t seq = 0;
+    std::string bytes;
+    bool more = false;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<Seen> seen;
+  auto record = [&](const Ledger::AppendedEvent& e) {
+    ASSERT_TRUE(e.result.ok()) << e.result.status().ToString();
+    std::lock_guard l(mu);
+    seen.push_back({e.result->seq, std::string(e.bytes), e.more});
+    cv.notify_all();
+  };
+  // The committer blocks writing event 1, so events 2-20 queue up behind it
+  // and go out as one batch: one group of 19.
+  fs_->HoldWrites();
+  ledger_->AppendAsyncWithEvent(Record("rec-1"), record);
+  ASSERT_TRUE(fs_->WaitForHeldWrite());
+  for (int i = 2; i <= 20; ++i)
+    ledger_->AppendAsyncWithEvent(Record("rec-" + std::to_string(i)), record);
+  fs_->ReleaseWrites();
+  std::unique_lock l(mu);
+  ASSERT_TRUE(cv.wait_for(l, std::chrono::seconds(10),
+                          [&] { return seen.size() == 20; }));
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].seq, i + 1);
+    auto stored = ledger_->Get(seen[i].seq);
+    ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+    EXPECT_EQ(seen[i].bytes, stored->bytes) << "event " << seen[i].seq;
+  }
+  // Event 1 may or may not share a sync with the batch behind it; events
+  // 2-19 are followed by the rest of their batch, event 20 ends the group.
+  for (size_t i = 1; i + 1 < seen.size(); ++i)
+    EXPECT_TRUE(seen[i].more) << "event " << seen[i].seq;
+  EXPECT_FALSE(seen.back().more);
+}
+
+TEST_F(SyncTest, AppendedEventFailuresCarryNoBytesAndEndTheirGroup) {
+  ASSERT_TRUE(ledger_->Append(Record("rec-1")).ok());
+  std::promise<Ledger::AppendedEvent> invalid;
+  ledger_->AppendAsyncWithEvent(
+      EventDraft(std::string("junk")),
+      [&](const Ledger::AppendedEvent& e) { invalid.set_value(e); });
+  Ledger::AppendedEvent bad = invalid.get_future().get();
+  EXPECT_EQ(bad.result.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(bad.bytes.empty());
+  EXPECT_FALSE(bad.more);
+
+  fs_->FailSyncs(true);
+  std::promise<Ledger::AppendedEvent> failed;
+  ledger_->AppendAsyncWithEvent(
+      Record("rec-2"),
+      [&](const Ledger::AppendedEvent& e) { failed.set_value(e); });
+  Ledger::AppendedEvent f = failed.get_future().get();
+  EXPECT_FALSE(f.result.ok());
+  EXPECT_NE(f.result.status().message().find("injected WAL sync failure"),
+            std::string::npos)
+      << f.result.status().ToString();
+  EXPECT_TRUE(f.bytes.empty());
+  EXPECT_FALSE(f.more);
 }
 
 TEST_F(SyncTest, AFailedSyncFailsItsAppendsAndEveryLaterOne) {
