@@ -83,11 +83,6 @@ rocksdb::Options BaseOptions() {
   rocksdb::Options o;
   o.max_background_jobs = 2;
   o.keep_log_file_num = 4;
-  // The small families (meta, requests, checkpoints) hold a little of every
-  // WAL file, so without a cap their slow memtables would keep every log
-  // alive and an open would replay hundreds of MB. Past this size RocksDB
-  // flushes the families that pin the oldest log.
-  o.max_total_wal_size = 128 << 20;
   o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   // Kill -9 must never lose an acknowledged write; RocksDB's default
   // point-in-time recovery drops only a torn, never-acknowledged WAL tail.
