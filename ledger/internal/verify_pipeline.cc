@@ -1,5 +1,8 @@
 #include "ledger/internal/verify_pipeline.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -20,6 +23,7 @@ namespace {
 constexpr uint32_t kChunkHeight = 10;
 constexpr size_t kChunkEvents = size_t{1} << kChunkHeight;
 constexpr size_t kWindow = 8;  // chunks read ahead of the in-order checker
+constexpr int kHashingNice = 5;
 
 struct EventCheck {
   uint64_t key_seq = 0;
@@ -143,6 +147,10 @@ class HashPool {
 
  private:
   void Work() {
+    // The in-order reader is the serial part of the pipeline: when the
+    // cores are short, the hashing threads (which have work queued ahead)
+    // yield to it. Linux's nice value is per thread.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kHashingNice);
     for (;;) {
       Chunk* c;
       {
