@@ -83,11 +83,15 @@ TEST(LedgerCliTest, VerifyAgreesWithHashingLanesOnAndOff) {
     ASSERT_TRUE((*ledger)->AppendAll(std::move(drafts)).ok());
   }
   int lanes_code = -1, single_code = -1;
-  std::string lanes = Consilium("verify --data " + data, &lanes_code);
-  std::string single =
-      testing::RunShell("CONSILIUM_HASH_LANES=off " + testing::ConsiliumBin() +
-                            " verify --data " + data,
-                        &single_code, /*with_stderr=*/false);
+  std::string lanes, single;
+  auto verify_both_ways = [&] {
+    lanes = Consilium("verify --data " + data, &lanes_code);
+    single = testing::RunShell("CONSILIUM_HASH_LANES=off " +
+                                   testing::ConsiliumBin() + " verify --data " +
+                                   data,
+                               &single_code, /*with_stderr=*/false);
+  };
+  verify_both_ways();
   EXPECT_EQ(lanes_code, 0) << lanes;
   EXPECT_EQ(single_code, 0) << single;
   EXPECT_NE(lanes.find("OK: 2100 events verified"), std::string::npos) << lanes;
@@ -99,11 +103,7 @@ TEST(LedgerCliTest, VerifyAgreesWithHashingLanesOnAndOff) {
     bytes[bytes.size() / 2] ^= 0x04;
     raw.PutEvent(1500, bytes);
   }
-  lanes = Consilium("verify --data " + data, &lanes_code);
-  single =
-      testing::RunShell("CONSILIUM_HASH_LANES=off " + testing::ConsiliumBin() +
-                            " verify --data " + data,
-                        &single_code, /*with_stderr=*/false);
+  verify_both_ways();
   EXPECT_EQ(lanes_code, 1) << lanes;
   EXPECT_EQ(single_code, 1) << single;
   EXPECT_NE(lanes.find("event 1500"), std::string::npos) << lanes;

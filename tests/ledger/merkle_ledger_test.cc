@@ -47,6 +47,18 @@ class MerkleLedgerTest : public ::testing::Test {
     for (uint64_t i = 1; i <= n; ++i) drafts.push_back(Note(base + i, text));
     ASSERT_TRUE(ledger_->AppendAll(std::move(drafts)).ok());
   }
+  // Closes the ledger, flips one byte near the end of event `seq` behind its
+  // back and reopens it read-only.
+  void FlipByteOfEventAndReopen(uint64_t seq) {
+    ledger_.reset();
+    {
+      RawLedger raw(path_);
+      std::string bytes = raw.GetEvent(seq);
+      bytes[bytes.size() - 3] ^= 0x01;
+      raw.PutEvent(seq, bytes);
+    }
+    Open({.read_only = true});
+  }
   // The tree recomputed from the events' hashes, independent of stored nodes.
   merkle::MemoryNodeSource Recompute() {
     merkle::MemoryNodeSource m;
@@ -286,14 +298,7 @@ TEST_F(MerkleLedgerTest, VerifyFindsAlteredNodesInsideAndAboveWholeRuns) {
 
 TEST_F(MerkleLedgerTest, VerifyNamesAnAlteredEventInsideAWholeRun) {
   AppendN(2600);
-  ledger_.reset();
-  {
-    RawLedger raw(path_);
-    std::string bytes = raw.GetEvent(1700);
-    bytes[bytes.size() - 3] ^= 0x01;
-    raw.PutEvent(1700, bytes);
-  }
-  Open({.read_only = true});
+  FlipByteOfEventAndReopen(1700);
   VerifyReport r = ledger_->Verify(1, nullptr);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.bad_seq, 1700u) << r.problem;
@@ -304,14 +309,7 @@ TEST_F(MerkleLedgerTest, VerifyNamesAnAlteredEventInsideAWholeRun) {
 // under a hashing thread).
 TEST_F(MerkleLedgerTest, VerifyStopsCleanlyWithManyChunksInFlight) {
   AppendN(12000);
-  ledger_.reset();
-  {
-    RawLedger raw(path_);
-    std::string bytes = raw.GetEvent(5);
-    bytes[bytes.size() - 3] ^= 0x01;
-    raw.PutEvent(5, bytes);
-  }
-  Open({.read_only = true});
+  FlipByteOfEventAndReopen(5);
   for (int i = 0; i < 3; ++i) {
     VerifyReport r = ledger_->Verify(1, nullptr);
     EXPECT_FALSE(r.ok);
