@@ -16,7 +16,6 @@
 #include <cassert>
 #include <cstdlib>
 #include <cstring>
-#include <numeric>
 #include <string_view>
 #include <vector>
 
