@@ -83,8 +83,12 @@ void NodeHashes(std::span<const Hash256> children, std::span<Hash256> out) {
   assert(children.size() == 2 * out.size());
   thread_local std::vector<std::span<const uint8_t>> pairs;
   pairs.clear();
+  // Hash256 is 32 bytes with no padding: children 2i and 2i + 1 are the 64
+  // contiguous bytes left || right.
+  static_assert(sizeof(Hash256) == 32);
+  const auto* bytes = reinterpret_cast<const uint8_t*>(children.data());
   for (size_t i = 0; i < out.size(); ++i)
-    pairs.emplace_back(children[2 * i].data(), 64);  // left || right
+    pairs.emplace_back(bytes + 64 * i, 64);
   hash_internal::PrefixedSha256Many(0x01, pairs, out,
                                     hash_internal::LanesAvailable());
 }
