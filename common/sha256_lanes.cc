@@ -9,6 +9,7 @@
 // together.
 #include "common/internal/sha256_lanes.h"
 
+#include <cpuid.h>
 #include <immintrin.h>
 #include <openssl/sha.h>
 
@@ -63,45 +64,50 @@ void WritePadded(uint8_t* dst, uint8_t prefix, std::span<const uint8_t> data) {
     dst[total - 1 - i] = static_cast<uint8_t>(bits >> (8 * i));
 }
 
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw")
+// Every function below, to the #undef, is compiled for AVX-512 and runs
+// only after LanesAvailable() said the CPU has it. (A per-function attribute,
+// which g++ and clang both honour for intrinsics.)
+#define CONSILIUM_AVX512 __attribute__((target("avx512f,avx512bw")))
 // g++ 12's _mm512_ror_epi32 passes _mm512_undefined_epi32() as the unused
 // merge source, which -Wmaybe-uninitialized reports (GCC bug 105593).
 #pragma GCC diagnostic push
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
-inline __m512i Xor3(__m512i a, __m512i b, __m512i c) {
+CONSILIUM_AVX512 inline __m512i Xor3(__m512i a, __m512i b, __m512i c) {
   return _mm512_ternarylogic_epi32(a, b, c, 0x96);
 }
 // Ch(e, f, g) = (e & f) ^ (~e & g): "e ? f : g" bitwise.
-inline __m512i Choose(__m512i e, __m512i f, __m512i g) {
+CONSILIUM_AVX512 inline __m512i Choose(__m512i e, __m512i f, __m512i g) {
   return _mm512_ternarylogic_epi32(e, f, g, 0xca);
 }
 // Maj(a, b, c): the bitwise majority.
-inline __m512i Majority(__m512i a, __m512i b, __m512i c) {
+CONSILIUM_AVX512 inline __m512i Majority(__m512i a, __m512i b, __m512i c) {
   return _mm512_ternarylogic_epi32(a, b, c, 0xe8);
 }
-inline __m512i BigSigma0(__m512i a) {
+CONSILIUM_AVX512 inline __m512i BigSigma0(__m512i a) {
   return Xor3(_mm512_ror_epi32(a, 2), _mm512_ror_epi32(a, 13),
               _mm512_ror_epi32(a, 22));
 }
-inline __m512i BigSigma1(__m512i e) {
+CONSILIUM_AVX512 inline __m512i BigSigma1(__m512i e) {
   return Xor3(_mm512_ror_epi32(e, 6), _mm512_ror_epi32(e, 11),
               _mm512_ror_epi32(e, 25));
 }
-inline __m512i SmallSigma0(__m512i w) {
+CONSILIUM_AVX512 inline __m512i SmallSigma0(__m512i w) {
   return Xor3(_mm512_ror_epi32(w, 7), _mm512_ror_epi32(w, 18),
               _mm512_srli_epi32(w, 3));
 }
-inline __m512i SmallSigma1(__m512i w) {
+CONSILIUM_AVX512 inline __m512i SmallSigma1(__m512i w) {
   return Xor3(_mm512_ror_epi32(w, 17), _mm512_ror_epi32(w, 19),
               _mm512_srli_epi32(w, 10));
 }
 
 // One round; the callers rotate the roles of the eight working variables
 // instead of moving them, so only d and h are written.
-inline void Round(__m512i a, __m512i b, __m512i c, __m512i& d, __m512i e,
-                  __m512i f, __m512i g, __m512i& h, __m512i k_plus_w) {
+CONSILIUM_AVX512 inline void Round(__m512i a, __m512i b, __m512i c, __m512i& d,
+                                   __m512i e, __m512i f, __m512i g, __m512i& h,
+                                   __m512i k_plus_w) {
   __m512i t1 = _mm512_add_epi32(_mm512_add_epi32(h, BigSigma1(e)),
                                 _mm512_add_epi32(Choose(e, f, g), k_plus_w));
   __m512i t2 = _mm512_add_epi32(BigSigma0(a), Majority(a, b, c));
@@ -109,7 +115,7 @@ inline void Round(__m512i a, __m512i b, __m512i c, __m512i& d, __m512i e,
   h = _mm512_add_epi32(t1, t2);
 }
 
-inline __m512i KPlusW(int t, __m512i w) {
+CONSILIUM_AVX512 inline __m512i KPlusW(int t, __m512i w) {
   return _mm512_add_epi32(
       _mm512_set1_epi32(static_cast<int>(kRoundConstants[t])), w);
 }
@@ -134,7 +140,7 @@ inline __m512i KPlusW(int t, __m512i w) {
   Round(b, c, d, e, f, g, h, a, KPlusW((t0) + 15, w[15]))
 
 // W[t] for the next sixteen rounds from the previous sixteen, in place.
-inline void NextSchedule(__m512i (&w)[16]) {
+CONSILIUM_AVX512 inline void NextSchedule(__m512i (&w)[16]) {
   for (int i = 0; i < 16; ++i) {
     w[i] = _mm512_add_epi32(
         _mm512_add_epi32(w[i], SmallSigma0(w[(i + 1) & 15])),
@@ -144,8 +150,10 @@ inline void NextSchedule(__m512i (&w)[16]) {
 
 // Hashes lane i = the padded message of blocks[i] blocks at buffer +
 // offset[i] (blocks[i] == 0: an unused lane), writing its digest to out[i].
-void HashSixteen(const uint8_t* buffer, const uint32_t (&offset)[kLanes],
-                 const uint32_t (&blocks)[kLanes], Hash256* out) {
+CONSILIUM_AVX512 void HashSixteen(const uint8_t* buffer,
+                                  const uint32_t (&offset)[kLanes],
+                                  const uint32_t (&blocks)[kLanes],
+                                  Hash256* out) {
   __m512i state[8];
   for (int i = 0; i < 8; ++i)
     state[i] = _mm512_set1_epi32(static_cast<int>(kInitialState[i]));
@@ -199,7 +207,7 @@ void HashSixteen(const uint8_t* buffer, const uint32_t (&offset)[kLanes],
 
 #undef CONSILIUM_SIXTEEN_ROUNDS
 #pragma GCC diagnostic pop
-#pragma GCC pop_options
+#undef CONSILIUM_AVX512
 
 // The low-level SHA256_* calls: see common/hash.cc.
 #pragma GCC diagnostic push
@@ -218,9 +226,12 @@ Hash256 OneAtATime(uint8_t prefix, std::span<const uint8_t> data) {
 bool DecideLanes() {
   const char* setting = std::getenv("CONSILIUM_HASH_LANES");
   if (setting != nullptr && std::string_view(setting) == "off") return false;
+  // With the SHA extensions (CPUID leaf 7, EBX bit 29) OpenSSL's
+  // one-at-a-time code is the faster one.
+  unsigned eax, ebx, ecx, edx;
+  if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && (ebx & (1u << 29)))
+    return false;
   __builtin_cpu_init();
-  // With the SHA extensions OpenSSL's one-at-a-time code is the faster one.
-  if (__builtin_cpu_supports("sha")) return false;
   return __builtin_cpu_supports("avx512f") &&
          __builtin_cpu_supports("avx512bw");
 }
