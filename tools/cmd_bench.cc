@@ -5,7 +5,6 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -23,6 +22,7 @@
 
 #include "ledger/ledger.h"
 #include "tools/cli.h"
+#include "tools/process_cpu.h"
 
 namespace consilium::cli {
 namespace {
@@ -42,14 +42,6 @@ struct TempDir {
   }
   ~TempDir() { std::filesystem::remove_all(path); }
 };
-
-// CPU time (user + system) of the whole process so far, in seconds.
-double ProcessCpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  auto sec = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  return sec(u.ru_utime) + sec(u.ru_stime);
-}
 
 // A RecordImported draft whose stored bytes are exactly `size` bytes (or the
 // smallest possible when size is below the envelope's own size).

@@ -12,7 +12,6 @@
 // operation with synchronous calls) and is credited with its better one.
 // Rounds alternate raw and validated so drift on a shared machine hits both.
 // BENCHMARKS.md records figures.
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,6 +32,7 @@
 #include "projections/commands.h"
 #include "schemas/event_json.h"
 #include "tools/cli.h"
+#include "tools/process_cpu.h"
 
 namespace consilium::cli {
 namespace {
@@ -79,14 +79,6 @@ std::filesystem::path ExamplesDir(const Args& args) {
     if (std::filesystem::exists(t / "dx-reasoning.json", ec)) return t;
   }
   return tries.front();
-}
-
-// CPU time (user + system) of the whole process so far, in seconds.
-double ProcessCpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  auto sec = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  return sec(u.ru_utime) + sec(u.ru_stime);
 }
 
 struct Figures {
