@@ -28,7 +28,11 @@ std::string Bits(double d) {
   return std::to_string(u);
 }
 
-void Dump(const json::value& v, std::string& out) {
+// The same dump for a Boost.JSON value and a tape value: their accessors
+// share names (is_*, get_*, key(), value()), so the two readers' results can
+// be compared as strings.
+template <typename Value>
+void Dump(const Value& v, std::string& out) {
   if (v.is_null()) {
     out += "n";
   } else if (v.is_bool()) {
@@ -44,43 +48,14 @@ void Dump(const json::value& v, std::string& out) {
     out.append(v.get_string().data(), v.get_string().size());
   } else if (v.is_array()) {
     out += "[";
-    for (const json::value& e : v.get_array()) Dump(e, out);
+    for (const auto& e : v.get_array()) Dump(e, out);
     out += "]";
   } else {
     out += "{";
-    for (const auto& kv : v.get_object()) {
-      out += "k" + std::to_string(kv.key().size()) + ":";
-      out.append(kv.key().data(), kv.key().size());
-      Dump(kv.value(), out);
-    }
-    out += "}";
-  }
-}
-
-void Dump(const JsonValue& v, std::string& out) {
-  if (v.is_null()) {
-    out += "n";
-  } else if (v.is_bool()) {
-    out += v.get_bool() ? "t" : "f";
-  } else if (v.is_int64()) {
-    out += "i" + std::to_string(v.get_int64());
-  } else if (v.is_uint64()) {
-    out += "u" + std::to_string(v.get_uint64());
-  } else if (v.is_double()) {
-    out += "d" + Bits(v.get_double());
-  } else if (v.is_string()) {
-    out += "s" + std::to_string(v.get_string().size()) + ":";
-    out += v.get_string();
-  } else if (v.is_array()) {
-    out += "[";
-    for (const JsonValue& e : v.get_array()) Dump(e, out);
-    out += "]";
-  } else {
-    out += "{";
-    for (const JsonMember& m : v.get_object()) {
-      out += "k" + std::to_string(m.key().size()) + ":";
-      out += m.key();
-      Dump(m.value(), out);
+    for (const auto& member : v.get_object()) {
+      out += "k" + std::to_string(member.key().size()) + ":";
+      out.append(member.key().data(), member.key().size());
+      Dump(member.value(), out);
     }
     out += "}";
   }
