@@ -264,9 +264,12 @@ void PrefixedSha256Many(uint8_t prefix,
       out[i] = OneAtATime(prefix, messages[i]);
     }
   }
-  std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+  auto shorter = [&](uint32_t x, uint32_t y) {
     return messages[x].size() < messages[y].size();
-  });
+  };
+  // Equal lengths (node hashes, uniform events) need no sorting.
+  if (!std::is_sorted(order.begin(), order.end(), shorter))
+    std::stable_sort(order.begin(), order.end(), shorter);
   Hash256 digests[kLanes];
   for (size_t first = 0; first < order.size(); first += kLanes) {
     size_t lanes = std::min<size_t>(kLanes, order.size() - first);
