@@ -371,6 +371,12 @@ class Ledger::Impl {
     }
     sync_cv_.notify_all();
     if (syncer_.joinable()) syncer_.join();
+    {
+      std::lock_guard l(ack_mu_);
+      ack_stopping_ = true;
+    }
+    ack_cv_.notify_all();
+    if (acker_.joinable()) acker_.join();
     // A clean close leaves nothing in the WAL to replay: the next open (a
     // server start, `consilium verify`) reads tables instead of rebuilding
     // memtables from up to max_total_wal_size of log. Skipped after a failed
@@ -394,6 +400,8 @@ class Ledger::Impl {
   void CommitterLoop();
   void CommitBatch(std::vector<std::unique_ptr<PendingAppend>>& batch);
   void SyncerLoop();
+  void AckLoop();
+  void Complete(const Status& sync, std::vector<WrittenBatch>& written);
   void Acknowledge(std::vector<WrittenBatch>& written);
   StatusOr<std::optional<Committed>> LookupRequest(const std::string& key);
   StatusOr<std::vector<uint64_t>> IndexScan(Family family,
@@ -435,6 +443,21 @@ class Ledger::Impl {
   bool sync_stopping_ = false;
   Status sync_failure_;  // set once a WAL sync fails; guarded by sync_mu_
   std::thread syncer_;
+
+  // Acknowledger queue: synced groups (or a failed sync's), in sync order.
+  struct SyncedGroup {
+    SyncedGroup(Status s, std::vector<WrittenBatch> w)
+        : status(std::move(s)), written(std::move(w)) {}
+    SyncedGroup(SyncedGroup&&) = default;
+    SyncedGroup& operator=(SyncedGroup&&) = default;
+    Status status;
+    std::vector<WrittenBatch> written;
+  };
+  std::mutex ack_mu_;
+  std::condition_variable ack_cv_;
+  std::deque<SyncedGroup> ack_queue_;
+  bool ack_stopping_ = false;
+  std::thread acker_;
 
   // Checkpoints. origin_ and vkey_ are recorded with the first checkpoint;
   // the last_* fields drive the automatic cadence (committer only).
@@ -625,6 +648,7 @@ Status Ledger::Impl::Open() {
   if (!options_.read_only) {
     committer_ = std::thread([this] { CommitterLoop(); });
     syncer_ = std::thread([this] { SyncerLoop(); });
+    acker_ = std::thread([this] { AckLoop(); });
   }
   return OkStatus();
 }
@@ -826,17 +850,47 @@ void Ledger::Impl::SyncerLoop() {
                    ? FromRocks(db_->SyncWAL(), "syncing the write-ahead log")
                    : sync_failure_;
     if (!s.ok()) {
-      {
-        std::lock_guard l(sync_mu_);
-        sync_failure_ = s;
-      }
-      for (WrittenBatch& w : written) {
-        for (auto& p : w.appends) p->done(s);
-      }
-    } else {
-      Acknowledge(written);
+      std::lock_guard l(sync_mu_);
+      sync_failure_ = s;
     }
-    written.clear();
+    // The callbacks run on the acknowledger, so the next sync starts at once
+    // instead of after them (the command handler applies its events to its
+    // state in them: docs/group-commit.md, "Acknowledger").
+    {
+      std::lock_guard l(ack_mu_);
+      ack_queue_.push_back(SyncedGroup{std::move(s), std::move(written)});
+    }
+    ack_cv_.notify_one();
+    written = std::vector<WrittenBatch>();
+  }
+}
+
+// Runs the callbacks of synced groups in sync order, one group after another
+// (each group's `more` flags mark its end); the appends and their stamped
+// drafts live until every callback of their group has returned.
+void Ledger::Impl::AckLoop() {
+  pthread_setname_np(pthread_self(), "csl-ack");
+  std::deque<SyncedGroup> groups;
+  for (;;) {
+    {
+      std::unique_lock l(ack_mu_);
+      ack_cv_.wait(l, [&] { return !ack_queue_.empty() || ack_stopping_; });
+      if (ack_queue_.empty()) return;  // stopping, nothing left
+      groups.swap(ack_queue_);
+    }
+    for (SyncedGroup& g : groups) Complete(g.status, g.written);
+    groups.clear();
+  }
+}
+
+void Ledger::Impl::Complete(const Status& sync,
+                            std::vector<WrittenBatch>& written) {
+  if (!sync.ok()) {
+    for (WrittenBatch& w : written) {
+      for (auto& p : w.appends) p->done(sync);
+    }
+  } else {
+    Acknowledge(written);
   }
 }
 

@@ -8,8 +8,9 @@
 // in one WriteBatch by a single committer thread, which also keeps secondary
 // indexes in the same write, so an index entry never points to a missing
 // event; a sync thread makes the written batches durable with one WAL sync
-// and acknowledges them, while the committer writes the next (pipelined
-// group commit; docs/group-commit.md). Reads never see an event beyond the
+// while the committer writes the next, and an acknowledger thread completes
+// them while the next sync runs (pipelined group commit;
+// docs/group-commit.md). Reads never see an event beyond the
 // synced head.
 //
 // Thread-safety: a Ledger is safe to use from any number of threads. One
@@ -141,10 +142,10 @@ class Ledger {
   // id is already committed report their original event (duplicate = true).
   StatusOr<std::vector<Committed>> AppendAll(std::vector<EventDraft> drafts);
 
-  // Asynchronous append: `done` runs on the ledger's sync thread once the
-  // event is durable (or failed; validation errors and store failures may
-  // also be reported on the committer thread or the caller's); it must be
-  // quick and must not block on the ledger.
+  // Asynchronous append: `done` runs on the ledger's acknowledger thread, in
+  // sequence order, once the event is durable (or failed; validation errors
+  // and store failures may also be reported on the committer thread or the
+  // caller's); it must be quick and must not block on the ledger.
   using AppendCallback = std::function<void(StatusOr<Committed>)>;
   void AppendAsync(EventDraft draft, AppendCallback done);
 

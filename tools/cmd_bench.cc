@@ -160,7 +160,7 @@ AppendFigures LedgerThreads(Ledger& ledger, int threads, size_t size,
 }
 
 // One submitting thread keeping `inflight` asynchronous appends outstanding.
-// Completions (on the ledger's sync thread) only hand a slot back; the
+// Completions (on the ledger's acknowledger thread) only hand a slot back; the
 // submitter builds and validates the next draft on its own thread, as a
 // server's request handlers would, so that work stays off the commit path.
 AppendFigures LedgerAsync(Ledger& ledger, int inflight, size_t size,

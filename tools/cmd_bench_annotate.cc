@@ -94,7 +94,7 @@ struct Figures {
 // `threads` submitting threads, each keeping `per_thread` asynchronous
 // operations outstanding for `seconds`: `op(thread, i, done)` starts one
 // (on the submitting thread: that is where validation and encoding run) and
-// `done(ok)` reports its completion (from the ledger's sync thread).
+// `done(ok)` reports its completion (from the ledger's acknowledger thread).
 template <typename Op>
 Figures RunAsync(int threads, int per_thread, double seconds, Op op) {
   struct Lane {

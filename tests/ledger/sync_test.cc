@@ -235,6 +235,62 @@ TEST_F(SyncTest, AppendsWrittenDuringASyncAreCoveredByTheNextOne) {
   EXPECT_TRUE(ledger_->Verify(1, {}).ok);
 }
 
+// Callbacks run on the acknowledger: a slow one (the command handler applies
+// its events in them) does not hold back the next sync, but the next
+// group's callbacks still wait for it, so completion order stays sequence
+// order.
+TEST_F(SyncTest, TheNextSyncRunsWhileTheLastGroupsCallbacksRun) {
+  std::promise<void> a_running, a_may_return;
+  std::shared_future<void> may_return = a_may_return.get_future().share();
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<uint64_t> acked;
+  auto record = [&](StatusOr<Committed> c) {
+    std::lock_guard l(mu);
+    acked.push_back(c.ok() ? c->seq : 0);
+    cv.notify_all();
+  };
+  ledger_->AppendAsync(Record("rec-a"), [&](StatusOr<Committed> c) {
+    a_running.set_value();
+    may_return.wait();
+    record(std::move(c));
+  });
+  a_running.get_future().wait();
+  // However this test ends: event 1's callback returns, syncs run, and the
+  // ledger closes (running every callback) before the locals they use go.
+  struct Unblock {
+    std::promise<void>* p;
+    GatedWalFileSystem* fs;
+    std::unique_ptr<Ledger>* ledger;
+    bool done = false;
+    void operator()() {
+      if (!done) p->set_value();
+      done = true;
+    }
+    ~Unblock() {
+      fs->Release();
+      (*this)();
+      ledger->reset();
+    }
+  } unblock{&a_may_return, fs_.get(), &ledger_};
+
+  fs_->Hold();
+  ledger_->AppendAsync(Record("rec-b"), record);
+  // Event 1's callback is still running, yet event 2's sync has started.
+  ASSERT_TRUE(fs_->WaitForHeldSync());
+  fs_->Release();
+  {
+    std::unique_lock l(mu);
+    EXPECT_FALSE(cv.wait_for(l, std::chrono::milliseconds(50),
+                             [&] { return !acked.empty(); }));
+  }
+  unblock();
+  std::unique_lock l(mu);
+  ASSERT_TRUE(cv.wait_for(l, std::chrono::seconds(10),
+                          [&] { return acked.size() == 2; }));
+  EXPECT_EQ(acked, (std::vector<uint64_t>{1, 2}));
+}
+
 // AppendAsyncWithEvent: callbacks in sequence order, each with its event's
 // stored (stamped) bytes; `more` is true exactly for the callbacks that
 // another one of the same synced group follows.
