@@ -354,7 +354,7 @@ CommandHandler::CommandHandler(Ledger* ledger, CommandHandlerOptions options)
 CommandHandler::~CommandHandler() {
   // Appends still queued in the ledger call back into this object: wait
   // until every one is applied and its callback has returned.
-  std::unique_lock l(state_mu_);
+  std::unique_lock l(settle_mu_);
   settled_cv_.wait(l, [&] { return pending_.empty() && unapplied_ == 0; });
 }
 
@@ -370,6 +370,7 @@ StatusOr<std::unique_ptr<CommandHandler>> CommandHandler::Open(
         return true;
       },
       /*with_hashes=*/false));
+  h->applied_seq_.store(h->state_.last_seq(), std::memory_order_release);
   return h;
 }
 
@@ -379,17 +380,17 @@ DomainState CommandHandler::state() const {
 }
 
 void CommandHandler::DrainPending() {
-  std::unique_lock l(state_mu_);
+  std::unique_lock l(settle_mu_);
   settled_cv_.wait(l, [&] { return pending_.empty() && unapplied_ == 0; });
 }
 
-// Runs on the ledger's sync thread, once per event in sequence order (or on
-// the committer's or the caller's for a failure). Events are gathered while
-// the ledger says more of the same synced group follow, then the group is
+// Runs on the ledger's acknowledger thread, once per event in sequence order
+// (or on the committer's or the caller's for a failure). Events are gathered
+// while the ledger says more of the same synced group follow, then the group is
 // applied under one acquisition of state_mu_, straight from the ledger's
 // stamped bytes, and only then are the callers completed (read-your-writes).
 // The ledger's committer never waits here: it keeps writing the next batch
-// while the sync thread applies this one, so no thread of our own is needed
+// while the acknowledger applies this one, so no thread of our own is needed
 // between the two (an applier thread cost a futex hand-off per group).
 void CommandHandler::OnAppended(const Ledger::AppendedEvent& e,
                                 std::string reserved, Callback done) {
@@ -397,28 +398,36 @@ void CommandHandler::OnAppended(const Ledger::AppendedEvent& e,
   {
     // apply_mu_ is held across the apply so that groups completed on
     // different threads (a store failure reported by the committer while the
-    // sync thread acknowledges) are still applied one after the other.
+    // acknowledger completes) are still applied one after the other.
     std::lock_guard a(apply_mu_);
     group_.push_back(
         Appended{e.result, e.bytes, std::move(reserved), std::move(done)});
     if (e.more) return;
     ready.swap(group_);
     group_.reserve(ready.size());
-    std::lock_guard l(state_mu_);
-    for (Appended& t : ready) {
-      if (t.result.ok() && !t.result->duplicate) {
-        state_.Apply(t.result->seq, t.result->timestamp_us,
-                     *EventView(t.bytes));
+    {
+      std::lock_guard l(state_mu_);
+      for (Appended& t : ready) {
+        if (t.result.ok() && !t.result->duplicate) {
+          state_.Apply(t.result->seq, t.result->timestamp_us,
+                       *EventView(t.bytes));
+        }
       }
-      // Released before the callbacks run: a caller woken by its callback
-      // may at once send the next command on the same annotation.
+      applied_seq_.store(state_.last_seq(), std::memory_order_release);
+    }
+    // Released after the apply (a command that finds its id free and
+    // applied_seq_ unchanged since its phase A may trust that phase) and
+    // before the callbacks run (a caller woken by its callback may at once
+    // send the next command on the same annotation).
+    std::lock_guard s(settle_mu_);
+    for (Appended& t : ready) {
       if (!t.reserved.empty()) pending_.erase(t.reserved);
     }
   }
   for (Appended& t : ready) t.done(std::move(t.result));
   // Counted down only after the callbacks returned, so the destructor (and
   // DrainPending) never returns while one is still running.
-  std::lock_guard l(state_mu_);
+  std::lock_guard l(settle_mu_);
   unapplied_ -= ready.size();
   if (pending_.empty() && unapplied_ == 0) settled_cv_.notify_all();
 }
@@ -442,6 +451,7 @@ StatusOr<std::vector<Committed>> CommandHandler::CommitStructural(
     const Committed& c = (*committed)[i];
     if (!c.duplicate) state_.Apply(c.seq, c.timestamp_us, *EventView(bytes[i]));
   }
+  applied_seq_.store(state_.last_seq(), std::memory_order_release);
   return committed;
 }
 
@@ -1224,6 +1234,31 @@ StatusOr<CommandHandler::AnnotationPlan> CommandHandler::PlanAnnotation(
   return plan;
 }
 
+Status CommandHandler::ConcurrentConflict(const AnnotationPlan& plan) {
+  const std::string& id = plan.annotation_id;
+  if (plan.op == AnnotationCommand::Op::kSubmit)
+    return AlreadyExistsError("annotation " + id +
+                              " is being submitted concurrently");
+  return AbortedError("annotation " + id + ": expected revision " +
+                      std::to_string(plan.expected_revision) +
+                      ", but a concurrent change to it was accepted first");
+}
+
+Status CommandHandler::RecheckAnnotation(const AnnotationPlan& plan) const {
+  const std::string& id = plan.annotation_id;
+  const AnnotationState* now = state_.FindAnnotation(id);
+  if (plan.op == AnnotationCommand::Op::kSubmit) {
+    if (now != nullptr)
+      return AlreadyExistsError("annotation " + id + " already exists");
+    return OkStatus();
+  }
+  if (now == nullptr || now->withdrawn ||
+      now->revision != plan.expected_revision) {
+    return ConcurrentConflict(plan);
+  }
+  return OkStatus();
+}
+
 void CommandHandler::RunAnnotation(std::string_view actor,
                                    const AnnotationRef& cmd, Callback done) {
   std::shared_lock g(*gate_);
@@ -1234,41 +1269,39 @@ void CommandHandler::RunAnnotation(std::string_view actor,
   }
   // Phase C: re-check what may have changed since phase A (only annotation
   // commands can commit meanwhile: the gate keeps structural ones out) and
-  // reserve the annotation id, so no second command on it can commit.
+  // reserve the annotation id, so no second command on it can commit. When
+  // nothing was applied since phase A (every apply advances applied_seq_
+  // before it releases its ids), phase A's checks still hold and only
+  // settle_mu_ is taken, never state_mu_, which the ledger's acknowledger
+  // holds while it applies a group.
+  const std::string& id = plan->annotation_id;
+  Status conflict;
   {
-    std::lock_guard l(state_mu_);
-    const std::string& id = plan->annotation_id;
-    Status conflict;
+    std::unique_lock s(settle_mu_);
     if (pending_.count(id)) {
-      conflict =
-          plan->op == AnnotationCommand::Op::kSubmit
-              ? AlreadyExistsError("annotation " + id +
-                                   " is being submitted concurrently")
-              : AbortedError("annotation " + id + ": expected revision " +
-                             std::to_string(plan->expected_revision) +
-                             ", but a concurrent change to it was "
-                             "accepted first");
-    } else if (state_.last_seq() == plan->state_seq) {
-      // Nothing was applied since phase A, so its checks still hold (every
-      // Apply advances last_seq); this skips a lookup that usually misses
-      // the cache.
-    } else if (plan->op == AnnotationCommand::Op::kSubmit) {
-      if (state_.FindAnnotation(id) != nullptr)
-        conflict = AlreadyExistsError("annotation " + id + " already exists");
-    } else if (const AnnotationState* now = state_.FindAnnotation(id);
-               now == nullptr || now->withdrawn ||
-               now->revision != plan->expected_revision) {
-      conflict =
-          AbortedError("annotation " + id + ": expected revision " +
-                       std::to_string(plan->expected_revision) +
-                       ", but a concurrent change to it was accepted first");
+      conflict = ConcurrentConflict(*plan);
+    } else if (applied_seq_.load(std::memory_order_acquire) ==
+               plan->state_seq) {
+      pending_.insert(id);
+      ++unapplied_;  // AppendAndApply's precondition
+    } else {
+      s.unlock();
+      // Lock order: state_mu_ before settle_mu_. No apply can run while
+      // state_mu_ is held, so the re-check holds until the reservation.
+      std::lock_guard l(state_mu_);
+      conflict = RecheckAnnotation(*plan);
+      s.lock();
+      if (conflict.ok() && pending_.count(id))
+        conflict = ConcurrentConflict(*plan);
+      if (conflict.ok()) {
+        pending_.insert(id);
+        ++unapplied_;
+      }
     }
-    if (!conflict.ok()) {
-      done(conflict);
-      return;
-    }
-    pending_.insert(id);
-    ++unapplied_;  // AppendAndApply's precondition
+  }
+  if (!conflict.ok()) {
+    done(conflict);  // no lock held: `done` may call back into the handler
+    return;
   }
   // Phase D: queue the append while still holding the gate, so a structural
   // command cannot slip in between this validation and this event.
@@ -1474,7 +1507,7 @@ StatusOr<Committed> CommandHandler::RecordAccess(
   std::promise<StatusOr<Committed>> p;
   std::future<StatusOr<Committed>> f = p.get_future();
   {
-    std::lock_guard l(state_mu_);
+    std::lock_guard l(settle_mu_);
     ++unapplied_;  // AppendAndApply's precondition
   }
   AppendAndApply(std::move(d), "",

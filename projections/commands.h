@@ -15,7 +15,7 @@
 // Concurrency (docs/commands.md, "Concurrency"): annotation commands (submit,
 // revise, withdraw) validate and encode on the caller's thread holding only a
 // shared gate, reserve their annotation id under a short lock, and append
-// asynchronously; the ledger's sync thread applies each synced group of
+// asynchronously; the ledger's acknowledger thread applies each synced group of
 // committed events in sequence order, from the ledger's stamped bytes, before
 // completing their callers. Two commands on the same annotation can never both
 // commit: the second to reserve is rejected with Aborted. Commands that
@@ -38,6 +38,7 @@
 #ifndef CONSILIUM_PROJECTIONS_COMMANDS_H_
 #define CONSILIUM_PROJECTIONS_COMMANDS_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -256,10 +257,10 @@ class CommandHandler {
                                          const WithdrawAnnotationCommand& cmd);
 
   // Asynchronous forms: validation and encoding run on the calling thread;
-  // `done` runs once the event is durable and applied (on the ledger's sync
-  // thread, or its committer's for a store failure; keep it short, never call
-  // the handler or wait on the ledger from it) or, for a command rejected by
-  // validation, on the calling thread before this returns.
+  // `done` runs once the event is durable and applied (on the ledger's
+  // acknowledger thread, or its committer's for a store failure; keep it short,
+  // never call the handler or wait on the ledger from it) or, for a command
+  // rejected by validation, on the calling thread before this returns.
   using Callback = std::function<void(StatusOr<Committed>)>;
   void SubmitAnnotationAsync(std::string_view actor,
                              const SubmitAnnotationCommand& cmd, Callback done);
@@ -342,7 +343,7 @@ class CommandHandler {
   void DrainPending();
   // Appends one draft asynchronously; applies it in commit order, releases
   // `reserved` (an annotation id, may be empty) and then calls `done`. The
-  // caller has already counted it in unapplied_ (under state_mu_).
+  // caller has already counted it in unapplied_ (under settle_mu_).
   void AppendAndApply(EventDraft draft, std::string reserved, Callback done);
   // AppendAndApply's ledger callback (see commands.cc).
   void OnAppended(const Ledger::AppendedEvent& e, std::string reserved,
@@ -354,6 +355,11 @@ class CommandHandler {
                                           const Overlay* overlay);
   void RunAnnotation(std::string_view actor, const AnnotationRef& cmd,
                      Callback done);
+  // Phase C's verdicts: a command on the same annotation is between
+  // reservation and apply; the state changed under a plan (call with
+  // state_mu_ held).
+  static Status ConcurrentConflict(const AnnotationPlan& plan);
+  Status RecheckAnnotation(const AnnotationPlan& plan) const;
   BulkReport AnnotateAtomic(std::string_view actor,
                             std::span<const std::string> lines);
   Status RequireAdmin(const DomainState& s, std::string_view actor,
@@ -365,10 +371,14 @@ class CommandHandler {
   std::unique_ptr<Gate> gate_;
   mutable std::mutex state_mu_;
   DomainState state_;  // guarded by state_mu_
+  // state_.last_seq(), stored under state_mu_ after every apply, so phase C
+  // can tell without state_mu_ that nothing was applied since phase A.
+  std::atomic<uint64_t> applied_seq_{0};
   // Annotation ids with a command between reservation and apply, and the
   // number of appended events not yet applied or whose callback has not yet
-  // returned; guarded by state_mu_. settled_cv_ is notified when both reach
-  // zero.
+  // returned; guarded by settle_mu_ (taken after state_mu_ when both are
+  // held). settled_cv_ is notified when both reach zero.
+  std::mutex settle_mu_;
   std::unordered_set<std::string> pending_;
   size_t unapplied_ = 0;
   std::condition_variable settled_cv_;
