@@ -444,7 +444,10 @@ class Ledger::Impl {
   Status sync_failure_;  // set once a WAL sync fails; guarded by sync_mu_
   std::thread syncer_;
 
-  // Acknowledger queue: synced groups (or a failed sync's), in sync order.
+  // Acknowledger queue: synced groups (or a failed sync's), in sync order;
+  // ack_mu_ guards it and ack_busy_. Groups of at most this many appends are
+  // completed on the sync thread while the acknowledger is idle.
+  static constexpr size_t kInlineAcknowledgements = 4;
   struct SyncedGroup {
     SyncedGroup(Status s, std::vector<WrittenBatch> w)
         : status(std::move(s)), written(std::move(w)) {}
@@ -456,6 +459,7 @@ class Ledger::Impl {
   std::mutex ack_mu_;
   std::condition_variable ack_cv_;
   std::deque<SyncedGroup> ack_queue_;
+  bool ack_busy_ = false;  // groups queued or being completed
   bool ack_stopping_ = false;
   std::thread acker_;
 
@@ -855,13 +859,24 @@ void Ledger::Impl::SyncerLoop() {
     }
     // The callbacks run on the acknowledger, so the next sync starts at once
     // instead of after them (the command handler applies its events to its
-    // state in them: docs/group-commit.md, "Acknowledger").
+    // state in them: docs/group-commit.md, "Acknowledger"). A small group's
+    // run here when the acknowledger is idle (so order is kept): a lone
+    // appender would otherwise pay the hand-off and gain nothing.
+    size_t appends = 0;
+    for (const WrittenBatch& w : written) appends += w.appends.size();
     {
-      std::lock_guard l(ack_mu_);
-      ack_queue_.push_back(SyncedGroup{std::move(s), std::move(written)});
+      std::unique_lock l(ack_mu_);
+      if (ack_busy_ || appends > kInlineAcknowledgements) {
+        ack_busy_ = true;
+        ack_queue_.push_back(SyncedGroup{std::move(s), std::move(written)});
+        l.unlock();
+        ack_cv_.notify_one();
+        written = std::vector<WrittenBatch>();
+        continue;
+      }
     }
-    ack_cv_.notify_one();
-    written = std::vector<WrittenBatch>();
+    Complete(s, written);
+    written.clear();
   }
 }
 
@@ -880,6 +895,8 @@ void Ledger::Impl::AckLoop() {
     }
     for (SyncedGroup& g : groups) Complete(g.status, g.written);
     groups.clear();
+    std::lock_guard l(ack_mu_);
+    if (ack_queue_.empty()) ack_busy_ = false;
   }
 }
 

@@ -235,13 +235,13 @@ TEST_F(SyncTest, AppendsWrittenDuringASyncAreCoveredByTheNextOne) {
   EXPECT_TRUE(ledger_->Verify(1, {}).ok);
 }
 
-// Callbacks run on the acknowledger: a slow one (the command handler applies
-// its events in them) does not hold back the next sync, but the next
-// group's callbacks still wait for it, so completion order stays sequence
-// order.
-TEST_F(SyncTest, TheNextSyncRunsWhileTheLastGroupsCallbacksRun) {
-  std::promise<void> a_running, a_may_return;
-  std::shared_future<void> may_return = a_may_return.get_future().share();
+// A synced group of more than a few appends is completed on the
+// acknowledger: a slow callback there (the command handler applies its
+// events in them) does not hold back the next sync, and the next group's
+// callbacks still wait for it, so completion order stays sequence order.
+TEST_F(SyncTest, TheNextSyncRunsWhileALargeGroupsCallbacksRun) {
+  std::promise<void> blocker_running, blocker_may_return;
+  std::shared_future<void> may_return = blocker_may_return.get_future().share();
   std::mutex mu;
   std::condition_variable cv;
   std::vector<uint64_t> acked;
@@ -250,14 +250,9 @@ TEST_F(SyncTest, TheNextSyncRunsWhileTheLastGroupsCallbacksRun) {
     acked.push_back(c.ok() ? c->seq : 0);
     cv.notify_all();
   };
-  ledger_->AppendAsync(Record("rec-a"), [&](StatusOr<Committed> c) {
-    a_running.set_value();
-    may_return.wait();
-    record(std::move(c));
-  });
-  a_running.get_future().wait();
-  // However this test ends: event 1's callback returns, syncs run, and the
-  // ledger closes (running every callback) before the locals they use go.
+  // However this test ends: the blocked callback returns, syncs and writes
+  // run, and the ledger closes (running every callback) before the locals
+  // the callbacks use go.
   struct Unblock {
     std::promise<void>* p;
     GatedWalFileSystem* fs;
@@ -269,26 +264,43 @@ TEST_F(SyncTest, TheNextSyncRunsWhileTheLastGroupsCallbacksRun) {
     }
     ~Unblock() {
       fs->Release();
+      fs->ReleaseWrites();
       (*this)();
       ledger->reset();
     }
-  } unblock{&a_may_return, fs_.get(), &ledger_};
+  } unblock{&blocker_may_return, fs_.get(), &ledger_};
+
+  // Event 1 is written alone; events 2-9 queue behind it and are written
+  // together, so they form one synced group of eight appends.
+  fs_->HoldWrites();
+  ledger_->AppendAsync(Record("rec-0"), record);
+  ASSERT_TRUE(fs_->WaitForHeldWrite());
+  ledger_->AppendAsync(Record("rec-1"), [&](StatusOr<Committed> c) {
+    blocker_running.set_value();
+    may_return.wait();
+    record(std::move(c));
+  });
+  for (int i = 2; i <= 8; ++i)
+    ledger_->AppendAsync(Record("rec-" + std::to_string(i)), record);
+  fs_->ReleaseWrites();
+  blocker_running.get_future().wait();
 
   fs_->Hold();
-  ledger_->AppendAsync(Record("rec-b"), record);
-  // Event 1's callback is still running, yet event 2's sync has started.
+  ledger_->AppendAsync(Record("rec-9"), record);
+  // Event 2's callback is still running, yet event 10's sync has started.
   ASSERT_TRUE(fs_->WaitForHeldSync());
   fs_->Release();
   {
     std::unique_lock l(mu);
     EXPECT_FALSE(cv.wait_for(l, std::chrono::milliseconds(50),
-                             [&] { return !acked.empty(); }));
+                             [&] { return acked.size() > 1; }));
+    EXPECT_EQ(acked, std::vector<uint64_t>{1});
   }
   unblock();
   std::unique_lock l(mu);
   ASSERT_TRUE(cv.wait_for(l, std::chrono::seconds(10),
-                          [&] { return acked.size() == 2; }));
-  EXPECT_EQ(acked, (std::vector<uint64_t>{1, 2}));
+                          [&] { return acked.size() == 10; }));
+  for (size_t i = 0; i < acked.size(); ++i) EXPECT_EQ(acked[i], i + 1);
 }
 
 // AppendAsyncWithEvent: callbacks in sequence order, each with its event's
