@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
+#include <cassert>
 #include <cstdio>
 #include <future>
 #include <limits>
@@ -421,7 +422,10 @@ void CommandHandler::OnAppended(const Ledger::AppendedEvent& e,
     // send the next command on the same annotation).
     std::lock_guard s(settle_mu_);
     for (Appended& t : ready) {
-      if (!t.reserved.empty()) pending_.erase(t.reserved);
+      if (t.reserved.empty()) continue;
+      auto it = pending_.find(std::string_view(t.reserved));
+      assert(it != pending_.end());  // reserved in phase C, released once
+      pending_.erase(it);
     }
   }
   for (Appended& t : ready) t.done(std::move(t.result));
@@ -1278,11 +1282,11 @@ void CommandHandler::RunAnnotation(std::string_view actor,
   Status conflict;
   {
     std::unique_lock s(settle_mu_);
-    if (pending_.count(id)) {
+    if (pending_.contains(std::string_view(id))) {
       conflict = ConcurrentConflict(*plan);
     } else if (applied_seq_.load(std::memory_order_acquire) ==
                plan->state_seq) {
-      pending_.insert(id);
+      pending_.emplace(id);
       ++unapplied_;  // AppendAndApply's precondition
     } else {
       s.unlock();
@@ -1291,10 +1295,10 @@ void CommandHandler::RunAnnotation(std::string_view actor,
       std::lock_guard l(state_mu_);
       conflict = RecheckAnnotation(*plan);
       s.lock();
-      if (conflict.ok() && pending_.count(id))
+      if (conflict.ok() && pending_.contains(std::string_view(id)))
         conflict = ConcurrentConflict(*plan);
       if (conflict.ok()) {
-        pending_.insert(id);
+        pending_.emplace(id);
         ++unapplied_;
       }
     }
