@@ -9,9 +9,9 @@
 // indexes in the same write, so an index entry never points to a missing
 // event; a sync thread makes the written batches durable with one WAL sync
 // while the committer writes the next, and an acknowledger thread completes
-// them while the next sync runs (pipelined group commit;
-// docs/group-commit.md). Reads never see an event beyond the
-// synced head.
+// them while the next sync runs; a group of up to four appends is completed
+// on the sync thread when the acknowledger is idle (pipelined group commit:
+// docs/group-commit.md). Reads never see an event beyond the synced head.
 //
 // Thread-safety: a Ledger is safe to use from any number of threads. One
 // process opens a data directory read-write at a time (RocksDB's LOCK file);
@@ -142,10 +142,11 @@ class Ledger {
   // id is already committed report their original event (duplicate = true).
   StatusOr<std::vector<Committed>> AppendAll(std::vector<EventDraft> drafts);
 
-  // Asynchronous append: `done` runs on the ledger's acknowledger thread, in
-  // sequence order, once the event is durable (or failed; validation errors
-  // and store failures may also be reported on the committer thread or the
-  // caller's); it must be quick and must not block on the ledger.
+  // Asynchronous append: `done` runs on the ledger's acknowledger thread (or
+  // its sync thread, for a small group), in sequence order, one callback at a
+  // time, once the event is durable (or failed; validation errors and store
+  // failures may also be reported on the committer thread or the caller's);
+  // it must be quick and must not block on the ledger.
   using AppendCallback = std::function<void(StatusOr<Committed>)>;
   void AppendAsync(EventDraft draft, AppendCallback done);
 
