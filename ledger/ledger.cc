@@ -449,10 +449,6 @@ class Ledger::Impl {
   // completed on the sync thread while the acknowledger is idle.
   static constexpr size_t kInlineAcknowledgements = 4;
   struct SyncedGroup {
-    SyncedGroup(Status s, std::vector<WrittenBatch> w)
-        : status(std::move(s)), written(std::move(w)) {}
-    SyncedGroup(SyncedGroup&&) = default;
-    SyncedGroup& operator=(SyncedGroup&&) = default;
     Status status;
     std::vector<WrittenBatch> written;
   };
@@ -929,7 +925,7 @@ void Ledger::Impl::Acknowledge(std::vector<WrittenBatch>& written) {
     WrittenBatch& w = written[b];
     for (size_t i = 0; i < w.appends.size(); ++i) {
       // The appends (and their stamped drafts) live until every callback of
-      // the group has returned: SyncerLoop clears `written` afterwards.
+      // the group has returned: the caller clears `written` afterwards.
       w.appends[i]->more = b + 1 < written.size() || i + 1 < w.appends.size();
       w.appends[i]->done(std::move(w.results[i]));
     }

@@ -1281,26 +1281,23 @@ void CommandHandler::RunAnnotation(std::string_view actor,
   const std::string& id = plan->annotation_id;
   Status conflict;
   {
+    // Lock order: state_mu_ before settle_mu_. Once taken, state_mu_ is held
+    // until the reservation: no apply can run meanwhile, so the re-check
+    // holds.
+    std::unique_lock state_lock(state_mu_, std::defer_lock);
     std::unique_lock s(settle_mu_);
-    if (pending_.contains(std::string_view(id))) {
-      conflict = ConcurrentConflict(*plan);
-    } else if (applied_seq_.load(std::memory_order_acquire) ==
-               plan->state_seq) {
-      pending_.emplace(id);
-      ++unapplied_;  // AppendAndApply's precondition
-    } else {
+    if (!pending_.contains(std::string_view(id)) &&
+        applied_seq_.load(std::memory_order_acquire) != plan->state_seq) {
       s.unlock();
-      // Lock order: state_mu_ before settle_mu_. No apply can run while
-      // state_mu_ is held, so the re-check holds until the reservation.
-      std::lock_guard l(state_mu_);
+      state_lock.lock();
       conflict = RecheckAnnotation(*plan);
       s.lock();
-      if (conflict.ok() && pending_.contains(std::string_view(id)))
-        conflict = ConcurrentConflict(*plan);
-      if (conflict.ok()) {
-        pending_.emplace(id);
-        ++unapplied_;
-      }
+    }
+    if (conflict.ok() && pending_.contains(std::string_view(id)))
+      conflict = ConcurrentConflict(*plan);
+    if (conflict.ok()) {
+      pending_.emplace(id);
+      ++unapplied_;  // AppendAndApply's precondition
     }
   }
   if (!conflict.ok()) {

@@ -183,8 +183,7 @@ void DomainState::Apply(uint64_t seq, int64_t timestamp_us,
       const auto* b = e.body_as_AnnotationSubmitted();
       const std::string_view id = View(b->annotation_id());
       auto [number, added] = annotation_index_.Insert(
-          id, static_cast<uint32_t>(annotations_.size()),
-          [&](uint32_t n) -> std::string_view { return annotations_[n].id; });
+          id, static_cast<uint32_t>(annotations_.size()), AnnotationIdOf());
       if (!added) return;  // first submission wins
       AnnotationState& a = annotations_.emplace_back();
       a.id = id;
@@ -351,8 +350,7 @@ std::vector<std::string> DomainState::AssignedAnnotators(
 }
 
 const AnnotationState* DomainState::FindAnnotation(std::string_view id) const {
-  const uint32_t n = annotation_index_.Find(
-      id, [&](uint32_t i) -> std::string_view { return annotations_[i].id; });
+  const uint32_t n = annotation_index_.Find(id, AnnotationIdOf());
   return n == internal::IdIndex::kNone ? nullptr : &annotations_[n];
 }
 

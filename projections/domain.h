@@ -247,6 +247,11 @@ class DomainState {
   std::deque<AnnotationState> annotations_;
   internal::IdIndex annotation_index_;
   AnnotationState* FindAnnotationMutable(std::string_view id);
+  // annotation_index_'s id_of: the id of annotation number n.
+  auto AnnotationIdOf() const {
+    return
+        [this](uint32_t n) -> std::string_view { return annotations_[n].id; };
+  }
   // (record, "schema@version") -> gold answer.
   std::map<std::pair<std::string, std::string>, GoldAnswerState> gold_;
   std::map<fb::EventBody, uint64_t> event_counts_;
