@@ -21,7 +21,6 @@ namespace json = boost::json;
 
 namespace {
 
-
 // Per-thread scratch of the strict reader, reused so that steady-state
 // parsing allocates nothing here.
 //
