@@ -55,8 +55,10 @@ int Append(const Args& args) {
   window.reserve(kWindow);
   size_t printed = 0;  // window[0, printed) are printed
 
-  // Prints the results ready at the front of the window, without waiting.
+  // Prints the results ready at the front of the window, without waiting,
+  // and flushes them to the reader.
   auto print_ready = [&] {
+    const size_t first = printed;
     size_t ready = printed;
     {
       std::lock_guard l(mu);
@@ -78,8 +80,8 @@ int Append(const Args& args) {
         std::fprintf(stderr, "consilium: line %zu: %s\n", s.line,
                      s.result->status().ToString().c_str());
       }
-      std::fflush(stdout);
     }
+    if (ready > first) std::fflush(stdout);
   };
   // Waits for every outstanding append, prints all, empties the window.
   auto drain = [&] {
