@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <string>
 
 namespace consilium {
@@ -81,6 +83,17 @@ TEST(StrictJson, SyntaxErrorsNameTheOffsetAndALeadingBom) {
   json::value v;
   s = ParseStrictJson("\xEF\xBB\xBF{}", {.name_bom = false}, v, &why);
   EXPECT_EQ(why.reason, "syntax error");
+}
+
+// Found by strict_json_fuzz (corpus crash-nan-number.json; a harness bug,
+// not the reader's): Boost.JSON 1.81 reads 0e551615 as NaN. The strict reader
+// builds the same document as boost::json::parse; callers that store numbers
+// check them (DraftFromJson refuses non-finite numbers).
+TEST(StrictJson, ZeroWithAHugeExponentReadsAsBoostReadsIt) {
+  const std::string text = R"({"!":-0.0,"e":0e551615})";
+  json::value v;
+  ASSERT_TRUE(ParseStrictJson(text, {}, v).ok());
+  EXPECT_EQ(json::serialize(v), json::serialize(json::parse(text)));
 }
 
 TEST(StrictJson, DepthLimit) {

@@ -15,6 +15,7 @@
 // in that key. Every rejection is InvalidArgument and leaves the output null.
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -129,7 +130,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   if (dups.empty()) {
     if (!s.ok()) Violated("rejected a document without duplicate keys");
-    if (strict != boost) Violated("the documents differ");
+    // Compared as printed: Boost 1.81 reads a zero with a huge exponent
+    // (0e551615) as NaN, which == never equals; printing tells doubles,
+    // integers and NaN apart exactly.
+    if (json::serialize(strict) != json::serialize(boost)) {
+      Violated("the documents differ");
+    }
     return 0;
   }
   if (s.ok()) Violated("accepted a duplicate key");
