@@ -99,9 +99,10 @@ Status CheckCsvText(std::string_view text) {
 
 // The statistics keep a K x K table per rater pair (Cohen's kappa) and three
 // per rater (Dawid-Skene): refuse a table whose tables would not fit rather
-// than run out of memory. Such a table is almost always not a rating table
-// (a column of free text makes every value a category).
-constexpr double kMaxMatrixBytes = 256.0 * 1024 * 1024;
+// than abort with bad_alloc. Such a table is almost always not a rating table
+// (a column of free text makes every value a category); 1 GiB leaves room
+// for real ones (20 raters and 800 numeric values need 930 MiB).
+constexpr size_t kMaxMatrixBytes = size_t{1} << 30;
 
 // A parsed table must hold ratings, and fit the statistics' memory.
 Status CheckIsRatingTable(const p::RatingTable& t) {
@@ -112,15 +113,16 @@ Status CheckIsRatingTable(const p::RatingTable& t) {
   const double k = t.num_categories();
   const double r = t.num_raters();
   const double bytes = k * k * std::max(r * (r - 1) / 2, 3 * r) * 8;
-  if (bytes > kMaxMatrixBytes) {
+  if (bytes > static_cast<double>(kMaxMatrixBytes)) {
     return InvalidArgumentError(
         std::to_string(t.num_categories()) + " distinct labels from " +
         std::to_string(t.num_raters()) +
         (t.num_raters() == 1 ? " rater" : " raters") +
         ": the per-rater category tables would need " +
         std::to_string(static_cast<int64_t>(bytes / (1024 * 1024))) +
-        " MiB, over the 256 MiB limit (is this a rating table? a column of "
-        "free text makes every value a category)");
+        " MiB, over the " + FormatByteLimit(kMaxMatrixBytes) +
+        " limit (is this a rating table? a column of free text makes every "
+        "value a category)");
   }
   return OkStatus();
 }
