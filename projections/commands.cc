@@ -1046,9 +1046,10 @@ Status CheckModelKeys(const schemas::TaskSchema& full,
                       const std::string& annotation_id,
                       const std::string& annotator, const std::string& model,
                       std::string_view values) {
-  boost::system::error_code ec;
-  json::value v = json::parse(values, ec);
-  if (ec || !v.is_object()) return OkStatus();  // the validator reports it
+  json::value v;
+  if (!ParseStrictJson(values, {}, v).ok() || !v.is_object()) {
+    return OkStatus();  // the validator reports it
+  }
   for (const auto& kv : v.get_object()) {
     if (full.FindTopLevel(kv.key()) != nullptr &&
         descriptive.FindTopLevel(kv.key()) == nullptr) {
