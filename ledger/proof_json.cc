@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <initializer_list>
 
+#include "common/strict_json.h"
+
 namespace consilium::merkle {
 
 namespace {
@@ -16,11 +18,17 @@ std::string Quoted(std::string_view key) {
 // Parses `text` as exactly one JSON object.
 StatusOr<json::object> ParseObject(std::string_view text,
                                    std::string_view what) {
-  boost::system::error_code ec;
-  json::value v = json::parse(json::string_view(text.data(), text.size()), ec);
-  if (ec) {
+  // The strict reader: a proof with a duplicate key is refused, so no two
+  // readers of the same file can check different proofs.
+  json::value v;
+  StrictJsonError e;
+  Status s = ParseStrictJson(text, {.max_depth = 32}, v, &e);
+  if (!s.ok()) {
+    if (e.duplicate || s.code() != StatusCode::kInvalidArgument) {
+      return s.WithContext(what);
+    }
     return InvalidArgumentError(std::string(what) +
-                                ": not valid JSON: " + ec.message());
+                                ": not valid JSON: " + e.reason);
   }
   if (!v.is_object()) {
     return InvalidArgumentError(std::string(what) + ": expected a JSON object");

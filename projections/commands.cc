@@ -13,6 +13,7 @@
 #include <set>
 #include <shared_mutex>
 
+#include "common/strict_json.h"
 #include "schemas/event_json.h"
 
 namespace consilium::projections {
@@ -111,12 +112,16 @@ class Reader {
   std::set<std::string> seen_;
 };
 
+// Input lines go through the strict reader: a duplicate key is an error
+// named by its path (`duplicate key "content.name"`), not a silent last-wins.
 StatusOr<json::object> ParseObjectLine(std::string_view line) {
-  boost::system::error_code ec;
-  json::parse_options opt;
-  opt.max_depth = 64;
-  json::value v = json::parse(line, ec, {}, opt);
-  if (ec) return InvalidArgumentError("not valid JSON: " + ec.message());
+  json::value v;
+  StrictJsonError e;
+  Status s = ParseStrictJson(line, {.max_depth = 64}, v, &e);
+  if (!s.ok()) {
+    if (e.duplicate || s.code() != StatusCode::kInvalidArgument) return s;
+    return InvalidArgumentError("not valid JSON: " + e.reason);
+  }
   if (!v.is_object()) return InvalidArgumentError("must be a JSON object");
   return std::move(v.get_object());
 }
@@ -1041,9 +1046,10 @@ Status CheckModelKeys(const schemas::TaskSchema& full,
                       const std::string& annotation_id,
                       const std::string& annotator, const std::string& model,
                       std::string_view values) {
-  boost::system::error_code ec;
-  json::value v = json::parse(values, ec);
-  if (ec || !v.is_object()) return OkStatus();  // the validator reports it
+  json::value v;
+  if (!ParseStrictJson(values, {}, v).ok() || !v.is_object()) {
+    return OkStatus();  // the validator reports it
+  }
   for (const auto& kv : v.get_object()) {
     if (full.FindTopLevel(kv.key()) != nullptr &&
         descriptive.FindTopLevel(kv.key()) == nullptr) {

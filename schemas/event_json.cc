@@ -7,6 +7,7 @@
 #include <limits>
 #include <set>
 
+#include "common/strict_json.h"
 #include "schemas/task_schema.h"
 
 namespace consilium {
@@ -208,12 +209,21 @@ Status CheckNumbers(const json::value& v) {
   }
 }
 
+// Outside JSON goes through the strict reader: a duplicate key is an error
+// (issue 13), named by its path: `event has a duplicate key "body.name"`.
 StatusOr<json::value> ParseJson(std::string_view text, std::string_view what) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec, {}, ParseOptions());
-  if (ec) {
+  json::value v;
+  StrictJsonError e;
+  Status parsed =
+      ParseStrictJson(text, {.max_depth = ParseOptions().max_depth}, v, &e);
+  if (!parsed.ok()) {
+    if (e.duplicate) {
+      return InvalidArgumentError(std::string(what) + " has a " +
+                                  std::string(parsed.message()));
+    }
+    if (parsed.code() != StatusCode::kInvalidArgument) return parsed;
     return InvalidArgumentError(std::string(what) +
-                                " is not valid JSON: " + ec.message());
+                                " is not valid JSON: " + e.reason);
   }
   if (Status s = CheckNumbers(v); !s.ok()) {
     return InvalidArgumentError(std::string(what) + " " + s.message());

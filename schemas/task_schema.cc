@@ -1,10 +1,8 @@
 #include "schemas/task_schema.h"
 
 #include <algorithm>
-#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
-#include <boost/json/value_stack.hpp>
 #include <cassert>
 #include <charconv>
 #include <cmath>
@@ -14,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/strict_json.h"
 #include "schemas/internal/strict_json.h"
 
 namespace consilium::schemas {
@@ -24,309 +23,24 @@ namespace json = boost::json;
 // Strict JSON reader (declared in internal/strict_json.h).
 // ---------------------------------------------------------------------------
 namespace internal {
-namespace {
 
-// Per-thread scratch of the strict reader, reused so that steady-state
-// parsing allocates nothing here.
-//
-// Duplicate keys are found in two steps. The fast path records the member
-// count of every object as the parser reports it (post-order: an object ends
-// after its children) and, once the DOM is built, compares those counts with
-// the sizes of the DOM's objects in the same post-order: Boost.JSON keeps only
-// the last of duplicate keys, so a duplicate anywhere shows up as a smaller
-// object or, when the dropped value held objects itself, as fewer objects.
-// Only then does the slow path re-parse with every key of every open object
-// tracked, to name the duplicate.
-struct KeyScratch {
-  std::vector<uint32_t> object_sizes;  // fast path: member counts, post-order
-
-  std::string chars;  // bytes of all keys of all open objects
-  struct Key {
-    uint32_t offset;
-    uint32_t size;
-  };
-  std::vector<Key> keys;                 // keys of all open objects
-  std::vector<uint32_t> object_starts;   // index into `keys` per open object
-  std::vector<std::string_view> sorted;  // scratch for large objects
-  uint32_t pending_key_offset = 0;
-  bool key_in_progress = false;
-
-  void Clear() {
-    object_sizes.clear();
-    chars.clear();
-    keys.clear();
-    object_starts.clear();
-    key_in_progress = false;
-  }
-};
-
-// A basic_parser handler that builds the DOM exactly like boost::json::parser
-// (through a value_stack) and additionally records object member counts
-// (fast path) or tracks the keys of every open object (slow path).
-class StrictHandler {
- public:
-  static constexpr std::size_t max_array_size = std::size_t(-1);
-  static constexpr std::size_t max_object_size = std::size_t(-1);
-  static constexpr std::size_t max_string_size = std::size_t(-1);
-  static constexpr std::size_t max_key_size = std::size_t(-1);
-
-  // The value_stack's own scratch memory comes from `temp` (then the default
-  // resource); the values it builds are allocated from `sp`.
-  StrictHandler(json::storage_ptr sp, unsigned char* temp, std::size_t size,
-                KeyScratch* scratch, bool track_keys)
-      : st(json::storage_ptr(), temp, size),
-        scratch_(scratch),
-        track_keys_(track_keys) {
-    st.reset(std::move(sp));
-  }
-
-  json::value_stack st;
-  bool has_duplicate = false;
-  std::string duplicate_key;  // set when has_duplicate
-
-  bool on_document_begin(json::error_code&) { return true; }
-  bool on_document_end(json::error_code&) { return true; }
-  bool on_object_begin(json::error_code&) {
-    if (!track_keys_) return true;
-    scratch_->object_starts.push_back(
-        static_cast<uint32_t>(scratch_->keys.size()));
-    return true;
-  }
-  bool on_object_end(std::size_t n, json::error_code& ec) {
-    if (!track_keys_) {
-      scratch_->object_sizes.push_back(static_cast<uint32_t>(n));
-      st.push_object(n);
-      return true;
-    }
-    // Invariant: every key of this object was pushed after object_starts
-    // recorded its start, and inner objects have popped theirs already.
-    const uint32_t start = scratch_->object_starts.back();
-    scratch_->object_starts.pop_back();
-    std::vector<KeyScratch::Key>& keys = scratch_->keys;
-    assert(keys.size() - start == n);
-    auto key_at = [&](size_t i) {
-      return std::string_view(scratch_->chars)
-          .substr(keys[i].offset, keys[i].size);
-    };
-    if (n <= 16) {
-      for (size_t i = start + 1; i < keys.size(); ++i) {
-        for (size_t j = start; j < i; ++j) {
-          if (key_at(i) == key_at(j)) return Duplicate(key_at(i), ec);
-        }
-      }
-    } else {
-      scratch_->sorted.clear();
-      for (size_t i = start; i < keys.size(); ++i) {
-        scratch_->sorted.push_back(key_at(i));
-      }
-      std::sort(scratch_->sorted.begin(), scratch_->sorted.end());
-      auto dup =
-          std::adjacent_find(scratch_->sorted.begin(), scratch_->sorted.end());
-      if (dup != scratch_->sorted.end()) return Duplicate(*dup, ec);
-    }
-    if (start < keys.size()) scratch_->chars.resize(keys[start].offset);
-    keys.resize(start);
-    st.push_object(n);
-    return true;
-  }
-  bool on_array_begin(json::error_code&) { return true; }
-  bool on_array_end(std::size_t n, json::error_code&) {
-    st.push_array(n);
-    return true;
-  }
-  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
-    if (track_keys_) {
-      BeginKey();
-      scratch_->chars.append(s.data(), s.size());
-    }
-    st.push_chars(s);
-    return true;
-  }
-  bool on_key(json::string_view s, std::size_t, json::error_code&) {
-    if (!track_keys_) {
-      st.push_key(s);
-      return true;
-    }
-    BeginKey();
-    scratch_->chars.append(s.data(), s.size());
-    scratch_->keys.push_back(
-        {scratch_->pending_key_offset,
-         static_cast<uint32_t>(scratch_->chars.size() -
-                               scratch_->pending_key_offset)});
-    scratch_->key_in_progress = false;
-    st.push_key(s);
-    return true;
-  }
-  bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
-    st.push_chars(s);
-    return true;
-  }
-  bool on_string(json::string_view s, std::size_t, json::error_code&) {
-    st.push_string(s);
-    return true;
-  }
-  bool on_number_part(json::string_view, json::error_code&) { return true; }
-  bool on_int64(int64_t i, json::string_view, json::error_code&) {
-    st.push_int64(i);
-    return true;
-  }
-  bool on_uint64(uint64_t u, json::string_view, json::error_code&) {
-    st.push_uint64(u);
-    return true;
-  }
-  bool on_double(double d, json::string_view, json::error_code&) {
-    st.push_double(d);
-    return true;
-  }
-  bool on_bool(bool b, json::error_code&) {
-    st.push_bool(b);
-    return true;
-  }
-  bool on_null(json::error_code&) {
-    st.push_null();
-    return true;
-  }
-  bool on_comment_part(json::string_view, json::error_code&) { return true; }
-  bool on_comment(json::string_view, json::error_code&) { return true; }
-
- private:
-  void BeginKey() {
-    if (!scratch_->key_in_progress) {
-      scratch_->key_in_progress = true;
-      scratch_->pending_key_offset =
-          static_cast<uint32_t>(scratch_->chars.size());
-    }
-  }
-  bool Duplicate(std::string_view key, json::error_code& ec) {
-    has_duplicate = true;
-    duplicate_key.assign(key);
-    ec = json::error::syntax;
-    return false;
-  }
-
-  KeyScratch* scratch_;
-  bool track_keys_;
-};
-
-// Post-order walk comparing DOM object sizes with the recorded member counts;
-// false on the first difference. `next` indexes `sizes`.
-bool SizesMatch(const json::value& v, const std::vector<uint32_t>& sizes,
-                size_t& next) {
-  if (v.is_object()) {
-    const json::object& o = v.get_object();
-    for (const auto& kv : o) {
-      if (!SizesMatch(kv.value(), sizes, next)) return false;
-    }
-    return next < sizes.size() && sizes[next++] == o.size();
-  }
-  if (v.is_array()) {
-    for (const json::value& e : v.get_array()) {
-      if (!SizesMatch(e, sizes, next)) return false;
-    }
-  }
-  return true;
-}
-
-// One parse of `text` into `out`. With `track_keys` a duplicate key fails the
-// parse and is stored in `duplicate`; without, duplicates are left to the
-// caller's SizesMatch check.
-Status ParseOnce(std::string_view text, size_t max_depth, bool track_keys,
-                 KeyScratch& scratch, json::value& out, bool& has_duplicate,
-                 std::string& duplicate) {
-  scratch.Clear();
-  json::parse_options opt;
-  opt.max_depth = max_depth;
-  unsigned char temp[2048];
-  json::basic_parser<StrictHandler> p(opt, out.storage(), temp, sizeof temp,
-                                      &scratch, track_keys);
-  json::error_code ec;
-  const size_t n = p.write_some(false, text.data(), text.size(), ec);
-  if (!ec && n < text.size()) ec = json::error::extra_data;
-  if (ec) {
-    if (p.handler().has_duplicate) {
-      has_duplicate = true;
-      duplicate = std::move(p.handler().duplicate_key);
-      return OkStatus();
-    }
-    return InvalidArgumentError("invalid JSON at offset " + std::to_string(n) +
-                                ": " + ec.message());
-  }
-  out = p.handler().st.release();
-  return OkStatus();
-}
-
-}  // namespace
-
+// The reader itself is common/strict_json.cc; schemas keep their message
+// form, the duplicate key without its path, which JsonTape reproduces.
 Status ParseStrictJson(std::string_view text, size_t max_depth,
                        json::value& out) {
-  // Object member counts are 32-bit; documents that large are rejected by
-  // the callers' size limits long before, but keep the invariant local.
-  if (text.size() > (size_t{1} << 31)) {
-    return InvalidArgumentError("invalid JSON: document too large");
-  }
-  thread_local KeyScratch scratch;
-  try {
-    bool has_duplicate = false;
-    std::string duplicate;
-    RETURN_IF_ERROR(ParseOnce(text, max_depth, /*track_keys=*/false, scratch,
-                              out, has_duplicate, duplicate));
-    size_t next = 0;
-    if (SizesMatch(out, scratch.object_sizes, next) &&
-        next == scratch.object_sizes.size()) {
-      return OkStatus();
-    }
-    // A duplicate exists: parse again, tracking keys, to name it.
-    out = json::value(out.storage());
-    json::monotonic_resource mr;
-    json::value scratch_doc(&mr);
-    RETURN_IF_ERROR(ParseOnce(text, max_depth, /*track_keys=*/true, scratch,
-                              scratch_doc, has_duplicate, duplicate));
-    std::string m = "duplicate key";
-    if (has_duplicate) {
-      m += ' ';
-      AppendQuoted(m, duplicate);
-    }
+  StrictJsonError e;
+  Status s = consilium::ParseStrictJson(
+      text, {.max_depth = max_depth, .name_bom = false}, out, &e);
+  if (!s.ok() && e.duplicate && s.message() != "duplicate key") {
+    std::string m = "duplicate key ";
+    AppendQuoted(m, e.duplicate_key);
     return InvalidArgumentError(std::move(m));
-  } catch (const std::bad_alloc&) {
-    return ResourceExhaustedError("out of memory parsing JSON");
-  } catch (const std::exception& e) {
-    // value_stack throws std::length_error for strings or containers beyond
-    // Boost.JSON's limits.
-    return InvalidArgumentError(std::string("invalid JSON: ") + e.what());
   }
+  return s;
 }
 
 void AppendQuoted(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 15]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
+  AppendJsonQuoted(out, s);
 }
 
 std::string FormatNumber(double d) {

@@ -12,17 +12,17 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "common/input.h"
 #include "projections/agreement.h"
 #include "projections/dawid_skene.h"
 #include "projections/rating_table.h"
 #include "tools/cli.h"
 #include "tools/cmd_projections.h"
+#include "tools/input_limits.h"
 
 namespace consilium::cli {
 namespace {
@@ -31,12 +31,100 @@ namespace json = boost::json;
 namespace p = ::consilium::projections;
 
 StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError("cannot open --csv file \"" + path + "\"");
-  std::ostringstream s;
-  s << in.rdbuf();
-  if (in.bad()) return DataLossError("error reading \"" + path + "\"");
-  return s.str();
+  return ReadBoundedFile(path, kCsvFileLimit, "--csv file");
+}
+
+// Length of the UTF-8 sequence at s[i], or 0 when it is not valid UTF-8
+// (overlong forms, surrogates and values past U+10FFFF included).
+size_t Utf8Length(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  if (c < 0x80) return 1;
+  size_t n = 0;
+  uint32_t cp = 0;
+  if ((c & 0xE0) == 0xC0) {
+    n = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b(i + k) & 0x3F);
+  }
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0;
+  }
+  return n;
+}
+
+// A rating table is UTF-8 text (issue 13: a binary file used to come out as
+// "0 items, 1 rater"). A UTF-8 byte order mark is skipped by the CSV reader;
+// a UTF-16 or UTF-32 one is named, as is the first byte that is not text.
+Status CheckCsvText(std::string_view text) {
+  if (text.substr(0, 4) == std::string_view("\xFF\xFE\0\0", 4) ||
+      text.substr(0, 4) == std::string_view("\0\0\xFE\xFF", 4)) {
+    return InvalidArgumentError(
+        "starts with a UTF-32 byte order mark: save the table as UTF-8");
+  }
+  if (text.substr(0, 2) == "\xFF\xFE" || text.substr(0, 2) == "\xFE\xFF") {
+    return InvalidArgumentError(
+        "starts with a UTF-16 byte order mark: save the table as UTF-8 (a "
+        "UTF-8 byte order mark is accepted and skipped)");
+  }
+  int64_t line = 1;
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = text[i] == '\0' ? 0 : Utf8Length(text, i);
+    if (n == 0) {
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02X",
+                    static_cast<unsigned char>(text[i]));
+      return InvalidArgumentError("line " + std::to_string(line) + ": byte " +
+                                  byte + " at offset " + std::to_string(i) +
+                                  " is not UTF-8 text: not a CSV rating table");
+    }
+    if (text[i] == '\n') ++line;
+    i += n;
+  }
+  return OkStatus();
+}
+
+// The statistics keep a K x K table per rater pair (Cohen's kappa) and three
+// per rater (Dawid-Skene): refuse a table whose tables would not fit rather
+// than abort with bad_alloc. Such a table is almost always not a rating table
+// (a column of free text makes every value a category); 1 GiB leaves room
+// for real ones (20 raters and 800 numeric values need 930 MiB).
+constexpr size_t kMaxMatrixBytes = size_t{1} << 30;
+
+// A parsed table must hold ratings, and fit the statistics' memory.
+Status CheckIsRatingTable(const p::RatingTable& t) {
+  if (t.num_items() == 0) {
+    return InvalidArgumentError(
+        "no rows of ratings after the header line: not a rating table");
+  }
+  const double k = t.num_categories();
+  const double r = t.num_raters();
+  const double bytes = k * k * std::max(r * (r - 1) / 2, 3 * r) * 8;
+  if (bytes > static_cast<double>(kMaxMatrixBytes)) {
+    return InvalidArgumentError(
+        std::to_string(t.num_categories()) + " distinct labels from " +
+        std::to_string(t.num_raters()) +
+        (t.num_raters() == 1 ? " rater" : " raters") +
+        ": the per-rater category tables would need " +
+        std::to_string(static_cast<int64_t>(bytes / (1024 * 1024))) +
+        " MiB, over the " + FormatByteLimit(kMaxMatrixBytes) +
+        " limit (is this a rating table? a column of free text makes every "
+        "value a category)");
+  }
+  return OkStatus();
 }
 
 // Shortest round-trip decimal ("0.43024452006014074", "1", "1e-300"); Boost's
@@ -148,6 +236,7 @@ StatusOr<p::RatingTable> LoadTable(const Args& args, bool long_format,
                                    p::Level level) {
   ASSIGN_OR_RETURN(std::string path, args.Require("csv"));
   ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  if (Status t = CheckCsvText(text); !t.ok()) return t.WithContext(path);
   StatusOr<p::RatingTable> table = [&]() -> StatusOr<p::RatingTable> {
     if (long_format) {
       p::LongCsvOptions options;
@@ -170,6 +259,9 @@ StatusOr<p::RatingTable> LoadTable(const Args& args, bool long_format,
     return p::RatingTable::FromWideCsv(text, options);
   }();
   if (!table.ok()) return table.status().WithContext(path);
+  if (Status t = CheckIsRatingTable(*table); !t.ok()) {
+    return t.WithContext(path);
+  }
   return table;
 }
 

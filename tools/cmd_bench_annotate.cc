@@ -22,16 +22,17 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 #include <thread>
 #include <vector>
 
+#include "common/input.h"
+#include "common/strict_json.h"
 #include "ledger/ledger.h"
 #include "projections/commands.h"
 #include "schemas/event_json.h"
 #include "tools/cli.h"
+#include "tools/input_limits.h"
 #include "tools/process_cpu.h"
 
 namespace consilium::cli {
@@ -55,12 +56,9 @@ struct ScratchDir {
   ~ScratchDir() { std::filesystem::remove_all(path); }
 };
 
+// An example file (--examples may point anywhere): bounded like every input.
 StatusOr<std::string> Slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return NotFoundError("cannot read " + p.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return ReadBoundedFile(p.string(), kSchemaFileLimit, "example file");
 }
 
 // schemas/examples: --examples, else relative to the working directory, else
@@ -218,9 +216,8 @@ int BenchAnnotate(const Args& args) {
   CommandHandler& h = **handler;
   {
     // The record import line: the example record's shape plus an id.
-    boost::system::error_code ec;
-    json::value rec = json::parse(*record, ec);
-    if (ec || !rec.is_object())
+    json::value rec;
+    if (!ParseStrictJson(*record, {}, rec).ok() || !rec.is_object())
       return Fail(InvalidArgumentError("example record is not a JSON object"));
     rec.get_object()["id"] = "rec-1";
     if (rec.get_object().contains("images") &&

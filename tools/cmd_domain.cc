@@ -9,16 +9,17 @@
 // {"error":{...},"line":N}). Exit codes as in tools/cli.h: 1 when the
 // command (or any input line) was rejected.
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "common/input.h"
 #include "ledger/ledger.h"
 #include "projections/commands.h"
 #include "schemas/event_json.h"
 #include "schemas/schema_diff.h"
 #include "tools/cli.h"
+#include "tools/input_limits.h"
 #include "tools/output.h"
 
 namespace consilium::cli {
@@ -26,20 +27,11 @@ namespace {
 
 using projections::CommandHandler;
 
-StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError("cannot read " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::vector<std::string> SplitLines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(line);
-  return lines;
+// The lines of a JSON-lines input file, bounded (tools/input_limits.h).
+StatusOr<std::vector<std::string>> ReadJsonLines(const std::string& path,
+                                                 std::string_view what) {
+  return ReadBoundedLines(
+      path, {.max_line = kJsonLineLimit, .max_total = kBulkFileLimit}, what);
 }
 
 // The ledger (read-write unless `read_only`) and a handler over it.
@@ -111,7 +103,8 @@ int SchemaPublish(const Args& args) {
   if (args.positional.size() != 1)
     return Fail(InvalidArgumentError(
         "usage: consilium schema publish FILE --data DIR"));
-  auto text = ReadFile(args.positional[0]);
+  auto text =
+      ReadBoundedFile(args.positional[0], kSchemaFileLimit, "schema file");
   if (!text.ok()) return Fail(text.status());
   auto s = OpenSession(args, false);
   if (!s.ok()) return Fail(s.status());
@@ -177,12 +170,11 @@ int ImportRecords(const Args& args) {
                              "--project P [--atomic]"));
   auto project = args.Require("project");
   if (!project.ok()) return Fail(project.status());
-  auto text = ReadFile(args.positional[0]);
-  if (!text.ok()) return Fail(text.status());
+  auto lines = ReadJsonLines(args.positional[0], "records file");
+  if (!lines.ok()) return Fail(lines.status());
   auto s = OpenSession(args, false);
   if (!s.ok()) return Fail(s.status());
-  std::vector<std::string> lines = SplitLines(*text);
-  auto report = s->handler->ImportRecords(Actor(args), *project, lines,
+  auto report = s->handler->ImportRecords(Actor(args), *project, *lines,
                                           args.Has("atomic"));
   if (!report.ok()) return Fail(report.status(), 1);
   return PrintBulk(*report);
@@ -226,13 +218,12 @@ int AnnotateCommand(const Args& args) {
   if (args.positional.size() != 1)
     return Fail(InvalidArgumentError(
         "usage: consilium annotate FILE --data DIR [--atomic]"));
-  auto text = ReadFile(args.positional[0]);
-  if (!text.ok()) return Fail(text.status());
+  auto lines = ReadJsonLines(args.positional[0], "annotations file");
+  if (!lines.ok()) return Fail(lines.status());
   auto s = OpenSession(args, false);
   if (!s.ok()) return Fail(s.status());
-  std::vector<std::string> lines = SplitLines(*text);
   return PrintBulk(
-      s->handler->Annotate(Actor(args), lines, args.Has("atomic")));
+      s->handler->Annotate(Actor(args), *lines, args.Has("atomic")));
 }
 
 int UserAdd(const Args& args) {

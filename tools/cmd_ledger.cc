@@ -4,15 +4,16 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
-#include <iostream>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/input.h"
 #include "ledger/ledger.h"
 #include "schemas/event_json.h"
 #include "tools/cli.h"
+#include "tools/input_limits.h"
 #include "tools/open_ledger.h"
 #include "tools/output.h"
 
@@ -30,26 +31,43 @@ int Init(const Args& args) {
 
 // Appends JSON lines from stdin. Lines are appended asynchronously in windows
 // so a bulk load pays for one sync per window, not per line; results are
-// printed in input order, one JSON line each.
+// printed in input order, one JSON line each. A result is printed as soon as
+// it and every result before it are in: after each line read, and in full
+// (waiting for the outstanding syncs) whenever stdin has nothing more to read
+// yet, so a producer that writes one event and waits hears back within one
+// sync (issue 13). A line longer than kJsonLineLimit ends the input with an
+// error (exit 1); the lines before it are appended and reported.
 int Append(const Args& args) {
   auto ledger = OpenLedger(args, false);
   if (!ledger.ok()) return Fail(ledger.status());
   constexpr size_t kWindow = 512;
   struct Slot {
     size_t line = 0;
-    std::optional<StatusOr<Committed>> result;
+    std::optional<StatusOr<Committed>> result;  // set under mu
   };
   std::mutex mu;
   std::condition_variable cv;
   size_t pending = 0;
   bool any_failed = false;
+  // Reserved up front and cleared only when nothing is pending: callbacks
+  // hold indices into it, so it must never reallocate under them.
   std::vector<Slot> window;
   window.reserve(kWindow);
+  size_t printed = 0;  // window[0, printed) are printed
 
-  auto flush = [&] {
-    std::unique_lock l(mu);
-    cv.wait(l, [&] { return pending == 0; });
-    for (Slot& s : window) {
+  // Prints the results ready at the front of the window, without waiting,
+  // and flushes them to the reader.
+  auto print_ready = [&] {
+    const size_t first = printed;
+    size_t ready = printed;
+    {
+      std::lock_guard l(mu);
+      while (ready < window.size() && window[ready].result) ++ready;
+    }
+    // Slots before `ready` have their result and no callback writes them
+    // again, so they are read without the lock.
+    for (; printed < ready; ++printed) {
+      const Slot& s = window[printed];
       if (s.result->ok()) {
         const Committed& c = **s.result;
         std::printf("{\"line\":%zu,\"seq\":%llu,\"hash\":\"%s\"%s}\n", s.line,
@@ -63,19 +81,36 @@ int Append(const Args& args) {
                      s.result->status().ToString().c_str());
       }
     }
-    std::fflush(stdout);
+    if (ready > first) std::fflush(stdout);
+  };
+  // Waits for every outstanding append, prints all, empties the window.
+  auto drain = [&] {
+    {
+      std::unique_lock l(mu);
+      cv.wait(l, [&] { return pending == 0; });
+    }
+    print_ready();
     window.clear();
+    printed = 0;
   };
 
+  LineReader in(STDIN_FILENO, "stdin", {.max_line = kJsonLineLimit});
+  in.set_before_block(drain);
   std::string line;
-  size_t line_no = 0;
-  while (std::getline(std::cin, line)) {
-    ++line_no;
+  Status read_status;
+  while (true) {
+    StatusOr<bool> got = in.Next(&line);
+    if (!got.ok()) {
+      read_status = got.status();
+      break;
+    }
+    if (!*got) break;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    window.push_back(Slot{line_no, std::nullopt});
+    window.push_back(Slot{in.line_number(), std::nullopt});
     size_t index = window.size() - 1;
     StatusOr<EventDraft> draft = DraftFromJson(line);
     if (!draft.ok()) {
+      std::lock_guard l(mu);
       window[index].result.emplace(draft.status());
     } else {
       {
@@ -89,9 +124,14 @@ int Append(const Args& args) {
                                if (--pending == 0) cv.notify_all();
                              });
     }
-    if (window.size() == kWindow) flush();
+    if (window.size() == kWindow) {
+      drain();
+    } else {
+      print_ready();
+    }
   }
-  flush();
+  drain();
+  if (!read_status.ok()) return Fail(read_status, 1);
   return any_failed ? 1 : 0;
 }
 

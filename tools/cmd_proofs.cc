@@ -29,21 +29,19 @@
 #include <sys/stat.h>
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "common/hash.h"
+#include "common/input.h"
 #include "ledger/checkpoint.h"
 #include "ledger/proof_json.h"
 #include "ledger/proof_verifier.h"
 #include "schemas/event.h"
 #include "tools/cli.h"
+#include "tools/input_limits.h"
 
 namespace consilium::cli {
 namespace {
-
-constexpr uint64_t kMaxInputBytes = 16 << 20;
 
 std::string Hex8(uint32_t id) {
   char buf[9];
@@ -51,29 +49,11 @@ std::string Hex8(uint32_t id) {
   return buf;
 }
 
-// The whole file. NotFound when missing; InvalidArgument when larger than
-// any legitimate input; Internal on other read errors.
+// The whole file, at most kProofFileLimit bytes (tools/input_limits.h):
+// NotFound when it cannot be opened, InvalidArgument past the limit, DataLoss
+// on a read error. Pipes and devices are read like files, and bounded.
 StatusOr<std::string> ReadInput(const std::string& path, const char* what) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    return NotFoundError(std::string(what) + " " + path + " does not exist");
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return InvalidArgumentError(std::string(what) + " " + path +
-                                " is not a regular file");
-  }
-  if (static_cast<uint64_t>(st.st_size) > kMaxInputBytes) {
-    return InvalidArgumentError(std::string(what) + " " + path + " is " +
-                                std::to_string(st.st_size) +
-                                " bytes, more than any valid input");
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (!in.good() && !in.eof()) {
-    return InternalError("cannot read " + std::string(what) + " " + path);
-  }
-  return ss.str();
+  return ReadBoundedFile(path, kProofFileLimit, what);
 }
 
 std::string_view TrimLine(std::string_view s) {

@@ -1,6 +1,7 @@
-// Private to schemas/: the strict JSON reader shared by the task-schema
-// parser and the annotation validator. Not a public header (it exposes
-// Boost.JSON types); include it only from schemas/*.cc.
+// Private to schemas/: the strict JSON reader (common/strict_json.h) in the
+// form the task-schema parser and the annotation validator use, with their
+// message wording (a duplicate is named by its key alone, as JsonTape names
+// it). Not a public header; include it only from schemas/*.cc.
 //
 // Thread-safety: reentrant; per-thread scratch space, no shared state.
 //

@@ -326,6 +326,25 @@ TEST_F(CommandsTest, PublishSchemaVersionsMustFollowEachOther) {
       StatusCode::kInvalidArgument, "schema: \"version\" is required");
 }
 
+// Issue 13, defect 2: input lines are read strictly; a duplicate key is
+// refused, named by its path, and appends nothing.
+TEST_F(CommandsTest, ImportRefusesDuplicateKeysNamingTheirPath) {
+  Populate();
+  std::vector<std::string> lines = {
+      R"({"id":"r-20","id":"r-21","text":"two ids"})",
+      R"({"id":"r-22","text":"x","metadata":{"site":"a","site":"b"}})",
+  };
+  uint64_t before = ledger_->head().seq;
+  auto r = handler_->ImportRecords("admin", "p1", lines, false);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->lines.size(), 2u);
+  EXPECT_EQ(r->lines[0].status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r->lines[0].status.message(), R"(duplicate key "id")");
+  EXPECT_EQ(r->lines[1].status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r->lines[1].status.message(), R"(duplicate key "metadata.site")");
+  EXPECT_EQ(ledger_->head().seq, before);
+}
+
 TEST_F(CommandsTest, ImportReportsPerLineAndAppendsOnlyValidLines) {
   Populate();
   std::vector<std::string> lines = {

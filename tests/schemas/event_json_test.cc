@@ -37,6 +37,30 @@ TEST(EventJsonTest, RejectsMalformedJson) {
       << d.status().message();
 }
 
+// Issue 13, defect 2: a duplicate key used to be accepted, the last one
+// winning (two actors: the ledger recorded "b"). Now refused, with its path.
+TEST(EventJsonTest, RejectsDuplicateKeysNamingTheirPath) {
+  auto d = DraftFromJson(R"({"type":"ProjectCreated","actor":"a","actor":"b",)"
+                         R"("body":{"project_id":"p","name":"x"}})");
+  EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(d.status().message(), R"(event has a duplicate key "actor")");
+  d = DraftFromJson(R"({"type":"ProjectCreated","actor":"a","actor":"b",)"
+                    R"("body":{"project_id":"p","name":"x","name":"y"}})");
+  EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(d.status().message(), R"(event has a duplicate key "body.name")");
+  // A leading byte order mark is named, not "syntax error".
+  d = DraftFromJson(
+      "\xEF\xBB\xBF{\"type\":\"ProjectCreated\",\"actor\":\"a\","
+      "\"body\":{\"project_id\":\"p\",\"name\":\"x\"}}");
+  EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(d.status().message().find("UTF-8 byte order mark"),
+            std::string::npos)
+      << d.status().message();
+  EXPECT_TRUE(DraftFromJson(R"({"type":"ProjectCreated","actor":"a",)"
+                            R"("body":{"project_id":"p","name":"x"}})")
+                  .ok());
+}
+
 TEST(EventJsonTest, RejectsUnknownTypeNamingTheKnownOnes) {
   auto d = DraftFromJson(R"({"type":"RecordDeleted","actor":"a","body":{}})");
   EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument);

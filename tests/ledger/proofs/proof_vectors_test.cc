@@ -295,6 +295,9 @@ TEST(ProofJsonTest, StrictParsingNamesTheKey) {
       "\"proof\": expected an array");
   ExpectRejected(Mutated("\"leafIdx\": 1,", "\"leafIdx\": 1,,"),
                  "not valid JSON");
+  // Issue 13: a duplicate key is refused (Boost kept the last one), named.
+  ExpectRejected(Mutated("\"leafIdx\": 1,", "\"leafIdx\": 1, \"leafIdx\": 0,"),
+                 "duplicate key \"leafIdx\"");
   ExpectRejected("[1, 2]", "expected a JSON object");
   ExpectRejected(Mutated("\"leafIdx\": 1,", "\"leafIdx\": 1, \"desc\": 5,"),
                  "\"desc\": expected a string");
