@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cassert>
 #include <chrono>
@@ -483,6 +484,28 @@ class Ledger::Impl {
   // The stored checkpoint of the largest size, if any; DataLoss when it is
   // not a signed note or its body's size differs from its key.
   StatusOr<std::optional<StoredCheckpoint>> ReadLatestCheckpoint() const;
+  // Roots that served proofs recomputed, by tree size: nodes never change
+  // once written, so a later proof at the same size (typically the head or
+  // the latest checkpoint) is checked against the cached root instead of
+  // recomputing it from popcount(size) stored nodes.
+  std::optional<Hash256> CachedRoot(uint64_t size) const {
+    std::lock_guard l(root_cache_mu_);
+    for (const auto& [s, root] : root_cache_) {
+      if (s == size && size != 0) return root;
+    }
+    return std::nullopt;
+  }
+  void CacheRoot(uint64_t size, const Hash256& root) const {
+    std::lock_guard l(root_cache_mu_);
+    for (const auto& [s, r] : root_cache_) {
+      if (s == size) return;
+    }
+    root_cache_[root_cache_next_] = {size, root};
+    root_cache_next_ = (root_cache_next_ + 1) % root_cache_.size();
+  }
+  mutable std::mutex root_cache_mu_;
+  mutable std::array<std::pair<uint64_t, Hash256>, 4> root_cache_{};
+  mutable size_t root_cache_next_ = 0;
   // OK unless a checkpoint of exactly `size` is stored and records another
   // root (or is unreadable: DataLoss).
   Status CheckRootAgainstStoredCheckpoint(uint64_t size,
@@ -1169,11 +1192,13 @@ StatusOr<Head> Ledger::CheckedHead() const {
 }
 
 StatusOr<StoredEvent> Ledger::Get(uint64_t seq) const {
+  // An event written but not yet synced is not committed: beyond the head.
+  // The head is read first: every event up to it is in the store by then,
+  // so a missing one is lost, not late.
+  const uint64_t head_seq = head().seq;
   StoredEvent out;
   rocksdb::Status s = impl_->db_->Get(
       rocksdb::ReadOptions(), impl_->cf(kEvents), SeqKey(seq), &out.bytes);
-  // An event written but not yet synced is not committed: beyond the head.
-  const uint64_t head_seq = head().seq;
   // At or beyond a head that is not the recorded one: say so rather than
   // serve (or deny) the newest events as if nothing were wrong.
   if (!impl_->head_check_.ok() && seq >= head_seq &&
@@ -1206,11 +1231,13 @@ Status Ledger::Scan(uint64_t from, uint64_t limit,
   // A scan reads each block once, in order: caching them would only evict
   // what point reads (proofs, Get) use, and grow the process by the cache.
   ro.fill_cache = false;
+  // Nothing beyond the synced head. Read before the iterator is made, so
+  // the iterator sees every event up to it (a gap is then real).
+  const uint64_t head_seq = head().seq;
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db_->NewIterator(ro, impl_->cf(kEvents)));
   uint64_t n = 0;
   StoredEvent ev;
-  const uint64_t head_seq = head().seq;  // nothing beyond the synced head
   // What is delivered is dense from `from`, each event at its own key and,
   // with hashes, linked to the one before (read_checks.h).
   ScanChecker checker(std::max<uint64_t>(from, 1));
@@ -1320,19 +1347,27 @@ StatusOr<merkle::InclusionBundle> Ledger::ProveInclusion(uint64_t seq,
   b.leaf_index = seq - 1;
   b.tree_size = size;
   StoredNodes nodes = impl_->Nodes(head_seq);
+  const std::optional<Hash256> cached_root = impl_->CachedRoot(size);
   // The leaf, the proof and the root in one pass, so one prefetch covers
   // the reads of all three.
   auto run = [&](merkle::NodeSource& source) -> Status {
     ASSIGN_OR_RETURN(b.leaf_hash, source.PerfectSubtree(0, seq - 1));
     ASSIGN_OR_RETURN(b.proof, merkle::InclusionProof(seq - 1, size, source));
-    ASSIGN_OR_RETURN(b.root, merkle::RootAt(size, source));
+    if (cached_root) {
+      b.root = *cached_root;
+    } else {
+      ASSIGN_OR_RETURN(b.root, merkle::RootAt(size, source));
+    }
     return OkStatus();
   };
   RETURN_IF_ERROR(nodes.Prefetch(run));
   RETURN_IF_ERROR(run(nodes));
   RETURN_IF_ERROR(
       CheckServedInclusion(seq, size, b.leaf_hash, b.proof, b.root));
-  RETURN_IF_ERROR(impl_->CheckRootAgainstStoredCheckpoint(size, b.root));
+  if (!cached_root) {
+    RETURN_IF_ERROR(impl_->CheckRootAgainstStoredCheckpoint(size, b.root));
+    impl_->CacheRoot(size, b.root);
+  }
   return b;
 }
 
@@ -1345,18 +1380,33 @@ StatusOr<merkle::ConsistencyBundle> Ledger::ProveConsistency(
   b.size1 = size1;
   b.size2 = size2;
   StoredNodes nodes = impl_->Nodes(head_seq);
+  const std::optional<Hash256> cached1 = impl_->CachedRoot(size1);
+  const std::optional<Hash256> cached2 = impl_->CachedRoot(size2);
   auto run = [&](merkle::NodeSource& source) -> Status {
     ASSIGN_OR_RETURN(b.proof, merkle::ConsistencyProof(size1, size2, source));
-    ASSIGN_OR_RETURN(b.root1, merkle::RootAt(size1, source));
-    ASSIGN_OR_RETURN(b.root2, merkle::RootAt(size2, source));
+    if (cached1) {
+      b.root1 = *cached1;
+    } else {
+      ASSIGN_OR_RETURN(b.root1, merkle::RootAt(size1, source));
+    }
+    if (cached2) {
+      b.root2 = *cached2;
+    } else {
+      ASSIGN_OR_RETURN(b.root2, merkle::RootAt(size2, source));
+    }
     return OkStatus();
   };
   RETURN_IF_ERROR(nodes.Prefetch(run));
   RETURN_IF_ERROR(run(nodes));
   RETURN_IF_ERROR(
       CheckServedConsistency(size1, size2, b.proof, b.root1, b.root2));
-  RETURN_IF_ERROR(impl_->CheckRootAgainstStoredCheckpoint(size1, b.root1));
-  RETURN_IF_ERROR(impl_->CheckRootAgainstStoredCheckpoint(size2, b.root2));
+  if (!cached1) {
+    RETURN_IF_ERROR(impl_->CheckRootAgainstStoredCheckpoint(size1, b.root1));
+  }
+  if (!cached2) {
+    RETURN_IF_ERROR(impl_->CheckRootAgainstStoredCheckpoint(size2, b.root2));
+    impl_->CacheRoot(size2, b.root2);
+  }
   return b;
 }
 
