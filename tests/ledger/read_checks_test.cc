@@ -191,6 +191,12 @@ TEST_F(ReadChecksTest, DeletedNewestEventMakesTheHeadDataLoss) {
   out = Cli("proof inclusion --seq 3", &code);
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find("event 12 is missing"), std::string::npos) << out;
+  // verify from the stored head + 1 or the recorded one + 1 still fails.
+  for (const char* from : {"12", "13"}) {
+    out = Cli(std::string("verify --from ") + from, &code);
+    EXPECT_EQ(code, 1) << from << ": " << out;
+    EXPECT_EQ(out.rfind("FAILED at event 12", 0), 0u) << from << ": " << out;
+  }
 }
 
 TEST_F(ReadChecksTest, AlteredNewestEventHashIsDataLossAtTheHead) {
