@@ -1199,11 +1199,13 @@ StatusOr<StoredEvent> Ledger::Get(uint64_t seq) const {
   StoredEvent out;
   rocksdb::Status s = impl_->db_->Get(
       rocksdb::ReadOptions(), impl_->cf(kEvents), SeqKey(seq), &out.bytes);
-  // At or beyond a head that is not the recorded one: say so rather than
-  // serve (or deny) the newest events as if nothing were wrong.
-  if (!impl_->head_check_.ok() && seq >= head_seq &&
-      seq <= std::max(head_seq, impl_->recorded_head_seq_)) {
-    return impl_->head_check_;
+  // Between the stored and the recorded head (the head itself when only
+  // its hash differs): say so rather than serve (or deny) those events as
+  // if nothing were wrong.
+  if (!impl_->head_check_.ok()) {
+    const uint64_t lo = std::min(head_seq, impl_->recorded_head_seq_);
+    const uint64_t hi = std::max(head_seq, impl_->recorded_head_seq_);
+    if (lo == hi ? seq == hi : seq > lo && seq <= hi) return impl_->head_check_;
   }
   if (seq == 0 || seq > head_seq) {
     return NotFoundError("no event " + std::to_string(seq) + " (head is " +
