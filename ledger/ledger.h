@@ -184,8 +184,9 @@ class Ledger {
 
   // One event. NotFound beyond the head; DataLoss if it is missing at or
   // below the head, its bytes don't decode, it records another sequence
-  // number than its key, or it is at or beyond a head that does not match
-  // the recorded one (CheckedHead).
+  // number than its key, or the head does not match the recorded one
+  // (CheckedHead) and seq lies between the two (or is the head, when only
+  // the hash differs).
   StatusOr<StoredEvent> Get(uint64_t seq) const;
 
   // Calls `fn` for events from `from` on, in order, at most `limit` of them
