@@ -1350,20 +1350,22 @@ StatusOr<merkle::InclusionBundle> Ledger::ProveInclusion(uint64_t seq,
   b.tree_size = size;
   StoredNodes nodes = impl_->Nodes(head_seq);
   const std::optional<Hash256> cached_root = impl_->CachedRoot(size);
+  merkle::CompactRange edge;
   // The leaf, the proof and the root in one pass, so one prefetch covers
   // the reads of all three.
   auto run = [&](merkle::NodeSource& source) -> Status {
     ASSIGN_OR_RETURN(b.leaf_hash, source.PerfectSubtree(0, seq - 1));
     ASSIGN_OR_RETURN(b.proof, merkle::InclusionProof(seq - 1, size, source));
-    if (cached_root) {
-      b.root = *cached_root;
-    } else {
-      ASSIGN_OR_RETURN(b.root, merkle::RootAt(size, source));
+    // The root's nodes only: folding them waits for the real run (the
+    // prefetch's recording run hashes placeholders).
+    if (!cached_root) {
+      ASSIGN_OR_RETURN(edge, merkle::CompactRange::Load(size, source));
     }
     return OkStatus();
   };
   RETURN_IF_ERROR(nodes.Prefetch(run));
   RETURN_IF_ERROR(run(nodes));
+  b.root = cached_root ? *cached_root : edge.Root();
   RETURN_IF_ERROR(
       CheckServedInclusion(seq, size, b.leaf_hash, b.proof, b.root));
   if (!cached_root) {
@@ -1384,22 +1386,22 @@ StatusOr<merkle::ConsistencyBundle> Ledger::ProveConsistency(
   StoredNodes nodes = impl_->Nodes(head_seq);
   const std::optional<Hash256> cached1 = impl_->CachedRoot(size1);
   const std::optional<Hash256> cached2 = impl_->CachedRoot(size2);
+  merkle::CompactRange edge1, edge2;
   auto run = [&](merkle::NodeSource& source) -> Status {
     ASSIGN_OR_RETURN(b.proof, merkle::ConsistencyProof(size1, size2, source));
-    if (cached1) {
-      b.root1 = *cached1;
-    } else {
-      ASSIGN_OR_RETURN(b.root1, merkle::RootAt(size1, source));
+    // The roots' nodes only, folded after the real run (as above).
+    if (!cached1) {
+      ASSIGN_OR_RETURN(edge1, merkle::CompactRange::Load(size1, source));
     }
-    if (cached2) {
-      b.root2 = *cached2;
-    } else {
-      ASSIGN_OR_RETURN(b.root2, merkle::RootAt(size2, source));
+    if (!cached2) {
+      ASSIGN_OR_RETURN(edge2, merkle::CompactRange::Load(size2, source));
     }
     return OkStatus();
   };
   RETURN_IF_ERROR(nodes.Prefetch(run));
   RETURN_IF_ERROR(run(nodes));
+  b.root1 = cached1 ? *cached1 : edge1.Root();
+  b.root2 = cached2 ? *cached2 : edge2.Root();
   RETURN_IF_ERROR(
       CheckServedConsistency(size1, size2, b.proof, b.root1, b.root2));
   if (!cached1) {
