@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cassert>
 #include <chrono>
@@ -26,6 +27,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "ledger/internal/read_checks.h"
 #include "ledger/internal/storage_layout.h"
 #include "ledger/internal/verify_pipeline.h"
 #include "ledger/merkle.h"
@@ -482,10 +484,43 @@ class Ledger::Impl {
   // The stored checkpoint of the largest size, if any; DataLoss when it is
   // not a signed note or its body's size differs from its key.
   StatusOr<std::optional<StoredCheckpoint>> ReadLatestCheckpoint() const;
+  // Roots that served proofs recomputed, by tree size: nodes never change
+  // once written, so a later proof at the same size (typically the head or
+  // the latest checkpoint) is checked against the cached root instead of
+  // recomputing it from popcount(size) stored nodes.
+  std::optional<Hash256> CachedRoot(uint64_t size) const {
+    std::lock_guard l(root_cache_mu_);
+    for (const auto& [s, root] : root_cache_) {
+      if (s == size && size != 0) return root;
+    }
+    return std::nullopt;
+  }
+  void CacheRoot(uint64_t size, const Hash256& root) const {
+    std::lock_guard l(root_cache_mu_);
+    for (const auto& [s, r] : root_cache_) {
+      if (s == size) return;
+    }
+    root_cache_[root_cache_next_] = {size, root};
+    root_cache_next_ = (root_cache_next_ + 1) % root_cache_.size();
+  }
+  mutable std::mutex root_cache_mu_;
+  mutable std::array<std::pair<uint64_t, Hash256>, 4> root_cache_{};
+  mutable size_t root_cache_next_ = 0;
+  // OK unless a checkpoint of exactly `size` is stored and records another
+  // root (or is unreadable: DataLoss).
+  Status CheckRootAgainstStoredCheckpoint(uint64_t size,
+                                          const Hash256& root) const;
 
   // The committed head; committed_seq_ mirrors head_.seq for waiters.
   mutable std::mutex head_mu_;
   Head head_;
+  // Whether the newest stored event is the head recorded in meta with the
+  // last commit, as found at open (read_checks.h CheckHead); a read-write
+  // open refuses a mismatch, a read-only one keeps it for the reads that
+  // serve the head (CheckedHead, Get, Scan, proofs). recorded_head_seq_ is
+  // the recorded head's sequence number (head_.seq when they agree).
+  Status head_check_;
+  uint64_t recorded_head_seq_ = 0;
   mutable std::mutex commit_mu_;
   mutable std::condition_variable commit_cv_;
   std::atomic<uint64_t> committed_seq_{0};
@@ -601,6 +636,18 @@ Status Ledger::Impl::Open() {
     }
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "reading the last event"));
+  {
+    std::string recorded;
+    rocksdb::Status hs =
+        db_->Get(rocksdb::ReadOptions(), cf(kMeta), kMetaHead, &recorded);
+    if (!hs.ok() && !hs.IsNotFound())
+      return FromRocks(hs, "reading the recorded head");
+    std::optional<RecordedHead> parsed = ParseRecordedHead(recorded);
+    head_check_ = CheckHead(head_.seq, head_.hash, hs.ok(), parsed);
+    recorded_head_seq_ = parsed ? parsed->seq : head_.seq;
+    // Never chain new events onto a head that is not the one committed.
+    if (!head_check_.ok() && !options_.read_only) return head_check_;
+  }
   if (head_.seq > 0) {
     StoredNodes nodes = Nodes(head_.seq);
     auto range = merkle::CompactRange::Load(head_.seq, nodes);
@@ -1139,19 +1186,40 @@ Head Ledger::head() const { return impl_->head(); }
 
 const std::string& Ledger::dir() const { return impl_->dir_; }
 
+StatusOr<Head> Ledger::CheckedHead() const {
+  RETURN_IF_ERROR(impl_->head_check_);
+  return head();
+}
+
 StatusOr<StoredEvent> Ledger::Get(uint64_t seq) const {
+  // An event written but not yet synced is not committed: beyond the head.
+  // The head is read first: every event up to it is in the store by then,
+  // so a missing one is lost, not late.
+  const uint64_t head_seq = head().seq;
   StoredEvent out;
   rocksdb::Status s = impl_->db_->Get(
       rocksdb::ReadOptions(), impl_->cf(kEvents), SeqKey(seq), &out.bytes);
-  // An event written but not yet synced is not committed: beyond the head.
-  const uint64_t head_seq = head().seq;
-  if (s.IsNotFound() || seq == 0 || seq > head_seq) {
+  // Between the stored and the recorded head (the head itself when only
+  // its hash differs): say so rather than serve (or deny) those events as
+  // if nothing were wrong.
+  if (!impl_->head_check_.ok()) {
+    const uint64_t lo = std::min(head_seq, impl_->recorded_head_seq_);
+    const uint64_t hi = std::max(head_seq, impl_->recorded_head_seq_);
+    if (lo == hi ? seq == hi : seq > lo && seq <= hi) return impl_->head_check_;
+  }
+  if (seq == 0 || seq > head_seq) {
     return NotFoundError("no event " + std::to_string(seq) + " (head is " +
                          std::to_string(head_seq) + ")");
+  }
+  if (s.IsNotFound()) {
+    return DataLossError(
+        "event " + std::to_string(seq) + " is missing (the head is " +
+        std::to_string(head_seq) + "; run `consilium verify`)");
   }
   RETURN_IF_ERROR(FromRocks(s, "reading event " + std::to_string(seq)));
   RETURN_IF_ERROR(
       VerifyStoredEvent(out.bytes).WithContext("event " + std::to_string(seq)));
+  RETURN_IF_ERROR(CheckStoredSequence(seq, *EventView(out.bytes)));
   out.seq = seq;
   out.hash = LeafHash(AsBytes(out.bytes));
   return out;
@@ -1165,13 +1233,22 @@ Status Ledger::Scan(uint64_t from, uint64_t limit,
   // A scan reads each block once, in order: caching them would only evict
   // what point reads (proofs, Get) use, and grow the process by the cache.
   ro.fill_cache = false;
+  // Nothing beyond the synced head. Read before the iterator is made, so
+  // the iterator sees every event up to it (a gap is then real).
+  const uint64_t head_seq = head().seq;
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db_->NewIterator(ro, impl_->cf(kEvents)));
   uint64_t n = 0;
   StoredEvent ev;
-  const uint64_t head_seq = head().seq;  // nothing beyond the synced head
+  // What is delivered is dense from `from`, each event at its own key and,
+  // with hashes, linked to the one before (read_checks.h).
+  ScanChecker checker(std::max<uint64_t>(from, 1));
+  bool stopped = false;
   for (it->Seek(SeqKey(std::max<uint64_t>(from, 1))); it->Valid(); it->Next()) {
-    if (limit != 0 && n >= limit) break;
+    if (limit != 0 && n >= limit) {
+      stopped = true;
+      break;
+    }
     if (it->key().size() != 8)
       return DataLossError("events family holds a malformed key");
     ev.seq = GetBigEndian64(it->key().data());
@@ -1180,10 +1257,25 @@ Status Ledger::Scan(uint64_t from, uint64_t limit,
     RETURN_IF_ERROR(VerifyStoredEvent(ev.bytes).WithContext(
         "event " + std::to_string(ev.seq)));
     if (with_hashes) ev.hash = LeafHash(AsBytes(ev.bytes));
+    RETURN_IF_ERROR(
+        checker.Check(ev.seq, *ev.event(), with_hashes ? &ev.hash : nullptr));
     ++n;
-    if (!fn(ev)) break;
+    if (!fn(ev)) {
+      stopped = true;
+      break;
+    }
   }
-  return FromRocks(it->status(), "scanning events");
+  RETURN_IF_ERROR(FromRocks(it->status(), "scanning events"));
+  if (stopped) return OkStatus();
+  // The scan reached the head: every event up to it must have come by, and
+  // the head must be the one recorded with the last commit.
+  if (checker.expected() <= head_seq) {
+    return DataLossError("gap: event " + std::to_string(checker.expected()) +
+                         " is missing (the head is " +
+                         std::to_string(head_seq) +
+                         "; run `consilium verify`)");
+  }
+  return impl_->head_check_;
 }
 
 StatusOr<std::vector<uint64_t>> Ledger::EventsForRecord(
@@ -1233,6 +1325,18 @@ StatusOr<Hash256> Ledger::RootAt(uint64_t size) const {
 
 StatusOr<std::vector<Hash256>> Ledger::InclusionProof(uint64_t seq,
                                                       uint64_t size) const {
+  ASSIGN_OR_RETURN(merkle::InclusionBundle b, ProveInclusion(seq, size));
+  return std::move(b.proof);
+}
+
+StatusOr<std::vector<Hash256>> Ledger::ConsistencyProof(uint64_t size1,
+                                                        uint64_t size2) const {
+  ASSIGN_OR_RETURN(merkle::ConsistencyBundle b, ProveConsistency(size1, size2));
+  return std::move(b.proof);
+}
+
+StatusOr<merkle::InclusionBundle> Ledger::ProveInclusion(uint64_t seq,
+                                                         uint64_t size) const {
   uint64_t head_seq = head().seq;
   RETURN_IF_ERROR(CheckTreeSize(size, head_seq));
   if (seq == 0 || seq > size) {
@@ -1240,24 +1344,94 @@ StatusOr<std::vector<Hash256>> Ledger::InclusionProof(uint64_t seq,
                                 " is not in a tree of " + std::to_string(size) +
                                 " events");
   }
+  if (size == head_seq) RETURN_IF_ERROR(impl_->head_check_);
+  merkle::InclusionBundle b;
+  b.leaf_index = seq - 1;
+  b.tree_size = size;
   StoredNodes nodes = impl_->Nodes(head_seq);
-  auto run = [&](merkle::NodeSource& source) {
-    return merkle::InclusionProof(seq - 1, size, source);
+  const std::optional<Hash256> cached_root = impl_->CachedRoot(size);
+  merkle::CompactRange edge;
+  // The leaf, the proof and the root in one pass, so one prefetch covers
+  // the reads of all three.
+  auto run = [&](merkle::NodeSource& source) -> Status {
+    ASSIGN_OR_RETURN(b.leaf_hash, source.PerfectSubtree(0, seq - 1));
+    ASSIGN_OR_RETURN(b.proof, merkle::InclusionProof(seq - 1, size, source));
+    // The root's nodes only: folding them waits for the real run (the
+    // prefetch's recording run hashes placeholders).
+    if (!cached_root) {
+      ASSIGN_OR_RETURN(edge, merkle::CompactRange::Load(size, source));
+    }
+    return OkStatus();
   };
   RETURN_IF_ERROR(nodes.Prefetch(run));
-  return run(nodes);
+  RETURN_IF_ERROR(run(nodes));
+  b.root = cached_root ? *cached_root : edge.Root();
+  RETURN_IF_ERROR(
+      CheckServedInclusion(seq, size, b.leaf_hash, b.proof, b.root));
+  if (!cached_root) {
+    RETURN_IF_ERROR(impl_->CheckRootAgainstStoredCheckpoint(size, b.root));
+    impl_->CacheRoot(size, b.root);
+  }
+  return b;
 }
 
-StatusOr<std::vector<Hash256>> Ledger::ConsistencyProof(uint64_t size1,
-                                                        uint64_t size2) const {
+StatusOr<merkle::ConsistencyBundle> Ledger::ProveConsistency(
+    uint64_t size1, uint64_t size2) const {
   uint64_t head_seq = head().seq;
   RETURN_IF_ERROR(CheckTreeSize(size2, head_seq));
+  if (size2 == head_seq) RETURN_IF_ERROR(impl_->head_check_);
+  merkle::ConsistencyBundle b;
+  b.size1 = size1;
+  b.size2 = size2;
   StoredNodes nodes = impl_->Nodes(head_seq);
-  auto run = [&](merkle::NodeSource& source) {
-    return merkle::ConsistencyProof(size1, size2, source);
+  const std::optional<Hash256> cached1 = impl_->CachedRoot(size1);
+  const std::optional<Hash256> cached2 = impl_->CachedRoot(size2);
+  merkle::CompactRange edge1, edge2;
+  auto run = [&](merkle::NodeSource& source) -> Status {
+    ASSIGN_OR_RETURN(b.proof, merkle::ConsistencyProof(size1, size2, source));
+    // The roots' nodes only, folded after the real run (as above).
+    if (!cached1) {
+      ASSIGN_OR_RETURN(edge1, merkle::CompactRange::Load(size1, source));
+    }
+    if (!cached2) {
+      ASSIGN_OR_RETURN(edge2, merkle::CompactRange::Load(size2, source));
+    }
+    return OkStatus();
   };
   RETURN_IF_ERROR(nodes.Prefetch(run));
-  return run(nodes);
+  RETURN_IF_ERROR(run(nodes));
+  b.root1 = cached1 ? *cached1 : edge1.Root();
+  b.root2 = cached2 ? *cached2 : edge2.Root();
+  RETURN_IF_ERROR(
+      CheckServedConsistency(size1, size2, b.proof, b.root1, b.root2));
+  if (!cached1) {
+    RETURN_IF_ERROR(impl_->CheckRootAgainstStoredCheckpoint(size1, b.root1));
+  }
+  if (!cached2) {
+    RETURN_IF_ERROR(impl_->CheckRootAgainstStoredCheckpoint(size2, b.root2));
+    impl_->CacheRoot(size2, b.root2);
+  }
+  return b;
+}
+
+Status Ledger::Impl::CheckRootAgainstStoredCheckpoint(
+    uint64_t size, const Hash256& root) const {
+  std::string note;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(kCheckpoints), SeqKey(size), &note);
+  if (s.IsNotFound()) return OkStatus();
+  RETURN_IF_ERROR(
+      FromRocks(s, "reading the checkpoint of size " + std::to_string(size)));
+  size_t end = note.find("\n\n");
+  auto body = ParseCheckpointBody(
+      std::string_view(note).substr(0, end == std::string::npos ? 0 : end + 1));
+  if (end == std::string::npos || !body.ok() || body->size != size) {
+    return DataLossError("the stored checkpoint of size " +
+                         std::to_string(size) +
+                         " is not a signed checkpoint of that size (run "
+                         "`consilium verify`)");
+  }
+  return CheckRootAgainstCheckpoint(size, root, body->root);
 }
 
 StatusOr<std::optional<StoredCheckpoint>> Ledger::Impl::ReadLatestCheckpoint()
@@ -1416,9 +1590,13 @@ StatusOr<StoredCheckpoint> Ledger::SignCheckpoint(const NoteSigner& signer,
   if (size == 0)
     return FailedPreconditionError(
         "the ledger is empty; nothing to checkpoint");
-  ASSIGN_OR_RETURN(Hash256 root, RootAt(size));
+  // The root to sign, checked as served to an auditor: the newest event of
+  // the tree is included in it (ProveInclusion).
+  ASSIGN_OR_RETURN(merkle::InclusionBundle newest, ProveInclusion(size, size));
+  const Hash256 root = newest.root;
   // Never sign something inconsistent with what was signed before: the
-  // current tree must still reproduce the latest checkpoint's root.
+  // current tree must still reproduce the latest checkpoint's root, and
+  // the new tree must provably extend (or be a prefix of) the old one.
   ASSIGN_OR_RETURN(std::optional<StoredCheckpoint> latest, LatestCheckpoint());
   if (latest) {
     const Checkpoint& prev = latest->checkpoint;
@@ -1429,6 +1607,10 @@ StatusOr<StoredCheckpoint> Ledger::SignCheckpoint(const NoteSigner& signer,
           "checkpoint at size " +
           std::to_string(prev.size) + " (run `consilium verify`)");
     }
+    RETURN_IF_ERROR(
+        ProveConsistency(std::min(prev.size, size), std::max(prev.size, size))
+            .status()
+            .WithContext("refusing to sign"));
   }
   StoredCheckpoint out;
   out.checkpoint = Checkpoint{signer.name(), size, root};
@@ -1552,6 +1734,15 @@ VerifyReport Ledger::Impl::Verify(
         db_->Get(at_snapshot, cf(kEvents), SeqKey(from - 1), &bytes);
     if (!s.ok()) {
       report.ok = false;
+      // Beyond head + 1 nothing is missing: there is nothing to verify, and
+      // no event to blame (the CLI refuses such a --from as OutOfRange).
+      if (from - 1 > head().seq && from - 1 > recorded_head_seq_) {
+        report.problem =
+            "nothing to verify from event " + std::to_string(from) +
+            ": the head is event " +
+            std::to_string(std::max(head().seq, recorded_head_seq_));
+        return report;
+      }
       report.bad_seq = from - 1;
       report.problem = "missing event (needed as the anchor for --from " +
                        std::to_string(from) + ")";

@@ -38,6 +38,7 @@
 #include "common/hash.h"
 #include "common/status.h"
 #include "ledger/checkpoint.h"
+#include "ledger/proof_json.h"
 #include "schemas/event.h"
 
 namespace rocksdb {
@@ -173,7 +174,19 @@ class Ledger {
 
   Head head() const;
 
-  // One event. NotFound beyond the head; DataLoss if its bytes don't decode.
+  // The head, checked: DataLoss (naming the missing or changed event) when
+  // the newest stored event is not the head recorded with the last commit
+  // (sequence number and hash), as found when the ledger was opened. A
+  // read-write Open refuses such a ledger; a read-only one opens so that
+  // `consilium verify` can say what is wrong, and its reads of the head
+  // (this, Get, Scan, proofs at the head's size) return this error.
+  StatusOr<Head> CheckedHead() const;
+
+  // One event. NotFound beyond the head; DataLoss if it is missing at or
+  // below the head, its bytes don't decode, it records another sequence
+  // number than its key, or the head does not match the recorded one
+  // (CheckedHead) and seq lies between the two (or is the head, when only
+  // the hash differs).
   StatusOr<StoredEvent> Get(uint64_t seq) const;
 
   // Calls `fn` for events from `from` on, in order, at most `limit` of them
@@ -181,7 +194,14 @@ class Ledger {
   // by VerifyStoredEvent; its hash is recomputed from them unless
   // `with_hashes` is false (then StoredEvent::hash is all zero): consumers
   // that only read bodies, such as projection rebuilds, skip the SHA-256,
-  // which is most of a scan's cost. Checking the chain is Verify's job.
+  // which is most of a scan's cost. What is delivered is checked as it
+  // goes: DataLoss, before the event is delivered, when a sequence number is
+  // missing (a gap), an event records another sequence number than its key,
+  // or (with hashes) its previous hash is not the previous delivered event's
+  // hash; and, when the scan reaches the head, when events up to the head
+  // are missing or the head does not match the recorded one. The events
+  // delivered before the error are sound. Verify checks everything else
+  // (the link into `from`, the Merkle tree, checkpoints).
   Status Scan(uint64_t from, uint64_t limit,
               const std::function<bool(const StoredEvent&)>& fn,
               bool with_hashes = true) const;
@@ -193,8 +213,11 @@ class Ledger {
 
   // Re-reads every event from `from` on, recomputes each hash, checks each
   // chain link, dense sequence numbers and decodability. With from > 1, event
-  // from-1's stored bytes anchor the chain. `progress` (may be empty) is
-  // called now and then with the number checked so far and the total.
+  // from-1's stored bytes anchor the chain. from = head + 1 verifies nothing
+  // and is OK (0 events); from beyond head + 1 is not OK with bad_seq 0 and
+  // a problem saying there is nothing to verify (`consilium verify` refuses
+  // it as an OutOfRange usage error before calling this). `progress` (may be
+  // empty) is called now and then with the number checked so far and the total.
   VerifyReport Verify(
       uint64_t from,
       const std::function<void(uint64_t, uint64_t)>& progress) const;
@@ -222,11 +245,25 @@ class Ledger {
   // it: OutOfRange.
 
   StatusOr<Hash256> RootAt(uint64_t size) const;
-  // Audit path for event `seq` in the tree of `size` events.
+  // What an auditor is served, checked before it is returned: event `seq`'s
+  // leaf hash (recomputed from its stored bytes), its audit path in the tree
+  // of `size` events and that tree's root, after the path has been verified
+  // to lead from the leaf to the root (proof_verifier.h) and the root
+  // compared with the signed checkpoint of that size, when one is stored.
+  // DataLoss naming the event and size when either check fails (a stored
+  // Merkle node or event was altered), or when `size` is the head and the
+  // head does not match the recorded one; InvalidArgument when seq is not in
+  // 1..size; OutOfRange when size is beyond the head.
+  StatusOr<merkle::InclusionBundle> ProveInclusion(uint64_t seq,
+                                                   uint64_t size) const;
+  // Proof that the tree of size2 extends the tree of size1 (0 < size1 <=
+  // size2) with both roots, checked the same way (VerifyConsistency, and
+  // each root against a stored checkpoint of its size).
+  StatusOr<merkle::ConsistencyBundle> ProveConsistency(uint64_t size1,
+                                                       uint64_t size2) const;
+  // The proofs alone, with the same checks and codes as above.
   StatusOr<std::vector<Hash256>> InclusionProof(uint64_t seq,
                                                 uint64_t size) const;
-  // Proof that the tree of size2 extends the tree of size1 (0 < size1 <=
-  // size2).
   StatusOr<std::vector<Hash256>> ConsistencyProof(uint64_t size1,
                                                   uint64_t size2) const;
 

@@ -623,15 +623,9 @@ StatusOr<EventDraft> AdjudicationDecidedFromJson(const EventHeader& header,
   return MakeAdjudicationDecided(header, f);
 }
 
-json::value PayloadToJson(const fb::Payload* p) {
-  if (p == nullptr) return nullptr;
-  if (p->encoding() == fb::PayloadEncoding::Sealed) {
-    json::object o;
-    o["sealed"] = true;
-    o["subject_id"] = View(p->subject_id());
-    o["key_id"] = View(p->key_id());
-    return o;
-  }
+// The JSON of a Plain payload: its data parsed as JSON, or as a string when
+// it is plain text.
+json::value PlainPayloadToJson(const fb::Payload* p) {
   std::string_view data = p->data()
                               ? AsChars({p->data()->data(), p->data()->size()})
                               : std::string_view();
@@ -639,6 +633,27 @@ json::value PayloadToJson(const fb::Payload* p) {
   json::value v = json::parse(data, ec, {}, ParseOptions());
   if (ec) return json::string(data);  // plain text content
   return v;
+}
+
+// Puts payload `p` (if any) into `o`: a Plain payload under `key`, anything
+// else under `key` + "_sealed" as {"subject_id", "key_id"} (and "encoding",
+// the number, for an encoding this build does not know). Plain and sealed
+// never share a key, so plain content, whatever it looks like, never reads
+// as sealed; and `key` + "_sealed" is not an input key, so no JSON input
+// makes sealed content (docs/event-json.md).
+void PutPayload(json::object& o, std::string_view key, const fb::Payload* p) {
+  if (p == nullptr) return;
+  if (p->encoding() == fb::PayloadEncoding::Plain) {
+    o[key] = PlainPayloadToJson(p);
+    return;
+  }
+  json::object sealed;
+  sealed["subject_id"] = View(p->subject_id());
+  sealed["key_id"] = View(p->key_id());
+  if (p->encoding() != fb::PayloadEncoding::Sealed) {
+    sealed["encoding"] = static_cast<int>(p->encoding());
+  }
+  o[std::string(key) + "_sealed"] = std::move(sealed);
 }
 
 json::value BodyToJson(const fb::Event& e) {
@@ -656,7 +671,7 @@ json::value BodyToJson(const fb::Event& e) {
       const auto* b = e.body_as_RecordImported();
       o["record_id"] = View(b->record_id());
       o["project_id"] = View(b->project_id());
-      o["content"] = PayloadToJson(b->content());
+      PutPayload(o, "content", b->content());
       if (b->content_hash() != nullptr) {
         o["content_hash"] = ToHex({b->content_hash()->bytes()->Data(), 32});
       }
@@ -747,7 +762,7 @@ json::value BodyToJson(const fb::Event& e) {
       o["annotator_id"] = View(b->annotator_id());
       o["schema_id"] = View(b->schema_id());
       o["schema_version"] = b->schema_version();
-      o["values"] = PayloadToJson(b->values());
+      PutPayload(o, "values", b->values());
       o["revision"] = b->revision();
       break;
     }
@@ -758,7 +773,7 @@ json::value BodyToJson(const fb::Event& e) {
       o["record_id"] = View(b->record_id());
       o["expected_revision"] = b->expected_revision();
       o["new_revision"] = b->new_revision();
-      o["values"] = PayloadToJson(b->values());
+      PutPayload(o, "values", b->values());
       if (b->reason()) o["reason"] = View(b->reason());
       break;
     }
@@ -789,7 +804,7 @@ json::value BodyToJson(const fb::Event& e) {
       o["record_id"] = View(b->record_id());
       o["schema_id"] = View(b->schema_id());
       o["schema_version"] = b->schema_version();
-      o["values"] = PayloadToJson(b->values());
+      PutPayload(o, "values", b->values());
       break;
     }
     case fb::EventBody::AdjudicationDecided: {
@@ -798,7 +813,7 @@ json::value BodyToJson(const fb::Event& e) {
       o["record_id"] = View(b->record_id());
       o["field_path"] = View(b->field_path());
       o["outcome"] = AdjudicationOutcomeName(b->outcome());
-      if (b->value() != nullptr) o["value"] = PayloadToJson(b->value());
+      PutPayload(o, "value", b->value());
       if (b->rationale()) o["rationale"] = View(b->rationale());
       json::array ids;
       if (b->cited_annotation_ids()) {

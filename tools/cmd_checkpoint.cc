@@ -61,20 +61,14 @@ int ProofInclusion(const Args& args) {
   auto size = args.GetUint("size", 0);
   if (!seq.ok()) return Fail(seq.status());
   if (!size.ok()) return Fail(size.status());
-  uint64_t n = *size == 0 ? (*ledger)->head().seq : *size;
-  auto event = (*ledger)->Get(*seq);
-  if (!event.ok()) return Fail(event.status(), 1);
-  auto proof = (*ledger)->InclusionProof(*seq, n);
-  if (!proof.ok()) return Fail(proof.status(), 1);
-  auto root = (*ledger)->RootAt(n);
-  if (!root.ok()) return Fail(root.status(), 1);
-  merkle::InclusionBundle b;
-  b.leaf_index = *seq - 1;
-  b.tree_size = n;
-  b.root = *root;
-  b.leaf_hash = event->hash;
-  b.proof = std::move(*proof);
-  std::printf("%s\n", merkle::InclusionBundleToJson(b).c_str());
+  auto head = (*ledger)->CheckedHead();
+  if (!head.ok()) return Fail(head.status(), 1);
+  uint64_t n = *size == 0 ? head->seq : *size;
+  // Checked by the ledger: the proof leads from the event's leaf hash to
+  // the root (and the root matches a checkpoint of that size, if stored).
+  auto bundle = (*ledger)->ProveInclusion(*seq, n);
+  if (!bundle.ok()) return Fail(bundle.status(), 1);
+  std::printf("%s\n", merkle::InclusionBundleToJson(*bundle).c_str());
   return 0;
 }
 
@@ -85,20 +79,12 @@ int ProofConsistency(const Args& args) {
   auto to = args.GetUint("to", 0);
   if (!from.ok()) return Fail(from.status());
   if (!to.ok()) return Fail(to.status());
-  uint64_t n = *to == 0 ? (*ledger)->head().seq : *to;
-  auto proof = (*ledger)->ConsistencyProof(*from, n);
-  if (!proof.ok()) return Fail(proof.status(), 1);
-  auto root1 = (*ledger)->RootAt(*from);
-  auto root2 = (*ledger)->RootAt(n);
-  if (!root1.ok()) return Fail(root1.status(), 1);
-  if (!root2.ok()) return Fail(root2.status(), 1);
-  merkle::ConsistencyBundle b;
-  b.size1 = *from;
-  b.size2 = n;
-  b.root1 = *root1;
-  b.root2 = *root2;
-  b.proof = std::move(*proof);
-  std::printf("%s\n", merkle::ConsistencyBundleToJson(b).c_str());
+  auto head = (*ledger)->CheckedHead();
+  if (!head.ok()) return Fail(head.status(), 1);
+  uint64_t n = *to == 0 ? head->seq : *to;
+  auto bundle = (*ledger)->ProveConsistency(*from, n);
+  if (!bundle.ok()) return Fail(bundle.status(), 1);
+  std::printf("%s\n", merkle::ConsistencyBundleToJson(*bundle).c_str());
   return 0;
 }
 

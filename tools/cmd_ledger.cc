@@ -171,7 +171,9 @@ int Event(const Args& args) {
 int HeadCommand(const Args& args) {
   auto ledger = OpenLedger(args, true);
   if (!ledger.ok()) return Fail(ledger.status());
-  Head h = (*ledger)->head();
+  auto checked = (*ledger)->CheckedHead();
+  if (!checked.ok()) return Fail(checked.status(), 1);
+  const Head& h = *checked;
   std::printf("{\"hash\":\"%s\",\"seq\":%llu,\"time\":\"%s\"}\n",
               ToHex(h.hash).c_str(), static_cast<unsigned long long>(h.seq),
               h.seq ? FormatTimestamp(h.timestamp_us).c_str() : "");
@@ -183,6 +185,18 @@ int Verify(const Args& args) {
   if (!ledger.ok()) return Fail(ledger.status());
   auto from = args.GetUint("from", 1);
   if (!from.ok()) return Fail(from.status());
+  // --from head + 1 is the next event to come: nothing to verify yet, OK.
+  // Beyond that the caller is mistaken about this ledger (or it lost its
+  // newest events, which Verify reports from any --from at or below the
+  // head): a usage error, not a verdict.
+  const uint64_t head_seq = (*ledger)->head().seq;
+  if (*from > head_seq + 1 && (*ledger)->CheckedHead().ok()) {
+    return Fail(OutOfRangeError(
+        "--from " + std::to_string(*from) + " is beyond the head (event " +
+        std::to_string(head_seq) + "): there is nothing to verify; --from " +
+        "may be at most " + std::to_string(head_seq + 1) +
+        " (the next event, which verifies 0 events)"));
+  }
   ProgressBar bar("verifying", isatty(STDERR_FILENO) && !args.Has("quiet"));
   VerifyReport r = (*ledger)->Verify(
       *from, [&](uint64_t done, uint64_t total) { bar.Update(done, total); });

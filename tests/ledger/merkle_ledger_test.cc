@@ -60,15 +60,16 @@ class MerkleLedgerTest : public ::testing::Test {
     Open({.read_only = true});
   }
   // The tree recomputed from the events' hashes, independent of stored nodes.
+  // Event by event: a scan stops at a broken link, and some tests recompute
+  // the tree of deliberately altered events.
   merkle::MemoryNodeSource Recompute() {
     merkle::MemoryNodeSource m;
-    EXPECT_TRUE(ledger_
-                    ->Scan(1, 0,
-                           [&](const StoredEvent& e) {
-                             m.Append(e.hash);
-                             return true;
-                           })
-                    .ok());
+    for (uint64_t seq = 1; seq <= ledger_->head().seq; ++seq) {
+      auto e = ledger_->Get(seq);
+      EXPECT_TRUE(e.ok()) << e.status().ToString();
+      if (!e.ok()) break;
+      m.Append(e->hash);
+    }
     return m;
   }
   NoteSigner Signer(const std::string& name = "consilium.test/ledger") {
@@ -351,7 +352,9 @@ TEST_F(MerkleLedgerTest, VerifyFindsAHistoryRewrittenAfterItWasSigned) {
 
 // Issue 3's malicious server: after a checkpoint is signed the operator
 // alters an event. Whether or not it also rebuilds the Merkle nodes to match,
-// the proof it then serves fails against the auditor's old checkpoint.
+// the ledger refuses to serve a proof (issue 13: reads check what they
+// serve), and a proof served anyway fails against the auditor's old
+// checkpoint.
 TEST_F(MerkleLedgerTest,
        ProofsServedAfterTamperingFailAgainstTheOldCheckpoint) {
   AppendN(40);
@@ -359,6 +362,10 @@ TEST_F(MerkleLedgerTest,
   auto cp = ledger_->SignCheckpoint(signer, 0);
   ASSERT_TRUE(cp.ok());
   const Checkpoint old = cp->checkpoint;
+  // The siblings a server that skips the checks serves for event 17 while
+  // the nodes are left alone.
+  auto stored_path = ledger_->InclusionProof(17, 40);
+  ASSERT_TRUE(stored_path.ok());
   ledger_.reset();
 
   // 1. Event 17 rewritten in place, nodes left alone.
@@ -372,10 +379,10 @@ TEST_F(MerkleLedgerTest,
     raw.PutEvent(17, forged.bytes());
   }
   Open({.read_only = true});
-  auto served = ledger_->InclusionProof(17, 40);
-  ASSERT_TRUE(served.ok());
+  EXPECT_EQ(ledger_->InclusionProof(17, 40).status().code(),
+            StatusCode::kDataLoss);
   Hash256 leaf = ledger_->Get(17)->hash;
-  Status s = merkle::VerifyInclusion(16, 40, leaf, *served, old.root);
+  Status s = merkle::VerifyInclusion(16, 40, leaf, *stored_path, old.root);
   EXPECT_EQ(s.code(), StatusCode::kDataLoss) << s.ToString();
 
   // 2. The operator also rebuilds every Merkle node from the altered events.
@@ -393,15 +400,25 @@ TEST_F(MerkleLedgerTest,
     }
   }
   Open({.read_only = true});
-  served = ledger_->InclusionProof(17, 40);
+  // The tree is self-consistent now, but the stored checkpoint of size 40
+  // records the old root: still refused.
+  auto refused = ledger_->InclusionProof(17, 40);
+  EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(refused.status().message().find("signed checkpoint of size 40"),
+            std::string::npos)
+      << refused.status().ToString();
+  auto served = merkle::InclusionProof(16, 40, rebuilt);
   ASSERT_TRUE(served.ok());
+  EXPECT_EQ(*ledger_->RootAt(40), rebuilt.Root());
   EXPECT_TRUE(
       merkle::VerifyInclusion(16, 40, leaf, *served, *ledger_->RootAt(40)).ok())
       << "the rebuilt tree is self-consistent";
   s = merkle::VerifyInclusion(16, 40, leaf, *served, old.root);
   EXPECT_EQ(s.code(), StatusCode::kDataLoss) << s.ToString();
   // And no consistency proof links the old checkpoint to the rewritten tree.
-  auto consistency = ledger_->ConsistencyProof(40, 40);
+  EXPECT_EQ(ledger_->ConsistencyProof(40, 40).status().code(),
+            StatusCode::kDataLoss);
+  auto consistency = merkle::ConsistencyProof(40, 40, rebuilt);
   ASSERT_TRUE(consistency.ok());
   EXPECT_EQ(merkle::VerifyConsistency(40, 40, *consistency, old.root,
                                       *ledger_->RootAt(40))
@@ -446,9 +463,13 @@ TEST_F(MerkleLedgerTest, AuditVerifyFromFilesPassesThenCatchesTampering) {
     bytes[bytes.size() / 2] ^= 0x20;
     raw.PutEvent(11, bytes);
   }
-  out = run("proof inclusion --data " + path_ + " --seq 11 > " + proof_file,
-            &code);
-  ASSERT_EQ(code, 0) << out;
+  // The ledger no longer serves a proof for the altered event (issue 13)...
+  out = run("proof inclusion --data " + path_ + " --seq 11", &code);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("DATA_LOSS: inclusion proof of event 11"),
+            std::string::npos)
+      << out;
+  // ...and the auditor holding the earlier proof rejects the altered bytes.
   out = run("event --data " + path_ + " --seq 11 --raw > " + event_file, &code);
   out = run(audit, &code);
   EXPECT_EQ(code, 1) << out;

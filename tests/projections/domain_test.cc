@@ -83,6 +83,33 @@ TEST(DomainStateTest, RecordsKeepTheirShapeAndContentHash) {
   EXPECT_EQ(s.FindRecord("r2")->shape, nullptr);
 }
 
+// Sealed is what the envelope says (Payload.encoding), never what the
+// content looks like: plain content shaped like the sealed JSON form stays
+// plain, and a Sealed payload is sealed whatever its bytes (issue 13,
+// defect 7; a guard, the projections already decided by the envelope).
+TEST(DomainStateTest, SealedIsDecidedByTheEnvelopeNotTheContent) {
+  DomainState s;
+  const std::string look_alike =
+      R"({"key_id":"k","sealed":true,"subject_id":"s"})";
+  s.Apply(Stored(
+      MakeRecordImported({"admin", ""}, "r1", "p1", look_alike, "{}"), 1));
+  EventDraft sealed = MakeRecordImported({"admin", ""}, "r2", "p1",
+                                         R"({"text":"Fever."})", "{}");
+  StoredEvent e = Stored(std::move(sealed), 2);
+  // Drafts are built with ForceDefaults, so the encoding field is present
+  // and can be flipped in place.
+  auto* event = fb::GetMutableEvent(e.bytes.data());
+  auto* body = static_cast<fb::RecordImported*>(event->mutable_body());
+  ASSERT_TRUE(
+      body->mutable_content()->mutate_encoding(fb::PayloadEncoding::Sealed));
+  s.Apply(e);
+  ASSERT_NE(s.FindRecord("r1"), nullptr);
+  EXPECT_FALSE(s.FindRecord("r1")->sealed);
+  ASSERT_NE(s.FindRecord("r2"), nullptr);
+  EXPECT_TRUE(s.FindRecord("r2")->sealed);
+  EXPECT_EQ(s.FindRecord("r2")->shape, nullptr);
+}
+
 TEST(DomainStateTest, StaleRevisionsFromRawAppendsChangeNothing) {
   DomainState s;
   EventHeader h{"x", ""};

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <string_view>
+#include <utility>
+
+#include "schemas/event.h"
 
 namespace consilium {
 namespace {
@@ -219,6 +223,110 @@ TEST(EventJsonTest, RejectsNumbersThatDoNotReadBackExactly) {
       R"("record_id":"r","schema_id":"s","schema_version":1,"values":)"
       R"({"max":1.7976931348623157e308,"tiny":5e-324,"neg":-0.0,)"
       R"("big":18446744073709551615,"min":-9223372036854775808,"f":0.1}}})");
+}
+
+}  // namespace
+}  // namespace consilium
+
+namespace consilium {
+namespace {
+
+// A RecordImported whose content payload has the given encoding and ids,
+// built as the compliance work will (envelope flag, not content).
+EventDraft RecordWithPayload(fb::PayloadEncoding encoding,
+                             std::string_view data, bool force_defaults) {
+  return BuildDraft({"importer", ""}, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    fbb.ForceDefaults(force_defaults);
+    auto rid = fbb.CreateString("r1");
+    auto pid = fbb.CreateString("p1");
+    auto subject = fbb.CreateString("s");
+    auto key = fbb.CreateString("k");
+    auto bytes = fbb.CreateVector(reinterpret_cast<const uint8_t*>(data.data()),
+                                  data.size());
+    fb::PayloadBuilder pb(fbb);
+    pb.add_encoding(encoding);
+    if (encoding != fb::PayloadEncoding::Plain) {
+      pb.add_subject_id(subject);
+      pb.add_key_id(key);
+    }
+    pb.add_data(bytes);
+    auto payload = pb.Finish();
+    fb::RecordImportedBuilder rb(fbb);
+    rb.add_record_id(rid);
+    rb.add_project_id(pid);
+    rb.add_content(payload);
+    auto body = rb.Finish();
+    fbb.ForceDefaults(true);
+    return std::make_pair(fb::EventBody::RecordImported, body.Union());
+  });
+}
+
+// Issue 13, defect 7: plain content shaped like the sealed form printed
+// exactly like sealed content. The envelope's Payload.encoding tells them
+// apart; the JSON form now keeps them under different keys.
+TEST(EventJsonTest, PlainContentShapedLikeSealedNeverReadsAsSealed) {
+  auto plain = DraftFromJson(
+      R"({"type":"RecordImported","actor":"importer","body":{"record_id":"r1",)"
+      R"("project_id":"p1","content":{"sealed":true,"subject_id":"s","key_id":"k"}}})");
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  const fb::Payload* stored =
+      plain->event()->body_as_RecordImported()->content();
+  EXPECT_EQ(stored->encoding(), fb::PayloadEncoding::Plain);
+  EXPECT_EQ(PlainPayload(stored),
+            R"({"key_id":"k","sealed":true,"subject_id":"s"})");
+
+  EventDraft sealed = RecordWithPayload(fb::PayloadEncoding::Sealed,
+                                        "ciphertext", /*force_defaults=*/true);
+  ASSERT_TRUE(sealed.Validate().ok()) << sealed.Validate().ToString();
+  EXPECT_EQ(PlainPayload(sealed.event()->body_as_RecordImported()->content()),
+            "");
+
+  auto body_of = [](const EventDraft& d) {
+    return boost::json::parse(EventToJson(1, Hash256{}, d.bytes()))
+        .as_object()
+        .at("body")
+        .as_object();
+  };
+  boost::json::object p = body_of(*plain);
+  boost::json::object s = body_of(sealed);
+  EXPECT_EQ(
+      p.at("content"),
+      boost::json::parse(R"({"sealed":true,"subject_id":"s","key_id":"k"})"));
+  EXPECT_FALSE(p.contains("content_sealed"));
+  EXPECT_FALSE(s.contains("content")) << boost::json::serialize(s);
+  EXPECT_EQ(s.at("content_sealed"),
+            boost::json::parse(R"({"subject_id":"s","key_id":"k"})"));
+
+  // The other direction: no JSON input makes sealed content. `content` is
+  // always stored Plain (above); the sealed key is not an input key.
+  auto forged = DraftFromJson(
+      R"({"type":"RecordImported","actor":"importer","body":{"record_id":"r1",)"
+      R"("project_id":"p1","content_sealed":{"subject_id":"s","key_id":"k"}}})");
+  EXPECT_EQ(forged.status().code(), StatusCode::kInvalidArgument);
+}
+
+// A payload written without its encoding field (FlatBuffers omits a default
+// value unless forced, as a writer before ForceDefaults did) reads as Plain,
+// and an encoding this build does not know is never shown as plain content.
+TEST(EventJsonTest, PayloadEncodingDefaultsToPlainAndUnknownIsNotPlain) {
+  EventDraft old = RecordWithPayload(fb::PayloadEncoding::Plain, "\"Fever.\"",
+                                     /*force_defaults=*/false);
+  ASSERT_TRUE(old.Validate().ok()) << old.Validate().ToString();
+  const fb::Payload* p = old.event()->body_as_RecordImported()->content();
+  // Generated tables derive privately from flatbuffers::Table.
+  EXPECT_FALSE(reinterpret_cast<const flatbuffers::Table*>(p)->CheckField(
+      fb::Payload::VT_ENCODING))
+      << "the field must be absent for this test to mean anything";
+  std::string j = EventToJson(1, Hash256{}, old.bytes());
+  EXPECT_NE(j.find(R"("content":"Fever.")"), std::string::npos) << j;
+
+  EventDraft future = RecordWithPayload(static_cast<fb::PayloadEncoding>(7),
+                                        "\"Fever.\"", true);
+  j = EventToJson(1, Hash256{}, future.bytes());
+  EXPECT_EQ(j.find("Fever."), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("content_sealed":{"encoding":7,"key_id":"k",)"),
+            std::string::npos)
+      << j;
 }
 
 }  // namespace
