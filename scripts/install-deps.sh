@@ -7,8 +7,10 @@ packages=(
   g++ cmake ninja-build ccache pkg-config git
   librocksdb-dev libflatbuffers-dev flatbuffers-compiler
   libboost1.81-dev libboost-json1.81-dev
-  libssl-dev libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
+  libssl-dev libfmt-dev libcli11-dev
+  libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   python3 python3-nacl
+  dpkg-dev
 )
 
 missing=()
