@@ -580,26 +580,40 @@ int RunAggregate(const Args& args) {
 }
 
 Registrar agreement_cmd(Command{
-    {"agreement"},
-    "--csv FILE [--level nominal|ordinal|interval|ratio] [--item-column "
-    "auto|first|none] [--json]  |  --data DIR --project P [--field F] "
-    "[--batch B] [--as-of SEQ|TIME] [--threshold X] [--json]",
-    "inter-rater agreement: percent agreement, Cohen, Fleiss, Krippendorff",
-    {"csv", "level", "item-column", "data", "project", "field", "batch",
-     "as-of", "threshold"},
-    {"json"},
-    RunAgreement});
-
+    .words = {"agreement"},
+    .summary =
+        "inter-rater agreement: percent agreement, Cohen, Fleiss, Krippendorff",
+    .flags =
+        {{"csv", "FILE", "a rating table: one row per item, one column per rater"},
+         {"level", "nominal|ordinal|interval|ratio",
+          "measurement level of the ratings in --csv (default nominal)"},
+         {"item-column", "auto|first|none",
+          "whether --csv's first column names the items (default auto)"},
+         {"data", "DIR", "the ledger's directory"},
+         {"project", "P", "project id (with --data)"},
+         {"field", "F", "only this schema field"},
+         {"batch", "B", "only this calibration batch"},
+         {"as-of", "SEQ|TIME", "as the ledger stood at an event or a time"},
+         {"threshold", "X", "flag fields whose agreement is below X"},
+         {"json", "", "print JSON instead of a table"}},
+    .run = RunAgreement,
+    .notes = "Two forms: --csv FILE [--level L] [--item-column C] for a plain "
+             "rating table, or --data DIR --project P [--field F] [--batch B] "
+             "[--as-of SEQ|TIME] [--threshold X] for the ledger."});
 Registrar aggregate_cmd(Command{
-    {"aggregate"},
-    "--csv FILE [--long] --method dawid-skene|majority [--json] "
-    "[--max-iterations N] [--tolerance X] [--smoothing A] [--item-column "
-    "auto|first|none]",
-    "soft labels from ratings: Dawid-Skene posteriors or majority vote",
-    {"csv", "method", "max-iterations", "tolerance", "smoothing",
-     "item-column"},
-    {"long", "json"},
-    RunAggregate});
+    .words = {"aggregate"},
+    .summary =
+        "soft labels from ratings: Dawid-Skene posteriors or majority vote",
+    .flags = {{"csv", "FILE", "the rating table", true},
+              {"long", "", "--csv is long: item,rater,label rows"},
+              {"method", "dawid-skene|majority", "how to aggregate", true},
+              {"json", "", "print JSON instead of a table"},
+              {"max-iterations", "N", "Dawid-Skene EM iterations at most"},
+              {"tolerance", "X", "Dawid-Skene convergence tolerance"},
+              {"smoothing", "A", "Dawid-Skene additive smoothing"},
+              {"item-column", "auto|first|none",
+               "whether a wide --csv's first column names the items"}},
+    .run = RunAggregate});
 
 }  // namespace
 

@@ -631,31 +631,35 @@ int RunAccess(const Args& args) {
 }
 
 Registrar calibration_cmd(Command{
-    {"calibration"},
-    "--data DIR --project P [--annotator A] [--as-of SEQ|TIME] [--json]",
-    "per-annotator calibration: peers, majority, gold, adjudicated, "
-    "Dawid-Skene confusion, Brier/ECE",
-    {"data", "project", "annotator", "as-of"},
-    {"json"},
-    RunCalibration});
-
+    .words = {"calibration"},
+    .summary = "per-annotator calibration: peers, majority, gold, "
+               "adjudicated, Dawid-Skene confusion, Brier/ECE",
+    .flags = {DataFlag(),
+              {"project", "P", "project id", true},
+              {"annotator", "A", "only this annotator"},
+              {"as-of", "SEQ|TIME", "as the ledger stood at an event or a time"},
+              {"json", "", "print JSON instead of a table"}},
+    .run = RunCalibration});
 Registrar distribution_cmd(Command{
-    {"distribution"},
-    "--data DIR --record R [--as-of SEQ|TIME] [--json]",
-    "label distribution of a record: values, counts, entropy, soft labels, "
-    "revisions",
-    {"data", "record", "as-of"},
-    {"json"},
-    RunDistribution});
-
+    .words = {"distribution"},
+    .summary = "label distribution of a record: values, counts, entropy, "
+               "soft labels, revisions",
+    .flags = {DataFlag(),
+              {"record", "R", "record id", true},
+              {"as-of", "SEQ|TIME", "as the ledger stood at an event or a time"},
+              {"json", "", "print JSON instead of a table"}},
+    .run = RunDistribution});
 Registrar access_cmd(Command{
-    {"access"},
-    "--data DIR (--record R | --principal P) [--from TIME] [--to TIME] "
-    "[--json]",
-    "access history of a record or a principal, by time range",
-    {"data", "record", "principal", "from", "to"},
-    {"json"},
-    RunAccess});
+    .words = {"access"},
+    .summary = "access history of a record or a principal, by time range",
+    .flags = {DataFlag(),
+              {"record", "R", "who accessed this record"},
+              {"principal", "P", "what this principal accessed"},
+              {"from", "TIME", "from this time on"},
+              {"to", "TIME", "up to this time"},
+              {"json", "", "print JSON instead of a table"}},
+    .run = RunAccess,
+    .notes = "Give exactly one of --record and --principal."});
 
 }  // namespace
 }  // namespace consilium::cli

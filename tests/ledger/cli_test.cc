@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <fstream>
+#include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -121,6 +123,130 @@ TEST(LedgerCliTest, UsageErrorsExitTwoAndNameTheProblem) {
   EXPECT_EQ(code, 2);
   Consilium("frobnicate", &code);
   EXPECT_EQ(code, 2);
+}
+
+// The command words `consilium help` lists: the lines indented by exactly
+// two spaces, up to the run of spaces before the summary.
+std::vector<std::string> ListedCommands(const std::string& listing) {
+  std::vector<std::string> words;
+  std::istringstream in(listing);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() < 3 || line.rfind("  ", 0) != 0 || line[2] == ' ') {
+      continue;
+    }
+    words.push_back(line.substr(2, line.find("  ", 2) - 2));
+  }
+  return words;
+}
+
+TEST(CliTest, HelpListsCommandsAndExitsZero) {
+  for (const char* form : {"help", "-h", "--help"}) {
+    int code = -1;
+    std::string out = Consilium(form, &code);
+    EXPECT_EQ(code, 0) << form;
+    EXPECT_EQ(out.rfind("usage: consilium <command> [flags]\n", 0), 0u) << out;
+    EXPECT_NE(out.find("\n  proof inclusion "), std::string::npos) << out;
+  }
+  int code = -1;
+  testing::RunConsilium("", &code);
+  EXPECT_EQ(code, 2);  // no command at all is still a usage error
+}
+
+TEST(CliTest, EveryListedCommandAnswersHelpWithItsUsage) {
+  int code = -1;
+  std::vector<std::string> commands =
+      ListedCommands(Consilium("help", &code));
+  ASSERT_EQ(code, 0);
+  // The listing this test reads must not silently shrink to nothing.
+  ASSERT_GE(commands.size(), 25u);
+  for (const std::string& words : commands) {
+    for (const char* flag : {"--help", "-h"}) {
+      std::string out = Consilium(words + " " + flag, &code);
+      EXPECT_EQ(code, 0) << words << " " << flag << ": " << out;
+      EXPECT_EQ(out.rfind("usage: consilium " + words, 0), 0u)
+          << words << " " << flag << ": " << out;
+      EXPECT_NE(out.find("\nflags:\n"), std::string::npos) << out;
+    }
+  }
+  // A group of subcommands answers too, with its part of the listing.
+  std::string out = Consilium("proof -h", &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("proof consistency"), std::string::npos) << out;
+  EXPECT_EQ(out.find("agreement"), std::string::npos) << out;
+  out = Consilium("help schema diff", &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(out.rfind("usage: consilium schema diff ID@A ID@B --data DIR", 0),
+            0u)
+      << out;
+}
+
+TEST(CliTest, VersionNamesTheRelease) {
+  int code = -1;
+  std::string out = Consilium("--version", &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_TRUE(std::regex_match(
+      out, std::regex(R"(consilium \d+\.\d+\.\d+ \(git ([0-9a-f]{7,40}|unknown)\)\n)")))
+      << out;
+}
+
+TEST(CliTest, FlagGivenTwiceIsRefusedAndAppendsNothing) {
+  testing::TempDir tmp;
+  std::string dir = tmp.Sub("l");
+  int code = -1;
+  Consilium("init --data " + dir, &code);
+  ASSERT_EQ(code, 0);
+  std::string err = testing::RunConsilium(
+      "project create --data " + dir + " --id pa --id pb --name N", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find("consilium: error: INVALID_ARGUMENT: --id is given more "
+                     "than once"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("usage: consilium project create --data DIR --id P"),
+            std::string::npos)
+      << err;
+  err = testing::RunConsilium("head --data " + dir + " --data " + dir, &code);
+  EXPECT_EQ(code, 2) << err;
+  err = testing::RunConsilium("verify --data " + dir + " --quiet --quiet",
+                              &code);
+  EXPECT_EQ(code, 2) << err;
+  std::string out = Consilium("head --data " + dir, &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find(R"("seq":0)"), std::string::npos) << out;
+}
+
+TEST(CliTest, StrayOrMissingArgumentsAreRefused) {
+  testing::TempDir tmp;
+  std::string dir = tmp.Sub("l");
+  int code = -1;
+  Consilium("init --data " + dir, &code);
+  ASSERT_EQ(code, 0);
+  std::string err =
+      testing::RunConsilium("head stray --data " + dir, &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find(R"(unexpected argument "stray")"), std::string::npos)
+      << err;
+  err = testing::RunConsilium("annotate a.jsonl b.jsonl --data " + dir, &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find(R"(unexpected argument "b.jsonl")"), std::string::npos)
+      << err;
+  err = testing::RunConsilium("schema publish --data " + dir, &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find("FILE is required"), std::string::npos) << err;
+  err = testing::RunConsilium("events", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find("--data is required"), std::string::npos) << err;
+  err = testing::RunConsilium("head --data " + dir + " --bogus", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find("unknown flag --bogus"), std::string::npos) << err;
+  EXPECT_NE(err.find("usage: consilium head --data DIR"), std::string::npos)
+      << err;
+  err = testing::RunConsilium("verify --data " + dir + " --quiet=yes", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find("--quiet takes no value"), std::string::npos) << err;
+  err = testing::RunConsilium("events --data", &code);
+  EXPECT_EQ(code, 2) << err;
 }
 
 }  // namespace
