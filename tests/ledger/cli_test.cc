@@ -249,5 +249,99 @@ TEST(CliTest, StrayOrMissingArgumentsAreRefused) {
   EXPECT_EQ(code, 2) << err;
 }
 
+// Every line of `text` from the one starting with `first` up to the next
+// empty line.
+std::vector<std::string> Block(const std::string& text,
+                               const std::string& first) {
+  std::vector<std::string> lines;
+  size_t at = text.find(first);
+  if (at == std::string::npos) return lines;
+  std::istringstream in(text.substr(at));
+  std::string line;
+  while (std::getline(in, line) && !line.empty()) lines.push_back(line);
+  return lines;
+}
+
+// Tables size their columns to their content: nothing is cut short (the
+// issue saw `icu-severity@` for `icu-severity@1`), and right-aligned
+// columns end at the same place on every line.
+TEST(CliTest, TableColumnsFitTheirContent) {
+  testing::TempDir tmp;
+  std::string dir = tmp.Sub("l");
+  std::string src = CONSILIUM_SOURCE_DIR;
+  std::string records = tmp.Sub("records.jsonl");
+  std::ofstream(records) << R"({"id": "rec-1", "text": "MAP 72, lactate 1.1."})"
+                         << "\n"
+                         << R"({"id": "rec-2", "text": "MAP 60."})"
+                         << "\n";
+  std::string annotations = tmp.Sub("annotations.jsonl");
+  std::ofstream(annotations)
+      << R"({"annotation_id": "a-1", "record": "rec-1", "annotator": "dr-ada", "schema": "icu-severity@1", "values": {"severity": "stable"}})"
+         "\n"
+      << R"({"annotation_id": "b-1", "record": "rec-1", "annotator": "dr-ben", "schema": "icu-severity@1", "values": {"severity": "guarded"}})"
+         "\n";
+  const std::string d = " --data " + dir;
+  for (const std::string& cmd : {
+           "init" + d,
+           "project create --id icu --name ICU" + d,
+           "schema publish " + src + "/schemas/examples/icu-severity.json" + d,
+           "import records " + records + " --project icu" + d,
+           "user add dr-ada --role annotator --project icu" + d,
+           "user add dr-ben --role annotator --project icu" + d,
+           "assign --project icu --record rec-1 --annotator dr-ada" + d,
+           "assign --project icu --record rec-1 --annotator dr-ben" + d,
+           "annotate " + annotations + d,
+           // --records is a list: repeating it adds to it.
+           "batch create --project icu --id cal --records rec-1 --records "
+           "rec-2" + d,
+       }) {
+    int code = -1;
+    std::string out = testing::RunConsilium(cmd, &code);
+    ASSERT_EQ(code, 0) << cmd << ": " << out;
+  }
+  int code = -1;
+  std::string out = Consilium("events" + d, &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find(R"("record_ids":["rec-1","rec-2"])"), std::string::npos)
+      << out;
+  out = Consilium("agreement --project icu" + d, &code);
+  EXPECT_EQ(code, 0) << out;
+  std::vector<std::string> table = Block(out, "field ");
+  ASSERT_GE(table.size(), 2u) << out;  // header, the field, details
+  EXPECT_NE(table[1].find(" icu-severity@1 "), std::string::npos) << out;
+  EXPECT_EQ(table[0].size(), table[1].size()) << out;  // value right-aligned
+
+  std::string csv = tmp.Sub("wide.csv");
+  std::ofstream(csv)
+      << "item,radiologist-alpha-long,radiologist-beta-long,rad-gamma\n"
+      << "item-with-a-long-identifier-1,pneumonia-bacterial,"
+         "pneumonia-bacterial,no-finding\n"
+      << "item-2,no-finding,no-finding,no-finding\n"
+      << "item-3,pneumonia-bacterial,no-finding,pneumonia-bacterial\n";
+  out = Consilium("agreement --csv " + csv, &code);
+  EXPECT_EQ(code, 0) << out;
+  std::vector<std::string> stats = Block(out, "statistic ");
+  ASSERT_EQ(stats.size(), 10u) << out;
+  for (const std::string& line : stats) {
+    EXPECT_EQ(line.size(), stats[0].size()) << out;
+  }
+  std::vector<std::string> matrix = Block(out, "pairwise cohen_kappa matrix");
+  ASSERT_EQ(matrix.size(), 5u) << out;
+  EXPECT_NE(matrix[1].find(" radiologist-alpha-long radiologist-beta-long"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(matrix[3].rfind("radiologist-beta-long ", 0), 0u) << out;
+  for (size_t i = 2; i < matrix.size(); ++i) {
+    EXPECT_EQ(matrix[i].size(), matrix[1].size()) << out;
+  }
+  out = Consilium("aggregate --method majority --csv " + csv, &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("\nitem-with-a-long-identifier-1 pneumonia-bacterial "),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(" no-finding pneumonia-bacterial\n"), std::string::npos)
+      << out;
+}
+
 }  // namespace
 }  // namespace consilium
