@@ -230,13 +230,19 @@ void PrintListing(std::FILE* out, const std::vector<std::string>& prefix) {
   for (const auto& w : prefix) prefix_words += w + " ";
   std::fprintf(out, "usage: consilium %s<command> [flags]\n\ncommands:\n",
                prefix_words.c_str());
+  std::vector<const Command*> listed;
+  int width = 22;
   for (const auto& c : Commands()) {
-    if (c.words.size() < prefix.size() ||
-        !std::equal(prefix.begin(), prefix.end(), c.words.begin())) {
-      continue;
+    if (c.words.size() >= prefix.size() &&
+        std::equal(prefix.begin(), prefix.end(), c.words.begin())) {
+      listed.push_back(&c);
+      width = std::max(width, static_cast<int>(Words(c).size()) + 1);
     }
-    std::fprintf(out, "  %-22s %s\n      %s\n", Words(c).c_str(),
-                 c.summary.c_str(), Synopsis(c).c_str());
+  }
+  // Words, at least two spaces, the summary; the synopsis indented below.
+  for (const Command* c : listed) {
+    std::fprintf(out, "  %-*s %s\n      %s\n", width, Words(*c).c_str(),
+                 c->summary.c_str(), Synopsis(*c).c_str());
   }
   std::fprintf(out,
                "\n`consilium COMMAND --help` describes a command's flags; "
