@@ -297,6 +297,10 @@ int Main(int argc, char** argv) {
     first = 2;
     help = true;
   } else if (std::strcmp(argv[1], "--version") == 0) {
+    if (argc > 2) {
+      return Fail(InvalidArgumentError(std::string("unexpected argument \"") +
+                                       argv[2] + "\" after --version"));
+    }
     std::printf("%s\n", VersionLine().c_str());
     return 0;
   }

@@ -188,6 +188,8 @@ TEST(CliTest, VersionNamesTheRelease) {
   EXPECT_TRUE(std::regex_match(
       out, std::regex(R"(consilium \d+\.\d+\.\d+ \(git ([0-9a-f]{7,40}|unknown)\)\n)")))
       << out;
+  Consilium("--version extra", &code);
+  EXPECT_EQ(code, 2);
 }
 
 TEST(CliTest, FlagGivenTwiceIsRefusedAndAppendsNothing) {
