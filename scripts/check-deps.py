@@ -64,6 +64,8 @@ EXTRA_PROGRAMS = ["bash", "python3", "dpkg-deb", "dpkg-shlibdeps", "cmake",
                   "cpack", "ctest"]
 
 
+DPKG_STATUS = "/var/lib/dpkg/status"
+
 SYSTEM_PATH = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
 
 # Module name -> Debian package, where it is not python3-<module>.
@@ -209,6 +211,45 @@ def cache_paths(build_dir):
     return used
 
 
+class Cache:
+    """Results of slow probes (ldd, importing the oracles), kept in the build
+    directory and reused while their inputs are unchanged, so that the check
+    and its test stay fast."""
+
+    def __init__(self, build_dir):
+        self.path = os.path.join(build_dir, "check-deps-cache.json")
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                self.data = json.load(f)
+        except (OSError, ValueError):
+            self.data = {}
+        self.dirty = False
+
+    def get(self, key):
+        return self.data.get(key)
+
+    def put(self, key, value):
+        self.data[key] = value
+        self.dirty = True
+
+    def save(self):
+        if not self.dirty:
+            return
+        tmp = self.path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(self.data, f)
+        os.replace(tmp, self.path)
+
+
+def stamp(path):
+    """Changes when the file (or directory entry) changes."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "absent"
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
 def is_elf(path):
     try:
         with open(path, "rb") as f:
@@ -217,7 +258,7 @@ def is_elf(path):
         return False
 
 
-def linked_libraries(build_dir):
+def linked_libraries(build_dir, cache):
     used = {}
     for dirpath, dirnames, files in os.walk(build_dir):
         dirnames[:] = [d for d in dirnames
@@ -228,16 +269,21 @@ def linked_libraries(build_dir):
                 continue
             if not os.access(path, os.X_OK) or not is_elf(path):
                 continue
-            r = subprocess.run(["ldd", path], capture_output=True, text=True)
-            for m in re.finditer(r"=>\s+(/\S+)", r.stdout):
-                lib = m.group(1)
+            key = f"ldd {path} {stamp(path)} {stamp(DPKG_STATUS)}"
+            libs = cache.get(key)
+            if libs is None:
+                r = subprocess.run(["ldd", path], capture_output=True,
+                                   text=True)
+                libs = re.findall(r"=>\s+(/\S+)", r.stdout)
+                cache.put(key, libs)
+            for lib in libs:
                 if not lib.startswith(build_dir):
                     used.setdefault(lib, "ldd " + os.path.relpath(path,
                                                                 build_dir))
     return used
 
 
-def python_modules(oracle_site):
+def python_modules(oracle_site, cache):
     """Files of the top-level modules the repository's Python imports."""
     names = set()
     for top in ("tests", "scripts"):
@@ -266,12 +312,18 @@ for name in sys.argv[2:]:
     out[name] = f or ""  # builtin modules have no file
 print(json.dumps(out))
 """
-    r = subprocess.run(["/usr/bin/python3", "-c", probe, oracle_site,
-                        *sorted(names)], capture_output=True, text=True)
-    if r.returncode != 0:
-        fail("python3 could not run the import probe: " + r.stderr.strip())
+    key = (f"python {' '.join(sorted(names))} {oracle_site} "
+           f"{stamp(oracle_site)} {stamp(DPKG_STATUS)}")
+    probed = cache.get(key)
+    if probed is None:
+        r = subprocess.run(["/usr/bin/python3", "-c", probe, oracle_site,
+                            *sorted(names)], capture_output=True, text=True)
+        if r.returncode != 0:
+            fail("python3 could not run the import probe: " + r.stderr.strip())
+        probed = json.loads(r.stdout)
+        cache.put(key, probed)
     used, private, missing = {}, [], []
-    for name, path in json.loads(r.stdout).items():
+    for name, path in probed.items():
         if path.startswith("!"):
             missing.append((name, path[1:]))
         elif path.startswith(oracle_site):
@@ -323,10 +375,12 @@ def main():
     base = [p for p, info in pkgs.items() if info["base"]]
     covered = closure(listed + base, pkgs, providers)
 
+    cache = Cache(build_dir)
     used = {}
     used.update(cache_paths(build_dir))
-    used.update(linked_libraries(build_dir))
-    py_used, py_private, py_missing = python_modules(oracle_site_dir())
+    used.update(linked_libraries(build_dir, cache))
+    py_used, py_private, py_missing = python_modules(oracle_site_dir(), cache)
+    cache.save()
     used.update(py_used)
     used.update(program_paths())
 
