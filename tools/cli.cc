@@ -1,7 +1,6 @@
 #include "tools/cli.h"
 
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -86,8 +85,8 @@ std::string Synopsis(const Command& command) {
 }
 
 // Two columns, the first as wide as its widest cell.
-std::string TwoColumns(const std::vector<std::pair<std::string, std::string>>&
-                           rows) {
+std::string TwoColumns(
+    const std::vector<std::pair<std::string, std::string>>& rows) {
   size_t width = 0;
   for (const auto& [left, right] : rows) width = std::max(width, left.size());
   std::string out;
@@ -107,8 +106,8 @@ std::string Usage(const Command& command) {
 }
 
 std::string Help(const Command& command) {
-  std::string out = "usage: " + Usage(command) + "\n\n" + command.summary +
-                    "\n";
+  std::string out =
+      "usage: " + Usage(command) + "\n\n" + command.summary + "\n";
   if (!command.positionals.empty()) {
     std::vector<std::pair<std::string, std::string>> rows;
     for (const auto& p : command.positionals) rows.emplace_back(p.name, p.help);
@@ -191,10 +190,9 @@ StatusOr<std::optional<Args>> ParseArgs(const Command& command, int argc,
     const std::vector<std::string>& values = options[i]->results();
     if (values.empty()) continue;
     if (values.size() > 1 && !f.repeatable) {
-      return InvalidArgumentError("--" + f.name +
-                                  " is given more than once (it takes one " +
-                                  (f.value_name.empty() ? "switch" : "value") +
-                                  ")");
+      return InvalidArgumentError(
+          "--" + f.name + " is given more than once (it takes one " +
+          (f.value_name.empty() ? "switch" : "value") + ")");
     }
     std::string joined;
     for (const std::string& v : values) {

@@ -283,8 +283,8 @@ void PrintAgreementText(const p::RatingTable& t, const p::AgreementReport& r,
                {"ratings", Table::kRight}});
   std::vector<std::string> notes;
   auto row = [&](const std::string& name, const p::Statistic& s) {
-    stats.AddRow({name, Cell(s), std::to_string(s.items),
-                  std::to_string(s.ratings)});
+    stats.AddRow(
+        {name, Cell(s), std::to_string(s.items), std::to_string(s.ratings)});
     if (!s.value) notes.push_back(name + ": " + s.undefined_reason);
   };
   row("percent_agreement_all_raters", r.percent_agreement_all_raters);
@@ -317,8 +317,8 @@ void PrintAgreementText(const p::RatingTable& t, const p::AgreementReport& r,
     for (const p::PairKappa& k : r.cohen) {
       const std::string name =
           t.rater_name(k.rater_a) + " / " + t.rater_name(k.rater_b);
-      pairs.AddRow({name, Cell(k.unweighted), Cell(k.linear),
-                    Cell(k.quadratic), std::to_string(k.unweighted.items)});
+      pairs.AddRow({name, Cell(k.unweighted), Cell(k.linear), Cell(k.quadratic),
+                    std::to_string(k.unweighted.items)});
       if (!k.unweighted.value) {
         notes.push_back("cohen_kappa " + name + ": " +
                         k.unweighted.undefined_reason);
@@ -496,7 +496,8 @@ int RunDawidSkene(const Args& args, const p::RatingTable& t,
   };
   Table priors(class_columns({{"class"}}));
   std::vector<std::string> prior_row = {"prior"};
-  for (int32_t k = 0; k < k_n; ++k) prior_row.push_back(Fixed(ds->priors[k], 4));
+  for (int32_t k = 0; k < k_n; ++k)
+    prior_row.push_back(Fixed(ds->priors[k], 4));
   priors.AddRow(std::move(prior_row));
   priors.Print();
   std::printf("\n");
@@ -603,19 +604,20 @@ Registrar agreement_cmd(Command{
     .words = {"agreement"},
     .summary =
         "inter-rater agreement: percent agreement, Cohen, Fleiss, Krippendorff",
-    .flags =
-        {{"csv", "FILE", "a rating table: one row per item, one column per rater"},
-         {"level", "nominal|ordinal|interval|ratio",
-          "measurement level of the ratings in --csv (default nominal)"},
-         {"item-column", "auto|first|none",
-          "whether --csv's first column names the items (default auto)"},
-         {"data", "DIR", "the ledger's directory"},
-         {"project", "P", "project id (with --data)"},
-         {"field", "F", "only this schema field"},
-         {"batch", "B", "only this calibration batch"},
-         {"as-of", "SEQ|TIME", "as the ledger stood at an event or a time"},
-         {"threshold", "X", "flag fields whose agreement is below X"},
-         {"json", "", "print JSON instead of a table"}},
+    .flags = {{"csv", "FILE",
+               "a rating table: one row per item, one column per rater"},
+              {"level", "nominal|ordinal|interval|ratio",
+               "measurement level of the ratings in --csv (default nominal)"},
+              {"item-column", "auto|first|none",
+               "whether --csv's first column names the items (default auto)"},
+              {"data", "DIR", "the ledger's directory"},
+              {"project", "P", "project id (with --data)"},
+              {"field", "F", "only this schema field"},
+              {"batch", "B", "only this calibration batch"},
+              {"as-of", "SEQ|TIME",
+               "as the ledger stood at an event or a time"},
+              {"threshold", "X", "flag fields whose agreement is below X"},
+              {"json", "", "print JSON instead of a table"}},
     .run = RunAgreement,
     .notes = "Two forms: --csv FILE [--level L] [--item-column C] for a plain "
              "rating table, or --data DIR --project P [--field F] [--batch B] "

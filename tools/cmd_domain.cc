@@ -293,11 +293,11 @@ std::vector<Flag> WriteFlags(std::vector<Flag> extra) {
 Registrar project_create(Command{
     .words = {"project", "create"},
     .summary = "create a project (docs/commands.md)",
-    .flags = WriteFlags(
-        {{"id", "P", "project id", true},
-         {"name", "N", "display name", true},
-         {"overlap", "K", "annotators per record (at most 1000)"},
-         {"blind", "", "annotators do not see each other's work"}}),
+    .flags =
+        WriteFlags({{"id", "P", "project id", true},
+                    {"name", "N", "display name", true},
+                    {"overlap", "K", "annotators per record (at most 1000)"},
+                    {"blind", "", "annotators do not see each other's work"}}),
     .run = ProjectCreate});
 Registrar schema_publish(Command{
     .words = {"schema", "publish"},
@@ -322,9 +322,9 @@ Registrar import_records(Command{
     .words = {"import", "records"},
     .summary = "import records from JSON lines; per-line report",
     .positionals = {{"FILE", "records, one JSON object per line"}},
-    .flags = WriteFlags(
-        {{"project", "P", "project the records belong to", true},
-         {"atomic", "", "all lines or none"}}),
+    .flags = WriteFlags({{"project", "P", "project the records belong to",
+                          true},
+                         {"atomic", "", "all lines or none"}}),
     .run = ImportRecords});
 Registrar batch_create(Command{
     .words = {"batch", "create"},

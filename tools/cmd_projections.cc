@@ -268,15 +268,14 @@ int RunLedgerAgreement(const Args& args) {
                   std::to_string(f.ratings), f.primary_name, Cell(f.primary)});
     if (f.report) {
       const p::AgreementReport& r = *f.report;
-      table.AddLine("    percent all/pairwise " +
-                    Cell(r.percent_agreement_all_raters) + " / " +
-                    Cell(r.percent_agreement_pairwise) + "   fleiss " +
-                    Cell(r.fleiss.overall) + "   alpha nom/ord/int/ratio " +
-                    Cell(r.krippendorff_alpha_nominal) + " / " +
-                    Cell(r.krippendorff_alpha_ordinal) + " / " +
-                    Cell(r.krippendorff_alpha_interval) + " / " +
-                    Cell(r.krippendorff_alpha_ratio) + "   light " +
-                    Cell(r.light_kappa));
+      table.AddLine(
+          "    percent all/pairwise " + Cell(r.percent_agreement_all_raters) +
+          " / " + Cell(r.percent_agreement_pairwise) + "   fleiss " +
+          Cell(r.fleiss.overall) + "   alpha nom/ord/int/ratio " +
+          Cell(r.krippendorff_alpha_nominal) + " / " +
+          Cell(r.krippendorff_alpha_ordinal) + " / " +
+          Cell(r.krippendorff_alpha_interval) + " / " +
+          Cell(r.krippendorff_alpha_ratio) + "   light " + Cell(r.light_kappa));
       for (const p::PairKappa& k : r.cohen) {
         table.AddLine("    cohen " + f.rater_names[k.rater_a] + " / " +
                       f.rater_names[k.rater_b] + ": " + Cell(k.unweighted) +
@@ -424,9 +423,9 @@ int RunCalibration(const Args& args) {
     std::printf("\n%s: agreement with peers\n", c.annotator.c_str());
     Table peers({{}, {"", Table::kRight}, {}}, "  ");
     for (const p::PeerAgreement& pa : c.peers) {
-      peers.AddRow({pa.peer, Cell(pa.agreement.rate),
-                    "over " + std::to_string(pa.agreement.compared) +
-                        " values"});
+      peers.AddRow(
+          {pa.peer, Cell(pa.agreement.rate),
+           "over " + std::to_string(pa.agreement.compared) + " values"});
     }
     peers.Print();
     for (const p::FieldConfusion& f : c.confusion) {
@@ -438,7 +437,8 @@ int RunCalibration(const Args& args) {
       Table matrix(std::move(columns), "    ");
       for (size_t t = 0; t < k; ++t) {
         std::vector<std::string> row = {f.classes[t]};
-        for (size_t l = 0; l < k; ++l) row.push_back(Fixed(f.matrix[t * k + l], 4));
+        for (size_t l = 0; l < k; ++l)
+          row.push_back(Fixed(f.matrix[t * k + l], 4));
         matrix.AddRow(std::move(row));
       }
       matrix.Print();
@@ -544,12 +544,13 @@ int RunDistribution(const Args& args) {
       std::printf("  %s: normalized entropy %s\n", who,
                   Cell(vc->normalized_entropy).c_str());
       Table counts({{}, {"", Table::kRight}}, "    ");
-      for (const auto& [k, n] : vc->counts) counts.AddRow({k, std::to_string(n)});
+      for (const auto& [k, n] : vc->counts)
+        counts.AddRow({k, std::to_string(n)});
       counts.Print();
       Table values({{}, {}}, "      ");
       for (const p::CurrentValue& v : vc->values) {
-        values.AddRow({v.annotator,
-                       "rev " + std::to_string(v.revision) + ": " + v.key});
+        values.AddRow(
+            {v.annotator, "rev " + std::to_string(v.revision) + ": " + v.key});
       }
       values.Print();
     }
@@ -564,14 +565,15 @@ int RunDistribution(const Args& args) {
   Table history({{}, {}, {}, {}, {}}, "  ");
   for (const p::RevisionEntry& r : d->history) {
     if (r.revision == 0) {
-      history.AddRow({"#" + std::to_string(r.seq), r.annotation_id,
-                      r.annotator, "withdrawn"});
+      history.AddRow({"#" + std::to_string(r.seq), r.annotation_id, r.annotator,
+                      "withdrawn"});
       continue;
     }
-    history.AddRow({"#" + std::to_string(r.seq), r.annotation_id, r.annotator,
-                    "rev " + std::to_string(r.revision),
-                    FormatTimestamp(r.timestamp_us) +
-                        (r.extracted ? "" : " (values invalid for the schema)")});
+    history.AddRow(
+        {"#" + std::to_string(r.seq), r.annotation_id, r.annotator,
+         "rev " + std::to_string(r.revision),
+         FormatTimestamp(r.timestamp_us) +
+             (r.extracted ? "" : " (values invalid for the schema)")});
   }
   history.Print();
   return 0;
@@ -628,10 +630,11 @@ int RunAccess(const Args& args) {
   }
   Table table({{}, {}, {}, {}, {}, {}, {}});
   for (const p::AccessEntry* e : entries) {
-    table.AddRow({"#" + std::to_string(e->seq), FormatTimestamp(e->timestamp_us),
-                  e->actor, e->allowed ? "allowed" : "DENIED", e->action,
-                  e->resource_kind + ":" + e->resource_id,
-                  e->purpose + (e->reason.empty() ? "" : " (" + e->reason + ")")});
+    table.AddRow(
+        {"#" + std::to_string(e->seq), FormatTimestamp(e->timestamp_us),
+         e->actor, e->allowed ? "allowed" : "DENIED", e->action,
+         e->resource_kind + ":" + e->resource_id,
+         e->purpose + (e->reason.empty() ? "" : " (" + e->reason + ")")});
   }
   table.Print();
   if (entries.empty()) std::printf("no access events\n");
@@ -645,7 +648,8 @@ Registrar calibration_cmd(Command{
     .flags = {DataFlag(),
               {"project", "P", "project id", true},
               {"annotator", "A", "only this annotator"},
-              {"as-of", "SEQ|TIME", "as the ledger stood at an event or a time"},
+              {"as-of", "SEQ|TIME",
+               "as the ledger stood at an event or a time"},
               {"json", "", "print JSON instead of a table"}},
     .run = RunCalibration});
 Registrar distribution_cmd(Command{
@@ -654,7 +658,8 @@ Registrar distribution_cmd(Command{
                "soft labels, revisions",
     .flags = {DataFlag(),
               {"record", "R", "record id", true},
-              {"as-of", "SEQ|TIME", "as the ledger stood at an event or a time"},
+              {"as-of", "SEQ|TIME",
+               "as the ledger stood at an event or a time"},
               {"json", "", "print JSON instead of a table"}},
     .run = RunDistribution});
 Registrar access_cmd(Command{

@@ -1,7 +1,7 @@
 #include "tools/output.h"
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cassert>
 #include <cstdio>
 

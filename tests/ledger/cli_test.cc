@@ -155,8 +155,7 @@ TEST(CliTest, HelpListsCommandsAndExitsZero) {
 
 TEST(CliTest, EveryListedCommandAnswersHelpWithItsUsage) {
   int code = -1;
-  std::vector<std::string> commands =
-      ListedCommands(Consilium("help", &code));
+  std::vector<std::string> commands = ListedCommands(Consilium("help", &code));
   ASSERT_EQ(code, 0);
   // The listing this test reads must not silently shrink to nothing.
   ASSERT_GE(commands.size(), 25u);
@@ -186,7 +185,9 @@ TEST(CliTest, VersionNamesTheRelease) {
   std::string out = Consilium("--version", &code);
   EXPECT_EQ(code, 0);
   EXPECT_TRUE(std::regex_match(
-      out, std::regex(R"(consilium \d+\.\d+\.\d+ \(git ([0-9a-f]{7,40}|unknown)\)\n)")))
+      out,
+      std::regex(
+          R"(consilium \d+\.\d+\.\d+ \(git ([0-9a-f]{7,40}|unknown)\)\n)")))
       << out;
   Consilium("--version extra", &code);
   EXPECT_EQ(code, 2);
@@ -210,8 +211,8 @@ TEST(CliTest, FlagGivenTwiceIsRefusedAndAppendsNothing) {
       << err;
   err = testing::RunConsilium("head --data " + dir + " --data " + dir, &code);
   EXPECT_EQ(code, 2) << err;
-  err = testing::RunConsilium("verify --data " + dir + " --quiet --quiet",
-                              &code);
+  err =
+      testing::RunConsilium("verify --data " + dir + " --quiet --quiet", &code);
   EXPECT_EQ(code, 2) << err;
   std::string out = Consilium("head --data " + dir, &code);
   EXPECT_EQ(code, 0);
@@ -224,8 +225,7 @@ TEST(CliTest, StrayOrMissingArgumentsAreRefused) {
   int code = -1;
   Consilium("init --data " + dir, &code);
   ASSERT_EQ(code, 0);
-  std::string err =
-      testing::RunConsilium("head stray --data " + dir, &code);
+  std::string err = testing::RunConsilium("head stray --data " + dir, &code);
   EXPECT_EQ(code, 2);
   EXPECT_NE(err.find(R"(unexpected argument "stray")"), std::string::npos)
       << err;
@@ -295,7 +295,8 @@ TEST(CliTest, TableColumnsFitTheirContent) {
            "annotate " + annotations + d,
            // --records is a list: repeating it adds to it.
            "batch create --project icu --id cal --records rec-1 --records "
-           "rec-2" + d,
+           "rec-2" +
+               d,
        }) {
     int code = -1;
     std::string out = testing::RunConsilium(cmd, &code);
