@@ -4,7 +4,6 @@
 
 #include <cstdio>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -180,15 +179,41 @@ TEST(CliTest, EveryListedCommandAnswersHelpWithItsUsage) {
       << out;
 }
 
+// "consilium 0.1.0 (git 1a2b3c4d5e6f)\n"; the revision is "unknown" outside a
+// git checkout. (No std::regex: GCC 12 warns inside <regex> under ASan.)
+bool IsVersionLine(const std::string& s) {
+  const std::string kPrefix = "consilium ", kGit = " (git ", kEnd = ")\n";
+  if (s.rfind(kPrefix, 0) != 0) return false;
+  size_t git = s.find(kGit);
+  if (git == std::string::npos || s.size() < git + kGit.size() + kEnd.size() ||
+      s.compare(s.size() - kEnd.size(), kEnd.size(), kEnd) != 0) {
+    return false;
+  }
+  std::string version = s.substr(kPrefix.size(), git - kPrefix.size());
+  std::string revision =
+      s.substr(git + kGit.size(), s.size() - kEnd.size() - git - kGit.size());
+  int dots = 0;
+  for (char c : version) {
+    if (c == '.') {
+      ++dots;
+    } else if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  bool hex =
+      revision.size() >= 7 && revision.size() <= 40 &&
+      revision.find_first_not_of("0123456789abcdef") == std::string::npos;
+  return dots == 2 && (hex || revision == "unknown");
+}
+
 TEST(CliTest, VersionNamesTheRelease) {
+  EXPECT_TRUE(IsVersionLine("consilium 0.1.0 (git 1a2b3c4d5e6f)\n"));
+  EXPECT_FALSE(IsVersionLine("consilium 0.1.0 (git )\n"));
+  EXPECT_FALSE(IsVersionLine("consilium: error: unknown command\n"));
   int code = -1;
   std::string out = Consilium("--version", &code);
   EXPECT_EQ(code, 0);
-  EXPECT_TRUE(std::regex_match(
-      out,
-      std::regex(
-          R"(consilium \d+\.\d+\.\d+ \(git ([0-9a-f]{7,40}|unknown)\)\n)")))
-      << out;
+  EXPECT_TRUE(IsVersionLine(out)) << out;
   Consilium("--version extra", &code);
   EXPECT_EQ(code, 2);
 }
