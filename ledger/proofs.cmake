@@ -11,3 +11,17 @@ add_library(consilium_proofs
 target_link_libraries(consilium_proofs
   PUBLIC consilium_common
   PRIVATE OpenSSL::Crypto Boost::json)
+
+# Installed for auditors' own programs (docs/cli.md, "Packaging"): the
+# static libraries and the public headers they need, under
+# include/consilium/ (`-I<prefix>/include/consilium`, then
+# `#include "ledger/proof_verifier.h"`; link consilium_proofs,
+# consilium_common, libcrypto and Boost.JSON).
+include(GNUInstallDirs)
+install(TARGETS consilium_proofs consilium_common
+        ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}")
+install(FILES merkle.h proof_verifier.h checkpoint.h proof_json.h
+        DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/consilium/ledger")
+install(FILES ${PROJECT_SOURCE_DIR}/common/hash.h
+              ${PROJECT_SOURCE_DIR}/common/status.h
+        DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/consilium/common")

@@ -3,12 +3,18 @@
 # is missing. Idempotent; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
+# Keep this list complete: scripts/check-deps.py (run by scripts/test.sh after
+# the Release build, and as a ctest) fails naming any package the build, the
+# binaries or the tests use that neither this list nor
+# scripts/install-oracles.sh installs, directly or as a dependency.
 packages=(
   g++ cmake ninja-build ccache pkg-config git
   librocksdb-dev libflatbuffers-dev flatbuffers-compiler
   libboost1.81-dev libboost-json1.81-dev
-  libssl-dev libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
+  libssl-dev libfmt-dev libcli11-dev
+  libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   python3 python3-nacl
+  dpkg-dev
 )
 
 missing=()

@@ -13,6 +13,12 @@ for preset in release asan; do
   echo "==> build: $preset"
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j "$jobs"
+  if [ "$preset" = release ]; then
+    # Every package the configured build, its binaries and the tests use
+    # must come from install-deps.sh or install-oracles.sh (also a ctest).
+    echo "==> dependency check"
+    /usr/bin/python3 scripts/check-deps.py --build-dir build/release
+  fi
   echo "==> test: $preset"
   ctest --preset "$preset" -j "$jobs"
 done

@@ -23,6 +23,7 @@
 #include "tools/cli.h"
 #include "tools/cmd_projections.h"
 #include "tools/input_limits.h"
+#include "tools/output.h"
 
 namespace consilium::cli {
 namespace {
@@ -367,13 +368,15 @@ void PrintAgreementText(const p::RatingTable& t, const p::AgreementReport& r,
         "used)\n",
         Plural(r.superseded_ratings, "rating").c_str());
   }
-  std::printf("\n%-30s %10s %8s %8s\n", "statistic", "value", "items",
-              "ratings");
+  std::printf("\n");
+  Table stats({{"statistic"},
+               {"value", Table::kRight},
+               {"items", Table::kRight},
+               {"ratings", Table::kRight}});
   std::vector<std::string> notes;
   auto row = [&](const std::string& name, const p::Statistic& s) {
-    std::printf("%-30s %10s %8lld %8lld\n", name.c_str(), Cell(s).c_str(),
-                static_cast<long long>(s.items),
-                static_cast<long long>(s.ratings));
+    stats.AddRow(
+        {name, Cell(s), std::to_string(s.items), std::to_string(s.ratings)});
     if (!s.value) notes.push_back(name + ": " + s.undefined_reason);
   };
   row("percent_agreement_all_raters", r.percent_agreement_all_raters);
@@ -385,51 +388,59 @@ void PrintAgreementText(const p::RatingTable& t, const p::AgreementReport& r,
   row("krippendorff_alpha_ratio", r.krippendorff_alpha_ratio);
   row("light_kappa", r.light_kappa);
   row("conger_kappa", r.conger_kappa);
+  stats.Print();
 
   if (r.fleiss.overall.value) {
     std::printf("\nfleiss_kappa per category\n");
+    Table per_category({{}, {"", Table::kRight}}, "  ");
     for (int32_t c = 0; c < t.num_categories(); ++c) {
-      std::printf("  %-28s %10s\n", t.category_label(c).c_str(),
-                  Cell(r.fleiss.per_category[c]).c_str());
+      per_category.AddRow(
+          {t.category_label(c), Cell(r.fleiss.per_category[c])});
     }
+    per_category.Print();
   }
   if (!r.cohen.empty()) {
-    std::printf("\n%-32s %10s %10s %10s %8s\n", "cohen_kappa (rater pair)",
-                "unweighted", "linear", "quadratic", "items");
+    std::printf("\n");
+    Table pairs({{"cohen_kappa (rater pair)"},
+                 {"unweighted", Table::kRight},
+                 {"linear", Table::kRight},
+                 {"quadratic", Table::kRight},
+                 {"items", Table::kRight}});
     for (const p::PairKappa& k : r.cohen) {
       const std::string name =
           t.rater_name(k.rater_a) + " / " + t.rater_name(k.rater_b);
-      std::printf("%-32s %10s %10s %10s %8lld\n", name.c_str(),
-                  Cell(k.unweighted).c_str(), Cell(k.linear).c_str(),
-                  Cell(k.quadratic).c_str(),
-                  static_cast<long long>(k.unweighted.items));
+      pairs.AddRow({name, Cell(k.unweighted), Cell(k.linear), Cell(k.quadratic),
+                    std::to_string(k.unweighted.items)});
       if (!k.unweighted.value) {
         notes.push_back("cohen_kappa " + name + ": " +
                         k.unweighted.undefined_reason);
       }
     }
+    pairs.Print();
     if (t.num_raters() > 2) {
-      std::printf("\npairwise cohen_kappa matrix (unweighted)\n%-14s", "");
-      for (int32_t b = 0; b < t.num_raters(); ++b) {
-        std::printf(" %10.10s", t.rater_name(b).c_str());
-      }
-      std::printf("\n");
+      std::printf("\npairwise cohen_kappa matrix (unweighted)\n");
       const int32_t n = t.num_raters();
+      std::vector<Table::Column> columns = {{}};
+      for (int32_t b = 0; b < n; ++b) {
+        columns.push_back({t.rater_name(b), Table::kRight});
+      }
+      Table matrix(std::move(columns));
       for (int32_t a = 0; a < n; ++a) {
-        std::printf("%-14.14s", t.rater_name(a).c_str());
+        std::vector<std::string> cells = {t.rater_name(a)};
         for (int32_t b = 0; b < n; ++b) {
           if (a == b) {
-            std::printf(" %10s", "-");
+            cells.push_back("-");
             continue;
           }
           const int32_t lo = std::min(a, b), hi = std::max(a, b);
           // Index of (lo, hi) in PairwiseCohenKappa's (a, b) order.
           const size_t index = static_cast<size_t>(lo) * (2 * n - lo - 1) / 2 +
                                static_cast<size_t>(hi - lo - 1);
-          std::printf(" %10s", Cell(r.cohen[index].unweighted).c_str());
+          cells.push_back(Cell(r.cohen[index].unweighted));
         }
-        std::printf("\n");
+        matrix.AddRow(std::move(cells));
       }
+      matrix.Print();
     }
   }
   if (!notes.empty()) {
@@ -568,34 +579,41 @@ int RunDawidSkene(const Args& args, const p::RatingTable& t,
               ds->converged ? "converged" : "not converged (iteration cap)",
               finite_ll ? FormatDouble(ds->log_likelihood).c_str()
                         : "undefined (underflow; try --smoothing)");
-  std::printf("%-20s", "class");
+  // One column per class, headed by its label, after `leading` columns.
+  auto class_columns = [&](std::vector<Table::Column> leading) {
+    for (int32_t k = 0; k < k_n; ++k) {
+      leading.push_back({t.category_label(k), Table::kRight});
+    }
+    return leading;
+  };
+  Table priors(class_columns({{"class"}}));
+  std::vector<std::string> prior_row = {"prior"};
   for (int32_t k = 0; k < k_n; ++k)
-    std::printf(" %10.10s", t.category_label(k).c_str());
-  std::printf("\n%-20s", "prior");
-  for (int32_t k = 0; k < k_n; ++k) std::printf(" %10.4f", ds->priors[k]);
-  std::printf("\n\n%-20s %-10s", "item", "label");
-  for (int32_t k = 0; k < k_n; ++k)
-    std::printf(" %10.10s", t.category_label(k).c_str());
+    prior_row.push_back(Fixed(ds->priors[k], 4));
+  priors.AddRow(std::move(prior_row));
+  priors.Print();
   std::printf("\n");
+  Table items(class_columns({{"item"}, {"label"}}));
   for (int32_t i = 0; i < t.num_items(); ++i) {
     const double* post = ds->posteriors.data() + static_cast<size_t>(i) * k_n;
-    std::printf("%-20.20s %-10.10s", t.item_id(i).c_str(),
-                t.category_label(ArgMax(post, k_n)).c_str());
-    for (int32_t k = 0; k < k_n; ++k) std::printf(" %10.4f", post[k]);
-    std::printf("\n");
+    std::vector<std::string> cells = {t.item_id(i),
+                                      t.category_label(ArgMax(post, k_n))};
+    for (int32_t k = 0; k < k_n; ++k) cells.push_back(Fixed(post[k], 4));
+    items.AddRow(std::move(cells));
   }
+  items.Print();
   std::printf("\nconfusion matrices: P(given label | true class)\n");
   for (int32_t r = 0; r < t.num_raters(); ++r) {
-    std::printf("\n%-20.20s", t.rater_name(r).c_str());
-    for (int32_t l = 0; l < k_n; ++l)
-      std::printf(" %10.10s", t.category_label(l).c_str());
     std::printf("\n");
+    Table confusion(class_columns({{t.rater_name(r)}}));
     for (int32_t k = 0; k < k_n; ++k) {
-      std::printf("  true %-13.13s", t.category_label(k).c_str());
-      for (int32_t l = 0; l < k_n; ++l)
-        std::printf(" %10.4f", ds->confusion(r, k, l));
-      std::printf("\n");
+      std::vector<std::string> cells = {"  true " + t.category_label(k)};
+      for (int32_t l = 0; l < k_n; ++l) {
+        cells.push_back(Fixed(ds->confusion(r, k, l), 4));
+      }
+      confusion.AddRow(std::move(cells));
     }
+    confusion.Print();
   }
   return 0;
 }
@@ -636,22 +654,25 @@ int RunMajority(const Args& args, const p::RatingTable& t,
   }
   std::printf(
       "%s: majority vote (ties go to the first class in sorted "
-      "order), %s, %s\n\n%-20s %-10s %-5s",
+      "order), %s, %s\n\n",
       source.c_str(), Plural(t.num_items(), "item").c_str(),
-      Plural(t.num_ratings(), "rating").c_str(), "item", "label", "tied");
-  for (int32_t k = 0; k < k_n; ++k)
-    std::printf(" %10.10s", t.category_label(k).c_str());
-  std::printf("\n");
-  for (int32_t i = 0; i < t.num_items(); ++i) {
-    std::printf("%-20.20s %-10.10s %-5s", t.item_id(i).c_str(),
-                mv.labels[i] == p::kMissing
-                    ? "-"
-                    : t.category_label(mv.labels[i]).c_str(),
-                mv.tied[i] ? "yes" : "");
-    for (int32_t k = 0; k < k_n; ++k)
-      std::printf(" %10.4f", mv.vote_share(i, k));
-    std::printf("\n");
+      Plural(t.num_ratings(), "rating").c_str());
+  std::vector<Table::Column> columns = {{"item"}, {"label"}, {"tied"}};
+  for (int32_t k = 0; k < k_n; ++k) {
+    columns.push_back({t.category_label(k), Table::kRight});
   }
+  Table table(std::move(columns));
+  for (int32_t i = 0; i < t.num_items(); ++i) {
+    std::vector<std::string> cells = {
+        t.item_id(i),
+        mv.labels[i] == p::kMissing ? "-" : t.category_label(mv.labels[i]),
+        mv.tied[i] ? "yes" : ""};
+    for (int32_t k = 0; k < k_n; ++k) {
+      cells.push_back(Fixed(mv.vote_share(i, k), 4));
+    }
+    table.AddRow(std::move(cells));
+  }
+  table.Print();
   return 0;
 }
 
@@ -672,26 +693,41 @@ int RunAggregate(const Args& args) {
 }
 
 Registrar agreement_cmd(Command{
-    {"agreement"},
-    "--csv FILE [--level nominal|ordinal|interval|ratio] [--item-column "
-    "auto|first|none] [--json]  |  --data DIR --project P [--field F] "
-    "[--batch B] [--as-of SEQ|TIME] [--threshold X] [--json]",
-    "inter-rater agreement: percent agreement, Cohen, Fleiss, Krippendorff",
-    {"csv", "level", "item-column", "data", "project", "field", "batch",
-     "as-of", "threshold"},
-    {"json"},
-    RunAgreement});
-
+    .words = {"agreement"},
+    .summary =
+        "inter-rater agreement: percent agreement, Cohen, Fleiss, Krippendorff",
+    .flags = {{"csv", "FILE",
+               "a rating table: one row per item, one column per rater"},
+              {"level", "nominal|ordinal|interval|ratio",
+               "measurement level of the ratings in --csv (default nominal)"},
+              {"item-column", "auto|first|none",
+               "whether --csv's first column names the items (default auto)"},
+              {"data", "DIR", "the ledger's directory"},
+              {"project", "P", "project id (with --data)"},
+              {"field", "F", "only this schema field"},
+              {"batch", "B", "only this calibration batch"},
+              {"as-of", "SEQ|TIME",
+               "as the ledger stood at an event or a time"},
+              {"threshold", "X", "flag fields whose agreement is below X"},
+              {"json", "", "print JSON instead of a table"}},
+    .run = RunAgreement,
+    .notes = "Two forms: --csv FILE [--level L] [--item-column C] for a plain "
+             "rating table, or --data DIR --project P [--field F] [--batch B] "
+             "[--as-of SEQ|TIME] [--threshold X] for the ledger."});
 Registrar aggregate_cmd(Command{
-    {"aggregate"},
-    "--csv FILE [--long] --method dawid-skene|majority [--json] "
-    "[--max-iterations N] [--tolerance X] [--smoothing A] [--item-column "
-    "auto|first|none]",
-    "soft labels from ratings: Dawid-Skene posteriors or majority vote",
-    {"csv", "method", "max-iterations", "tolerance", "smoothing",
-     "item-column"},
-    {"long", "json"},
-    RunAggregate});
+    .words = {"aggregate"},
+    .summary =
+        "soft labels from ratings: Dawid-Skene posteriors or majority vote",
+    .flags = {{"csv", "FILE", "the rating table", true},
+              {"long", "", "--csv is long: item,rater,label rows"},
+              {"method", "dawid-skene|majority", "how to aggregate", true},
+              {"json", "", "print JSON instead of a table"},
+              {"max-iterations", "N", "Dawid-Skene EM iterations at most"},
+              {"tolerance", "X", "Dawid-Skene convergence tolerance"},
+              {"smoothing", "A", "Dawid-Skene additive smoothing"},
+              {"item-column", "auto|first|none",
+               "whether a wide --csv's first column names the items"}},
+    .run = RunAggregate});
 
 }  // namespace
 

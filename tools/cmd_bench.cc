@@ -535,27 +535,34 @@ int BenchProofs(const Args& args) {
   return 0;
 }
 
-Registrar bench_proofs(
-    {{"bench", "proofs"},
-     "[--events N] [--samples K] [--data DIR | --dir DIR] [--json]",
-     "inclusion and consistency proof generation latency at N events",
-     {"events", "samples", "data", "dir"},
-     {"json"},
-     BenchProofs});
-Registrar bench_append(
-    {{"bench", "append"},
-     "[--size BYTES] [--seconds S] [--rounds R] [--dir DIR] [--json]",
-     "durable append throughput and latency vs raw RocksDB synced batches",
-     {"size", "seconds", "rounds", "dir"},
-     {"json"},
-     BenchAppend});
-Registrar bench_verify(
-    {{"bench", "verify"},
-     "[--events N] [--size BYTES] [--dir DIR | --data DIR] [--json]",
-     "verification rate vs a raw RocksDB scan + SHA-256 loop",
-     {"events", "size", "dir", "data"},
-     {"json"},
-     BenchVerify});
+Registrar bench_proofs(Command{
+    .words = {"bench", "proofs"},
+    .summary = "inclusion and consistency proof generation latency at N events",
+    .flags = {{"events", "N", "ledger size (default 10000000)"},
+              {"samples", "K", "proofs per kind (default 20000)"},
+              {"data", "DIR", "keep and reuse the filled ledger here"},
+              {"dir", "DIR", "scratch directory (default: the temp dir)"},
+              {"json", "", "print JSON"}},
+    .run = BenchProofs});
+Registrar bench_append(Command{
+    .words = {"bench", "append"},
+    .summary =
+        "durable append throughput and latency vs raw RocksDB synced batches",
+    .flags = {{"size", "BYTES", "event body size (default 512)"},
+              {"seconds", "S", "duration of each round (default 3)"},
+              {"rounds", "R", "rounds (default 3)"},
+              {"dir", "DIR", "scratch directory (default: the temp dir)"},
+              {"json", "", "print JSON"}},
+    .run = BenchAppend});
+Registrar bench_verify(Command{
+    .words = {"bench", "verify"},
+    .summary = "verification rate vs a raw RocksDB scan + SHA-256 loop",
+    .flags = {{"events", "N", "ledger size (default 1000000)"},
+              {"size", "BYTES", "event body size (default 512)"},
+              {"dir", "DIR", "scratch directory (default: the temp dir)"},
+              {"data", "DIR", "keep and reuse the filled ledger here"},
+              {"json", "", "print JSON"}},
+    .run = BenchVerify});
 
 }  // namespace
 }  // namespace consilium::cli

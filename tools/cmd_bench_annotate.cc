@@ -362,15 +362,18 @@ int BenchAnnotate(const Args& args) {
   return 0;
 }
 
-Registrar bench_annotate(
-    {{"bench", "annotate"},
-     "[--inflight N] [--threads T] [--seconds S] [--rounds R] [--dir DIR] "
-     "[--examples DIR] [--json]",
-     "validated annotation submits vs raw ledger appends of "
-     "the same events",
-     {"inflight", "threads", "seconds", "rounds", "dir", "examples"},
-     {"json"},
-     BenchAnnotate});
+Registrar bench_annotate(Command{
+    .words = {"bench", "annotate"},
+    .summary = "validated annotation submits vs raw ledger appends of the "
+               "same events",
+    .flags = {{"inflight", "N", "submits in flight (default 64)"},
+              {"threads", "T", "submitting threads (default: all cores)"},
+              {"seconds", "S", "duration of each round (default 3)"},
+              {"rounds", "R", "rounds (default 2)"},
+              {"dir", "DIR", "scratch directory (default: the temp dir)"},
+              {"examples", "DIR", "schemas/examples (default: found nearby)"},
+              {"json", "", "print JSON"}},
+    .run = BenchAnnotate});
 
 }  // namespace
 }  // namespace consilium::cli

@@ -351,14 +351,16 @@ int Run(const Args& args) {
   return 0;
 }
 
-Registrar bench_projections({{"bench", "projections"},
-                             "[--annotations N] [--records R] [--data DIR] "
-                             "[--fill-only] [--json]",
-                             "projection engine rebuild, incremental update "
-                             "and agreement/Dawid-Skene timings",
-                             {"annotations", "records", "data"},
-                             {"json", "fill-only"},
-                             Run});
+Registrar bench_projections(Command{
+    .words = {"bench", "projections"},
+    .summary = "projection engine rebuild, incremental update and "
+               "agreement/Dawid-Skene timings",
+    .flags = {{"annotations", "N", "annotations (default 200000)"},
+              {"records", "R", "records (default 40000)"},
+              {"data", "DIR", "keep and reuse the filled ledger here"},
+              {"fill-only", "", "fill --data and stop"},
+              {"json", "", "print JSON"}},
+    .run = Run});
 
 }  // namespace
 }  // namespace consilium::cli

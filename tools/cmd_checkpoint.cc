@@ -88,32 +88,35 @@ int ProofConsistency(const Args& args) {
   return 0;
 }
 
-Registrar configure_cmd({{"configure"},
-                         "--data DIR --checkpoint-key KEYFILE",
-                         "name the key file checkpoints are signed with",
-                         {"data", "checkpoint-key"},
-                         {},
-                         Configure});
-Registrar checkpoint_cmd(
-    {{"checkpoint"},
-     "--data DIR [--key KEYFILE] [--size N]",
-     "sign, store and print a checkpoint (C2SP signed note)",
-     {"data", "key", "size"},
-     {},
-     CheckpointCommand});
-Registrar proof_inclusion_cmd({{"proof", "inclusion"},
-                               "--data DIR --seq S [--size N]",
-                               "RFC 9162 inclusion proof of event S (JSON)",
-                               {"data", "seq", "size"},
-                               {},
-                               ProofInclusion});
-Registrar proof_consistency_cmd(
-    {{"proof", "consistency"},
-     "--data DIR --from M [--to N]",
-     "RFC 9162 consistency proof between tree sizes M and N (JSON)",
-     {"data", "from", "to"},
-     {},
-     ProofConsistency});
+Registrar configure_cmd(Command{
+    .words = {"configure"},
+    .summary = "name the key file checkpoints are signed with",
+    .flags = {DataFlag(),
+              {"checkpoint-key", "KEYFILE",
+               "signing key file made by `consilium keygen`", true}},
+    .run = Configure});
+Registrar checkpoint_cmd(Command{
+    .words = {"checkpoint"},
+    .summary = "sign, store and print a checkpoint (C2SP signed note)",
+    .flags = {DataFlag(),
+              {"key", "KEYFILE",
+               "signing key (default: the one named by `configure`)"},
+              {"size", "N", "tree size to sign (default: the whole ledger)"}},
+    .run = CheckpointCommand});
+Registrar proof_inclusion_cmd(Command{
+    .words = {"proof", "inclusion"},
+    .summary = "RFC 9162 inclusion proof of event S (JSON)",
+    .flags = {DataFlag(),
+              {"seq", "S", "sequence number of the event", true},
+              {"size", "N", "tree size to prove against (default: all)"}},
+    .run = ProofInclusion});
+Registrar proof_consistency_cmd(Command{
+    .words = {"proof", "consistency"},
+    .summary = "RFC 9162 consistency proof between tree sizes M and N (JSON)",
+    .flags = {DataFlag(),
+              {"from", "M", "the older tree size", true},
+              {"to", "N", "the newer tree size (default: the whole ledger)"}},
+    .run = ProofConsistency});
 
 }  // namespace
 }  // namespace consilium::cli

@@ -273,77 +273,84 @@ int UserAdd(const Args& args) {
   return 0;
 }
 
-const std::set<std::string> kWrite = {"data", "actor"};
-
-std::set<std::string> Flags(std::initializer_list<std::string> extra) {
-  std::set<std::string> f = kWrite;
-  f.insert(extra.begin(), extra.end());
-  return f;
+// Every command that appends takes the ledger and the acting principal.
+std::vector<Flag> WriteFlags(std::vector<Flag> extra) {
+  std::vector<Flag> flags = {DataFlag()};
+  flags.insert(flags.end(), extra.begin(), extra.end());
+  flags.push_back({"actor", "A", "acting principal (default admin)"});
+  return flags;
 }
 
-Registrar project_create(
-    {{"project", "create"},
-     "--data DIR --id P --name N [--overlap K] [--blind] [--actor A]",
-     "create a project (docs/commands.md)",
-     Flags({"id", "name", "overlap"}),
-     {"blind"},
-     ProjectCreate});
-Registrar schema_publish(
-    {{"schema", "publish"},
-     "FILE --data DIR [--actor A]",
-     "publish a task-schema version (docs/schema-language.md)",
-     Flags({}),
-     {},
-     SchemaPublish});
-Registrar schema_show(
-    {{"schema", "show"},
-     "ID[@VERSION] --data DIR",
-     "print a published task schema (latest version without @)",
-     Flags({}),
-     {},
-     SchemaShow});
-Registrar schema_diff(
-    {{"schema", "diff"},
-     "ID@A ID@B --data DIR",
-     "list fields added, removed and changed between two versions",
-     Flags({}),
-     {},
-     SchemaDiffCommand});
-Registrar import_records({{"import", "records"},
-                          "FILE --data DIR --project P [--atomic] [--actor A]",
-                          "import records from JSON lines; per-line report",
-                          Flags({"project"}),
-                          {"atomic"},
-                          ImportRecords});
-Registrar batch_create(
-    {{"batch", "create"},
-     "--data DIR --project P --id B --records r1,r2,... [--actor A]",
-     "create a calibration batch",
-     Flags({"project", "id", "records"}),
-     {},
-     BatchCreate});
-Registrar assign_cmd(
-    {{"assign"},
-     "--data DIR --project P --record R --annotator A [--actor A]",
-     "assign a record to an annotator",
-     Flags({"project", "record", "annotator"}),
-     {},
-     AssignCommand});
-Registrar annotate_cmd(
-    {{"annotate"},
-     "FILE --data DIR [--atomic] [--actor A]",
-     "submit, revise or withdraw annotations from JSON lines",
-     Flags({}),
-     {"atomic"},
-     AnnotateCommand});
-Registrar user_add(
-    {{"user", "add"},
-     "NAME --role ROLE --data DIR [--project P] [--kind model --model M@V] "
-     "[--display-name N] [--pseudonym X] [--actor A]",
-     "register a principal with a role; prints its token once",
-     Flags({"role", "project", "kind", "model", "display-name", "pseudonym"}),
-     {},
-     UserAdd});
+Registrar project_create(Command{
+    .words = {"project", "create"},
+    .summary = "create a project (docs/commands.md)",
+    .flags =
+        WriteFlags({{"id", "P", "project id", true},
+                    {"name", "N", "display name", true},
+                    {"overlap", "K", "annotators per record (at most 1000)"},
+                    {"blind", "", "annotators do not see each other's work"}}),
+    .run = ProjectCreate});
+Registrar schema_publish(Command{
+    .words = {"schema", "publish"},
+    .summary = "publish a task-schema version (docs/schema-language.md)",
+    .positionals = {{"FILE", "the schema, JSON (schemas/examples/*.json)"}},
+    .flags = WriteFlags({}),
+    .run = SchemaPublish});
+Registrar schema_show(Command{
+    .words = {"schema", "show"},
+    .summary = "print a published task schema (latest version without @)",
+    .positionals = {{"ID[@VERSION]", "schema id, optionally @version"}},
+    .flags = {DataFlag()},
+    .run = SchemaShow});
+Registrar schema_diff(Command{
+    .words = {"schema", "diff"},
+    .summary = "list fields added, removed and changed between two versions",
+    .positionals = {{"ID@A", "the older version"},
+                    {"ID@B", "the newer version"}},
+    .flags = {DataFlag()},
+    .run = SchemaDiffCommand});
+Registrar import_records(Command{
+    .words = {"import", "records"},
+    .summary = "import records from JSON lines; per-line report",
+    .positionals = {{"FILE", "records, one JSON object per line"}},
+    .flags = WriteFlags({{"project", "P", "project the records belong to",
+                          true},
+                         {"atomic", "", "all lines or none"}}),
+    .run = ImportRecords});
+Registrar batch_create(Command{
+    .words = {"batch", "create"},
+    .summary = "create a calibration batch",
+    .flags = WriteFlags({{"project", "P", "project id", true},
+                         {"id", "B", "batch id", true},
+                         {"records", "IDS", "record ids, comma-separated", true,
+                          /*repeatable=*/true}}),
+    .run = BatchCreate});
+Registrar assign_cmd(Command{
+    .words = {"assign"},
+    .summary = "assign a record to an annotator",
+    .flags = WriteFlags({{"project", "P", "project id", true},
+                         {"record", "R", "record id", true},
+                         {"annotator", "A", "annotator's principal id", true}}),
+    .run = AssignCommand});
+Registrar annotate_cmd(Command{
+    .words = {"annotate"},
+    .summary = "submit, revise or withdraw annotations from JSON lines",
+    .positionals = {{"FILE", "annotation commands, one JSON object per line"}},
+    .flags = WriteFlags({{"atomic", "", "all lines or none"}}),
+    .run = AnnotateCommand});
+Registrar user_add(Command{
+    .words = {"user", "add"},
+    .summary = "register a principal with a role; prints its token once",
+    .positionals = {{"NAME", "principal id"}},
+    .flags = WriteFlags(
+        {{"role", "ROLE",
+          "admin, annotator, adjudicator, researcher or auditor", true},
+         {"project", "P", "project the role applies to"},
+         {"kind", "person|model", "what the principal is (default person)"},
+         {"model", "M@V", "model name and version (with --kind model)"},
+         {"display-name", "N", "name shown to people"},
+         {"pseudonym", "X", "name shown in blind projects"}}),
+    .run = UserAdd});
 
 }  // namespace
 }  // namespace consilium::cli

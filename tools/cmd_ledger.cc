@@ -233,38 +233,42 @@ int Verify(const Args& args) {
   return 0;
 }
 
-Registrar init_cmd(
-    {{"init"}, "--data DIR", "create an empty ledger", {"data"}, {}, Init});
-Registrar append_cmd({{"append"},
-                      "--data DIR < events.jsonl",
-                      "append JSON-line events from stdin (docs/event-json.md)",
-                      {"data"},
-                      {},
-                      Append});
-Registrar events_cmd({{"events"},
-                      "--data DIR [--from N] [--limit K]",
-                      "print events as JSON lines",
-                      {"data", "from", "limit"},
-                      {},
-                      Events});
-Registrar event_cmd({{"event"},
-                     "--data DIR --seq S [--raw]",
-                     "print one event (--raw: its exact stored bytes)",
-                     {"data", "seq"},
-                     {"raw"},
-                     Event});
-Registrar head_cmd({{"head"},
-                    "--data DIR",
-                    "print the last sequence number and hash",
-                    {"data"},
-                    {},
-                    HeadCommand});
-Registrar verify_cmd({{"verify"},
-                      "--data DIR [--from N] [--quiet]",
-                      "re-hash every event and check the chain",
-                      {"data", "from"},
-                      {"quiet"},
-                      Verify});
+Registrar init_cmd(Command{.words = {"init"},
+                           .summary = "create an empty ledger",
+                           .flags = {DataFlag()},
+                           .run = Init});
+Registrar append_cmd(Command{
+    .words = {"append"},
+    .summary = "append JSON-line events from stdin (docs/event-json.md)",
+    .flags = {DataFlag()},
+    .run = Append,
+    .notes = "Reads one event per line from stdin: consilium append --data "
+             "DIR < events.jsonl"});
+Registrar events_cmd(Command{
+    .words = {"events"},
+    .summary = "print events as JSON lines",
+    .flags = {DataFlag(),
+              {"from", "N", "first sequence number to print (default 1)"},
+              {"limit", "K", "print at most K events (default: all)"}},
+    .run = Events});
+Registrar event_cmd(Command{
+    .words = {"event"},
+    .summary = "print one event (--raw: its exact stored bytes)",
+    .flags = {DataFlag(),
+              {"seq", "S", "sequence number of the event", true},
+              {"raw", "", "print the exact stored bytes instead of JSON"}},
+    .run = Event});
+Registrar head_cmd(Command{.words = {"head"},
+                           .summary = "print the last sequence number and hash",
+                           .flags = {DataFlag()},
+                           .run = HeadCommand});
+Registrar verify_cmd(Command{
+    .words = {"verify"},
+    .summary = "re-hash every event and check the chain",
+    .flags = {DataFlag(),
+              {"from", "N", "first sequence number to verify (default 1)"},
+              {"quiet", "", "no progress bar on a terminal"}},
+    .run = Verify});
 
 }  // namespace
 }  // namespace consilium::cli

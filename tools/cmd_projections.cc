@@ -27,6 +27,7 @@
 #include "projections/engine.h"
 #include "schemas/event_json.h"
 #include "tools/cli.h"
+#include "tools/output.h"
 
 namespace consilium::cli {
 namespace {
@@ -252,58 +253,56 @@ int RunLedgerAgreement(const Args& args) {
               q.batch.empty() ? "" : (", batch " + q.batch).c_str(),
               static_cast<unsigned long long>(loaded->state.last_seq()),
               fields->size());
-  std::printf("%-34s %-13s %-12s %6s %6s %7s %-28s %10s\n", "field", "schema",
-              "layer", "items", "raters", "ratings", "statistic", "value");
+  Table table({{"field"},
+               {"schema"},
+               {"layer"},
+               {"items", Table::kRight},
+               {"raters", Table::kRight},
+               {"ratings", Table::kRight},
+               {"statistic"},
+               {"value", Table::kRight}});
   for (const auto& f : *fields) {
-    const std::string schema =
-        f.schema_id + "@" + std::to_string(f.schema_version);
-    std::printf("%-34.34s %-13.13s %-12s %6lld %6lld %7lld %-28s %10s\n",
-                f.path.c_str(), schema.c_str(),
-                std::string(schemas::LayerName(f.layer)).c_str(),
-                static_cast<long long>(f.items),
-                static_cast<long long>(f.raters),
-                static_cast<long long>(f.ratings), f.primary_name.c_str(),
-                Cell(f.primary).c_str());
+    table.AddRow({f.path, f.schema_id + "@" + std::to_string(f.schema_version),
+                  std::string(schemas::LayerName(f.layer)),
+                  std::to_string(f.items), std::to_string(f.raters),
+                  std::to_string(f.ratings), f.primary_name, Cell(f.primary)});
     if (f.report) {
       const p::AgreementReport& r = *f.report;
-      std::printf(
-          "    percent all/pairwise %s / %s   fleiss %s   alpha "
-          "nom/ord/int/ratio %s / %s / %s / %s   light %s\n",
-          Cell(r.percent_agreement_all_raters).c_str(),
-          Cell(r.percent_agreement_pairwise).c_str(),
-          Cell(r.fleiss.overall).c_str(),
-          Cell(r.krippendorff_alpha_nominal).c_str(),
-          Cell(r.krippendorff_alpha_ordinal).c_str(),
-          Cell(r.krippendorff_alpha_interval).c_str(),
-          Cell(r.krippendorff_alpha_ratio).c_str(),
-          Cell(r.light_kappa).c_str());
+      table.AddLine(
+          "    percent all/pairwise " + Cell(r.percent_agreement_all_raters) +
+          " / " + Cell(r.percent_agreement_pairwise) + "   fleiss " +
+          Cell(r.fleiss.overall) + "   alpha nom/ord/int/ratio " +
+          Cell(r.krippendorff_alpha_nominal) + " / " +
+          Cell(r.krippendorff_alpha_ordinal) + " / " +
+          Cell(r.krippendorff_alpha_interval) + " / " +
+          Cell(r.krippendorff_alpha_ratio) + "   light " + Cell(r.light_kappa));
       for (const p::PairKappa& k : r.cohen) {
-        std::printf(
-            "    cohen %s / %s: %s (linear %s, quadratic %s, %lld items)\n",
-            f.rater_names[k.rater_a].c_str(), f.rater_names[k.rater_b].c_str(),
-            Cell(k.unweighted).c_str(), Cell(k.linear).c_str(),
-            Cell(k.quadratic).c_str(),
-            static_cast<long long>(k.unweighted.items));
+        table.AddLine("    cohen " + f.rater_names[k.rater_a] + " / " +
+                      f.rater_names[k.rater_b] + ": " + Cell(k.unweighted) +
+                      " (linear " + Cell(k.linear) + ", quadratic " +
+                      Cell(k.quadratic) + ", " +
+                      std::to_string(k.unweighted.items) + " items)");
       }
     }
     if (f.set_alpha_masi)
-      std::printf("    set alpha MASI %s\n", Cell(*f.set_alpha_masi).c_str());
+      table.AddLine("    set alpha MASI " + Cell(*f.set_alpha_masi));
     if (f.regions)
-      std::printf("    IoU >= %.2f agreement %s\n", f.regions->threshold,
-                  Cell(f.regions->iou_agreement).c_str());
-    if (f.spans)
-      std::printf("    span micro F1 %s\n", Cell(f.spans->micro_f1).c_str());
+      table.AddLine("    IoU >= " + Fixed(f.regions->threshold, 2) +
+                    " agreement " + Cell(f.regions->iou_agreement));
+    if (f.spans) table.AddLine("    span micro F1 " + Cell(f.spans->micro_f1));
     if (!f.primary.value)
-      std::printf("    undefined: %s\n", f.primary.undefined_reason.c_str());
+      table.AddLine("    undefined: " + f.primary.undefined_reason);
   }
+  table.Print();
   std::printf("\ncalibration loop (threshold %.2f), least agreement first:\n",
               loop.threshold);
+  Table ranked({{}, {}, {}, {"", Table::kRight}}, "  ");
   for (const p::RankedField& r : loop.ranked) {
-    std::printf("  %-8s %-34.34s %-12s %10s\n", r.flagged ? "FLAGGED" : "",
-                r.field->path.c_str(),
-                std::string(schemas::LayerName(r.field->layer)).c_str(),
-                Cell(r.field->primary).c_str());
+    ranked.AddRow({r.flagged ? "FLAGGED" : "", r.field->path,
+                   std::string(schemas::LayerName(r.field->layer)),
+                   Cell(r.field->primary)});
   }
+  ranked.Print();
   for (const auto& [name, s] :
        {std::pair{"descriptive", &loop.descriptive},
         std::pair{"interpretive", &loop.interpretive}}) {
@@ -405,37 +404,44 @@ int RunCalibration(const Args& args) {
   }
   std::printf("project %s, as of event %llu\n\n", project->c_str(),
               static_cast<unsigned long long>(loaded->state.last_seq()));
-  std::printf("%-16s %-10s %6s %10s %10s %10s %8s %8s\n", "annotator",
-              "pseudonym", "annot.", "loo-major.", "gold acc.", "adjud.acc",
-              "brier", "ece");
+  Table summary({{"annotator"},
+                 {"pseudonym"},
+                 {"annot.", Table::kRight},
+                 {"loo-major.", Table::kRight},
+                 {"gold acc.", Table::kRight},
+                 {"adjud.acc", Table::kRight},
+                 {"brier", Table::kRight},
+                 {"ece", Table::kRight}});
   for (const p::AnnotatorCalibration& c : *cal) {
-    std::printf(
-        "%-16.16s %-10.10s %6lld %10s %10s %10s %8s %8s\n", c.annotator.c_str(),
-        c.pseudonym.c_str(), static_cast<long long>(c.annotations),
-        Cell(c.leave_one_out_majority.rate).c_str(), Cell(c.gold.rate).c_str(),
-        Cell(c.adjudicated.rate).c_str(), Cell(c.confidence.brier).c_str(),
-        Cell(c.confidence.ece).c_str());
+    summary.AddRow({c.annotator, c.pseudonym, std::to_string(c.annotations),
+                    Cell(c.leave_one_out_majority.rate), Cell(c.gold.rate),
+                    Cell(c.adjudicated.rate), Cell(c.confidence.brier),
+                    Cell(c.confidence.ece)});
   }
+  summary.Print();
   for (const p::AnnotatorCalibration& c : *cal) {
     std::printf("\n%s: agreement with peers\n", c.annotator.c_str());
+    Table peers({{}, {"", Table::kRight}, {}}, "  ");
     for (const p::PeerAgreement& pa : c.peers) {
-      std::printf("  %-16.16s %10s over %lld values\n", pa.peer.c_str(),
-                  Cell(pa.agreement.rate).c_str(),
-                  static_cast<long long>(pa.agreement.compared));
+      peers.AddRow(
+          {pa.peer, Cell(pa.agreement.rate),
+           "over " + std::to_string(pa.agreement.compared) + " values"});
     }
+    peers.Print();
     for (const p::FieldConfusion& f : c.confusion) {
       std::printf("  Dawid-Skene confusion, %s (rows true, columns given)\n",
                   f.path.c_str());
       const size_t k = f.classes.size();
-      std::printf("    %-12s", "");
-      for (const auto& cl : f.classes) std::printf(" %8.8s", cl.c_str());
-      std::printf("\n");
+      std::vector<Table::Column> columns = {{}};
+      for (const auto& cl : f.classes) columns.push_back({cl, Table::kRight});
+      Table matrix(std::move(columns), "    ");
       for (size_t t = 0; t < k; ++t) {
-        std::printf("    %-12.12s", f.classes[t].c_str());
+        std::vector<std::string> row = {f.classes[t]};
         for (size_t l = 0; l < k; ++l)
-          std::printf(" %8.4f", f.matrix[t * k + l]);
-        std::printf("\n");
+          row.push_back(Fixed(f.matrix[t * k + l], 4));
+        matrix.AddRow(std::move(row));
       }
+      matrix.Print();
     }
   }
   return 0;
@@ -537,12 +543,16 @@ int RunDistribution(const Args& args) {
       if (vc->values.empty()) continue;
       std::printf("  %s: normalized entropy %s\n", who,
                   Cell(vc->normalized_entropy).c_str());
+      Table counts({{}, {"", Table::kRight}}, "    ");
       for (const auto& [k, n] : vc->counts)
-        std::printf("    %-30.30s %4lld\n", k.c_str(),
-                    static_cast<long long>(n));
-      for (const p::CurrentValue& v : vc->values)
-        std::printf("      %-16.16s rev %u: %s\n", v.annotator.c_str(),
-                    v.revision, v.key.c_str());
+        counts.AddRow({k, std::to_string(n)});
+      counts.Print();
+      Table values({{}, {}}, "      ");
+      for (const p::CurrentValue& v : vc->values) {
+        values.AddRow(
+            {v.annotator, "rev " + std::to_string(v.revision) + ": " + v.key});
+      }
+      values.Print();
     }
     if (!f.soft_label.empty()) {
       std::printf("  soft label (Dawid-Skene):");
@@ -552,19 +562,20 @@ int RunDistribution(const Args& args) {
     }
   }
   std::printf("\nrevision history\n");
+  Table history({{}, {}, {}, {}, {}}, "  ");
   for (const p::RevisionEntry& r : d->history) {
     if (r.revision == 0) {
-      std::printf("  #%llu %-12s %-16s withdrawn\n",
-                  static_cast<unsigned long long>(r.seq),
-                  r.annotation_id.c_str(), r.annotator.c_str());
+      history.AddRow({"#" + std::to_string(r.seq), r.annotation_id, r.annotator,
+                      "withdrawn"});
       continue;
     }
-    std::printf("  #%llu %-12s %-16s rev %u %s%s\n",
-                static_cast<unsigned long long>(r.seq), r.annotation_id.c_str(),
-                r.annotator.c_str(), r.revision,
-                FormatTimestamp(r.timestamp_us).c_str(),
-                r.extracted ? "" : " (values invalid for the schema)");
+    history.AddRow(
+        {"#" + std::to_string(r.seq), r.annotation_id, r.annotator,
+         "rev " + std::to_string(r.revision),
+         FormatTimestamp(r.timestamp_us) +
+             (r.extracted ? "" : " (values invalid for the schema)")});
   }
+  history.Print();
   return 0;
 }
 
@@ -617,45 +628,51 @@ int RunAccess(const Args& args) {
     PrintJsonValue(o);
     return 0;
   }
+  Table table({{}, {}, {}, {}, {}, {}, {}});
   for (const p::AccessEntry* e : entries) {
-    std::printf("#%-8llu %s %-16.16s %-7s %-10.10s %-20.20s %s%s\n",
-                static_cast<unsigned long long>(e->seq),
-                FormatTimestamp(e->timestamp_us).c_str(), e->actor.c_str(),
-                e->allowed ? "allowed" : "DENIED", e->action.c_str(),
-                (e->resource_kind + ":" + e->resource_id).c_str(),
-                e->purpose.c_str(),
-                e->reason.empty() ? "" : (" (" + e->reason + ")").c_str());
+    table.AddRow(
+        {"#" + std::to_string(e->seq), FormatTimestamp(e->timestamp_us),
+         e->actor, e->allowed ? "allowed" : "DENIED", e->action,
+         e->resource_kind + ":" + e->resource_id,
+         e->purpose + (e->reason.empty() ? "" : " (" + e->reason + ")")});
   }
+  table.Print();
   if (entries.empty()) std::printf("no access events\n");
   return 0;
 }
 
 Registrar calibration_cmd(Command{
-    {"calibration"},
-    "--data DIR --project P [--annotator A] [--as-of SEQ|TIME] [--json]",
-    "per-annotator calibration: peers, majority, gold, adjudicated, "
-    "Dawid-Skene confusion, Brier/ECE",
-    {"data", "project", "annotator", "as-of"},
-    {"json"},
-    RunCalibration});
-
+    .words = {"calibration"},
+    .summary = "per-annotator calibration: peers, majority, gold, "
+               "adjudicated, Dawid-Skene confusion, Brier/ECE",
+    .flags = {DataFlag(),
+              {"project", "P", "project id", true},
+              {"annotator", "A", "only this annotator"},
+              {"as-of", "SEQ|TIME",
+               "as the ledger stood at an event or a time"},
+              {"json", "", "print JSON instead of a table"}},
+    .run = RunCalibration});
 Registrar distribution_cmd(Command{
-    {"distribution"},
-    "--data DIR --record R [--as-of SEQ|TIME] [--json]",
-    "label distribution of a record: values, counts, entropy, soft labels, "
-    "revisions",
-    {"data", "record", "as-of"},
-    {"json"},
-    RunDistribution});
-
+    .words = {"distribution"},
+    .summary = "label distribution of a record: values, counts, entropy, "
+               "soft labels, revisions",
+    .flags = {DataFlag(),
+              {"record", "R", "record id", true},
+              {"as-of", "SEQ|TIME",
+               "as the ledger stood at an event or a time"},
+              {"json", "", "print JSON instead of a table"}},
+    .run = RunDistribution});
 Registrar access_cmd(Command{
-    {"access"},
-    "--data DIR (--record R | --principal P) [--from TIME] [--to TIME] "
-    "[--json]",
-    "access history of a record or a principal, by time range",
-    {"data", "record", "principal", "from", "to"},
-    {"json"},
-    RunAccess});
+    .words = {"access"},
+    .summary = "access history of a record or a principal, by time range",
+    .flags = {DataFlag(),
+              {"record", "R", "who accessed this record"},
+              {"principal", "P", "what this principal accessed"},
+              {"from", "TIME", "from this time on"},
+              {"to", "TIME", "up to this time"},
+              {"json", "", "print JSON instead of a table"}},
+    .run = RunAccess,
+    .notes = "Give exactly one of --record and --principal."});
 
 }  // namespace
 }  // namespace consilium::cli

@@ -288,21 +288,28 @@ int AuditVerify(const Args& args) {
   return 0;
 }
 
-Registrar keygen_cmd({{"keygen"},
-                      "--name ORIGIN --out KEYFILE",
-                      "create a checkpoint signing key (mode 0600); prints the "
-                      "verifier key",
-                      {"name", "out"},
-                      {},
-                      Keygen});
-Registrar audit_verify_cmd(
-    {{"audit", "verify"},
-     "--vkey VKEY --checkpoint FILE [--event FILE] [--proof FILE] "
-     "[--old-checkpoint FILE --consistency FILE]",
-     "offline: check a signed checkpoint and inclusion/consistency proofs",
-     {"vkey", "checkpoint", "event", "proof", "old-checkpoint", "consistency"},
-     {},
-     AuditVerify});
+Registrar keygen_cmd(Command{
+    .words = {"keygen"},
+    .summary = "create a checkpoint signing key (mode 0600); prints the "
+               "verifier key",
+    .flags = {{"name", "ORIGIN", "the checkpoint origin (log name)", true},
+              {"out", "KEYFILE", "where to write the signing key", true}},
+    .run = Keygen});
+Registrar audit_verify_cmd(Command{
+    .words = {"audit", "verify"},
+    .summary =
+        "offline: check a signed checkpoint and inclusion/consistency proofs",
+    .flags = {{"vkey", "VKEY", "verifier key (or a file holding it)", true},
+              {"checkpoint", "FILE", "the signed checkpoint", true},
+              {"event", "FILE", "an event's stored bytes (needs --proof)"},
+              {"proof", "FILE", "inclusion proof JSON"},
+              {"old-checkpoint", "FILE",
+               "an older checkpoint (with --consistency)"},
+              {"consistency", "FILE",
+               "consistency proof JSON (with --old-checkpoint)"}},
+    .run = AuditVerify,
+    .notes = "--event needs --proof; --old-checkpoint and --consistency go "
+             "together."});
 
 }  // namespace
 }  // namespace consilium::cli

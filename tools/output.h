@@ -1,10 +1,12 @@
-// Output helpers for commands: JSON error lines and a terminal progress bar.
+// Output helpers for commands: JSON error lines, terminal tables and a
+// progress bar.
 #ifndef CONSILIUM_TOOLS_OUTPUT_H_
 #define CONSILIUM_TOOLS_OUTPUT_H_
 
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -13,6 +15,45 @@ namespace consilium::cli {
 // {"error":{"code":"INVALID_ARGUMENT","message":"..."},"line":N}; the line is
 // omitted when 0.
 std::string ErrorJson(const Status& status, size_t line = 0);
+
+// "0.8123" for Fixed(0.81234, 4): printf's %.*f.
+std::string Fixed(double value, int decimals);
+
+// A terminal table whose columns are as wide as their widest cell, header
+// included, so that no cell is cut short (ids, schema@version, labels):
+//
+//   Table t({{"field"}, {"value", Table::kRight}});
+//   t.AddRow({"diagnosis.severity", "0.81"});
+//   t.AddLine("    undefined: one rater");  // a detail under that row
+//   t.Print();
+//
+// Widths count UTF-8 code points. Columns are one space apart (two after
+// `indent`), lines carry no trailing spaces; the header line is left out
+// when every header is empty.
+class Table {
+ public:
+  enum Align { kLeft, kRight };
+  struct Column {
+    std::string header = {};
+    Align align = kLeft;
+  };
+  explicit Table(std::vector<Column> columns, std::string indent = "");
+  // Missing trailing cells are empty; extra cells are a programmer error.
+  void AddRow(std::vector<std::string> cells);
+  // A line printed as given under the last row, outside the columns.
+  void AddLine(std::string line);
+  std::string Render() const;
+  void Print() const;  // Render() to stdout
+
+ private:
+  struct Entry {
+    bool is_line = false;
+    std::vector<std::string> cells;
+  };
+  std::vector<Column> columns_;
+  std::string indent_;
+  std::vector<Entry> entries_;
+};
 
 // A one-line progress bar on stderr, redrawn at most 10 times a second.
 // Disabled (prints nothing) when `enabled` is false, e.g. not a terminal.
