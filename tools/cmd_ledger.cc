@@ -1,4 +1,5 @@
-// Ledger commands: init, append, events, event, head, verify.
+// Ledger commands: init, append, events, event, head, verify,
+// repair-indexes.
 #include <unistd.h>
 
 #include <atomic>
@@ -179,6 +180,28 @@ int Verify(const Args& args) {
   return 0;
 }
 
+// Rebuilds the derived indexes from the events, recorded as an
+// IndexesRepaired event (docs/verification.md, "Repairing indexes").
+int RepairIndexes(const Args& args) {
+  auto ledger = OpenLedger(args, false);
+  if (!ledger.ok()) return Fail(ledger.status());
+  std::string actor = args.Get("actor", "operator");
+  auto r = (*ledger)->RepairIndexes(actor);
+  if (!r.ok()) return Fail(r.status(), 1);
+  for (const IndexRepairReport::Index& i : r->indexes) {
+    std::printf("%-9s %llu added, %llu removed\n", i.name.c_str(),
+                static_cast<unsigned long long>(i.added),
+                static_cast<unsigned long long>(i.removed));
+  }
+  if (r->event) {
+    std::printf("repaired; recorded as event %llu (IndexesRepaired)\n",
+                static_cast<unsigned long long>(r->event->seq));
+  } else {
+    std::printf("nothing to repair: every index matches the events\n");
+  }
+  return 0;
+}
+
 Registrar init_cmd(
     {{"init"}, "--data DIR", "create an empty ledger", {"data"}, {}, Init});
 Registrar append_cmd({{"append"},
@@ -211,6 +234,14 @@ Registrar verify_cmd({{"verify"},
                       {"data", "from"},
                       {"quiet"},
                       Verify});
+Registrar repair_indexes_cmd(
+    {{"repair-indexes"},
+     "--data DIR [--actor NAME]",
+     "rebuild by_record, by_actor, requests and Merkle nodes from the events "
+     "(recorded as an IndexesRepaired event by NAME, default operator)",
+     {"data", "actor"},
+     {},
+     RepairIndexes});
 
 }  // namespace
 }  // namespace consilium::cli
