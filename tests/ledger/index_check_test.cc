@@ -144,6 +144,40 @@ TEST_F(IndexCheckTest, DeletedRequestEntryFailsVerifyAndRepairRestoresRetry) {
   EXPECT_NE(json.find("\"through_seq\":40"), std::string::npos) << json;
 }
 
+// What happened before verify checked `requests`: with the entry gone, a
+// retry was appended again and the entry then named the second event. The
+// repair names the first one again, and the repeat is no index error.
+TEST_F(IndexCheckTest, RetryAppendedTwiceIsRepairedToNameTheFirstEvent) {
+  {
+    RawLedger raw(path_);
+    raw.Delete(ledger_internal::kRequestsFamily, RequestKey("a", "r-17"));
+  }
+  {
+    auto l = Ledger::Open(path_, {});
+    ASSERT_TRUE(l.ok());
+    auto again = (*l)->Append(
+        MakeRecordImported({"a", "r-17"}, "rec-4", "p1", "{\"n\":18}", "{}"));
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->seq, 41u);  // the index had nothing to find
+  }
+  VerifyReport r = VerifyNow();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.problem,
+            "index requests: entry for actor \"a\" request \"r-17\" points to "
+            "event 41, but the request created event 18 (a wrong value)");
+  IndexRepairReport repair = Repair();
+  EXPECT_EQ(Count(repair, "requests", true), 1u);
+  r = VerifyNow();
+  EXPECT_TRUE(r.ok) << r.problem;
+  auto l = Ledger::Open(path_, {});
+  ASSERT_TRUE(l.ok());
+  auto retry = (*l)->Append(
+      MakeRecordImported({"a", "r-17"}, "rec-4", "p1", "{\"n\":18}", "{}"));
+  ASSERT_TRUE(retry.ok());
+  EXPECT_TRUE(retry->duplicate);
+  EXPECT_EQ(retry->seq, 18u);
+}
+
 TEST_F(IndexCheckTest, RequestEntryPointingToAnotherEventIsNamed) {
   {
     RawLedger raw(path_);
