@@ -1708,7 +1708,17 @@ VerifyReport Ledger::Impl::Verify(
                          at_snapshot};
   std::optional<IndexCheck> index_check;
   if (from == 1) {
-    index_check.emplace(total);
+    // Entries may name events up to the recorded head (or, without one, the
+    // last stored event; the chain check says whether the two agree).
+    uint64_t last = total;
+    if (!recorded) {
+      std::unique_ptr<rocksdb::Iterator> last_it(
+          db_->NewIterator(at_snapshot, cf(kEvents)));
+      last_it->SeekToLast();
+      if (last_it->Valid() && last_it->key().size() == 8)
+        last = GetBigEndian64(last_it->key().data());
+    }
+    index_check.emplace(last);
     pipeline.set_events_sink([&](std::span<const SeqEvent> events) {
       index_check->AddEvents(events);
     });
