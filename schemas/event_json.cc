@@ -883,7 +883,9 @@ StatusOr<EventDraft> DraftFromJson(std::string_view text) {
   } else {
     std::string known;
     for (auto t : fb::EnumValuesEventBody()) {
-      if (t == fb::EventBody::NONE) continue;
+      // IndexesRepaired is written by the ledger, never accepted as input.
+      if (t == fb::EventBody::NONE || t == fb::EventBody::IndexesRepaired)
+        continue;
       known += known.empty() ? "" : ", ";
       known += fb::EnumNameEventBody(t);
     }
