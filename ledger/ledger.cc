@@ -641,8 +641,9 @@ Status Ledger::Impl::Open() {
       uint32_t level = static_cast<uint8_t>(nodes_it->key()[0]);
       uint64_t index = GetBigEndian64(nodes_it->key().data() + 1);
       // Only nodes of the committed tree (a crash never leaves others, but a
-      // damaged directory might); verification reports the rest.
-      if (((index + 1) << level) > head_.seq) continue;
+      // damaged directory might); verification reports the rest. A damaged
+      // key's level may be anything up to 255: never shift by it.
+      if (level > 63 || index + 1 > (head_.seq >> level)) continue;
       Hash256 h;
       std::memcpy(h.data(), nodes_it->value().data(), 32);
       nodes.emplace_back(level, index, h);

@@ -299,6 +299,24 @@ TEST_F(IndexCheckTest, ExtraMerkleNodeBeyondTheTreeIsNamed) {
   EXPECT_TRUE(VerifyNow().ok);
 }
 
+// A damaged key's level byte can be anything: opening must not shift by it
+// (UBSan found this through the property test) and verify names the entry.
+TEST_F(IndexCheckTest, MerkleKeyWithALevelAbove63IsNamedAndRepaired) {
+  {
+    RawLedger raw(path_);
+    raw.Put(ledger_internal::kMerkleFamily, MerkleKey(72, 0),
+            std::string(32, 'x'));
+  }
+  VerifyReport r = VerifyNow();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.problem,
+            "Merkle tree: the stored node (level 72, index 0) is not a node of "
+            "the tree of 40 events (an extra entry)");
+  IndexRepairReport repair = Repair();
+  EXPECT_EQ(Count(repair, "merkle", false), 1u);
+  EXPECT_TRUE(VerifyNow().ok);
+}
+
 // A node on the tree's right edge: the committer loads the edge from stored
 // nodes at open, so appends must wait for the repair rather than extend a
 // wrong tree; after it, proofs verify again.
