@@ -214,6 +214,8 @@ IndexCheck::IndexCheck(uint64_t last_seq)
 }
 
 IndexCheck::~IndexCheck() {
+  // A verification that failed on the events returns without Finish.
+  stop_.store(true, std::memory_order_relaxed);
   if (scanner_.joinable()) scanner_.join();
 }
 
@@ -307,7 +309,10 @@ StatusOr<std::string> IndexCheck::ScanStored(const IndexStore& store,
                     : "event " + std::to_string(seq) + ", beyond the head " +
                           std::to_string(last_seq_);
   };
+  uint64_t n = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if ((++n & 0xfff) == 0 && stop_.load(std::memory_order_relaxed))
+      return std::string();
     std::string_view key(it->key().data(), it->key().size());
     std::string_view value(it->value().data(), it->value().size());
     if (f == IndexFamily::kRequests) {

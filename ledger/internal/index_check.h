@@ -64,7 +64,7 @@ class IndexCheck {
   // Checks index entries of events 1..last_seq (the recorded head). A stored
   // entry naming an event beyond it is reported as pointing nowhere.
   explicit IndexCheck(uint64_t last_seq);
-  ~IndexCheck();  // waits for a started scan
+  ~IndexCheck();  // stops a started scan and waits for it
   IndexCheck(const IndexCheck&) = delete;
   IndexCheck& operator=(const IndexCheck&) = delete;
 
@@ -102,6 +102,7 @@ class IndexCheck {
   uint64_t k0_, k1_, mix_[kIndexFamilies];
   std::unique_ptr<std::atomic<uint64_t>[]> expected_[kIndexFamilies];
   std::vector<uint64_t> stored_[kIndexFamilies];
+  std::atomic<bool> stop_{false};  // the scan's result is no longer wanted
   std::thread scanner_;
   StatusOr<std::string> scan_result_ = std::string();
 };
