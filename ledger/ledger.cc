@@ -27,6 +27,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "ledger/internal/index_check.h"
 #include "ledger/internal/read_checks.h"
 #include "ledger/internal/storage_layout.h"
 #include "ledger/internal/verify_pipeline.h"
@@ -178,13 +179,18 @@ class UpperNodes {
     return levels_[i][index];
   }
 
-  // Nodes arrive in index order within each level (as the tree completes).
+  // Nodes arrive in index order within each level (as the tree completes);
+  // a node already held is replaced (RepairIndexes restores every node).
   void Add(const std::vector<std::tuple<uint32_t, uint64_t, Hash256>>& nodes) {
     std::unique_lock l(mu_);
     for (const auto& [level, index, hash] : nodes) {
       size_t i = level - kUpperLevel;
       if (levels_.size() <= i) levels_.resize(i + 1);
-      if (levels_[i].size() == index) levels_[i].push_back(hash);
+      if (levels_[i].size() == index) {
+        levels_[i].push_back(hash);
+      } else if (index < levels_[i].size()) {
+        levels_[i][index] = hash;
+      }
     }
   }
 
@@ -342,6 +348,10 @@ struct PendingAppend {
   // at once on the same thread (Ledger::AppendedEvent::more).
   bool more = false;
   std::function<void(StatusOr<std::vector<Committed>>)> done;
+  // RepairIndexes: committed alone; the committer calls it first with the
+  // batch's WriteBatch, and it adds the repairs and sets `drafts` to the
+  // event recording them (or leaves it empty: nothing to repair).
+  std::function<Status(rocksdb::WriteBatch&)> prepare;
 };
 
 // A batch the committer has written (to the WAL and memtables, not yet
@@ -437,6 +447,11 @@ class Ledger::Impl {
   // Merkle tree's right edge there.
   Head written_;
   merkle::CompactRange range_;
+  // Set at a read-write open when the stored nodes could not give the
+  // tree's right edge: appends are refused (they would extend a wrong tree)
+  // until RepairIndexes rebuilds it from the events. Committer-owned after
+  // open.
+  Status damaged_tree_;
 
   // Syncer queue: written batches in write order (docs/group-commit.md).
   std::mutex sync_mu_;
@@ -651,8 +666,16 @@ Status Ledger::Impl::Open() {
   if (head_.seq > 0) {
     StoredNodes nodes = Nodes(head_.seq);
     auto range = merkle::CompactRange::Load(head_.seq, nodes);
-    if (!range.ok() && !options_.read_only) return range.status();
-    if (range.ok()) range_ = *range;
+    if (range.ok()) {
+      range_ = *range;
+    } else {
+      // Still opens, so `consilium repair-indexes` can rebuild the nodes.
+      damaged_tree_ =
+          Status(range.status().code(),
+                 range.status().message() +
+                     " (the stored Merkle nodes are damaged: run `consilium "
+                     "verify`, then `consilium repair-indexes`)");
+    }
   }
   {
     // The in-memory upper levels: a scan from the first key of kUpperLevel.
@@ -665,8 +688,9 @@ Status Ledger::Impl::Open() {
       uint32_t level = static_cast<uint8_t>(nodes_it->key()[0]);
       uint64_t index = GetBigEndian64(nodes_it->key().data() + 1);
       // Only nodes of the committed tree (a crash never leaves others, but a
-      // damaged directory might); verification reports the rest.
-      if (((index + 1) << level) > head_.seq) continue;
+      // damaged directory might); verification reports the rest. A damaged
+      // key's level may be anything up to 255: never shift by it.
+      if (level > 63 || index + 1 > (head_.seq >> level)) continue;
       Hash256 h;
       std::memcpy(h.data(), nodes_it->value().data(), 32);
       nodes.emplace_back(level, index, h);
@@ -736,7 +760,8 @@ void Ledger::Impl::CommitterLoop() {
       while (!queue_.empty()) {
         PendingAppend& next = *queue_.front();
         if (!batch.empty() &&
-            (events + next.drafts.size() > options_.max_batch_events ||
+            (next.prepare || batch.front()->prepare ||
+             events + next.drafts.size() > options_.max_batch_events ||
              bytes + next.bytes > options_.max_batch_bytes)) {
           break;
         }
@@ -779,8 +804,10 @@ void Ledger::Impl::CommitBatch(
     std::lock_guard l(sync_mu_);
     broken_ = sync_failure_;
   }
-  if (!broken_.ok()) {
-    for (auto& p : batch) p->done(broken_);
+  const bool repair = batch.size() == 1 && batch[0]->prepare;
+  if (!broken_.ok() || (!repair && !damaged_tree_.ok())) {
+    const Status refused = broken_.ok() ? damaged_tree_ : broken_;
+    for (auto& p : batch) p->done(refused);
     return;
   }
   Head h = written_;
@@ -788,6 +815,17 @@ void Ledger::Impl::CommitBatch(
   rocksdb::WriteBatch wb;
   // Restored if the batch fails, so the tree never runs ahead of the disk.
   const merkle::CompactRange saved_range = range_;
+  if (repair) {
+    Status s = batch[0]->prepare(wb);
+    if (!s.ok() || batch[0]->drafts.empty()) {
+      range_ = saved_range;
+      pending_upper_.clear();
+      batch[0]->done(
+          s.ok() ? StatusOr<std::vector<Committed>>(std::vector<Committed>())
+                 : StatusOr<std::vector<Committed>>(s));
+      return;
+    }
+  }
   std::vector<std::vector<Committed>> results(batch.size());
   // Request ids committed earlier in this same batch.
   std::unordered_map<std::string, Committed> batch_requests;
@@ -865,6 +903,7 @@ void Ledger::Impl::CommitBatch(
     for (auto& p : batch) p->done(failure);
     return;
   }
+  if (repair) damaged_tree_ = OkStatus();  // range_ is the events' tree now
   written_ = h;
   WrittenBatch w;
   w.appends = std::move(batch);
@@ -1180,6 +1219,58 @@ void Ledger::AppendAsyncWithEvent(EventDraft draft, AppendedCallback done) {
     done(e);
   };
   impl_->Enqueue(std::move(p));
+}
+
+StatusOr<IndexRepairReport> Ledger::RepairIndexes(std::string_view actor) {
+  if (impl_->options_.read_only) {
+    return FailedPreconditionError("ledger " + impl_->dir_ +
+                                   " is open read-only");
+  }
+  IndexRepairReport report;
+  auto p = std::make_unique<PendingAppend>();
+  PendingAppend* self = p.get();
+  Impl* im = impl_.get();
+  const std::string who(actor);
+  // On the committer, which owns the tree's right edge and writes alone:
+  // the events it reads are exactly those before the repair's own event.
+  p->prepare = [im, self, who, &report](rocksdb::WriteBatch& wb) -> Status {
+    IndexStore store{im->db_,
+                     im->cf(kEvents),
+                     im->cf(kMerkle),
+                     {im->cf(kByRecord), im->cf(kByActor), im->cf(kRequests)},
+                     rocksdb::ReadOptions()};
+    const uint64_t last = im->written_.seq;
+    ASSIGN_OR_RETURN(IndexRepairPlan plan,
+                     PlanIndexRepair(store, last, UpperNodes::kUpperLevel));
+    std::vector<IndexRepairCount> counts;
+    for (const auto& c : plan.counts) {
+      report.indexes.push_back({c.index, c.added, c.removed});
+      counts.push_back({c.index, c.added, c.removed});
+    }
+    if (!plan.changed()) return OkStatus();
+    EventDraft draft = MakeIndexesRepaired({who, ""}, counts, last);
+    RETURN_IF_ERROR(draft.Validate());
+    for (const auto& w : plan.writes) {
+      if (w.value) {
+        wb.Put(w.family, w.key, *w.value);
+      } else {
+        wb.Delete(w.family, w.key);
+      }
+    }
+    // The right edge as the events give it (the one loaded at open came
+    // from the stored nodes), and the in-memory upper levels once durable.
+    im->range_ = plan.range;
+    im->pending_upper_ = std::move(plan.upper);
+    self->bytes = draft.bytes().size();
+    self->drafts.push_back(std::move(draft));
+    return OkStatus();
+  };
+  Waiter w;
+  p->done = [&w](StatusOr<std::vector<Committed>> r) { w.Set(std::move(r)); };
+  impl_->Enqueue(std::move(p));
+  ASSIGN_OR_RETURN(std::vector<Committed> committed, w.Wait());
+  if (!committed.empty()) report.event = committed.front();
+  return report;
 }
 
 Head Ledger::head() const { return impl_->head(); }
@@ -1798,6 +1889,33 @@ VerifyReport Ledger::Impl::Verify(
       checkpoint_status = latest.status();
     }
   }
+  // The derived indexes, from event 1: the hashing threads add the entries
+  // each event should have while a thread of the check's own scans the
+  // stored ones (ledger/internal/index_check.h). Declared after the
+  // snapshot, so the scan ends before the snapshot is released.
+  IndexStore index_store{db_,
+                         cf(kEvents),
+                         cf(kMerkle),
+                         {cf(kByRecord), cf(kByActor), cf(kRequests)},
+                         at_snapshot};
+  std::optional<IndexCheck> index_check;
+  if (from == 1) {
+    // Entries may name events up to the recorded head (or, without one, the
+    // last stored event; the chain check says whether the two agree).
+    uint64_t last = total;
+    if (!recorded) {
+      std::unique_ptr<rocksdb::Iterator> last_it(
+          db_->NewIterator(at_snapshot, cf(kEvents)));
+      last_it->SeekToLast();
+      if (last_it->Valid() && last_it->key().size() == 8)
+        last = GetBigEndian64(last_it->key().data());
+    }
+    index_check.emplace(last);
+    pipeline.set_events_sink([&](std::span<const SeqEvent> events) {
+      index_check->AddEvents(events);
+    });
+    index_check->StartScan(index_store);
+  }
   merkle::CompactRange range;
   std::optional<Hash256> root_at_checkpoint;
   // Every stored interior node is compared with the one the events give, as
@@ -1877,18 +1995,36 @@ VerifyReport Ledger::Impl::Verify(
     report.problem = std::move(problem);
     return report;
   };
-  // The stored nodes serve proofs: they must describe the same tree.
-  if (!node_problem.empty()) return fail(node_problem);
+  auto fail_in = [&](std::string_view family, std::string problem) {
+    report.family = family;
+    return fail(std::move(problem));
+  };
+  // The stored nodes serve proofs: they must describe the same tree, and
+  // hold nothing else.
+  if (!node_problem.empty()) return fail_in(kMerkleFamily, node_problem);
   StoredNodes nodes = DiskNodes(report.head.seq);
   auto stored_root = merkle::RootAt(report.head.seq, nodes);
   if (!stored_root.ok())
-    return fail("Merkle tree: " + stored_root.status().message());
+    return fail_in(kMerkleFamily,
+                   "Merkle tree: " + stored_root.status().message());
   if (*stored_root != report.root) {
-    return fail("Merkle tree: the stored nodes give root " +
-                ToHex(*stored_root) + " but the events give " +
-                ToHex(report.root) +
-                " (stored Merkle nodes were altered; proofs served now would "
-                "not verify)");
+    return fail_in(kMerkleFamily,
+                   "Merkle tree: the stored nodes give root " +
+                       ToHex(*stored_root) + " but the events give " +
+                       ToHex(report.root) +
+                       " (stored Merkle nodes were altered; proofs served "
+                       "now would not verify)");
+  }
+  auto extra_node = FindExtraMerkleNodes(index_store, report.head.seq);
+  if (!extra_node.ok())
+    return fail_in(kMerkleFamily, extra_node.status().message());
+  if (!extra_node->empty()) return fail_in(kMerkleFamily, *extra_node);
+  auto index_problem = index_check->Finish(index_store, report.head.seq);
+  if (!index_problem.ok()) return fail(index_problem.status().message());
+  if (!index_problem->empty()) {
+    std::string_view family = *index_problem;
+    family.remove_prefix(std::string_view("index ").size());
+    return fail_in(family.substr(0, family.find(':')), *index_problem);
   }
   if (!checkpoint_status.ok()) return fail(checkpoint_status.message());
   if (checkpoint) {

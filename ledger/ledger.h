@@ -101,11 +101,27 @@ struct VerifyReport {
   Head head;
   uint64_t bad_seq = 0;  // 0 when ok
   std::string problem;   // "hash mismatch", "broken link", ...
+  // For a wrong entry of a derived index: its column family ("by_record",
+  // "by_actor", "requests", "merkle"; docs/storage.md), and bad_seq is 0.
+  std::string family;
   // Set when verification started at 1: the Merkle root recomputed from the
   // event hashes, and the latest stored checkpoint it was checked against
   // (size 0 when there is none).
   Hash256 root{};
   uint64_t checkpoint_size = 0;
+};
+
+// What Ledger::RepairIndexes found and fixed.
+struct IndexRepairReport {
+  struct Index {
+    std::string name;      // by_record, by_actor, requests, merkle
+    uint64_t added = 0;    // entries written: missing, or with a wrong value
+    uint64_t removed = 0;  // entries deleted: pointing nowhere or wrongly
+  };
+  std::vector<Index> indexes;  // every derived index, in the order above
+  // The IndexesRepaired event that records the repair; nullopt when every
+  // index already matched the events (nothing was written).
+  std::optional<Committed> event;
 };
 
 // A signed checkpoint as stored by the ledger.
@@ -213,7 +229,10 @@ class Ledger {
 
   // Re-reads every event from `from` on, recomputes each hash, checks each
   // chain link, dense sequence numbers and decodability. With from > 1, event
-  // from-1's stored bytes anchor the chain. from = head + 1 verifies nothing
+  // from-1's stored bytes anchor the chain. From event 1 it also checks every
+  // derived index against the events: every stored Merkle node, and every
+  // by_record, by_actor and requests entry (docs/verification.md), naming the
+  // first wrong entry (VerifyReport::family). from = head + 1 verifies nothing
   // and is OK (0 events); from beyond head + 1 is not OK with bad_seq 0 and
   // a problem saying there is nothing to verify (`consilium verify` refuses
   // it as an OutOfRange usage error before calling this). `progress` (may be
@@ -221,6 +240,17 @@ class Ledger {
   VerifyReport Verify(
       uint64_t from,
       const std::function<void(uint64_t, uint64_t)>& progress) const;
+
+  // Rebuilds the derived indexes (by_record, by_actor, requests and the
+  // stored Merkle nodes) from events 1..head: writes every missing or wrong
+  // entry and deletes every entry the events do not give, in one synced
+  // write with an IndexesRepaired event by `actor` that records the counts
+  // (nothing is written when every index already matches). Runs on the
+  // committer, so appends wait for it; it reads every event and index
+  // entry and holds the expected entries in memory. FailedPrecondition when
+  // the ledger is read-only or its events do not verify (indexes are rebuilt
+  // only from a sound chain); InvalidArgument for a bad actor.
+  StatusOr<IndexRepairReport> RepairIndexes(std::string_view actor);
 
   // Delivers committed events in order, starting at `from`, to `consumer` on
   // a thread of the subscription's own. A consumer that falls behind reads

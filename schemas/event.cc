@@ -415,6 +415,21 @@ EventDraft MakeAdjudicationDecided(const EventHeader& header,
   });
 }
 
+EventDraft MakeIndexesRepaired(const EventHeader& header,
+                               std::span<const IndexRepairCount> indexes,
+                               uint64_t through_seq) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    std::vector<flatbuffers::Offset<fb::IndexRepair>> repairs;
+    for (const IndexRepairCount& c : indexes) {
+      repairs.push_back(fb::CreateIndexRepair(fbb, fbb.CreateString(c.index),
+                                              c.added, c.removed));
+    }
+    auto body =
+        fb::CreateIndexesRepaired(fbb, fbb.CreateVector(repairs), through_seq);
+    return std::make_pair(fb::EventBody::IndexesRepaired, body.Union());
+  });
+}
+
 std::string_view RoleName(fb::Role role) {
   switch (role) {
     case fb::Role::Admin:

@@ -243,6 +243,18 @@ struct AdjudicationDecidedFields {
 EventDraft MakeAdjudicationDecided(const EventHeader& header,
                                    const AdjudicationDecidedFields& f);
 
+// What `consilium repair-indexes` did to one derived index.
+struct IndexRepairCount {
+  std::string index;  // by_record, by_actor, requests, merkle
+  uint64_t added = 0;
+  uint64_t removed = 0;
+};
+// Written by the ledger itself (Ledger::RepairIndexes), never from outside
+// input: `through_seq` is the last event the indexes were rebuilt from.
+EventDraft MakeIndexesRepaired(const EventHeader& header,
+                               std::span<const IndexRepairCount> indexes,
+                               uint64_t through_seq);
+
 // "admin", "annotator", ...; "unspecified" for Role::Unspecified.
 std::string_view RoleName(fb::Role role);
 // The role spelled `name`, or Role::Unspecified.

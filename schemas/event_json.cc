@@ -823,6 +823,22 @@ json::value BodyToJson(const fb::Event& e) {
       o["cited_annotation_ids"] = std::move(ids);
       break;
     }
+    case fb::EventBody::IndexesRepaired: {
+      const auto* b = e.body_as_IndexesRepaired();
+      json::array indexes;
+      if (b->indexes()) {
+        for (const auto* r : *b->indexes()) {
+          json::object i;
+          i["index"] = View(r->index());
+          i["entries_added"] = r->entries_added();
+          i["entries_removed"] = r->entries_removed();
+          indexes.emplace_back(std::move(i));
+        }
+      }
+      o["indexes"] = std::move(indexes);
+      o["through_seq"] = b->through_seq();
+      break;
+    }
     default:
       break;
   }
@@ -883,10 +899,18 @@ StatusOr<EventDraft> DraftFromJson(std::string_view text) {
     draft = GoldAnswerFromJson(header, *body);
   } else if (type == "AdjudicationDecided") {
     draft = AdjudicationDecidedFromJson(header, *body);
+  } else if (type == "IndexesRepaired") {
+    // A record of what the ledger itself did; accepting it from outside
+    // would let anyone claim a repair that never happened.
+    return InvalidArgumentError(
+        "type: IndexesRepaired is written only by `consilium "
+        "repair-indexes`");
   } else {
     std::string known;
     for (auto t : fb::EnumValuesEventBody()) {
-      if (t == fb::EventBody::NONE) continue;
+      // IndexesRepaired is written by the ledger, never accepted as input.
+      if (t == fb::EventBody::NONE || t == fb::EventBody::IndexesRepaired)
+        continue;
       known += known.empty() ? "" : ", ";
       known += fb::EnumNameEventBody(t);
     }

@@ -1,4 +1,5 @@
-// Ledger commands: init, append, events, event, head, verify.
+// Ledger commands: init, append, events, event, head, verify,
+// repair-indexes.
 #include <unistd.h>
 
 #include <atomic>
@@ -233,6 +234,28 @@ int Verify(const Args& args) {
   return 0;
 }
 
+// Rebuilds the derived indexes from the events, recorded as an
+// IndexesRepaired event (docs/verification.md, "Repairing indexes").
+int RepairIndexes(const Args& args) {
+  auto ledger = OpenLedger(args, false);
+  if (!ledger.ok()) return Fail(ledger.status());
+  std::string actor = args.Get("actor", "operator");
+  auto r = (*ledger)->RepairIndexes(actor);
+  if (!r.ok()) return Fail(r.status(), 1);
+  for (const IndexRepairReport::Index& i : r->indexes) {
+    std::printf("%-9s %llu added, %llu removed\n", i.name.c_str(),
+                static_cast<unsigned long long>(i.added),
+                static_cast<unsigned long long>(i.removed));
+  }
+  if (r->event) {
+    std::printf("repaired; recorded as event %llu (IndexesRepaired)\n",
+                static_cast<unsigned long long>(r->event->seq));
+  } else {
+    std::printf("nothing to repair: every index matches the events\n");
+  }
+  return 0;
+}
+
 Registrar init_cmd(Command{.words = {"init"},
                            .summary = "create an empty ledger",
                            .flags = {DataFlag()},
@@ -264,11 +287,18 @@ Registrar head_cmd(Command{.words = {"head"},
                            .run = HeadCommand});
 Registrar verify_cmd(Command{
     .words = {"verify"},
-    .summary = "re-hash every event and check the chain",
+    .summary = "re-hash every event, check the chain and (from 1) every index",
     .flags = {DataFlag(),
               {"from", "N", "first sequence number to verify (default 1)"},
               {"quiet", "", "no progress bar on a terminal"}},
     .run = Verify});
+Registrar repair_indexes_cmd(Command{
+    .words = {"repair-indexes"},
+    .summary = "rebuild by_record, by_actor, requests and Merkle nodes from "
+               "the events (recorded as an IndexesRepaired event)",
+    .flags = {DataFlag(),
+              {"actor", "NAME", "who repairs (default operator)"}},
+    .run = RepairIndexes});
 
 }  // namespace
 }  // namespace consilium::cli

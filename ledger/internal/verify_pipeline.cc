@@ -48,6 +48,7 @@ struct Chunk {
   // events starting at an aligned leaf index, their leaf hashes and the
   // nodes of their perfect subtree (VerifyPipeline::Subtree's layout).
   bool want_subtree = false;
+  const VerifyPipeline::EventsSink* events_sink = nullptr;  // may be null
   std::vector<Hash256> leaves;
   std::vector<Hash256> subtree;
   std::mutex mu;
@@ -82,6 +83,15 @@ struct Chunk {
       c.prev = PrevHashOf(*e);
       decoded.push_back(AsBytes(value));
       decoded_index.push_back(i);
+    }
+    if (events_sink != nullptr && *events_sink) {
+      std::vector<SeqEvent> events;
+      events.reserve(decoded.size());
+      for (size_t j = 0; j < decoded.size(); ++j) {
+        const EventCheck& c = checks[decoded_index[j]];
+        events.push_back(SeqEvent{c.key_seq, EventView(AsChars(decoded[j]))});
+      }
+      (*events_sink)(events);
     }
     leaves.resize(decoded.size());
     LeafHashes(decoded, leaves);
@@ -208,6 +218,7 @@ VerifyReport VerifyPipeline::Run(
   auto read_chunk = [&]() -> std::unique_ptr<Chunk> {
     auto c = std::make_unique<Chunk>();
     c->want_subtree = static_cast<bool>(subtree_sink_);
+    c->events_sink = &events_sink_;
     c->entries.reserve(kChunkEvents);
     c->data.reserve(kChunkEvents * 640);
     std::string_view key, value;

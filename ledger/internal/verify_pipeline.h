@@ -21,8 +21,15 @@
 #include "common/hash.h"
 #include "common/status.h"
 #include "ledger/ledger.h"
+#include "schemas/event.h"
 
 namespace consilium::ledger_internal {
+
+// A decoded event, by its key's sequence number.
+struct SeqEvent {
+  uint64_t seq;
+  const fb::Event* event;
+};
 
 class VerifyPipeline {
  public:
@@ -63,6 +70,13 @@ class VerifyPipeline {
     subtree_sink_ = std::move(sink);
   }
 
+  // When set, called on a hashing thread with each chunk's decodable events
+  // (up to 1,024, in key order), chunks in any order and concurrently: the
+  // index check collects the entries each event should have there. The
+  // events are valid for the call only.
+  using EventsSink = std::function<void(std::span<const SeqEvent>)>;
+  void set_events_sink(EventsSink sink) { events_sink_ = std::move(sink); }
+
  private:
   uint64_t from_;
   Hash256 anchor_;
@@ -70,6 +84,7 @@ class VerifyPipeline {
   Hash256 recorded_head_hash_;
   std::function<void(const Hash256&)> leaf_sink_;
   std::function<void(const Subtree&)> subtree_sink_;
+  EventsSink events_sink_;
 };
 
 }  // namespace consilium::ledger_internal

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ledger/internal/storage_layout.h"
@@ -53,6 +54,24 @@ class RawLedger {
   void PutMeta(const std::string& key, const std::string& value) {
     db_->Put(rocksdb::WriteOptions(), Family(ledger_internal::kMetaFamily), key,
              value);
+  }
+  // Any family, by name (storage_layout.h): what `ldb put`, `ldb delete`
+  // and `ldb scan` do.
+  void Put(const std::string& family, const std::string& key,
+           const std::string& value) {
+    db_->Put(rocksdb::WriteOptions(), Family(family), key, value);
+  }
+  void Delete(const std::string& family, const std::string& key) {
+    db_->Delete(rocksdb::WriteOptions(), Family(family), key);
+  }
+  std::vector<std::pair<std::string, std::string>> Entries(
+      const std::string& family) const {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), Family(family)));
+    for (it->SeekToFirst(); it->Valid(); it->Next())
+      out.emplace_back(it->key().ToString(), it->value().ToString());
+    return out;
   }
   rocksdb::DB* db() { return db_.get(); }
 
