@@ -220,6 +220,8 @@ int Verify(const Args& args) {
   if (r.first_seq == 1) {
     std::printf("OK: Merkle root %s matches the stored tree\n",
                 ToHex(r.root).c_str());
+    std::printf(
+        "OK: indexes by_record, by_actor and requests match the events\n");
     if (r.checkpoint_size > 0) {
       std::printf(
           "OK: signed checkpoint at size %llu verifies and matches the "
@@ -230,6 +232,10 @@ int Verify(const Args& args) {
           "note: no checkpoint signed yet (consilium checkpoint --data DIR "
           "--key KEY)\n");
     }
+  } else {
+    std::printf(
+        "note: the Merkle tree and the indexes are checked by a verify from "
+        "event 1\n");
   }
   return 0;
 }

@@ -400,8 +400,18 @@ TEST(IndexCheckCliTest, VerifyNamesTheEntryAndRepairIndexesFixesIt) {
                               false);
   EXPECT_NE(out.find("\"seq\":1,"), std::string::npos) << out;
   EXPECT_NE(out.find("\"duplicate\":true"), std::string::npos) << out;
-  testing::RunConsilium("verify --data " + dir, &code, false);
+  out = testing::RunConsilium("verify --data " + dir, &code, false);
   EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("OK: indexes by_record, by_actor and requests match the "
+                     "events\n"),
+            std::string::npos)
+      << out;
+  out = testing::RunConsilium("verify --data " + dir + " --from 2", &code,
+                              false);
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(out.find("OK: indexes"), std::string::npos) << out;
+  EXPECT_NE(out.find("checked by a verify from event 1"), std::string::npos)
+      << out;
   // Nobody can append a repair record that did not happen.
   std::ofstream(input) << R"({"type":"IndexesRepaired","actor":"x","body":{}})"
                        << "\n";
