@@ -6,8 +6,8 @@
 #include <set>
 #include <tuple>
 
-#include "projections/dawid_skene.h"
-#include "projections/rating_table.h"
+#include "statistics/dawid_skene.h"
+#include "statistics/rating_table.h"
 
 namespace consilium::projections {
 namespace {

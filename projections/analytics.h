@@ -34,8 +34,8 @@
 #include <utility>
 #include <vector>
 
-#include "projections/agreement.h"
 #include "projections/engine.h"
+#include "statistics/agreement.h"
 
 namespace consilium::projections {
 

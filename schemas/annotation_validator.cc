@@ -39,21 +39,7 @@ std::string Quoted(std::string_view s) {
   return out;
 }
 
-template <typename V>
-std::optional<double> AsFiniteNumber(const V& v) {
-  double d;
-  if (v.is_int64()) {
-    d = static_cast<double>(v.get_int64());
-  } else if (v.is_uint64()) {
-    d = static_cast<double>(v.get_uint64());
-  } else if (v.is_double()) {
-    d = v.get_double();
-  } else {
-    return std::nullopt;
-  }
-  if (!std::isfinite(d)) return std::nullopt;
-  return d;
-}
+using internal::AsFiniteNumber;
 
 // A JSON integer in [0, UINT32_MAX], or nullopt.
 template <typename V>

@@ -321,20 +321,7 @@ std::optional<int64_t> AsInteger(const json::value& v, int64_t lo, int64_t hi) {
   return i;
 }
 
-std::optional<double> AsFiniteNumber(const json::value& v) {
-  double d;
-  if (v.is_int64()) {
-    d = static_cast<double>(v.get_int64());
-  } else if (v.is_uint64()) {
-    d = static_cast<double>(v.get_uint64());
-  } else if (v.is_double()) {
-    d = v.get_double();
-  } else {
-    return std::nullopt;
-  }
-  if (!std::isfinite(d)) return std::nullopt;
-  return d;
-}
+using internal::AsFiniteNumber;
 
 std::string_view Sv(const json::string& s) { return {s.data(), s.size()}; }
 

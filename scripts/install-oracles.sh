@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Python packages that tests/projections/oracle.py compares
+# Installs the Python packages that tests/statistics/oracle.py compares
 # Consilium's agreement statistics against: statsmodels, scikit-learn, nltk
 # (and numpy, pandas, scipy beneath them), all from Debian 12's repositories.
 #

@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "common/input.h"
-#include "projections/agreement.h"
-#include "projections/dawid_skene.h"
-#include "projections/rating_table.h"
+#include "statistics/agreement.h"
+#include "statistics/dawid_skene.h"
+#include "statistics/rating_table.h"
 #include "tools/cli.h"
 #include "tools/cmd_projections.h"
 #include "tools/input_limits.h"

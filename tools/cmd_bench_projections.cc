@@ -45,10 +45,10 @@
 #include <vector>
 
 #include "ledger/ledger.h"
-#include "projections/agreement.h"
-#include "projections/dawid_skene.h"
 #include "projections/engine.h"
-#include "projections/rating_table.h"
+#include "statistics/agreement.h"
+#include "statistics/dawid_skene.h"
+#include "statistics/rating_table.h"
 #include "tools/cli.h"
 #include "tools/cmd_projections.h"
 

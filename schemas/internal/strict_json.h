@@ -13,7 +13,9 @@
 #define CONSILIUM_SCHEMAS_INTERNAL_STRICT_JSON_H_
 
 #include <boost/json/value.hpp>
+#include <cmath>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,6 +41,26 @@ void AppendQuoted(std::string& out, std::string_view s);
 
 // Shortest round-trip rendering of `d` ("0.5", "39", "1e+20").
 std::string FormatNumber(double d);
+
+// The JSON number `v` as a double (integers converted) when it is finite;
+// nullopt for a non-number or a non-finite double. `V` is
+// boost::json::value or a JsonTape value (internal/json_tape.h): both have
+// is_int64/get_int64, is_uint64/get_uint64 and is_double/get_double.
+template <typename V>
+std::optional<double> AsFiniteNumber(const V& v) {
+  double d;
+  if (v.is_int64()) {
+    d = static_cast<double>(v.get_int64());
+  } else if (v.is_uint64()) {
+    d = static_cast<double>(v.get_uint64());
+  } else if (v.is_double()) {
+    d = v.get_double();
+  } else {
+    return std::nullopt;
+  }
+  if (!std::isfinite(d)) return std::nullopt;
+  return d;
+}
 
 }  // namespace consilium::schemas::internal
 

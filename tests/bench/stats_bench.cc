@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "projections/agreement.h"
-#include "projections/dawid_skene.h"
-#include "projections/rating_table.h"
+#include "statistics/agreement.h"
+#include "statistics/dawid_skene.h"
+#include "statistics/rating_table.h"
 
 namespace consilium::projections {
 namespace {

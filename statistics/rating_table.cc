@@ -1,4 +1,4 @@
-#include "projections/rating_table.h"
+#include "statistics/rating_table.h"
 
 #include <algorithm>
 #include <charconv>

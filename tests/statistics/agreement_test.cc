@@ -1,4 +1,4 @@
-#include "projections/agreement.h"
+#include "statistics/agreement.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "projections/rating_table.h"
+#include "statistics/rating_table.h"
 #include "tests/testing/files.h"
 
 namespace consilium::projections {

@@ -1,4 +1,4 @@
-#include "projections/dawid_skene.h"
+#include "statistics/dawid_skene.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "projections/rating_table.h"
+#include "statistics/rating_table.h"
 #include "tests/testing/files.h"
 
 namespace consilium::projections {

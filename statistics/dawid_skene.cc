@@ -1,4 +1,4 @@
-#include "projections/dawid_skene.h"
+#include "statistics/dawid_skene.h"
 
 #include <algorithm>
 #include <array>

@@ -1,4 +1,4 @@
-#include "projections/agreement.h"
+#include "statistics/agreement.h"
 
 #include <algorithm>
 #include <cassert>

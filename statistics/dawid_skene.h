@@ -26,14 +26,14 @@
 //   StatusOr<RatingTable> t = RatingTable::FromLongCsv(csv);
 //   StatusOr<DawidSkeneResult> ds = DawidSkene(*t);
 //   if (ds.ok()) Use(ds->posterior(0, 1), ds->confusion(2, 0, 1));
-#ifndef CONSILIUM_PROJECTIONS_DAWID_SKENE_H_
-#define CONSILIUM_PROJECTIONS_DAWID_SKENE_H_
+#ifndef CONSILIUM_STATISTICS_DAWID_SKENE_H_
+#define CONSILIUM_STATISTICS_DAWID_SKENE_H_
 
 #include <cstdint>
 #include <vector>
 
 #include "common/status.h"
-#include "projections/rating_table.h"
+#include "statistics/rating_table.h"
 
 namespace consilium::projections {
 
@@ -103,4 +103,4 @@ MajorityVoteResult MajorityVote(const RatingTable& table);
 
 }  // namespace consilium::projections
 
-#endif  // CONSILIUM_PROJECTIONS_DAWID_SKENE_H_
+#endif  // CONSILIUM_STATISTICS_DAWID_SKENE_H_

@@ -1,6 +1,6 @@
 // RatingTable: an item × rater table of categorical ratings with missing
-// values. It is the input of every agreement statistic (projections/
-// agreement.h) and of Dawid–Skene aggregation (projections/dawid_skene.h).
+// values. It is the input of every agreement statistic (statistics/
+// agreement.h) and of Dawid–Skene aggregation (statistics/dawid_skene.h).
 //
 // Items, raters and categories are mapped to dense indices:
 //   * items and raters in order of first appearance in the input;
@@ -25,8 +25,8 @@
 //       "item,ann1,ann2\nr1,yes,no\nr2,no,NA\n");
 //   if (!t.ok()) return t.status();
 //   for (const Rating& r : t->current_item(0)) Use(t->rater_name(r.rater));
-#ifndef CONSILIUM_PROJECTIONS_RATING_TABLE_H_
-#define CONSILIUM_PROJECTIONS_RATING_TABLE_H_
+#ifndef CONSILIUM_STATISTICS_RATING_TABLE_H_
+#define CONSILIUM_STATISTICS_RATING_TABLE_H_
 
 #include <cstdint>
 #include <span>
@@ -179,4 +179,4 @@ class RatingTable {
 
 }  // namespace consilium::projections
 
-#endif  // CONSILIUM_PROJECTIONS_RATING_TABLE_H_
+#endif  // CONSILIUM_STATISTICS_RATING_TABLE_H_

@@ -16,8 +16,8 @@
 //   Statistic a = KrippendorffAlpha(*t, Level::kOrdinal);
 //   if (a.value) Print(*a.value, a.items, a.ratings);
 //   else Print(a.undefined_reason);
-#ifndef CONSILIUM_PROJECTIONS_AGREEMENT_H_
-#define CONSILIUM_PROJECTIONS_AGREEMENT_H_
+#ifndef CONSILIUM_STATISTICS_AGREEMENT_H_
+#define CONSILIUM_STATISTICS_AGREEMENT_H_
 
 #include <cstdint>
 #include <optional>
@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "projections/rating_table.h"
+#include "statistics/rating_table.h"
 
 namespace consilium::projections {
 
@@ -208,4 +208,4 @@ StatusOr<SpanAgreement> SpanOverlapF1(
 
 }  // namespace consilium::projections
 
-#endif  // CONSILIUM_PROJECTIONS_AGREEMENT_H_
+#endif  // CONSILIUM_STATISTICS_AGREEMENT_H_
