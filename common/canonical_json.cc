@@ -99,9 +99,8 @@ class Writer {
     if (style_ == JsonStyle::kCanonical) {
       // std::string_view compares as unsigned char: UTF-8 byte order, which
       // is code point order.
-      std::sort(members.begin(), members.end(), [](auto* a, auto* b) {
-        return a->key() < b->key();
-      });
+      std::sort(members.begin(), members.end(),
+                [](auto* a, auto* b) { return a->key() < b->key(); });
     }
     out_ += '{';
     const size_t path_size = path.size();
