@@ -8,10 +8,10 @@
 #
 # The demo ledger is built once, with BASE_BIN, by scripts/run.sh's steps,
 # then copied so each binary reads its own copy of the same bytes (a read
-# must not change the other's input). Commands whose output depends on the
-# clock (checkpoint signing, appends: their hashes cover a timestamp) are
-# left out; appends whose every line is rejected (error JSON lines, nothing
-# appended) are in. Exit 0 when every output is identical; otherwise the
+# must not change the other's input). Writes (import, assign, append) run
+# last, each binary on its own copy; their hashes cover the clock's
+# timestamp, so in their output every 64-hex-digit hash and every time is
+# masked. Checkpoint signing is left out (a signed timestamp). Exit 0 when every output is identical; otherwise the
 # differing commands and a diff of each, and exit 1. CONSILIUM_COMPARE_KEEP=1
 # keeps the work directory.
 set -uo pipefail
@@ -70,6 +70,12 @@ cp -a "$data" "$work/demo-new"
 printf 'not json\n{"type":"nope"}\n' > "$work/bad-events.jsonl"
 printf '{"record":"rec-0001"}\nnot json\n' > "$work/bad-annotations.jsonl"
 printf '\xff\xfebinary' > "$work/utf16.csv"
+printf '%s\n' '{"id":"rec-0101","text":"new \"quoted\" record"}' \
+  'not json' '{"id":"rec-0102","text":"another"}' > "$work/new-records.jsonl"
+printf '%s\n' \
+  '{"type":"AccessRecorded","actor":"dr-cho","request_id":"cmp-9","body":{"resource_kind":"record","resource_id":"rec-0101","action":"read","allowed":true}}' \
+  '{"type":"AccessRecorded","actor":"dr-cho","request_id":"cmp-9","body":{"resource_kind":"record","resource_id":"rec-0101","action":"read","allowed":true}}' \
+  > "$work/new-events.jsonl"
 printf 'a,b\n' > "$work/header-only.csv"
 
 # Each line: a command's arguments; DATA stands for the binary's own ledger
@@ -131,6 +137,13 @@ cases=$work/cases
   echo "nosuchcommand"
   echo "--help"
   echo "agreement --help"
+  # Writes last (each binary appends to its own copy): their results carry
+  # hashes over the clock's timestamp, so hashes and times are masked.
+  echo "MASK import records $work/new-records.jsonl --data DATA --project $project"
+  echo "MASK assign --data DATA --project $project --record rec-0101 --annotator dr-ben"
+  echo "MASK append --data DATA STDIN=$work/new-events.jsonl"
+  echo "MASK head --data DATA"
+  echo "MASK verify --data DATA"
 } > "$cases"
 
 run() {  # BIN DATA ARGS... -> stdout, stderr, exit code in $out.{1,2,rc}
@@ -152,11 +165,20 @@ n=0 failed=0
 while IFS= read -r line; do
   n=$((n + 1))
   read -r -a words <<< "$line"
+  mask=0
+  if [ "${words[0]}" = MASK ]; then
+    mask=1
+    words=("${words[@]:1}")
+  fi
   run "$base" "$work/demo-base" "$work/base.$n" "${words[@]}"
   run "$new" "$work/demo-new" "$work/new.$n" "${words[@]}"
   for s in 1 2 rc; do
     # The binary's own path may appear in usage text: name both alike.
     sed -i "s#$base#consilium#g; s#$new#consilium#g" "$work/base.$n.$s" "$work/new.$n.$s"
+    if [ $mask = 1 ]; then
+      sed -i -E 's/[0-9a-f]{64}/<hash>/g; s/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z/<time>/g' \
+        "$work/base.$n.$s" "$work/new.$n.$s"
+    fi
     if ! cmp -s "$work/base.$n.$s" "$work/new.$n.$s"; then
       failed=$((failed + 1))
       echo "DIFFERS ($s): consilium $line"
