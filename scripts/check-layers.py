@@ -48,8 +48,9 @@ DEPENDS = {
     "ledger": ["schemas"],
     "statistics": ["common"],
     "projections": ["ledger", "statistics"],
+    "render": ["projections"],
     "adjudication": ["projections"],
-    "api": ["adjudication"],
+    "api": ["adjudication", "render"],
 }
 # tools/ may include every module; no module may include tools/.
 TOOLS = "tools"

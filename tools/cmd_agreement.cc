@@ -2,33 +2,36 @@
 // label aggregation (Dawid–Skene, majority vote) for a rating table.
 //
 // Sources: `--csv FILE` reads a plain table (no ledger). `--data DIR` is the
-// ledger-backed mode (RunLedgerAgreement, tools/cmd_projections.cc): every
-// field of a project from the projection engine. Without --json the output is a
-// readable table; with --json one JSON object whose keys name each statistic
-// (see docs/statistics.md). An undefined statistic is null with a
+// ledger-backed mode (RunLedgerAgreement): every field of a project from the
+// projection engine (tools/analytics_source.h). Without --json the output is
+// a readable table; with --json one JSON object whose keys name each
+// statistic (see docs/statistics.md), rendered by render/ and written by
+// common/canonical_json.h. An undefined statistic is null with a
 // "<name>_undefined_reason" beside it; NaN or infinity is never printed.
 #include <algorithm>
-#include <boost/json.hpp>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/canonical_json.h"
 #include "common/input.h"
+#include "render/analytics_json.h"
+#include "render/statistics_json.h"
+#include "schemas/task_schema.h"
 #include "statistics/agreement.h"
 #include "statistics/dawid_skene.h"
 #include "statistics/rating_table.h"
+#include "tools/analytics_source.h"
 #include "tools/cli.h"
-#include "tools/cmd_projections.h"
 #include "tools/input_limits.h"
 #include "tools/output.h"
 
 namespace consilium::cli {
 namespace {
 
-namespace json = boost::json;
 namespace p = ::consilium::projections;
 
 StatusOr<std::string> ReadFile(const std::string& path) {
@@ -128,103 +131,22 @@ Status CheckIsRatingTable(const p::RatingTable& t) {
   return OkStatus();
 }
 
-// Shortest round-trip decimal ("0.43024452006014074", "1", "1e-300"); Boost's
-// serializer would print "4.3024452006014074E-1".
+// Shortest round-trip decimal ("0.43024452006014074", "1", "1e-300"), as in
+// the JSON documents. Precondition: finite.
 std::string FormatDouble(double v) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, end);
-}
-
-bool IsScalar(const json::value& v) { return !v.is_object() && !v.is_array(); }
-
-// Pretty-prints with two-space indents; arrays of scalars stay on one line.
-void WriteJson(const json::value& v, int indent, std::string* out) {
-  const std::string pad(indent, ' ');
-  switch (v.kind()) {
-    case json::kind::null:
-      *out += "null";
-      return;
-    case json::kind::bool_:
-      *out += v.get_bool() ? "true" : "false";
-      return;
-    case json::kind::int64:
-      *out += std::to_string(v.get_int64());
-      return;
-    case json::kind::uint64:
-      *out += std::to_string(v.get_uint64());
-      return;
-    case json::kind::double_:
-      // Statistics are finite by construction; a non-finite value is a bug
-      // upstream, and JSON has no spelling for it.
-      *out +=
-          std::isfinite(v.get_double()) ? FormatDouble(v.get_double()) : "null";
-      return;
-    case json::kind::string:
-      *out += json::serialize(v.get_string());
-      return;
-    case json::kind::array: {
-      const json::array& a = v.get_array();
-      if (a.empty()) {
-        *out += "[]";
-        return;
-      }
-      const bool flat = std::all_of(a.begin(), a.end(), IsScalar);
-      *out += "[";
-      for (size_t i = 0; i < a.size(); ++i) {
-        if (i) *out += flat ? ", " : ",";
-        if (!flat) *out += "\n" + pad + "  ";
-        WriteJson(a[i], indent + 2, out);
-      }
-      *out += flat ? "]" : "\n" + pad + "]";
-      return;
-    }
-    case json::kind::object: {
-      const json::object& o = v.get_object();
-      if (o.empty()) {
-        *out += "{}";
-        return;
-      }
-      *out += "{";
-      bool first = true;
-      for (const auto& kv : o) {
-        *out += first ? "\n" : ",\n";
-        first = false;
-        *out += pad + "  " + json::serialize(json::string(kv.key())) + ": ";
-        WriteJson(kv.value(), indent + 2, out);
-      }
-      *out += "\n" + pad + "}";
-      return;
-    }
-  }
-}
-
-void PrintJson(const json::value& v) {
   std::string out;
-  WriteJson(v, 0, &out);
-  out += "\n";
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  AppendJsonNumber(out, v);
+  return out;
 }
 
-// name, name_items, name_ratings and, when undefined, name_undefined_reason.
-void PutStatistic(json::object& o, const std::string& name,
-                  const p::Statistic& s) {
-  if (s.value) {
-    o[name] = *s.value;
-  } else {
-    o[name] = nullptr;
-  }
-  o[name + "_items"] = s.items;
-  o[name + "_ratings"] = s.ratings;
-  if (!s.value) o[name + "_undefined_reason"] = s.undefined_reason;
-}
-
-std::string Cell(const p::Statistic& s) {
-  if (!s.value) return "undefined";
+std::string Cell(const std::optional<double>& v) {
+  if (!v) return "undefined";
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4f", *s.value);
+  std::snprintf(buf, sizeof buf, "%.4f", *v);
   return buf;
 }
+
+std::string Cell(const p::Statistic& s) { return Cell(s.value); }
 
 // "1 item", "2 items"; `plural` when the word does not just add an s.
 std::string Plural(int64_t n, const char* word, const char* plural = nullptr) {
@@ -274,84 +196,136 @@ int FailLoad(const Status& s) {
                      : 2);
 }
 
+// ---- consilium agreement --data ---------------------------------------------
+
+void PrintFieldAgreementText(const p::FieldAgreement& f, Table& table) {
+  table.AddRow({f.path, f.schema_id + "@" + std::to_string(f.schema_version),
+                std::string(schemas::LayerName(f.layer)),
+                std::to_string(f.items), std::to_string(f.raters),
+                std::to_string(f.ratings), f.primary_name, Cell(f.primary)});
+  if (f.report) {
+    const p::AgreementReport& r = *f.report;
+    table.AddLine(
+        "    percent all/pairwise " + Cell(r.percent_agreement_all_raters) +
+        " / " + Cell(r.percent_agreement_pairwise) + "   fleiss " +
+        Cell(r.fleiss.overall) + "   alpha nom/ord/int/ratio " +
+        Cell(r.krippendorff_alpha_nominal) + " / " +
+        Cell(r.krippendorff_alpha_ordinal) + " / " +
+        Cell(r.krippendorff_alpha_interval) + " / " +
+        Cell(r.krippendorff_alpha_ratio) + "   light " + Cell(r.light_kappa));
+    for (const p::PairKappa& k : r.cohen) {
+      table.AddLine("    cohen " + f.rater_names[k.rater_a] + " / " +
+                    f.rater_names[k.rater_b] + ": " + Cell(k.unweighted) +
+                    " (linear " + Cell(k.linear) + ", quadratic " +
+                    Cell(k.quadratic) + ", " +
+                    std::to_string(k.unweighted.items) + " items)");
+    }
+  }
+  if (f.set_alpha_masi)
+    table.AddLine("    set alpha MASI " + Cell(*f.set_alpha_masi));
+  if (f.regions)
+    table.AddLine("    IoU >= " + Fixed(f.regions->threshold, 2) +
+                  " agreement " + Cell(f.regions->iou_agreement));
+  if (f.spans) table.AddLine("    span micro F1 " + Cell(f.spans->micro_f1));
+  if (!f.primary.value)
+    table.AddLine("    undefined: " + f.primary.undefined_reason);
+}
+
+void PrintLedgerAgreementText(const p::AgreementQuery& q, uint64_t as_of_seq,
+                              const std::vector<p::FieldAgreement>& fields,
+                              const p::CalibrationLoopReport& loop) {
+  std::printf("project %s%s, as of event %llu: %zu field(s)\n\n",
+              q.project.c_str(),
+              q.batch.empty() ? "" : (", batch " + q.batch).c_str(),
+              static_cast<unsigned long long>(as_of_seq), fields.size());
+  Table table({{"field"},
+               {"schema"},
+               {"layer"},
+               {"items", Table::kRight},
+               {"raters", Table::kRight},
+               {"ratings", Table::kRight},
+               {"statistic"},
+               {"value", Table::kRight}});
+  for (const auto& f : fields) PrintFieldAgreementText(f, table);
+  table.Print();
+  std::printf("\ncalibration loop (threshold %.2f), least agreement first:\n",
+              loop.threshold);
+  Table ranked({{}, {}, {}, {"", Table::kRight}}, "  ");
+  for (const p::RankedField& r : loop.ranked) {
+    ranked.AddRow({r.flagged ? "FLAGGED" : "", r.field->path,
+                   std::string(schemas::LayerName(r.field->layer)),
+                   Cell(r.field->primary)});
+  }
+  ranked.Print();
+  for (const auto& [name, s] :
+       {std::pair{"descriptive", &loop.descriptive},
+        std::pair{"interpretive", &loop.interpretive}}) {
+    std::printf("  %-12s %lld field(s), mean %s, min %s, %lld flagged\n", name,
+                static_cast<long long>(s->fields), Cell(s->mean).c_str(),
+                Cell(s->minimum).c_str(), static_cast<long long>(s->flagged));
+  }
+}
+
+// `consilium agreement --data DIR --project P [--field F] [--batch B]
+// [--as-of SEQ|TIME] [--threshold X] [--json]`: every field of a project
+// from the projection engine (docs/statistics.md, "Ledger-backed analytics").
+int RunLedgerAgreement(const Args& args) {
+  StatusOr<std::string> project = args.Require("project");
+  if (!project.ok()) return Fail(project.status());
+  StatusOr<double> threshold =
+      args.GetDouble("threshold", p::kDefaultAgreementThreshold);
+  if (!threshold.ok()) return Fail(threshold.status());
+  StatusOr<LoadedAnalytics> loaded = LoadAnalytics(args);
+  if (!loaded.ok()) return Fail(loaded.status());
+  p::AgreementQuery q;
+  q.project = *project;
+  q.field = args.Get("field");
+  q.batch = args.Get("batch");
+  StatusOr<std::vector<p::FieldAgreement>> fields =
+      p::ComputeFieldAgreement(loaded->state, q);
+  if (!fields.ok()) return Fail(fields.status());
+  if (!q.field.empty() && fields->empty()) {
+    return Fail(NotFoundError("project \"" + q.project +
+                              "\" has no human values at field \"" + q.field +
+                              "\""));
+  }
+  const p::CalibrationLoopReport loop = p::RankFields(*fields, *threshold);
+  const uint64_t as_of_seq = loaded->state.last_seq();
+  if (args.Has("json")) {
+    return PrintJson(render::LedgerAgreementJson(q.project, q.batch, as_of_seq,
+                                                 *fields, loop));
+  }
+  PrintLedgerAgreementText(q, as_of_seq, *fields, loop);
+  return 0;
+}
+
 // ---- consilium agreement ----------------------------------------------------
 
-json::object AgreementJson(const p::RatingTable& t, const p::AgreementReport& r,
-                           const std::string& source, p::Level level) {
-  json::object o;
-  o["source"] = source;
-  o["level"] = std::string(p::LevelName(level));
-  o["items"] = r.items;
-  o["ratings"] = r.ratings;
-  o["superseded_ratings"] = r.superseded_ratings;
-  json::array raters, categories;
-  for (int32_t i = 0; i < t.num_raters(); ++i)
-    raters.push_back(json::string(t.rater_name(i)));
-  for (int32_t c = 0; c < t.num_categories(); ++c) {
-    categories.push_back(json::string(t.category_label(c)));
+// The unweighted pairwise Cohen's kappa as a rater x rater matrix.
+void PrintCohenMatrix(const p::RatingTable& t, const p::AgreementReport& r) {
+  std::printf("\npairwise cohen_kappa matrix (unweighted)\n");
+  const int32_t n = t.num_raters();
+  std::vector<Table::Column> columns = {{}};
+  for (int32_t b = 0; b < n; ++b) {
+    columns.push_back({t.rater_name(b), Table::kRight});
   }
-  o["raters"] = std::move(raters);
-  o["categories"] = std::move(categories);
-  PutStatistic(o, "percent_agreement_all_raters",
-               r.percent_agreement_all_raters);
-  PutStatistic(o, "percent_agreement_pairwise", r.percent_agreement_pairwise);
-  PutStatistic(o, "fleiss_kappa", r.fleiss.overall);
-  if (!r.fleiss.overall.value) {
-    // Undefined for the whole table (unequal counts, one category, ...): one
-    // reason rather than the same one per category.
-    o["fleiss_kappa_per_category"] = nullptr;
-    o["fleiss_kappa_per_category_undefined_reason"] =
-        r.fleiss.overall.undefined_reason;
-  } else {
-    json::object per_category, per_category_reason;
-    for (int32_t c = 0; c < t.num_categories(); ++c) {
-      const p::Statistic& s = r.fleiss.per_category[c];
-      if (s.value) {
-        per_category[t.category_label(c)] = *s.value;
-      } else {
-        per_category[t.category_label(c)] = nullptr;
-        per_category_reason[t.category_label(c)] = s.undefined_reason;
+  Table matrix(std::move(columns));
+  for (int32_t a = 0; a < n; ++a) {
+    std::vector<std::string> cells = {t.rater_name(a)};
+    for (int32_t b = 0; b < n; ++b) {
+      if (a == b) {
+        cells.push_back("-");
+        continue;
       }
+      const int32_t lo = std::min(a, b), hi = std::max(a, b);
+      // Index of (lo, hi) in PairwiseCohenKappa's (a, b) order.
+      const size_t index = static_cast<size_t>(lo) * (2 * n - lo - 1) / 2 +
+                           static_cast<size_t>(hi - lo - 1);
+      cells.push_back(Cell(r.cohen[index].unweighted));
     }
-    o["fleiss_kappa_per_category"] = std::move(per_category);
-    if (!per_category_reason.empty()) {
-      o["fleiss_kappa_per_category_undefined_reason"] =
-          std::move(per_category_reason);
-    }
+    matrix.AddRow(std::move(cells));
   }
-  const p::Statistic* alpha[] = {
-      &r.krippendorff_alpha_nominal, &r.krippendorff_alpha_ordinal,
-      &r.krippendorff_alpha_interval, &r.krippendorff_alpha_ratio};
-  PutStatistic(o, "krippendorff_alpha", *alpha[static_cast<int>(level)]);
-  PutStatistic(o, "krippendorff_alpha_nominal", r.krippendorff_alpha_nominal);
-  PutStatistic(o, "krippendorff_alpha_ordinal", r.krippendorff_alpha_ordinal);
-  PutStatistic(o, "krippendorff_alpha_interval", r.krippendorff_alpha_interval);
-  PutStatistic(o, "krippendorff_alpha_ratio", r.krippendorff_alpha_ratio);
-  PutStatistic(o, "light_kappa", r.light_kappa);
-  PutStatistic(o, "conger_kappa", r.conger_kappa);
-  json::array pairs;
-  for (const p::PairKappa& k : r.cohen) {
-    json::object pair;
-    pair["rater_a"] = t.rater_name(k.rater_a);
-    pair["rater_b"] = t.rater_name(k.rater_b);
-    pair["items"] = k.unweighted.items;
-    pair["ratings"] = k.unweighted.ratings;
-    const std::pair<const char*, const p::Statistic*> stats[] = {
-        {"cohen_kappa", &k.unweighted},
-        {"cohen_kappa_linear", &k.linear},
-        {"cohen_kappa_quadratic", &k.quadratic}};
-    for (const auto& [name, s] : stats) {
-      if (s->value) {
-        pair[name] = *s->value;
-      } else {
-        pair[name] = nullptr;
-        pair[std::string(name) + "_undefined_reason"] = s->undefined_reason;
-      }
-    }
-    pairs.push_back(std::move(pair));
-  }
-  o["cohen_kappa_pairs"] = std::move(pairs);
-  return o;
+  matrix.Print();
 }
 
 void PrintAgreementText(const p::RatingTable& t, const p::AgreementReport& r,
@@ -417,31 +391,7 @@ void PrintAgreementText(const p::RatingTable& t, const p::AgreementReport& r,
       }
     }
     pairs.Print();
-    if (t.num_raters() > 2) {
-      std::printf("\npairwise cohen_kappa matrix (unweighted)\n");
-      const int32_t n = t.num_raters();
-      std::vector<Table::Column> columns = {{}};
-      for (int32_t b = 0; b < n; ++b) {
-        columns.push_back({t.rater_name(b), Table::kRight});
-      }
-      Table matrix(std::move(columns));
-      for (int32_t a = 0; a < n; ++a) {
-        std::vector<std::string> cells = {t.rater_name(a)};
-        for (int32_t b = 0; b < n; ++b) {
-          if (a == b) {
-            cells.push_back("-");
-            continue;
-          }
-          const int32_t lo = std::min(a, b), hi = std::max(a, b);
-          // Index of (lo, hi) in PairwiseCohenKappa's (a, b) order.
-          const size_t index = static_cast<size_t>(lo) * (2 * n - lo - 1) / 2 +
-                               static_cast<size_t>(hi - lo - 1);
-          cells.push_back(Cell(r.cohen[index].unweighted));
-        }
-        matrix.AddRow(std::move(cells));
-      }
-      matrix.Print();
-    }
+    if (t.num_raters() > 2) PrintCohenMatrix(t, r);
   }
   if (!notes.empty()) {
     std::printf("\nundefined\n");
@@ -469,10 +419,10 @@ int RunAgreement(const Args& args) {
   const p::AgreementReport report = p::ComputeAgreement(*table);
   const std::string source = args.Get("csv");
   if (args.Has("json")) {
-    PrintJson(AgreementJson(*table, report, source, *level));
-  } else {
-    PrintAgreementText(*table, report, source, *level);
+    return PrintJson(
+        render::RatingAgreementJson(*table, report, source, *level));
   }
+  PrintAgreementText(*table, report, source, *level);
   return 0;
 }
 
@@ -484,13 +434,6 @@ int32_t ArgMax(const double* v, int32_t n) {
     if (v[k] > v[best]) best = k;  // ties keep the lower index
   }
   return best;
-}
-
-json::object Distribution(const p::RatingTable& t, const double* v) {
-  json::object o;
-  for (int32_t k = 0; k < t.num_categories(); ++k)
-    o[t.category_label(k)] = v[k];
-  return o;
 }
 
 int RunDawidSkene(const Args& args, const p::RatingTable& t,
@@ -515,59 +458,7 @@ int RunDawidSkene(const Args& args, const p::RatingTable& t,
   const bool finite_ll = std::isfinite(ds->log_likelihood);
 
   if (args.Has("json")) {
-    json::object o;
-    o["source"] = source;
-    o["method"] = "dawid-skene";
-    o["items"] = ds->items;
-    o["ratings"] = ds->ratings;
-    json::array classes, raters;
-    for (int32_t k = 0; k < k_n; ++k)
-      classes.push_back(json::string(t.category_label(k)));
-    for (int32_t r = 0; r < t.num_raters(); ++r)
-      raters.push_back(json::string(t.rater_name(r)));
-    o["classes"] = std::move(classes);
-    o["raters"] = std::move(raters);
-    o["max_iterations"] = options.max_iterations;
-    o["tolerance"] = options.tolerance;
-    o["smoothing"] = options.smoothing;
-    o["iterations"] = ds->iterations;
-    o["converged"] = ds->converged;
-    if (finite_ll) {
-      o["log_likelihood"] = ds->log_likelihood;
-    } else {
-      o["log_likelihood"] = nullptr;
-      o["log_likelihood_undefined_reason"] =
-          "an item has probability 0 under every class (floating-point "
-          "underflow); try --smoothing";
-    }
-    o["priors"] = Distribution(t, ds->priors.data());
-    json::array posteriors;
-    for (int32_t i = 0; i < t.num_items(); ++i) {
-      const double* post = ds->posteriors.data() + static_cast<size_t>(i) * k_n;
-      json::object item;
-      item["item"] = t.item_id(i);
-      item["label"] = t.category_label(ArgMax(post, k_n));
-      item["ratings"] = static_cast<int64_t>(t.item_ratings(i).size());
-      item["posterior"] = Distribution(t, post);
-      posteriors.push_back(std::move(item));
-    }
-    o["posteriors"] = std::move(posteriors);
-    // confusion_matrices[rater][true class][given label].
-    json::object confusions;
-    for (int32_t r = 0; r < t.num_raters(); ++r) {
-      json::object m;
-      for (int32_t k = 0; k < k_n; ++k) {
-        json::object row;
-        for (int32_t l = 0; l < k_n; ++l) {
-          row[t.category_label(l)] = ds->confusion(r, k, l);
-        }
-        m[t.category_label(k)] = std::move(row);
-      }
-      confusions[t.rater_name(r)] = std::move(m);
-    }
-    o["confusion_matrices"] = std::move(confusions);
-    PrintJson(o);
-    return 0;
+    return PrintJson(render::DawidSkeneJson(t, *ds, options, source));
   }
 
   std::printf("%s: Dawid-Skene, %s, %s, %s\n", source.c_str(),
@@ -623,34 +514,7 @@ int RunMajority(const Args& args, const p::RatingTable& t,
   const p::MajorityVoteResult mv = p::MajorityVote(t);
   const int32_t k_n = mv.num_classes;
   if (args.Has("json")) {
-    json::object o;
-    o["source"] = source;
-    o["method"] = "majority";
-    o["items"] = t.num_items();
-    o["ratings"] = t.num_ratings();
-    json::array classes;
-    for (int32_t k = 0; k < k_n; ++k)
-      classes.push_back(json::string(t.category_label(k)));
-    o["classes"] = std::move(classes);
-    json::array labels;
-    for (int32_t i = 0; i < t.num_items(); ++i) {
-      json::object item;
-      item["item"] = t.item_id(i);
-      if (mv.labels[i] == p::kMissing) {
-        item["label"] = nullptr;
-        item["label_undefined_reason"] = "no ratings";
-      } else {
-        item["label"] = t.category_label(mv.labels[i]);
-      }
-      item["tied"] = mv.tied[i] != 0;
-      item["ratings"] = static_cast<int64_t>(t.item_ratings(i).size());
-      item["vote_shares"] =
-          Distribution(t, mv.vote_shares.data() + static_cast<size_t>(i) * k_n);
-      labels.push_back(std::move(item));
-    }
-    o["labels"] = std::move(labels);
-    PrintJson(o);
-    return 0;
+    return PrintJson(render::MajorityVoteJson(t, mv, source));
   }
   std::printf(
       "%s: majority vote (ties go to the first class in sorted "
@@ -730,7 +594,4 @@ Registrar aggregate_cmd(Command{
     .run = RunAggregate});
 
 }  // namespace
-
-void PrintJsonValue(const json::value& v) { PrintJson(v); }
-
 }  // namespace consilium::cli

@@ -16,6 +16,7 @@
 #include "common/input.h"
 #include "ledger/ledger.h"
 #include "projections/commands.h"
+#include "render/commit_json.h"
 #include "schemas/event_json.h"
 #include "schemas/schema_diff.h"
 #include "tools/cli.h"
@@ -52,25 +53,16 @@ StatusOr<Session> OpenSession(const Args& args, bool read_only) {
 
 std::string Actor(const Args& args) { return args.Get("actor", "admin"); }
 
-std::string CommittedJson(const Committed& c) {
-  return "{\"seq\":" + std::to_string(c.seq) + ",\"hash\":\"" + ToHex(c.hash) +
-         "\"}";
-}
-
 // Prints the result of a single-event command; exit 0, or 1 when rejected.
 int Report(const StatusOr<Committed>& c) {
   if (!c.ok()) return Fail(c.status(), 1);
-  std::printf("%s\n", CommittedJson(*c).c_str());
-  return 0;
+  return PrintJsonLine(render::CommittedJson(*c));
 }
 
 int PrintBulk(const projections::BulkReport& report) {
   for (const auto& l : report.lines) {
     if (l.status.ok()) {
-      std::printf("{\"line\":%zu,\"id\":\"%s\",\"seq\":%llu,\"hash\":\"%s\"}\n",
-                  l.line, l.id.c_str(),
-                  static_cast<unsigned long long>(l.committed.seq),
-                  ToHex(l.committed.hash).c_str());
+      PrintJsonLine(render::ImportLineJson(l.line, l.id, l.committed));
     } else {
       std::printf("%s\n", ErrorJson(l.status, l.line).c_str());
       std::fprintf(stderr, "consilium: line %zu: %s\n", l.line,

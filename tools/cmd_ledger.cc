@@ -12,6 +12,7 @@
 
 #include "common/input.h"
 #include "ledger/ledger.h"
+#include "render/commit_json.h"
 #include "schemas/event_json.h"
 #include "tools/cli.h"
 #include "tools/input_limits.h"
@@ -70,11 +71,7 @@ int Append(const Args& args) {
     for (; printed < ready; ++printed) {
       const Slot& s = window[printed];
       if (s.result->ok()) {
-        const Committed& c = **s.result;
-        std::printf("{\"line\":%zu,\"seq\":%llu,\"hash\":\"%s\"%s}\n", s.line,
-                    static_cast<unsigned long long>(c.seq),
-                    ToHex(c.hash).c_str(),
-                    c.duplicate ? ",\"duplicate\":true" : "");
+        PrintJsonLine(render::AppendLineJson(s.line, **s.result));
       } else {
         any_failed = true;
         std::printf("%s\n", ErrorJson(s.result->status(), s.line).c_str());
@@ -175,10 +172,7 @@ int HeadCommand(const Args& args) {
   auto checked = (*ledger)->CheckedHead();
   if (!checked.ok()) return Fail(checked.status(), 1);
   const Head& h = *checked;
-  std::printf("{\"hash\":\"%s\",\"seq\":%llu,\"time\":\"%s\"}\n",
-              ToHex(h.hash).c_str(), static_cast<unsigned long long>(h.seq),
-              h.seq ? FormatTimestamp(h.timestamp_us).c_str() : "");
-  return 0;
+  return PrintJsonLine(render::HeadJson(h));
 }
 
 int Verify(const Args& args) {
@@ -302,8 +296,7 @@ Registrar repair_indexes_cmd(Command{
     .words = {"repair-indexes"},
     .summary = "rebuild by_record, by_actor, requests and Merkle nodes from "
                "the events (recorded as an IndexesRepaired event)",
-    .flags = {DataFlag(),
-              {"actor", "NAME", "who repairs (default operator)"}},
+    .flags = {DataFlag(), {"actor", "NAME", "who repairs (default operator)"}},
     .run = RepairIndexes});
 
 }  // namespace

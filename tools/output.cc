@@ -5,16 +5,40 @@
 #include <cassert>
 #include <cstdio>
 
+#include "common/canonical_json.h"
+#include "render/error_json.h"
+#include "tools/cli.h"
+
 namespace consilium::cli {
 
 std::string ErrorJson(const Status& status, size_t line) {
-  boost::json::object err;
-  err["code"] = StatusCodeName(status.code());
-  err["message"] = status.message();
-  boost::json::object o;
-  o["error"] = std::move(err);
-  if (line != 0) o["line"] = line;
-  return boost::json::serialize(o);
+  // An error document holds strings and an integer: writing cannot fail.
+  StatusOr<std::string> s = WriteCanonicalJson(render::ErrorJson(status, line));
+  assert(s.ok());
+  return s.ok() ? *std::move(s) : std::string();
+}
+
+namespace {
+
+int Print(const boost::json::value& v, JsonStyle style) {
+  StatusOr<std::string> s = WriteJson(v, style);
+  if (!s.ok()) {
+    return Fail(InternalError("cannot print the result as JSON: " +
+                              s.status().message()));
+  }
+  *s += '\n';
+  std::fwrite(s->data(), 1, s->size(), stdout);
+  return 0;
+}
+
+}  // namespace
+
+int PrintJson(const boost::json::value& v) {
+  return Print(v, JsonStyle::kIndented);
+}
+
+int PrintJsonLine(const boost::json::value& v) {
+  return Print(v, JsonStyle::kCompact);
 }
 
 std::string Fixed(double value, int decimals) {

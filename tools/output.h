@@ -1,8 +1,9 @@
-// Output helpers for commands: JSON error lines, terminal tables and a
-// progress bar.
+// Output helpers for commands: JSON documents and error lines on stdout
+// (written by common/canonical_json.h), terminal tables and a progress bar.
 #ifndef CONSILIUM_TOOLS_OUTPUT_H_
 #define CONSILIUM_TOOLS_OUTPUT_H_
 
+#include <boost/json/fwd.hpp>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -13,8 +14,18 @@
 namespace consilium::cli {
 
 // {"error":{"code":"INVALID_ARGUMENT","message":"..."},"line":N}; the line is
-// omitted when 0.
+// omitted when 0. render::ErrorJson written canonically (its keys are in
+// sorted order either way).
 std::string ErrorJson(const Status& status, size_t line = 0);
+
+// Prints `v` in the indented human form (JsonStyle::kIndented) and a newline
+// to stdout; returns the exit code: 0, or Fail's 2 (an Internal error, on
+// stderr) when `v` holds a non-finite number, which renderings never do.
+int PrintJson(const boost::json::value& v);
+
+// Prints `v` on one line (JsonStyle::kCompact: keys in insertion order) and
+// a newline to stdout; exit code as PrintJson.
+int PrintJsonLine(const boost::json::value& v);
 
 // "0.8123" for Fixed(0.81234, 4): printf's %.*f.
 std::string Fixed(double value, int decimals);

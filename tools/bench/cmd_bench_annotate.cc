@@ -31,9 +31,9 @@
 #include "ledger/ledger.h"
 #include "projections/commands.h"
 #include "schemas/event_json.h"
-#include "tools/cli.h"
+#include "tools/bench/process_cpu.h"
 #include "tools/input_limits.h"
-#include "tools/process_cpu.h"
+#include "tools/cli.h"
 
 namespace consilium::cli {
 namespace {

@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "ledger/ledger.h"
+#include "tools/bench/process_cpu.h"
 #include "tools/cli.h"
-#include "tools/process_cpu.h"
 
 namespace consilium::cli {
 namespace {

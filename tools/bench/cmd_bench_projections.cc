@@ -50,7 +50,7 @@
 #include "statistics/dawid_skene.h"
 #include "statistics/rating_table.h"
 #include "tools/cli.h"
-#include "tools/cmd_projections.h"
+#include "tools/output.h"
 
 namespace consilium::cli {
 namespace {
@@ -327,10 +327,7 @@ int Run(const Args& args) {
                      rebuild_rate / scan_rate >= 0.5 && median_us <= 20 &&
                      agreement_s <= 1 && ds_s <= 3;
   o["checksum"] = touched;  // keeps the raw scan's work observable
-  if (args.Has("json")) {
-    PrintJsonValue(o);
-    return 0;
-  }
+  if (args.Has("json")) return PrintJson(o);
   std::printf(
       "%llu events (%llu annotations on %llu records)\n"
       "raw scan           %10.0f events/s\n"

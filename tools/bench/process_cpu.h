@@ -1,8 +1,8 @@
 // ProcessCpuSeconds: CPU time (user + system) of the whole process so far, in
 // seconds. The benches report it per event beside their rates: other load
 // on a shared machine disturbs it far less than throughput.
-#ifndef CONSILIUM_TOOLS_PROCESS_CPU_H_
-#define CONSILIUM_TOOLS_PROCESS_CPU_H_
+#ifndef CONSILIUM_TOOLS_BENCH_PROCESS_CPU_H_
+#define CONSILIUM_TOOLS_BENCH_PROCESS_CPU_H_
 
 #include <sys/resource.h>
 
@@ -17,4 +17,4 @@ inline double ProcessCpuSeconds() {
 
 }  // namespace consilium::cli
 
-#endif  // CONSILIUM_TOOLS_PROCESS_CPU_H_
+#endif  // CONSILIUM_TOOLS_BENCH_PROCESS_CPU_H_
