@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/canonical_json.h"
+
 // Moved from schemas/task_schema.cc (issue 13) so that every module reads
 // outside JSON through one reader; the slow path now also records where the
 // duplicate is (its path from the root).
@@ -310,7 +312,7 @@ bool ParseOnce(std::string_view text, size_t max_depth, bool track_keys,
 Status ToStatus(const StrictJsonError& e) {
   if (e.duplicate) {
     std::string m = "duplicate key ";
-    AppendJsonQuoted(m, e.duplicate_path);
+    AppendJsonString(m, e.duplicate_path);
     return InvalidArgumentError(std::move(m));
   }
   return InvalidArgumentError("invalid JSON at offset " +
@@ -378,37 +380,5 @@ Status ParseStrictJson(std::string_view text, const StrictJsonOptions& options,
   }
 }
 
-void AppendJsonQuoted(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 15]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
-}
 
 }  // namespace consilium

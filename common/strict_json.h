@@ -63,9 +63,6 @@ Status ParseStrictJson(std::string_view text, const StrictJsonOptions& options,
                        boost::json::value& out,
                        StrictJsonError* error = nullptr);
 
-// Appends `s` to `out` as a JSON string literal with quotes ("J18.9"),
-// escaping quotes, backslashes and control characters; used in messages.
-void AppendJsonQuoted(std::string& out, std::string_view s);
 
 }  // namespace consilium
 

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/canonical_json.h"
 #include "common/strict_json.h"
 #include "schemas/internal/strict_json.h"
 
@@ -40,7 +41,7 @@ Status ParseStrictJson(std::string_view text, size_t max_depth,
 }
 
 void AppendQuoted(std::string& out, std::string_view s) {
-  AppendJsonQuoted(out, s);
+  AppendJsonString(out, s);
 }
 
 std::string FormatNumber(double d) {
