@@ -88,14 +88,18 @@ bool VerifiedNodes::Confirms(uint64_t size, const Hash256& root,
                           ? NodeHash(siblings[i], computed[i])
                           : NodeHash(computed[i], siblings[i]);
   }
-  // Everything below the node met hashes to it: verified now. Top-down, so
-  // a full cache keeps the shared upper levels.
+  // Everything below the node met hashes to it: verified now. Only the
+  // level just below it is added (the node and its sibling): a lookup in
+  // the table costs about what a node hash does, so the verified frontier
+  // grows down one level per proof where proofs are dense instead of
+  // filling the table with leaves that random proofs rarely meet again.
   std::lock_guard l(mu_);
   last_walk_ = {last_hashed, k};
   if (generation_ != generation || size_ != size || root_ != root) return true;
-  for (size_t i = met; i-- > 0;) {
-    InsertLocked(steps[i].sibling, siblings[i]);
-    InsertLocked(i == 0 ? start_range : steps[i - 1].parent, computed[i]);
+  if (met > 0) {
+    InsertLocked(steps[met - 1].sibling, siblings[met - 1]);
+    InsertLocked(met == 1 ? start_range : steps[met - 2].parent,
+                 computed[met - 1]);
   }
   return true;
 }

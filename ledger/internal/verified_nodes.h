@@ -47,8 +47,9 @@ namespace consilium::ledger_internal {
 
 class VerifiedNodes {
  public:
-  // 16,384 slots of 48 bytes: the top 14 levels of any tree.
-  static constexpr size_t kDefaultCapacity = size_t{1} << 14;
+  // 4,096 slots of 48 bytes (192 KiB, within a core's L2): the top 12
+  // levels of any tree.
+  static constexpr size_t kDefaultCapacity = size_t{1} << 12;
   // `capacity` is rounded up to a power of two.
   explicit VerifiedNodes(size_t capacity = kDefaultCapacity)
       : capacity_(std::bit_ceil(std::max<size_t>(capacity, 1))) {}
