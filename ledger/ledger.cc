@@ -1492,8 +1492,8 @@ StatusOr<merkle::InclusionBundle> Ledger::ProveInclusion(uint64_t seq,
     RETURN_IF_ERROR(impl_->CheckRootAgainstStoredCheckpoint(size, b.root));
     impl_->CacheRoot(generation, size, b.root);
   }
-  impl_->verified_.AddInclusion(generation, seq - 1, size, b.leaf_hash,
-                                b.proof, b.root);
+  impl_->verified_.AddInclusion(generation, seq - 1, size, b.leaf_hash, b.proof,
+                                b.root);
   return b;
 }
 
