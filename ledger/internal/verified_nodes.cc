@@ -114,7 +114,7 @@ void VerifiedNodes::Add(uint64_t generation, uint64_t size, const Hash256& root,
   if (size != size_) {
     // The cache follows the largest tree a full check accepted.
     if (size < size_) return;
-    std::fill(slots_.begin(), slots_.end(), Slot{});
+    ++epoch_;
     held_ = 0;
     size_ = size;
     root_ = root;
@@ -132,18 +132,19 @@ void VerifiedNodes::Add(uint64_t generation, uint64_t size, const Hash256& root,
 void VerifiedNodes::InsertLocked(const Range& r, const Hash256& h) {
   if (slots_.empty()) slots_.resize(capacity_);
   Slot& s = slots_[RangeHasher()(r) & (capacity_ - 1)];
-  if (s.range == r) return;
-  const bool empty = s.range.b == 0;
-  if (!empty && s.range.b - s.range.a > r.b - r.a) return;
-  held_ += empty ? 1 : 0;
+  const bool live = LiveLocked(s);
+  if (live && s.range == r) return;
+  if (live && s.range.b - s.range.a > r.b - r.a) return;
+  held_ += live ? 0 : 1;
   s.range = r;
+  s.epoch = epoch_;
   s.hash = h;
 }
 
 const Hash256* VerifiedNodes::FindLocked(const Range& r) const {
   if (slots_.empty()) return nullptr;
   const Slot& s = slots_[RangeHasher()(r) & (capacity_ - 1)];
-  return s.range == r ? &s.hash : nullptr;
+  return LiveLocked(s) && s.range == r ? &s.hash : nullptr;
 }
 
 bool VerifiedNodes::ConfirmsInclusion(uint64_t index, uint64_t size,
@@ -247,7 +248,7 @@ void VerifiedNodes::Reset() {
   ++generation_;
   size_ = 0;
   root_ = Hash256{};
-  std::fill(slots_.begin(), slots_.end(), Slot{});
+  ++epoch_;
   held_ = 0;
 }
 

@@ -47,7 +47,7 @@ namespace consilium::ledger_internal {
 
 class VerifiedNodes {
  public:
-  // 4,096 slots of 48 bytes (192 KiB, within a core's L2): the top 12
+  // 4,096 slots of 56 bytes (224 KiB, within a core's L2): the top 12
   // levels of any tree.
   static constexpr size_t kDefaultCapacity = size_t{1} << 12;
   // `capacity` is rounded up to a power of two.
@@ -138,17 +138,23 @@ class VerifiedNodes {
 
   // A direct-mapped table: one slot per hash of the range, no allocation
   // after the first use. A wider range takes a slot from a narrower one,
-  // never the reverse, so the upper levels every proof shares stay.
+  // never the reverse, so the upper levels every proof shares stay. A slot
+  // holds a value only when its epoch is the table's: a new size or Reset()
+  // empties the table by bumping the epoch, not by writing every slot (a
+  // head that moves changes the size with each proof).
   struct Slot {
-    Range range{0, 0};  // [0, 0): empty
+    Range range{0, 0};
+    uint64_t epoch = 0;
     Hash256 hash{};
   };
+  bool LiveLocked(const Slot& s) const { return s.epoch == epoch_; }
   const size_t capacity_;  // a power of two
   mutable std::mutex mu_;
   uint64_t generation_ = 0;
   uint64_t size_ = 0;  // the tree the values belong to; 0: none
   Hash256 root_{};
   std::vector<Slot> slots_;  // empty until the first value
+  uint64_t epoch_ = 1;
   size_t held_ = 0;
   LastWalk last_walk_;
 };

@@ -164,6 +164,16 @@ TEST(VerifiedNodesTest, ResetAndStaleGenerationsDropValues) {
   v.AddInclusion(v.generation(), 3, 9, Leaf(3), *p9, small.Root());
   EXPECT_FALSE(v.ConfirmsInclusion(3, 9, Leaf(3), *p9, small.Root()));
   EXPECT_TRUE(v.ConfirmsInclusion(3, 16, Leaf(3), *proof, t.Root()));
+  // A larger size (a head that moved) replaces the held values.
+  const size_t held16 = v.size();
+  merkle::MemoryNodeSource big = Tree(20);
+  auto p20 = merkle::InclusionProof(3, 20, big);
+  ASSERT_TRUE(p20.ok());
+  v.AddInclusion(v.generation(), 3, 20, Leaf(3), *p20, big.Root());
+  EXPECT_EQ(v.size(), p20->size() + 1);
+  EXPECT_GT(held16, 0u);
+  EXPECT_TRUE(v.ConfirmsInclusion(3, 20, Leaf(3), *p20, big.Root()));
+  EXPECT_FALSE(v.ConfirmsInclusion(3, 16, Leaf(3), *proof, t.Root()));
 }
 
 }  // namespace
