@@ -30,6 +30,7 @@
 #include "ledger/internal/index_check.h"
 #include "ledger/internal/read_checks.h"
 #include "ledger/internal/storage_layout.h"
+#include "ledger/internal/verified_nodes.h"
 #include "ledger/internal/verify_pipeline.h"
 #include "ledger/merkle.h"
 
@@ -510,8 +511,13 @@ class Ledger::Impl {
     }
     return std::nullopt;
   }
-  void CacheRoot(uint64_t size, const Hash256& root) const {
+  // `generation` is verified_.generation() read before the proof read any
+  // node: a root computed from nodes that RepairIndexes has since replaced
+  // is not kept.
+  void CacheRoot(uint64_t generation, uint64_t size,
+                 const Hash256& root) const {
     std::lock_guard l(root_cache_mu_);
+    if (verified_.generation() != generation) return;
     for (const auto& [s, r] : root_cache_) {
       if (s == size) return;
     }
@@ -521,6 +527,18 @@ class Ledger::Impl {
   mutable std::mutex root_cache_mu_;
   mutable std::array<std::pair<uint64_t, Hash256>, 4> root_cache_{};
   mutable size_t root_cache_next_ = 0;
+  // Subtree hashes verified by earlier proofs at the largest checked size,
+  // so a proof stops hashing where it meets one (verified_nodes.h).
+  mutable VerifiedNodes verified_;
+  // After RepairIndexes rewrote the nodes: what earlier proofs computed
+  // from the old ones (roots, verified nodes) is dropped. The generation is
+  // bumped before the roots are cleared, so a proof that read old nodes
+  // either finds its generation stale or has its root cleared.
+  void ResetVerified() {
+    verified_.Reset();
+    std::lock_guard l(root_cache_mu_);
+    root_cache_.fill({});
+  }
   // OK unless a checkpoint of exactly `size` is stored and records another
   // root (or is unreadable: DataLoss).
   Status CheckRootAgainstStoredCheckpoint(uint64_t size,
@@ -1268,8 +1286,12 @@ StatusOr<IndexRepairReport> Ledger::RepairIndexes(std::string_view actor) {
   Waiter w;
   p->done = [&w](StatusOr<std::vector<Committed>> r) { w.Set(std::move(r)); };
   impl_->Enqueue(std::move(p));
-  ASSIGN_OR_RETURN(std::vector<Committed> committed, w.Wait());
-  if (!committed.empty()) report.event = committed.front();
+  StatusOr<std::vector<Committed>> committed = w.Wait();
+  // The stored nodes may have been rewritten (even by a batch whose sync
+  // then failed): roots and verified nodes computed from the old ones go.
+  impl_->ResetVerified();
+  if (!committed.ok()) return committed.status();
+  if (!committed->empty()) report.event = committed->front();
   return report;
 }
 
@@ -1439,6 +1461,7 @@ StatusOr<merkle::InclusionBundle> Ledger::ProveInclusion(uint64_t seq,
   merkle::InclusionBundle b;
   b.leaf_index = seq - 1;
   b.tree_size = size;
+  const uint64_t generation = impl_->verified_.generation();
   StoredNodes nodes = impl_->Nodes(head_seq);
   const std::optional<Hash256> cached_root = impl_->CachedRoot(size);
   merkle::CompactRange edge;
@@ -1457,12 +1480,20 @@ StatusOr<merkle::InclusionBundle> Ledger::ProveInclusion(uint64_t seq,
   RETURN_IF_ERROR(nodes.Prefetch(run));
   RETURN_IF_ERROR(run(nodes));
   b.root = cached_root ? *cached_root : edge.Root();
+  // The leaf is always recomputed from the event (above); the path may stop
+  // at a node an earlier full check verified against this root.
+  if (cached_root && impl_->verified_.ConfirmsInclusion(
+                         seq - 1, size, b.leaf_hash, b.proof, b.root)) {
+    return b;
+  }
   RETURN_IF_ERROR(
       CheckServedInclusion(seq, size, b.leaf_hash, b.proof, b.root));
   if (!cached_root) {
     RETURN_IF_ERROR(impl_->CheckRootAgainstStoredCheckpoint(size, b.root));
-    impl_->CacheRoot(size, b.root);
+    impl_->CacheRoot(generation, size, b.root);
   }
+  impl_->verified_.AddInclusion(generation, seq - 1, size, b.leaf_hash, b.proof,
+                                b.root);
   return b;
 }
 
@@ -1474,14 +1505,17 @@ StatusOr<merkle::ConsistencyBundle> Ledger::ProveConsistency(
   merkle::ConsistencyBundle b;
   b.size1 = size1;
   b.size2 = size2;
+  const uint64_t generation = impl_->verified_.generation();
   StoredNodes nodes = impl_->Nodes(head_seq);
   const std::optional<Hash256> cached1 = impl_->CachedRoot(size1);
   const std::optional<Hash256> cached2 = impl_->CachedRoot(size2);
   merkle::CompactRange edge1, edge2;
   auto run = [&](merkle::NodeSource& source) -> Status {
     ASSIGN_OR_RETURN(b.proof, merkle::ConsistencyProof(size1, size2, source));
-    // The roots' nodes only, folded after the real run (as above).
-    if (!cached1) {
+    // The roots' nodes only, folded after the real run (as above). The
+    // old tree's edge is in the proof already (no extra reads); it is
+    // loaded to be compared with the proof's hashes.
+    if (!cached1 || (cached2 && size1 > 0)) {
       ASSIGN_OR_RETURN(edge1, merkle::CompactRange::Load(size1, source));
     }
     if (!cached2) {
@@ -1491,16 +1525,31 @@ StatusOr<merkle::ConsistencyBundle> Ledger::ProveConsistency(
   };
   RETURN_IF_ERROR(nodes.Prefetch(run));
   RETURN_IF_ERROR(run(nodes));
-  b.root1 = cached1 ? *cached1 : edge1.Root();
   b.root2 = cached2 ? *cached2 : edge2.Root();
-  RETURN_IF_ERROR(
-      CheckServedConsistency(size1, size2, b.proof, b.root1, b.root2));
+  // root1 is always recomputed from the proof (and is the fold of the old
+  // edge's stored nodes, computed once when they are the proof's); the path
+  // to root2 may stop at a node an earlier full check verified against it.
+  Hash256 folded;
+  const bool confirmed =
+      cached2 &&
+      impl_->verified_.ConfirmsConsistency(size1, size2, b.proof,
+                                           edge1.hashes(), b.root2, &folded) &&
+      (!cached1 || folded == *cached1);
+  b.root1 = cached1 ? *cached1 : confirmed ? folded : edge1.Root();
+  if (!confirmed) {
+    RETURN_IF_ERROR(
+        CheckServedConsistency(size1, size2, b.proof, b.root1, b.root2));
+  }
   if (!cached1) {
     RETURN_IF_ERROR(impl_->CheckRootAgainstStoredCheckpoint(size1, b.root1));
   }
   if (!cached2) {
     RETURN_IF_ERROR(impl_->CheckRootAgainstStoredCheckpoint(size2, b.root2));
-    impl_->CacheRoot(size2, b.root2);
+    impl_->CacheRoot(generation, size2, b.root2);
+  }
+  if (!confirmed) {
+    impl_->verified_.AddConsistency(generation, size1, size2, b.proof, b.root1,
+                                    b.root2);
   }
   return b;
 }
