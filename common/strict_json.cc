@@ -380,5 +380,4 @@ Status ParseStrictJson(std::string_view text, const StrictJsonOptions& options,
   }
 }
 
-
 }  // namespace consilium

@@ -63,7 +63,6 @@ Status ParseStrictJson(std::string_view text, const StrictJsonOptions& options,
                        boost::json::value& out,
                        StrictJsonError* error = nullptr);
 
-
 }  // namespace consilium
 
 #endif  // CONSILIUM_COMMON_STRICT_JSON_H_

@@ -22,8 +22,8 @@ namespace consilium::schemas {
 namespace {
 
 std::string ReadExample(const std::string& name) {
-  std::ifstream in(std::filesystem::path(CONSILIUM_SOURCE_DIR) / "schemas" / "examples" /
-                   name);
+  std::ifstream in(std::filesystem::path(CONSILIUM_SOURCE_DIR) / "schemas" /
+                   "examples" / name);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();

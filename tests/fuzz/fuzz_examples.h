@@ -1,6 +1,7 @@
 // Shared by the fuzz targets: loads the example schemas and record shapes
-// from schemas/examples/ once per process (located through CONSILIUM_SOURCE_DIR,
-// which tests/CMakeLists.txt defines, so the binaries run from any directory).
+// from schemas/examples/ once per process (located through
+// CONSILIUM_SOURCE_DIR, which tests/CMakeLists.txt defines, so the binaries run
+// from any directory).
 //
 // Thread-safety: Examples() initializes a function-local static; callers
 // only read it.
@@ -21,7 +22,9 @@
 namespace consilium::schemas::fuzz {
 
 inline std::string ReadExampleFile(const std::string& name) {
-  const std::filesystem::path path = std::filesystem::path(CONSILIUM_SOURCE_DIR) / "schemas" / "examples" / name;
+  const std::filesystem::path path =
+      std::filesystem::path(CONSILIUM_SOURCE_DIR) / "schemas" / "examples" /
+      name;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::fprintf(stderr, "cannot read %s\n", path.c_str());

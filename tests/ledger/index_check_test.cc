@@ -406,8 +406,8 @@ TEST(IndexCheckCliTest, VerifyNamesTheEntryAndRepairIndexesFixesIt) {
                      "events\n"),
             std::string::npos)
       << out;
-  out = testing::RunConsilium("verify --data " + dir + " --from 2", &code,
-                              false);
+  out =
+      testing::RunConsilium("verify --data " + dir + " --from 2", &code, false);
   EXPECT_EQ(code, 0);
   EXPECT_EQ(out.find("OK: indexes"), std::string::npos) << out;
   EXPECT_NE(out.find("checked by a verify from event 1"), std::string::npos)

@@ -19,8 +19,8 @@ namespace consilium::projections {
 namespace {
 
 std::string Example(const std::string& name) {
-  std::filesystem::path p = std::filesystem::path(CONSILIUM_SOURCE_DIR) /
-                            "schemas/examples" / name;
+  std::filesystem::path p =
+      std::filesystem::path(CONSILIUM_SOURCE_DIR) / "schemas/examples" / name;
   std::ifstream in(p, std::ios::binary);
   std::ostringstream ss;
   ss << in.rdbuf();

@@ -47,10 +47,9 @@ TEST(StatisticsJsonTest, AgreementKeysAreInReadingOrder) {
   const std::vector<std::string> keys = Keys(o);
   ASSERT_GE(keys.size(), 8u);
   EXPECT_EQ(std::vector<std::string>(keys.begin(), keys.begin() + 8),
-            (std::vector<std::string>{"source", "level", "items", "ratings",
-                                      "superseded_ratings", "raters",
-                                      "categories",
-                                      "percent_agreement_all_raters"}));
+            (std::vector<std::string>{
+                "source", "level", "items", "ratings", "superseded_ratings",
+                "raters", "categories", "percent_agreement_all_raters"}));
   EXPECT_EQ(keys.back(), "cohen_kappa_pairs");
   EXPECT_EQ(o.at("source").as_string(), "t.csv");
   EXPECT_EQ(o.at("items").as_int64(), 3);

@@ -32,8 +32,8 @@
 #include "projections/commands.h"
 #include "schemas/event_json.h"
 #include "tools/bench/process_cpu.h"
-#include "tools/input_limits.h"
 #include "tools/cli.h"
+#include "tools/input_limits.h"
 
 namespace consilium::cli {
 namespace {
