@@ -26,7 +26,6 @@
 #include <thread>
 #include <tuple>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "ledger/internal/index_check.h"
 #include "ledger/internal/read_checks.h"
@@ -485,25 +484,6 @@ class Ledger::Impl {
   std::string vkey_;
   uint64_t last_checkpoint_size_ = 0;
   int64_t last_checkpoint_us_ = 0;
-  // The sizes under which checkpoints are stored: every key of the
-  // checkpoints family, read at open, added to before a checkpoint's batch
-  // is written (so never missing one that is stored; a failed write only
-  // leaves a size whose lookup finds nothing). A proof at a size not in it
-  // skips the point lookup for a checkpoint of that size. Nothing else
-  // writes the family while the ledger is open (RocksDB's lock; a
-  // read-only open sees the family as it was at open; RepairIndexes
-  // rewrites indexes and Merkle nodes, never checkpoints).
-  mutable std::mutex checkpoint_sizes_mu_;
-  std::unordered_set<uint64_t> checkpoint_sizes_;
-  void NoteCheckpointSize(uint64_t size) {
-    std::lock_guard l(checkpoint_sizes_mu_);
-    checkpoint_sizes_.insert(size);
-  }
-  bool MayHaveCheckpointAt(uint64_t size) const {
-    std::lock_guard l(checkpoint_sizes_mu_);
-    return checkpoint_sizes_.count(size) != 0;
-  }
-  Status LoadCheckpointSizes();
 
   StoredNodes Nodes(uint64_t size) const {
     return StoredNodes(db_, cf(kEvents), cf(kMerkle), &upper_, size);
@@ -740,7 +720,6 @@ Status Ledger::Impl::Open() {
     origin_ = v;
   if (db_->Get(rocksdb::ReadOptions(), cf(kMeta), kMetaCheckpointKey, &v).ok())
     vkey_ = v;
-  RETURN_IF_ERROR(LoadCheckpointSizes());
   if (auto latest = ReadLatestCheckpoint();
       latest.ok() && latest->has_value()) {
     last_checkpoint_size_ = (*latest)->checkpoint.size;
@@ -1073,7 +1052,6 @@ void Ledger::Impl::MaybeCheckpoint(rocksdb::WriteBatch& wb, const Head& h) {
       FormatCheckpointBody({signer->name(), h.seq, range_.Root()}));
   if (!note.ok()) return;  // the next commit tries again
   wb.Put(cf(kCheckpoints), SeqKey(h.seq), *note);
-  NoteCheckpointSize(h.seq);
   std::lock_guard l(checkpoint_mu_);
   if (origin_.empty()) {
     origin_ = signer->name();
@@ -1578,7 +1556,6 @@ StatusOr<merkle::ConsistencyBundle> Ledger::ProveConsistency(
 
 Status Ledger::Impl::CheckRootAgainstStoredCheckpoint(
     uint64_t size, const Hash256& root) const {
-  if (!MayHaveCheckpointAt(size)) return OkStatus();
   std::string note;
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), cf(kCheckpoints), SeqKey(size), &note);
@@ -1595,20 +1572,6 @@ Status Ledger::Impl::CheckRootAgainstStoredCheckpoint(
                          "`consilium verify`)");
   }
   return CheckRootAgainstCheckpoint(size, root, body->root);
-}
-
-Status Ledger::Impl::LoadCheckpointSizes() {
-  std::unordered_set<uint64_t> sizes;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), cf(kCheckpoints)));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    // A key of another length is no SeqKey: no lookup ever asks for it.
-    if (it->key().size() == 8) sizes.insert(GetBigEndian64(it->key().data()));
-  }
-  RETURN_IF_ERROR(FromRocks(it->status(), "reading checkpoints"));
-  std::lock_guard l(checkpoint_sizes_mu_);
-  checkpoint_sizes_ = std::move(sizes);
-  return OkStatus();
 }
 
 StatusOr<std::optional<StoredCheckpoint>> Ledger::Impl::ReadLatestCheckpoint()
@@ -1794,7 +1757,6 @@ StatusOr<StoredCheckpoint> Ledger::SignCheckpoint(const NoteSigner& signer,
   ASSIGN_OR_RETURN(out.note, signer.Sign(FormatCheckpointBody(out.checkpoint)));
   rocksdb::WriteBatch wb;
   wb.Put(impl_->cf(kCheckpoints), SeqKey(size), out.note);
-  impl_->NoteCheckpointSize(size);
   if (impl_->origin_.empty()) {
     wb.Put(impl_->cf(kMeta), kMetaOrigin, signer.name());
     wb.Put(impl_->cf(kMeta), kMetaCheckpointKey, signer.VerifierKey());
