@@ -10,6 +10,7 @@
 #include "ledger/ledger.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/raw_ledger.h"
+#include "tests/testing/sample_ledger.h"
 #include "tests/testing/temp_dir.h"
 
 namespace consilium {
@@ -24,15 +25,7 @@ class TamperTest : public ::testing::Test {
  protected:
   void SetUp() override {
     path_ = dir_.Sub("ledger");
-    ASSERT_TRUE(Ledger::Init(path_).ok());
-    auto l = Ledger::Open(path_, {});
-    ASSERT_TRUE(l.ok());
-    for (uint64_t i = 1; i <= kEvents; ++i) {
-      auto c = (*l)->Append(MakeRecordImported(
-          {"importer", ""}, "rec-" + std::to_string(i), "p1",
-          "{\"text\":\"note " + std::to_string(i) + "\"}", "{}"));
-      ASSERT_TRUE(c.ok());
-    }
+    ASSERT_NO_FATAL_FAILURE(testing::CreateLedgerOfNotes(path_, kEvents));
   }
 
   VerifyReport VerifyNow(uint64_t from = 1) {
