@@ -84,14 +84,6 @@ json::object Distribution(const p::RatingTable& t, const double* v) {
   return o;
 }
 
-int32_t ArgMax(const double* v, int32_t n) {
-  int32_t best = 0;
-  for (int32_t k = 1; k < n; ++k) {
-    if (v[k] > v[best]) best = k;  // ties keep the lower index
-  }
-  return best;
-}
-
 }  // namespace
 
 json::object RatingAgreementJson(const p::RatingTable& t,
@@ -155,7 +147,7 @@ json::object DawidSkeneJson(const p::RatingTable& t,
     const double* post = ds.posteriors.data() + static_cast<size_t>(i) * k_n;
     json::object item;
     item["item"] = t.item_id(i);
-    item["label"] = t.category_label(ArgMax(post, k_n));
+    item["label"] = t.category_label(ds.label(i));
     item["ratings"] = static_cast<int64_t>(t.item_ratings(i).size());
     item["posterior"] = Distribution(t, post);
     posteriors.push_back(std::move(item));

@@ -67,6 +67,14 @@ struct DawidSkeneResult {
   double posterior(int32_t item, int32_t k) const {
     return posteriors[static_cast<size_t>(item) * num_classes + k];
   }
+  // The most probable class of `item` (ties keep the lower class index).
+  int32_t label(int32_t item) const {
+    int32_t best = 0;
+    for (int32_t k = 1; k < num_classes; ++k) {
+      if (posterior(item, k) > posterior(item, best)) best = k;
+    }
+    return best;
+  }
   double confusion(int32_t rater, int32_t true_class, int32_t given) const {
     return confusions[(static_cast<size_t>(rater) * num_classes + true_class) *
                           num_classes +

@@ -139,15 +139,6 @@ std::string FormatDouble(double v) {
   return out;
 }
 
-std::string Cell(const std::optional<double>& v) {
-  if (!v) return "undefined";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4f", *v);
-  return buf;
-}
-
-std::string Cell(const p::Statistic& s) { return Cell(s.value); }
-
 // "1 item", "2 items"; `plural` when the word does not just add an s.
 std::string Plural(int64_t n, const char* word, const char* plural = nullptr) {
   if (n == 1) return "1 " + std::string(word);
@@ -428,14 +419,6 @@ int RunAgreement(const Args& args) {
 
 // ---- consilium aggregate ----------------------------------------------------
 
-int32_t ArgMax(const double* v, int32_t n) {
-  int32_t best = 0;
-  for (int32_t k = 1; k < n; ++k) {
-    if (v[k] > v[best]) best = k;  // ties keep the lower index
-  }
-  return best;
-}
-
 int RunDawidSkene(const Args& args, const p::RatingTable& t,
                   const std::string& source) {
   p::DawidSkeneOptions options;
@@ -488,7 +471,7 @@ int RunDawidSkene(const Args& args, const p::RatingTable& t,
   for (int32_t i = 0; i < t.num_items(); ++i) {
     const double* post = ds->posteriors.data() + static_cast<size_t>(i) * k_n;
     std::vector<std::string> cells = {t.item_id(i),
-                                      t.category_label(ArgMax(post, k_n))};
+                                      t.category_label(ds->label(i))};
     for (int32_t k = 0; k < k_n; ++k) cells.push_back(Fixed(post[k], 4));
     items.AddRow(std::move(cells));
   }

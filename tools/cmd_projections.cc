@@ -25,15 +25,6 @@ namespace {
 
 namespace p = ::consilium::projections;
 
-std::string Cell(const std::optional<double>& v) {
-  if (!v) return "undefined";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4f", *v);
-  return buf;
-}
-
-std::string Cell(const p::Statistic& s) { return Cell(s.value); }
-
 // ---- calibration
 // -----------------------------------------------------------------
 

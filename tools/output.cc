@@ -47,6 +47,10 @@ std::string Fixed(double value, int decimals) {
   return buf;
 }
 
+std::string Cell(const std::optional<double>& value) {
+  return value ? Fixed(*value, 4) : "undefined";
+}
+
 namespace {
 
 // Code points, not bytes: a UTF-8 continuation byte is 10xxxxxx.

@@ -6,10 +6,12 @@
 #include <boost/json/fwd.hpp>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
+#include "statistics/agreement.h"
 
 namespace consilium::cli {
 
@@ -29,6 +31,12 @@ int PrintJsonLine(const boost::json::value& v);
 
 // "0.8123" for Fixed(0.81234, 4): printf's %.*f.
 std::string Fixed(double value, int decimals);
+
+// A statistic's table cell: "0.8123", or "undefined" when it has no value.
+std::string Cell(const std::optional<double>& value);
+inline std::string Cell(const projections::Statistic& s) {
+  return Cell(s.value);
+}
 
 // A terminal table whose columns are as wide as their widest cell, header
 // included, so that no cell is cut short (ids, schema@version, labels):
