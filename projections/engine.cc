@@ -10,7 +10,7 @@
 #include <optional>
 #include <thread>
 
-#include "projections/domain.h"
+#include "domain/domain_state.h"
 
 namespace consilium::projections {
 namespace {
@@ -640,7 +640,7 @@ void AnalyticsState::Apply(uint64_t seq, int64_t timestamp_us,
       info.seq = seq;
       info.schema =
           std::make_shared<const schemas::TaskSchema>(std::move(*parsed));
-      info.descriptive = DescriptiveView(*info.schema, definition);
+      info.descriptive = domain::DescriptiveView(*info.schema, definition);
       schemas_.emplace(std::move(key), std::move(info));
       return;
     }
@@ -940,7 +940,7 @@ StatusOr<AnalyticsState> AnalyticsState::Deserialize(std::string_view bytes) {
       if (!parsed.ok()) throw Malformed{"schema: " + parsed.status().message()};
       info.schema =
           std::make_shared<const schemas::TaskSchema>(std::move(*parsed));
-      info.descriptive = DescriptiveView(*info.schema, info.definition);
+      info.descriptive = domain::DescriptiveView(*info.schema, info.definition);
       s.schemas_.emplace(
           std::make_pair(S(a[0]), static_cast<uint32_t>(U(a[1]))),
           std::move(info));

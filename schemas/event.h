@@ -115,7 +115,7 @@ EventDraft MakeProjectCreated(const EventHeader& header,
 
 // Builders for the domain events (docs/commands.md). They encode what they
 // are given; the rules (ids exist, roles held, revisions match) are checked
-// by projections::CommandHandler before it builds a draft, and the id rules
+// by domain::CommandHandler before it builds a draft, and the id rules
 // by EventDraft::Validate. String views must outlive the call only.
 
 struct PrincipalRegisteredFields {

@@ -2,10 +2,11 @@
 """Fails when a module includes a module it may not depend on.
 
 Reads the `#include "..."` lines of every .h and .cc under the module folders
-(common/ schemas/ ledger/ statistics/ projections/ adjudication/ api/ tools/)
+(common/ schemas/ ledger/ domain/ statistics/ projections/ render/
+adjudication/ api/ tools/)
 and checks them against the allowed graph (docs/architecture.md):
 
-    common <- schemas <- ledger <- projections <- adjudication <- api
+    common <- schemas <- ledger <- domain <- projections <- adjudication <- api
     common <- statistics <- projections
     tools may include anything; nothing includes tools/.
 
@@ -47,7 +48,8 @@ DEPENDS = {
     "schemas": ["common"],
     "ledger": ["schemas"],
     "statistics": ["common"],
-    "projections": ["ledger", "statistics"],
+    "domain": ["ledger"],
+    "projections": ["domain", "statistics"],
     "render": ["projections"],
     "adjudication": ["projections"],
     "api": ["adjudication", "render"],

@@ -1,6 +1,6 @@
 // Domain commands: project create, schema publish/show/diff, import records,
 // batch create, assign, annotate, user add. Each opens the ledger, rebuilds
-// the domain state by scanning it (projections::CommandHandler::Open) and
+// the domain state by scanning it (domain::CommandHandler::Open) and
 // runs one command through the handler, so every rule in docs/commands.md
 // applies. `--actor` names who performs the command (default "admin").
 //
@@ -15,7 +15,7 @@
 
 #include "common/input.h"
 #include "ledger/ledger.h"
-#include "projections/commands.h"
+#include "domain/commands.h"
 #include "render/commit_json.h"
 #include "schemas/event_json.h"
 #include "schemas/schema_diff.h"
@@ -26,7 +26,7 @@
 namespace consilium::cli {
 namespace {
 
-using projections::CommandHandler;
+using domain::CommandHandler;
 
 // The lines of a JSON-lines input file, bounded (tools/input_limits.h).
 StatusOr<std::vector<std::string>> ReadJsonLines(const std::string& path,
@@ -59,7 +59,7 @@ int Report(const StatusOr<Committed>& c) {
   return PrintJsonLine(render::CommittedJson(*c));
 }
 
-int PrintBulk(const projections::BulkReport& report) {
+int PrintBulk(const domain::BulkReport& report) {
   for (const auto& l : report.lines) {
     if (l.status.ok()) {
       PrintJsonLine(render::ImportLineJson(l.line, l.id, l.committed));
@@ -104,18 +104,18 @@ int SchemaPublish(const Args& args) {
 }
 
 // "ID" (latest version) or "ID@VERSION" -> the published schema.
-StatusOr<const projections::SchemaState*> FindSchema(
-    const projections::DomainState& state, const std::string& ref) {
+StatusOr<const domain::SchemaState*> FindSchema(
+    const domain::DomainState& state, const std::string& ref) {
   std::string id = ref;
   uint32_t version = 0;
   if (ref.find('@') != std::string::npos) {
-    ASSIGN_OR_RETURN(auto parsed, projections::ParseSchemaRef(ref));
+    ASSIGN_OR_RETURN(auto parsed, domain::ParseSchemaRef(ref));
     id = parsed.first;
     version = parsed.second;
   } else {
     version = state.LatestSchemaVersion(id);
   }
-  const projections::SchemaState* s = state.FindSchema(id, version);
+  const domain::SchemaState* s = state.FindSchema(id, version);
   if (s == nullptr) return NotFoundError("schema " + ref + " not found");
   return s;
 }
@@ -126,7 +126,7 @@ int SchemaShow(const Args& args) {
         "usage: consilium schema show ID[@VERSION] --data DIR"));
   auto s = OpenSession(args, true);
   if (!s.ok()) return Fail(s.status());
-  projections::DomainState state = s->handler->state();
+  domain::DomainState state = s->handler->state();
   auto schema = FindSchema(state, args.positional[0]);
   if (!schema.ok()) return Fail(schema.status(), 1);
   std::string text = (*schema)->definition;
@@ -144,7 +144,7 @@ int SchemaDiffCommand(const Args& args) {
   }
   auto s = OpenSession(args, true);
   if (!s.ok()) return Fail(s.status());
-  projections::DomainState state = s->handler->state();
+  domain::DomainState state = s->handler->state();
   auto a = FindSchema(state, args.positional[0]);
   if (!a.ok()) return Fail(a.status(), 1);
   auto b = FindSchema(state, args.positional[1]);
@@ -225,7 +225,7 @@ int UserAdd(const Args& args) {
         "[--kind model --model M@V]"));
   auto role_name = args.Require("role");
   if (!role_name.ok()) return Fail(role_name.status());
-  projections::RegisterPrincipalCommand cmd;
+  domain::RegisterPrincipalCommand cmd;
   cmd.id = args.positional[0];
   cmd.display_name = args.Get("display-name");
   cmd.pseudonym = args.Get("pseudonym");

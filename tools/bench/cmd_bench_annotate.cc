@@ -1,5 +1,5 @@
 // `consilium bench annotate`: validated annotation submissions through
-// projections::CommandHandler (reasoning-aware schema dx-reasoning and its
+// domain::CommandHandler (reasoning-aware schema dx-reasoning and its
 // example annotation, validated against the example record) beside raw
 // ledger appends of the same events, in the same run, at the same number of
 // operations in flight. The raw path builds each event on the submitting
@@ -29,7 +29,7 @@
 #include "common/input.h"
 #include "common/strict_json.h"
 #include "ledger/ledger.h"
-#include "projections/commands.h"
+#include "domain/commands.h"
 #include "schemas/event_json.h"
 #include "tools/bench/process_cpu.h"
 #include "tools/cli.h"
@@ -40,7 +40,7 @@ namespace {
 
 namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
-using projections::CommandHandler;
+using domain::CommandHandler;
 
 double Seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
@@ -282,7 +282,7 @@ int BenchAnnotate(const Args& args) {
   Figures raw_async, raw_sync, val_async, val_sync;
   uint64_t round_offset = 0;
   auto submit = [&](int t, uint64_t i) {
-    return projections::SubmitAnnotationCommand{
+    return domain::SubmitAnnotationCommand{
         .annotation_id = id_of(t, round_offset + i),
         .record_id = "rec-1",
         .annotator_id = "dr-bench",

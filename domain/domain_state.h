@@ -2,7 +2,7 @@
 // principals and their roles and token hashes, task schemas, records,
 // calibration batches, assignments, annotations and their revisions), built by
 // applying committed events in sequence order. CommandHandler
-// (projections/commands.h) validates every command against it.
+// (domain/commands.h) validates every command against it.
 //
 // Apply is deterministic and total: it never fails on a committed event.
 // Events reach the ledger either through CommandHandler (fully validated) or
@@ -36,12 +36,12 @@
 
 #include "common/hash.h"
 #include "ledger/ledger.h"
-#include "projections/internal/id_index.h"
+#include "domain/internal/id_index.h"
 #include "schemas/annotation_validator.h"
 #include "schemas/event.h"
 #include "schemas/task_schema.h"
 
-namespace consilium::projections {
+namespace consilium::domain {
 
 struct ProjectState {
   std::string id;
@@ -263,6 +263,6 @@ class DomainState {
 std::shared_ptr<const schemas::TaskSchema> DescriptiveView(
     const schemas::TaskSchema& schema, std::string_view definition);
 
-}  // namespace consilium::projections
+}  // namespace consilium::domain
 
 #endif  // CONSILIUM_PROJECTIONS_DOMAIN_H_

@@ -1,4 +1,4 @@
-#include "projections/commands.h"
+#include "domain/commands.h"
 
 #include <openssl/err.h>
 #include <openssl/rand.h>
@@ -16,7 +16,7 @@
 #include "common/strict_json.h"
 #include "schemas/event_json.h"
 
-namespace consilium::projections {
+namespace consilium::domain {
 namespace {
 
 namespace json = boost::json;
@@ -1523,4 +1523,4 @@ StatusOr<Committed> CommandHandler::RecordAccess(
   return f.get();
 }
 
-}  // namespace consilium::projections
+}  // namespace consilium::domain

@@ -54,9 +54,9 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "ledger/ledger.h"
-#include "projections/domain.h"
+#include "domain/domain_state.h"
 
-namespace consilium::projections {
+namespace consilium::domain {
 
 struct CommandHandlerOptions {
   // Token expiry is computed from this clock. Not owned.
@@ -412,6 +412,6 @@ StatusOr<AnnotationCommand> ParseAnnotationLine(std::string_view line);
 // "dx-reasoning@3" -> ("dx-reasoning", 3). InvalidArgument otherwise.
 StatusOr<std::pair<std::string, uint32_t>> ParseSchemaRef(std::string_view ref);
 
-}  // namespace consilium::projections
+}  // namespace consilium::domain
 
 #endif  // CONSILIUM_PROJECTIONS_COMMANDS_H_

@@ -4,7 +4,7 @@
 // lookup of an absent id usually touches one slot and no string, and a
 // present one a slot and its entry's id; growing re-places the slots from
 // their tags without hashing or reading any id again. DomainState keeps its
-// annotations this way (projections/domain.h): with millions of them, a
+// annotations this way (domain/domain_state.h): with millions of them, a
 // node-based std::unordered_map cost a cache miss per node visited on every
 // lookup and a long rehash under the handler's state lock as it grew.
 //
@@ -26,7 +26,7 @@
 #include <utility>
 #include <vector>
 
-namespace consilium::projections::internal {
+namespace consilium::domain::internal {
 
 class IdIndex {
  public:
@@ -96,6 +96,6 @@ class IdIndex {
   size_t size_ = 0;
 };
 
-}  // namespace consilium::projections::internal
+}  // namespace consilium::domain::internal
 
 #endif  // CONSILIUM_PROJECTIONS_INTERNAL_ID_INDEX_H_

@@ -1,6 +1,6 @@
 // DomainState: Apply is deterministic and total, and a state rebuilt from the
 // ledger equals the one a CommandHandler kept incrementally.
-#include "projections/domain.h"
+#include "domain/domain_state.h"
 
 #include <gtest/gtest.h>
 
@@ -10,12 +10,12 @@
 #include <sstream>
 #include <thread>
 
-#include "projections/commands.h"
+#include "domain/commands.h"
 #include "schemas/event_json.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 
-namespace consilium::projections {
+namespace consilium::domain {
 namespace {
 
 std::string Example(const std::string& name) {
@@ -253,4 +253,4 @@ TEST(DomainStateTest, RebuiltStateEqualsIncrementalState) {
 }
 
 }  // namespace
-}  // namespace consilium::projections
+}  // namespace consilium::domain

@@ -1,6 +1,6 @@
 // CommandHandler: every command's happy path and each rule it enforces, with
 // the exact code and message; rejected commands append nothing.
-#include "projections/commands.h"
+#include "domain/commands.h"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +15,7 @@
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 
-namespace consilium::projections {
+namespace consilium::domain {
 namespace {
 
 std::string Example(const std::string& name) {
@@ -1032,4 +1032,4 @@ TEST_F(CommandsTest, StateSurvivesReopen) {
 }
 
 }  // namespace
-}  // namespace consilium::projections
+}  // namespace consilium::domain

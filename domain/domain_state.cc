@@ -1,9 +1,9 @@
-#include "projections/domain.h"
+#include "domain/domain_state.h"
 
 #include <algorithm>
 #include <boost/json.hpp>
 
-namespace consilium::projections {
+namespace consilium::domain {
 namespace {
 
 namespace json = boost::json;
@@ -367,4 +367,4 @@ const GoldAnswerState* DomainState::FindGoldAnswer(std::string_view record,
   return it == gold_.end() ? nullptr : &it->second;
 }
 
-}  // namespace consilium::projections
+}  // namespace consilium::domain

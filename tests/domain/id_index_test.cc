@@ -1,11 +1,11 @@
-#include "projections/internal/id_index.h"
+#include "domain/internal/id_index.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-namespace consilium::projections::internal {
+namespace consilium::domain::internal {
 namespace {
 
 struct Entries {
@@ -64,4 +64,4 @@ TEST(IdIndexTest, SimilarIdsInASmallTableAreToldApart) {
 }
 
 }  // namespace
-}  // namespace consilium::projections::internal
+}  // namespace consilium::domain::internal
