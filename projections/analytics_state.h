@@ -180,12 +180,14 @@ class AnalyticsState {
   uint64_t last_seq() const { return last_seq_; }
   int64_t last_timestamp_us() const { return last_timestamp_us_; }
 
-  // The state's checkpoint bytes: a canonical JSON document ("format": 1),
-  // deterministic (maps sorted). Record shapes are not included (they hold
-  // record content); they are reloaded from the ledger when needed.
+  // The state's checkpoint bytes: a compact JSON document ("format": 1; its
+  // layout heads projections/internal/state_codec.cc), deterministic (maps
+  // sorted). Record shapes are not included (they hold record content);
+  // they are reloaded from the ledger when needed.
   std::string Serialize() const;
-  // Inverse of Serialize. DataLoss when the bytes are not a state this build
-  // wrote (malformed JSON, a missing key, an unknown format).
+  // Inverse of Serialize. DataLoss naming the path of the first error when
+  // the bytes are not a state this build wrote (malformed JSON, a missing
+  // key, a value of the wrong type, an unknown format).
   static StatusOr<AnalyticsState> Deserialize(std::string_view bytes);
 
   const std::map<std::string, PrincipalInfo, std::less<>>& principals() const {

@@ -11,11 +11,20 @@ namespace consilium::projections {
 
 namespace json = boost::json;
 
+namespace {
+
+// How a key spells a number: the shortest round-trip decimal, as
+// AppendJsonNumber (common/canonical_json.h) writes JSON numbers, but total:
+// keys are not JSON, and ValueKeyOfJson reads decided values a raw append
+// does not check, so a non-finite double gets a key too ("inf") where
+// AppendJsonNumber would refuse it.
 std::string ShortestDouble(double v) {
   char buf[64];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, end);
 }
+
+}  // namespace
 
 std::string ValueKey(const schemas::ExtractedValue& v) {
   switch (v.kind) {

@@ -35,10 +35,6 @@ std::string ValueKey(const schemas::ExtractedValue& v);
 // of strings as a set. Empty for anything else.
 std::string ValueKeyOfJson(std::string_view json);
 
-// The shortest round-trip decimal of `v` (std::to_chars), as ValueKey spells
-// numbers.
-std::string ShortestDouble(double v);
-
 // The bits of `d`: doubles are compared by them, so 0 and -0 (which
 // serialize differently) stay apart.
 uint64_t Bits(double d);
