@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cassert>
 #include <optional>
+#include <variant>
 
 #include "domain/domain_state.h"
+#include "domain/replay.h"
 
 namespace consilium::projections {
 namespace {
@@ -301,194 +303,209 @@ void AnalyticsState::Apply(const StoredEvent& event, const Ledger* ledger) {
   Apply(event.seq, TimestampOf(*e), *e, ledger);
 }
 
+// Answers Decide's questions (domain/replay.h) from the state's tables, and
+// keeps what analytics needs of the effects Decide accepts, one handler per
+// effect. Made on the stack for each event; `ledger` is Apply's (record
+// shapes after a resume).
+struct AnalyticsState::Replayer final : domain::Known, domain::Model {
+  Replayer(AnalyticsState& state, const Ledger* shapes)
+      : s(state), ledger(shapes) {}
+
+  // Analytics keeps no projects: ProjectDefined is decided and not kept.
+  bool HasProject(std::string_view) const override { return false; }
+  bool HasPrincipal(std::string_view id) const override {
+    return s.principals_.find(id) != s.principals_.end();
+  }
+  bool HasSchema(std::string_view id, uint32_t version) const override {
+    return s.FindSchema(id, version) != nullptr;
+  }
+  bool HasRecord(std::string_view id) const override {
+    return s.FindRecord(id) != nullptr;
+  }
+  bool HasBatch(std::string_view project, std::string_view id) const override {
+    return s.batches_.count(
+               std::make_pair(std::string(project), std::string(id))) > 0;
+  }
+  std::optional<domain::AnnotationHead> Head(
+      std::string_view id) const override {
+    const uint32_t i = s.annotation_ids_.Find(id);
+    if (i == kNoIndex) return std::nullopt;
+    const AnnotationEntry& a = s.annotations_[i];
+    return domain::AnnotationHead{a.latest.revision, a.withdrawn, i};
+  }
+
+  void On(const domain::Applied& e, const domain::Effect& effect) override {
+    std::visit([&](const auto& x) { Keep(e, x); }, effect);
+  }
+
+  // Effects analytics does not keep: projects, roles, tokens, assignments.
+  template <typename T>
+  void Keep(const domain::Applied&, const T&) {}
+
+  void Keep(const domain::Applied&, const domain::PrincipalDefined& x) {
+    s.principals_.emplace(
+        Str(x.body->principal_id()),
+        PrincipalInfo{x.body->kind() == fb::PrincipalKind::Model,
+                      Str(x.body->pseudonym())});
+  }
+  void Keep(const domain::Applied& e, const domain::SchemaDefined& x) {
+    SchemaVersionInfo info;
+    info.definition = Str(x.body->definition());
+    info.seq = e.seq;
+    info.schema = x.schema;
+    info.descriptive = x.descriptive;
+    s.schemas_.emplace(std::make_pair(x.schema->id(), x.body->version()),
+                       std::move(info));
+  }
+  void Keep(const domain::Applied& e, const domain::RecordDefined& x) {
+    const fb::RecordImported& b = *x.body;
+    const uint32_t id = s.names_.Intern(View(b.record_id())).first;
+    const uint32_t project = s.RecentName(View(b.project_id()), 0);
+    RecordInfo& r = s.Record(id);
+    r.known = true;
+    r.project = project;
+    r.seq = e.seq;
+    r.sealed = x.sealed;
+    const uint32_t shape = s.InternShape(b);
+    s.records_[id].shape = shape;  // InternShape may grow nothing but shapes_
+  }
+  void Keep(const domain::Applied&, const domain::BatchDefined& x) {
+    std::vector<std::string> ids;
+    if (x.body->record_ids() != nullptr) {
+      for (const auto* r : *x.body->record_ids()) ids.push_back(Str(r));
+    }
+    s.batches_.emplace(
+        std::make_pair(Str(x.body->project_id()), Str(x.body->batch_id())),
+        std::move(ids));
+  }
+  void Keep(const domain::Applied& e, const domain::AnnotationOpened& x);
+  void Keep(const domain::Applied& e, const domain::AnnotationRevised& x);
+  void Keep(const domain::Applied& e, const domain::AnnotationWithdrawn& x) {
+    AnnotationEntry& a = s.annotations_[x.number];
+    a.withdrawn = true;
+    a.withdrawn_seq = e.seq;
+  }
+  void Keep(const domain::Applied& e, const domain::GoldRecorded& x);
+  void Keep(const domain::Applied& e, const domain::AdjudicationRecorded& x);
+  void Keep(const domain::Applied& e, const domain::AccessRecorded& x);
+
+  AnalyticsState& s;
+  const Ledger* ledger;
+};
+
+void AnalyticsState::Replayer::Keep(const domain::Applied& e,
+                                    const domain::AnnotationOpened& x) {
+  const fb::AnnotationSubmitted& b = *x.body;
+  const std::string_view id = View(b.annotation_id());
+  const auto [index, added] = s.annotation_ids_.Intern(id);
+  // Invariant: Decide opens only ids Head did not find.
+  assert(added);
+  (void)added;
+  AnnotationEntry a;
+  a.project = s.RecentName(View(b.project_id()), 0);
+  a.record = s.names_.Intern(View(b.record_id())).first;
+  a.annotator = s.RecentName(View(b.annotator_id()), 1);
+  a.schema_id = s.RecentName(View(b.schema_id()), 2);
+  a.schema_version = b.schema_version();
+  auto p = s.principals_.find(View(b.annotator_id()));
+  a.by_model = p != s.principals_.end() && p->second.model;
+  a.latest = s.Extract(a.record, View(b.schema_id()), a.schema_version,
+                       a.by_model, id, PlainPayload(b.values()), ledger);
+  a.latest.revision = b.revision();
+  a.latest.seq = e.seq;
+  a.latest.timestamp_us = e.timestamp_us;
+  s.AddAnnotation(index, a);
+}
+
+void AnalyticsState::Replayer::Keep(const domain::Applied& e,
+                                    const domain::AnnotationRevised& x) {
+  const fb::AnnotationRevised& b = *x.body;
+  const AnnotationEntry copy = s.annotations_[x.number];
+  RevisionValues rev = s.Extract(
+      copy.record, s.name(copy.schema_id), copy.schema_version, copy.by_model,
+      View(b.annotation_id()), PlainPayload(b.values()), ledger);
+  rev.revision = b.new_revision();
+  rev.seq = e.seq;
+  rev.timestamp_us = e.timestamp_us;
+  AnnotationEntry& a = s.annotations_[x.number];
+  s.prior_revisions_.push_back(a.latest);
+  s.prior_links_.push_back(a.prior);
+  a.prior = static_cast<uint32_t>(s.prior_revisions_.size() - 1);
+  a.latest = rev;
+}
+
+void AnalyticsState::Replayer::Keep(const domain::Applied& e,
+                                    const domain::GoldRecorded& x) {
+  const fb::GoldAnswerRecorded& b = *x.body;
+  GoldAnswer g;
+  g.project = Str(b.project_id());
+  g.record = Str(b.record_id());
+  g.schema_id = Str(b.schema_id());
+  g.schema_version = b.schema_version();
+  g.seq = e.seq;
+  std::optional<std::vector<schemas::ExtractedValue>> ev =
+      ExtractWith(s.FindSchema(g.schema_id, g.schema_version),
+                  s.ShapeOf(s.names_.Find(g.record), ledger), false,
+                  "gold:" + g.record, PlainPayload(b.values()));
+  g.extracted = ev.has_value();
+  if (ev) g.values = std::move(*ev);
+  auto key = std::make_pair(
+      g.record, g.schema_id + "@" + std::to_string(g.schema_version));
+  s.gold_[key] = std::move(g);  // the latest gold answer is current
+}
+
+void AnalyticsState::Replayer::Keep(const domain::Applied& e,
+                                    const domain::AdjudicationRecorded& x) {
+  const fb::AdjudicationDecided& b = *x.body;
+  AdjudicationDecision d;
+  d.project = Str(b.project_id());
+  d.record = Str(b.record_id());
+  d.field_path = Str(b.field_path());
+  d.outcome = b.outcome();
+  if (d.outcome == fb::AdjudicationOutcome::Decided) {
+    d.value_json = std::string(PlainPayload(b.value()));
+    d.value_key = ValueKeyOfJson(d.value_json);
+  }
+  d.rationale = Str(b.rationale());
+  if (b.cited_annotation_ids() != nullptr) {
+    for (const auto* id : *b.cited_annotation_ids())
+      d.cited_annotation_ids.push_back(Str(id));
+  }
+  d.adjudicator = Str(e.event.actor());
+  d.seq = e.seq;
+  d.timestamp_us = e.timestamp_us;
+  auto key = std::make_pair(d.record, d.field_path);
+  s.decisions_[key] = std::move(d);  // the latest decision is current
+}
+
+void AnalyticsState::Replayer::Keep(const domain::Applied& e,
+                                    const domain::AccessRecorded& x) {
+  const fb::AccessRecorded& b = *x.body;
+  AccessEntry a;
+  a.seq = e.seq;
+  a.timestamp_us = e.timestamp_us;
+  a.actor = Str(e.event.actor());
+  a.resource_kind = Str(b.resource_kind());
+  a.resource_id = Str(b.resource_id());
+  a.action = Str(b.action());
+  a.purpose = Str(b.purpose());
+  a.allowed = b.allowed();
+  a.reason = Str(b.reason());
+  a.record = Str(b.record_id());
+  a.project = Str(b.project_id());
+  const size_t index = s.access_.size();
+  if (!a.record.empty()) s.access_by_record_[a.record].push_back(index);
+  s.access_by_actor_[a.actor].push_back(index);
+  s.access_.push_back(std::move(a));
+}
+
 void AnalyticsState::Apply(uint64_t seq, int64_t timestamp_us,
                            const fb::Event& e, const Ledger* ledger) {
   if (seq <= last_seq_) return;
   last_seq_ = seq;
   last_timestamp_us_ = timestamp_us;
-  switch (e.body_type()) {
-    case fb::EventBody::PrincipalRegistered: {
-      const auto* b = e.body_as_PrincipalRegistered();
-      std::string id = Str(b->principal_id());
-      if (principals_.count(id)) return;  // first definition wins
-      principals_.emplace(std::move(id),
-                          PrincipalInfo{b->kind() == fb::PrincipalKind::Model,
-                                        Str(b->pseudonym())});
-      return;
-    }
-    case fb::EventBody::SchemaPublished: {
-      const auto* b = e.body_as_SchemaPublished();
-      std::string_view definition = View(b->definition());
-      StatusOr<schemas::TaskSchema> parsed =
-          schemas::TaskSchema::Parse(definition);
-      if (!parsed.ok() || parsed->id() != View(b->schema_id()) ||
-          parsed->version() != static_cast<int64_t>(b->version())) {
-        return;
-      }
-      auto key = std::make_pair(parsed->id(), b->version());
-      if (schemas_.count(key)) return;
-      SchemaVersionInfo info;
-      info.definition = std::string(definition);
-      info.seq = seq;
-      info.schema =
-          std::make_shared<const schemas::TaskSchema>(std::move(*parsed));
-      info.descriptive = domain::DescriptiveView(*info.schema, definition);
-      schemas_.emplace(std::move(key), std::move(info));
-      return;
-    }
-    case fb::EventBody::RecordImported: {
-      const auto* b = e.body_as_RecordImported();
-      const uint32_t id = names_.Intern(View(b->record_id())).first;
-      const uint32_t project = RecentName(View(b->project_id()), 0);
-      RecordInfo& r = Record(id);
-      if (r.known) return;
-      r.known = true;
-      r.project = project;
-      r.seq = seq;
-      r.sealed = b->content() != nullptr &&
-                 b->content()->encoding() == fb::PayloadEncoding::Sealed;
-      const uint32_t shape = InternShape(*b);
-      records_[id].shape = shape;
-      return;
-    }
-    case fb::EventBody::CalibrationBatchCreated: {
-      const auto* b = e.body_as_CalibrationBatchCreated();
-      auto key = std::make_pair(Str(b->project_id()), Str(b->batch_id()));
-      if (batches_.count(key)) return;
-      std::vector<std::string> ids;
-      if (b->record_ids() != nullptr) {
-        for (const auto* r : *b->record_ids()) ids.push_back(Str(r));
-      }
-      batches_.emplace(std::move(key), std::move(ids));
-      return;
-    }
-    case fb::EventBody::AnnotationSubmitted: {
-      const auto* b = e.body_as_AnnotationSubmitted();
-      const std::string_view id = View(b->annotation_id());
-      const auto [index, added] = annotation_ids_.Intern(id);
-      if (!added) return;  // the first submission wins
-      AnnotationEntry a;
-      a.project = RecentName(View(b->project_id()), 0);
-      a.record = names_.Intern(View(b->record_id())).first;
-      a.annotator = RecentName(View(b->annotator_id()), 1);
-      a.schema_id = RecentName(View(b->schema_id()), 2);
-      a.schema_version = b->schema_version();
-      auto p = principals_.find(View(b->annotator_id()));
-      a.by_model = p != principals_.end() && p->second.model;
-      a.latest = Extract(a.record, View(b->schema_id()), a.schema_version,
-                         a.by_model, id, PlainPayload(b->values()), ledger);
-      a.latest.revision = b->revision();
-      a.latest.seq = seq;
-      a.latest.timestamp_us = timestamp_us;
-      AddAnnotation(index, a);
-      return;
-    }
-    case fb::EventBody::AnnotationRevised: {
-      const auto* b = e.body_as_AnnotationRevised();
-      uint32_t index = 0;
-      if (FindAnnotation(View(b->annotation_id()), &index) == nullptr) return;
-      // Stale or out-of-order revisions (raw appends only) change nothing,
-      // as in DomainState.
-      {
-        const AnnotationEntry& a = annotations_[index];
-        if (a.withdrawn || b->expected_revision() != a.latest.revision ||
-            b->new_revision() != a.latest.revision + 1) {
-          return;
-        }
-      }
-      const AnnotationEntry copy = annotations_[index];
-      RevisionValues rev = Extract(
-          copy.record, name(copy.schema_id), copy.schema_version, copy.by_model,
-          View(b->annotation_id()), PlainPayload(b->values()), ledger);
-      rev.revision = b->new_revision();
-      rev.seq = seq;
-      rev.timestamp_us = timestamp_us;
-      AnnotationEntry& a = annotations_[index];
-      prior_revisions_.push_back(a.latest);
-      prior_links_.push_back(a.prior);
-      a.prior = static_cast<uint32_t>(prior_revisions_.size() - 1);
-      a.latest = rev;
-      return;
-    }
-    case fb::EventBody::AnnotationWithdrawn: {
-      const auto* b = e.body_as_AnnotationWithdrawn();
-      uint32_t index = 0;
-      if (FindAnnotation(View(b->annotation_id()), &index) == nullptr) return;
-      AnnotationEntry& a = annotations_[index];
-      if (a.withdrawn || b->expected_revision() != a.latest.revision) return;
-      a.withdrawn = true;
-      a.withdrawn_seq = seq;
-      return;
-    }
-    case fb::EventBody::GoldAnswerRecorded: {
-      const auto* b = e.body_as_GoldAnswerRecorded();
-      GoldAnswer g;
-      g.project = Str(b->project_id());
-      g.record = Str(b->record_id());
-      g.schema_id = Str(b->schema_id());
-      g.schema_version = b->schema_version();
-      g.seq = seq;
-      std::optional<std::vector<schemas::ExtractedValue>> ev =
-          ExtractWith(FindSchema(g.schema_id, g.schema_version),
-                      ShapeOf(names_.Find(g.record), ledger), false,
-                      "gold:" + g.record, PlainPayload(b->values()));
-      g.extracted = ev.has_value();
-      if (ev) g.values = std::move(*ev);
-      auto key = std::make_pair(
-          g.record, g.schema_id + "@" + std::to_string(g.schema_version));
-      gold_[key] = std::move(g);  // the latest gold answer is current
-      return;
-    }
-    case fb::EventBody::AdjudicationDecided: {
-      const auto* b = e.body_as_AdjudicationDecided();
-      if (b->outcome() != fb::AdjudicationOutcome::Decided &&
-          b->outcome() != fb::AdjudicationOutcome::Ambiguous) {
-        return;
-      }
-      AdjudicationDecision d;
-      d.project = Str(b->project_id());
-      d.record = Str(b->record_id());
-      d.field_path = Str(b->field_path());
-      d.outcome = b->outcome();
-      if (d.outcome == fb::AdjudicationOutcome::Decided) {
-        d.value_json = std::string(PlainPayload(b->value()));
-        d.value_key = ValueKeyOfJson(d.value_json);
-      }
-      d.rationale = Str(b->rationale());
-      if (b->cited_annotation_ids() != nullptr) {
-        for (const auto* id : *b->cited_annotation_ids())
-          d.cited_annotation_ids.push_back(Str(id));
-      }
-      d.adjudicator = Str(e.actor());
-      d.seq = seq;
-      d.timestamp_us = timestamp_us;
-      auto key = std::make_pair(d.record, d.field_path);
-      decisions_[key] = std::move(d);  // the latest decision is current
-      return;
-    }
-    case fb::EventBody::AccessRecorded: {
-      const auto* b = e.body_as_AccessRecorded();
-      AccessEntry a;
-      a.seq = seq;
-      a.timestamp_us = timestamp_us;
-      a.actor = Str(e.actor());
-      a.resource_kind = Str(b->resource_kind());
-      a.resource_id = Str(b->resource_id());
-      a.action = Str(b->action());
-      a.purpose = Str(b->purpose());
-      a.allowed = b->allowed();
-      a.reason = Str(b->reason());
-      a.record = Str(b->record_id());
-      a.project = Str(b->project_id());
-      const size_t index = access_.size();
-      if (!a.record.empty()) access_by_record_[a.record].push_back(index);
-      access_by_actor_[a.actor].push_back(index);
-      access_.push_back(std::move(a));
-      return;
-    }
-    default:
-      return;
-  }
+  Replayer replayer(*this, ledger);
+  domain::Replay(replayer, replayer, domain::Applied{seq, timestamp_us, e});
 }
 
 }  // namespace consilium::projections

@@ -11,9 +11,11 @@
 // the revision is applied), gold answers, adjudication decisions, and the
 // access index (AccessRecorded, by record and by principal).
 //
-// Apply follows DomainState's replay rules (docs/commands.md, "Replay"): the
-// first definition of an id wins, revisions and withdrawals must name the
-// current revision, events about unknown annotations are ignored. It is
+// Apply asks domain::Decide (domain/replay.h), the same rules DomainState
+// applies (docs/commands.md, "Replay"): the first definition of an id wins,
+// revisions and withdrawals must name the current revision, events about
+// unknown annotations are ignored; it keeps what analytics needs of each
+// accepted effect (a handler per effect in analytics_state.cc). It is
 // deterministic and total, so a state rebuilt from event 1 always equals
 // one kept incrementally, and equals one resumed from a checkpoint
 // (tests/projections/engine_test.cc checks all three as properties).
@@ -292,6 +294,8 @@ class AnalyticsState {
 
  private:
   friend class internal::StateCodec;  // the checkpoint's codec
+  // Answers Decide's questions and keeps its effects (domain/replay.h).
+  struct Replayer;
 
   const schemas::RecordShape* ShapeOf(uint32_t record, const Ledger* ledger);
   uint32_t InternShape(const fb::RecordImported& b);

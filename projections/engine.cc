@@ -234,6 +234,12 @@ void ProjectionEngine::Read(
   reader(state_);
 }
 
+void ProjectionEngine::Read(
+    const std::function<void(const AnalyticsState&, uint64_t)>& reader) const {
+  std::lock_guard l(mu_);
+  reader(state_, state_.last_seq());
+}
+
 uint64_t ProjectionEngine::seq() const {
   std::lock_guard l(mu_);
   return state_.last_seq();

@@ -79,12 +79,21 @@ class ProjectionEngine {
   void StartLive();
   // Stops live updates (waits for an in-flight event). Idempotent.
   void StopLive();
-  // Blocks until the state reflects `seq` or `timeout_ms` passes.
+  // Blocks until the state reflects `seq` or `timeout_ms` passes; true when
+  // it does. Read-your-writes across the two sides: a command's committed
+  // seq, then WaitForSeq(seq) before a read (docs/architecture.md,
+  // "Positions").
   bool WaitForSeq(uint64_t seq, int64_t timeout_ms) const;
 
   // Runs `reader` on the current state under the engine's lock: keep it
-  // short, and do not keep references past it.
+  // short, and do not keep references past it. The state reflects one
+  // position, s.last_seq(): every event up to it applied, none after.
   void Read(const std::function<void(const AnalyticsState&)>& reader) const;
+  // The same, with that position passed along: `seq` == state.last_seq().
+  void Read(const std::function<void(const AnalyticsState& state,
+                                     uint64_t seq)>& reader) const;
+  // The position the state reflects now (it may move as soon as this
+  // returns while live; Read gives a state and its position together).
   uint64_t seq() const;
   // True when Open resumed from a checkpoint rather than from event 1.
   bool resumed() const { return resumed_; }

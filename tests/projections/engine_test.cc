@@ -374,6 +374,25 @@ TEST(EngineTest, LiveSubscriptionAppliesNewEvents) {
   (*engine)->Read([&](const AnalyticsState& s) { EXPECT_EQ(s, *rebuilt); });
 }
 
+TEST(EngineTest, ReadGivesTheStateWithTheOnePositionItReflects) {
+  Fixture fx;
+  fx.Setup(1);
+  fx.Submit("a1", "r0", "ann0", Values("a", "low", 0.9));
+  const uint64_t committed = fx.ledger().head().seq;
+  auto engine = ProjectionEngine::Open(&fx.ledger());  // catches up
+  ASSERT_TRUE(engine.ok());
+  uint64_t seen = 0;
+  size_t annotations = 0;
+  (*engine)->Read([&](const AnalyticsState& s, uint64_t seq) {
+    EXPECT_EQ(seq, s.last_seq());
+    seen = seq;
+    annotations = s.annotations().size();
+  });
+  EXPECT_EQ(seen, committed);
+  EXPECT_EQ(annotations, 1u);
+  EXPECT_TRUE((*engine)->WaitForSeq(committed, 0));  // already there
+}
+
 TEST(EngineTest, CheckpointIsStoredAndRebuildDiscardsIt) {
   Fixture fx;
   fx.Setup(1);
