@@ -22,9 +22,10 @@
 // Decide is pure, total and never fails: events reach the ledger through the
 // command handler (fully validated) or through `consilium append`
 // (structurally validated only), and whatever a raw append makes
-// inconsistent is resolved by the rules above. It parses a published schema
-// once (the effect carries the parsed schema and its descriptive view to every
-// model); nothing else is parsed or allocated.
+// inconsistent is resolved by the rules above. It parses a newly published
+// schema version once (the effect carries the parsed schema and its
+// descriptive view to the model, which keeps them instead of parsing again);
+// for every other event it parses and allocates nothing itself.
 //
 // A new fb::EventBody type does not compile until Decide has a case for it
 // (a static_assert in replay.cc names the last type Decide knows).
