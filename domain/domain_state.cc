@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cassert>
+#include <optional>
+#include <variant>
+
+#include "domain/replay.h"
 
 namespace consilium::domain {
 namespace {
@@ -93,157 +98,166 @@ void DomainState::Apply(const StoredEvent& event) {
   Apply(event.seq, TimestampOf(*e), *e);
 }
 
+// Answers Decide's questions from the state's tables and keeps what it
+// accepts (domain/replay.h). Made on the stack for each event.
+struct DomainState::Replayer final : Known, Model {
+  explicit Replayer(DomainState& state) : s(state) {}
+
+  bool HasProject(std::string_view id) const override {
+    return s.projects_.find(id) != s.projects_.end();
+  }
+  bool HasPrincipal(std::string_view id) const override {
+    return s.principals_.find(id) != s.principals_.end();
+  }
+  bool HasSchema(std::string_view id, uint32_t version) const override {
+    return s.FindSchema(id, version) != nullptr;
+  }
+  bool HasRecord(std::string_view id) const override {
+    return s.records_.find(id) != s.records_.end();
+  }
+  bool HasBatch(std::string_view project, std::string_view id) const override {
+    return s.FindBatch(project, id) != nullptr;
+  }
+  std::optional<AnnotationHead> Head(std::string_view id) const override {
+    const uint32_t n = s.annotation_index_.Find(id, s.AnnotationIdOf());
+    if (n == internal::IdIndex::kNone) return std::nullopt;
+    const AnnotationState& a = s.annotations_[n];
+    return AnnotationHead{a.revision, a.withdrawn, n};
+  }
+
+  void On(const Applied& e, const Effect& effect) override {
+    std::visit([&](const auto& x) { Keep(e, x); }, effect);
+  }
+
+  // Effects the write side does not keep (AdjudicationRecorded,
+  // AccessRecorded): counted in event_counts_ only.
+  template <typename T>
+  void Keep(const Applied&, const T&) {}
+
+  void Keep(const Applied& e, const ProjectDefined& x) {
+    std::string id = Str(x.body->project_id());
+    s.projects_.emplace(
+        id, ProjectState{id, Str(x.body->name()), x.body->overlap_target(),
+                         x.body->blind_mode(), e.seq});
+  }
+  void Keep(const Applied& e, const PrincipalDefined& x) {
+    const fb::PrincipalRegistered& b = *x.body;
+    PrincipalState p;
+    p.id = Str(b.principal_id());
+    p.kind = b.kind() == fb::PrincipalKind::Model ? fb::PrincipalKind::Model
+                                                  : fb::PrincipalKind::Person;
+    p.display_name = Str(b.display_name());
+    p.pseudonym = Str(b.pseudonym());
+    p.model_name = Str(b.model_name());
+    p.model_version = Str(b.model_version());
+    p.seq = e.seq;
+    std::string id = p.id;
+    s.principals_.emplace(std::move(id), std::move(p));
+  }
+  void Keep(const Applied&, const RoleChanged& x) {
+    s.ApplyRole(x.principal, x.role, x.project, x.grant);
+  }
+  void Keep(const Applied& e, const TokenAdded& x) {
+    PrincipalState& p =
+        s.principals_.find(View(x.body->principal_id()))->second;
+    TokenState t;
+    std::copy_n(x.body->token_sha256()->bytes()->Data(), 32, t.sha256.begin());
+    t.expires_at_us = x.body->expires_at_us();
+    t.seq = e.seq;
+    p.tokens.push_back(t);
+  }
+  void Keep(const Applied& e, const SchemaDefined& x) {
+    SchemaState schema;
+    schema.definition = Str(x.body->definition());
+    schema.seq = e.seq;
+    schema.schema = x.schema;
+    schema.descriptive = x.descriptive;
+    s.schemas_[x.schema->id()].emplace(x.body->version(), std::move(schema));
+  }
+  void Keep(const Applied& e, const RecordDefined& x) {
+    s.ApplyRecord(e.seq, *x.body, x.sealed);
+  }
+  void Keep(const Applied& e, const BatchDefined& x) {
+    const fb::CalibrationBatchCreated& b = *x.body;
+    auto key = std::make_pair(Str(b.project_id()), Str(b.batch_id()));
+    BatchState batch{key.second, key.first, {}, e.seq};
+    if (b.record_ids() != nullptr) {
+      for (const auto* r : *b.record_ids()) batch.records.push_back(Str(r));
+    }
+    s.batches_.emplace(std::move(key), std::move(batch));
+  }
+  void Keep(const Applied&, const AssignmentChanged& x) {
+    if (x.assigned) {
+      s.assignments_[std::string(x.record)].insert(std::string(x.annotator));
+      return;
+    }
+    auto it = s.assignments_.find(x.record);
+    if (it == s.assignments_.end()) return;
+    if (auto a = it->second.find(x.annotator); a != it->second.end()) {
+      it->second.erase(a);
+    }
+    if (it->second.empty()) s.assignments_.erase(it);
+  }
+  void Keep(const Applied& e, const AnnotationOpened& x) {
+    const fb::AnnotationSubmitted& b = *x.body;
+    const std::string_view id = View(b.annotation_id());
+    const bool added =
+        s.annotation_index_
+            .Insert(id, static_cast<uint32_t>(s.annotations_.size()),
+                    s.AnnotationIdOf())
+            .second;
+    // Invariant: Decide opens only ids the index does not hold.
+    assert(added);
+    (void)added;
+    AnnotationState& a = s.annotations_.emplace_back();
+    a.id = id;
+    a.project = Str(b.project_id());
+    a.record = Str(b.record_id());
+    a.annotator = Str(b.annotator_id());
+    a.schema_id = Str(b.schema_id());
+    a.schema_version = b.schema_version();
+    const PrincipalState* p = s.FindPrincipal(a.annotator);
+    a.by_model = p != nullptr && p->is_model();
+    a.revision = b.revision();
+    a.history.push_back(RevisionState{a.revision, e.seq, e.timestamp_us});
+  }
+  void Keep(const Applied& e, const AnnotationRevised& x) {
+    AnnotationState& a = s.annotations_[x.number];
+    a.revision = x.body->new_revision();
+    a.history.push_back(RevisionState{a.revision, e.seq, e.timestamp_us});
+  }
+  void Keep(const Applied& e, const AnnotationWithdrawn& x) {
+    AnnotationState& a = s.annotations_[x.number];
+    a.withdrawn = true;
+    a.withdrawn_seq = e.seq;
+  }
+  void Keep(const Applied& e, const GoldRecorded& x) {
+    const fb::GoldAnswerRecorded& b = *x.body;
+    auto key = std::make_pair(
+        Str(b.record_id()), SchemaKey(View(b.schema_id()), b.schema_version()));
+    // The latest gold answer for a record and schema version is current;
+    // earlier ones stay in the ledger.
+    s.gold_[key] =
+        GoldAnswerState{Str(b.project_id()), key.first, Str(b.schema_id()),
+                        b.schema_version(), e.seq};
+  }
+
+  DomainState& s;
+};
+
 void DomainState::Apply(uint64_t seq, int64_t timestamp_us,
                         const fb::Event& e) {
   if (seq <= last_seq_) return;  // already applied
   last_seq_ = seq;
+  // Every committed event counts, also those Decide ignores.
   ++event_counts_[e.body_type()];
-  switch (e.body_type()) {
-    case fb::EventBody::ProjectCreated: {
-      const auto* b = e.body_as_ProjectCreated();
-      std::string id = Str(b->project_id());
-      if (projects_.count(id)) return;  // first definition wins
-      projects_.emplace(id,
-                        ProjectState{id, Str(b->name()), b->overlap_target(),
-                                     b->blind_mode(), seq});
-      return;
-    }
-    case fb::EventBody::RecordImported:
-      ApplyRecord(seq, *e.body_as_RecordImported());
-      return;
-    case fb::EventBody::PrincipalRegistered: {
-      const auto* b = e.body_as_PrincipalRegistered();
-      std::string id = Str(b->principal_id());
-      if (principals_.count(id)) return;
-      PrincipalState p;
-      p.id = id;
-      p.kind = b->kind() == fb::PrincipalKind::Model
-                   ? fb::PrincipalKind::Model
-                   : fb::PrincipalKind::Person;
-      p.display_name = Str(b->display_name());
-      p.pseudonym = Str(b->pseudonym());
-      p.model_name = Str(b->model_name());
-      p.model_version = Str(b->model_version());
-      p.seq = seq;
-      principals_.emplace(std::move(id), std::move(p));
-      return;
-    }
-    case fb::EventBody::RoleGranted: {
-      const auto* b = e.body_as_RoleGranted();
-      ApplyRole(b->principal_id(), b->role(), b->project_id(), true);
-      return;
-    }
-    case fb::EventBody::RoleRevoked: {
-      const auto* b = e.body_as_RoleRevoked();
-      ApplyRole(b->principal_id(), b->role(), b->project_id(), false);
-      return;
-    }
-    case fb::EventBody::TokenIssued: {
-      const auto* b = e.body_as_TokenIssued();
-      auto it = principals_.find(View(b->principal_id()));
-      if (it == principals_.end() || b->token_sha256() == nullptr) return;
-      TokenState t;
-      std::copy_n(b->token_sha256()->bytes()->Data(), 32, t.sha256.begin());
-      t.expires_at_us = b->expires_at_us();
-      t.seq = seq;
-      it->second.tokens.push_back(t);
-      return;
-    }
-    case fb::EventBody::SchemaPublished:
-      ApplySchema(seq, *e.body_as_SchemaPublished());
-      return;
-    case fb::EventBody::CalibrationBatchCreated: {
-      const auto* b = e.body_as_CalibrationBatchCreated();
-      auto key = std::make_pair(Str(b->project_id()), Str(b->batch_id()));
-      if (batches_.count(key)) return;
-      BatchState batch{key.second, key.first, {}, seq};
-      if (b->record_ids() != nullptr) {
-        for (const auto* r : *b->record_ids()) batch.records.push_back(Str(r));
-      }
-      batches_.emplace(std::move(key), std::move(batch));
-      return;
-    }
-    case fb::EventBody::AssignmentCreated: {
-      const auto* b = e.body_as_AssignmentCreated();
-      assignments_[Str(b->record_id())].insert(Str(b->annotator_id()));
-      return;
-    }
-    case fb::EventBody::AssignmentRevoked: {
-      const auto* b = e.body_as_AssignmentRevoked();
-      auto it = assignments_.find(View(b->record_id()));
-      if (it == assignments_.end()) return;
-      if (auto a = it->second.find(View(b->annotator_id()));
-          a != it->second.end()) {
-        it->second.erase(a);
-      }
-      if (it->second.empty()) assignments_.erase(it);
-      return;
-    }
-    case fb::EventBody::AnnotationSubmitted: {
-      const auto* b = e.body_as_AnnotationSubmitted();
-      const std::string_view id = View(b->annotation_id());
-      auto [number, added] = annotation_index_.Insert(
-          id, static_cast<uint32_t>(annotations_.size()), AnnotationIdOf());
-      if (!added) return;  // first submission wins
-      AnnotationState& a = annotations_.emplace_back();
-      a.id = id;
-      a.project = Str(b->project_id());
-      a.record = Str(b->record_id());
-      a.annotator = Str(b->annotator_id());
-      a.schema_id = Str(b->schema_id());
-      a.schema_version = b->schema_version();
-      const PrincipalState* p = FindPrincipal(a.annotator);
-      a.by_model = p != nullptr && p->is_model();
-      a.revision = b->revision();
-      a.history.push_back(RevisionState{a.revision, seq, timestamp_us});
-      return;
-    }
-    case fb::EventBody::AnnotationRevised: {
-      const auto* b = e.body_as_AnnotationRevised();
-      AnnotationState* a = FindAnnotationMutable(View(b->annotation_id()));
-      // A stale or out-of-order revision (possible only through a raw
-      // append) changes nothing.
-      if (a == nullptr || a->withdrawn ||
-          b->expected_revision() != a->revision ||
-          b->new_revision() != a->revision + 1) {
-        return;
-      }
-      a->revision = b->new_revision();
-      a->history.push_back(RevisionState{b->new_revision(), seq, timestamp_us});
-      return;
-    }
-    case fb::EventBody::AnnotationWithdrawn: {
-      const auto* b = e.body_as_AnnotationWithdrawn();
-      AnnotationState* a = FindAnnotationMutable(View(b->annotation_id()));
-      if (a == nullptr || a->withdrawn ||
-          b->expected_revision() != a->revision) {
-        return;
-      }
-      a->withdrawn = true;
-      a->withdrawn_seq = seq;
-      return;
-    }
-    case fb::EventBody::GoldAnswerRecorded: {
-      const auto* b = e.body_as_GoldAnswerRecorded();
-      auto key =
-          std::make_pair(Str(b->record_id()),
-                         SchemaKey(View(b->schema_id()), b->schema_version()));
-      // The latest gold answer for a record and schema version is current;
-      // earlier ones stay in the ledger.
-      gold_[key] =
-          GoldAnswerState{Str(b->project_id()), key.first, Str(b->schema_id()),
-                          b->schema_version(), seq};
-      return;
-    }
-    default:
-      // AccessRecorded and types this build does not model: counted only.
-      return;
-  }
+  Replayer replayer(*this);
+  Replay(replayer, replayer, Applied{seq, timestamp_us, e});
 }
 
-void DomainState::ApplyRecord(uint64_t seq, const fb::RecordImported& b) {
+void DomainState::ApplyRecord(uint64_t seq, const fb::RecordImported& b,
+                              bool sealed) {
   std::string id = Str(b.record_id());
-  if (records_.count(id)) return;  // record ids are global; first wins
   RecordState r;
   r.id = id;
   r.project = Str(b.project_id());
@@ -251,12 +265,9 @@ void DomainState::ApplyRecord(uint64_t seq, const fb::RecordImported& b) {
   r.seq = seq;
   if (b.content_hash() != nullptr)
     std::copy_n(b.content_hash()->bytes()->Data(), 32, r.content_hash.begin());
-  const fb::Payload* content = b.content();
-  if (content != nullptr &&
-      content->encoding() == fb::PayloadEncoding::Sealed) {
-    r.sealed = true;
-  } else {
-    std::string_view text = PlainPayload(content);
+  r.sealed = sealed;
+  if (!sealed) {
+    std::string_view text = PlainPayload(b.content());
     StatusOr<schemas::RecordShape> shape = schemas::RecordShape::FromJson(text);
     if (shape.ok()) {
       r.shape = std::make_shared<const schemas::RecordShape>(std::move(*shape));
@@ -265,38 +276,16 @@ void DomainState::ApplyRecord(uint64_t seq, const fb::RecordImported& b) {
   records_.emplace(std::move(id), std::move(r));
 }
 
-void DomainState::ApplySchema(uint64_t seq, const fb::SchemaPublished& b) {
-  std::string_view definition = View(b.definition());
-  StatusOr<schemas::TaskSchema> parsed = schemas::TaskSchema::Parse(definition);
-  // The body's header fields must agree with the document; an event where
-  // they do not (raw append only) defines nothing.
-  if (!parsed.ok() || parsed->id() != View(b.schema_id()) ||
-      parsed->version() != static_cast<int64_t>(b.version())) {
-    return;
-  }
-  auto& versions = schemas_[parsed->id()];
-  if (versions.count(b.version())) return;
-  SchemaState s;
-  s.definition = std::string(definition);
-  s.seq = seq;
-  s.schema = std::make_shared<const schemas::TaskSchema>(std::move(*parsed));
-  s.descriptive = DescriptiveView(*s.schema, definition);
-  versions.emplace(b.version(), std::move(s));
-}
-
-void DomainState::ApplyRole(const flatbuffers::String* principal, fb::Role role,
+void DomainState::ApplyRole(std::string_view principal, fb::Role role,
                             const flatbuffers::String* project, bool grant) {
-  auto it = principals_.find(View(principal));
-  if (it == principals_.end() || role == fb::Role::Unspecified ||
-      static_cast<uint8_t>(role) > static_cast<uint8_t>(fb::Role::MAX)) {
-    return;
-  }
+  // Decide checked that the principal exists and the role is valid.
+  PrincipalState& p = principals_.find(principal)->second;
   RoleGrant g{role, Str(project)};
   const bool global_admin = role == fb::Role::Admin && g.project.empty();
   if (grant) {
-    if (it->second.roles.insert(std::move(g)).second && global_admin) ++admins_;
+    if (p.roles.insert(std::move(g)).second && global_admin) ++admins_;
   } else {
-    if (it->second.roles.erase(g) > 0 && global_admin) --admins_;
+    if (p.roles.erase(g) > 0 && global_admin) --admins_;
   }
 }
 

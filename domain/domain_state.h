@@ -9,8 +9,8 @@
 // through `consilium append` (structurally validated only), so Apply resolves
 // anything a raw append could make inconsistent by fixed rules: the first
 // definition of an id wins, an event about something unknown is ignored
-// (docs/commands.md, "Replay"). Rebuilding from scratch therefore always
-// equals the state kept incrementally.
+// (docs/commands.md, "Replay"; stated once in domain::Decide, replay.h).
+// Rebuilding from scratch therefore always equals the state kept incrementally.
 //
 // Thread-safety: none; DomainState is a value. CommandHandler guards its copy
 // with a mutex. Schemas and record shapes are held through shared pointers to
@@ -227,9 +227,10 @@ class DomainState {
   using StringMap =
       std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
-  void ApplyRecord(uint64_t seq, const fb::RecordImported& b);
-  void ApplySchema(uint64_t seq, const fb::SchemaPublished& b);
-  void ApplyRole(const flatbuffers::String* principal, fb::Role role,
+  // Answers Decide's questions and keeps its effects (domain/replay.h).
+  struct Replayer;
+  void ApplyRecord(uint64_t seq, const fb::RecordImported& b, bool sealed);
+  void ApplyRole(std::string_view principal, fb::Role role,
                  const flatbuffers::String* project, bool grant);
 
   uint64_t last_seq_ = 0;
