@@ -128,6 +128,22 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 }  // namespace ledger_internal
 
 Status Ledger::Impl::Open() {
+  RETURN_IF_ERROR(OpenFamilies());
+  RETURN_IF_ERROR(CheckFormatVersion());
+  RETURN_IF_ERROR(RecoverHead());
+  LoadTree();
+  RETURN_IF_ERROR(LoadCheckpointState());
+  committed_seq_ = head_.seq;
+  written_ = head_;
+  if (!options_.read_only) {
+    committer_ = std::thread([this] { CommitterLoop(); });
+    syncer_ = std::thread([this] { SyncerLoop(); });
+    acker_ = std::thread([this] { AckLoop(); });
+  }
+  return OkStatus();
+}
+
+Status Ledger::Impl::OpenFamilies() {
   std::error_code ec;
   if (!std::filesystem::exists(dir_, ec)) {
     return NotFoundError("no ledger at " + dir_ +
@@ -166,8 +182,22 @@ Status Ledger::Impl::Open() {
           ? rocksdb::DB::OpenForReadOnly(o, dir_, descriptors, &families_, &db_)
           : rocksdb::DB::Open(o, dir_, descriptors, &families_, &db_);
   if (!s.ok()) return FromRocks(s, "opening " + dir_);
-  // Keep only our families, in Family order (a newer build may have added
-  // others; the format version decides whether we may proceed).
+  KeepOwnFamilies();
+  if (missing_projections && !options_.read_only) {
+    rocksdb::ColumnFamilyHandle* h = nullptr;
+    s = db_->CreateColumnFamily(FamilyOptions(kProjectionsFamily),
+                                kProjectionsFamily, &h);
+    if (!s.ok()) return FromRocks(s, "creating column family projections");
+    families_.push_back(h);
+  }
+  // A read-only open of a ledger without the family leaves families_ one
+  // short: it has no projection checkpoints (GetProjectionCheckpoint).
+  return OkStatus();
+}
+
+// Keep only our families, in Family order (a newer build may have added
+// others; the format version decides whether we may proceed).
+void Ledger::Impl::KeepOwnFamilies() {
   std::vector<rocksdb::ColumnFamilyHandle*> ordered;
   for (const auto& name : FamilyNames()) {
     for (auto* h : families_) {
@@ -180,41 +210,36 @@ Status Ledger::Impl::Open() {
     }
   }
   families_ = std::move(ordered);
-  if (missing_projections && !options_.read_only) {
-    rocksdb::ColumnFamilyHandle* h = nullptr;
-    s = db_->CreateColumnFamily(FamilyOptions(kProjectionsFamily),
-                                kProjectionsFamily, &h);
-    if (!s.ok()) return FromRocks(s, "creating column family projections");
-    families_.push_back(h);
-  }
-  // A read-only open of a ledger without the family leaves families_ one
-  // short: it has no projection checkpoints (GetProjectionCheckpoint).
+}
 
+Status Ledger::Impl::CheckFormatVersion() const {
   std::string version;
-  s = db_->Get(rocksdb::ReadOptions(), cf(kMeta), kMetaFormatVersion, &version);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(kMeta), kMetaFormatVersion, &version);
   if (!s.ok()) {
     return FailedPreconditionError(
         dir_ + " is not a Consilium ledger (no format version)");
   }
-  if (version != std::to_string(kStorageFormatVersion)) {
-    char* end = nullptr;
-    unsigned long v = std::strtoul(version.c_str(), &end, 10);
-    if (end == version.c_str() || *end != '\0') {
-      return FailedPreconditionError(
-          dir_ + " has an unreadable format version \"" + version + "\"");
-    }
-    if (v > kStorageFormatVersion) {
-      return FailedPreconditionError(
-          dir_ + " was written by a newer Consilium (ledger format version " +
-          version + "; this build reads up to " +
-          std::to_string(kStorageFormatVersion) +
-          "). Upgrade consilium to open it.");
-    }
-    return FailedPreconditionError(dir_ + " has ledger format version " +
-                                   version + ", which this build cannot read");
+  if (version == std::to_string(kStorageFormatVersion)) return OkStatus();
+  char* end = nullptr;
+  unsigned long v = std::strtoul(version.c_str(), &end, 10);
+  if (end == version.c_str() || *end != '\0') {
+    return FailedPreconditionError(
+        dir_ + " has an unreadable format version \"" + version + "\"");
   }
+  if (v > kStorageFormatVersion) {
+    return FailedPreconditionError(
+        dir_ + " was written by a newer Consilium (ledger format version " +
+        version + "; this build reads up to " +
+        std::to_string(kStorageFormatVersion) +
+        "). Upgrade consilium to open it.");
+  }
+  return FailedPreconditionError(dir_ + " has ledger format version " +
+                                 version + ", which this build cannot read");
+}
 
-  // The head: the last event, cross-checked against meta's record of it.
+// The head: the last event, cross-checked against meta's record of it.
+Status Ledger::Impl::RecoverHead() {
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), cf(kEvents)));
   it->SeekToLast();
@@ -237,18 +262,21 @@ Status Ledger::Impl::Open() {
     }
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "reading the last event"));
-  {
-    std::string recorded;
-    rocksdb::Status hs =
-        db_->Get(rocksdb::ReadOptions(), cf(kMeta), kMetaHead, &recorded);
-    if (!hs.ok() && !hs.IsNotFound())
-      return FromRocks(hs, "reading the recorded head");
-    std::optional<RecordedHead> parsed = ParseRecordedHead(recorded);
-    head_check_ = CheckHead(head_.seq, head_.hash, hs.ok(), parsed);
-    recorded_head_seq_ = parsed ? parsed->seq : head_.seq;
-    // Never chain new events onto a head that is not the one committed.
-    if (!head_check_.ok() && !options_.read_only) return head_check_;
-  }
+  std::string recorded;
+  rocksdb::Status hs =
+      db_->Get(rocksdb::ReadOptions(), cf(kMeta), kMetaHead, &recorded);
+  if (!hs.ok() && !hs.IsNotFound())
+    return FromRocks(hs, "reading the recorded head");
+  std::optional<RecordedHead> parsed = ParseRecordedHead(recorded);
+  head_check_ = CheckHead(head_.seq, head_.hash, hs.ok(), parsed);
+  recorded_head_seq_ = parsed ? parsed->seq : head_.seq;
+  // Never chain new events onto a head that is not the one committed.
+  if (!head_check_.ok() && !options_.read_only) return head_check_;
+  return OkStatus();
+}
+
+// The tree's right edge at the head, and the in-memory upper levels.
+void Ledger::Impl::LoadTree() {
   if (head_.seq > 0) {
     StoredNodes nodes = Nodes(head_.seq);
     auto range = merkle::CompactRange::Load(head_.seq, nodes);
@@ -263,26 +291,28 @@ Status Ledger::Impl::Open() {
                      "verify`, then `consilium repair-indexes`)");
     }
   }
-  {
-    // The in-memory upper levels: a scan from the first key of kUpperLevel.
-    std::vector<std::tuple<uint32_t, uint64_t, Hash256>> nodes;
-    std::unique_ptr<rocksdb::Iterator> nodes_it(
-        db_->NewIterator(rocksdb::ReadOptions(), cf(kMerkle)));
-    for (nodes_it->Seek(MerkleKey(UpperNodes::kUpperLevel, 0));
-         nodes_it->Valid(); nodes_it->Next()) {
-      if (nodes_it->key().size() != 9 || nodes_it->value().size() != 32) break;
-      uint32_t level = static_cast<uint8_t>(nodes_it->key()[0]);
-      uint64_t index = GetBigEndian64(nodes_it->key().data() + 1);
-      // Only nodes of the committed tree (a crash never leaves others, but a
-      // damaged directory might); verification reports the rest. A damaged
-      // key's level may be anything up to 255: never shift by it.
-      if (level > 63 || index + 1 > (head_.seq >> level)) continue;
-      Hash256 h;
-      std::memcpy(h.data(), nodes_it->value().data(), 32);
-      nodes.emplace_back(level, index, h);
-    }
-    upper_.Add(nodes);
+  // The in-memory upper levels: a scan from the first key of kUpperLevel.
+  std::vector<std::tuple<uint32_t, uint64_t, Hash256>> nodes;
+  std::unique_ptr<rocksdb::Iterator> nodes_it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kMerkle)));
+  for (nodes_it->Seek(MerkleKey(UpperNodes::kUpperLevel, 0)); nodes_it->Valid();
+       nodes_it->Next()) {
+    if (nodes_it->key().size() != 9 || nodes_it->value().size() != 32) break;
+    uint32_t level = static_cast<uint8_t>(nodes_it->key()[0]);
+    uint64_t index = GetBigEndian64(nodes_it->key().data() + 1);
+    // Only nodes of the committed tree (a crash never leaves others, but a
+    // damaged directory might); verification reports the rest. A damaged
+    // key's level may be anything up to 255: never shift by it.
+    if (level > 63 || index + 1 > (head_.seq >> level)) continue;
+    Hash256 h;
+    std::memcpy(h.data(), nodes_it->value().data(), 32);
+    nodes.emplace_back(level, index, h);
   }
+  upper_.Add(nodes);
+}
+
+// Origin, verifier key and the automatic cadence's starting point.
+Status Ledger::Impl::LoadCheckpointState() {
   std::string v;
   if (db_->Get(rocksdb::ReadOptions(), cf(kMeta), kMetaOrigin, &v).ok())
     origin_ = v;
@@ -299,13 +329,6 @@ Status Ledger::Impl::Open() {
         "this ledger's checkpoints are signed as \"" + origin_ +
         "\"; the configured key is \"" + options_.checkpoint_signer->name() +
         "\"");
-  }
-  committed_seq_ = head_.seq;
-  written_ = head_;
-  if (!options_.read_only) {
-    committer_ = std::thread([this] { CommitterLoop(); });
-    syncer_ = std::thread([this] { SyncerLoop(); });
-    acker_ = std::thread([this] { AckLoop(); });
   }
   return OkStatus();
 }

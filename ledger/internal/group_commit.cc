@@ -147,67 +147,9 @@ void Ledger::Impl::CommitBatch(
     }
   }
   std::vector<std::vector<Committed>> results(batch.size());
-  // Request ids committed earlier in this same batch.
-  std::unordered_map<std::string, Committed> batch_requests;
-  Status failure;
-  for (size_t i = 0; i < batch.size() && failure.ok(); ++i) {
-    results[i].reserve(batch[i]->drafts.size());
-    for (EventDraft& draft : batch[i]->drafts) {
-      const fb::Event* e = draft.event();
-      std::string request_key;
-      if (e->request_id() != nullptr && e->request_id()->size() > 0) {
-        request_key = RequestKey(View(e->actor()), View(e->request_id()));
-        if (auto it = batch_requests.find(request_key);
-            it != batch_requests.end()) {
-          Committed dup = it->second;
-          dup.duplicate = true;
-          results[i].push_back(dup);
-          continue;
-        }
-        auto existing = LookupRequest(request_key);
-        if (!existing.ok()) {
-          failure = existing.status();
-          break;
-        }
-        if (existing->has_value()) {
-          results[i].push_back(**existing);
-          continue;
-        }
-      }
-      uint64_t seq = h.seq + 1;
-      Hash256 hash = draft.Stamp(seq, h.hash, now);
-      char key[8];
-      PutBigEndian64(key, seq);
-      wb.Put(cf(kEvents), rocksdb::Slice(key, 8), draft.bytes());
-      range_.Append(
-          hash, [&](uint32_t level, uint64_t index, const Hash256& node) {
-            if (level > 0) {
-              wb.Put(cf(kMerkle), MerkleKey(level, index),
-                     rocksdb::Slice(reinterpret_cast<const char*>(node.data()),
-                                    32));
-            }
-            if (level >= UpperNodes::kUpperLevel)
-              pending_upper_.emplace_back(level, index, node);
-          });
-      PutIndexEntry(wb, cf(kByActor), View(e->actor()), key);
-      std::string_view record = RecordIdOf(*e);
-      if (!record.empty()) PutIndexEntry(wb, cf(kByRecord), record, key);
-      if (!request_key.empty()) {
-        wb.Put(cf(kRequests), request_key, rocksdb::Slice(key, 8));
-        batch_requests.emplace(request_key, Committed{seq, hash, now, false});
-      }
-      results[i].push_back(Committed{seq, hash, now, false});
-      h = Head{seq, hash, now};
-    }
-  }
-  if (!failure.ok()) {
-    // A read failed while preparing; nothing was written.
-    range_ = saved_range;
-    pending_upper_.clear();
-    for (auto& p : batch) p->done(failure);
-    return;
-  }
-  if (wb.Count() > 0) {
+  // A read failure while staging: nothing was written.
+  Status failure = StageBatch(batch, now, wb, h, results);
+  if (failure.ok() && wb.Count() > 0) {
     wb.Put(cf(kMeta), kMetaHead, HeadValue(h.seq, h.hash));
     MaybeCheckpoint(wb, h);
     // Not synced here: the WAL record reaches the OS (so a killed process
@@ -215,11 +157,11 @@ void Ledger::Impl::CommitBatch(
     // is told it is committed. Readers never look beyond the synced head.
     failure = FromRocks(db_->Write(rocksdb::WriteOptions(), &wb),
                         "committing " + std::to_string(wb.Count()) + " writes");
+    if (!failure.ok()) broken_ = failure;
   }
   if (!failure.ok()) {
     range_ = saved_range;
     pending_upper_.clear();
-    broken_ = failure;
     for (auto& p : batch) p->done(failure);
     return;
   }
@@ -236,6 +178,74 @@ void Ledger::Impl::CommitBatch(
     sync_queue_.push_back(std::move(w));
   }
   sync_cv_.notify_one();
+}
+
+Status Ledger::Impl::StageBatch(
+    std::vector<std::unique_ptr<PendingAppend>>& batch, int64_t now,
+    rocksdb::WriteBatch& wb, Head& h,
+    std::vector<std::vector<Committed>>& results) {
+  // Request ids committed earlier in this same batch.
+  std::unordered_map<std::string, Committed> batch_requests;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    results[i].reserve(batch[i]->drafts.size());
+    for (EventDraft& draft : batch[i]->drafts) {
+      const fb::Event* e = draft.event();
+      std::string request_key;
+      if (e->request_id() != nullptr && e->request_id()->size() > 0) {
+        request_key = RequestKey(View(e->actor()), View(e->request_id()));
+        if (auto it = batch_requests.find(request_key);
+            it != batch_requests.end()) {
+          Committed dup = it->second;
+          dup.duplicate = true;
+          results[i].push_back(dup);
+          continue;
+        }
+        ASSIGN_OR_RETURN(std::optional<Committed> existing,
+                         LookupRequest(request_key));
+        if (existing.has_value()) {
+          results[i].push_back(*existing);
+          continue;
+        }
+      }
+      h = StageEvent(draft, request_key, h, now, wb);
+      if (!request_key.empty()) {
+        batch_requests.emplace(request_key,
+                               Committed{h.seq, h.hash, now, false});
+      }
+      results[i].push_back(Committed{h.seq, h.hash, now, false});
+    }
+  }
+  return OkStatus();
+}
+
+// Stamps `draft` as the event after `prev` and adds it to `wb` with its
+// Merkle nodes and index entries; returns the new head.
+Head Ledger::Impl::StageEvent(EventDraft& draft, std::string_view request_key,
+                              const Head& prev, int64_t now,
+                              rocksdb::WriteBatch& wb) {
+  const fb::Event* e = draft.event();
+  uint64_t seq = prev.seq + 1;
+  Hash256 hash = draft.Stamp(seq, prev.hash, now);
+  char key[8];
+  PutBigEndian64(key, seq);
+  wb.Put(cf(kEvents), rocksdb::Slice(key, 8), draft.bytes());
+  range_.Append(hash, [&](uint32_t level, uint64_t index, const Hash256& node) {
+    if (level > 0) {
+      wb.Put(cf(kMerkle), MerkleKey(level, index),
+             rocksdb::Slice(reinterpret_cast<const char*>(node.data()), 32));
+    }
+    if (level >= UpperNodes::kUpperLevel)
+      pending_upper_.emplace_back(level, index, node);
+  });
+  PutIndexEntry(wb, cf(kByActor), View(e->actor()), key);
+  std::string_view record = RecordIdOf(*e);
+  if (!record.empty()) PutIndexEntry(wb, cf(kByRecord), record, key);
+  if (!request_key.empty()) {
+    wb.Put(cf(kRequests),
+           rocksdb::Slice(request_key.data(), request_key.size()),
+           rocksdb::Slice(key, 8));
+  }
+  return Head{seq, hash, now};
 }
 
 // One WAL sync covers every batch the committer wrote before it began; the

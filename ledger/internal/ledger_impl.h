@@ -103,11 +103,30 @@ class Ledger::Impl {
     delete db_;
   }
 
+  // Open, in steps: the column families (creating those a ledger made
+  // before them lacks), the format version, the head (checked against the
+  // recorded one), the tree (right edge and upper levels), the checkpoint
+  // state; then the commit threads.
   Status Open();
+  Status OpenFamilies();
+  void KeepOwnFamilies();
+  Status CheckFormatVersion() const;
+  Status RecoverHead();
+  void LoadTree();
+  Status LoadCheckpointState();
   void Enqueue(std::unique_ptr<ledger_internal::PendingAppend> p);
   void CommitterLoop();
   void CommitBatch(
       std::vector<std::unique_ptr<ledger_internal::PendingAppend>>& batch);
+  // CommitBatch's events into `wb` (`h`: the head they extend, then the
+  // new head), with every duplicate request answered in `results`; fails
+  // only when looking up a request id fails.
+  Status StageBatch(
+      std::vector<std::unique_ptr<ledger_internal::PendingAppend>>& batch,
+      int64_t now, rocksdb::WriteBatch& wb, Head& h,
+      std::vector<std::vector<Committed>>& results);
+  Head StageEvent(EventDraft& draft, std::string_view request_key,
+                  const Head& prev, int64_t now, rocksdb::WriteBatch& wb);
   void SyncerLoop();
   void AckLoop();
   void Complete(const Status& sync,
@@ -119,6 +138,12 @@ class Ledger::Impl {
   VerifyReport Verify(
       uint64_t from,
       const std::function<void(uint64_t, uint64_t)>& progress) const;
+  // Verify from > 1: event from-1's hash, or false with `report` saying
+  // why there is none.
+  bool ReadVerifyAnchor(uint64_t from, const rocksdb::ReadOptions& at_snapshot,
+                        Hash256* anchor, VerifyReport* report) const;
+  // The last stored event's sequence number (0 when none), through `ro`.
+  uint64_t LastStoredSeq(const rocksdb::ReadOptions& ro) const;
 
   Head head() const {
     std::lock_guard l(head_mu_);
