@@ -130,6 +130,7 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 Status Ledger::Impl::Open() {
   RETURN_IF_ERROR(OpenFamilies());
   RETURN_IF_ERROR(CheckFormatVersion());
+  RETURN_IF_ERROR(CheckIndexer());
   RETURN_IF_ERROR(RecoverHead());
   LoadTree();
   RETURN_IF_ERROR(LoadCheckpointState());
@@ -236,6 +237,32 @@ Status Ledger::Impl::CheckFormatVersion() const {
   }
   return FailedPreconditionError(dir_ + " has ledger format version " +
                                  version + ", which this build cannot read");
+}
+
+// The indexer the options name against the one the indexes were built with.
+Status Ledger::Impl::CheckIndexer() {
+  const EventIndexer& indexer = options_.indexer;
+  if (indexer.name.empty() || indexer.keys == nullptr) {
+    return InvalidArgumentError(
+        "LedgerOptions::indexer needs a name and a keys function");
+  }
+  std::string stored;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(kMeta), kMetaIndexer, &stored);
+  if (s.IsNotFound()) {
+    stored = kLegacyIndexerName;
+  } else if (!s.ok()) {
+    return FromRocks(s, "reading the indexer name");
+  }
+  if (stored == indexer.name) return OkStatus();
+  Status mismatch = FailedPreconditionError(
+      dir_ + ": by_record was built by indexer \"" + stored + "\", not by \"" +
+      std::string(indexer.name) +
+      "\" as this program indexes (run `consilium repair-indexes` to rebuild "
+      "it)");
+  if (!options_.adopt_indexer || options_.read_only) return mismatch;
+  stale_indexer_ = std::move(mismatch);  // appends wait for RepairIndexes
+  return OkStatus();
 }
 
 // The head: the last event, cross-checked against meta's record of it.
@@ -357,7 +384,7 @@ StatusOr<std::vector<uint64_t>> Ledger::Impl::IndexScan(
 Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Ledger::~Ledger() = default;
 
-Status Ledger::Init(const std::string& dir) {
+Status Ledger::Init(const std::string& dir, const EventIndexer& indexer) {
   std::error_code ec;
   std::filesystem::path path(dir);
   if (std::filesystem::exists(path / "CURRENT", ec)) {
@@ -400,6 +427,8 @@ Status Ledger::Init(const std::string& dir) {
   // format version and is refused as "not a ledger".
   rocksdb::WriteBatch wb;
   wb.Put(handles[kMeta - 1], kMetaCreatedBy, "consilium 0.1.0");
+  wb.Put(handles[kMeta - 1], kMetaIndexer,
+         rocksdb::Slice(indexer.name.data(), indexer.name.size()));
   wb.Put(handles[kMeta - 1], kMetaFormatVersion,
          std::to_string(kStorageFormatVersion));
   rocksdb::WriteOptions wo;
@@ -526,7 +555,8 @@ StatusOr<IndexRepairReport> Ledger::RepairIndexes(std::string_view actor) {
                      im->cf(kEvents),
                      im->cf(kMerkle),
                      {im->cf(kByRecord), im->cf(kByActor), im->cf(kRequests)},
-                     rocksdb::ReadOptions()};
+                     rocksdb::ReadOptions(),
+                     im->options_.indexer};
     const uint64_t last = im->written_.seq;
     ASSIGN_OR_RETURN(IndexRepairPlan plan,
                      PlanIndexRepair(store, last, UpperNodes::kUpperLevel));
@@ -535,9 +565,14 @@ StatusOr<IndexRepairReport> Ledger::RepairIndexes(std::string_view actor) {
       report.indexes.push_back({c.index, c.added, c.removed});
       counts.push_back({c.index, c.added, c.removed});
     }
-    if (!plan.changed()) return OkStatus();
+    // A ledger adopting another indexer records that too, even when its
+    // indexes happen to match.
+    if (!plan.changed() && im->stale_indexer_.ok()) return OkStatus();
     EventDraft draft = MakeIndexesRepaired({who, ""}, counts, last);
     RETURN_IF_ERROR(draft.Validate());
+    const std::string_view name = im->options_.indexer.name;
+    wb.Put(im->cf(kMeta), kMetaIndexer,
+           rocksdb::Slice(name.data(), name.size()));
     for (const auto& w : plan.writes) {
       if (w.value) {
         wb.Put(w.family, w.key, *w.value);

@@ -125,8 +125,9 @@ void Ledger::Impl::CommitBatch(
     broken_ = sync_failure_;
   }
   const bool repair = batch.size() == 1 && batch[0]->prepare;
-  if (!broken_.ok() || (!repair && !damaged_tree_.ok())) {
-    const Status refused = broken_.ok() ? damaged_tree_ : broken_;
+  const Status& unfit = damaged_tree_.ok() ? stale_indexer_ : damaged_tree_;
+  if (!broken_.ok() || (!repair && !unfit.ok())) {
+    const Status refused = broken_.ok() ? unfit : broken_;
     for (auto& p : batch) p->done(refused);
     return;
   }
@@ -165,7 +166,10 @@ void Ledger::Impl::CommitBatch(
     for (auto& p : batch) p->done(failure);
     return;
   }
-  if (repair) damaged_tree_ = OkStatus();  // range_ is the events' tree now
+  if (repair) {
+    damaged_tree_ = OkStatus();   // range_ is the events' tree now
+    stale_indexer_ = OkStatus();  // and the indexes are options_.indexer's
+  }
   written_ = h;
   WrittenBatch w;
   w.appends = std::move(batch);
@@ -238,7 +242,7 @@ Head Ledger::Impl::StageEvent(EventDraft& draft, std::string_view request_key,
       pending_upper_.emplace_back(level, index, node);
   });
   PutIndexEntry(wb, cf(kByActor), View(e->actor()), key);
-  std::string_view record = RecordIdOf(*e);
+  std::string_view record = options_.indexer.keys(*e).record;
   if (!record.empty()) PutIndexEntry(wb, cf(kByRecord), record, key);
   if (!request_key.empty()) {
     wb.Put(cf(kRequests),

@@ -88,8 +88,9 @@ std::string RequestName(std::string_view actor, std::string_view request) {
 }
 
 // The id an event has in by_record / by_actor ("" for none).
-std::string_view IdOf(const fb::Event& e, IndexFamily f) {
-  return f == IndexFamily::kByRecord ? RecordIdOf(e) : View(e.actor());
+std::string_view IdOf(const fb::Event& e, IndexFamily f,
+                      const EventIndexer& indexer) {
+  return f == IndexFamily::kByRecord ? indexer.keys(e).record : View(e.actor());
 }
 
 std::string_view RequestOf(const fb::Event& e) { return View(e.request_id()); }
@@ -197,8 +198,9 @@ uint64_t SipHash24(uint64_t k0, uint64_t k1, std::string_view data) {
 // ---------------------------------------------------------------------------
 // IndexCheck
 
-IndexCheck::IndexCheck(uint64_t last_seq)
+IndexCheck::IndexCheck(uint64_t last_seq, const EventIndexer& indexer)
     : last_seq_(last_seq),
+      indexer_(indexer),
       buckets_(last_seq == 0 ? 0 : ((last_seq - 1) >> kBucketShift) + 1) {
   // A key per run: whoever writes the store cannot know it, so cannot
   // craft entries whose fingerprints cancel.
@@ -276,7 +278,7 @@ void IndexCheck::AddEvents(std::span<const SeqEvent> events) {
       bucket = b;
     }
     for (IndexFamily f : {IndexFamily::kByRecord, IndexFamily::kByActor}) {
-      std::string_view id = IdOf(*ev.event, f);
+      std::string_view id = IdOf(*ev.event, f, indexer_);
       if (id.empty()) continue;
       Family& fam = families[static_cast<size_t>(f)];
       if (!fam.have_last || fam.last_id != id) {
@@ -402,7 +404,7 @@ StatusOr<std::string> DiagnoseIndex(const IndexStore& store, IndexFamily f,
     const std::string noun(Noun(f));
     std::vector<std::string> expected;
     for (const auto& [seq, bytes] : events) {
-      std::string_view id = IdOf(*EventView(bytes), f);
+      std::string_view id = IdOf(*EventView(bytes), f, store.indexer);
       if (!id.empty()) expected.push_back(IndexKey(id, seq));
     }
     std::vector<std::string> stored;
@@ -427,7 +429,8 @@ StatusOr<std::string> DiagnoseIndex(const IndexStore& store, IndexFamily f,
     for (const std::string& k : extra) {
       auto is = ParseIdSeq(k);
       const fb::Event* e = event_at(is->seq);
-      std::string actual = e == nullptr ? "" : std::string(IdOf(*e, f));
+      std::string actual =
+          e == nullptr ? "" : std::string(IdOf(*e, f, store.indexer));
       std::string which =
           actual.empty()
               ? (f == IndexFamily::kByRecord ? "which is about no record"
@@ -584,7 +587,7 @@ StatusOr<IndexRepairPlan> PlanIndexRepair(const IndexStore& store,
       if (level > 0) nodes[level].push_back(h);
     });
     for (IndexFamily f : {IndexFamily::kByRecord, IndexFamily::kByActor}) {
-      std::string_view id = IdOf(*e, f);
+      std::string_view id = IdOf(*e, f, store.indexer);
       if (!id.empty())
         expected[static_cast<size_t>(f)].push_back(IndexKey(id, next));
     }

@@ -111,6 +111,7 @@ class Ledger::Impl {
   Status OpenFamilies();
   void KeepOwnFamilies();
   Status CheckFormatVersion() const;
+  Status CheckIndexer();
   Status RecoverHead();
   void LoadTree();
   Status LoadCheckpointState();
@@ -177,6 +178,10 @@ class Ledger::Impl {
   // until RepairIndexes rebuilds it from the events. Committer-owned after
   // open.
   Status damaged_tree_;
+  // Set at an Open with adopt_indexer when the indexes were built by another
+  // indexer: appends are refused until RepairIndexes rebuilt them.
+  // Committer-owned after open.
+  Status stale_indexer_;
 
   // Syncer queue: written batches in write order (docs/group-commit.md).
   std::mutex sync_mu_;

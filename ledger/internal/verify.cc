@@ -187,7 +187,7 @@ class FullCheck {
             uint64_t last_seq, std::optional<uint64_t> checkpoint_size,
             VerifyPipeline& pipeline)
       : store_(store),
-        index_check_(last_seq),
+        index_check_(last_seq, store.indexer),
         nodes_(store.db, store.merkle, ro),
         tree_(&nodes_, checkpoint_size) {
     pipeline.set_events_sink([this](std::span<const SeqEvent> events) {
@@ -414,7 +414,8 @@ VerifyReport Ledger::Impl::Verify(
                             cf(kEvents),
                             cf(kMerkle),
                             {cf(kByRecord), cf(kByActor), cf(kRequests)},
-                            at_snapshot},
+                            at_snapshot,
+                            options_.indexer},
                  ro, recorded ? total : LastStoredSeq(at_snapshot),
                  checkpoint_size, pipeline);
   }
