@@ -21,6 +21,7 @@
 
 #include "ledger/internal/index_check.h"
 #include "ledger/internal/ledger_impl.h"
+#include "ledger/internal/ledger_internal.h"
 #include "ledger/internal/read_checks.h"
 #include "ledger/internal/storage_layout.h"
 #include "ledger/merkle.h"
@@ -177,7 +178,7 @@ Status Ledger::Impl::OpenFamilies() {
   for (const auto& name : existing)
     descriptors.emplace_back(name, FamilyOptions(name));
   rocksdb::Options o = BaseOptions();
-  if (options_.env != nullptr) o.env = options_.env;
+  if (env_ != nullptr) o.env = env_;
   rocksdb::Status s =
       options_.read_only
           ? rocksdb::DB::OpenForReadOnly(o, dir_, descriptors, &families_, &db_)
@@ -440,7 +441,13 @@ Status Ledger::Init(const std::string& dir, const EventIndexer& indexer) {
 
 StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
                                                const LedgerOptions& options) {
-  auto impl = std::make_unique<Impl>(dir, options);
+  return LedgerInternal::OpenWithEnv(dir, options, nullptr);
+}
+
+StatusOr<std::unique_ptr<Ledger>> LedgerInternal::OpenWithEnv(
+    const std::string& dir, const LedgerOptions& options, rocksdb::Env* env) {
+  auto impl = std::make_unique<Ledger::Impl>(dir, options);
+  impl->env_ = env;
   RETURN_IF_ERROR(impl->Open());
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
 }

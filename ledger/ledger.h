@@ -42,11 +42,9 @@
 #include "schemas/event.h"
 #include "schemas/event_index.h"
 
-namespace rocksdb {
-class Env;
-}  // namespace rocksdb
-
 namespace consilium {
+
+class LedgerInternal;  // test seams (ledger/internal/ledger_internal.h)
 
 // The outcome of a successful append.
 struct Committed {
@@ -100,9 +98,6 @@ struct LedgerOptions {
   // are refused (FailedPrecondition) until RepairIndexes has rebuilt the
   // indexes with `indexer` and stored its name.
   bool adopt_indexer = false;
-  // The storage environment; null for the default (the local file system).
-  // Not owned. Tests use it to delay or fail writes and syncs.
-  rocksdb::Env* env = nullptr;
 };
 
 // What Verify found. `ok` with `events` checked and the head hash, or the
@@ -357,6 +352,7 @@ class Ledger {
   std::string CheckpointVerifierKey() const;
 
  private:
+  friend class LedgerInternal;
   class Impl;
   explicit Ledger(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

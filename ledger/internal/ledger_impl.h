@@ -157,6 +157,9 @@ class Ledger::Impl {
 
   std::string dir_;
   LedgerOptions options_;
+  // The storage environment; null for the local file system. Not owned
+  // (LedgerInternal::OpenWithEnv).
+  rocksdb::Env* env_ = nullptr;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> families_;
 
