@@ -40,12 +40,11 @@
 #include "ledger/checkpoint.h"
 #include "ledger/proof_json.h"
 #include "schemas/event.h"
-
-namespace rocksdb {
-class Env;
-}  // namespace rocksdb
+#include "schemas/event_index.h"
 
 namespace consilium {
+
+class LedgerInternal;  // test seams (ledger/internal/ledger_internal.h)
 
 // The outcome of a successful append.
 struct Committed {
@@ -87,9 +86,18 @@ struct LedgerOptions {
   // Group commit: the most events and bytes one synced write may carry.
   size_t max_batch_events = 2048;
   size_t max_batch_bytes = 8 << 20;
-  // The storage environment; null for the default (the local file system).
-  // Not owned. Tests use it to delay or fail writes and syncs.
-  rocksdb::Env* env = nullptr;
+  // How events are indexed (schemas/event_index.h): the one function that
+  // fills the by_record index at commit, checks it in Verify and rebuilds it
+  // in RepairIndexes. Its name must be the one stored with the ledger (at
+  // Init; a ledger made before names were stored reads as "consilium.v1"),
+  // else Open is FailedPrecondition (docs/storage.md, "Indexes and the
+  // indexer"). Open is InvalidArgument for an empty name or null `keys`.
+  EventIndexer indexer = kConsiliumV1Indexer;
+  // For `consilium repair-indexes`: a read-write Open of a ledger whose
+  // stored indexer name differs from `indexer.name` succeeds, but appends
+  // are refused (FailedPrecondition) until RepairIndexes has rebuilt the
+  // indexes with `indexer` and stored its name.
+  bool adopt_indexer = false;
 };
 
 // What Verify found. `ok` with `events` checked and the head hash, or the
@@ -132,14 +140,18 @@ struct StoredCheckpoint {
 
 class Ledger {
  public:
-  // Creates an empty ledger in `dir` (created if missing). AlreadyExists when
-  // `dir` already holds a ledger; FailedPrecondition when it holds anything
-  // else.
-  static Status Init(const std::string& dir);
+  // Creates an empty ledger in `dir` (created if missing), recording the
+  // name of the indexer its indexes will be built with (LedgerOptions::
+  // indexer). AlreadyExists when `dir` already holds a ledger;
+  // FailedPrecondition when it holds anything else.
+  static Status Init(const std::string& dir,
+                     const EventIndexer& indexer = kConsiliumV1Indexer);
 
   // Opens an existing ledger. NotFound when `dir` holds no ledger;
-  // FailedPrecondition when its format version is newer than this build or
-  // it is not a Consilium ledger; Unavailable when another process holds it.
+  // FailedPrecondition when its format version is newer than this build, it
+  // is not a Consilium ledger, or its indexes were built by another indexer
+  // than `options.indexer` (unless adopt_indexer); InvalidArgument for an
+  // unusable indexer; Unavailable when another process holds it.
   static StatusOr<std::unique_ptr<Ledger>> Open(const std::string& dir,
                                                 const LedgerOptions& options);
 
@@ -340,6 +352,7 @@ class Ledger {
   std::string CheckpointVerifierKey() const;
 
  private:
+  friend class LedgerInternal;
   class Impl;
   explicit Ledger(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

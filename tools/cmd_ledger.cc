@@ -237,7 +237,7 @@ int Verify(const Args& args) {
 // Rebuilds the derived indexes from the events, recorded as an
 // IndexesRepaired event (docs/verification.md, "Repairing indexes").
 int RepairIndexes(const Args& args) {
-  auto ledger = OpenLedger(args, false);
+  auto ledger = OpenLedger(args, false, /*adopt_indexer=*/true);
   if (!ledger.ok()) return Fail(ledger.status());
   std::string actor = args.Get("actor", "operator");
   auto r = (*ledger)->RepairIndexes(actor);

@@ -11,11 +11,13 @@
 namespace consilium::cli {
 
 // InvalidArgument without --data; otherwise whatever Ledger::Open returns.
-inline StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Args& args,
-                                                    bool read_only) {
+// `adopt_indexer`: LedgerOptions::adopt_indexer (repair-indexes only).
+inline StatusOr<std::unique_ptr<Ledger>> OpenLedger(
+    const Args& args, bool read_only, bool adopt_indexer = false) {
   ASSIGN_OR_RETURN(std::string dir, args.Require("data"));
   LedgerOptions o;
   o.read_only = read_only;
+  o.adopt_indexer = adopt_indexer;
   return Ledger::Open(dir, o);
 }
 

@@ -88,8 +88,9 @@ std::string RequestName(std::string_view actor, std::string_view request) {
 }
 
 // The id an event has in by_record / by_actor ("" for none).
-std::string_view IdOf(const fb::Event& e, IndexFamily f) {
-  return f == IndexFamily::kByRecord ? RecordIdOf(e) : View(e.actor());
+std::string_view IdOf(const fb::Event& e, IndexFamily f,
+                      const EventIndexer& indexer) {
+  return f == IndexFamily::kByRecord ? indexer.keys(e).record : View(e.actor());
 }
 
 std::string_view RequestOf(const fb::Event& e) { return View(e.request_id()); }
@@ -197,8 +198,9 @@ uint64_t SipHash24(uint64_t k0, uint64_t k1, std::string_view data) {
 // ---------------------------------------------------------------------------
 // IndexCheck
 
-IndexCheck::IndexCheck(uint64_t last_seq)
+IndexCheck::IndexCheck(uint64_t last_seq, const EventIndexer& indexer)
     : last_seq_(last_seq),
+      indexer_(indexer),
       buckets_(last_seq == 0 ? 0 : ((last_seq - 1) >> kBucketShift) + 1) {
   // A key per run: whoever writes the store cannot know it, so cannot
   // craft entries whose fingerprints cancel.
@@ -276,7 +278,7 @@ void IndexCheck::AddEvents(std::span<const SeqEvent> events) {
       bucket = b;
     }
     for (IndexFamily f : {IndexFamily::kByRecord, IndexFamily::kByActor}) {
-      std::string_view id = IdOf(*ev.event, f);
+      std::string_view id = IdOf(*ev.event, f, indexer_);
       if (id.empty()) continue;
       Family& fam = families[static_cast<size_t>(f)];
       if (!fam.have_last || fam.last_id != id) {
@@ -383,130 +385,168 @@ std::vector<std::tuple<IndexFamily, uint64_t, uint64_t>> IndexCheck::Mismatches(
 // ---------------------------------------------------------------------------
 // DiagnoseIndex
 
-StatusOr<std::string> DiagnoseIndex(const IndexStore& store, IndexFamily f,
-                                    uint64_t lo, uint64_t hi) {
-  ASSIGN_OR_RETURN(auto events, ReadEvents(store, lo, hi));
-  const std::string prefix = Prefix(f);
-  // Problems found, by the event they concern; the lowest is reported.
-  std::map<uint64_t, std::string> problems;
-  auto note = [&](uint64_t seq, std::string what) {
-    problems.emplace(seq, prefix + std::move(what));
-  };
-  auto event_at = [&](uint64_t seq) -> const fb::Event* {
-    auto e = events.find(seq);
-    return e == events.end() ? nullptr : EventView(e->second);
-  };
-  rocksdb::ColumnFamilyHandle* cf = store.families[static_cast<size_t>(f)];
+namespace {
 
-  if (f != IndexFamily::kRequests) {
-    const std::string noun(Noun(f));
-    std::vector<std::string> expected;
-    for (const auto& [seq, bytes] : events) {
-      std::string_view id = IdOf(*EventView(bytes), f);
-      if (!id.empty()) expected.push_back(IndexKey(id, seq));
+// Problems found, by the event they concern; the lowest is reported.
+struct Problems {
+  std::string prefix;  // "index <family>: "
+  std::map<uint64_t, std::string> by_seq;
+  void Note(uint64_t seq, std::string what) {
+    by_seq.emplace(seq, prefix + std::move(what));
+  }
+};
+
+using EventBytes = std::map<uint64_t, std::string>;
+
+const fb::Event* EventAt(const EventBytes& events, uint64_t seq) {
+  auto e = events.find(seq);
+  return e == events.end() ? nullptr : EventView(e->second);
+}
+
+// by_record or by_actor entries of events lo..hi against the events.
+Status DiagnoseIdIndex(const IndexStore& store, IndexFamily f, uint64_t lo,
+                       uint64_t hi, const EventBytes& events,
+                       Problems& problems) {
+  rocksdb::ColumnFamilyHandle* cf = store.families[static_cast<size_t>(f)];
+  const std::string noun(Noun(f));
+  std::vector<std::string> expected;
+  for (const auto& [seq, bytes] : events) {
+    std::string_view id = IdOf(*EventView(bytes), f, store.indexer);
+    if (!id.empty()) expected.push_back(IndexKey(id, seq));
+  }
+  std::vector<std::string> stored;
+  auto it = NewIterator(store, cf, true);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    auto is = ParseIdSeq(key);
+    if (is && is->seq >= lo && is->seq <= hi) stored.emplace_back(key);
+  }
+  RETURN_IF_ERROR(IterStatus(*it, "scanning index"));
+  std::sort(expected.begin(), expected.end());
+  std::vector<std::string> missing, extra;
+  std::set_difference(expected.begin(), expected.end(), stored.begin(),
+                      stored.end(), std::back_inserter(missing));
+  std::set_difference(stored.begin(), stored.end(), expected.begin(),
+                      expected.end(), std::back_inserter(extra));
+  for (const std::string& k : missing) {
+    auto is = ParseIdSeq(k);
+    problems.Note(is->seq, "missing entry for " + noun + " " + Quote(is->id) +
+                               " (event " + std::to_string(is->seq) + ")");
+  }
+  for (const std::string& k : extra) {
+    auto is = ParseIdSeq(k);
+    const fb::Event* e = EventAt(events, is->seq);
+    std::string actual =
+        e == nullptr ? "" : std::string(IdOf(*e, f, store.indexer));
+    std::string which =
+        actual.empty()
+            ? (f == IndexFamily::kByRecord ? "which is about no record"
+                                           : "which has no actor")
+            : (f == IndexFamily::kByRecord ? "which is about record "
+                                           : "which was made by actor ") +
+                  Quote(actual);
+    problems.Note(is->seq, "entry for " + noun + " " + Quote(is->id) +
+                               " points to event " + std::to_string(is->seq) +
+                               ", " + which +
+                               " (an entry pointing to the wrong event)");
+  }
+  return OkStatus();
+}
+
+// Each event with a request id should be what its key names, unless an
+// earlier event made the same request (then this one was a retry the index
+// once missed: the index names the first).
+Status DiagnoseRequestsOfEvents(const IndexStore& store,
+                                const EventBytes& events, Problems& problems) {
+  rocksdb::ColumnFamilyHandle* cf =
+      store.families[static_cast<size_t>(IndexFamily::kRequests)];
+  for (const auto& [seq, bytes] : events) {
+    const fb::Event* e = EventView(bytes);
+    std::string_view request = RequestOf(*e);
+    if (request.empty()) continue;
+    std::string key = RequestKey(View(e->actor()), request);
+    std::string value;
+    rocksdb::Status s = store.db->Get(store.read, cf, key, &value);
+    std::string name = RequestName(View(e->actor()), request);
+    if (s.IsNotFound()) {
+      problems.Note(seq, "missing entry for " + name + " (event " +
+                             std::to_string(seq) + ")");
+      continue;
     }
-    std::vector<std::string> stored;
-    auto it = NewIterator(store, cf, true);
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      std::string_view key(it->key().data(), it->key().size());
-      auto is = ParseIdSeq(key);
-      if (is && is->seq >= lo && is->seq <= hi) stored.emplace_back(key);
+    if (!s.ok())
+      return DataLossError("reading index requests: " + s.ToString());
+    if (value.size() != 8) {
+      problems.Note(seq, "entry for " + name + " has a " +
+                             std::to_string(value.size()) +
+                             "-byte value (expected an 8-byte event number)");
+      continue;
     }
-    RETURN_IF_ERROR(IterStatus(*it, "scanning index"));
-    std::sort(expected.begin(), expected.end());
-    std::vector<std::string> missing, extra;
-    std::set_difference(expected.begin(), expected.end(), stored.begin(),
-                        stored.end(), std::back_inserter(missing));
-    std::set_difference(stored.begin(), stored.end(), expected.begin(),
-                        expected.end(), std::back_inserter(extra));
-    for (const std::string& k : missing) {
-      auto is = ParseIdSeq(k);
-      note(is->seq, "missing entry for " + noun + " " + Quote(is->id) +
-                        " (event " + std::to_string(is->seq) + ")");
-    }
-    for (const std::string& k : extra) {
-      auto is = ParseIdSeq(k);
-      const fb::Event* e = event_at(is->seq);
-      std::string actual = e == nullptr ? "" : std::string(IdOf(*e, f));
-      std::string which =
-          actual.empty()
-              ? (f == IndexFamily::kByRecord ? "which is about no record"
-                                             : "which has no actor")
-              : (f == IndexFamily::kByRecord ? "which is about record "
-                                             : "which was made by actor ") +
-                    Quote(actual);
-      note(is->seq, "entry for " + noun + " " + Quote(is->id) +
-                        " points to event " + std::to_string(is->seq) + ", " +
-                        which + " (an entry pointing to the wrong event)");
-    }
-  } else {
-    // Each event with a request id should be what its key names, unless an
-    // earlier event made the same request (then this one was a retry the
-    // index once missed: the index names the first).
-    for (const auto& [seq, bytes] : events) {
-      const fb::Event* e = EventView(bytes);
-      std::string_view request = RequestOf(*e);
-      if (request.empty()) continue;
-      std::string key = RequestKey(View(e->actor()), request);
-      std::string value;
-      rocksdb::Status s = store.db->Get(store.read, cf, key, &value);
-      std::string name = RequestName(View(e->actor()), request);
-      if (s.IsNotFound()) {
-        note(seq, "missing entry for " + name + " (event " +
-                      std::to_string(seq) + ")");
-        continue;
-      }
-      if (!s.ok())
-        return DataLossError("reading index requests: " + s.ToString());
-      if (value.size() != 8) {
-        note(seq, "entry for " + name + " has a " +
-                      std::to_string(value.size()) +
-                      "-byte value (expected an 8-byte event number)");
-        continue;
-      }
-      uint64_t points = GetBigEndian64(value.data());
-      if (points == seq) continue;
-      if (points < seq) {
-        std::string earlier;
-        if (store.db->Get(store.read, store.events, SeqKey(points), &earlier)
-                .ok() &&
-            VerifyStoredEvent(earlier).ok()) {
-          const fb::Event* first = EventView(earlier);
-          if (View(first->actor()) == View(e->actor()) &&
-              RequestOf(*first) == request) {
-            continue;  // a retry that was appended again; the first counts
-          }
+    uint64_t points = GetBigEndian64(value.data());
+    if (points == seq) continue;
+    if (points < seq) {
+      std::string earlier;
+      if (store.db->Get(store.read, store.events, SeqKey(points), &earlier)
+              .ok() &&
+          VerifyStoredEvent(earlier).ok()) {
+        const fb::Event* first = EventView(earlier);
+        if (View(first->actor()) == View(e->actor()) &&
+            RequestOf(*first) == request) {
+          continue;  // a retry that was appended again; the first counts
         }
       }
-      note(seq, "entry for " + name + " points to event " +
-                    std::to_string(points) + ", but the request created " +
-                    "event " + std::to_string(seq) + " (a wrong value)");
     }
-    // Every stored entry pointing into lo..hi names its event's request.
-    auto it = NewIterator(store, cf, true);
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      std::string_view key(it->key().data(), it->key().size());
-      auto kr = ParseRequestKey(key);
-      if (!kr || it->value().size() != 8) continue;
-      uint64_t points = GetBigEndian64(it->value().data());
-      if (points < lo || points > hi) continue;
-      const fb::Event* e = event_at(points);
-      if (e != nullptr && View(e->actor()) == kr->actor &&
-          RequestOf(*e) == kr->request) {
-        continue;
-      }
-      std::string which =
-          e == nullptr || RequestOf(*e).empty()
-              ? "which has no request id"
-              : "which is " + RequestName(View(e->actor()), RequestOf(*e));
-      note(points, "entry for " + RequestName(kr->actor, kr->request) +
-                       " points to event " + std::to_string(points) + ", " +
-                       which + " (an entry pointing to the wrong event)");
-    }
-    RETURN_IF_ERROR(IterStatus(*it, "scanning index requests"));
+    problems.Note(seq, "entry for " + name + " points to event " +
+                           std::to_string(points) +
+                           ", but the request created " + "event " +
+                           std::to_string(seq) + " (a wrong value)");
   }
-  if (problems.empty()) return std::string();
-  return problems.begin()->second;
+  return OkStatus();
+}
+
+// Every stored requests entry pointing into lo..hi names its event's
+// request.
+Status DiagnoseStoredRequests(const IndexStore& store, uint64_t lo, uint64_t hi,
+                              const EventBytes& events, Problems& problems) {
+  rocksdb::ColumnFamilyHandle* cf =
+      store.families[static_cast<size_t>(IndexFamily::kRequests)];
+  auto it = NewIterator(store, cf, true);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    auto kr = ParseRequestKey(key);
+    if (!kr || it->value().size() != 8) continue;
+    uint64_t points = GetBigEndian64(it->value().data());
+    if (points < lo || points > hi) continue;
+    const fb::Event* e = EventAt(events, points);
+    if (e != nullptr && View(e->actor()) == kr->actor &&
+        RequestOf(*e) == kr->request) {
+      continue;
+    }
+    std::string which =
+        e == nullptr || RequestOf(*e).empty()
+            ? "which has no request id"
+            : "which is " + RequestName(View(e->actor()), RequestOf(*e));
+    problems.Note(points, "entry for " + RequestName(kr->actor, kr->request) +
+                              " points to event " + std::to_string(points) +
+                              ", " + which +
+                              " (an entry pointing to the wrong event)");
+  }
+  return IterStatus(*it, "scanning index requests");
+}
+
+}  // namespace
+
+StatusOr<std::string> DiagnoseIndex(const IndexStore& store, IndexFamily f,
+                                    uint64_t lo, uint64_t hi) {
+  ASSIGN_OR_RETURN(EventBytes events, ReadEvents(store, lo, hi));
+  Problems problems{Prefix(f), {}};
+  if (f != IndexFamily::kRequests) {
+    RETURN_IF_ERROR(DiagnoseIdIndex(store, f, lo, hi, events, problems));
+  } else {
+    RETURN_IF_ERROR(DiagnoseRequestsOfEvents(store, events, problems));
+    RETURN_IF_ERROR(DiagnoseStoredRequests(store, lo, hi, events, problems));
+  }
+  if (problems.by_seq.empty()) return std::string();
+  return problems.by_seq.begin()->second;
 }
 
 // ---------------------------------------------------------------------------
@@ -554,13 +594,22 @@ StatusOr<std::string> FindExtraMerkleNodes(const IndexStore& store,
 // ---------------------------------------------------------------------------
 // Repair
 
-StatusOr<IndexRepairPlan> PlanIndexRepair(const IndexStore& store,
-                                          uint64_t last_seq,
-                                          uint32_t upper_level) {
-  IndexRepairPlan plan;
-  std::vector<std::string> expected[2];  // by_record, by_actor keys
+namespace {
+
+// What events 1..last_seq give: the by_record and by_actor keys, the
+// requests entries (the first event of each request), and the Merkle
+// nodes by level (in index order), with the tree in plan->range.
+struct ExpectedEntries {
+  std::vector<std::string> keys[2];  // by_record, by_actor (IndexFamily)
   std::unordered_map<std::string, uint64_t> requests;
-  std::vector<std::vector<Hash256>> nodes(kMaxLevel + 1);
+  std::vector<std::vector<Hash256>> nodes =
+      std::vector<std::vector<Hash256>>(kMaxLevel + 1);
+};
+
+StatusOr<ExpectedEntries> ReadExpected(const IndexStore& store,
+                                       uint64_t last_seq,
+                                       merkle::CompactRange& range) {
+  ExpectedEntries out;
   Hash256 prev{};
   uint64_t next = 1;
   auto it = NewIterator(store, store.events, true);
@@ -580,88 +629,102 @@ StatusOr<IndexRepairPlan> PlanIndexRepair(const IndexStore& store,
     if (SequenceOf(*e) != next || PrevHashOf(*e) != prev)
       return refuse(next, "does not link to its predecessor");
     Hash256 leaf = LeafHash(AsBytes(bytes));
-    plan.range.Append(leaf, [&](uint32_t level, uint64_t, const Hash256& h) {
-      if (level > 0) nodes[level].push_back(h);
+    range.Append(leaf, [&](uint32_t level, uint64_t, const Hash256& h) {
+      if (level > 0) out.nodes[level].push_back(h);
     });
     for (IndexFamily f : {IndexFamily::kByRecord, IndexFamily::kByActor}) {
-      std::string_view id = IdOf(*e, f);
+      std::string_view id = IdOf(*e, f, store.indexer);
       if (!id.empty())
-        expected[static_cast<size_t>(f)].push_back(IndexKey(id, next));
+        out.keys[static_cast<size_t>(f)].push_back(IndexKey(id, next));
     }
     if (!RequestOf(*e).empty()) {
       // The first event with a request id is the one retries find.
-      requests.emplace(RequestKey(View(e->actor()), RequestOf(*e)), next);
+      out.requests.emplace(RequestKey(View(e->actor()), RequestOf(*e)), next);
     }
     prev = leaf;
     ++next;
   }
   RETURN_IF_ERROR(IterStatus(*it, "scanning events"));
   if (next <= last_seq) return refuse(next, "is missing");
+  return out;
+}
 
-  // Merges a family's stored entries (key order) with what they should be.
-  auto merge = [&](std::string_view name, rocksdb::ColumnFamilyHandle* cf,
-                   const std::vector<std::pair<std::string, std::string>>& want)
-      -> Status {
-    IndexRepairPlan::Count count{std::string(name)};
-    auto put = [&](const std::string& k, const std::string& v) {
-      plan.writes.push_back({cf, k, v});
-      ++count.added;
-    };
-    auto stored = NewIterator(store, cf, true);
-    size_t i = 0;
-    for (stored->SeekToFirst(); stored->Valid(); stored->Next()) {
-      rocksdb::Slice key = stored->key();
-      while (i < want.size() && rocksdb::Slice(want[i].first).compare(key) < 0)
-        put(want[i].first, want[i].second), ++i;
-      if (i < want.size() && rocksdb::Slice(want[i].first) == key) {
-        if (stored->value() != rocksdb::Slice(want[i].second))
-          put(want[i].first, want[i].second);
-        ++i;
-      } else {
-        plan.writes.push_back({cf, key.ToString(), std::nullopt});
-        ++count.removed;
-      }
-    }
-    RETURN_IF_ERROR(IterStatus(*stored, "scanning " + std::string(name)));
-    for (; i < want.size(); ++i) put(want[i].first, want[i].second);
-    plan.counts.push_back(std::move(count));
-    return OkStatus();
+using Entries = std::vector<std::pair<std::string, std::string>>;
+
+// Merges a family's stored entries (key order) with what they should be
+// (`want`, in key order) into plan's writes and counts.
+Status MergeFamily(const IndexStore& store, std::string_view name,
+                   rocksdb::ColumnFamilyHandle* cf, const Entries& want,
+                   IndexRepairPlan& plan) {
+  IndexRepairPlan::Count count{std::string(name)};
+  auto put = [&](const std::string& k, const std::string& v) {
+    plan.writes.push_back({cf, k, v});
+    ++count.added;
   };
+  auto stored = NewIterator(store, cf, true);
+  size_t i = 0;
+  for (stored->SeekToFirst(); stored->Valid(); stored->Next()) {
+    rocksdb::Slice key = stored->key();
+    while (i < want.size() && rocksdb::Slice(want[i].first).compare(key) < 0)
+      put(want[i].first, want[i].second), ++i;
+    if (i < want.size() && rocksdb::Slice(want[i].first) == key) {
+      if (stored->value() != rocksdb::Slice(want[i].second))
+        put(want[i].first, want[i].second);
+      ++i;
+    } else {
+      plan.writes.push_back({cf, key.ToString(), std::nullopt});
+      ++count.removed;
+    }
+  }
+  RETURN_IF_ERROR(IterStatus(*stored, "scanning " + std::string(name)));
+  for (; i < want.size(); ++i) put(want[i].first, want[i].second);
+  plan.counts.push_back(std::move(count));
+  return OkStatus();
+}
 
+}  // namespace
+
+StatusOr<IndexRepairPlan> PlanIndexRepair(const IndexStore& store,
+                                          uint64_t last_seq,
+                                          uint32_t upper_level) {
+  IndexRepairPlan plan;
+  ASSIGN_OR_RETURN(ExpectedEntries expected,
+                   ReadExpected(store, last_seq, plan.range));
   for (IndexFamily f : {IndexFamily::kByRecord, IndexFamily::kByActor}) {
-    std::vector<std::string>& keys = expected[static_cast<size_t>(f)];
+    std::vector<std::string>& keys = expected.keys[static_cast<size_t>(f)];
     std::sort(keys.begin(), keys.end());
-    std::vector<std::pair<std::string, std::string>> want;
+    Entries want;
     want.reserve(keys.size());
     for (std::string& k : keys) want.emplace_back(std::move(k), std::string());
     keys.clear();
-    RETURN_IF_ERROR(merge(IndexFamilyName(f),
-                          store.families[static_cast<size_t>(f)], want));
+    RETURN_IF_ERROR(MergeFamily(store, IndexFamilyName(f),
+                                store.families[static_cast<size_t>(f)], want,
+                                plan));
   }
   {
-    std::vector<std::pair<std::string, std::string>> want;
-    want.reserve(requests.size());
-    for (auto& [k, seq] : requests) want.emplace_back(k, SeqKey(seq));
-    requests.clear();
+    Entries want;
+    want.reserve(expected.requests.size());
+    for (auto& [k, seq] : expected.requests) want.emplace_back(k, SeqKey(seq));
+    expected.requests.clear();
     std::sort(want.begin(), want.end());
-    RETURN_IF_ERROR(merge(
-        kRequestsFamily,
-        store.families[static_cast<size_t>(IndexFamily::kRequests)], want));
+    RETURN_IF_ERROR(
+        MergeFamily(store, kRequestsFamily,
+                    store.families[static_cast<size_t>(IndexFamily::kRequests)],
+                    want, plan));
   }
-  {
-    // Key order is level, then index: the order `nodes` holds them in.
-    std::vector<std::pair<std::string, std::string>> want;
-    for (uint32_t level = 1; level <= kMaxLevel; ++level) {
-      for (uint64_t index = 0; index < nodes[level].size(); ++index) {
-        const Hash256& h = nodes[level][index];
-        want.emplace_back(
-            MerkleKey(level, index),
-            std::string(reinterpret_cast<const char*>(h.data()), h.size()));
-        if (level >= upper_level) plan.upper.emplace_back(level, index, h);
-      }
+  // Key order is level, then index: the order `nodes` holds them in.
+  Entries want;
+  for (uint32_t level = 1; level <= kMaxLevel; ++level) {
+    const std::vector<Hash256>& nodes = expected.nodes[level];
+    for (uint64_t index = 0; index < nodes.size(); ++index) {
+      const Hash256& h = nodes[index];
+      want.emplace_back(
+          MerkleKey(level, index),
+          std::string(reinterpret_cast<const char*>(h.data()), h.size()));
+      if (level >= upper_level) plan.upper.emplace_back(level, index, h);
     }
-    RETURN_IF_ERROR(merge(kMerkleFamily, store.merkle, want));
   }
+  RETURN_IF_ERROR(MergeFamily(store, kMerkleFamily, store.merkle, want, plan));
   return plan;
 }
 

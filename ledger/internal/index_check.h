@@ -39,6 +39,7 @@
 #include "ledger/internal/verify_pipeline.h"
 #include "ledger/merkle.h"
 #include "schemas/event.h"
+#include "schemas/event_index.h"
 
 namespace consilium::ledger_internal {
 
@@ -50,20 +51,23 @@ std::string_view IndexFamilyName(IndexFamily f);
 // SipHash-2-4 (Aumasson and Bernstein) with the 128-bit key (k0, k1).
 uint64_t SipHash24(uint64_t k0, uint64_t k1, std::string_view data);
 
-// The column families and read options the checks read through.
+// The column families and read options the checks read through, and the
+// indexer that gives each event's by_record key (LedgerOptions::indexer).
 struct IndexStore {
   rocksdb::DB* db = nullptr;
   rocksdb::ColumnFamilyHandle* events = nullptr;
   rocksdb::ColumnFamilyHandle* merkle = nullptr;
   rocksdb::ColumnFamilyHandle* families[kIndexFamilies] = {};  // IndexFamily
   rocksdb::ReadOptions read;  // a snapshot, for verification
+  EventIndexer indexer;
 };
 
 class IndexCheck {
  public:
-  // Checks index entries of events 1..last_seq (the recorded head). A stored
-  // entry naming an event beyond it is reported as pointing nowhere.
-  explicit IndexCheck(uint64_t last_seq);
+  // Checks index entries of events 1..last_seq (the recorded head), the
+  // by_record keys as `indexer` gives them. A stored entry naming an event
+  // beyond it is reported as pointing nowhere.
+  IndexCheck(uint64_t last_seq, const EventIndexer& indexer);
   ~IndexCheck();  // stops a started scan and waits for it
   IndexCheck(const IndexCheck&) = delete;
   IndexCheck& operator=(const IndexCheck&) = delete;
@@ -98,6 +102,7 @@ class IndexCheck {
   uint64_t EntryPrint(uint64_t id_hash, uint64_t seq, IndexFamily f) const;
 
   uint64_t last_seq_;
+  EventIndexer indexer_;
   size_t buckets_;
   uint64_t k0_, k1_, mix_[kIndexFamilies];
   std::unique_ptr<std::atomic<uint64_t>[]> expected_[kIndexFamilies];

@@ -43,6 +43,11 @@ inline constexpr char kMetaHead[] = "head";  // 8-byte BE seq || 32-byte hash
 // The checkpoint signer's verifier key (C2SP note form), set with the first
 // checkpoint; `origin` is set at the same time.
 inline constexpr char kMetaCheckpointKey[] = "checkpoint_vkey";
+// The name of the EventIndexer (schemas/event_index.h) the by_record index
+// is built with, written at Init and by RepairIndexes. A ledger made before
+// this key existed has none and was indexed by kLegacyIndexerName.
+inline constexpr char kMetaIndexer[] = "indexer";
+inline constexpr char kLegacyIndexerName[] = "consilium.v1";
 // Operator settings: "setting." || name -> value (Ledger::SetSetting).
 inline constexpr char kMetaSettingPrefix[] = "setting.";
 

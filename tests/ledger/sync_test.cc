@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "ledger/internal/ledger_internal.h"
 #include "ledger/ledger.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
@@ -152,8 +153,7 @@ class SyncTest : public ::testing::Test {
     ledger_.reset();
     LedgerOptions o;
     o.clock = &clock_;
-    o.env = env;
-    auto l = Ledger::Open(dir_.Sub("ledger"), o);
+    auto l = LedgerInternal::OpenWithEnv(dir_.Sub("ledger"), o, env);
     ASSERT_TRUE(l.ok()) << l.status().ToString();
     ledger_ = std::move(*l);
   }
