@@ -26,6 +26,7 @@
 #ifndef CONSILIUM_ADJUDICATION_QUEUE_H_
 #define CONSILIUM_ADJUDICATION_QUEUE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>

@@ -1,15 +1,17 @@
 // Property test of the queue model over random interleavings of
 // annotations (submit, revise, withdraw), claims, heartbeats, releases,
-// expiries, decisions (fresh and stale), escalations and clock advances, with
-// a fake clock and several adjudicators, some of whom also annotate. After
-// every step:
+// expiries, decisions (fresh and stale), escalations, clock advances and
+// restarts (the queue rebuilt from its inputs, heartbeats lost), with a fake
+// clock and several adjudicators, some of whom also annotate. After every
+// step:
 //   - no two leases hold one item, and a claimed item has exactly its lease;
 //   - every claimable item is queued exactly once, nothing else is queued;
 //   - no lease is held by an annotator of its record;
 //   - the claim the index proposes is the one a linear scan finds;
 //   - an expired lease is returned exactly once; decisions under lost or
 //     expired leases are refused;
-//   - a rebuild from the same inputs has an identical state.
+//   - a rebuild from the same inputs has an identical state; after a
+//     restart, leases whose claim deadline passed are due and expire once.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -67,8 +69,9 @@ class Harness {
       case 8:
         return Decide(Holder(op.a, who), op.c);
       default:
-        return op.c % 2 == 0 ? Escalate(Holder(op.a, who))
-                             : StaleDecision(op.b);
+        if (op.c % 3 == 0) return Escalate(Holder(op.a, who));
+        if (op.c % 3 == 1) return StaleDecision(op.b);
+        return Restart();
     }
   }
 
@@ -254,6 +257,21 @@ class Harness {
     ended_.insert(*lease);
   }
 
+  // A restart: the queue is rebuilt from the inputs. Heartbeats are gone, so
+  // each lease's deadline is its claim's; what expired while down is due at
+  // once, and ExpireDue returns it (once: it asserts so).
+  void Restart() {
+    Queue rebuilt(Policy(1));
+    for (const auto& [seq, input] : log_) rebuilt.Apply(seq, input);
+    for (const auto& [lease, holder] : held_by_test_) {
+      RC_ASSERT(rebuilt.FindLease(lease)->deadline_us() ==
+                q_.FindLease(lease)->expires_us);
+    }
+    q_ = std::move(rebuilt);
+    ++seen["restarted"];
+    ExpireDue();
+  }
+
   void StaleDecision(int pick) {
     if (ended_.empty()) return;
     auto it = ended_.begin();
@@ -330,8 +348,8 @@ RC_GTEST_PROP(QueuePropertyTest,
     h.Step(op);
     h.CheckInvariants();
   }
-  for (const char* what :
-       {"decided", "aborted", "expired", "escalated", "lost", "reopened"}) {
+  for (const char* what : {"decided", "aborted", "expired", "escalated", "lost",
+                           "reopened", "restarted"}) {
     RC_CLASSIFY(h.seen[what] > 0, what);
   }
 }
