@@ -153,13 +153,18 @@ void Queue::On(uint64_t seq, const ItemUpdated& in) {
       !item.info.current.empty()) {
     return;
   }
+  std::vector<AnnotationRef> refs = RefsOf(in.view);
+  // Only a submission, revision or withdrawal re-opens a decision or restarts
+  // a round; a new calibration batch or pre-label re-evaluates the item.
+  const bool annotations_changed =
+      refs != item.info.current || item.info.current.empty();
   item.layer = in.layer;
   item.view = in.view;
-  item.info.current = RefsOf(in.view);
+  item.info.current = std::move(refs);
   for (const AnnotationView& a : in.view.annotations) {
     On(seq, RecordAnnotated{in.item.record, a.annotator});
   }
-  Reevaluate(i, seq, /*annotations_changed=*/true);
+  Reevaluate(i, seq, annotations_changed);
 }
 
 void Queue::Reevaluate(uint32_t i, uint64_t seq, bool annotations_changed) {
@@ -197,7 +202,10 @@ void Queue::Reevaluate(uint32_t i, uint64_t seq, bool annotations_changed) {
     case ItemState::kEscalated:
       Dequeue(i);
       if (disputed) {
-        Enqueue(i);  // priority may have moved
+        // Decisions of an unfinished round weighed other annotations: the
+        // round starts again (their events stay in the ledger).
+        if (annotations_changed) info.round.clear();
+        Enqueue(i);  // priority and exclusions may have moved
         return;
       }
       break;

@@ -376,6 +376,37 @@ TEST_F(QueueTest, TwoAdjudicatorsWhoDisagreeLeaveTheItemAmbiguous) {
   EXPECT_EQ(q_.Find({"r1", "dx"})->round.size(), 2u);
 }
 
+TEST_F(QueueTest, AnnotationChangeDuringARoundStartsTheRoundAgain) {
+  ProjectPolicy policy = ProjectPolicy::Default("p", 3);
+  FieldPolicy dx = policy.For("dx", Layer::kInterpretive);
+  dx.adjudicators = 2;
+  policy.fields["dx"] = dx;
+  q_.Apply(Next(), PolicySet{policy});
+  Dispute("r1");
+  Decide(Decision(Claim("k1"), "k1", "r1"));
+  ASSERT_EQ(q_.Find({"r1", "dx"})->round.size(), 1u);
+  Annotate("r1", {"a1", "a2", "a3"}, {"x", "y", "y"});
+  EXPECT_TRUE(q_.Find({"r1", "dx"})->round.empty());
+  EXPECT_EQ(q_.Find({"r1", "dx"})->state, ItemState::kPending);
+  // k1 weighed the old annotations; it may decide again on the new ones.
+  StatusOr<ClaimPlan> plan = q_.CheckClaim("k1", clock_.NowMicros());
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->item.record, "r1");
+}
+
+TEST_F(QueueTest, CalibrationMembershipDoesNotReopenADecision) {
+  Dispute("r1");
+  Decide(Decision(Claim("k1"), "k1", "r1"));
+  FieldView v;
+  for (const AnnotationRef& r : Current("r1")) {
+    v.annotations.push_back(
+        {r.annotator, r.annotator == "a3" ? "y" : "x", std::nullopt, r.seq});
+  }
+  v.in_calibration_batch = true;
+  q_.Apply(Next(), ItemUpdated{{"r1", "dx"}, Layer::kInterpretive, v});
+  EXPECT_EQ(q_.Find({"r1", "dx"})->state, ItemState::kDecided);
+}
+
 TEST_F(QueueTest, ReleaseByAnotherAdjudicatorIsRefused) {
   Dispute("r1");
   const uint64_t lease = Claim("k1");
