@@ -50,6 +50,28 @@ class QueueTest : public ::testing::Test {
     return lease;
   }
 
+  // A policy asking two adjudicators per item, a disputed "r1", and k1's
+  // decision on it: the first of the round.
+  void FirstOfTwoDecisions(const std::string& record) {
+    ProjectPolicy policy = ProjectPolicy::Default("p", 3);
+    FieldPolicy dx = policy.For("dx", Layer::kInterpretive);
+    dx.adjudicators = 2;
+    policy.fields["dx"] = dx;
+    q_.Apply(Next(), PolicySet{policy});
+    Dispute(record);
+    Decide(Decision(Claim("k1"), "k1", record));
+  }
+
+  // The view Dispute() made for `record`, as its current annotations show.
+  FieldView DisputedView(const std::string& record) const {
+    FieldView v;
+    for (const AnnotationRef& r : Current(record)) {
+      v.annotations.push_back(
+          {r.annotator, r.annotator == "a3" ? "y" : "x", std::nullopt, r.seq});
+    }
+    return v;
+  }
+
   DecideRequest Decision(uint64_t lease, const std::string& who,
                          const std::string& record) const {
     return {lease,
@@ -297,12 +319,8 @@ TEST_F(QueueTest, RestartForgetsHeartbeatsAndExpiresOnce) {
   ASSERT_TRUE(q_.Heartbeat(lease, "k1", clock_.NowMicros()).ok());
   // The rebuilt queue sees only the claim's deadline.
   Queue rebuilt(ProjectPolicy::Default("p", 3));
-  FieldView v;
-  for (const AnnotationRef& r : Current("r1")) {
-    v.annotations.push_back(
-        {r.annotator, r.annotator == "a3" ? "y" : "x", std::nullopt, r.seq});
-  }
-  rebuilt.Apply(3, ItemUpdated{{"r1", "dx"}, Layer::kInterpretive, v});
+  rebuilt.Apply(
+      3, ItemUpdated{{"r1", "dx"}, Layer::kInterpretive, DisputedView("r1")});
   rebuilt.Apply(
       lease,
       Claimed{lease, "k1", {"r1", "dx"}, q_.FindLease(lease)->expires_us});
@@ -357,13 +375,7 @@ TEST_F(QueueTest, EscalationWithoutSeniorTierIsRefused) {
 }
 
 TEST_F(QueueTest, TwoAdjudicatorsWhoDisagreeLeaveTheItemAmbiguous) {
-  ProjectPolicy policy = ProjectPolicy::Default("p", 3);
-  FieldPolicy dx = policy.For("dx", Layer::kInterpretive);
-  dx.adjudicators = 2;
-  policy.fields["dx"] = dx;
-  q_.Apply(Next(), PolicySet{policy});
-  Dispute("r1");
-  Decide(Decision(Claim("k1"), "k1", "r1"));
+  FirstOfTwoDecisions("r1");
   EXPECT_EQ(q_.Find({"r1", "dx"})->state, ItemState::kPending);
   // k1 decided in this round: it may not take the item again.
   EXPECT_EQ(q_.CheckClaim("k1", clock_.NowMicros()).status().code(),
@@ -377,13 +389,7 @@ TEST_F(QueueTest, TwoAdjudicatorsWhoDisagreeLeaveTheItemAmbiguous) {
 }
 
 TEST_F(QueueTest, AnnotationChangeDuringARoundStartsTheRoundAgain) {
-  ProjectPolicy policy = ProjectPolicy::Default("p", 3);
-  FieldPolicy dx = policy.For("dx", Layer::kInterpretive);
-  dx.adjudicators = 2;
-  policy.fields["dx"] = dx;
-  q_.Apply(Next(), PolicySet{policy});
-  Dispute("r1");
-  Decide(Decision(Claim("k1"), "k1", "r1"));
+  FirstOfTwoDecisions("r1");
   ASSERT_EQ(q_.Find({"r1", "dx"})->round.size(), 1u);
   Annotate("r1", {"a1", "a2", "a3"}, {"x", "y", "y"});
   EXPECT_TRUE(q_.Find({"r1", "dx"})->round.empty());
@@ -397,11 +403,7 @@ TEST_F(QueueTest, AnnotationChangeDuringARoundStartsTheRoundAgain) {
 TEST_F(QueueTest, CalibrationMembershipDoesNotReopenADecision) {
   Dispute("r1");
   Decide(Decision(Claim("k1"), "k1", "r1"));
-  FieldView v;
-  for (const AnnotationRef& r : Current("r1")) {
-    v.annotations.push_back(
-        {r.annotator, r.annotator == "a3" ? "y" : "x", std::nullopt, r.seq});
-  }
+  FieldView v = DisputedView("r1");
   v.in_calibration_batch = true;
   q_.Apply(Next(), ItemUpdated{{"r1", "dx"}, Layer::kInterpretive, v});
   EXPECT_EQ(q_.Find({"r1", "dx"})->state, ItemState::kDecided);
