@@ -409,6 +409,33 @@ TEST_F(QueueTest, CalibrationMembershipDoesNotReopenADecision) {
   EXPECT_EQ(q_.Find({"r1", "dx"})->state, ItemState::kDecided);
 }
 
+TEST_F(QueueTest, NewPolicyVersionReevaluatesButKeepsDecisions) {
+  Annotate("r1", {"a1", "a2", "a3"}, {"x", "x", "x"});  // unanimous
+  Dispute("r2");
+  Decide(Decision(Claim("k1"), "k1", "r2"));
+  EXPECT_EQ(q_.Find({"r1", "dx"})->state, ItemState::kNotDisputed);
+  ProjectPolicy policy = ProjectPolicy::Default("p", 3);
+  policy.version = 2;
+  FieldPolicy dx = policy.For("dx", Layer::kInterpretive);
+  dx.calibration_batch = true;
+  dx.priority = PriorityRule::kExplicit;
+  dx.explicit_priority = 7;
+  policy.fields["dx"] = dx;
+  FieldView v = DisputedView("r1");
+  for (AnnotationView& a : v.annotations) a.value_key = "x";
+  v.in_calibration_batch = true;
+  q_.Apply(Next(), ItemUpdated{{"r1", "dx"}, Layer::kInterpretive, v});
+  EXPECT_EQ(q_.Find({"r1", "dx"})->state, ItemState::kNotDisputed);
+  q_.Apply(Next(), PolicySet{policy});
+  const ItemInfo* r1 = q_.Find({"r1", "dx"});
+  EXPECT_EQ(r1->state, ItemState::kPending);
+  EXPECT_EQ(r1->opened_seq, seq_);
+  EXPECT_EQ(r1->evaluation.priority, 7);
+  EXPECT_EQ(r1->evaluation.reason,
+            "calibration_batch: the record is in a calibration batch");
+  EXPECT_EQ(q_.Find({"r2", "dx"})->state, ItemState::kDecided);
+}
+
 TEST_F(QueueTest, ReleaseByAnotherAdjudicatorIsRefused) {
   Dispute("r1");
   const uint64_t lease = Claim("k1");
