@@ -3,6 +3,8 @@
 #include "adjudication/policy.h"
 
 #include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
 
 #include <string>
 
@@ -306,6 +308,45 @@ INSTANTIATE_TEST_SUITE_P(
         BadPolicy{R"({"project": "p", "version": 1, "version": 2,
                       "fields": {}})",
                   "adjudication policy: duplicate key \"version\""}));
+
+// The policy document is outside input: any bytes either parse or are
+// refused with InvalidArgument naming the policy, never anything else.
+RC_GTEST_PROP(PolicyParsePropertyTest, AnyMutationParsesOrIsRefusedCleanly,
+              ()) {
+  std::string doc = R"({"project": "p", "version": 3, "lease_seconds": 60,
+    "senior_adjudicators": ["s1"], "fields": {
+      "dx": {"min_annotations": 2, "adjudicators": 2,
+             "priority": {"by": "explicit", "value": 5},
+             "triggers": {"disagreement": true, "entropy_at_least": 0.5,
+                          "mean_confidence_at_most": 0.4,
+                          "calibration_batch": true}},
+      "finding": {"triggers": {"prelabel_contradicted": true}}}})";
+  RC_ASSERT(ParsePolicy(doc, Schema(), 3).ok());
+  const auto edits = *rc::gen::container<std::vector<std::pair<size_t, char>>>(
+      rc::gen::pair(rc::gen::arbitrary<size_t>(), rc::gen::arbitrary<char>()));
+  for (const auto& [where, byte] : edits) {
+    const size_t at = where % (doc.size() + 1);
+    switch (where % 3) {
+      case 0:
+        doc.insert(doc.begin() + static_cast<ptrdiff_t>(at), byte);
+        break;
+      case 1:
+        if (at < doc.size()) doc[at] = byte;
+        break;
+      default:
+        if (at < doc.size()) doc.erase(at, 1);
+    }
+  }
+  StatusOr<ProjectPolicy> p = ParsePolicy(doc, Schema(), 3);
+  RC_CLASSIFY(p.ok(), "still parses");
+  if (p.ok()) {
+    RC_ASSERT(!p->project.empty());
+    RC_ASSERT(p->version >= 1);
+    return;
+  }
+  RC_ASSERT(p.status().code() == StatusCode::kInvalidArgument);
+  RC_ASSERT(p.status().message().rfind("adjudication policy", 0) == 0);
+}
 
 }  // namespace
 }  // namespace consilium::adjudication
