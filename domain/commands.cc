@@ -30,8 +30,23 @@ std::string Quote(std::string_view s) {
   return out;
 }
 
-// Domain ids (projects, principals, records, batches, annotations): 1-256
-// bytes of letters, digits and - _ . : / @. They appear in index keys, CLI
+std::string SchemaRef(std::string_view id, uint32_t version) {
+  return std::string(id) + "@" + std::to_string(version);
+}
+
+std::string Base64Url(std::span<const uint8_t> bytes) {
+  std::string s = ToBase64(bytes);
+  while (!s.empty() && s.back() == '=') s.pop_back();
+  for (char& c : s) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return s;
+}
+
+}  // namespace
+
+// Ids appear in index keys, CLI
 // arguments and messages, so nothing that needs quoting or escaping.
 Status CheckDomainId(std::string_view what, std::string_view id) {
   if (id.empty())
@@ -50,172 +65,6 @@ Status CheckDomainId(std::string_view what, std::string_view id) {
   }
   return OkStatus();
 }
-
-std::string SchemaRef(std::string_view id, uint32_t version) {
-  return std::string(id) + "@" + std::to_string(version);
-}
-
-// Strict JSON object reader for command input lines: every key must be
-// consumed; messages name the key.
-class Reader {
- public:
-  explicit Reader(const json::object& o) : o_(o) {}
-
-  const json::value* Get(std::string_view key) {
-    seen_.insert(std::string(key));
-    return o_.if_contains(key);
-  }
-  StatusOr<std::string> String(std::string_view key, bool required) {
-    const json::value* v = Get(key);
-    if (v == nullptr) {
-      if (required)
-        return InvalidArgumentError(std::string(key) + ": required");
-      return std::string();
-    }
-    if (!v->is_string())
-      return InvalidArgumentError(std::string(key) + ": must be a string");
-    return std::string(v->get_string());
-  }
-  StatusOr<uint32_t> Uint32(std::string_view key, bool required, uint32_t min) {
-    const json::value* v = Get(key);
-    if (v == nullptr) {
-      if (required)
-        return InvalidArgumentError(std::string(key) + ": required");
-      return min;
-    }
-    uint64_t n = 0;
-    bool ok = false;
-    if (v->is_uint64()) {
-      n = v->get_uint64();
-      ok = true;
-    } else if (v->is_int64() && v->get_int64() >= 0) {
-      n = static_cast<uint64_t>(v->get_int64());
-      ok = true;
-    }
-    if (!ok || n < min || n > kMaxUint32) {
-      return InvalidArgumentError(
-          std::string(key) + ": must be an integer in [" + std::to_string(min) +
-          ", " + std::to_string(kMaxUint32) + "]");
-    }
-    return static_cast<uint32_t>(n);
-  }
-  Status Finish() const {
-    for (const auto& kv : o_) {
-      if (!seen_.count(std::string(kv.key())))
-        return InvalidArgumentError(std::string(kv.key()) + ": unknown key");
-    }
-    return OkStatus();
-  }
-
- private:
-  const json::object& o_;
-  std::set<std::string> seen_;
-};
-
-// Input lines go through the strict reader: a duplicate key is an error
-// named by its path (`duplicate key "content.name"`), not a silent last-wins.
-StatusOr<json::object> ParseObjectLine(std::string_view line) {
-  json::value v;
-  StrictJsonError e;
-  Status s = ParseStrictJson(line, {.max_depth = 64}, v, &e);
-  if (!s.ok()) {
-    if (e.duplicate || s.code() != StatusCode::kInvalidArgument) return s;
-    return InvalidArgumentError("not valid JSON: " + e.reason);
-  }
-  if (!v.is_object()) return InvalidArgumentError("must be a JSON object");
-  return std::move(v.get_object());
-}
-
-// One record import line -> (record id, canonical content, canonical
-// metadata). docs/commands.md, "Records".
-struct RecordLine {
-  std::string id;
-  std::string content;
-  std::string metadata;
-};
-
-StatusOr<RecordLine> ParseRecordLine(std::string_view line) {
-  ASSIGN_OR_RETURN(json::object o, ParseObjectLine(line));
-  Reader r(o);
-  RecordLine out;
-  ASSIGN_OR_RETURN(out.id, r.String("id", true));
-  RETURN_IF_ERROR(CheckDomainId("record id", out.id));
-  auto ctx = [&](const Status& s) { return s.WithContext("record " + out.id); };
-  const json::value* text = r.Get("text");
-  const json::value* images = r.Get("images");
-  const json::value* metadata = r.Get("metadata");
-  if (Status s = r.Finish(); !s.ok()) return ctx(s);
-  if (text == nullptr && images == nullptr)
-    return ctx(InvalidArgumentError("a record needs text, images or both"));
-  json::object content;  // keys inserted in sorted order: canonical
-  std::vector<schemas::ImageShape> shapes;
-  if (images != nullptr) {
-    if (!images->is_array())
-      return ctx(InvalidArgumentError("images: must be an array"));
-    json::array list;
-    for (size_t i = 0; i < images->get_array().size(); ++i) {
-      const json::value& img = images->get_array()[i];
-      std::string path = "images[" + std::to_string(i) + "]";
-      if (!img.is_object())
-        return ctx(InvalidArgumentError(path + ": must be an object"));
-      Reader ir(img.get_object());
-      schemas::ImageShape shape;
-      auto field = [&](const Status& s) { return ctx(s.WithContext(path)); };
-      StatusOr<std::string> name = ir.String("name", true);
-      if (!name.ok()) return field(name.status());
-      StatusOr<uint32_t> width = ir.Uint32("width", true, 1);
-      if (!width.ok()) return field(width.status());
-      StatusOr<uint32_t> height = ir.Uint32("height", true, 1);
-      if (!height.ok()) return field(height.status());
-      StatusOr<uint32_t> frames = ir.Uint32("frames", false, 1);
-      if (!frames.ok()) return field(frames.status());
-      if (Status s = ir.Finish(); !s.ok()) return field(s);
-      if (name->empty())
-        return field(InvalidArgumentError("name: must not be empty"));
-      json::object io;
-      io["frames"] = *frames;
-      io["height"] = *height;
-      io["name"] = *name;
-      io["width"] = *width;
-      list.push_back(std::move(io));
-      shapes.push_back({*name, *width, *height, *frames});
-    }
-    content["images"] = std::move(list);
-  }
-  std::string text_value;
-  if (text != nullptr) {
-    if (!text->is_string())
-      return ctx(InvalidArgumentError("text: must be a string"));
-    text_value = std::string(text->get_string());
-    content["text"] = text_value;
-  }
-  // Duplicate image names, zero sizes, invalid UTF-8: the validator's rules.
-  StatusOr<schemas::RecordShape> shape =
-      schemas::RecordShape::Create(text_value, std::move(shapes));
-  if (!shape.ok()) return ctx(shape.status());
-  out.content = json::serialize(content);
-  if (metadata != nullptr) {
-    if (!metadata->is_object())
-      return ctx(InvalidArgumentError("metadata: must be an object"));
-    ASSIGN_OR_RETURN(out.metadata,
-                     CanonicalizeJson(json::serialize(*metadata)));
-  } else {
-    out.metadata = "{}";
-  }
-  return out;
-}
-
-std::string Base64Url(std::span<const uint8_t> bytes) {
-  std::string s = ToBase64(bytes);
-  while (!s.empty() && s.back() == '=') s.pop_back();
-  for (char& c : s) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return s;
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------------------
 // Gate: a writer-preferring shared lock. Annotation commands hold it shared
@@ -282,70 +131,6 @@ const std::string& AnnotationCommand::annotation_id() const {
       return withdraw.annotation_id;
   }
   return submit.annotation_id;
-}
-
-StatusOr<std::pair<std::string, uint32_t>> ParseSchemaRef(
-    std::string_view ref) {
-  size_t at = ref.rfind('@');
-  auto bad = [&] {
-    return InvalidArgumentError("schema reference " + Quote(ref) +
-                                ": expected ID@VERSION (dx-reasoning@3)");
-  };
-  if (at == std::string_view::npos || at == 0 || at + 1 == ref.size())
-    return bad();
-  uint64_t v = 0;
-  for (char c : ref.substr(at + 1)) {
-    if (c < '0' || c > '9') return bad();
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-    if (v > kMaxUint32) return bad();
-  }
-  if (v == 0 || ref[at + 1] == '0') return bad();
-  return std::make_pair(std::string(ref.substr(0, at)),
-                        static_cast<uint32_t>(v));
-}
-
-StatusOr<AnnotationCommand> ParseAnnotationLine(std::string_view line) {
-  ASSIGN_OR_RETURN(json::object o, ParseObjectLine(line));
-  Reader r(o);
-  AnnotationCommand cmd;
-  ASSIGN_OR_RETURN(std::string op, r.String("op", false));
-  ASSIGN_OR_RETURN(std::string id, r.String("annotation_id", true));
-  auto values = [&]() -> StatusOr<std::string> {
-    const json::value* v = r.Get("values");
-    if (v == nullptr) return InvalidArgumentError("values: required");
-    if (!v->is_object())
-      return InvalidArgumentError("values: must be an object");
-    return json::serialize(*v);
-  };
-  if (op.empty() || op == "submit") {
-    cmd.op = AnnotationCommand::Op::kSubmit;
-    cmd.submit.annotation_id = id;
-    ASSIGN_OR_RETURN(cmd.submit.record_id, r.String("record", true));
-    ASSIGN_OR_RETURN(cmd.submit.annotator_id, r.String("annotator", true));
-    ASSIGN_OR_RETURN(std::string ref, r.String("schema", true));
-    ASSIGN_OR_RETURN(auto parsed, ParseSchemaRef(ref));
-    cmd.submit.schema_id = parsed.first;
-    cmd.submit.schema_version = parsed.second;
-    ASSIGN_OR_RETURN(cmd.submit.values, values());
-  } else if (op == "revise") {
-    cmd.op = AnnotationCommand::Op::kRevise;
-    cmd.revise.annotation_id = id;
-    ASSIGN_OR_RETURN(cmd.revise.expected_revision,
-                     r.Uint32("expected_revision", true, 1));
-    ASSIGN_OR_RETURN(cmd.revise.values, values());
-    ASSIGN_OR_RETURN(cmd.revise.reason, r.String("reason", false));
-  } else if (op == "withdraw") {
-    cmd.op = AnnotationCommand::Op::kWithdraw;
-    cmd.withdraw.annotation_id = id;
-    ASSIGN_OR_RETURN(cmd.withdraw.expected_revision,
-                     r.Uint32("expected_revision", true, 1));
-    ASSIGN_OR_RETURN(cmd.withdraw.reason, r.String("reason", true));
-  } else {
-    return InvalidArgumentError(
-        "op: must be \"submit\", \"revise\" or \"withdraw\"");
-  }
-  RETURN_IF_ERROR(r.Finish());
-  return cmd;
 }
 
 // ---------------------------------------------------------------------------
@@ -736,7 +521,7 @@ StatusOr<Committed> CommandHandler::PublishSchema(std::string_view actor,
 
 StatusOr<BulkReport> CommandHandler::ImportRecords(
     std::string_view actor, std::string_view project_id,
-    std::span<const std::string> lines, bool atomic) {
+    std::span<const RecordLine> lines, bool atomic) {
   RETURN_IF_ERROR(CheckDomainId("project id", project_id));
   std::lock_guard g(*gate_);
   DrainPending();
@@ -749,11 +534,10 @@ StatusOr<BulkReport> CommandHandler::ImportRecords(
       return NotFoundError("project " + std::string(project_id) + " not found");
     RETURN_IF_ERROR(RequireAdmin(state_, actor, project_id));
     std::unordered_map<std::string, size_t> in_file;  // id -> line
-    for (size_t i = 0; i < lines.size(); ++i) {
-      if (lines[i].find_first_not_of(" \t\r") == std::string::npos) continue;
+    for (const RecordLine& line : lines) {
       LineOutcome out;
-      out.line = i + 1;
-      StatusOr<RecordLine> rec = ParseRecordLine(lines[i]);
+      out.line = line.line;
+      const StatusOr<ImportRecordCommand>& rec = line.command;
       if (!rec.ok()) {
         out.status = rec.status();
       } else {
@@ -1361,7 +1145,7 @@ StatusOr<Committed> CommandHandler::WithdrawAnnotation(
 }
 
 BulkReport CommandHandler::Annotate(std::string_view actor,
-                                    std::span<const std::string> lines,
+                                    std::span<const AnnotationLine> lines,
                                     bool atomic) {
   if (atomic) return AnnotateAtomic(actor, lines);
   BulkReport report;
@@ -1375,12 +1159,12 @@ BulkReport CommandHandler::Annotate(std::string_view actor,
     cv.wait(l, pred);
   };
   // Pre-size so callbacks can fill their slot by index.
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i].find_first_not_of(" \t\r") != std::string::npos)
-      report.lines.push_back(LineOutcome{i + 1, "", OkStatus(), {}});
-  }
-  for (LineOutcome& out : report.lines) {
-    StatusOr<AnnotationCommand> cmd = ParseAnnotationLine(lines[out.line - 1]);
+  report.lines.reserve(lines.size());
+  for (const AnnotationLine& line : lines)
+    report.lines.push_back(LineOutcome{line.line, "", OkStatus(), {}});
+  for (size_t k = 0; k < lines.size(); ++k) {
+    LineOutcome& out = report.lines[k];
+    const StatusOr<AnnotationCommand>& cmd = lines[k].command;
     if (!cmd.ok()) {
       out.status = cmd.status();
       continue;
@@ -1413,19 +1197,18 @@ BulkReport CommandHandler::Annotate(std::string_view actor,
   return report;
 }
 
-BulkReport CommandHandler::AnnotateAtomic(std::string_view actor,
-                                          std::span<const std::string> lines) {
+BulkReport CommandHandler::AnnotateAtomic(
+    std::string_view actor, std::span<const AnnotationLine> lines) {
   BulkReport report;
   std::lock_guard g(*gate_);
   DrainPending();
   Overlay overlay;
   std::vector<EventDraft> drafts;
   std::vector<size_t> draft_line;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i].find_first_not_of(" \t\r") == std::string::npos) continue;
+  for (const AnnotationLine& line : lines) {
     LineOutcome out;
-    out.line = i + 1;
-    StatusOr<AnnotationCommand> cmd = ParseAnnotationLine(lines[i]);
+    out.line = line.line;
+    const StatusOr<AnnotationCommand>& cmd = line.command;
     if (!cmd.ok()) {
       out.status = cmd.status();
     } else {

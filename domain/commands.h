@@ -150,6 +150,29 @@ struct GoldAnswerCommand {
   std::string values{};
 };
 
+// A record to import (docs/commands.md, "Records"), as read from one input
+// line by render::ParseRecordLine: content and metadata are canonical JSON.
+struct ImportRecordCommand {
+  std::string id{};
+  std::string content{};   // {"images": [...], "text": ...}, keys sorted
+  std::string metadata{};  // "{}" when none
+};
+
+// One non-blank line of a bulk command's input (render/command_input.h): its
+// 1-based number and the command read from it, or why none could be.
+template <class C>
+struct InputLine {
+  size_t line = 0;
+  StatusOr<C> command;
+};
+using RecordLine = InputLine<ImportRecordCommand>;
+using AnnotationLine = InputLine<AnnotationCommand>;
+
+// Domain ids (projects, principals, records, batches, annotations): 1-256
+// bytes of letters, digits and - _ . : / @. InvalidArgument naming `what`
+// ("record id") otherwise.
+Status CheckDomainId(std::string_view what, std::string_view id);
+
 // The outcome of one input line of a bulk command.
 struct LineOutcome {
   size_t line = 0;   // 1-based line number in the input
@@ -214,9 +237,11 @@ class CommandHandler {
   // lines append nothing; the valid ones are appended together. With
   // `atomic`, any rejected line means nothing is appended. NotFound (whole
   // command) for an unknown project. Actor: admin of the project.
+  // `lines`: render::ParseRecordLines; a line that could not be read is
+  // reported as rejected.
   StatusOr<BulkReport> ImportRecords(std::string_view actor,
                                      std::string_view project_id,
-                                     std::span<const std::string> lines,
+                                     std::span<const RecordLine> lines,
                                      bool atomic);
 
   // A calibration batch: a named, non-empty set of distinct records of the
@@ -271,13 +296,14 @@ class CommandHandler {
                                const WithdrawAnnotationCommand& cmd,
                                Callback done);
 
-  // Bulk annotation commands, one per line (ParseAnnotationLine). Without
+  // Bulk annotation commands, one per line (render::ParseAnnotationLines;
+  // a line that could not be read is reported as rejected). Without
   // `atomic`, lines run concurrently (a line waits for earlier lines on the
   // same annotation id) and each succeeds or fails alone. With `atomic`,
   // every line is validated against the state plus the effects of the lines
   // before it, and all are appended in one write or none.
   BulkReport Annotate(std::string_view actor,
-                      std::span<const std::string> lines, bool atomic);
+                      std::span<const AnnotationLine> lines, bool atomic);
 
   // --- Access ---
 
@@ -362,7 +388,7 @@ class CommandHandler {
   static Status ConcurrentConflict(const AnnotationPlan& plan);
   Status RecheckAnnotation(const AnnotationPlan& plan) const;
   BulkReport AnnotateAtomic(std::string_view actor,
-                            std::span<const std::string> lines);
+                            std::span<const AnnotationLine> lines);
   Status RequireAdmin(const DomainState& s, std::string_view actor,
                       std::string_view project) const;
   StatusOr<IssuedToken> NewToken();
@@ -404,13 +430,6 @@ class CommandHandler {
   std::mutex apply_mu_;          // taken before state_mu_ when both are held
   std::vector<Appended> group_;  // guarded by apply_mu_
 };
-
-// Parses one `consilium annotate` line (docs/commands.md). InvalidArgument
-// naming the key.
-StatusOr<AnnotationCommand> ParseAnnotationLine(std::string_view line);
-
-// "dx-reasoning@3" -> ("dx-reasoning", 3). InvalidArgument otherwise.
-StatusOr<std::pair<std::string, uint32_t>> ParseSchemaRef(std::string_view ref);
 
 }  // namespace consilium::domain
 

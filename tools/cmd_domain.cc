@@ -14,8 +14,9 @@
 #include <vector>
 
 #include "common/input.h"
-#include "ledger/ledger.h"
 #include "domain/commands.h"
+#include "ledger/ledger.h"
+#include "render/command_input.h"
 #include "render/commit_json.h"
 #include "schemas/event_json.h"
 #include "schemas/schema_diff.h"
@@ -109,7 +110,7 @@ StatusOr<const domain::SchemaState*> FindSchema(
   std::string id = ref;
   uint32_t version = 0;
   if (ref.find('@') != std::string::npos) {
-    ASSIGN_OR_RETURN(auto parsed, domain::ParseSchemaRef(ref));
+    ASSIGN_OR_RETURN(auto parsed, render::ParseSchemaRef(ref));
     id = parsed.first;
     version = parsed.second;
   } else {
@@ -166,7 +167,8 @@ int ImportRecords(const Args& args) {
   if (!lines.ok()) return Fail(lines.status());
   auto s = OpenSession(args, false);
   if (!s.ok()) return Fail(s.status());
-  auto report = s->handler->ImportRecords(Actor(args), *project, *lines,
+  std::vector<domain::RecordLine> records = render::ParseRecordLines(*lines);
+  auto report = s->handler->ImportRecords(Actor(args), *project, records,
                                           args.Has("atomic"));
   if (!report.ok()) return Fail(report.status(), 1);
   return PrintBulk(*report);
@@ -214,8 +216,10 @@ int AnnotateCommand(const Args& args) {
   if (!lines.ok()) return Fail(lines.status());
   auto s = OpenSession(args, false);
   if (!s.ok()) return Fail(s.status());
+  std::vector<domain::AnnotationLine> commands =
+      render::ParseAnnotationLines(*lines);
   return PrintBulk(
-      s->handler->Annotate(Actor(args), *lines, args.Has("atomic")));
+      s->handler->Annotate(Actor(args), commands, args.Has("atomic")));
 }
 
 int UserAdd(const Args& args) {

@@ -28,8 +28,9 @@
 
 #include "common/input.h"
 #include "common/strict_json.h"
-#include "ledger/ledger.h"
 #include "domain/commands.h"
+#include "ledger/ledger.h"
+#include "render/command_input.h"
 #include "schemas/event_json.h"
 #include "tools/bench/process_cpu.h"
 #include "tools/cli.h"
@@ -237,7 +238,8 @@ int BenchAnnotate(const Args& args) {
               .status();
     if (s.ok()) s = h.PublishSchema("admin", *schema).status();
     if (s.ok()) {
-      auto r = h.ImportRecords("admin", "bench", lines, true);
+      auto r = h.ImportRecords("admin", "bench",
+                               render::ParseRecordLines(lines), true);
       s = !r.ok() ? r.status() : r->all_ok() ? OkStatus() : r->lines[0].status;
     }
     if (s.ok()) s = h.Assign("admin", "bench", "rec-1", "dr-bench").status();
