@@ -24,8 +24,11 @@
 // validate-append-apply, so annotation commands always validate against a
 // state in which every earlier structural change is applied.
 //
-// The handler must be the only writer of domain events to its ledger while it
-// is open (events appended around it are seen on the next Open).
+// The ordering machinery (gate, reservations, ordered apply) is WriteCore's
+// (domain/write_core.h); the handler checks and drafts. It is the only writer
+// of domain events to its ledger while it is open: a second handler on the
+// same Ledger is refused (FailedPrecondition); events appended around it by
+// other means are seen on the next Open.
 //
 // Thread-safety: every method may be called from any thread concurrently.
 //
@@ -35,26 +38,22 @@
 //   {
 //       .annotation_id = "a-17", .record_id = "rec-1", .annotator_id = "dr-a",
 //       .schema_id = "dx-reasoning", .schema_version = 3, .values = json});
-#ifndef CONSILIUM_PROJECTIONS_COMMANDS_H_
-#define CONSILIUM_PROJECTIONS_COMMANDS_H_
+#ifndef CONSILIUM_DOMAIN_COMMANDS_H_
+#define CONSILIUM_DOMAIN_COMMANDS_H_
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <memory_resource>
-#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/status.h"
-#include "ledger/ledger.h"
 #include "domain/domain_state.h"
+#include "domain/write_core.h"
+#include "ledger/ledger.h"
 
 namespace consilium::domain {
 
@@ -173,20 +172,6 @@ using AnnotationLine = InputLine<AnnotationCommand>;
 // ("record id") otherwise.
 Status CheckDomainId(std::string_view what, std::string_view id);
 
-// The outcome of one input line of a bulk command.
-struct LineOutcome {
-  size_t line = 0;   // 1-based line number in the input
-  std::string id{};  // record or annotation id, when the line had one
-  Status status{};
-  Committed committed{};  // when status is OK
-};
-
-struct BulkReport {
-  std::vector<LineOutcome> lines{};  // non-blank lines, in input order
-  size_t appended = 0;
-  bool all_ok() const { return appended == lines.size(); }
-};
-
 class CommandHandler {
  public:
   // Builds the state by scanning `ledger` from its first event. `ledger` is
@@ -287,7 +272,7 @@ class CommandHandler {
   // acknowledger thread, or its committer's for a store failure; keep it short,
   // never call the handler or wait on the ledger from it) or, for a command
   // rejected by validation, on the calling thread before this returns.
-  using Callback = std::function<void(StatusOr<Committed>)>;
+  using Callback = domain::Callback;
   void SubmitAnnotationAsync(std::string_view actor,
                              const SubmitAnnotationCommand& cmd, Callback done);
   void ReviseAnnotationAsync(std::string_view actor,
@@ -315,122 +300,29 @@ class CommandHandler {
   StatusOr<Committed> RecordAccess(std::string_view actor,
                                    const RecordAccessCommand& cmd);
 
-  // A copy of the current state (for listings and tests), and a way to read
-  // it without copying: `fn` runs under the state lock and must not call the
+  // Runs fn(const DomainState&) under the state lock (WriteCore::Read): for
+  // listings and authorization; `fn` must be short and must not call the
   // handler.
-  DomainState state() const;
   template <typename Fn>
-  auto WithState(Fn&& fn) const {
-    std::lock_guard l(state_mu_);
-    return fn(state_);
+  auto Read(Fn&& fn) const {
+    return core_->Read(std::forward<Fn>(fn));
   }
+  // A copy of the whole state, for tests that compare states. It copies
+  // every table under the state lock: servers and the CLI use Read.
+  DomainState state() const;
 
  private:
-  class Gate;
-  struct AnnotationPlan;
-  struct Overlay;
-  // An annotation command by reference: the single-command entry points
-  // (SubmitAnnotation...) pass theirs without copying it, values included.
-  struct AnnotationRef {
-    AnnotationCommand::Op op = AnnotationCommand::Op::kSubmit;
-    const SubmitAnnotationCommand* submit = nullptr;
-    const ReviseAnnotationCommand* revise = nullptr;
-    const WithdrawAnnotationCommand* withdraw = nullptr;
-    explicit AnnotationRef(const AnnotationCommand& c)
-        : op(c.op),
-          submit(&c.submit),
-          revise(&c.revise),
-          withdraw(&c.withdraw) {}
-    explicit AnnotationRef(const SubmitAnnotationCommand& c)
-        : op(AnnotationCommand::Op::kSubmit), submit(&c) {}
-    explicit AnnotationRef(const ReviseAnnotationCommand& c)
-        : op(AnnotationCommand::Op::kRevise), revise(&c) {}
-    explicit AnnotationRef(const WithdrawAnnotationCommand& c)
-        : op(AnnotationCommand::Op::kWithdraw), withdraw(&c) {}
-    const std::string& annotation_id() const;
-  };
+  CommandHandler(std::unique_ptr<WriteCore> core,
+                 CommandHandlerOptions options);
 
-  CommandHandler(Ledger* ledger, CommandHandlerOptions options);
-
-  // Appends `drafts` atomically and applies them. Call with the gate held
-  // exclusively.
-  StatusOr<std::vector<Committed>> CommitStructural(
-      std::vector<EventDraft> drafts);
-  // The end of a bulk command: `drafts` are the accepted lines of `report`
-  // (at `draft_line`, in order). When `atomic` and any line was rejected,
-  // none is appended and each accepted line says why; otherwise they are
-  // committed together (CommitStructural) and each line gets its outcome.
-  // Call with the gate held exclusively.
-  void CommitLines(std::vector<EventDraft> drafts,
-                   const std::vector<size_t>& draft_line, bool atomic,
-                   BulkReport& report);
-  // Waits until no annotation command is between reservation and apply and
-  // every appended event is applied. Call with the gate held exclusively (so
-  // none can start).
-  void DrainPending();
-  // Appends one draft asynchronously; applies it in commit order, releases
-  // `reserved` (an annotation id, may be empty) and then calls `done`. The
-  // caller has already counted it in unapplied_ (under settle_mu_).
-  void AppendAndApply(EventDraft draft, std::string reserved, Callback done);
-  // AppendAndApply's ledger callback (see commands.cc).
-  void OnAppended(const Ledger::AppendedEvent& e, std::string reserved,
-                  Callback done);
-  // Phase A+B of an annotation command: checks against the state (plus
-  // `overlay` in atomic bulk mode), validates the values, builds the draft.
-  StatusOr<AnnotationPlan> PlanAnnotation(std::string_view actor,
-                                          const AnnotationRef& cmd,
-                                          const Overlay* overlay);
-  void RunAnnotation(std::string_view actor, const AnnotationRef& cmd,
-                     Callback done);
-  // Phase C's verdicts: a command on the same annotation is between
-  // reservation and apply; the state changed under a plan (call with
-  // state_mu_ held).
-  static Status ConcurrentConflict(const AnnotationPlan& plan);
-  Status RecheckAnnotation(const AnnotationPlan& plan) const;
   BulkReport AnnotateAtomic(std::string_view actor,
                             std::span<const AnnotationLine> lines);
-  Status RequireAdmin(const DomainState& s, std::string_view actor,
-                      std::string_view project) const;
   StatusOr<IssuedToken> NewToken();
 
-  Ledger* ledger_;
+  std::unique_ptr<WriteCore> core_;
   CommandHandlerOptions options_;
-  std::unique_ptr<Gate> gate_;
-  mutable std::mutex state_mu_;
-  DomainState state_;  // guarded by state_mu_
-  // state_.last_seq(), stored under state_mu_ after every apply, so phase C
-  // can tell without state_mu_ that nothing was applied since phase A.
-  std::atomic<uint64_t> applied_seq_{0};
-  // Annotation ids with a command between reservation and apply, and the
-  // number of appended events not yet applied or whose callback has not yet
-  // returned; guarded by settle_mu_ (taken after state_mu_ when both are
-  // held). settled_cv_ is notified when both reach zero.
-  std::mutex settle_mu_;
-  // Pooled: a reservation costs no malloc on the submitting thread and no
-  // cross-thread free on the acknowledger.
-  struct IdHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view id) const {
-      return std::hash<std::string_view>()(id);
-    }
-  };
-  std::pmr::unsynchronized_pool_resource pending_pool_;
-  std::pmr::unordered_set<std::pmr::string, IdHash, std::equal_to<>> pending_{
-      &pending_pool_};
-  size_t unapplied_ = 0;
-  std::condition_variable settled_cv_;
-
-  // Committed events of the synced group being gathered (OnAppended).
-  struct Appended {
-    StatusOr<Committed> result = Committed{};
-    std::string_view bytes;  // stamped; valid until the group is complete
-    std::string reserved;    // annotation id to release, or empty
-    Callback done;
-  };
-  std::mutex apply_mu_;          // taken before state_mu_ when both are held
-  std::vector<Appended> group_;  // guarded by apply_mu_
 };
 
 }  // namespace consilium::domain
 
-#endif  // CONSILIUM_PROJECTIONS_COMMANDS_H_
+#endif  // CONSILIUM_DOMAIN_COMMANDS_H_

@@ -127,10 +127,14 @@ int SchemaShow(const Args& args) {
         "usage: consilium schema show ID[@VERSION] --data DIR"));
   auto s = OpenSession(args, true);
   if (!s.ok()) return Fail(s.status());
-  domain::DomainState state = s->handler->state();
-  auto schema = FindSchema(state, args.positional[0]);
-  if (!schema.ok()) return Fail(schema.status(), 1);
-  std::string text = (*schema)->definition;
+  auto definition = s->handler->Read(
+      [&](const domain::DomainState& state) -> StatusOr<std::string> {
+        ASSIGN_OR_RETURN(const domain::SchemaState* schema,
+                         FindSchema(state, args.positional[0]));
+        return schema->definition;
+      });
+  if (!definition.ok()) return Fail(definition.status(), 1);
+  std::string text = std::move(*definition);
   if (text.empty() || text.back() != '\n') text += '\n';
   std::fwrite(text.data(), 1, text.size(), stdout);
   return 0;
@@ -145,13 +149,21 @@ int SchemaDiffCommand(const Args& args) {
   }
   auto s = OpenSession(args, true);
   if (!s.ok()) return Fail(s.status());
-  domain::DomainState state = s->handler->state();
-  auto a = FindSchema(state, args.positional[0]);
+  // The schemas are immutable and shared: diffed outside the state lock.
+  using Schema = std::shared_ptr<const schemas::TaskSchema>;
+  auto find = [&](const std::string& ref) {
+    return s->handler->Read(
+        [&](const domain::DomainState& state) -> StatusOr<Schema> {
+          ASSIGN_OR_RETURN(const domain::SchemaState* schema,
+                           FindSchema(state, ref));
+          return schema->schema;
+        });
+  };
+  auto a = find(args.positional[0]);
   if (!a.ok()) return Fail(a.status(), 1);
-  auto b = FindSchema(state, args.positional[1]);
+  auto b = find(args.positional[1]);
   if (!b.ok()) return Fail(b.status(), 1);
-  std::string out =
-      schemas::RenderText(schemas::Diff(*(*a)->schema, *(*b)->schema));
+  std::string out = schemas::RenderText(schemas::Diff(**a, **b));
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;
 }

@@ -748,6 +748,18 @@ TEST_F(CommandsTest, ReviseAndWithdraw) {
       StatusCode::kFailedPrecondition, "annotation a-1 is withdrawn");
 }
 
+// One writer per ledger (domain/write_core.h): a second handler on the same
+// Ledger would bypass the first one's gate and reservations.
+TEST_F(CommandsTest, SecondHandlerOnOneLedgerIsRefusedUntilTheFirstCloses) {
+  auto second = CommandHandler::Open(ledger_.get(), {});
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+  handler_.reset();
+  auto third = CommandHandler::Open(ledger_.get(), {});
+  ASSERT_TRUE(third.ok()) << third.status().ToString();
+  handler_ = std::move(*third);
+}
+
 TEST_F(CommandsTest, ConcurrentRevisionsOfOneRevisionCommitOnce) {
   Populate();
   std::string good = Example("annotations/dx-reasoning.values.json");

@@ -245,7 +245,9 @@ int BenchAnnotate(const Args& args) {
     if (s.ok()) s = h.Assign("admin", "bench", "rec-1", "dr-bench").status();
     if (!s.ok()) return Fail(s.WithContext("bench setup"));
   }
-  const uint32_t version = h.state().LatestSchemaVersion("dx-reasoning");
+  const uint32_t version = h.Read([](const domain::DomainState& s) {
+    return s.LatestSchemaVersion("dx-reasoning");
+  });
 
   // Raw path: the same event bytes, appended without validation.
   ScratchDir rdir(base, "raw");
