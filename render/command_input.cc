@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/strict_json.h"
+#include "schemas/annotation_validator.h"
 #include "schemas/event_json.h"
 
 namespace consilium::render {
@@ -12,17 +13,21 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr uint64_t kMaxUint32 = std::numeric_limits<uint32_t>::max();
+// The largest revision, schema version or image size an input line may give.
+constexpr uint64_t kMaxInputUint = std::numeric_limits<uint32_t>::max();
 
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  out += s;
-  out += '"';
+// Every non-blank line (only spaces, tabs and CRs: blank), numbered from 1,
+// read by `parse`.
+template <class C>
+std::vector<domain::InputLine<C>> ParseLines(
+    std::span<const std::string> lines,
+    StatusOr<C> (*parse)(std::string_view line)) {
+  std::vector<domain::InputLine<C>> out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].find_first_not_of(" \t\r") != std::string::npos)
+      out.push_back({i + 1, parse(lines[i])});
+  }
   return out;
-}
-
-bool Blank(const std::string& line) {
-  return line.find_first_not_of(" \t\r") == std::string::npos;
 }
 
 // Strict JSON object reader for command input lines: every key must be
@@ -62,10 +67,10 @@ class Reader {
       n = static_cast<uint64_t>(v->get_int64());
       ok = true;
     }
-    if (!ok || n < min || n > kMaxUint32) {
+    if (!ok || n < min || n > kMaxInputUint) {
       return InvalidArgumentError(
           std::string(key) + ": must be an integer in [" + std::to_string(min) +
-          ", " + std::to_string(kMaxUint32) + "]");
+          ", " + std::to_string(kMaxInputUint) + "]");
     }
     return static_cast<uint32_t>(n);
   }
@@ -173,8 +178,8 @@ StatusOr<std::pair<std::string, uint32_t>> ParseSchemaRef(
     std::string_view ref) {
   size_t at = ref.rfind('@');
   auto bad = [&] {
-    return InvalidArgumentError("schema reference " + Quote(ref) +
-                                ": expected ID@VERSION (dx-reasoning@3)");
+    return InvalidArgumentError("schema reference \"" + std::string(ref) +
+                                "\": expected ID@VERSION (dx-reasoning@3)");
   };
   if (at == std::string_view::npos || at == 0 || at + 1 == ref.size())
     return bad();
@@ -182,7 +187,7 @@ StatusOr<std::pair<std::string, uint32_t>> ParseSchemaRef(
   for (char c : ref.substr(at + 1)) {
     if (c < '0' || c > '9') return bad();
     v = v * 10 + static_cast<uint64_t>(c - '0');
-    if (v > kMaxUint32) return bad();
+    if (v > kMaxInputUint) return bad();
   }
   if (v == 0 || ref[at + 1] == '0') return bad();
   return std::make_pair(std::string(ref.substr(0, at)),
@@ -235,20 +240,12 @@ StatusOr<domain::AnnotationCommand> ParseAnnotationLine(std::string_view line) {
 
 std::vector<domain::RecordLine> ParseRecordLines(
     std::span<const std::string> lines) {
-  std::vector<domain::RecordLine> out;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (!Blank(lines[i])) out.push_back({i + 1, ParseRecordLine(lines[i])});
-  }
-  return out;
+  return ParseLines<domain::ImportRecordCommand>(lines, ParseRecordLine);
 }
 
 std::vector<domain::AnnotationLine> ParseAnnotationLines(
     std::span<const std::string> lines) {
-  std::vector<domain::AnnotationLine> out;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (!Blank(lines[i])) out.push_back({i + 1, ParseAnnotationLine(lines[i])});
-  }
-  return out;
+  return ParseLines<domain::AnnotationCommand>(lines, ParseAnnotationLine);
 }
 
 }  // namespace consilium::render

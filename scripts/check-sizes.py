@@ -37,12 +37,11 @@ Usage:
 Exit status: 0 clean, 1 violations (each on stderr), 2 usage error.
 """
 
-import argparse
 import os
 import re
-import subprocess
 import sys
-import tempfile
+
+import module_tree
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODULES = ["common", "schemas", "ledger", "domain", "statistics",
@@ -221,20 +220,11 @@ def functions(text):
 def scan(root):
     """[(relative path, line count, [(name, first, last)])]."""
     files = []
-    for module in MODULES:
-        top = os.path.join(root, module)
-        for dirpath, dirnames, filenames in os.walk(top):
-            dirnames.sort()
-            for name in sorted(filenames):
-                if not name.endswith((".h", ".cc")):
-                    continue
-                path = os.path.join(dirpath, name)
-                rel = os.path.relpath(path, root).replace(os.sep, "/")
-                with open(path, encoding="utf-8", errors="replace") as f:
-                    text = f.read()
-                count = text.count("\n") + (0 if text.endswith("\n") or
-                                            not text else 1)
-                files.append((rel, count, functions(text)))
+    for rel, _, path in module_tree.source_files(root, MODULES):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        count = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+        files.append((rel, count, functions(text)))
     return files
 
 
@@ -290,13 +280,6 @@ def check(root, allow_path, strict):
     return out, stale, len(files), nfunctions
 
 
-def write(root, rel, text):
-    path = os.path.join(root, rel)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-
-
 def body(n):
     return "".join(f"  x += {k};\n" for k in range(n))
 
@@ -334,55 +317,25 @@ def self_test():
             {"scripts/code-sizes-allow.txt": "common/a.cc\n"},
             "an entry needs a reason"),
     }
-    script = os.path.abspath(__file__)
-    failures = 0
-
-    def run(files):
-        with tempfile.TemporaryDirectory(prefix="check-sizes.") as d:
-            for rel, text in files.items():
-                write(d, rel, text)
-            p = subprocess.run([sys.executable, script, "--root", d,
-                                "--strict"], capture_output=True, text=True)
-            return p.returncode, p.stderr
-
-    rc, err = run(good)
-    if rc != 0:
-        print(f"FAIL good tree: exit {rc}\n{err}", file=sys.stderr)
-        failures += 1
     allowed = {**good, "domain/c.cc": "namespace d {\n" + long_fn + "}\n",
-               "scripts/code-sizes-allow.txt": "domain/c.cc:Long  being split\n"}
-    rc, err = run(allowed)
-    if rc != 0:
-        print(f"FAIL allowlisted function: exit {rc}\n{err}", file=sys.stderr)
-        failures += 1
-    else:
-        print("ok   allowlisted function")
-    for name, (extra, expected) in bad.items():
-        rc, err = run({**good, **extra})
-        if rc != 1 or expected not in err:
-            print(f"FAIL {name}: exit {rc}, expected exit 1 and "
-                  f"{expected!r} in:\n{err}", file=sys.stderr)
-            failures += 1
-        else:
-            print(f"ok   {name}")
-    return failures
+               "scripts/code-sizes-allow.txt":
+               "domain/c.cc:Long  being split\n"}
+    return module_tree.self_test(
+        os.path.abspath(__file__),
+        {"good tree": good, "allowlisted function": allowed}, bad,
+        ["--strict"])
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--root", default=ROOT)
-    ap.add_argument("--allow", default=None)
-    ap.add_argument("--strict", action="store_true",
-                    help="a stale allowlist entry is an error")
-    ap.add_argument("--self-test", action="store_true")
-    args = ap.parse_args()
-    if args.self_test:
-        failures = self_test()
-        print(f"check-sizes self-test: {failures} failure(s)")
-        return 1 if failures else 0
-    if not os.path.isdir(args.root):
-        print(f"check-sizes: no directory {args.root}", file=sys.stderr)
-        return 2
+    def more(ap):
+        ap.add_argument("--allow", default=None)
+        ap.add_argument("--strict", action="store_true",
+                        help="a stale allowlist entry is an error")
+
+    args, status = module_tree.parse_args("check-sizes", __doc__, ROOT,
+                                          self_test, more)
+    if args is None:
+        return status
     allow_path = args.allow or os.path.join(args.root, ALLOW)
     violations, stale, nfiles, nfuncs = check(args.root, allow_path,
                                               args.strict)

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "common/input.h"
-#include "domain/commands.h"
+#include "domain/command_handler.h"
 #include "ledger/ledger.h"
 #include "render/command_input.h"
 #include "render/commit_json.h"

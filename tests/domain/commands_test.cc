@@ -1,7 +1,5 @@
 // CommandHandler: every command's happy path and each rule it enforces, with
 // the exact code and message; rejected commands append nothing.
-#include "domain/commands.h"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -11,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "domain/command_handler.h"
 #include "schemas/event_json.h"
 #include "tests/testing/command_lines.h"
 #include "tests/testing/fake_clock.h"

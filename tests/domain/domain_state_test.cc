@@ -10,7 +10,7 @@
 #include <sstream>
 #include <thread>
 
-#include "domain/commands.h"
+#include "domain/command_handler.h"
 #include "schemas/event_json.h"
 #include "tests/testing/command_lines.h"
 #include "tests/testing/fake_clock.h"

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "domain/commands.h"
+#include "domain/command_handler.h"
 #include "render/command_input.h"
 
 namespace consilium::testing {

@@ -28,7 +28,7 @@
 
 #include "common/input.h"
 #include "common/strict_json.h"
-#include "domain/commands.h"
+#include "domain/command_handler.h"
 #include "ledger/ledger.h"
 #include "render/command_input.h"
 #include "schemas/event_json.h"
