@@ -288,16 +288,21 @@ def python_modules(oracle_site, cache):
     names = set()
     for top in ("tests", "scripts"):
         for dirpath, _, files in os.walk(os.path.join(ROOT, top)):
+            # A script's own folder is first on its sys.path: a module there
+            # (scripts/module_tree.py) is the repository's, no package's.
+            local = {f[:-3] for f in files if f.endswith(".py")}
             for f in files:
                 if not f.endswith(".py"):
                     continue
                 tree = ast.parse(open(os.path.join(dirpath, f),
                                       encoding="utf-8").read())
+                found = set()
                 for node in ast.walk(tree):
                     if isinstance(node, ast.Import):
-                        names.update(a.name.split(".")[0] for a in node.names)
+                        found.update(a.name.split(".")[0] for a in node.names)
                     elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                        names.add(node.module.split(".")[0])
+                        found.add(node.module.split(".")[0])
+                names |= found - local
     probe = r"""
 import importlib, json, sys
 sys.path.insert(0, sys.argv[1])

@@ -33,12 +33,11 @@ Exit status: 0 clean, 1 violations (each on stderr as
 `file:line: includes "path": reason`), 2 usage error.
 """
 
-import argparse
 import os
 import re
-import subprocess
 import sys
-import tempfile
+
+import module_tree
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -86,22 +85,14 @@ def closure():
 def scan(root):
     """[(relative path, module, [(line number, include)])] in path order."""
     files = []
-    for module in MODULES:
-        top = os.path.join(root, module)
-        for dirpath, dirnames, filenames in os.walk(top):
-            dirnames.sort()
-            for name in sorted(filenames):
-                if not name.endswith((".h", ".cc")):
-                    continue
-                path = os.path.join(dirpath, name)
-                rel = os.path.relpath(path, root).replace(os.sep, "/")
-                includes = []
-                with open(path, encoding="utf-8", errors="replace") as f:
-                    for n, line in enumerate(f, 1):
-                        m = INCLUDE_RE.match(line)
-                        if m:
-                            includes.append((n, m.group(1)))
-                files.append((rel, module, includes))
+    for rel, module, path in module_tree.source_files(root, MODULES):
+        includes = []
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for n, line in enumerate(f, 1):
+                m = INCLUDE_RE.match(line)
+                if m:
+                    includes.append((n, m.group(1)))
+        files.append((rel, module, includes))
     return files
 
 
@@ -190,13 +181,6 @@ def check(root):
     return layer_violations(files) + cycle_violations(files), len(files)
 
 
-def write(root, rel, text):
-    path = os.path.join(root, rel)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-
-
 def self_test():
     """Runs this script on fixture trees; returns the number of failures."""
     good = {
@@ -245,44 +229,15 @@ def self_test():
             "include cycle between modules common, schemas: "
             "common/status.h , schemas/event.h"),
     }
-    script = os.path.abspath(__file__)
-    failures = 0
-
-    def run(files):
-        with tempfile.TemporaryDirectory(prefix="check-layers.") as d:
-            for rel, text in files.items():
-                write(d, rel, text)
-            p = subprocess.run([sys.executable, script, "--root", d],
-                               capture_output=True, text=True)
-            return p.returncode, p.stderr
-
-    rc, err = run(good)
-    if rc != 0:
-        print(f"FAIL good tree: exit {rc}\n{err}", file=sys.stderr)
-        failures += 1
-    for name, (extra, expected) in bad.items():
-        rc, err = run({**good, **extra})
-        if rc != 1 or expected not in err:
-            print(f"FAIL {name}: exit {rc}, expected exit 1 and "
-                  f"{expected!r} in:\n{err}", file=sys.stderr)
-            failures += 1
-        else:
-            print(f"ok   {name}")
-    return failures
+    return module_tree.self_test(os.path.abspath(__file__),
+                                 {"good tree": good}, bad)
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--root", default=ROOT)
-    ap.add_argument("--self-test", action="store_true")
-    args = ap.parse_args()
-    if args.self_test:
-        failures = self_test()
-        print(f"check-layers self-test: {failures} failure(s)")
-        return 1 if failures else 0
-    if not os.path.isdir(args.root):
-        print(f"check-layers: no directory {args.root}", file=sys.stderr)
-        return 2
+    args, status = module_tree.parse_args("check-layers", __doc__, ROOT,
+                                          self_test)
+    if args is None:
+        return status
     violations, n = check(args.root)
     for v in violations:
         print(v, file=sys.stderr)

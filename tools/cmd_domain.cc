@@ -14,8 +14,9 @@
 #include <vector>
 
 #include "common/input.h"
+#include "domain/command_handler.h"
 #include "ledger/ledger.h"
-#include "domain/commands.h"
+#include "render/command_input.h"
 #include "render/commit_json.h"
 #include "schemas/event_json.h"
 #include "schemas/schema_diff.h"
@@ -109,7 +110,7 @@ StatusOr<const domain::SchemaState*> FindSchema(
   std::string id = ref;
   uint32_t version = 0;
   if (ref.find('@') != std::string::npos) {
-    ASSIGN_OR_RETURN(auto parsed, domain::ParseSchemaRef(ref));
+    ASSIGN_OR_RETURN(auto parsed, render::ParseSchemaRef(ref));
     id = parsed.first;
     version = parsed.second;
   } else {
@@ -126,10 +127,14 @@ int SchemaShow(const Args& args) {
         "usage: consilium schema show ID[@VERSION] --data DIR"));
   auto s = OpenSession(args, true);
   if (!s.ok()) return Fail(s.status());
-  domain::DomainState state = s->handler->state();
-  auto schema = FindSchema(state, args.positional[0]);
-  if (!schema.ok()) return Fail(schema.status(), 1);
-  std::string text = (*schema)->definition;
+  auto definition = s->handler->Read(
+      [&](const domain::DomainState& state) -> StatusOr<std::string> {
+        ASSIGN_OR_RETURN(const domain::SchemaState* schema,
+                         FindSchema(state, args.positional[0]));
+        return schema->definition;
+      });
+  if (!definition.ok()) return Fail(definition.status(), 1);
+  std::string text = std::move(*definition);
   if (text.empty() || text.back() != '\n') text += '\n';
   std::fwrite(text.data(), 1, text.size(), stdout);
   return 0;
@@ -144,13 +149,21 @@ int SchemaDiffCommand(const Args& args) {
   }
   auto s = OpenSession(args, true);
   if (!s.ok()) return Fail(s.status());
-  domain::DomainState state = s->handler->state();
-  auto a = FindSchema(state, args.positional[0]);
+  // The schemas are immutable and shared: diffed outside the state lock.
+  using Schema = std::shared_ptr<const schemas::TaskSchema>;
+  auto find = [&](const std::string& ref) {
+    return s->handler->Read(
+        [&](const domain::DomainState& state) -> StatusOr<Schema> {
+          ASSIGN_OR_RETURN(const domain::SchemaState* schema,
+                           FindSchema(state, ref));
+          return schema->schema;
+        });
+  };
+  auto a = find(args.positional[0]);
   if (!a.ok()) return Fail(a.status(), 1);
-  auto b = FindSchema(state, args.positional[1]);
+  auto b = find(args.positional[1]);
   if (!b.ok()) return Fail(b.status(), 1);
-  std::string out =
-      schemas::RenderText(schemas::Diff(*(*a)->schema, *(*b)->schema));
+  std::string out = schemas::RenderText(schemas::Diff(**a, **b));
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;
 }
@@ -166,7 +179,8 @@ int ImportRecords(const Args& args) {
   if (!lines.ok()) return Fail(lines.status());
   auto s = OpenSession(args, false);
   if (!s.ok()) return Fail(s.status());
-  auto report = s->handler->ImportRecords(Actor(args), *project, *lines,
+  std::vector<domain::RecordLine> records = render::ParseRecordLines(*lines);
+  auto report = s->handler->ImportRecords(Actor(args), *project, records,
                                           args.Has("atomic"));
   if (!report.ok()) return Fail(report.status(), 1);
   return PrintBulk(*report);
@@ -214,8 +228,10 @@ int AnnotateCommand(const Args& args) {
   if (!lines.ok()) return Fail(lines.status());
   auto s = OpenSession(args, false);
   if (!s.ok()) return Fail(s.status());
+  std::vector<domain::AnnotationLine> commands =
+      render::ParseAnnotationLines(*lines);
   return PrintBulk(
-      s->handler->Annotate(Actor(args), *lines, args.Has("atomic")));
+      s->handler->Annotate(Actor(args), commands, args.Has("atomic")));
 }
 
 int UserAdd(const Args& args) {

@@ -1,7 +1,5 @@
 // CommandHandler: every command's happy path and each rule it enforces, with
 // the exact code and message; rejected commands append nothing.
-#include "domain/commands.h"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -11,7 +9,9 @@
 #include <sstream>
 #include <thread>
 
+#include "domain/command_handler.h"
 #include "schemas/event_json.h"
+#include "tests/testing/command_lines.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 
@@ -90,7 +90,7 @@ class CommandsTest : public ::testing::Test {
     std::vector<std::string> lines = {
         kDxRecordLine, R"({"id":"rec-u","text":"aé€😀z"})",
         R"({"id":"rec-img","images":[{"name":"pa","width":100,"height":50},{"name":"ct","width":64,"height":64,"frames":10}]})"};
-    auto r = handler_->ImportRecords("admin", "p1", lines, true);
+    auto r = testing::ImportLines(*handler_, "admin", "p1", lines, true);
     ASSERT_TRUE(r.ok() && r->all_ok());
     for (const char* rec : {"rec-1", "rec-u", "rec-img"})
       Ok(handler_->Assign("admin", "p1", rec, "dr-a").status());
@@ -335,7 +335,7 @@ TEST_F(CommandsTest, ImportRefusesDuplicateKeysNamingTheirPath) {
       R"({"id":"r-22","text":"x","metadata":{"site":"a","site":"b"}})",
   };
   uint64_t before = ledger_->head().seq;
-  auto r = handler_->ImportRecords("admin", "p1", lines, false);
+  auto r = testing::ImportLines(*handler_, "admin", "p1", lines, false);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->lines.size(), 2u);
   EXPECT_EQ(r->lines[0].status.code(), StatusCode::kInvalidArgument);
@@ -360,7 +360,7 @@ TEST_F(CommandsTest, ImportReportsPerLineAndAppendsOnlyValidLines) {
       R"({"id":"r-15","text":"fine","images":[{"name":"a","width":5,"height":5,"frames":3}]})",
   };
   uint64_t before = ledger_->head().seq;
-  auto r = handler_->ImportRecords("admin", "p1", lines, false);
+  auto r = testing::ImportLines(*handler_, "admin", "p1", lines, false);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->lines.size(), 9u);  // the blank line is skipped
   EXPECT_EQ(r->appended, 2u);
@@ -399,7 +399,7 @@ TEST_F(CommandsTest, AtomicImportIsAllOrNothing) {
                                     R"({"id":"r-21"})",
                                     R"({"id":"r-22","text":"c"})"};
   uint64_t before = ledger_->head().seq;
-  auto r = handler_->ImportRecords("admin", "p1", lines, true);
+  auto r = testing::ImportLines(*handler_, "admin", "p1", lines, true);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->appended, 0u);
   EXPECT_EQ(ledger_->head().seq, before);
@@ -409,13 +409,14 @@ TEST_F(CommandsTest, AtomicImportIsAllOrNothing) {
   EXPECT_EQ(r->lines[1].status.message(),
             "record r-21: a record needs text, images or both");
   lines[1] = R"({"id":"r-21","text":"b"})";
-  r = handler_->ImportRecords("admin", "p1", lines, true);
+  r = testing::ImportLines(*handler_, "admin", "p1", lines, true);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->appended, 3u);
   EXPECT_EQ(ledger_->head().seq, before + 3);
   ExpectRejected(
       [&] {
-        return handler_->ImportRecords("admin", "p9", lines, true).status();
+        return testing::ImportLines(*handler_, "admin", "p9", lines, true)
+            .status();
       },
       StatusCode::kNotFound, "project p9 not found");
 }
@@ -746,6 +747,18 @@ TEST_F(CommandsTest, ReviseAndWithdraw) {
       StatusCode::kFailedPrecondition, "annotation a-1 is withdrawn");
 }
 
+// One writer per ledger (domain/write_core.h): a second handler on the same
+// Ledger would bypass the first one's gate and reservations.
+TEST_F(CommandsTest, SecondHandlerOnOneLedgerIsRefusedUntilTheFirstCloses) {
+  auto second = CommandHandler::Open(ledger_.get(), {});
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+  handler_.reset();
+  auto third = CommandHandler::Open(ledger_.get(), {});
+  ASSERT_TRUE(third.ok()) << third.status().ToString();
+  handler_ = std::move(*third);
+}
+
 TEST_F(CommandsTest, ConcurrentRevisionsOfOneRevisionCommitOnce) {
   Populate();
   std::string good = Example("annotations/dx-reasoning.values.json");
@@ -886,7 +899,7 @@ TEST_F(CommandsTest, BulkAnnotateReportsPerLineAndOrdersDependentLines) {
       R"({"op":"withdraw","annotation_id":"b-1","expected_revision":2,"reason":"dup"})",
       R"({"annotation_id":"b-3","record":"rec-1","annotator":"dr-a","schema":"dx-reasoning@1","values":{},"x":1})",
   };
-  BulkReport r = handler_->Annotate("admin", lines, false);
+  BulkReport r = testing::AnnotateLines(*handler_, "admin", lines, false);
   ASSERT_EQ(r.lines.size(), 5u);
   EXPECT_EQ(r.appended, 3u);
   EXPECT_TRUE(r.lines[0].status.ok()) << r.lines[0].status.ToString();
@@ -914,7 +927,7 @@ TEST_F(CommandsTest, AtomicBulkAnnotateSeesEarlierLinesAndIsAllOrNothing) {
       good + "}";
   std::vector<std::string> lines = {submit, revise, stale};
   uint64_t before = ledger_->head().seq;
-  BulkReport r = handler_->Annotate("admin", lines, true);
+  BulkReport r = testing::AnnotateLines(*handler_, "admin", lines, true);
   EXPECT_EQ(r.appended, 0u);
   EXPECT_EQ(ledger_->head().seq, before);
   EXPECT_EQ(r.lines[2].status.code(), StatusCode::kAborted);
@@ -923,7 +936,7 @@ TEST_F(CommandsTest, AtomicBulkAnnotateSeesEarlierLinesAndIsAllOrNothing) {
       "annotation c-1: expected revision 1, but the current revision is 2");
   EXPECT_EQ(r.lines[0].status.code(), StatusCode::kFailedPrecondition);
   lines.pop_back();
-  r = handler_->Annotate("admin", lines, true);
+  r = testing::AnnotateLines(*handler_, "admin", lines, true);
   EXPECT_EQ(r.appended, 2u);
   EXPECT_EQ(ledger_->head().seq, before + 2);
   EXPECT_EQ(handler_->state().FindAnnotation("c-1")->revision, 2u);

@@ -10,8 +10,9 @@
 #include <sstream>
 #include <thread>
 
-#include "domain/commands.h"
+#include "domain/command_handler.h"
 #include "schemas/event_json.h"
+#include "tests/testing/command_lines.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 
@@ -195,7 +196,7 @@ TEST(DomainStateTest, RebuiltStateEqualsIncrementalState) {
     recs.push_back(R"({"id":"r)" + std::to_string(i) + R"(","text":")" + text +
                    R"("})");
   }
-  auto imp = H.ImportRecords("admin", "p1", recs, false);
+  auto imp = testing::ImportLines(H, "admin", "p1", recs, false);
   ASSERT_TRUE(imp.ok() && imp->all_ok());
   std::vector<std::string> annotators = {"dr-a", "dr-b", "dr-c"};
   for (const auto& a : annotators) {

@@ -28,8 +28,9 @@
 
 #include "common/input.h"
 #include "common/strict_json.h"
+#include "domain/command_handler.h"
 #include "ledger/ledger.h"
-#include "domain/commands.h"
+#include "render/command_input.h"
 #include "schemas/event_json.h"
 #include "tools/bench/process_cpu.h"
 #include "tools/cli.h"
@@ -237,13 +238,16 @@ int BenchAnnotate(const Args& args) {
               .status();
     if (s.ok()) s = h.PublishSchema("admin", *schema).status();
     if (s.ok()) {
-      auto r = h.ImportRecords("admin", "bench", lines, true);
+      auto r = h.ImportRecords("admin", "bench",
+                               render::ParseRecordLines(lines), true);
       s = !r.ok() ? r.status() : r->all_ok() ? OkStatus() : r->lines[0].status;
     }
     if (s.ok()) s = h.Assign("admin", "bench", "rec-1", "dr-bench").status();
     if (!s.ok()) return Fail(s.WithContext("bench setup"));
   }
-  const uint32_t version = h.state().LatestSchemaVersion("dx-reasoning");
+  const uint32_t version = h.Read([](const domain::DomainState& s) {
+    return s.LatestSchemaVersion("dx-reasoning");
+  });
 
   // Raw path: the same event bytes, appended without validation.
   ScratchDir rdir(base, "raw");

@@ -1,0 +1,12 @@
+#include "domain/command_handler.h"
+
+namespace consilium::domain {
+
+StatusOr<std::unique_ptr<CommandHandler>> CommandHandler::Open(
+    Ledger* ledger, CommandHandlerOptions options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<WriteCore> core, WriteCore::Open(ledger));
+  return std::unique_ptr<CommandHandler>(
+      new CommandHandler(std::move(core), std::move(options)));
+}
+
+}  // namespace consilium::domain

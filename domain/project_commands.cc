@@ -1,0 +1,300 @@
+#include "domain/project_commands.h"
+
+#include <set>
+#include <unordered_map>
+
+#include "domain/internal/command_util.h"
+#include "schemas/event_json.h"
+
+namespace consilium::domain {
+
+using internal::Drafted;
+using internal::kMaxUint32;
+using internal::Quote;
+using internal::SchemaRef;
+
+StatusOr<Committed> ProjectCommands::PublishSchema(
+    std::string_view actor, std::string_view definition) {
+  ASSIGN_OR_RETURN(schemas::TaskSchema schema,
+                   schemas::TaskSchema::Parse(definition));
+  if (schema.version() > static_cast<int64_t>(kMaxUint32)) {
+    return InvalidArgumentError("schema " + schema.id() + ": version " +
+                                std::to_string(schema.version()) +
+                                " is above " + std::to_string(kMaxUint32));
+  }
+  const auto version = static_cast<uint32_t>(schema.version());
+  return Single(core_->Exclusive(actor, [&](const ExclusiveTxn& t) -> Drafted {
+    RETURN_IF_ERROR(t.auth().RequireAdmin(""));
+    if (t.state().FindSchema(schema.id(), version) != nullptr)
+      return AlreadyExistsError("schema " + schema.Ref() +
+                                " is already published");
+    uint32_t latest = t.state().LatestSchemaVersion(schema.id());
+    if (version != latest + 1) {
+      return FailedPreconditionError("schema " + schema.Ref() +
+                                     ": the next version of " + schema.id() +
+                                     " is " + std::to_string(latest + 1));
+    }
+    return Drafts(MakeSchemaPublished(
+        {std::string(actor), ""},
+        {.schema_id = schema.id(),
+         .version = version,
+         .parent_version = static_cast<uint32_t>(schema.parent().value_or(0)),
+         .changelog = schema.changelog(),
+         .definition = definition}));
+  }));
+}
+
+namespace {
+
+// One import line's verdict: accepted with its draft, or rejected.
+void ImportLine(const ExclusiveTxn& t, std::string_view project,
+                const RecordLine& line,
+                std::unordered_map<std::string, size_t>& in_file,
+                LineSink& sink) {
+  LineOutcome out;
+  out.line = line.line;
+  const StatusOr<ImportRecordCommand>& rec = line.command;
+  if (!rec.ok()) {
+    out.status = rec.status();
+    return sink.Reject(std::move(out));
+  }
+  out.id = rec->id;
+  if (t.state().FindRecord(rec->id) != nullptr) {
+    out.status = AlreadyExistsError("record " + rec->id + " already exists");
+    return sink.Reject(std::move(out));
+  }
+  if (auto it = in_file.find(rec->id); it != in_file.end()) {
+    out.status =
+        AlreadyExistsError("record " + rec->id + " is already on line " +
+                           std::to_string(it->second) + " of this file");
+    return sink.Reject(std::move(out));
+  }
+  EventDraft d = MakeRecordImported({std::string(t.actor()), ""}, rec->id,
+                                    project, rec->content, rec->metadata);
+  out.status = d.Validate();
+  if (!out.status.ok()) {
+    out.status = out.status.WithContext("record " + rec->id);
+    return sink.Reject(std::move(out));
+  }
+  in_file.emplace(rec->id, out.line);
+  sink.Accept(std::move(out), std::move(d));
+}
+
+}  // namespace
+
+StatusOr<BulkReport> ProjectCommands::ImportRecords(
+    std::string_view actor, std::string_view project_id,
+    std::span<const RecordLine> lines, bool atomic) {
+  RETURN_IF_ERROR(CheckDomainId("project id", project_id));
+  return core_->ExclusiveLines(
+      actor,
+      [&](const ExclusiveTxn& t, LineSink& sink) -> Status {
+        RETURN_IF_ERROR(t.auth().AdminOfProject(project_id));
+        std::unordered_map<std::string, size_t> in_file;  // id -> line
+        for (const RecordLine& line : lines)
+          ImportLine(t, project_id, line, in_file, sink);
+        return OkStatus();
+      },
+      atomic);
+}
+
+StatusOr<Committed> ProjectCommands::CreateBatch(
+    std::string_view actor, std::string_view project_id,
+    std::string_view batch_id, std::span<const std::string> record_ids) {
+  RETURN_IF_ERROR(CheckDomainId("project id", project_id));
+  RETURN_IF_ERROR(CheckDomainId("batch id", batch_id));
+  std::string b = "batch " + std::string(batch_id);
+  if (record_ids.empty())
+    return InvalidArgumentError(b + ": needs at least one record");
+  std::set<std::string_view> seen;
+  for (const std::string& r : record_ids) {
+    RETURN_IF_ERROR(CheckDomainId("record id", r));
+    if (!seen.insert(r).second)
+      return InvalidArgumentError(b + ": record " + r + " is listed twice");
+  }
+  return Single(core_->Exclusive(actor, [&](const ExclusiveTxn& t) -> Drafted {
+    RETURN_IF_ERROR(t.auth().AdminOfProject(project_id));
+    if (t.state().FindBatch(project_id, batch_id) != nullptr) {
+      return AlreadyExistsError(b + " already exists in project " +
+                                std::string(project_id));
+    }
+    for (const std::string& r : record_ids) {
+      const RecordState* rec = t.state().FindRecord(r);
+      if (rec == nullptr || rec->project != project_id)
+        return NotFoundError(b + ": record " + r + " not found in project " +
+                             std::string(project_id));
+    }
+    return Drafts(MakeCalibrationBatchCreated(
+        {std::string(actor), ""}, project_id, batch_id, record_ids));
+  }));
+}
+
+StatusOr<Committed> ProjectCommands::Assign(std::string_view actor,
+                                            std::string_view project_id,
+                                            std::string_view record_id,
+                                            std::string_view annotator_id) {
+  RETURN_IF_ERROR(CheckDomainId("project id", project_id));
+  RETURN_IF_ERROR(CheckDomainId("record id", record_id));
+  RETURN_IF_ERROR(CheckDomainId("annotator id", annotator_id));
+  std::string project(project_id), record(record_id), annotator(annotator_id);
+  return Single(core_->Exclusive(actor, [&](const ExclusiveTxn& t) -> Drafted {
+    RETURN_IF_ERROR(t.auth().AdminOfRecord(project, record).status());
+    const PrincipalState* p = t.state().FindPrincipal(annotator);
+    if (p == nullptr)
+      return NotFoundError("principal " + annotator + " not found");
+    if (p->is_model()) {
+      return FailedPreconditionError(
+          "principal " + annotator +
+          " is a model; models pre-label descriptive fields without "
+          "assignments");
+    }
+    if (!p->HasRole(fb::Role::Annotator, project)) {
+      return PermissionDeniedError("principal " + annotator +
+                                   " lacks the annotator role in project " +
+                                   project);
+    }
+    if (t.state().IsAssigned(record, annotator)) {
+      return AlreadyExistsError("record " + record +
+                                " is already assigned to " + annotator);
+    }
+    return Drafts(MakeAssignmentCreated({std::string(actor), ""}, project,
+                                        record, annotator));
+  }));
+}
+
+StatusOr<Committed> ProjectCommands::RevokeAssignment(
+    std::string_view actor, std::string_view project_id,
+    std::string_view record_id, std::string_view annotator_id,
+    std::string_view reason) {
+  std::string project(project_id), record(record_id), annotator(annotator_id);
+  return Single(core_->Exclusive(actor, [&](const ExclusiveTxn& t) -> Drafted {
+    RETURN_IF_ERROR(t.auth().AdminOfRecord(project, record).status());
+    if (!t.state().IsAssigned(record, annotator)) {
+      return NotFoundError("record " + record + " is not assigned to " +
+                           annotator);
+    }
+    return Drafts(MakeAssignmentRevoked({std::string(actor), ""}, project,
+                                        record, annotator, reason));
+  }));
+}
+
+StatusOr<Committed> ProjectCommands::RecordGoldAnswer(
+    std::string_view actor, const GoldAnswerCommand& cmd) {
+  RETURN_IF_ERROR(CheckDomainId("record id", cmd.record_id));
+  return Single(core_->Exclusive(actor, [&](const ExclusiveTxn& t) -> Drafted {
+    const RecordState* rec = t.state().FindRecord(cmd.record_id);
+    if (rec == nullptr)
+      return NotFoundError("record " + cmd.record_id + " not found");
+    RETURN_IF_ERROR(t.auth().RequireAdmin(rec->project));
+    const SchemaState* s =
+        t.state().FindSchema(cmd.schema_id, cmd.schema_version);
+    if (s == nullptr)
+      return NotFoundError("schema " +
+                           SchemaRef(cmd.schema_id, cmd.schema_version) +
+                           " not found");
+    if (rec->shape == nullptr)
+      return FailedPreconditionError("record " + cmd.record_id +
+                                     " has no readable content (sealed or "
+                                     "not a record document)");
+    // The validator names an annotation; a gold answer is named by its
+    // record.
+    const std::string label = "gold answer for record " + cmd.record_id;
+    Status v =
+        schemas::ValidateAnnotation(*s->schema, *rec->shape, label, cmd.values);
+    if (!v.ok()) {
+      std::string m = v.message();
+      const std::string prefix = "annotation " + label;
+      if (m.rfind(prefix, 0) == 0)
+        m = m.substr(std::string("annotation ").size());
+      return InvalidArgumentError(std::move(m));
+    }
+    ASSIGN_OR_RETURN(std::string values, CanonicalizeJson(cmd.values));
+    return Drafts(MakeGoldAnswerRecorded({std::string(actor), ""},
+                                         {.project_id = rec->project,
+                                          .record_id = cmd.record_id,
+                                          .schema_id = cmd.schema_id,
+                                          .schema_version = cmd.schema_version,
+                                          .values = values}));
+  }));
+}
+
+// ---------------------------------------------------------------------------
+// Access
+// ---------------------------------------------------------------------------
+
+namespace {
+
+Status CheckAccessCommand(std::string_view actor,
+                          const RecordAccessCommand& cmd) {
+  static const std::set<std::string_view> kKinds = {
+      "record", "annotation", "project", "schema",
+      "batch",  "dataset",    "ledger"};
+  if (!kKinds.count(cmd.resource_kind)) {
+    return InvalidArgumentError(
+        "access: resource kind " + Quote(cmd.resource_kind) +
+        " (known: annotation, batch, dataset, ledger, project, record, "
+        "schema)");
+  }
+  if (cmd.resource_id.empty() || cmd.resource_id.size() > kMaxIdBytes ||
+      cmd.resource_id.find('\0') != std::string::npos) {
+    return InvalidArgumentError(
+        "access: resource id must be 1-256 bytes without NUL");
+  }
+  bool action_ok = !cmd.action.empty() && cmd.action.size() <= 64;
+  for (char c : cmd.action)
+    action_ok = action_ok && ((c >= 'a' && c <= 'z') || c == '_');
+  if (!action_ok)
+    return InvalidArgumentError("access: action " + Quote(cmd.action) +
+                                ": 1-64 of [a-z_]");
+  if (!cmd.allowed && cmd.reason.empty())
+    return InvalidArgumentError("access: a denied access needs a reason");
+  if (actor.empty())
+    return InvalidArgumentError("access: the actor is required");
+  return OkStatus();
+}
+
+}  // namespace
+
+StatusOr<Committed> ProjectCommands::RecordAccess(
+    std::string_view actor, const RecordAccessCommand& cmd) {
+  RETURN_IF_ERROR(CheckAccessCommand(actor, cmd));
+  std::string record, project;
+  auto check = [&](const DomainState& s) -> Status {
+    if (cmd.resource_kind == "record") {
+      if (const RecordState* r = s.FindRecord(cmd.resource_id)) {
+        record = r->id;
+        project = r->project;
+      }
+    } else if (cmd.resource_kind == "annotation") {
+      if (const AnnotationState* a = s.FindAnnotation(cmd.resource_id)) {
+        record = a->record;
+        project = a->project;
+      }
+    } else if (cmd.resource_kind == "project") {
+      if (s.FindProject(cmd.resource_id) != nullptr) project = cmd.resource_id;
+    }
+    const bool content =
+        cmd.resource_kind == "record" || cmd.resource_kind == "annotation";
+    if (cmd.allowed && content && record.empty()) {
+      return NotFoundError(cmd.resource_kind + " " + cmd.resource_id +
+                           " not found");
+    }
+    return OkStatus();
+  };
+  auto draft = [&]() -> StatusOr<EventDraft> {
+    EventDraft d = MakeAccessRecorded({std::string(actor), ""},
+                                      {.resource_kind = cmd.resource_kind,
+                                       .resource_id = cmd.resource_id,
+                                       .action = cmd.action,
+                                       .purpose = cmd.purpose,
+                                       .allowed = cmd.allowed,
+                                       .reason = cmd.reason,
+                                       .record_id = record,
+                                       .project_id = project});
+    RETURN_IF_ERROR(d.Validate());
+    return d;
+  };
+  return core_->Queued(check, draft);
+}
+
+}  // namespace consilium::domain
