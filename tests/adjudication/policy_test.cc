@@ -6,6 +6,7 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include <ostream>
 #include <string>
 
 #include "schemas/task_schema.h"
@@ -237,6 +238,10 @@ struct BadPolicy {
   std::string doc;
   std::string message;
 };
+
+// Names each case by its expected message in test listings (ctest's names
+// come from them), instead of the struct's bytes, which hold heap addresses.
+void PrintTo(const BadPolicy& bad, std::ostream* os) { *os << bad.message; }
 
 class PolicyParseErrorTest : public ::testing::TestWithParam<BadPolicy> {};
 
