@@ -36,17 +36,17 @@ bool Categorical(ValueKind kind) {
   return kind == ValueKind::kCategory || kind == ValueKind::kOrdinal;
 }
 
-Statistic Undefined(std::string reason, int64_t items = 0,
-                    int64_t ratings = 0) {
-  Statistic s;
+statistics::Statistic Undefined(std::string reason, int64_t items = 0,
+                                int64_t ratings = 0) {
+  statistics::Statistic s;
   s.undefined_reason = std::move(reason);
   s.items = items;
   s.ratings = ratings;
   return s;
 }
 
-Statistic Defined(double v, int64_t items, int64_t ratings) {
-  Statistic s;
+statistics::Statistic Defined(double v, int64_t items, int64_t ratings) {
+  statistics::Statistic s;
   s.value = v;
   s.items = items;
   s.ratings = ratings;
@@ -102,10 +102,11 @@ std::string TableLabel(const ExtractedValue& v) {
   return ValueKey(v);
 }
 
-StatusOr<RatingTable> BuildTable(const std::vector<Cell>& cells, Level level) {
+StatusOr<statistics::RatingTable> BuildTable(const std::vector<Cell>& cells,
+                                             statistics::Level level) {
   std::map<std::string, int32_t> items, raters, categories;
   std::vector<std::string> item_ids, rater_names, labels;
-  std::vector<Rating> ratings;
+  std::vector<statistics::Rating> ratings;
   auto index = [](std::map<std::string, int32_t>& m,
                   std::vector<std::string>& names, const std::string& k) {
     auto [it, inserted] = m.emplace(k, static_cast<int32_t>(names.size()));
@@ -113,36 +114,38 @@ StatusOr<RatingTable> BuildTable(const std::vector<Cell>& cells, Level level) {
     return it->second;
   };
   for (const Cell& c : cells) {
-    Rating r;
+    statistics::Rating r;
     r.item = index(items, item_ids, std::string(c.record));
     r.rater = index(raters, rater_names, std::string(c.annotator));
     r.category = index(categories, labels, TableLabel(*c.value));
     ratings.push_back(r);
   }
-  return RatingTable::FromRatings(std::move(item_ids), std::move(rater_names),
-                                  std::move(labels), std::move(ratings), level);
+  return statistics::RatingTable::FromRatings(
+      std::move(item_ids), std::move(rater_names), std::move(labels),
+      std::move(ratings), level);
 }
 
-Level LevelOf(Metric m) {
+statistics::Level LevelOf(Metric m) {
   switch (m) {
     case Metric::kOrdinal:
-      return Level::kOrdinal;
+      return statistics::Level::kOrdinal;
     case Metric::kInterval:
-      return Level::kInterval;
+      return statistics::Level::kInterval;
     case Metric::kRatio:
-      return Level::kRatio;
+      return statistics::Level::kRatio;
     default:
-      return Level::kNominal;
+      return statistics::Level::kNominal;
   }
 }
 
-const Statistic& AlphaAt(const AgreementReport& r, Level level) {
+const statistics::Statistic& AlphaAt(const statistics::AgreementReport& r,
+                                     statistics::Level level) {
   switch (level) {
-    case Level::kOrdinal:
+    case statistics::Level::kOrdinal:
       return r.krippendorff_alpha_ordinal;
-    case Level::kInterval:
+    case statistics::Level::kInterval:
       return r.krippendorff_alpha_interval;
-    case Level::kRatio:
+    case statistics::Level::kRatio:
       return r.krippendorff_alpha_ratio;
     default:
       return r.krippendorff_alpha_nominal;
@@ -170,9 +173,10 @@ FieldAgreement AgreementOf(const FieldKey& key,
     case Metric::kOrdinal:
     case Metric::kInterval:
     case Metric::kRatio: {
-      const Level level = LevelOf(f.metric);
-      StatusOr<RatingTable> t = BuildTable(cells, level);
-      f.primary_name = "krippendorff_alpha_" + std::string(LevelName(level));
+      const statistics::Level level = LevelOf(f.metric);
+      StatusOr<statistics::RatingTable> t = BuildTable(cells, level);
+      f.primary_name =
+          "krippendorff_alpha_" + std::string(statistics::LevelName(level));
       if (!t.ok()) {
         f.primary = Undefined(t.status().message(), f.items, f.ratings);
         break;
@@ -181,27 +185,29 @@ FieldAgreement AgreementOf(const FieldKey& key,
         f.rater_names.push_back(t->rater_name(r));
       for (int32_t c = 0; c < t->num_categories(); ++c)
         f.categories.push_back(t->category_label(c));
-      f.report = ComputeAgreement(*t);
+      f.report = statistics::ComputeAgreement(*t);
       f.primary = AlphaAt(*f.report, level);
       break;
     }
     case Metric::kSetJaccard: {
-      std::vector<SetAnnotation> sets;
+      std::vector<statistics::SetAnnotation> sets;
       for (const Cell& c : cells) {
         sets.push_back({std::string(c.record), std::string(c.annotator),
                         c.value->categories});
       }
-      f.set_alpha_jaccard = SetKrippendorffAlpha(sets, SetDistance::kJaccard);
-      f.set_alpha_masi = SetKrippendorffAlpha(sets, SetDistance::kMasi);
+      f.set_alpha_jaccard = statistics::SetKrippendorffAlpha(
+          sets, statistics::SetDistance::kJaccard);
+      f.set_alpha_masi = statistics::SetKrippendorffAlpha(
+          sets, statistics::SetDistance::kMasi);
       f.primary_name = "set_alpha_jaccard";
       f.primary = *f.set_alpha_jaccard;
       break;
     }
     case Metric::kIou: {
-      std::vector<BoxAnnotation> boxes;
+      std::vector<statistics::BoxAnnotation> boxes;
       for (const Cell& c : cells) {
         const schemas::ImageRegion& r = c.value->region;
-        Box b;
+        statistics::Box b;
         if (r.is_box) {
           b = {r.x, r.y, r.x + r.w, r.y + r.h};
         } else if (!r.polygon.empty()) {
@@ -216,7 +222,7 @@ FieldAgreement AgreementOf(const FieldKey& key,
         boxes.push_back({std::string(c.record), std::string(c.annotator), b});
       }
       f.primary_name = "mean_iou";
-      StatusOr<RegionAgreement> ra = RegionIou(boxes);
+      StatusOr<statistics::RegionAgreement> ra = statistics::RegionIou(boxes);
       if (!ra.ok()) {
         f.primary = Undefined(ra.status().message(), f.items, f.ratings);
         break;
@@ -226,14 +232,15 @@ FieldAgreement AgreementOf(const FieldKey& key,
       break;
     }
     case Metric::kSpanOverlap: {
-      std::vector<SpanAnnotation> spans;
+      std::vector<statistics::SpanAnnotation> spans;
       for (const Cell& c : cells) {
-        spans.push_back({std::string(c.record),
-                         std::string(c.annotator),
-                         {Span{c.value->span.start, c.value->span.end}}});
+        spans.push_back(
+            {std::string(c.record),
+             std::string(c.annotator),
+             {statistics::Span{c.value->span.start, c.value->span.end}}});
       }
       f.primary_name = "span_mean_f1";
-      StatusOr<SpanAgreement> sa = SpanOverlapF1(spans);
+      StatusOr<statistics::SpanAgreement> sa = statistics::SpanOverlapF1(spans);
       if (!sa.ok()) {
         f.primary = Undefined(sa.status().message(), f.items, f.ratings);
         break;
@@ -492,10 +499,12 @@ StatusOr<SoftLabels> DawidSkeneSoftLabels(const AnalyticsState& state,
     return InvalidArgumentError("no human values at \"" + std::string(path) +
                                 "\"");
   }
-  ASSIGN_OR_RETURN(RatingTable t, BuildTable(cells, Level::kNominal));
-  DawidSkeneOptions options;
+  ASSIGN_OR_RETURN(statistics::RatingTable t,
+                   BuildTable(cells, statistics::Level::kNominal));
+  statistics::DawidSkeneOptions options;
   options.max_iterations = 50;
-  ASSIGN_OR_RETURN(DawidSkeneResult ds, DawidSkene(t, options));
+  ASSIGN_OR_RETURN(statistics::DawidSkeneResult ds,
+                   statistics::DawidSkene(t, options));
   SoftLabels out;
   for (int32_t c = 0; c < t.num_categories(); ++c)
     out.classes.push_back(t.category_label(c));
@@ -589,17 +598,19 @@ StatusOr<std::vector<AnnotatorCalibration>> CalibrateAnnotators(
   // Dawid–Skene per categorical field, shared by every annotator.
   struct FieldDs {
     FieldKey key;
-    RatingTable table;
-    DawidSkeneResult ds;
+    statistics::RatingTable table;
+    statistics::DawidSkeneResult ds;
   };
   std::vector<FieldDs> field_ds;
   for (const auto& [key, field_cells] : cells) {
     if (!Categorical(field_cells.front().value->kind)) continue;
-    StatusOr<RatingTable> t = BuildTable(field_cells, Level::kNominal);
+    StatusOr<statistics::RatingTable> t =
+        BuildTable(field_cells, statistics::Level::kNominal);
     if (!t.ok()) continue;
-    DawidSkeneOptions options;
+    statistics::DawidSkeneOptions options;
     options.max_iterations = 50;
-    StatusOr<DawidSkeneResult> ds = DawidSkene(*t, options);
+    StatusOr<statistics::DawidSkeneResult> ds =
+        statistics::DawidSkene(*t, options);
     if (!ds.ok()) continue;
     field_ds.push_back({key, std::move(*t), std::move(*ds)});
   }
@@ -759,7 +770,7 @@ StatusOr<std::vector<AnnotatorCalibration>> CalibrateAnnotators(
         for (int32_t l = 0; l < k; ++l)
           fc.matrix.push_back(f.ds.confusion(rater, t, l));
       }
-      for (const Rating& r : f.table.ratings()) {
+      for (const statistics::Rating& r : f.table.ratings()) {
         if (r.rater == rater) ++fc.ratings;
       }
       c.confusion.push_back(std::move(fc));
