@@ -158,8 +158,8 @@ void AppendJsonNumber(std::string& out, double d) {
   out.append(buf, end);
 }
 
-std::string WriteStoredJson(const json::value& v) {
-  Writer w(JsonStyle::kCanonical, Numbers::kStored);
+std::string WriteStoredJson(const json::value& v, JsonStyle style) {
+  Writer w(style, Numbers::kStored);
   std::string path;
   // Stored numbers are total and nothing else fails.
   [[maybe_unused]] const Status s = w.Write(v, 0, path);

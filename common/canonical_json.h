@@ -76,8 +76,11 @@ void AppendJsonNumber(std::string& out, double d);
 // a number that is not finite before anything is stored, but a stored
 // payload some other writer put there can still hold one when it is printed
 // back, and it is spelled as it always was: "NaN", "Infinity", "-Infinity"
-// (not JSON).
-[[nodiscard]] std::string WriteStoredJson(const boost::json::value& v);
+// (not JSON). In another `style`, the same numbers in that layout:
+// kCompact is byte for byte what Boost.JSON 1.81's json::serialize wrote
+// (insertion order, no whitespace), which `consilium bench` prints.
+[[nodiscard]] std::string WriteStoredJson(
+    const boost::json::value& v, JsonStyle style = JsonStyle::kCanonical);
 
 // Appends the stored spelling of `d` ("1E-1", "-0E0"; any double, as in
 // WriteStoredJson).
