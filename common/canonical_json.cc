@@ -24,9 +24,13 @@ void AppendInteger(std::string& out, Int v) {
 
 bool IsScalar(const json::value& v) { return !v.is_object() && !v.is_array(); }
 
+// How a Writer spells doubles: AppendJsonNumber (refusing non-finite ones)
+// or AppendStoredJsonNumber.
+enum class Numbers { kShortest, kStored };
+
 class Writer {
  public:
-  explicit Writer(JsonStyle style) : style_(style) {}
+  Writer(JsonStyle style, Numbers numbers) : style_(style), numbers_(numbers) {}
 
   Status Write(const json::value& v, int indent, std::string& path) {
     switch (v.kind()) {
@@ -43,6 +47,10 @@ class Writer {
         AppendInteger(out_, v.get_uint64());
         return OkStatus();
       case json::kind::double_:
+        if (numbers_ == Numbers::kStored) {
+          AppendStoredJsonNumber(out_, v.get_double());
+          return OkStatus();
+        }
         if (!std::isfinite(v.get_double())) {
           return InvalidArgumentError(
               (path.empty() ? std::string("$") : "$" + path) + ": " +
@@ -125,13 +133,14 @@ class Writer {
   }
 
   JsonStyle style_;
+  Numbers numbers_;
   std::string out_;
 };
 
 }  // namespace
 
 StatusOr<std::string> WriteJson(const json::value& v, JsonStyle style) {
-  Writer w(style);
+  Writer w(style, Numbers::kShortest);
   std::string path;
   RETURN_IF_ERROR(w.Write(v, 0, path));
   return w.Take();
@@ -147,6 +156,45 @@ void AppendJsonNumber(std::string& out, double d) {
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
   assert(ec == std::errc());
   out.append(buf, end);
+}
+
+std::string WriteStoredJson(const json::value& v, JsonStyle style) {
+  Writer w(style, Numbers::kStored);
+  std::string path;
+  // Stored numbers are total and nothing else fails.
+  [[maybe_unused]] const Status s = w.Write(v, 0, path);
+  assert(s.ok());
+  return w.Take();
+}
+
+void AppendStoredJsonNumber(std::string& out, double d) {
+  // Ryu's words for the values without digits (NaN unsigned).
+  if (std::isnan(d)) {
+    out += "NaN";
+    return;
+  }
+  if (std::isinf(d)) {
+    out += d < 0 ? "-Infinity" : "Infinity";
+    return;
+  }
+  // std::to_chars in scientific form without a precision gives the same
+  // shortest round-trip digits as Ryu ("-1.5e-07", "1e+00"); only the
+  // exponent is spelled differently: "E", no "+", no leading zeros.
+  char buf[32];
+  auto [end, ec] =
+      std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  assert(ec == std::errc());
+  const std::string_view text(buf, static_cast<size_t>(end - buf));
+  const size_t e = text.find('e');
+  assert(e != std::string_view::npos && e + 2 < text.size());
+  out.append(text.substr(0, e));
+  out += 'E';
+  if (text[e + 1] == '-') out += '-';
+  std::string_view exponent = text.substr(e + 2);
+  while (exponent.size() > 1 && exponent.front() == '0') {
+    exponent.remove_prefix(1);
+  }
+  out.append(exponent);
 }
 
 void AppendJsonString(std::string& out, std::string_view s) {

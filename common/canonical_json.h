@@ -26,6 +26,17 @@
 //   Strings are not re-validated: they come from the strict reader or from
 //   validated input.
 //
+// One more form, for bytes the ledger stores and hashes (WriteStoredJson):
+// kCanonical's sorted keys, strings and integers, with doubles spelled as
+// the first stored events spelled them (Boost.JSON 1.81's serializer, Ryu):
+// always scientific, the same shortest round-trip digits, an uppercase E and
+// the shortest exponent: 1.0 -> "1E0", 0.1 -> "1E-1", -1.5e-7 -> "-1.5E-7",
+// 1e21 -> "1E21", 0.0 -> "0E0", -0.0 -> "-0E0". Frozen: an annotation value
+// written tomorrow must hash as the same value written in the first release,
+// and `consilium events` prints these bytes. The rendered documents have
+// always printed the shorter spelling above ("1", "0.1"), so neither spelling
+// can replace the other without changing hashes or what the CLI prints.
+//
 // boost::json::value appears in this header as in common/strict_json.h (its
 // callers all build Boost.JSON documents).
 //
@@ -60,6 +71,20 @@ enum class JsonStyle { kCanonical, kCompact, kIndented };
 // Appends the shortest round-trip decimal of a finite `d` ("0.1", "1e+21",
 // "-0"). Precondition: std::isfinite(d) (assert).
 void AppendJsonNumber(std::string& out, double d);
+
+// The stored form of `v` described above. Total: the strict readers refuse
+// a number that is not finite before anything is stored, but a stored
+// payload some other writer put there can still hold one when it is printed
+// back, and it is spelled as it always was: "NaN", "Infinity", "-Infinity"
+// (not JSON). In another `style`, the same numbers in that layout:
+// kCompact is byte for byte what Boost.JSON 1.81's json::serialize wrote
+// (insertion order, no whitespace), which `consilium bench` prints.
+[[nodiscard]] std::string WriteStoredJson(
+    const boost::json::value& v, JsonStyle style = JsonStyle::kCanonical);
+
+// Appends the stored spelling of `d` ("1E-1", "-0E0"; any double, as in
+// WriteStoredJson).
+void AppendStoredJsonNumber(std::string& out, double d);
 
 // Appends `s` as a JSON string literal with the escapes above.
 void AppendJsonString(std::string& out, std::string_view s);

@@ -6,147 +6,90 @@
 #include <set>
 #include <tuple>
 
+#include "projections/internal/human_cells.h"
 #include "statistics/dawid_skene.h"
 #include "statistics/rating_table.h"
 
 namespace consilium::projections {
 namespace {
 
+using internal::BuildTable;
+using internal::Categorical;
+using internal::Cell;
+using internal::Comparable;
+using internal::Defined;
+using internal::FieldKey;
+using internal::HumanCells;
+using internal::Plurality;
+using internal::Rate;
+using internal::Undefined;
+
 using schemas::ExtractedValue;
 using schemas::Metric;
 using schemas::ValueKind;
 
-// (schema id, version, path): how fields group.
-using FieldKey = std::tuple<std::string, uint32_t, std::string>;
-
-// One current human value.
-struct Cell {
-  const AnnotationEntry* annotation;
-  const ExtractedValue* value;
-  std::string_view record;     // the annotation's, from the state's names
-  std::string_view annotator;  // likewise
-};
-
-bool Comparable(ValueKind kind) {
-  return kind == ValueKind::kCategory || kind == ValueKind::kOrdinal ||
-         kind == ValueKind::kCategorySet || kind == ValueKind::kNumber;
-}
-
-bool Categorical(ValueKind kind) {
-  return kind == ValueKind::kCategory || kind == ValueKind::kOrdinal;
-}
-
-Statistic Undefined(std::string reason, int64_t items = 0,
-                    int64_t ratings = 0) {
-  Statistic s;
-  s.undefined_reason = std::move(reason);
-  s.items = items;
-  s.ratings = ratings;
-  return s;
-}
-
-Statistic Defined(double v, int64_t items, int64_t ratings) {
-  Statistic s;
-  s.value = v;
-  s.items = items;
-  s.ratings = ratings;
-  return s;
-}
-
-RateStat Rate(int64_t compared, int64_t matched, const char* nothing) {
-  RateStat r;
-  r.compared = compared;
-  r.matched = matched;
-  r.rate = compared == 0 ? Undefined(nothing)
-                         : Defined(static_cast<double>(matched) / compared,
-                                   compared, compared);
-  return r;
-}
-
-// Every current human value of `project`, grouped by field, in (field,
-// record, annotator) order. `records` (may be null) restricts the records.
-std::map<FieldKey, std::vector<Cell>> HumanCells(
-    const AnalyticsState& state, std::string_view project,
-    const std::set<std::string, std::less<>>* records) {
-  std::map<FieldKey, std::vector<Cell>> out;
-  const uint32_t p = state.FindName(project);
-  if (p == UINT32_MAX) return out;
-  // By annotation id, then stably by (record, annotator).
-  for (uint32_t i : state.AnnotationsById()) {
-    const AnnotationEntry& a = state.annotations()[i];
-    if (a.project != p || a.by_model || a.withdrawn) continue;
-    const std::string_view record = state.name(a.record);
-    if (records != nullptr && !records->count(record)) continue;
-    for (const ExtractedValue& v : state.values(a.current())) {
-      out[FieldKey(state.name(a.schema_id), a.schema_version, v.path)]
-          .push_back({&a, &v, record, state.name(a.annotator)});
-    }
-  }
-  for (auto& [key, cells] : out) {
-    std::stable_sort(cells.begin(), cells.end(),
-                     [](const Cell& x, const Cell& y) {
-                       return std::tie(x.record, x.annotator) <
-                              std::tie(y.record, y.annotator);
-                     });
-  }
-  return out;
-}
-
-// The rating-table label of a categorical-like value: ordinal levels by their
-// rank (so the table's numeric order is the scale's order), numbers as
-// numbers, categories as they are.
-std::string TableLabel(const ExtractedValue& v) {
-  if (v.kind == ValueKind::kOrdinal) {
-    return std::to_string(static_cast<int64_t>(v.number));
-  }
-  return ValueKey(v);
-}
-
-StatusOr<RatingTable> BuildTable(const std::vector<Cell>& cells, Level level) {
-  std::map<std::string, int32_t> items, raters, categories;
-  std::vector<std::string> item_ids, rater_names, labels;
-  std::vector<Rating> ratings;
-  auto index = [](std::map<std::string, int32_t>& m,
-                  std::vector<std::string>& names, const std::string& k) {
-    auto [it, inserted] = m.emplace(k, static_cast<int32_t>(names.size()));
-    if (inserted) names.push_back(k);
-    return it->second;
-  };
-  for (const Cell& c : cells) {
-    Rating r;
-    r.item = index(items, item_ids, std::string(c.record));
-    r.rater = index(raters, rater_names, std::string(c.annotator));
-    r.category = index(categories, labels, TableLabel(*c.value));
-    ratings.push_back(r);
-  }
-  return RatingTable::FromRatings(std::move(item_ids), std::move(rater_names),
-                                  std::move(labels), std::move(ratings), level);
-}
-
-Level LevelOf(Metric m) {
+statistics::Level LevelOf(Metric m) {
   switch (m) {
     case Metric::kOrdinal:
-      return Level::kOrdinal;
+      return statistics::Level::kOrdinal;
     case Metric::kInterval:
-      return Level::kInterval;
+      return statistics::Level::kInterval;
     case Metric::kRatio:
-      return Level::kRatio;
+      return statistics::Level::kRatio;
     default:
-      return Level::kNominal;
+      return statistics::Level::kNominal;
   }
 }
 
-const Statistic& AlphaAt(const AgreementReport& r, Level level) {
+const statistics::Statistic& AlphaAt(const statistics::AgreementReport& r,
+                                     statistics::Level level) {
   switch (level) {
-    case Level::kOrdinal:
+    case statistics::Level::kOrdinal:
       return r.krippendorff_alpha_ordinal;
-    case Level::kInterval:
+    case statistics::Level::kInterval:
       return r.krippendorff_alpha_interval;
-    case Level::kRatio:
+    case statistics::Level::kRatio:
       return r.krippendorff_alpha_ratio;
     default:
       return r.krippendorff_alpha_nominal;
   }
+}
+
+// Krippendorff's alpha at the field's level and every statistic of
+// ComputeAgreement, over the rating table of `cells`.
+void TableAgreement(const std::vector<Cell>& cells, FieldAgreement& f) {
+  const statistics::Level level = LevelOf(f.metric);
+  StatusOr<statistics::RatingTable> t = BuildTable(cells, level);
+  f.primary_name =
+      "krippendorff_alpha_" + std::string(statistics::LevelName(level));
+  if (!t.ok()) {
+    f.primary = Undefined(t.status().message(), f.items, f.ratings);
+    return;
+  }
+  for (int32_t r = 0; r < t->num_raters(); ++r)
+    f.rater_names.push_back(t->rater_name(r));
+  for (int32_t c = 0; c < t->num_categories(); ++c)
+    f.categories.push_back(t->category_label(c));
+  f.report = statistics::ComputeAgreement(*t);
+  f.primary = AlphaAt(*f.report, level);
+}
+
+// A box as itself, a polygon by its bounding box; an empty polygon as a
+// zero box.
+statistics::Box BoundingBox(const schemas::ImageRegion& r) {
+  statistics::Box b;
+  if (r.is_box) {
+    b = {r.x, r.y, r.x + r.w, r.y + r.h};
+  } else if (!r.polygon.empty()) {
+    b = {r.polygon[0].x, r.polygon[0].y, r.polygon[0].x, r.polygon[0].y};
+    for (const schemas::Point& p : r.polygon) {
+      b.x_min = std::min(b.x_min, p.x);
+      b.y_min = std::min(b.y_min, p.y);
+      b.x_max = std::max(b.x_max, p.x);
+      b.y_max = std::max(b.y_max, p.y);
+    }
+  }
+  return b;
 }
 
 FieldAgreement AgreementOf(const FieldKey& key,
@@ -169,54 +112,31 @@ FieldAgreement AgreementOf(const FieldKey& key,
     case Metric::kNominal:
     case Metric::kOrdinal:
     case Metric::kInterval:
-    case Metric::kRatio: {
-      const Level level = LevelOf(f.metric);
-      StatusOr<RatingTable> t = BuildTable(cells, level);
-      f.primary_name = "krippendorff_alpha_" + std::string(LevelName(level));
-      if (!t.ok()) {
-        f.primary = Undefined(t.status().message(), f.items, f.ratings);
-        break;
-      }
-      for (int32_t r = 0; r < t->num_raters(); ++r)
-        f.rater_names.push_back(t->rater_name(r));
-      for (int32_t c = 0; c < t->num_categories(); ++c)
-        f.categories.push_back(t->category_label(c));
-      f.report = ComputeAgreement(*t);
-      f.primary = AlphaAt(*f.report, level);
+    case Metric::kRatio:
+      TableAgreement(cells, f);
       break;
-    }
     case Metric::kSetJaccard: {
-      std::vector<SetAnnotation> sets;
+      std::vector<statistics::SetAnnotation> sets;
       for (const Cell& c : cells) {
         sets.push_back({std::string(c.record), std::string(c.annotator),
                         c.value->categories});
       }
-      f.set_alpha_jaccard = SetKrippendorffAlpha(sets, SetDistance::kJaccard);
-      f.set_alpha_masi = SetKrippendorffAlpha(sets, SetDistance::kMasi);
+      f.set_alpha_jaccard = statistics::SetKrippendorffAlpha(
+          sets, statistics::SetDistance::kJaccard);
+      f.set_alpha_masi = statistics::SetKrippendorffAlpha(
+          sets, statistics::SetDistance::kMasi);
       f.primary_name = "set_alpha_jaccard";
       f.primary = *f.set_alpha_jaccard;
       break;
     }
     case Metric::kIou: {
-      std::vector<BoxAnnotation> boxes;
+      std::vector<statistics::BoxAnnotation> boxes;
       for (const Cell& c : cells) {
-        const schemas::ImageRegion& r = c.value->region;
-        Box b;
-        if (r.is_box) {
-          b = {r.x, r.y, r.x + r.w, r.y + r.h};
-        } else if (!r.polygon.empty()) {
-          b = {r.polygon[0].x, r.polygon[0].y, r.polygon[0].x, r.polygon[0].y};
-          for (const schemas::Point& p : r.polygon) {
-            b.x_min = std::min(b.x_min, p.x);
-            b.y_min = std::min(b.y_min, p.y);
-            b.x_max = std::max(b.x_max, p.x);
-            b.y_max = std::max(b.y_max, p.y);
-          }
-        }
-        boxes.push_back({std::string(c.record), std::string(c.annotator), b});
+        boxes.push_back({std::string(c.record), std::string(c.annotator),
+                         BoundingBox(c.value->region)});
       }
       f.primary_name = "mean_iou";
-      StatusOr<RegionAgreement> ra = RegionIou(boxes);
+      StatusOr<statistics::RegionAgreement> ra = statistics::RegionIou(boxes);
       if (!ra.ok()) {
         f.primary = Undefined(ra.status().message(), f.items, f.ratings);
         break;
@@ -226,14 +146,15 @@ FieldAgreement AgreementOf(const FieldKey& key,
       break;
     }
     case Metric::kSpanOverlap: {
-      std::vector<SpanAnnotation> spans;
+      std::vector<statistics::SpanAnnotation> spans;
       for (const Cell& c : cells) {
-        spans.push_back({std::string(c.record),
-                         std::string(c.annotator),
-                         {Span{c.value->span.start, c.value->span.end}}});
+        spans.push_back(
+            {std::string(c.record),
+             std::string(c.annotator),
+             {statistics::Span{c.value->span.start, c.value->span.end}}});
       }
       f.primary_name = "span_mean_f1";
-      StatusOr<SpanAgreement> sa = SpanOverlapF1(spans);
+      StatusOr<statistics::SpanAgreement> sa = statistics::SpanOverlapF1(spans);
       if (!sa.ok()) {
         f.primary = Undefined(sa.status().message(), f.items, f.ratings);
         break;
@@ -248,26 +169,6 @@ FieldAgreement AgreementOf(const FieldKey& key,
       break;
   }
   return f;
-}
-
-// The strict plurality of `keys` (a key with more votes than any other), or
-// empty when there is none (no keys, or a tie at the top).
-std::string Plurality(const std::vector<std::string>& keys) {
-  std::map<std::string, int64_t> votes;
-  for (const auto& k : keys) ++votes[k];
-  std::string best;
-  int64_t best_n = 0;
-  bool tied = false;
-  for (const auto& [k, n] : votes) {
-    if (n > best_n) {
-      best = k;
-      best_n = n;
-      tied = false;
-    } else if (n == best_n) {
-      tied = true;
-    }
-  }
-  return tied ? std::string() : best;
 }
 
 int64_t ClosedCategoryCount(const AnalyticsState& state,
@@ -492,10 +393,12 @@ StatusOr<SoftLabels> DawidSkeneSoftLabels(const AnalyticsState& state,
     return InvalidArgumentError("no human values at \"" + std::string(path) +
                                 "\"");
   }
-  ASSIGN_OR_RETURN(RatingTable t, BuildTable(cells, Level::kNominal));
-  DawidSkeneOptions options;
+  ASSIGN_OR_RETURN(statistics::RatingTable t,
+                   BuildTable(cells, statistics::Level::kNominal));
+  statistics::DawidSkeneOptions options;
   options.max_iterations = 50;
-  ASSIGN_OR_RETURN(DawidSkeneResult ds, DawidSkene(t, options));
+  ASSIGN_OR_RETURN(statistics::DawidSkeneResult ds,
+                   statistics::DawidSkene(t, options));
   SoftLabels out;
   for (int32_t c = 0; c < t.num_categories(); ++c)
     out.classes.push_back(t.category_label(c));
@@ -552,218 +455,277 @@ ConfidenceCalibration BrierAndEce(
   return c;
 }
 
-StatusOr<std::vector<AnnotatorCalibration>> CalibrateAnnotators(
-    const AnalyticsState& state, std::string_view project,
-    std::string_view annotator) {
-  // (record, schema, version, path) -> annotator -> key, for comparable
-  // values; and the raw cells per field for Dawid–Skene.
-  using Slot = std::tuple<std::string, std::string, uint32_t, std::string>;
+namespace {
+
+// (record, schema, version, path): one field of one record.
+using Slot = std::tuple<std::string, std::string, uint32_t, std::string>;
+
+// The project's current human annotations, as calibration reads them.
+struct HumanAnnotations {
+  // slot -> annotator -> value key, for comparable values.
   std::map<Slot, std::map<std::string, std::string>> slots;
-  std::map<std::string, int64_t> annotation_counts;
+  std::map<std::string, int64_t> counts;  // annotator -> annotations
   std::vector<const AnnotationEntry*> current;
+};
+
+HumanAnnotations CollectHumanAnnotations(const AnalyticsState& state,
+                                         std::string_view project) {
+  HumanAnnotations h;
   const uint32_t project_name = state.FindName(project);
   for (uint32_t i : project_name == UINT32_MAX ? std::vector<uint32_t>()
                                                : state.AnnotationsById()) {
     const AnnotationEntry& a = state.annotations()[i];
     if (a.project != project_name || a.by_model || a.withdrawn) continue;
     const std::string by(state.name(a.annotator));
-    ++annotation_counts[by];
-    current.push_back(&a);
+    ++h.counts[by];
+    h.current.push_back(&a);
     for (const ExtractedValue& v : state.values(a.current())) {
       if (!Comparable(v.kind)) continue;
-      slots[Slot(state.name(a.record), state.name(a.schema_id),
-                 a.schema_version, v.path)][by] = ValueKey(v);
+      h.slots[Slot(state.name(a.record), state.name(a.schema_id),
+                   a.schema_version, v.path)][by] = ValueKey(v);
     }
   }
-  if (annotation_counts.empty()) {
+  return h;
+}
+
+// Dawid–Skene of one categorical field, shared by every annotator.
+struct FieldDs {
+  FieldKey key;
+  statistics::RatingTable table;
+  statistics::DawidSkeneResult ds;
+};
+
+std::vector<FieldDs> FieldDawidSkene(const AnalyticsState& state,
+                                     std::string_view project) {
+  std::map<FieldKey, std::vector<Cell>> cells =
+      HumanCells(state, project, nullptr);
+  std::vector<FieldDs> field_ds;
+  for (const auto& [key, field_cells] : cells) {
+    if (!Categorical(field_cells.front().value->kind)) continue;
+    StatusOr<statistics::RatingTable> t =
+        BuildTable(field_cells, statistics::Level::kNominal);
+    if (!t.ok()) continue;
+    statistics::DawidSkeneOptions options;
+    options.max_iterations = 50;
+    StatusOr<statistics::DawidSkeneResult> ds =
+        statistics::DawidSkene(*t, options);
+    if (!ds.ok()) continue;
+    field_ds.push_back({key, std::move(*t), std::move(*ds)});
+  }
+  return field_ds;
+}
+
+// `who` against the other annotators of each slot (peers, leave-one-out
+// majority) and against decided adjudications; counts ambiguous decisions.
+void RateAgainstOthers(const AnalyticsState& state, std::string_view project,
+                       const HumanAnnotations& h, const std::string& who,
+                       AnnotatorCalibration& c) {
+  std::map<std::string, std::pair<int64_t, int64_t>> peers;
+  int64_t loo_n = 0, loo_hit = 0, adj_n = 0, adj_hit = 0;
+  for (const auto& [slot, by] : h.slots) {
+    auto mine = by.find(who);
+    if (mine == by.end()) continue;
+    std::vector<std::string> others;
+    for (const auto& [peer, key] : by) {
+      if (peer == who) continue;
+      others.push_back(key);
+      auto& [n, hit] = peers[peer];
+      ++n;
+      if (key == mine->second) ++hit;
+    }
+    const std::string majority = Plurality(others);
+    if (!majority.empty()) {
+      ++loo_n;
+      if (majority == mine->second) ++loo_hit;
+    }
+    auto d = state.decisions().find(
+        std::make_pair(std::get<0>(slot), std::get<3>(slot)));
+    if (d != state.decisions().end() && d->second.project == project) {
+      if (d->second.outcome == fb::AdjudicationOutcome::Ambiguous) {
+        ++c.ambiguous_decisions;
+      } else if (!d->second.value_key.empty()) {
+        ++adj_n;
+        if (d->second.value_key == mine->second) ++adj_hit;
+      }
+    }
+  }
+  for (const auto& [peer, nh] : peers) {
+    c.peers.push_back(
+        {peer, Rate(nh.first, nh.second, "no value in common with this peer")});
+  }
+  c.leave_one_out_majority =
+      Rate(loo_n, loo_hit, "no value with a strict majority among the others");
+  c.adjudicated = Rate(adj_n, adj_hit,
+                       "no decided adjudication on a value "
+                       "this annotator gave");
+}
+
+// The primary decision of a schema, the first top-level single-choice
+// categorical field, and its confidence, the first probability-scale
+// confidence field; both empty when the schema lacks one.
+std::pair<std::string, std::string> ConfidenceTarget(
+    const SchemaVersionInfo& schema) {
+  std::string target, confidence_path;
+  for (const schemas::Field& f : schema.schema->fields()) {
+    if (target.empty() && f.type == schemas::FieldType::kCategorical)
+      target = f.path;
+    if (confidence_path.empty() && f.type == schemas::FieldType::kConfidence &&
+        f.scale == schemas::ConfidenceScale::kProbability) {
+      confidence_path = f.path;
+    }
+  }
+  if (target.empty() || confidence_path.empty()) return {};
+  return {target, confidence_path};
+}
+
+// The reference outcome of `target` on annotation `a` (of `who`): a decided
+// adjudication (source 1), else the gold answer (2), else the strict
+// plurality of the other annotators (3); empty when there is none.
+std::pair<std::string, int> ReferenceOutcome(const AnalyticsState& state,
+                                             const HumanAnnotations& h,
+                                             const AnnotationEntry& a,
+                                             const GoldAnswer* gold,
+                                             const std::string& target,
+                                             const std::string& who) {
+  const std::string record(state.name(a.record));
+  auto d = state.decisions().find(std::make_pair(record, target));
+  if (d != state.decisions().end() &&
+      d->second.outcome == fb::AdjudicationOutcome::Decided &&
+      !d->second.value_key.empty()) {
+    return {d->second.value_key, 1};
+  }
+  std::string reference;
+  int source = 0;
+  if (gold != nullptr) {
+    for (const ExtractedValue& gv : gold->values) {
+      if (gv.path == target) {
+        reference = ValueKey(gv);
+        source = 2;
+      }
+    }
+  }
+  if (!reference.empty()) return {reference, source};
+  auto s = h.slots.find(Slot(record, std::string(state.name(a.schema_id)),
+                             a.schema_version, target));
+  if (s == h.slots.end()) return {};
+  std::vector<std::string> others;
+  for (const auto& [peer, key] : s->second) {
+    if (peer != who) others.push_back(key);
+  }
+  return {Plurality(others), 3};
+}
+
+// `who`'s values against gold answers, and the stated confidence of each
+// of `who`'s annotations against its reference outcome.
+void RateAgainstGoldAndConfidence(const AnalyticsState& state,
+                                  const HumanAnnotations& h,
+                                  const std::string& who,
+                                  AnnotatorCalibration& c) {
+  int64_t gold_n = 0, gold_hit = 0;
+  std::vector<std::pair<double, bool>> predictions;
+  for (const AnnotationEntry* a : h.current) {
+    if (state.name(a->annotator) != who) continue;
+    const RevisionValues& cur = a->current();
+    const std::string record(state.name(a->record));
+    const std::string schema_id(state.name(a->schema_id));
+    auto g = state.gold().find(std::make_pair(
+        record, schema_id + "@" + std::to_string(a->schema_version)));
+    const GoldAnswer* gold =
+        g != state.gold().end() && g->second.extracted ? &g->second : nullptr;
+    if (gold != nullptr) {
+      for (const ExtractedValue& v : state.values(cur)) {
+        if (!Comparable(v.kind)) continue;
+        for (const ExtractedValue& gv : gold->values) {
+          if (gv.path != v.path) continue;
+          ++gold_n;
+          if (ValueKey(gv) == ValueKey(v)) ++gold_hit;
+        }
+      }
+    }
+    const SchemaVersionInfo* schema =
+        state.FindSchema(schema_id, a->schema_version);
+    if (schema == nullptr) continue;
+    const auto [target, confidence_path] = ConfidenceTarget(*schema);
+    if (target.empty()) continue;
+    c.confidence.target_path = target;
+    const ExtractedValue* mine = nullptr;
+    const ExtractedValue* stated = nullptr;
+    for (const ExtractedValue& v : state.values(cur)) {
+      if (v.path == target) mine = &v;
+      if (v.path == confidence_path) stated = &v;
+    }
+    if (mine == nullptr || stated == nullptr) continue;
+    const auto [reference, source] =
+        ReferenceOutcome(state, h, *a, gold, target, who);
+    if (reference.empty()) continue;
+    predictions.emplace_back(stated->number, ValueKey(*mine) == reference);
+    ++(source == 1   ? c.confidence.by_adjudication
+       : source == 2 ? c.confidence.by_gold
+                     : c.confidence.by_consensus);
+  }
+  c.gold = Rate(gold_n, gold_hit,
+                "no gold answer on a value this "
+                "annotator gave");
+  ConfidenceCalibration cc = BrierAndEce(predictions);
+  cc.target_path = c.confidence.target_path;
+  cc.by_adjudication = c.confidence.by_adjudication;
+  cc.by_gold = c.confidence.by_gold;
+  cc.by_consensus = c.confidence.by_consensus;
+  c.confidence = std::move(cc);
+}
+
+// `who`'s Dawid–Skene confusion matrix in each field `who` rated.
+void AddConfusions(const std::vector<FieldDs>& field_ds, const std::string& who,
+                   AnnotatorCalibration& c) {
+  for (const FieldDs& f : field_ds) {
+    int32_t rater = -1;
+    for (int32_t r = 0; r < f.table.num_raters(); ++r) {
+      if (f.table.rater_name(r) == who) rater = r;
+    }
+    if (rater < 0) continue;
+    FieldConfusion fc;
+    std::tie(fc.schema_id, fc.schema_version, fc.path) = f.key;
+    const int32_t k = f.ds.num_classes;
+    for (int32_t i = 0; i < k; ++i)
+      fc.classes.push_back(f.table.category_label(i));
+    for (int32_t t = 0; t < k; ++t) {
+      for (int32_t l = 0; l < k; ++l)
+        fc.matrix.push_back(f.ds.confusion(rater, t, l));
+    }
+    for (const statistics::Rating& r : f.table.ratings()) {
+      if (r.rater == rater) ++fc.ratings;
+    }
+    c.confusion.push_back(std::move(fc));
+  }
+}
+
+}  // namespace
+
+StatusOr<std::vector<AnnotatorCalibration>> CalibrateAnnotators(
+    const AnalyticsState& state, std::string_view project,
+    std::string_view annotator) {
+  const HumanAnnotations h = CollectHumanAnnotations(state, project);
+  if (h.counts.empty()) {
     return InvalidArgumentError("project \"" + std::string(project) +
                                 "\" has no human annotations");
   }
-  if (!annotator.empty() && !annotation_counts.count(std::string(annotator))) {
+  if (!annotator.empty() && !h.counts.count(std::string(annotator))) {
     return NotFoundError("annotator \"" + std::string(annotator) +
                          "\" has no current annotation in project \"" +
                          std::string(project) + "\"");
   }
-  std::map<FieldKey, std::vector<Cell>> cells =
-      HumanCells(state, project, nullptr);
-  // Dawid–Skene per categorical field, shared by every annotator.
-  struct FieldDs {
-    FieldKey key;
-    RatingTable table;
-    DawidSkeneResult ds;
-  };
-  std::vector<FieldDs> field_ds;
-  for (const auto& [key, field_cells] : cells) {
-    if (!Categorical(field_cells.front().value->kind)) continue;
-    StatusOr<RatingTable> t = BuildTable(field_cells, Level::kNominal);
-    if (!t.ok()) continue;
-    DawidSkeneOptions options;
-    options.max_iterations = 50;
-    StatusOr<DawidSkeneResult> ds = DawidSkene(*t, options);
-    if (!ds.ok()) continue;
-    field_ds.push_back({key, std::move(*t), std::move(*ds)});
-  }
-
+  const std::vector<FieldDs> field_ds = FieldDawidSkene(state, project);
   std::vector<AnnotatorCalibration> out;
-  for (const auto& [who, count] : annotation_counts) {
+  for (const auto& [who, count] : h.counts) {
     if (!annotator.empty() && who != annotator) continue;
     AnnotatorCalibration c;
     c.annotator = who;
     auto p = state.principals().find(who);
     if (p != state.principals().end()) c.pseudonym = p->second.pseudonym;
     c.annotations = count;
-    std::map<std::string, std::pair<int64_t, int64_t>> peers;
-    int64_t loo_n = 0, loo_hit = 0, adj_n = 0, adj_hit = 0;
-    for (const auto& [slot, by] : slots) {
-      auto mine = by.find(who);
-      if (mine == by.end()) continue;
-      std::vector<std::string> others;
-      for (const auto& [peer, key] : by) {
-        if (peer == who) continue;
-        others.push_back(key);
-        auto& [n, hit] = peers[peer];
-        ++n;
-        if (key == mine->second) ++hit;
-      }
-      const std::string majority = Plurality(others);
-      if (!majority.empty()) {
-        ++loo_n;
-        if (majority == mine->second) ++loo_hit;
-      }
-      auto d = state.decisions().find(
-          std::make_pair(std::get<0>(slot), std::get<3>(slot)));
-      if (d != state.decisions().end() && d->second.project == project) {
-        if (d->second.outcome == fb::AdjudicationOutcome::Ambiguous) {
-          ++c.ambiguous_decisions;
-        } else if (!d->second.value_key.empty()) {
-          ++adj_n;
-          if (d->second.value_key == mine->second) ++adj_hit;
-        }
-      }
-    }
-    for (const auto& [peer, nh] : peers) {
-      c.peers.push_back({peer, Rate(nh.first, nh.second,
-                                    "no value in common with this peer")});
-    }
-    c.leave_one_out_majority = Rate(
-        loo_n, loo_hit, "no value with a strict majority among the others");
-    c.adjudicated = Rate(adj_n, adj_hit,
-                         "no decided adjudication on a value "
-                         "this annotator gave");
-
-    // Gold answers, and stated confidence against a reference outcome.
-    int64_t gold_n = 0, gold_hit = 0;
-    std::vector<std::pair<double, bool>> predictions;
-    for (const AnnotationEntry* a : current) {
-      if (state.name(a->annotator) != who) continue;
-      const RevisionValues& cur = a->current();
-      const std::string record(state.name(a->record));
-      const std::string schema_id(state.name(a->schema_id));
-      auto g = state.gold().find(std::make_pair(
-          record, schema_id + "@" + std::to_string(a->schema_version)));
-      const GoldAnswer* gold =
-          g != state.gold().end() && g->second.extracted ? &g->second : nullptr;
-      if (gold != nullptr) {
-        for (const ExtractedValue& v : state.values(cur)) {
-          if (!Comparable(v.kind)) continue;
-          for (const ExtractedValue& gv : gold->values) {
-            if (gv.path != v.path) continue;
-            ++gold_n;
-            if (ValueKey(gv) == ValueKey(v)) ++gold_hit;
-          }
-        }
-      }
-      const SchemaVersionInfo* schema =
-          state.FindSchema(schema_id, a->schema_version);
-      if (schema == nullptr) continue;
-      // The primary decision: the first top-level single-choice categorical
-      // field; the confidence: the first probability-scale confidence field.
-      std::string target, confidence_path;
-      for (const schemas::Field& f : schema->schema->fields()) {
-        if (target.empty() && f.type == schemas::FieldType::kCategorical)
-          target = f.path;
-        if (confidence_path.empty() &&
-            f.type == schemas::FieldType::kConfidence &&
-            f.scale == schemas::ConfidenceScale::kProbability) {
-          confidence_path = f.path;
-        }
-      }
-      if (target.empty() || confidence_path.empty()) continue;
-      c.confidence.target_path = target;
-      const ExtractedValue* mine = nullptr;
-      const ExtractedValue* stated = nullptr;
-      for (const ExtractedValue& v : state.values(cur)) {
-        if (v.path == target) mine = &v;
-        if (v.path == confidence_path) stated = &v;
-      }
-      if (mine == nullptr || stated == nullptr) continue;
-      // Reference: a decided adjudication, else the gold answer, else the
-      // strict plurality of the other annotators.
-      std::string reference;
-      int source = 0;
-      auto d = state.decisions().find(std::make_pair(record, target));
-      if (d != state.decisions().end() &&
-          d->second.outcome == fb::AdjudicationOutcome::Decided &&
-          !d->second.value_key.empty()) {
-        reference = d->second.value_key;
-        source = 1;
-      }
-      if (reference.empty() && gold != nullptr) {
-        for (const ExtractedValue& gv : gold->values) {
-          if (gv.path == target) {
-            reference = ValueKey(gv);
-            source = 2;
-          }
-        }
-      }
-      if (reference.empty()) {
-        auto s = slots.find(Slot(record, schema_id, a->schema_version, target));
-        if (s != slots.end()) {
-          std::vector<std::string> others;
-          for (const auto& [peer, key] : s->second) {
-            if (peer != who) others.push_back(key);
-          }
-          reference = Plurality(others);
-          source = 3;
-        }
-      }
-      if (reference.empty()) continue;
-      predictions.emplace_back(stated->number, ValueKey(*mine) == reference);
-      ++(source == 1   ? c.confidence.by_adjudication
-         : source == 2 ? c.confidence.by_gold
-                       : c.confidence.by_consensus);
-    }
-    c.gold = Rate(gold_n, gold_hit,
-                  "no gold answer on a value this "
-                  "annotator gave");
-    {
-      ConfidenceCalibration cc = BrierAndEce(predictions);
-      cc.target_path = c.confidence.target_path;
-      cc.by_adjudication = c.confidence.by_adjudication;
-      cc.by_gold = c.confidence.by_gold;
-      cc.by_consensus = c.confidence.by_consensus;
-      c.confidence = std::move(cc);
-    }
-    for (const FieldDs& f : field_ds) {
-      int32_t rater = -1;
-      for (int32_t r = 0; r < f.table.num_raters(); ++r) {
-        if (f.table.rater_name(r) == who) rater = r;
-      }
-      if (rater < 0) continue;
-      FieldConfusion fc;
-      std::tie(fc.schema_id, fc.schema_version, fc.path) = f.key;
-      const int32_t k = f.ds.num_classes;
-      for (int32_t i = 0; i < k; ++i)
-        fc.classes.push_back(f.table.category_label(i));
-      for (int32_t t = 0; t < k; ++t) {
-        for (int32_t l = 0; l < k; ++l)
-          fc.matrix.push_back(f.ds.confusion(rater, t, l));
-      }
-      for (const Rating& r : f.table.ratings()) {
-        if (r.rater == rater) ++fc.ratings;
-      }
-      c.confusion.push_back(std::move(fc));
-    }
+    RateAgainstOthers(state, project, h, who, c);
+    RateAgainstGoldAndConfidence(state, h, who, c);
+    AddConfusions(field_ds, who, c);
     out.push_back(std::move(c));
   }
   return out;

@@ -57,7 +57,7 @@ struct ValueCounts {
   // categories when closed — categorical list, ordinal levels, boolean 2 —
   // otherwise the number of distinct values seen). Undefined with no values;
   // 0 when K <= 1.
-  Statistic normalized_entropy;
+  statistics::Statistic normalized_entropy;
 };
 
 struct FieldDistribution {
@@ -126,18 +126,18 @@ struct FieldAgreement {
   // categories and every statistic of ComputeAgreement.
   std::vector<std::string> rater_names;
   std::vector<std::string> categories;
-  std::optional<AgreementReport> report;
+  std::optional<statistics::AgreementReport> report;
   // Set fields: Krippendorff's alpha with Jaccard and MASI distances.
-  std::optional<Statistic> set_alpha_jaccard;
-  std::optional<Statistic> set_alpha_masi;
+  std::optional<statistics::Statistic> set_alpha_jaccard;
+  std::optional<statistics::Statistic> set_alpha_masi;
   // Regions: mean IoU and IoU >= 0.5 agreement (polygons by their bounding
   // box). Spans: overlap F1.
-  std::optional<RegionAgreement> regions;
-  std::optional<SpanAgreement> spans;
+  std::optional<statistics::RegionAgreement> regions;
+  std::optional<statistics::SpanAgreement> spans;
   // The statistic the calibration loop ranks by, and its name:
   // krippendorff_alpha_<level>, set_alpha_jaccard, mean_iou or span_mean_f1.
   std::string primary_name;
-  Statistic primary;
+  statistics::Statistic primary;
 };
 
 // InvalidArgument when the project is unknown; NotFound for an unknown
@@ -183,7 +183,8 @@ CalibrationLoopReport RankFields(const std::vector<FieldAgreement>& fields,
 struct RateStat {
   int64_t compared = 0;
   int64_t matched = 0;
-  Statistic rate;  // matched / compared; undefined when nothing compared
+  statistics::Statistic
+      rate;  // matched / compared; undefined when nothing compared
 };
 
 struct PeerAgreement {
@@ -205,8 +206,8 @@ struct ConfidenceCalibration {
   int64_t n = 0;
   std::string target_path;  // the decision field the confidence is about
   int64_t by_adjudication = 0, by_gold = 0, by_consensus = 0;
-  Statistic brier;
-  Statistic ece;
+  statistics::Statistic brier;
+  statistics::Statistic ece;
   std::array<CalibrationBin, 10> bins{};
 };
 

@@ -18,7 +18,7 @@ using internal::PutStatistic;
 
 // The categorical statistics of a field (FieldAgreement::report).
 void PutCategoricalReport(json::object& o, const p::FieldAgreement& f) {
-  const p::AgreementReport& r = *f.report;
+  const statistics::AgreementReport& r = *f.report;
   json::array raters, categories;
   for (const auto& n : f.rater_names) raters.emplace_back(n);
   for (const auto& c : f.categories) categories.emplace_back(c);
@@ -41,7 +41,7 @@ void PutCategoricalReport(json::object& o, const p::FieldAgreement& f) {
   PutStatistic(o, "light_kappa", r.light_kappa);
   PutStatistic(o, "conger_kappa", r.conger_kappa);
   json::array pairs;
-  for (const p::PairKappa& k : r.cohen) {
+  for (const statistics::PairKappa& k : r.cohen) {
     json::object pair;
     pair["rater_a"] = f.rater_names[k.rater_a];
     pair["rater_b"] = f.rater_names[k.rater_b];

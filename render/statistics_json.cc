@@ -11,18 +11,17 @@ namespace consilium::render {
 namespace {
 
 namespace json = boost::json;
-namespace p = ::consilium::projections;
 using internal::Num;
 using internal::PutStatistic;
 
-json::array RaterNames(const p::RatingTable& t) {
+json::array RaterNames(const statistics::RatingTable& t) {
   json::array a;
   for (int32_t r = 0; r < t.num_raters(); ++r) a.emplace_back(t.rater_name(r));
   return a;
 }
 
 // The first `n` category labels (the classes of an aggregation).
-json::array CategoryLabels(const p::RatingTable& t, int32_t n) {
+json::array CategoryLabels(const statistics::RatingTable& t, int32_t n) {
   json::array a;
   for (int32_t k = 0; k < n; ++k) a.emplace_back(t.category_label(k));
   return a;
@@ -31,8 +30,8 @@ json::array CategoryLabels(const p::RatingTable& t, int32_t n) {
 // Fleiss' kappa per category: one reason for the whole table when the
 // overall value is undefined (unequal counts, one category, ...), else a
 // value (or null and a reason) per category.
-void PutFleissPerCategory(json::object& o, const p::RatingTable& t,
-                          const p::FleissKappaResult& fleiss) {
+void PutFleissPerCategory(json::object& o, const statistics::RatingTable& t,
+                          const statistics::FleissKappaResult& fleiss) {
   if (!fleiss.overall.value) {
     o["fleiss_kappa_per_category"] = nullptr;
     o["fleiss_kappa_per_category_undefined_reason"] =
@@ -41,7 +40,7 @@ void PutFleissPerCategory(json::object& o, const p::RatingTable& t,
   }
   json::object per_category, per_category_reason;
   for (int32_t c = 0; c < t.num_categories(); ++c) {
-    const p::Statistic& s = fleiss.per_category[c];
+    const statistics::Statistic& s = fleiss.per_category[c];
     per_category[t.category_label(c)] = Num(s.value);
     if (!s.value) per_category_reason[t.category_label(c)] = s.undefined_reason;
   }
@@ -52,15 +51,16 @@ void PutFleissPerCategory(json::object& o, const p::RatingTable& t,
   }
 }
 
-json::array CohenPairs(const p::RatingTable& t, const p::AgreementReport& r) {
+json::array CohenPairs(const statistics::RatingTable& t,
+                       const statistics::AgreementReport& r) {
   json::array pairs;
-  for (const p::PairKappa& k : r.cohen) {
+  for (const statistics::PairKappa& k : r.cohen) {
     json::object pair;
     pair["rater_a"] = t.rater_name(k.rater_a);
     pair["rater_b"] = t.rater_name(k.rater_b);
     pair["items"] = k.unweighted.items;
     pair["ratings"] = k.unweighted.ratings;
-    const std::pair<const char*, const p::Statistic*> stats[] = {
+    const std::pair<const char*, const statistics::Statistic*> stats[] = {
         {"cohen_kappa", &k.unweighted},
         {"cohen_kappa_linear", &k.linear},
         {"cohen_kappa_quadratic", &k.quadratic}};
@@ -76,7 +76,7 @@ json::array CohenPairs(const p::RatingTable& t, const p::AgreementReport& r) {
 }
 
 // {label: v[k]} over the table's categories.
-json::object Distribution(const p::RatingTable& t, const double* v) {
+json::object Distribution(const statistics::RatingTable& t, const double* v) {
   json::object o;
   for (int32_t k = 0; k < t.num_categories(); ++k) {
     o[t.category_label(k)] = Num(v[k]);
@@ -86,12 +86,13 @@ json::object Distribution(const p::RatingTable& t, const double* v) {
 
 }  // namespace
 
-json::object RatingAgreementJson(const p::RatingTable& t,
-                                 const p::AgreementReport& r,
-                                 std::string_view source, p::Level level) {
+json::object RatingAgreementJson(const statistics::RatingTable& t,
+                                 const statistics::AgreementReport& r,
+                                 std::string_view source,
+                                 statistics::Level level) {
   json::object o;
   o["source"] = source;
-  o["level"] = p::LevelName(level);
+  o["level"] = statistics::LevelName(level);
   o["items"] = r.items;
   o["ratings"] = r.ratings;
   o["superseded_ratings"] = r.superseded_ratings;
@@ -102,7 +103,7 @@ json::object RatingAgreementJson(const p::RatingTable& t,
   PutStatistic(o, "percent_agreement_pairwise", r.percent_agreement_pairwise);
   PutStatistic(o, "fleiss_kappa", r.fleiss.overall);
   PutFleissPerCategory(o, t, r.fleiss);
-  const p::Statistic* alpha[] = {
+  const statistics::Statistic* alpha[] = {
       &r.krippendorff_alpha_nominal, &r.krippendorff_alpha_ordinal,
       &r.krippendorff_alpha_interval, &r.krippendorff_alpha_ratio};
   PutStatistic(o, "krippendorff_alpha", *alpha[static_cast<int>(level)]);
@@ -116,9 +117,9 @@ json::object RatingAgreementJson(const p::RatingTable& t,
   return o;
 }
 
-json::object DawidSkeneJson(const p::RatingTable& t,
-                            const p::DawidSkeneResult& ds,
-                            const p::DawidSkeneOptions& options,
+json::object DawidSkeneJson(const statistics::RatingTable& t,
+                            const statistics::DawidSkeneResult& ds,
+                            const statistics::DawidSkeneOptions& options,
                             std::string_view source) {
   const int32_t k_n = ds.num_classes;
   json::object o;
@@ -170,8 +171,8 @@ json::object DawidSkeneJson(const p::RatingTable& t,
   return o;
 }
 
-json::object MajorityVoteJson(const p::RatingTable& t,
-                              const p::MajorityVoteResult& mv,
+json::object MajorityVoteJson(const statistics::RatingTable& t,
+                              const statistics::MajorityVoteResult& mv,
                               std::string_view source) {
   const int32_t k_n = mv.num_classes;
   json::object o;
@@ -184,7 +185,7 @@ json::object MajorityVoteJson(const p::RatingTable& t,
   for (int32_t i = 0; i < t.num_items(); ++i) {
     json::object item;
     item["item"] = t.item_id(i);
-    if (mv.labels[i] == p::kMissing) {
+    if (mv.labels[i] == statistics::kMissing) {
       item["label"] = nullptr;
       item["label_undefined_reason"] = "no ratings";
     } else {

@@ -10,7 +10,8 @@
 //
 // Thread-safety: pure functions of their arguments.
 //
-//   const p::AgreementReport report = p::ComputeAgreement(table);
+//   const statistics::AgreementReport report =
+//       statistics::ComputeAgreement(table);
 //   boost::json::object doc = render::RatingAgreementJson(table, report,
 //                                                         "ratings.csv",
 //                                                         level);
@@ -29,21 +30,22 @@ namespace consilium::render {
 // Inter-rater agreement of a rating table read from `source` at `level`:
 // counts, raters, categories, every statistic with its items and ratings,
 // Fleiss per category, Krippendorff at each level, pairwise Cohen.
-boost::json::object RatingAgreementJson(const projections::RatingTable& t,
-                                        const projections::AgreementReport& r,
+boost::json::object RatingAgreementJson(const statistics::RatingTable& t,
+                                        const statistics::AgreementReport& r,
                                         std::string_view source,
-                                        projections::Level level);
+                                        statistics::Level level);
 
 // Dawid–Skene over `t` with the `options` it ran with: priors, per-item
 // posteriors and labels, confusion_matrices[rater][true class][given label].
-boost::json::object DawidSkeneJson(
-    const projections::RatingTable& t, const projections::DawidSkeneResult& ds,
-    const projections::DawidSkeneOptions& options, std::string_view source);
+boost::json::object DawidSkeneJson(const statistics::RatingTable& t,
+                                   const statistics::DawidSkeneResult& ds,
+                                   const statistics::DawidSkeneOptions& options,
+                                   std::string_view source);
 
 // Majority vote over `t`: per item the label (null when unrated), whether
 // it was tied, and the vote shares.
-boost::json::object MajorityVoteJson(const projections::RatingTable& t,
-                                     const projections::MajorityVoteResult& mv,
+boost::json::object MajorityVoteJson(const statistics::RatingTable& t,
+                                     const statistics::MajorityVoteResult& mv,
                                      std::string_view source);
 
 }  // namespace consilium::render

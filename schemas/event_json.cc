@@ -7,6 +7,7 @@
 #include <limits>
 #include <set>
 
+#include "common/canonical_json.h"
 #include "common/strict_json.h"
 #include "schemas/task_schema.h"
 
@@ -113,54 +114,6 @@ class ObjectReader {
   std::set<std::string> seen_;
 };
 
-void WriteCanonical(const json::value& v, std::string& out);
-
-void WriteCanonicalString(std::string_view s, std::string& out) {
-  out += json::serialize(json::string(s));
-}
-
-void WriteCanonical(const json::value& v, std::string& out) {
-  switch (v.kind()) {
-    case json::kind::object: {
-      const json::object& o = v.get_object();
-      std::vector<const json::key_value_pair*> kvs;
-      kvs.reserve(o.size());
-      for (const auto& kv : o) kvs.push_back(&kv);
-      std::sort(kvs.begin(), kvs.end(),
-                [](auto* a, auto* b) { return a->key() < b->key(); });
-      out += '{';
-      for (size_t i = 0; i < kvs.size(); ++i) {
-        if (i) out += ',';
-        WriteCanonicalString(kvs[i]->key(), out);
-        out += ':';
-        WriteCanonical(kvs[i]->value(), out);
-      }
-      out += '}';
-      return;
-    }
-    case json::kind::array: {
-      const json::array& a = v.get_array();
-      out += '[';
-      for (size_t i = 0; i < a.size(); ++i) {
-        if (i) out += ',';
-        WriteCanonical(a[i], out);
-      }
-      out += ']';
-      return;
-    }
-    default:
-      // Scalars: Boost.JSON prints doubles in shortest round-trip form.
-      out += json::serialize(v);
-      return;
-  }
-}
-
-std::string Canonical(const json::value& v) {
-  std::string out;
-  WriteCanonical(v, out);
-  return out;
-}
-
 // The options of every parse here, input and output alike: what
 // DraftFromJson accepts and stores must parse again when EventToJson prints
 // it (Boost.JSON's default depth limit, 32, is below the input's).
@@ -170,13 +123,14 @@ json::parse_options ParseOptions() {
   return opt;
 }
 
-// Every number stored must read back as itself, or the canonical text
-// would change on the next parse (and `consilium events` output would not
-// append back to the same bytes). Two cases fail: a number beyond the double
-// range (1e400), which Boost.JSON reads as infinity and Canonical would print
-// as "Infinity", not JSON; and a number Boost.JSON 1.81 rounds imprecisely
-// (its parser is not correctly rounded: -9223372046757835808 reads as a
-// double whose shortest form reads as its neighbour).
+// Every number stored must read back as itself, or the stored text
+// (WriteStoredJson) would change on the next parse (and `consilium events`
+// output would not append back to the same bytes). Two cases fail: a number
+// beyond the double range (1e400), which Boost.JSON reads as infinity and
+// WriteStoredJson would spell "Infinity", not JSON; and a number Boost.JSON
+// 1.81 rounds imprecisely (its parser is not correctly rounded:
+// -9223372046757835808 reads as a double whose shortest form reads as its
+// neighbour). Read back with json::parse, the reader EventToJson uses.
 Status CheckNumbers(const json::value& v) {
   switch (v.kind()) {
     case json::kind::double_: {
@@ -185,7 +139,8 @@ Status CheckNumbers(const json::value& v) {
         return InvalidArgumentError(
             "has a number beyond the range of a double");
       }
-      const std::string text = json::serialize(v);
+      std::string text;
+      AppendStoredJsonNumber(text, d);
       boost::system::error_code ec;
       const json::value back = json::parse(text, ec);
       if (ec || !back.is_double() || back.get_double() != d) {
@@ -271,9 +226,9 @@ StatusOr<EventDraft> RecordImportedFromJson(const EventHeader& header,
   if (!content->is_string() && !content->is_object()) {
     return InvalidArgumentError("body.content: must be a string or an object");
   }
-  std::string meta = metadata ? Canonical(*metadata) : "{}";
-  return MakeRecordImported(header, record_id, project_id, Canonical(*content),
-                            meta);
+  std::string meta = metadata ? WriteStoredJson(*metadata) : "{}";
+  return MakeRecordImported(header, record_id, project_id,
+                            WriteStoredJson(*content), meta);
 }
 
 StatusOr<EventDraft> PrincipalRegisteredFromJson(const EventHeader& header,
@@ -353,7 +308,7 @@ StatusOr<EventDraft> SchemaPublishedFromJson(const EventHeader& header,
   if (def->is_string()) {
     text = std::string(def->get_string());
   } else if (def->is_object()) {
-    text = Canonical(*def);
+    text = WriteStoredJson(*def);
   } else {
     return InvalidArgumentError(
         "body.definition: must be a task-schema document (object or string)");
@@ -365,7 +320,7 @@ StatusOr<EventDraft> SchemaPublishedFromJson(const EventHeader& header,
   // append back to the same bytes.
   if (def->is_string()) {
     ASSIGN_OR_RETURN(json::value parsed, ParseJson(text, "body.definition"));
-    text = Canonical(parsed);
+    text = WriteStoredJson(parsed);
   }
   if (schema->version() > static_cast<int64_t>(kMaxUint32)) {
     return InvalidArgumentError("body.definition: version is above " +
@@ -450,7 +405,7 @@ StatusOr<EventDraft> AssignmentFromJson(const EventHeader& header,
 // The `values` object of an annotation or gold answer, canonical.
 StatusOr<std::string> ValuesFromJson(ObjectReader& r) {
   ASSIGN_OR_RETURN(const json::object* values, r.Object("values", true));
-  return Canonical(*values);
+  return WriteStoredJson(*values);
 }
 
 StatusOr<EventDraft> AnnotationSubmittedFromJson(const EventHeader& header,
@@ -605,7 +560,7 @@ StatusOr<EventDraft> AdjudicationDecidedFromJson(const EventHeader& header,
     return InvalidArgumentError(
         "body.value: must be absent when outcome is ambiguous");
   }
-  std::string value_text = has_value ? Canonical(*value) : std::string();
+  std::string value_text = has_value ? WriteStoredJson(*value) : std::string();
   f.value = value_text;
   std::vector<std::string> ids;
   if (cited != nullptr) {
@@ -938,12 +893,12 @@ std::string EventToJson(uint64_t seq, const Hash256& hash,
   }
   o["type"] = EventTypeName(e->body_type());
   o["body"] = BodyToJson(*e);
-  return Canonical(o);
+  return WriteStoredJson(o);
 }
 
 StatusOr<std::string> CanonicalizeJson(std::string_view text) {
   ASSIGN_OR_RETURN(json::value v, ParseJson(text, "document"));
-  return Canonical(v);
+  return WriteStoredJson(v);
 }
 
 std::string FormatTimestamp(int64_t micros) {

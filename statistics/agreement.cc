@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <utility>
 
-namespace consilium::projections {
+namespace consilium::statistics {
 namespace {
 
 Statistic Defined(double value, int64_t items, int64_t ratings) {
@@ -870,4 +870,4 @@ StatusOr<SpanAgreement> SpanOverlapF1(
   return out;
 }
 
-}  // namespace consilium::projections
+}  // namespace consilium::statistics

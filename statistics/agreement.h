@@ -28,7 +28,7 @@
 #include "common/status.h"
 #include "statistics/rating_table.h"
 
-namespace consilium::projections {
+namespace consilium::statistics {
 
 // One statistic's outcome.
 struct Statistic {
@@ -206,6 +206,6 @@ struct SpanAgreement {
 StatusOr<SpanAgreement> SpanOverlapF1(
     std::span<const SpanAnnotation> annotations);
 
-}  // namespace consilium::projections
+}  // namespace consilium::statistics
 
 #endif  // CONSILIUM_STATISTICS_AGREEMENT_H_

@@ -6,7 +6,7 @@
 #include <limits>
 #include <string>
 
-namespace consilium::projections {
+namespace consilium::statistics {
 namespace {
 
 // The ratings in the form the EM loops read: per item a range of rows, each
@@ -287,4 +287,4 @@ MajorityVoteResult MajorityVote(const RatingTable& table) {
   return out;
 }
 
-}  // namespace consilium::projections
+}  // namespace consilium::statistics

@@ -35,7 +35,7 @@
 #include "common/status.h"
 #include "statistics/rating_table.h"
 
-namespace consilium::projections {
+namespace consilium::statistics {
 
 struct DawidSkeneOptions {
   // Upper bound on E+M iterations after the initial M-step; 0 returns the
@@ -109,6 +109,6 @@ struct MajorityVoteResult {
 // initialisation).
 MajorityVoteResult MajorityVote(const RatingTable& table);
 
-}  // namespace consilium::projections
+}  // namespace consilium::statistics
 
 #endif  // CONSILIUM_STATISTICS_DAWID_SKENE_H_

@@ -11,7 +11,7 @@
 #include <unordered_set>
 #include <utility>
 
-namespace consilium::projections {
+namespace consilium::statistics {
 
 std::string_view LevelName(Level level) {
   switch (level) {
@@ -523,4 +523,4 @@ StatusOr<RatingTable> RatingTable::FromRatings(
   return std::move(builder).Build(level);
 }
 
-}  // namespace consilium::projections
+}  // namespace consilium::statistics

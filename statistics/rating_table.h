@@ -36,7 +36,7 @@
 
 #include "common/status.h"
 
-namespace consilium::projections {
+namespace consilium::statistics {
 
 // Level of measurement of a field's values; selects Krippendorff's metric.
 enum class Level { kNominal, kOrdinal, kInterval, kRatio };
@@ -177,6 +177,6 @@ class RatingTable {
   std::vector<int64_t> current_offsets_{0};  // num_items + 1 entries
 };
 
-}  // namespace consilium::projections
+}  // namespace consilium::statistics
 
 #endif  // CONSILIUM_STATISTICS_RATING_TABLE_H_

@@ -109,7 +109,7 @@ Status CheckCsvText(std::string_view text) {
 constexpr size_t kMaxMatrixBytes = size_t{1} << 30;
 
 // A parsed table must hold ratings, and fit the statistics' memory.
-Status CheckIsRatingTable(const p::RatingTable& t) {
+Status CheckIsRatingTable(const statistics::RatingTable& t) {
   if (t.num_items() == 0) {
     return InvalidArgumentError(
         "no rows of ratings after the header line: not a rating table");
@@ -146,31 +146,32 @@ std::string Plural(int64_t n, const char* word, const char* plural = nullptr) {
          (plural ? std::string(plural) : std::string(word) + "s");
 }
 
-StatusOr<p::RatingTable> LoadTable(const Args& args, bool long_format,
-                                   p::Level level) {
+StatusOr<statistics::RatingTable> LoadTable(const Args& args, bool long_format,
+                                            statistics::Level level) {
   ASSIGN_OR_RETURN(std::string path, args.Require("csv"));
   ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   if (Status t = CheckCsvText(text); !t.ok()) return t.WithContext(path);
-  StatusOr<p::RatingTable> table = [&]() -> StatusOr<p::RatingTable> {
+  StatusOr<statistics::RatingTable> table =
+      [&]() -> StatusOr<statistics::RatingTable> {
     if (long_format) {
-      p::LongCsvOptions options;
+      statistics::LongCsvOptions options;
       options.level = level;
-      return p::RatingTable::FromLongCsv(text, options);
+      return statistics::RatingTable::FromLongCsv(text, options);
     }
-    p::WideCsvOptions options;
+    statistics::WideCsvOptions options;
     options.level = level;
     const std::string column = args.Get("item-column", "auto");
     if (column == "first") {
-      options.item_column = p::WideCsvOptions::ItemColumn::kFirst;
+      options.item_column = statistics::WideCsvOptions::ItemColumn::kFirst;
     } else if (column == "none") {
-      options.item_column = p::WideCsvOptions::ItemColumn::kNone;
+      options.item_column = statistics::WideCsvOptions::ItemColumn::kNone;
     } else if (column != "auto") {
       return InvalidArgumentError(
           "--item-column expects auto, first or none, "
           "got \"" +
           column + "\"");
     }
-    return p::RatingTable::FromWideCsv(text, options);
+    return statistics::RatingTable::FromWideCsv(text, options);
   }();
   if (!table.ok()) return table.status().WithContext(path);
   if (Status t = CheckIsRatingTable(*table); !t.ok()) {
@@ -195,7 +196,7 @@ void PrintFieldAgreementText(const p::FieldAgreement& f, Table& table) {
                 std::to_string(f.items), std::to_string(f.raters),
                 std::to_string(f.ratings), f.primary_name, Cell(f.primary)});
   if (f.report) {
-    const p::AgreementReport& r = *f.report;
+    const statistics::AgreementReport& r = *f.report;
     table.AddLine(
         "    percent all/pairwise " + Cell(r.percent_agreement_all_raters) +
         " / " + Cell(r.percent_agreement_pairwise) + "   fleiss " +
@@ -204,7 +205,7 @@ void PrintFieldAgreementText(const p::FieldAgreement& f, Table& table) {
         Cell(r.krippendorff_alpha_ordinal) + " / " +
         Cell(r.krippendorff_alpha_interval) + " / " +
         Cell(r.krippendorff_alpha_ratio) + "   light " + Cell(r.light_kappa));
-    for (const p::PairKappa& k : r.cohen) {
+    for (const statistics::PairKappa& k : r.cohen) {
       table.AddLine("    cohen " + f.rater_names[k.rater_a] + " / " +
                     f.rater_names[k.rater_b] + ": " + Cell(k.unweighted) +
                     " (linear " + Cell(k.linear) + ", quadratic " +
@@ -293,7 +294,8 @@ int RunLedgerAgreement(const Args& args) {
 // ---- consilium agreement ----------------------------------------------------
 
 // The unweighted pairwise Cohen's kappa as a rater x rater matrix.
-void PrintCohenMatrix(const p::RatingTable& t, const p::AgreementReport& r) {
+void PrintCohenMatrix(const statistics::RatingTable& t,
+                      const statistics::AgreementReport& r) {
   std::printf("\npairwise cohen_kappa matrix (unweighted)\n");
   const int32_t n = t.num_raters();
   std::vector<Table::Column> columns = {{}};
@@ -319,14 +321,15 @@ void PrintCohenMatrix(const p::RatingTable& t, const p::AgreementReport& r) {
   matrix.Print();
 }
 
-void PrintAgreementText(const p::RatingTable& t, const p::AgreementReport& r,
-                        const std::string& source, p::Level level) {
+void PrintAgreementText(const statistics::RatingTable& t,
+                        const statistics::AgreementReport& r,
+                        const std::string& source, statistics::Level level) {
   std::printf("%s: %s, %s, %s, %s (level %s)\n", source.c_str(),
               Plural(r.items, "item").c_str(),
               Plural(r.raters, "rater").c_str(),
               Plural(r.ratings, "rating").c_str(),
               Plural(t.num_categories(), "category", "categories").c_str(),
-              std::string(p::LevelName(level)).c_str());
+              std::string(statistics::LevelName(level)).c_str());
   if (r.superseded_ratings > 0) {
     std::printf(
         "%s superseded by a later rating of the same rater (not "
@@ -339,7 +342,7 @@ void PrintAgreementText(const p::RatingTable& t, const p::AgreementReport& r,
                {"items", Table::kRight},
                {"ratings", Table::kRight}});
   std::vector<std::string> notes;
-  auto row = [&](const std::string& name, const p::Statistic& s) {
+  auto row = [&](const std::string& name, const statistics::Statistic& s) {
     stats.AddRow(
         {name, Cell(s), std::to_string(s.items), std::to_string(s.ratings)});
     if (!s.value) notes.push_back(name + ": " + s.undefined_reason);
@@ -371,7 +374,7 @@ void PrintAgreementText(const p::RatingTable& t, const p::AgreementReport& r,
                  {"linear", Table::kRight},
                  {"quadratic", Table::kRight},
                  {"items", Table::kRight}});
-    for (const p::PairKappa& k : r.cohen) {
+    for (const statistics::PairKappa& k : r.cohen) {
       const std::string name =
           t.rater_name(k.rater_a) + " / " + t.rater_name(k.rater_b);
       pairs.AddRow({name, Cell(k.unweighted), Cell(k.linear), Cell(k.quadratic),
@@ -403,11 +406,13 @@ int RunAgreement(const Args& args) {
         "--csv FILE (a rating table) or --data DIR --project P (a ledger) is "
         "required"));
   }
-  StatusOr<p::Level> level = p::ParseLevel(args.Get("level", "nominal"));
+  StatusOr<statistics::Level> level =
+      statistics::ParseLevel(args.Get("level", "nominal"));
   if (!level.ok()) return Fail(level.status().WithContext("--level"));
-  StatusOr<p::RatingTable> table = LoadTable(args, false, *level);
+  StatusOr<statistics::RatingTable> table = LoadTable(args, false, *level);
   if (!table.ok()) return FailLoad(table.status());
-  const p::AgreementReport report = p::ComputeAgreement(*table);
+  const statistics::AgreementReport report =
+      statistics::ComputeAgreement(*table);
   const std::string source = args.Get("csv");
   if (args.Has("json")) {
     return PrintJson(
@@ -419,9 +424,9 @@ int RunAgreement(const Args& args) {
 
 // ---- consilium aggregate ----------------------------------------------------
 
-int RunDawidSkene(const Args& args, const p::RatingTable& t,
+int RunDawidSkene(const Args& args, const statistics::RatingTable& t,
                   const std::string& source) {
-  p::DawidSkeneOptions options;
+  statistics::DawidSkeneOptions options;
   StatusOr<uint64_t> max_iterations = args.GetUint(
       "max-iterations", static_cast<uint64_t>(options.max_iterations));
   if (!max_iterations.ok()) return Fail(max_iterations.status());
@@ -435,7 +440,8 @@ int RunDawidSkene(const Args& args, const p::RatingTable& t,
   StatusOr<double> smoothing = args.GetDouble("smoothing", options.smoothing);
   if (!smoothing.ok()) return Fail(smoothing.status());
   options.smoothing = *smoothing;
-  StatusOr<p::DawidSkeneResult> ds = p::DawidSkene(t, options);
+  StatusOr<statistics::DawidSkeneResult> ds =
+      statistics::DawidSkene(t, options);
   if (!ds.ok()) return Fail(ds.status());
   const int32_t k_n = ds->num_classes;
   const bool finite_ll = std::isfinite(ds->log_likelihood);
@@ -492,9 +498,9 @@ int RunDawidSkene(const Args& args, const p::RatingTable& t,
   return 0;
 }
 
-int RunMajority(const Args& args, const p::RatingTable& t,
+int RunMajority(const Args& args, const statistics::RatingTable& t,
                 const std::string& source) {
-  const p::MajorityVoteResult mv = p::MajorityVote(t);
+  const statistics::MajorityVoteResult mv = statistics::MajorityVote(t);
   const int32_t k_n = mv.num_classes;
   if (args.Has("json")) {
     return PrintJson(render::MajorityVoteJson(t, mv, source));
@@ -510,10 +516,11 @@ int RunMajority(const Args& args, const p::RatingTable& t,
   }
   Table table(std::move(columns));
   for (int32_t i = 0; i < t.num_items(); ++i) {
-    std::vector<std::string> cells = {
-        t.item_id(i),
-        mv.labels[i] == p::kMissing ? "-" : t.category_label(mv.labels[i]),
-        mv.tied[i] ? "yes" : ""};
+    std::vector<std::string> cells = {t.item_id(i),
+                                      mv.labels[i] == statistics::kMissing
+                                          ? "-"
+                                          : t.category_label(mv.labels[i]),
+                                      mv.tied[i] ? "yes" : ""};
     for (int32_t k = 0; k < k_n; ++k) {
       cells.push_back(Fixed(mv.vote_share(i, k), 4));
     }
@@ -531,8 +538,8 @@ int RunAggregate(const Args& args) {
         "--method expects dawid-skene or majority, got \"" + *method + "\""));
   }
   if (!args.Has("csv")) return Fail(InvalidArgumentError("--csv is required"));
-  StatusOr<p::RatingTable> table =
-      LoadTable(args, args.Has("long"), p::Level::kNominal);
+  StatusOr<statistics::RatingTable> table =
+      LoadTable(args, args.Has("long"), statistics::Level::kNominal);
   if (!table.ok()) return FailLoad(table.status());
   const std::string source = args.Get("csv");
   return *method == "majority" ? RunMajority(args, *table, source)

@@ -34,7 +34,7 @@ std::string Fixed(double value, int decimals);
 
 // A statistic's table cell: "0.8123", or "undefined" when it has no value.
 std::string Cell(const std::optional<double>& value);
-inline std::string Cell(const projections::Statistic& s) {
+inline std::string Cell(const statistics::Statistic& s) {
   return Cell(s.value);
 }
 

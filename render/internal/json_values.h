@@ -25,7 +25,7 @@ inline boost::json::value Num(const std::optional<double>& v) {
 
 // name, name_items, name_ratings and, when undefined, name_undefined_reason.
 inline void PutStatistic(boost::json::object& o, const std::string& name,
-                         const projections::Statistic& s) {
+                         const statistics::Statistic& s) {
   o[name] = Num(s.value);
   o[name + "_items"] = s.items;
   o[name + "_ratings"] = s.ratings;

@@ -18,7 +18,7 @@
 #include "statistics/dawid_skene.h"
 #include "statistics/rating_table.h"
 
-namespace consilium::projections {
+namespace consilium::statistics {
 namespace {
 
 // prefix + number, built by appending: `"i" + std::to_string(n)` trips
@@ -155,6 +155,6 @@ void BM_MajorityVote(benchmark::State& state) {
 BENCHMARK(BM_MajorityVote)->Unit(benchmark::kMillisecond);
 
 }  // namespace
-}  // namespace consilium::projections
+}  // namespace consilium::statistics
 
 BENCHMARK_MAIN();

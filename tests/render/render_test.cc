@@ -16,7 +16,6 @@ namespace consilium::render {
 namespace {
 
 namespace json = boost::json;
-namespace p = ::consilium::projections;
 
 std::vector<std::string> Keys(const json::object& o) {
   std::vector<std::string> keys;
@@ -39,11 +38,12 @@ TEST(ErrorJsonTest, CanonicalBytesAreTheCliErrorLine) {
 }
 
 TEST(StatisticsJsonTest, AgreementKeysAreInReadingOrder) {
-  StatusOr<p::RatingTable> t =
-      p::RatingTable::FromWideCsv("a,b\nx,x\ny,y\nx,y\n");
+  StatusOr<statistics::RatingTable> t =
+      statistics::RatingTable::FromWideCsv("a,b\nx,x\ny,y\nx,y\n");
   ASSERT_TRUE(t.ok()) << t.status().ToString();
-  const json::object o = RatingAgreementJson(*t, p::ComputeAgreement(*t),
-                                             "t.csv", p::Level::kNominal);
+  const json::object o =
+      RatingAgreementJson(*t, statistics::ComputeAgreement(*t), "t.csv",
+                          statistics::Level::kNominal);
   const std::vector<std::string> keys = Keys(o);
   ASSERT_GE(keys.size(), 8u);
   EXPECT_EQ(std::vector<std::string>(keys.begin(), keys.begin() + 8),
@@ -58,12 +58,13 @@ TEST(StatisticsJsonTest, AgreementKeysAreInReadingOrder) {
 
 TEST(StatisticsJsonTest, UndefinedStatisticIsNullWithItsReason) {
   // Every rating is "x": chance agreement is 1, kappa is undefined.
-  StatusOr<p::RatingTable> t = p::RatingTable::FromWideCsv("a,b\nx,x\nx,x\n");
+  StatusOr<statistics::RatingTable> t =
+      statistics::RatingTable::FromWideCsv("a,b\nx,x\nx,x\n");
   ASSERT_TRUE(t.ok()) << t.status().ToString();
-  const p::AgreementReport report = p::ComputeAgreement(*t);
+  const statistics::AgreementReport report = statistics::ComputeAgreement(*t);
   ASSERT_FALSE(report.fleiss.overall.value.has_value());
   const json::object o =
-      RatingAgreementJson(*t, report, "t.csv", p::Level::kNominal);
+      RatingAgreementJson(*t, report, "t.csv", statistics::Level::kNominal);
   EXPECT_TRUE(o.at("fleiss_kappa").is_null());
   EXPECT_EQ(o.at("fleiss_kappa_undefined_reason").as_string(),
             report.fleiss.overall.undefined_reason);
@@ -74,13 +75,13 @@ TEST(StatisticsJsonTest, UndefinedStatisticIsNullWithItsReason) {
 }
 
 TEST(StatisticsJsonTest, NonFiniteNumbersBecomeNullSoWritingNeverFails) {
-  StatusOr<p::RatingTable> t =
-      p::RatingTable::FromWideCsv("a,b,c\nx,x,y\ny,y,y\nx,y,x\n");
+  StatusOr<statistics::RatingTable> t =
+      statistics::RatingTable::FromWideCsv("a,b,c\nx,x,y\ny,y,y\nx,y,x\n");
   ASSERT_TRUE(t.ok()) << t.status().ToString();
-  StatusOr<p::DawidSkeneResult> ds = p::DawidSkene(*t);
+  StatusOr<statistics::DawidSkeneResult> ds = statistics::DawidSkene(*t);
   ASSERT_TRUE(ds.ok()) << ds.status().ToString();
   // DawidSkene itself refuses these; the renderer must not depend on it.
-  p::DawidSkeneOptions options;
+  statistics::DawidSkeneOptions options;
   options.tolerance = std::numeric_limits<double>::infinity();
   ds->priors[0] = std::numeric_limits<double>::quiet_NaN();
   const json::object o = DawidSkeneJson(*t, *ds, options, "t.csv");
@@ -94,10 +95,11 @@ TEST(StatisticsJsonTest, NonFiniteNumbersBecomeNullSoWritingNeverFails) {
 }
 
 TEST(StatisticsJsonTest, MajorityVoteOfAnUnratedItemIsNullWithReason) {
-  StatusOr<p::RatingTable> t =
-      p::RatingTable::FromWideCsv("item,a,b\ni1,x,x\ni2,NA,NA\n");
+  StatusOr<statistics::RatingTable> t =
+      statistics::RatingTable::FromWideCsv("item,a,b\ni1,x,x\ni2,NA,NA\n");
   ASSERT_TRUE(t.ok()) << t.status().ToString();
-  const json::object o = MajorityVoteJson(*t, p::MajorityVote(*t), "t.csv");
+  const json::object o =
+      MajorityVoteJson(*t, statistics::MajorityVote(*t), "t.csv");
   const json::array& labels = o.at("labels").as_array();
   ASSERT_EQ(labels.size(), 2u);
   EXPECT_EQ(labels[0].at("label").as_string(), "x");

@@ -13,7 +13,7 @@
 #include "statistics/rating_table.h"
 #include "tests/testing/files.h"
 
-namespace consilium::projections {
+namespace consilium::statistics {
 namespace {
 
 // Oracle values below come from Debian 12's statsmodels 0.13.5
@@ -449,4 +449,4 @@ TEST(SpanOverlapTest, DisjointSpansScoreZeroAndEmptyMarksAreUndefinedMicro) {
 }
 
 }  // namespace
-}  // namespace consilium::projections
+}  // namespace consilium::statistics

@@ -15,7 +15,7 @@
 #include "statistics/rating_table.h"
 #include "tests/testing/files.h"
 
-namespace consilium::projections {
+namespace consilium::statistics {
 namespace {
 
 #define LOAD_TOY_OR_SKIP(table)                                          \
@@ -329,4 +329,4 @@ TEST(MajorityVoteTest, TiesGoToTheFirstCategory) {
 }
 
 }  // namespace
-}  // namespace consilium::projections
+}  // namespace consilium::statistics

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace consilium::projections {
+namespace consilium::statistics {
 namespace {
 
 std::vector<std::string> Categories(const RatingTable& t) {
@@ -292,4 +292,4 @@ TEST(FromRatingsTest, RejectsBadIndicesAndNames) {
 }
 
 }  // namespace
-}  // namespace consilium::projections
+}  // namespace consilium::statistics

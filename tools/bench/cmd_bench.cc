@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/canonical_json.h"
 #include "ledger/ledger.h"
 #include "tools/bench/process_cpu.h"
 #include "tools/cli.h"
@@ -220,11 +221,11 @@ json::object FiguresJson(const AppendFigures& f) {
 
 void Print(const json::object& o, bool as_json) {
   if (as_json) {
-    std::printf("%s\n", json::serialize(o).c_str());
+    std::printf("%s\n", WriteStoredJson(o, JsonStyle::kCompact).c_str());
   } else {
     for (const auto& kv : o) {
       std::printf("%-34s %s\n", std::string(kv.key()).c_str(),
-                  json::serialize(kv.value()).c_str());
+                  WriteStoredJson(kv.value(), JsonStyle::kCompact).c_str());
     }
   }
 }

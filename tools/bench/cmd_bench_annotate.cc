@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/canonical_json.h"
 #include "common/input.h"
 #include "common/strict_json.h"
 #include "domain/command_handler.h"
@@ -225,7 +226,8 @@ int BenchAnnotate(const Args& args) {
         rec.get_object()["images"].as_array().empty()) {
       rec.get_object().erase("images");
     }
-    std::vector<std::string> lines = {json::serialize(rec)};
+    std::vector<std::string> lines = {
+        WriteStoredJson(rec, JsonStyle::kCompact)};
     Status s = h.RegisterPrincipal(
                     "admin", {.id = "admin", .roles = {{fb::Role::Admin, ""}}})
                    .status();
@@ -356,11 +358,11 @@ int BenchAnnotate(const Args& args) {
       rr > 0 ? std::round(vv / rr * 1000) / 1000 : 0;
   out["target_ratio"] = 0.8;
   if (args.Has("json")) {
-    std::printf("%s\n", json::serialize(out).c_str());
+    std::printf("%s\n", WriteStoredJson(out, JsonStyle::kCompact).c_str());
   } else {
     for (const auto& kv : out) {
       std::printf("%-30s %s\n", std::string(kv.key()).c_str(),
-                  json::serialize(kv.value()).c_str());
+                  WriteStoredJson(kv.value(), JsonStyle::kCompact).c_str());
     }
   }
   return 0;

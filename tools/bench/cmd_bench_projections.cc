@@ -267,7 +267,7 @@ int Run(const Args& args) {
   for (int32_t r = 0; r < raters; ++r)
     rater_names.push_back("r" + std::to_string(r));
   for (int32_t c = 0; c < classes; ++c) labels.push_back(std::to_string(c));
-  std::vector<p::Rating> ratings;
+  std::vector<statistics::Rating> ratings;
   ratings.reserve(static_cast<size_t>(items) * raters);
   std::mt19937_64 rng(7);
   for (int32_t i = 0; i < items; ++i) {
@@ -278,18 +278,21 @@ int Run(const Args& args) {
       ratings.push_back({i, r, given});
     }
   }
-  StatusOr<p::RatingTable> table = p::RatingTable::FromRatings(
-      std::move(item_ids), std::move(rater_names), std::move(labels),
-      std::move(ratings), p::Level::kOrdinal);
+  StatusOr<statistics::RatingTable> table =
+      statistics::RatingTable::FromRatings(
+          std::move(item_ids), std::move(rater_names), std::move(labels),
+          std::move(ratings), statistics::Level::kOrdinal);
   if (!table.ok()) return Fail(table.status());
   auto t0 = Clock::now();
-  const p::AgreementReport report = p::ComputeAgreement(*table);
+  const statistics::AgreementReport report =
+      statistics::ComputeAgreement(*table);
   const double agreement_s = Seconds(Clock::now() - t0);
-  p::DawidSkeneOptions options;
+  statistics::DawidSkeneOptions options;
   options.max_iterations = 50;
   options.tolerance = 0;
   t0 = Clock::now();
-  StatusOr<p::DawidSkeneResult> ds = p::DawidSkene(*table, options);
+  StatusOr<statistics::DawidSkeneResult> ds =
+      statistics::DawidSkene(*table, options);
   const double ds_s = Seconds(Clock::now() - t0);
   if (!ds.ok()) return Fail(ds.status());
 
