@@ -4,6 +4,7 @@
 #include <limits>
 #include <set>
 
+#include "common/canonical_json.h"
 #include "common/strict_json.h"
 #include "schemas/annotation_validator.h"
 #include "schemas/event_json.h"
@@ -162,12 +163,12 @@ StatusOr<domain::ImportRecordCommand> ParseRecordLine(std::string_view line) {
   StatusOr<schemas::RecordShape> shape =
       schemas::RecordShape::Create(text_value, std::move(shapes));
   if (!shape.ok()) return ctx(shape.status());
-  out.content = json::serialize(content);
+  out.content = WriteStoredJson(content, JsonStyle::kCompact);
   if (metadata != nullptr) {
     if (!metadata->is_object())
       return ctx(InvalidArgumentError("metadata: must be an object"));
     ASSIGN_OR_RETURN(out.metadata,
-                     CanonicalizeJson(json::serialize(*metadata)));
+                     CanonicalizeJson(WriteStoredJson(*metadata, JsonStyle::kCompact)));
   } else {
     out.metadata = "{}";
   }
@@ -205,7 +206,7 @@ StatusOr<domain::AnnotationCommand> ParseAnnotationLine(std::string_view line) {
     if (v == nullptr) return InvalidArgumentError("values: required");
     if (!v->is_object())
       return InvalidArgumentError("values: must be an object");
-    return json::serialize(*v);
+    return WriteStoredJson(*v, JsonStyle::kCompact);
   };
   if (op.empty() || op == "submit") {
     cmd.op = domain::AnnotationCommand::Op::kSubmit;
