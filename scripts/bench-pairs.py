@@ -10,11 +10,11 @@ the ratio; a lone absolute figure means little here.
 
 Usage:
   bench-pairs.py --base BIN --new BIN [--pairs N] [--work DIR]
-                 [--bench append,annotate,verify,projections]
+                 [--bench append,annotate,verify,projections,proofs]
 
 Must run from the repository root (bench annotate reads schemas/examples).
-Each binary gets its own data directories under --work; `verify` and
-`projections` build their ledger on the first run and reuse it after.
+Each binary gets its own data directories under --work; `verify`,
+`projections` and `proofs` build their ledger on the first run and reuse it after.
 Exit status: 0 when every median ratio is >= 0.95, 1 otherwise, 2 usage.
 """
 
@@ -39,6 +39,10 @@ BENCHES = {
     "verify": (["--events", "1000000"], [
         ("verified events /s", ("verify_events_per_second",), True),
     ]),
+    "proofs": (["--events", "1000000", "--samples", "20000"], [
+        ("inclusion p50 us", ("inclusion", "p50_us"), False),
+        ("consistency p50 us", ("consistency", "p50_us"), False),
+    ]),
     "projections": (["--annotations", "1000000", "--records", "200000"], [
         ("rebuild events /s", ("rebuild_events_per_second",), True),
         ("incremental median us", ("incremental_median_us",), False),
@@ -57,7 +61,7 @@ def RunOnce(binary, bench, work, tag):
     flags, _ = BENCHES[bench]
     data = os.path.join(work, f"{tag}-{bench}")
     cmd = [binary, "bench", bench, *flags, "--json"]
-    if bench in ("verify", "projections"):
+    if bench in ("verify", "projections", "proofs"):
         cmd += ["--data", data]
     else:
         cmd += ["--dir", data]
@@ -86,7 +90,7 @@ def main():
     print(f"base {args.base}, new {args.new}, {args.pairs} pairs, work {work}\n")
     for bench in benches:
         metrics = BENCHES[bench][1]
-        if bench in ("verify", "projections"):  # build each ledger once, untimed
+        if bench in ("verify", "projections", "proofs"):  # build each ledger once, untimed
             RunOnce(args.base, bench, work, "base")
             RunOnce(args.new, bench, work, "new")
         ratios = {label: [] for label, _, _ in metrics}
