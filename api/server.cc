@@ -2,6 +2,7 @@
 
 #include <openssl/ssl.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -168,6 +169,10 @@ class Server::Impl {
   explicit Impl(size_t blocking_threads) : pool_(blocking_threads) {}
 
   net::io_context io_;
+  // Keeps the I/O threads running while nothing is pending on the
+  // io_context, as when every connection waits for a blocking handler
+  // after the acceptor closed.
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
   net::thread_pool pool_;
   std::shared_ptr<ServerState> state_;
   std::shared_ptr<Listener> listener_;
@@ -241,6 +246,7 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
     });
   }
   impl->listener_->Accept();
+  impl->work_.emplace(impl->io_.get_executor());
   for (size_t i = 0; i < state->options.io_threads; ++i) {
     impl->threads_.emplace_back([io = &impl->io_] { io->run(); });
   }
@@ -297,6 +303,7 @@ void Server::Impl::Stop() {
   }
   // What is left after the grace period is abandoned: its sockets close
   // when the io_context is destroyed with this object.
+  work_.reset();
   io_.stop();
   for (std::thread& t : threads_) t.join();
   pool_.stop();
