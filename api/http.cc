@@ -25,39 +25,31 @@ Response JsonResponse(int status, const boost::json::value& value) {
 }
 
 int HttpStatusFor(StatusCode code) {
-  switch (code) {
-    case StatusCode::kOk:
-      return 200;
-    case StatusCode::kInvalidArgument:
-    case StatusCode::kOutOfRange:
-      return 400;
-    case StatusCode::kUnauthenticated:
-      return 401;
-    case StatusCode::kPermissionDenied:
-      return 403;
-    case StatusCode::kNotFound:
-      return 404;
-    case StatusCode::kAlreadyExists:
-    case StatusCode::kAborted:
-      return 409;
-    case StatusCode::kFailedPrecondition:
-      return 412;
-    case StatusCode::kResourceExhausted:
-      return 429;
-    case StatusCode::kCancelled:
-      return 499;
-    case StatusCode::kUnimplemented:
-      return 501;
-    case StatusCode::kUnavailable:
-      return 503;
-    case StatusCode::kDeadlineExceeded:
-      return 504;
-    case StatusCode::kUnknown:
-    case StatusCode::kInternal:
-    case StatusCode::kDataLoss:
-      return 500;
+  struct Mapping {
+    StatusCode code;
+    int http;
+  };
+  // Google's API conventions (google.rpc.Code's HTTP mapping).
+  static constexpr Mapping kMappings[] = {
+      {StatusCode::kOk, 200},
+      {StatusCode::kInvalidArgument, 400},
+      {StatusCode::kOutOfRange, 400},
+      {StatusCode::kUnauthenticated, 401},
+      {StatusCode::kPermissionDenied, 403},
+      {StatusCode::kNotFound, 404},
+      {StatusCode::kAlreadyExists, 409},
+      {StatusCode::kAborted, 409},
+      {StatusCode::kFailedPrecondition, 400},
+      {StatusCode::kResourceExhausted, 429},
+      {StatusCode::kCancelled, 499},
+      {StatusCode::kUnimplemented, 501},
+      {StatusCode::kUnavailable, 503},
+      {StatusCode::kDeadlineExceeded, 504},
+  };
+  for (const Mapping& m : kMappings) {
+    if (m.code == code) return m.http;
   }
-  return 500;
+  return 500;  // INTERNAL, DATA_LOSS, UNKNOWN
 }
 
 Response ErrorResponse(const Status& status) {

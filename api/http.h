@@ -55,9 +55,10 @@ struct Response {
 Response JsonResponse(int status, const boost::json::value& value);
 
 // The HTTP status a Status code means (docs/server.md lists them):
-// INVALID_ARGUMENT 400, UNAUTHENTICATED 401, PERMISSION_DENIED 403,
-// NOT_FOUND 404, ALREADY_EXISTS and ABORTED 409, FAILED_PRECONDITION 412
-// ... ; OK is 200. The one place codes become HTTP statuses.
+// INVALID_ARGUMENT, OUT_OF_RANGE and FAILED_PRECONDITION 400,
+// UNAUTHENTICATED 401, PERMISSION_DENIED 403, NOT_FOUND 404, ALREADY_EXISTS
+// and ABORTED 409, ... ; OK is 200. The one place codes become HTTP
+// statuses.
 int HttpStatusFor(StatusCode code);
 
 // {"error":{"code":"...","message":"..."}} (render/error_json.h) with

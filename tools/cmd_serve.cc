@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "api/server.h"
 #include "tools/cli.h"
@@ -39,15 +40,20 @@ int Serve(const Args& args) {
   return 0;
 }
 
+// --listen's help names the default address.
+std::vector<Flag> ServeFlags() {
+  return {DataFlag(),
+          {"listen", "ADDR:PORT",
+           std::string("address to listen on (default ") + api::kDefaultListen +
+               "; port 0 picks a free one)"},
+          {"tls-cert", "FILE", "PEM certificate chain, enables TLS"},
+          {"tls-key", "FILE", "PEM private key of --tls-cert"}};
+}
+
 Registrar serve_cmd(Command{
     .words = {"serve"},
     .summary = "serve the HTTP API (plain and TLS on one port)",
-    .flags = {DataFlag(),
-              {"listen", "ADDR:PORT",
-               std::string("address to listen on (default ") +
-                   api::kDefaultListen + "; port 0 picks a free one)"},
-              {"tls-cert", "FILE", "PEM certificate chain, enables TLS"},
-              {"tls-key", "FILE", "PEM private key of --tls-cert"}},
+    .flags = ServeFlags(),
     .run = Serve,
     .notes = "Plain HTTP and TLS (1.2 or later) are told apart per connection "
              "on the same port; without --tls-cert TLS connections are "

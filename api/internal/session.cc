@@ -98,10 +98,8 @@ class HttpSession : public Connection,
   Derived& self() { return static_cast<Derived&>(*this); }
   const ServerOptions& options() const { return state_->options; }
 
-  void Begin() {
-    id_ = state_->Remember(this->weak_from_this());
-    DoRead();
-  }
+  // Makes the connection reachable by Shutdown; before the first read.
+  void Register() { id_ = state_->Remember(this->weak_from_this()); }
 
   void DoRead() {
     if (draining_ || state_->draining) return self().Close();
@@ -279,9 +277,10 @@ class HttpSession : public Connection,
 
   void OnDrain() {
     draining_ = true;
-    // Idle: waiting for a request of which no byte has arrived.
-    if (phase_ == Phase::kReading && parser_ && !parser_->got_some() &&
-        buffer_.size() == 0) {
+    // Idle: in the TLS handshake, or waiting for a request of which no
+    // byte has arrived.
+    if (phase_ == Phase::kReading &&
+        (!parser_ || (!parser_->got_some() && buffer_.size() == 0))) {
       Disarm();
       beast::error_code ignored;
       beast::get_lowest_layer(self().stream()).socket().cancel(ignored);
@@ -313,7 +312,8 @@ class PlainSession final : public HttpSession<PlainSession> {
 
   void Run() {
     stream_.expires_never();
-    Begin();
+    Register();
+    DoRead();
   }
   beast::tcp_stream& stream() { return stream_; }
 
@@ -337,6 +337,7 @@ class TlsSession final : public HttpSession<TlsSession> {
         stream_(std::move(stream), *state->tls) {}
 
   void Run() {
+    Register();
     // The detector's bytes are the start of the ClientHello.
     beast::get_lowest_layer(stream_).expires_after(options().header_timeout);
     stream_.async_handshake(ssl::stream_base::server, buffer_.data(),
@@ -358,7 +359,7 @@ class TlsSession final : public HttpSession<TlsSession> {
     if (ec) return;  // not TLS after all, an old protocol version, a timeout
     buffer_.consume(used);
     beast::get_lowest_layer(stream_).expires_never();
-    Begin();
+    DoRead();
   }
 
   ssl::stream<beast::tcp_stream> stream_;

@@ -18,11 +18,11 @@
 namespace consilium::api::testing {
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
 namespace net = boost::asio;
-namespace ssl = net::ssl;
-using tcp = net::ip::tcp;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
 
 constexpr auto kStepLimit = std::chrono::seconds(10);
 
