@@ -134,9 +134,16 @@ void Dispatcher::Refuse(std::shared_ptr<Request> request, std::string route,
 void Dispatcher::Run(const Route& route, std::shared_ptr<Request> request,
                      Done done) const {
   if (route.async) {
-    route.async(*request, [request, done, pattern = route.pattern](Response r) {
-      done(std::move(r), pattern);
-    });
+    try {
+      route.async(*request, [request, done, pattern = route.pattern](
+                                Response r) { done(std::move(r), pattern); });
+    } catch (...) {
+      // Async handlers must not throw (they run on an I/O thread); one that
+      // does before responding gets the blocking handlers' 500.
+      done(ErrorResponse(
+               InternalError("the handler of " + route.pattern + " failed")),
+           route.pattern);
+    }
     return;
   }
   run_blocking_([&route, request = std::move(request), done = std::move(done)] {

@@ -125,6 +125,24 @@ class HttpSession : public Connection,
         headers_done_ - read_start_);
     Arm(options().request_timeout > spent ? options().request_timeout - spent
                                           : std::chrono::milliseconds(0));
+    // A client that asks (curl does for larger bodies) is told to send the
+    // body; one whose declared body is too large already got 413 instead.
+    if (beast::iequals(parser_->get()[http::field::expect], "100-continue") &&
+        parser_->get().version() >= 11) {
+      auto go_on = std::make_shared<http::response<http::empty_body>>(
+          http::status::continue_, 11);
+      http::async_write(self().stream(), *go_on,
+                        [self = this->shared_from_this(), go_on](
+                            beast::error_code write_ec, size_t) {
+                          if (write_ec) return self->OnReadError(write_ec);
+                          self->ReadBody();
+                        });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
     http::async_read(self().stream(), buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::OnBody,
                                                this->shared_from_this()));
@@ -204,6 +222,8 @@ class HttpSession : public Connection,
     res->keep_alive(keep);
     res->body() = std::move(r.body);
     res->prepare_payload();
+    // A HEAD answer states the length of the body it does not send.
+    if (method_ == "HEAD") res->body().clear();
     beast::get_lowest_layer(self().stream())
         .expires_after(options().write_timeout);
     http::async_write(

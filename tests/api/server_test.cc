@@ -292,6 +292,26 @@ TEST_F(ServerTest, MalformedRequestLineIs400) {
   EXPECT_TRUE(closed);
 }
 
+TEST_F(ServerTest, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
+  auto conn = RawConnection::Open(port_);
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  ASSERT_TRUE((*conn)
+                  ->Send("POST /v1/echo HTTP/1.1\r\nHost: x\r\n"
+                         "Authorization: Bearer tok-alice\r\n"
+                         "Content-Type: application/json\r\n"
+                         "Expect: 100-continue\r\nContent-Length: 7\r\n\r\n")
+                  .ok());
+  bool closed = false;
+  EXPECT_EQ((*conn)->ReadUntilClosed(300ms, &closed),
+            "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_FALSE(closed);
+  ASSERT_TRUE((*conn)->Send("[1,2,3]").ok());
+  std::string got = (*conn)->ReadUntilClosed(300ms, &closed);
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 200 OK\r\n")) << got;
+  EXPECT_TRUE(got.ends_with("{\"body\":[1,2,3],\"principal\":\"alice\"}\n"))
+      << got;
+}
+
 TEST_F(ServerTest, HeadersDribbledSlowerThanTheTimeoutGet408AndClose) {
   auto conn = RawConnection::Open(port_);
   ASSERT_TRUE(conn.ok()) << conn.status().ToString();

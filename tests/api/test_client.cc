@@ -6,13 +6,16 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cctype>
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 namespace consilium::api::testing {
@@ -166,26 +169,35 @@ Status RawConnection::Send(const std::string& bytes) {
 
 std::string RawConnection::ReadUntilClosed(std::chrono::milliseconds limit,
                                            bool* closed) {
+  // A timer of its own: tcp_stream's expiry would close the connection,
+  // and a test may go on writing after a read that timed out.
+  tcp::socket& socket = impl_->stream.socket();
+  impl_->stream.expires_never();
+  net::steady_timer timer(impl_->io);
+  bool timed_out = false;
+  timer.expires_after(limit);
+  timer.async_wait([&](beast::error_code ec) {
+    if (ec) return;
+    timed_out = true;
+    beast::error_code ignored;
+    socket.cancel(ignored);
+  });
   std::string out;
+  std::array<char, 4096> buf;
+  std::function<void()> read_more = [&] {
+    socket.async_read_some(net::buffer(buf),
+                           [&](beast::error_code ec, size_t n) {
+                             out.append(buf.data(), n);
+                             if (!ec) return read_more();
+                             *closed = !timed_out;
+                             timer.cancel();
+                           });
+  };
   *closed = false;
-  impl_->stream.expires_after(limit);
-  while (true) {
-    char buf[4096];
-    size_t got = 0;
-    beast::error_code ec = Await(impl_->io, [&](auto handler) {
-      impl_->stream.async_read_some(net::buffer(buf),
-                                    [&got, handler = std::move(handler)](
-                                        beast::error_code e, size_t n) mutable {
-                                      got = n;
-                                      handler(e);
-                                    });
-    });
-    out.append(buf, got);
-    if (ec) {
-      *closed = ec != beast::error::timeout;
-      return out;
-    }
-  }
+  read_more();
+  impl_->io.restart();
+  impl_->io.run();
+  return out;
 }
 
 void RawConnection::Close() {
