@@ -59,9 +59,9 @@ IGNORED_CACHE_ENTRIES = {
 # Programs the tests and scripts/test.sh run that CMake does not look up:
 # bash (the scripts), python3 (oracle and checks), dpkg-deb (the .deb test
 # unpacks the package), dpkg-shlibdeps (CPack computes the .deb's Depends),
-# cmake/cpack/ctest.
+# cmake/cpack/ctest, npm and npx (the OpenAPI lint fetches its linter).
 EXTRA_PROGRAMS = ["bash", "python3", "dpkg-deb", "dpkg-shlibdeps", "cmake",
-                  "cpack", "ctest"]
+                  "cpack", "ctest", "npm", "npx"]
 
 
 DPKG_STATUS = "/var/lib/dpkg/status"

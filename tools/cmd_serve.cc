@@ -1,0 +1,65 @@
+// `consilium serve`: the HTTP API over the ledger at --data (docs/server.md).
+// The server's own endpoints exist today (/healthz, /metrics,
+// /v1/openapi.json); the domain routes join the Router built here when the
+// write-side core lands. The ledger is opened for writing and held for the
+// server's lifetime, so no other process writes it meanwhile.
+#include <iostream>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/server.h"
+#include "tools/cli.h"
+#include "tools/open_ledger.h"
+
+namespace consilium::cli {
+namespace {
+
+int Serve(const Args& args) {
+  if (args.Has("tls-cert") != args.Has("tls-key")) {
+    return Fail(InvalidArgumentError("--tls-cert and --tls-key go together"));
+  }
+  auto ledger = OpenLedger(args, /*read_only=*/false);
+  if (!ledger.ok()) return Fail(ledger.status());
+
+  api::ServerOptions options;
+  options.listen = args.Get("listen", api::kDefaultListen);
+  if (args.Has("tls-cert")) {
+    options.tls = api::TlsFiles{args.Get("tls-cert"), args.Get("tls-key")};
+  }
+  options.stop_on_signals = true;
+  StatusOr<std::unique_ptr<api::Server>> server =
+      api::Server::Start(std::move(options), api::Router(), {});
+  if (!server.ok()) return Fail(server.status());
+  // The line scripts wait for: the server accepts from here on.
+  std::cout << "consilium serve: listening on " << (*server)->url()
+            << std::endl;
+  (*server)->Wait();
+  std::cout << "consilium serve: stopped" << std::endl;
+  return 0;
+}
+
+// --listen's help names the default address.
+std::vector<Flag> ServeFlags() {
+  return {DataFlag(),
+          {"listen", "ADDR:PORT",
+           std::string("address to listen on (default ") + api::kDefaultListen +
+               "; port 0 picks a free one)"},
+          {"tls-cert", "FILE", "PEM certificate chain, enables TLS"},
+          {"tls-key", "FILE", "PEM private key of --tls-cert"}};
+}
+
+Registrar serve_cmd(Command{
+    .words = {"serve"},
+    .summary = "serve the HTTP API (plain and TLS on one port)",
+    .flags = ServeFlags(),
+    .run = Serve,
+    .notes = "Plain HTTP and TLS (1.2 or later) are told apart per connection "
+             "on the same port; without --tls-cert TLS connections are "
+             "closed. Prints the URL once listening; SIGTERM or SIGINT stops "
+             "accepting, lets requests in flight finish (10 s at most) and "
+             "exits 0. Endpoints, limits and errors: docs/server.md."});
+
+}  // namespace
+}  // namespace consilium::cli
