@@ -3,8 +3,10 @@
 namespace consilium::domain {
 
 StatusOr<std::unique_ptr<CommandHandler>> CommandHandler::Open(
-    Ledger* ledger, CommandHandlerOptions options) {
-  ASSIGN_OR_RETURN(std::unique_ptr<WriteCore> core, WriteCore::Open(ledger));
+    Ledger* ledger, CommandHandlerOptions options,
+    std::span<Model* const> models) {
+  ASSIGN_OR_RETURN(std::unique_ptr<WriteCore> core,
+                   WriteCore::Open(ledger, models));
   return std::unique_ptr<CommandHandler>(
       new CommandHandler(std::move(core), std::move(options)));
 }

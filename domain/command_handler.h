@@ -9,7 +9,8 @@
 //
 // A module that adds a command set (adjudication, issue 15) builds it over
 // core() without any change here or in WriteCore (docs/commands.md, "Adding
-// a command set").
+// a command set"); a module that keeps write-side state of its own passes
+// its domain::Model to Open, which the core applies with the domain state.
 //
 // Thread-safety: every method may be called from any thread concurrently.
 //
@@ -23,6 +24,7 @@
 #define CONSILIUM_DOMAIN_COMMAND_HANDLER_H_
 
 #include <memory>
+#include <span>
 #include <utility>
 
 #include "common/status.h"
@@ -52,9 +54,11 @@ class CommandHandler : private internal::OwnedCore,
   // Builds the state by scanning `ledger` from its first event.
   // FailedPrecondition when a handler is already open on `ledger` in this
   // process; other errors are the ledger's. `ledger` is not owned and must
-  // outlive the handler.
+  // outlive the handler. `models` are attached to the core (WriteCore::Open)
+  // and must outlive the handler.
   static StatusOr<std::unique_ptr<CommandHandler>> Open(
-      Ledger* ledger, CommandHandlerOptions options);
+      Ledger* ledger, CommandHandlerOptions options,
+      std::span<Model* const> models = {});
 
   // Waits until every queued event is applied and its callback has returned.
   ~CommandHandler() = default;

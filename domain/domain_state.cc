@@ -93,9 +93,10 @@ std::shared_ptr<const schemas::TaskSchema> DescriptiveView(
   return std::make_shared<const schemas::TaskSchema>(std::move(*view));
 }
 
-void DomainState::Apply(const StoredEvent& event) {
+void DomainState::Apply(const StoredEvent& event,
+                        std::span<Model* const> models) {
   const fb::Event* e = event.event();
-  Apply(event.seq, TimestampOf(*e), *e);
+  Apply(event.seq, TimestampOf(*e), *e, models);
 }
 
 // Answers Decide's questions from the state's tables and keeps what it
@@ -245,14 +246,18 @@ struct DomainState::Replayer final : Known, Model {
   DomainState& s;
 };
 
-void DomainState::Apply(uint64_t seq, int64_t timestamp_us,
-                        const fb::Event& e) {
+void DomainState::Apply(uint64_t seq, int64_t timestamp_us, const fb::Event& e,
+                        std::span<Model* const> models) {
   if (seq <= last_seq_) return;  // already applied
   last_seq_ = seq;
   // Every committed event counts, also those Decide ignores.
   ++event_counts_[e.body_type()];
   Replayer replayer(*this);
-  Replay(replayer, replayer, Applied{seq, timestamp_us, e});
+  const Applied applied{seq, timestamp_us, e};
+  const Effect effect = Decide(replayer, applied);
+  if (std::holds_alternative<Ignored>(effect)) return;
+  replayer.On(applied, effect);
+  for (Model* m : models) m->On(applied, effect);
 }
 
 void DomainState::ApplyRecord(uint64_t seq, const fb::RecordImported& b,

@@ -28,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -35,8 +36,9 @@
 #include <vector>
 
 #include "common/hash.h"
-#include "ledger/ledger.h"
 #include "domain/internal/id_index.h"
+#include "domain/replay.h"
+#include "ledger/ledger.h"
 #include "schemas/annotation_validator.h"
 #include "schemas/event.h"
 #include "schemas/task_schema.h"
@@ -163,11 +165,15 @@ class DomainState {
   // Applies one committed event. Events must come in ascending sequence
   // order; an event at or below last_seq() is ignored, so applying the same
   // event twice is harmless. Never fails.
-  void Apply(const StoredEvent& event);
+  // `models` (other modules' write-side models: adjudication) are handed
+  // every effect Decide accepts, after this state keeps it, with the effect
+  // decided against this state as it was before the event.
+  void Apply(const StoredEvent& event, std::span<Model* const> models = {});
   // The same, for an event whose stamp is not in `event` (CommandHandler
   // applies its own drafts with the sequence number and time the ledger
   // reported).
-  void Apply(uint64_t seq, int64_t timestamp_us, const fb::Event& event);
+  void Apply(uint64_t seq, int64_t timestamp_us, const fb::Event& event,
+             std::span<Model* const> models = {});
 
   // The last sequence number applied (0 for none).
   uint64_t last_seq() const { return last_seq_; }

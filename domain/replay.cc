@@ -11,7 +11,7 @@ namespace {
 // schemas/events.fbs moves fb::EventBody::MAX and stops the build here: give
 // it a case in Decide (Ignored is a decision too), an Effect if it changes
 // state, and an On in the models that keep it; then move this line.
-static_assert(fb::EventBody::MAX == fb::EventBody::IndexesRepaired,
+static_assert(fb::EventBody::MAX == fb::EventBody::AdjudicationEscalated,
               "a new fb::EventBody type: add its case to domain::Decide");
 
 bool ValidRole(fb::Role role) {
@@ -99,6 +99,40 @@ Effect DecideDefinition(const Known& known, const fb::Event& e) {
   }
 }
 
+// The adjudication engine's events are taken as appended: whether a lease
+// is live, whose it is and whether a policy fits its schema are the queue's
+// rules (adjudication/queue.h), applied by the model that keeps it; the
+// domain state keeps none of them.
+Effect DecideAdjudication(const fb::Event& e) {
+  switch (e.body_type()) {
+    case fb::EventBody::AdjudicationPolicySet:
+      return AdjudicationPolicyDefined{e.body_as_AdjudicationPolicySet()};
+    case fb::EventBody::AdjudicationClaimed:
+      return AdjudicationLeaseOpened{e.body_as_AdjudicationClaimed()};
+    case fb::EventBody::AdjudicationReleased: {
+      const auto* b = e.body_as_AdjudicationReleased();
+      return AdjudicationLeaseClosed{
+          View(b->project_id()), b->lease_seq(), LeaseEnd::kReleased, 0, {}};
+    }
+    case fb::EventBody::AdjudicationLeaseExpired: {
+      const auto* b = e.body_as_AdjudicationLeaseExpired();
+      return AdjudicationLeaseClosed{View(b->project_id()),
+                                     b->lease_seq(),
+                                     LeaseEnd::kExpired,
+                                     b->deadline_us(),
+                                     {}};
+    }
+    case fb::EventBody::AdjudicationEscalated: {
+      const auto* b = e.body_as_AdjudicationEscalated();
+      return AdjudicationLeaseClosed{View(b->project_id()), b->lease_seq(),
+                                     LeaseEnd::kEscalated, 0,
+                                     View(b->rationale())};
+    }
+    default:
+      return Ignored{};
+  }
+}
+
 }  // namespace
 
 Effect Decide(const Known& known, const Applied& a) {
@@ -163,6 +197,12 @@ Effect Decide(const Known& known, const Applied& a) {
     }
     case fb::EventBody::AccessRecorded:
       return AccessRecorded{e.body_as_AccessRecorded()};
+    case fb::EventBody::AdjudicationPolicySet:
+    case fb::EventBody::AdjudicationClaimed:
+    case fb::EventBody::AdjudicationReleased:
+    case fb::EventBody::AdjudicationLeaseExpired:
+    case fb::EventBody::AdjudicationEscalated:
+      return DecideAdjudication(e);
     case fb::EventBody::NONE:
     case fb::EventBody::IndexesRepaired:
       return Ignored{};

@@ -152,13 +152,34 @@ struct AdjudicationRecorded {
 struct AccessRecorded {
   const fb::AccessRecorded* body;
 };
+// The adjudication engine's events (docs/adjudication.md, "Events"), taken
+// as appended: the queue's rules (adjudication/queue.h) decide whether a
+// lease named is live and whose; DomainState keeps none of them.
+struct AdjudicationPolicyDefined {
+  const fb::AdjudicationPolicySet* body;
+};
+// A claim: the lease id is the event's sequence number.
+struct AdjudicationLeaseOpened {
+  const fb::AdjudicationClaimed* body;
+};
+enum class LeaseEnd { kReleased, kExpired, kEscalated };
+// A lease given back (released), expired (at `deadline_us`) or sent to a
+// senior adjudicator (with `rationale`).
+struct AdjudicationLeaseClosed {
+  std::string_view project;
+  uint64_t lease_seq;
+  LeaseEnd end;
+  int64_t deadline_us;
+  std::string_view rationale;
+};
 
 using Effect =
     std::variant<Ignored, ProjectDefined, PrincipalDefined, RoleChanged,
                  TokenAdded, SchemaDefined, RecordDefined, BatchDefined,
                  AssignmentChanged, AnnotationOpened, AnnotationRevised,
                  AnnotationWithdrawn, GoldRecorded, AdjudicationRecorded,
-                 AccessRecorded>;
+                 AccessRecorded, AdjudicationPolicyDefined,
+                 AdjudicationLeaseOpened, AdjudicationLeaseClosed>;
 
 // The effect of `e` on a state that knows what `known` says. Pure; total.
 Effect Decide(const Known& known, const Applied& e);

@@ -33,7 +33,8 @@ StatusOr<Committed> Single(StatusOr<std::vector<Committed>> committed) {
 // Construction
 // ---------------------------------------------------------------------------
 
-WriteCore::WriteCore(Ledger* ledger) : ledger_(ledger) {}
+WriteCore::WriteCore(Ledger* ledger, std::span<Model* const> models)
+    : ledger_(ledger), models_(models.begin(), models.end()) {}
 
 WriteCore::~WriteCore() {
   {
@@ -48,8 +49,9 @@ WriteCore::~WriteCore() {
   }
 }
 
-StatusOr<std::unique_ptr<WriteCore>> WriteCore::Open(Ledger* ledger) {
-  std::unique_ptr<WriteCore> core(new WriteCore(ledger));
+StatusOr<std::unique_ptr<WriteCore>> WriteCore::Open(
+    Ledger* ledger, std::span<Model* const> models) {
+  std::unique_ptr<WriteCore> core(new WriteCore(ledger, models));
   {
     std::lock_guard l(claims_mu);
     if (!Claims().insert(ledger).second) {
@@ -64,7 +66,7 @@ StatusOr<std::unique_ptr<WriteCore>> WriteCore::Open(Ledger* ledger) {
   RETURN_IF_ERROR(ledger->Scan(
       1, 0,
       [&](const StoredEvent& e) {
-        core->state_.Apply(e);
+        core->state_.Apply(e, core->models_);
         return true;
       },
       /*with_hashes=*/false));
@@ -144,7 +146,9 @@ StatusOr<std::vector<Committed>> WriteCore::CommitStructural(
   std::lock_guard l(state_mu_);
   for (size_t i = 0; i < bytes.size(); ++i) {
     const Committed& c = (*committed)[i];
-    if (!c.duplicate) state_.Apply(c.seq, c.timestamp_us, *EventView(bytes[i]));
+    if (!c.duplicate) {
+      state_.Apply(c.seq, c.timestamp_us, *EventView(bytes[i]), models_);
+    }
   }
   applied_seq_.store(state_.last_seq(), std::memory_order_release);
   return committed;
@@ -220,7 +224,7 @@ void WriteCore::OnAppended(const Ledger::AppendedEvent& e, std::string reserved,
       for (Appended& t : ready) {
         if (t.result.ok() && !t.result->duplicate) {
           state_.Apply(t.result->seq, t.result->timestamp_us,
-                       *EventView(t.bytes));
+                       *EventView(t.bytes), models_);
         }
       }
       applied_seq_.store(state_.last_seq(), std::memory_order_release);

@@ -48,6 +48,7 @@
 #include <memory_resource>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -59,6 +60,7 @@
 #include "domain/authorizer.h"
 #include "domain/domain_state.h"
 #include "domain/internal/gate.h"
+#include "domain/replay.h"
 #include "ledger/ledger.h"
 
 namespace consilium::domain {
@@ -141,7 +143,15 @@ class WriteCore {
   // ledger's writer slot (FailedPrecondition when a WriteCore already holds
   // it). `ledger` is not owned and must outlive the core. Other errors are
   // the ledger's.
-  static StatusOr<std::unique_ptr<WriteCore>> Open(Ledger* ledger);
+  //
+  // `models` (not owned; they must outlive the core) are other modules'
+  // write-side state (adjudication's queue): each is handed every accepted
+  // effect (domain/replay.h) with DomainState, in sequence order, under the
+  // state lock, from the first event on. A command set that reads a model
+  // does so under that lock (Read), so its checks see the state and the
+  // models at the same event.
+  static StatusOr<std::unique_ptr<WriteCore>> Open(
+      Ledger* ledger, std::span<Model* const> models = {});
 
   // Waits until every queued event is applied and its callback has returned;
   // releases the writer slot.
@@ -196,7 +206,7 @@ class WriteCore {
   }
 
  private:
-  explicit WriteCore(Ledger* ledger);
+  WriteCore(Ledger* ledger, std::span<Model* const> models);
 
   // Waits until no command is between reservation and apply and every
   // appended event is applied. Call with the gate held exclusively.
@@ -223,6 +233,8 @@ class WriteCore {
   internal::Gate gate_;
   mutable std::mutex state_mu_;
   DomainState state_;  // guarded by state_mu_ (written only under it)
+  // Applied with state_ (same order, same lock); fixed at Open.
+  const std::vector<Model*> models_;
   // state_.last_seq(), stored under state_mu_ after every apply, so phase C
   // can tell without state_mu_ that nothing was applied since phase A.
   std::atomic<uint64_t> applied_seq_{0};

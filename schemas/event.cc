@@ -25,6 +25,22 @@ Status CheckId(std::string_view what, std::string_view id, bool required) {
   return OkStatus();
 }
 
+// The ids of the adjudication engine's events beyond the project and record.
+Status CheckAdjudicationIds(const fb::Event& e) {
+  if (e.body_type() == fb::EventBody::AdjudicationPolicySet) {
+    return CheckId("schema_id",
+                   View(e.body_as_AdjudicationPolicySet()->schema_id()), true);
+  }
+  const auto* b = e.body_as_AdjudicationClaimed();
+  if (b == nullptr) return OkStatus();
+  RETURN_IF_ERROR(CheckId("field_path", View(b->field_path()), true));
+  if (b->weighed_annotation_ids() != nullptr) {
+    for (const auto* id : *b->weighed_annotation_ids())
+      RETURN_IF_ERROR(CheckId("weighed_annotation_ids[]", View(id), true));
+  }
+  return OkStatus();
+}
+
 // The ids of the domain events beyond the record and project (which
 // Validate checks for every type): they become map keys in the projections.
 Status CheckBodyIds(const fb::Event& e) {
@@ -91,6 +107,9 @@ Status CheckBodyIds(const fb::Event& e) {
       }
       return OkStatus();
     }
+    case fb::EventBody::AdjudicationPolicySet:
+    case fb::EventBody::AdjudicationClaimed:
+      return CheckAdjudicationIds(e);
     default:
       return OkStatus();
   }
@@ -206,6 +225,16 @@ flatbuffers::Offset<flatbuffers::String> OptString(
     flatbuffers::FlatBufferBuilder& fbb, std::string_view s) {
   if (s.empty()) return 0;
   return fbb.CreateString(s);
+}
+
+flatbuffers::Offset<
+    flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>>
+CreateStrings(flatbuffers::FlatBufferBuilder& fbb,
+              std::span<const std::string> strings) {
+  std::vector<flatbuffers::Offset<flatbuffers::String>> offsets;
+  offsets.reserve(strings.size());
+  for (const std::string& s : strings) offsets.push_back(fbb.CreateString(s));
+  return fbb.CreateVector(offsets);
 }
 
 template <typename Fn>
@@ -404,14 +433,86 @@ EventDraft MakeAdjudicationDecided(const EventHeader& header,
     flatbuffers::Offset<fb::Payload> value;
     if (!f.value.empty()) value = PlainJsonPayload(fbb, f.value);
     auto rationale = OptString(fbb, f.rationale);
-    std::vector<flatbuffers::Offset<flatbuffers::String>> ids;
-    ids.reserve(f.cited_annotation_ids.size());
-    for (const std::string& id : f.cited_annotation_ids)
-      ids.push_back(fbb.CreateString(id));
-    auto cited = fbb.CreateVector(ids);
-    auto body = fb::CreateAdjudicationDecided(fbb, p, r, path, f.outcome, value,
-                                              rationale, cited);
-    return std::make_pair(fb::EventBody::AdjudicationDecided, body.Union());
+    auto cited = CreateStrings(fbb, f.cited_annotation_ids);
+    flatbuffers::Offset<flatbuffers::Vector<uint64_t>> weighed;
+    if (!f.weighed_seqs.empty())
+      weighed = fbb.CreateVector(f.weighed_seqs.data(), f.weighed_seqs.size());
+    // The generated Create's order, but lease_seq only when set: with
+    // ForceDefaults a zero would be written, and a decision without a lease
+    // must keep the bytes it had before the field existed.
+    fb::AdjudicationDecidedBuilder b(fbb);
+    if (f.lease_seq != 0) b.add_lease_seq(f.lease_seq);
+    b.add_weighed_seqs(weighed);
+    b.add_cited_annotation_ids(cited);
+    b.add_rationale(rationale);
+    b.add_value(value);
+    b.add_field_path(path);
+    b.add_record_id(r);
+    b.add_project_id(p);
+    b.add_outcome(f.outcome);
+    return std::make_pair(fb::EventBody::AdjudicationDecided,
+                          b.Finish().Union());
+  });
+}
+
+EventDraft MakeAdjudicationPolicySet(const EventHeader& header,
+                                     const AdjudicationPolicySetFields& f) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto p = fbb.CreateString(f.project_id);
+    auto doc = fbb.CreateString(f.document);
+    auto s = fbb.CreateString(f.schema_id);
+    auto body = fb::CreateAdjudicationPolicySet(fbb, p, f.version, doc, s,
+                                                f.schema_version);
+    return std::make_pair(fb::EventBody::AdjudicationPolicySet, body.Union());
+  });
+}
+
+EventDraft MakeAdjudicationClaimed(const EventHeader& header,
+                                   const AdjudicationClaimedFields& f) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto p = fbb.CreateString(f.project_id);
+    auto r = fbb.CreateString(f.record_id);
+    auto path = fbb.CreateString(f.field_path);
+    auto seqs = fbb.CreateVector(f.weighed_seqs.data(), f.weighed_seqs.size());
+    auto weighed_ids = CreateStrings(fbb, f.weighed_annotation_ids);
+    auto body = fb::CreateAdjudicationClaimed(fbb, p, r, path, f.expires_us,
+                                              seqs, weighed_ids);
+    return std::make_pair(fb::EventBody::AdjudicationClaimed, body.Union());
+  });
+}
+
+EventDraft MakeAdjudicationReleased(const EventHeader& header,
+                                    std::string_view project_id,
+                                    uint64_t lease_seq) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto p = fbb.CreateString(project_id);
+    auto body = fb::CreateAdjudicationReleased(fbb, p, lease_seq);
+    return std::make_pair(fb::EventBody::AdjudicationReleased, body.Union());
+  });
+}
+
+EventDraft MakeAdjudicationLeaseExpired(const EventHeader& header,
+                                        std::string_view project_id,
+                                        uint64_t lease_seq,
+                                        int64_t deadline_us) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto p = fbb.CreateString(project_id);
+    auto body =
+        fb::CreateAdjudicationLeaseExpired(fbb, p, lease_seq, deadline_us);
+    return std::make_pair(fb::EventBody::AdjudicationLeaseExpired,
+                          body.Union());
+  });
+}
+
+EventDraft MakeAdjudicationEscalated(const EventHeader& header,
+                                     std::string_view project_id,
+                                     uint64_t lease_seq,
+                                     std::string_view rationale) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto p = fbb.CreateString(project_id);
+    auto why = OptString(fbb, rationale);
+    auto body = fb::CreateAdjudicationEscalated(fbb, p, lease_seq, why);
+    return std::make_pair(fb::EventBody::AdjudicationEscalated, body.Union());
   });
 }
 
@@ -572,6 +673,8 @@ std::string_view RecordIdOf(const fb::Event& event) {
       return View(event.body_as_GoldAnswerRecorded()->record_id());
     case fb::EventBody::AdjudicationDecided:
       return View(event.body_as_AdjudicationDecided()->record_id());
+    case fb::EventBody::AdjudicationClaimed:
+      return View(event.body_as_AdjudicationClaimed()->record_id());
     default:
       return {};
   }
@@ -605,6 +708,16 @@ std::string_view ProjectIdOf(const fb::Event& event) {
       return View(event.body_as_GoldAnswerRecorded()->project_id());
     case fb::EventBody::AdjudicationDecided:
       return View(event.body_as_AdjudicationDecided()->project_id());
+    case fb::EventBody::AdjudicationPolicySet:
+      return View(event.body_as_AdjudicationPolicySet()->project_id());
+    case fb::EventBody::AdjudicationClaimed:
+      return View(event.body_as_AdjudicationClaimed()->project_id());
+    case fb::EventBody::AdjudicationReleased:
+      return View(event.body_as_AdjudicationReleased()->project_id());
+    case fb::EventBody::AdjudicationLeaseExpired:
+      return View(event.body_as_AdjudicationLeaseExpired()->project_id());
+    case fb::EventBody::AdjudicationEscalated:
+      return View(event.body_as_AdjudicationEscalated()->project_id());
     default:
       return {};
   }

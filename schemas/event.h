@@ -239,9 +239,52 @@ struct AdjudicationDecidedFields {
   std::string_view value{};
   std::string_view rationale{};
   std::span<const std::string> cited_annotation_ids{};
+  // The claim this decision closes and the annotation events it weighed
+  // (docs/adjudication.md, "Events"). Written only when set, so a decision
+  // without them has the bytes it had before these fields existed.
+  uint64_t lease_seq = 0;
+  std::span<const uint64_t> weighed_seqs{};
 };
 EventDraft MakeAdjudicationDecided(const EventHeader& header,
                                    const AdjudicationDecidedFields& f);
+
+// ---- The adjudication engine's events (docs/adjudication.md, "Events").
+// A lease's id is the sequence number of its AdjudicationClaimed event.
+
+// `document` is the policy JSON, canonical; actor: an admin.
+struct AdjudicationPolicySetFields {
+  std::string_view project_id{};
+  uint32_t version = 0;
+  std::string_view document{};
+  std::string_view schema_id{};
+  uint32_t schema_version = 0;
+};
+EventDraft MakeAdjudicationPolicySet(const EventHeader& header,
+                                     const AdjudicationPolicySetFields& f);
+
+struct AdjudicationClaimedFields {
+  std::string_view project_id{};
+  std::string_view record_id{};
+  std::string_view field_path{};
+  int64_t expires_us = 0;
+  std::span<const uint64_t> weighed_seqs{};
+  std::span<const std::string> weighed_annotation_ids{};
+};
+EventDraft MakeAdjudicationClaimed(const EventHeader& header,
+                                   const AdjudicationClaimedFields& f);
+
+EventDraft MakeAdjudicationReleased(const EventHeader& header,
+                                    std::string_view project_id,
+                                    uint64_t lease_seq);
+// Actor: the server principal.
+EventDraft MakeAdjudicationLeaseExpired(const EventHeader& header,
+                                        std::string_view project_id,
+                                        uint64_t lease_seq,
+                                        int64_t deadline_us);
+EventDraft MakeAdjudicationEscalated(const EventHeader& header,
+                                     std::string_view project_id,
+                                     uint64_t lease_seq,
+                                     std::string_view rationale);
 
 // What `consilium repair-indexes` did to one derived index.
 struct IndexRepairCount {

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <limits>
 #include <set>
+#include <type_traits>
 
 #include "common/canonical_json.h"
 #include "common/strict_json.h"
@@ -611,6 +612,104 @@ void PutPayload(json::object& o, std::string_view key, const fb::Payload* p) {
   o[std::string(key) + "_sealed"] = std::move(sealed);
 }
 
+// A vector of numbers or of strings as a JSON array; empty when absent.
+template <typename T>
+json::array ArrayToJson(const flatbuffers::Vector<T>* v) {
+  json::array a;
+  if (v == nullptr) return a;
+  for (auto x : *v) {
+    if constexpr (std::is_arithmetic_v<T>) {
+      a.emplace_back(x);
+    } else {
+      a.emplace_back(View(x));
+    }
+  }
+  return a;
+}
+
+// The adjudication engine's events (docs/adjudication.md, "Events").
+void AdjudicationBodyToJson(const fb::Event& e, json::object& o) {
+  o["project_id"] = ProjectIdOf(e);
+  switch (e.body_type()) {
+    case fb::EventBody::AdjudicationPolicySet: {
+      const auto* b = e.body_as_AdjudicationPolicySet();
+      o["version"] = b->version();
+      boost::system::error_code ec;
+      json::value doc =
+          json::parse(View(b->document()), ec, {}, ParseOptions());
+      o["document"] = ec ? json::value(json::string(View(b->document()))) : doc;
+      o["schema_id"] = View(b->schema_id());
+      o["schema_version"] = b->schema_version();
+      break;
+    }
+    case fb::EventBody::AdjudicationClaimed: {
+      const auto* b = e.body_as_AdjudicationClaimed();
+      o["record_id"] = View(b->record_id());
+      o["field_path"] = View(b->field_path());
+      o["expires_us"] = b->expires_us();
+      o["weighed_seqs"] = ArrayToJson(b->weighed_seqs());
+      o["weighed_annotation_ids"] = ArrayToJson(b->weighed_annotation_ids());
+      break;
+    }
+    case fb::EventBody::AdjudicationReleased:
+      o["lease_seq"] = e.body_as_AdjudicationReleased()->lease_seq();
+      break;
+    case fb::EventBody::AdjudicationLeaseExpired: {
+      const auto* b = e.body_as_AdjudicationLeaseExpired();
+      o["lease_seq"] = b->lease_seq();
+      o["deadline_us"] = b->deadline_us();
+      break;
+    }
+    case fb::EventBody::AdjudicationEscalated: {
+      const auto* b = e.body_as_AdjudicationEscalated();
+      o["lease_seq"] = b->lease_seq();
+      if (b->rationale()) o["rationale"] = View(b->rationale());
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+// AdjudicationPolicySet .. AdjudicationEscalated: the types after
+// IndexesRepaired.
+bool IsAdjudicationEngineType(std::string_view type) {
+  for (auto t : fb::EnumValuesEventBody()) {
+    if (static_cast<uint8_t>(t) >
+            static_cast<uint8_t>(fb::EventBody::IndexesRepaired) &&
+        type == fb::EnumNameEventBody(t)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// IndexesRepaired and every type after it (the adjudication engine's) are
+// written by their commands, never accepted as input.
+bool AcceptedAsInput(fb::EventBody t) {
+  return t != fb::EventBody::NONE &&
+         static_cast<uint8_t>(t) <
+             static_cast<uint8_t>(fb::EventBody::IndexesRepaired);
+}
+
+// The engine's events (all but AdjudicationDecided, accepted as input) hold
+// what only its commands check: leases against server time, a policy
+// against its schema, an expiry recorded once.
+Status RefusedAsInput(std::string_view type) {
+  return InvalidArgumentError("type: " + std::string(type) +
+                              " is written only by the adjudication "
+                              "commands (`consilium policy`, `consilium "
+                              "adjudicate`)");
+}
+
+// A decision's lease and weighed events, printed only when it has them (a
+// decision without keeps the JSON it printed before the fields existed).
+void PutDecisionLease(const fb::AdjudicationDecided& b, json::object& o) {
+  if (b.lease_seq() != 0) o["lease_seq"] = b.lease_seq();
+  if (b.weighed_seqs() != nullptr)
+    o["weighed_seqs"] = ArrayToJson(b.weighed_seqs());
+}
+
 json::value BodyToJson(const fb::Event& e) {
   json::object o;
   switch (e.body_type()) {
@@ -776,8 +875,16 @@ json::value BodyToJson(const fb::Event& e) {
           ids.emplace_back(View(id));
       }
       o["cited_annotation_ids"] = std::move(ids);
+      PutDecisionLease(*b, o);
       break;
     }
+    case fb::EventBody::AdjudicationPolicySet:
+    case fb::EventBody::AdjudicationClaimed:
+    case fb::EventBody::AdjudicationReleased:
+    case fb::EventBody::AdjudicationLeaseExpired:
+    case fb::EventBody::AdjudicationEscalated:
+      AdjudicationBodyToJson(e, o);
+      break;
     case fb::EventBody::IndexesRepaired: {
       const auto* b = e.body_as_IndexesRepaired();
       json::array indexes;
@@ -860,12 +967,12 @@ StatusOr<EventDraft> DraftFromJson(std::string_view text) {
     return InvalidArgumentError(
         "type: IndexesRepaired is written only by `consilium "
         "repair-indexes`");
+  } else if (IsAdjudicationEngineType(type)) {
+    return RefusedAsInput(type);
   } else {
     std::string known;
     for (auto t : fb::EnumValuesEventBody()) {
-      // IndexesRepaired is written by the ledger, never accepted as input.
-      if (t == fb::EventBody::NONE || t == fb::EventBody::IndexesRepaired)
-        continue;
+      if (!AcceptedAsInput(t)) continue;
       known += known.empty() ? "" : ", ";
       known += fb::EnumNameEventBody(t);
     }

@@ -747,6 +747,54 @@ TEST_F(CommandsTest, ReviseAndWithdraw) {
       StatusCode::kFailedPrecondition, "annotation a-1 is withdrawn");
 }
 
+// Models attached at Open (domain/write_core.h) see every accepted effect
+// in sequence order: the ledger's on open, then each command's, exclusive
+// and concurrent alike; a rebuild hands them the same sequence.
+class RecordingModel : public Model {
+ public:
+  void On(const Applied& e, const Effect& effect) override {
+    seen.emplace_back(e.seq, effect.index());
+  }
+  std::vector<std::pair<uint64_t, size_t>> seen;
+};
+
+TEST_F(CommandsTest, AttachedModelsSeeEveryAcceptedEffectInOrder) {
+  Populate();
+  // Reopens the handler with `model` attached.
+  auto open_with = [&](Model& model) {
+    handler_.reset();
+    Model* const models[] = {&model};
+    auto h = CommandHandler::Open(ledger_.get(), {.clock = &clock_}, models);
+    EXPECT_TRUE(h.ok()) << h.status().ToString();
+    if (h.ok()) handler_ = std::move(*h);
+  };
+  RecordingModel live;
+  open_with(live);
+  ASSERT_NE(handler_, nullptr);
+  const size_t at_open = live.seen.size();
+  ASSERT_GT(at_open, 0u);
+  EXPECT_EQ(live.seen.back().first, ledger_->head().seq);
+  auto p = handler_->CreateProject("admin", {.id = "p9", .name = "Nine"});
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ASSERT_EQ(live.seen.size(), at_open + 1);
+  EXPECT_EQ(live.seen.back(),
+            std::make_pair(p->seq, Effect(ProjectDefined{}).index()));
+  auto a =
+      Submit("a-1", "rec-1", Example("annotations/dx-reasoning.values.json"));
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(live.seen.back(),
+            std::make_pair(a->seq, Effect(AnnotationOpened{}).index()));
+  // A rejected command hands the model nothing.
+  const size_t before = live.seen.size();
+  EXPECT_FALSE(
+      handler_->CreateProject("admin", {.id = "p9", .name = "Again"}).ok());
+  EXPECT_EQ(live.seen.size(), before);
+  RecordingModel rebuilt;
+  open_with(rebuilt);
+  ASSERT_NE(handler_, nullptr);
+  EXPECT_EQ(rebuilt.seen, live.seen);
+}
+
 // One writer per ledger (domain/write_core.h): a second handler on the same
 // Ledger would bypass the first one's gate and reservations.
 TEST_F(CommandsTest, SecondHandlerOnOneLedgerIsRefusedUntilTheFirstCloses) {

@@ -148,5 +148,49 @@ TEST(DecideTest, TheFirstSubmissionOfAnIdWins) {
   EXPECT_TRUE(std::holds_alternative<Ignored>(DecideDraft(known, submit)));
 }
 
+// The adjudication engine's events are taken as appended, in any state
+// (the queue's rules, adjudication/queue.h, judge the lease they name).
+TEST(DecideTest, AdjudicationEngineEventsPassToTheirModel) {
+  FakeKnown known;
+  const Effect policy = DecideDraft(
+      known, MakeAdjudicationPolicySet(kHeader, {.project_id = "p1",
+                                                 .version = 1,
+                                                 .document = "{}",
+                                                 .schema_id = "s",
+                                                 .schema_version = 1}));
+  ASSERT_TRUE(std::holds_alternative<AdjudicationPolicyDefined>(policy));
+  EXPECT_EQ(std::get<AdjudicationPolicyDefined>(policy).body->version(), 1u);
+  const EventDraft claim = MakeAdjudicationClaimed(kHeader, {.project_id = "p1",
+                                                             .record_id = "r1",
+                                                             .field_path = "dx",
+                                                             .expires_us = 99});
+  const Effect opened = DecideDraft(known, claim);
+  ASSERT_TRUE(std::holds_alternative<AdjudicationLeaseOpened>(opened));
+  EXPECT_EQ(std::get<AdjudicationLeaseOpened>(opened).body->expires_us(), 99);
+  struct Case {
+    EventDraft draft;
+    LeaseEnd end;
+    int64_t deadline_us;
+    std::string rationale;
+  };
+  const Case cases[] = {
+      {MakeAdjudicationReleased(kHeader, "p1", 7), LeaseEnd::kReleased, 0, ""},
+      {MakeAdjudicationLeaseExpired(kHeader, "p1", 7, 99), LeaseEnd::kExpired,
+       99, ""},
+      {MakeAdjudicationEscalated(kHeader, "p1", 7, "why"), LeaseEnd::kEscalated,
+       0, "why"},
+  };
+  for (const Case& c : cases) {
+    const Effect e = DecideDraft(known, c.draft);
+    ASSERT_TRUE(std::holds_alternative<AdjudicationLeaseClosed>(e));
+    const auto& closed = std::get<AdjudicationLeaseClosed>(e);
+    EXPECT_EQ(closed.project, "p1");
+    EXPECT_EQ(closed.lease_seq, 7u);
+    EXPECT_EQ(closed.end, c.end);
+    EXPECT_EQ(closed.deadline_us, c.deadline_us);
+    EXPECT_EQ(closed.rationale, c.rationale);
+  }
+}
+
 }  // namespace
 }  // namespace consilium::domain
