@@ -167,8 +167,8 @@ StatusOr<domain::ImportRecordCommand> ParseRecordLine(std::string_view line) {
   if (metadata != nullptr) {
     if (!metadata->is_object())
       return ctx(InvalidArgumentError("metadata: must be an object"));
-    ASSIGN_OR_RETURN(out.metadata,
-                     CanonicalizeJson(WriteStoredJson(*metadata, JsonStyle::kCompact)));
+    ASSIGN_OR_RETURN(out.metadata, CanonicalizeJson(WriteStoredJson(
+                                       *metadata, JsonStyle::kCompact)));
   } else {
     out.metadata = "{}";
   }
