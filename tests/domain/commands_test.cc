@@ -13,18 +13,14 @@
 #include "schemas/event_json.h"
 #include "tests/testing/command_lines.h"
 #include "tests/testing/fake_clock.h"
+#include "tests/testing/files.h"
 #include "tests/testing/temp_dir.h"
 
 namespace consilium::domain {
 namespace {
 
 std::string Example(const std::string& name) {
-  std::filesystem::path p =
-      std::filesystem::path(CONSILIUM_SOURCE_DIR) / "schemas/examples" / name;
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return testing::ReadFile(testing::ExamplePath(name));
 }
 
 // The dx-reasoning example annotation: spans up to code point 159 of the

@@ -4,28 +4,21 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <thread>
 
 #include "domain/command_handler.h"
 #include "schemas/event_json.h"
 #include "tests/testing/command_lines.h"
 #include "tests/testing/fake_clock.h"
+#include "tests/testing/files.h"
 #include "tests/testing/temp_dir.h"
 
 namespace consilium::domain {
 namespace {
 
 std::string Example(const std::string& name) {
-  std::filesystem::path p =
-      std::filesystem::path(CONSILIUM_SOURCE_DIR) / "schemas/examples" / name;
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return testing::ReadFile(testing::ExamplePath(name));
 }
 
 // A draft stamped as event `seq`, as the ledger would store it.

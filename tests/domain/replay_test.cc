@@ -5,23 +5,17 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <string>
+
+#include "tests/testing/files.h"
 
 namespace consilium::domain {
 namespace {
 
 std::string Example(const std::string& name) {
-  std::ifstream in(
-      std::filesystem::path(CONSILIUM_SOURCE_DIR) / "schemas/examples" / name,
-      std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return testing::ReadFile(testing::ExamplePath(name));
 }
 
 class FakeKnown : public Known {
