@@ -435,9 +435,9 @@ TEST_F(ServerTest, OpenApiDocumentIsServedAndListsTheBuiltinRoutes) {
     paths.emplace_back(kv.key());
   }
   // The built-in routes, then those `consilium serve` adds.
-  EXPECT_EQ(paths, (std::vector<std::string>{"/healthz", "/metrics",
-                                             "/v1/openapi.json",
-                                             "/v1/whoami"}));
+  EXPECT_EQ(paths,
+            (std::vector<std::string>{"/healthz", "/metrics",
+                                      "/v1/openapi.json", "/v1/whoami"}));
 }
 
 TEST_F(ServerTest, ShutdownLetsTheRequestInFlightFinish) {
