@@ -7,9 +7,9 @@
 // the server's DenialHook first: later the hook appends the denied-access
 // event (DESIGN.md invariant 3) before the client hears the refusal.
 //
-// The real Authenticator, backed by the domain state's token hashes, lands
-// with the domain routes; until then `consilium serve` refuses every token
-// (DenyAllAuthenticator) and tests use StaticTokenAuthenticator.
+// The real Authenticator, backed by the domain state's token hashes, is
+// api/domain_authenticator.h (what `consilium serve` runs); the server's
+// default is DenyAllAuthenticator, and tests use StaticTokenAuthenticator.
 //
 // Thread-safety: the server calls Authenticate and Authorize from its I/O
 // threads concurrently; implementations must be thread-safe and must not
@@ -55,8 +55,7 @@ class Authorizer {
                            const Request& request) const = 0;
 };
 
-// Refuses every token: the server's authenticator until the one backed by
-// the domain state exists.
+// Refuses every token: the server's authenticator when none is given.
 class DenyAllAuthenticator final : public Authenticator {
  public:
   StatusOr<Principal> Authenticate(std::string_view token) const override;

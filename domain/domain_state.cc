@@ -166,6 +166,7 @@ struct DomainState::Replayer final : Known, Model {
     t.expires_at_us = x.body->expires_at_us();
     t.seq = e.seq;
     p.tokens.push_back(t);
+    s.token_owners_.emplace(t.sha256, p.id);
   }
   void Keep(const Applied& e, const SchemaDefined& x) {
     SchemaState schema;
@@ -302,6 +303,12 @@ const ProjectState* DomainState::FindProject(std::string_view id) const {
 const PrincipalState* DomainState::FindPrincipal(std::string_view id) const {
   auto it = principals_.find(id);
   return it == principals_.end() ? nullptr : &it->second;
+}
+
+const PrincipalState* DomainState::FindTokenOwner(
+    const Hash256& token_sha256) const {
+  auto it = token_owners_.find(token_sha256);
+  return it == token_owners_.end() ? nullptr : FindPrincipal(it->second);
 }
 
 const SchemaState* DomainState::FindSchema(std::string_view id,

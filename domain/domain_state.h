@@ -182,6 +182,9 @@ class DomainState {
   // next Apply.
   const ProjectState* FindProject(std::string_view id) const;
   const PrincipalState* FindPrincipal(std::string_view id) const;
+  // The principal a token with this SHA-256 was issued to (the hash, not
+  // the token: api/domain_authenticator.h), expired or not.
+  const PrincipalState* FindTokenOwner(const Hash256& token_sha256) const;
   const SchemaState* FindSchema(std::string_view id, uint32_t version) const;
   // The highest published version of `id`, or 0.
   uint32_t LatestSchemaVersion(std::string_view id) const;
@@ -243,6 +246,8 @@ class DomainState {
   size_t admins_ = 0;  // principals holding the global admin role
   std::map<std::string, ProjectState, std::less<>> projects_;
   std::map<std::string, PrincipalState, std::less<>> principals_;
+  // Token hash -> principal id, one entry per TokenState.
+  std::map<Hash256, std::string> token_owners_;
   std::map<std::string, std::map<uint32_t, SchemaState>, std::less<>> schemas_;
   StringMap<RecordState> records_;
   std::map<std::pair<std::string, std::string>, BatchState> batches_;

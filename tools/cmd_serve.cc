@@ -1,15 +1,21 @@
 // `consilium serve`: the HTTP API over the ledger at --data (docs/server.md).
-// The server's own endpoints exist today (/healthz, /metrics,
-// /v1/openapi.json); the domain routes join the Router built here when the
-// write-side core lands. The ledger is opened for writing and held for the
-// server's lifetime, so no other process writes it meanwhile.
+// The ledger is opened for writing with its CommandHandler (the single
+// writer), held for the server's lifetime, so no other process writes it
+// meanwhile. Bearer tokens are checked against the handler's domain state
+// (api/domain_authenticator.h). Routes today: the server's own (/healthz,
+// /metrics, /v1/openapi.json) and GET /v1/whoami; the domain routes join the
+// Router built here.
 #include <iostream>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "api/domain_authenticator.h"
 #include "api/server.h"
+#include "api/whoami_route.h"
+#include "common/clock.h"
+#include "domain/command_handler.h"
 #include "tools/cli.h"
 #include "tools/open_ledger.h"
 
@@ -22,6 +28,8 @@ int Serve(const Args& args) {
   }
   auto ledger = OpenLedger(args, /*read_only=*/false);
   if (!ledger.ok()) return Fail(ledger.status());
+  auto handler = domain::CommandHandler::Open(ledger->get(), {});
+  if (!handler.ok()) return Fail(handler.status());
 
   api::ServerOptions options;
   options.listen = args.Get("listen", api::kDefaultListen);
@@ -29,8 +37,13 @@ int Serve(const Args& args) {
     options.tls = api::TlsFiles{args.Get("tls-cert"), args.Get("tls-key")};
   }
   options.stop_on_signals = true;
-  StatusOr<std::unique_ptr<api::Server>> server =
-      api::Server::Start(std::move(options), api::Router(), {});
+  api::ServerDeps deps;
+  deps.authenticator = std::make_shared<api::DomainAuthenticator>(
+      &(*handler)->core(), SystemClock());
+  api::Router routes;
+  if (Status s = routes.Add(api::WhoamiRoute()); !s.ok()) return Fail(s);
+  StatusOr<std::unique_ptr<api::Server>> server = api::Server::Start(
+      std::move(options), std::move(routes), std::move(deps));
   if (!server.ok()) return Fail(server.status());
   // The line scripts wait for: the server accepts from here on.
   std::cout << "consilium serve: listening on " << (*server)->url()

@@ -1,5 +1,6 @@
 // `consilium serve` as a process: the built binary on an ephemeral port,
-// /healthz over plain HTTP and TLS, then SIGTERM and its exit code.
+// /healthz over plain HTTP and TLS, /v1/whoami with a token `consilium user
+// add` printed, then SIGTERM and its exit code.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -104,6 +105,17 @@ class ServeProcessTest : public ::testing::Test {
 };
 
 TEST_F(ServeProcessTest, ServesPlainAndTlsThenExitsZeroOnSigterm) {
+  int rc = 0;
+  std::string added = consilium::testing::RunShell(
+      consilium::testing::ConsiliumBin() + " user add root --role admin " +
+          "--data " + (dir_ / "ledger").string(),
+      &rc);
+  ASSERT_EQ(rc, 0) << added;
+  // The token is the last line printed.
+  size_t token_at = added.rfind("\ncsl_");
+  ASSERT_NE(token_at, std::string::npos) << added;
+  std::string token = added.substr(token_at + 1);
+  token.erase(token.find_last_not_of('\n') + 1);
   StatusOr<testing::CertFiles> cert =
       testing::MakeSelfSignedCert(dir_.string());
   ASSERT_TRUE(cert.ok()) << cert.status().ToString();
@@ -126,6 +138,14 @@ TEST_F(ServeProcessTest, ServesPlainAndTlsThenExitsZeroOnSigterm) {
   ASSERT_TRUE(tls.ok()) << tls.status().ToString();
   EXPECT_EQ(tls->status, 200);
   EXPECT_EQ(tls->body, "{\"status\":\"ok\"}\n");
+  StatusOr<testing::HttpReply> whoami =
+      testing::Fetch(static_cast<uint16_t>(port),
+                     {.target = "/v1/whoami",
+                      .headers = {{"Authorization", "Bearer " + token}}},
+                     {.enabled = true, .ca_file = cert->cert});
+  ASSERT_TRUE(whoami.ok()) << whoami.status().ToString();
+  EXPECT_EQ(whoami->status, 200) << whoami->body;
+  EXPECT_EQ(whoami->body, "{\"principal\":\"root\",\"roles\":[\"admin\"]}\n");
 
   ASSERT_EQ(kill(pid_, SIGTERM), 0);
   EXPECT_EQ(WaitExit(15s), 0);

@@ -434,8 +434,10 @@ TEST_F(ServerTest, OpenApiDocumentIsServedAndListsTheBuiltinRoutes) {
   for (const auto& kv : doc.at("paths").as_object()) {
     paths.emplace_back(kv.key());
   }
-  EXPECT_EQ(paths, (std::vector<std::string>{"/healthz", "/metrics",
-                                             "/v1/openapi.json"}));
+  // The built-in routes, then those `consilium serve` adds.
+  EXPECT_EQ(paths,
+            (std::vector<std::string>{"/healthz", "/metrics",
+                                      "/v1/openapi.json", "/v1/whoami"}));
 }
 
 TEST_F(ServerTest, ShutdownLetsTheRequestInFlightFinish) {
