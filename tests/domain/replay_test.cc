@@ -106,7 +106,8 @@ TEST(DecideTest, RevisionsNameTheCurrentRevisionAndMakeTheNext) {
   EXPECT_TRUE(
       std::holds_alternative<Ignored>(DecideDraft(known, revise(1, 2))));
   known.heads["a1"] = AnnotationHead{1, false, 7};
-  const Effect e = DecideDraft(known, revise(1, 2));
+  const EventDraft next = revise(1, 2);  // outlives `e`, which points into it
+  const Effect e = DecideDraft(known, next);
   ASSERT_TRUE(std::holds_alternative<AnnotationRevised>(e));
   EXPECT_EQ(std::get<AnnotationRevised>(e).number, 7u);
   EXPECT_TRUE(
@@ -146,12 +147,13 @@ TEST(DecideTest, TheFirstSubmissionOfAnIdWins) {
 // (the queue's rules, adjudication/queue.h, judge the lease they name).
 TEST(DecideTest, AdjudicationEngineEventsPassToTheirModel) {
   FakeKnown known;
-  const Effect policy = DecideDraft(
-      known, MakeAdjudicationPolicySet(kHeader, {.project_id = "p1",
-                                                 .version = 1,
-                                                 .document = "{}",
-                                                 .schema_id = "s",
-                                                 .schema_version = 1}));
+  // Effects point into the event's bytes: the draft outlives them.
+  const EventDraft set = MakeAdjudicationPolicySet(kHeader, {.project_id = "p1",
+                                                             .version = 1,
+                                                             .document = "{}",
+                                                             .schema_id = "s",
+                                                             .schema_version = 1});
+  const Effect policy = DecideDraft(known, set);
   ASSERT_TRUE(std::holds_alternative<AdjudicationPolicyDefined>(policy));
   EXPECT_EQ(std::get<AdjudicationPolicyDefined>(policy).body->version(), 1u);
   const EventDraft claim = MakeAdjudicationClaimed(kHeader, {.project_id = "p1",
