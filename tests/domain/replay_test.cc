@@ -148,11 +148,12 @@ TEST(DecideTest, TheFirstSubmissionOfAnIdWins) {
 TEST(DecideTest, AdjudicationEngineEventsPassToTheirModel) {
   FakeKnown known;
   // Effects point into the event's bytes: the draft outlives them.
-  const EventDraft set = MakeAdjudicationPolicySet(kHeader, {.project_id = "p1",
-                                                             .version = 1,
-                                                             .document = "{}",
-                                                             .schema_id = "s",
-                                                             .schema_version = 1});
+  const EventDraft set =
+      MakeAdjudicationPolicySet(kHeader, {.project_id = "p1",
+                                          .version = 1,
+                                          .document = "{}",
+                                          .schema_id = "s",
+                                          .schema_version = 1});
   const Effect policy = DecideDraft(known, set);
   ASSERT_TRUE(std::holds_alternative<AdjudicationPolicyDefined>(policy));
   EXPECT_EQ(std::get<AdjudicationPolicyDefined>(policy).body->version(), 1u);
