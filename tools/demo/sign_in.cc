@@ -85,15 +85,16 @@ void PrintDemoSignIn(const std::string& data_dir, const std::string& url,
       continue;
     if (!shown.insert(std::string(role->as_string())).second) continue;
     if (first_token.empty()) first_token = std::string(token->as_string());
-    out << "  " << role->as_string() << "\t" << who->as_string() << "\t"
-        << token->as_string() << "\n";
+    out << "  " << std::string(role->as_string()) << "\t"
+        << std::string(who->as_string()) << "\t"
+        << std::string(token->as_string()) << "\n";
   }
   if (first_token.empty()) return;
   out << "Try:\n"
       << "  curl " << url << "/healthz\n"
       << "  curl -H 'Authorization: Bearer " << first_token << "' " << url
       << "/v1/whoami\n"
-      << "  curl " << url << "/v1/openapi.json\n";
+      << "  curl " << url << "/v1/openapi.json" << std::endl;
 }
 
 }  // namespace consilium::cli::demo
