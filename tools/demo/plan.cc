@@ -1,6 +1,7 @@
 #include "tools/demo/plan.h"
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -235,20 +236,30 @@ Answer AnswerOf(const Plan& plan, int p, int c) {
           (0x9FB21C651E98DF25ull * static_cast<uint64_t>(c + 1)));
   const Physician& doc = plan.physicians[p];
   const int truth = plan.cases[c].truth;
-  Answer a;
-  a.diagnosis = rng.Pick(doc.planted[truth]);
-  const bool right = a.diagnosis == truth;
+  // The chance of being right on this case, drawn around the planted
+  // diagonal d (mean d, so the answers follow the planted row), then the
+  // answer: right with that chance, else an error drawn from the row's
+  // off-diagonal part. A calibrated physician states that chance.
   const double d = doc.planted[truth][truth];
-  double conf = 0;
+  const double spread = std::min({0.12, 0.99 - d, d - 0.05});
+  const double chance = rng.Around(d, spread);
+  Answer a;
+  if (rng.Uniform() < chance) {
+    a.diagnosis = truth;
+  } else {
+    std::array<double, kClasses> errors = doc.planted[truth];
+    errors[truth] = 0;
+    a.diagnosis = rng.Pick(errors);
+  }
+  double conf = chance;
   switch (doc.style) {
     case ConfidenceStyle::kCalibrated:
-      conf = rng.Around(right ? d + 0.03 : d - 0.2, 0.1);
       break;
     case ConfidenceStyle::kOverconfident:
       conf = rng.Around(0.93, 0.05);
       break;
     case ConfidenceStyle::kUnderconfident:
-      conf = rng.Around(right ? d - 0.2 : d - 0.35, 0.1);
+      conf = chance - 0.2;
       break;
   }
   conf = std::min(0.99, std::max(0.05, conf));
