@@ -79,8 +79,8 @@ class ProjectCommands {
   // order fixed) before this returns; `done` runs once it is durable, on the
   // ledger's acknowledger thread (keep it short), or on this thread for a
   // rejected command. For callers that record many reads at once.
-  void RecordAccessAsync(std::string_view actor,
-                         const RecordAccessCommand& cmd, Callback done);
+  void RecordAccessAsync(std::string_view actor, const RecordAccessCommand& cmd,
+                         Callback done);
 
  private:
   WriteCore* core_;

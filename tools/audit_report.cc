@@ -123,8 +123,8 @@ void ReadsBeyondAssignments(
     const PrincipalFacts& f = FactsOf(in, id);
     if (f.model) continue;  // models are never assigned
     std::set<std::string> read;
-    Anomaly a{.rule = "reads_beyond_assignments", .principal = id,
-              .roles = f.roles};
+    Anomaly a{
+        .rule = "reads_beyond_assignments", .principal = id, .roles = f.roles};
     for (const p::AccessEntry* e : entries) {
       if (e->record.empty()) continue;
       if (e->purpose == "adjudication" &&
@@ -138,9 +138,8 @@ void ReadsBeyondAssignments(
     a.unassigned_records = static_cast<int64_t>(a.evidence.size());
     a.threshold = std::max<int64_t>(
         rules.min_excess,
-        static_cast<int64_t>(std::ceil(rules.excess_ratio *
-                                       static_cast<double>(
-                                           a.assigned_records))));
+        static_cast<int64_t>(std::ceil(
+            rules.excess_ratio * static_cast<double>(a.assigned_records))));
     if (a.unassigned_records > 0 && a.unassigned_records >= a.threshold)
       out->push_back(std::move(a));
   }
@@ -164,7 +163,8 @@ void OutsideUsualHours(
       if (static_cast<double>(hours[h]) < rules.min_share * n) continue;
       for (int d : {23, 0, 1}) usual[(h + d) % 24] = true;
     }
-    Anomaly a{.rule = "outside_usual_hours", .principal = id,
+    Anomaly a{.rule = "outside_usual_hours",
+              .principal = id,
               .roles = FactsOf(in, id).roles};
     a.accesses = n;
     for (int h = 0; h < 24; ++h)

@@ -24,10 +24,10 @@ namespace consilium::cli {
 
 struct PrincipalFacts {
   bool model = false;
-  std::vector<std::string> roles{};  // "annotator@p1", "auditor" (global)
+  std::vector<std::string> roles{};    // "annotator@p1", "auditor" (global)
   std::set<std::string> role_names{};  // "annotator", "auditor"
   std::set<std::string> adjudicator_projects{};  // where they adjudicate
-  std::set<std::string> assigned_records{};  // ever assigned
+  std::set<std::string> assigned_records{};      // ever assigned
 };
 
 struct AuditInput {

@@ -2,11 +2,10 @@
 // auditor asks for, from the projections' access index (one entry per
 // AccessRecorded event) with the principals' roles and assignments at the
 // same position. `audit verify` (offline proofs) is in tools/cmd_proofs.cc.
+#include <boost/json.hpp>
 #include <cstdio>
 #include <string>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "projections/analytics.h"
 #include "render/analytics_json.h"
@@ -102,14 +101,13 @@ void PrintCsv(const std::vector<const p::AccessEntry*>& entries) {
       "seq,time,actor,allowed,action,resource_kind,resource_id,record_id,"
       "project_id,purpose,reason\n");
   for (const p::AccessEntry* e : entries) {
-    std::string line = std::to_string(e->seq) + "," +
-                       FormatTimestamp(e->timestamp_us) + "," +
-                       CsvField(e->actor) + "," +
-                       (e->allowed ? "true" : "false") + "," +
-                       CsvField(e->action) + "," + CsvField(e->resource_kind) +
-                       "," + CsvField(e->resource_id) + "," +
-                       CsvField(e->record) + "," + CsvField(e->project) + "," +
-                       CsvField(e->purpose) + "," + CsvField(e->reason);
+    std::string line =
+        std::to_string(e->seq) + "," + FormatTimestamp(e->timestamp_us) + "," +
+        CsvField(e->actor) + "," + (e->allowed ? "true" : "false") + "," +
+        CsvField(e->action) + "," + CsvField(e->resource_kind) + "," +
+        CsvField(e->resource_id) + "," + CsvField(e->record) + "," +
+        CsvField(e->project) + "," + CsvField(e->purpose) + "," +
+        CsvField(e->reason);
     std::printf("%s\n", line.c_str());
   }
 }
@@ -126,11 +124,10 @@ int RunAuditAccess(const Args& args) {
   const AuditInput& in = l->input;
   const p::AnalyticsState& s = l->analytics.state;
   std::vector<const p::AccessEntry*> entries =
-      args.Has("record")
-          ? p::AccessHistoryForRecord(s, args.Get("record"), in.from_us,
-                                      in.to_us)
-          : p::AccessHistoryByPrincipal(s, args.Get("principal"), in.from_us,
-                                        in.to_us);
+      args.Has("record") ? p::AccessHistoryForRecord(s, args.Get("record"),
+                                                     in.from_us, in.to_us)
+                         : p::AccessHistoryByPrincipal(s, args.Get("principal"),
+                                                       in.from_us, in.to_us);
   if (args.Has("csv")) {
     PrintCsv(entries);
     return 0;
@@ -140,8 +137,13 @@ int RunAuditAccess(const Args& args) {
     for (auto& [k, v] : WindowJson(in)) o[k] = v;
     return PrintJson(o);
   }
-  Table table({{"seq"}, {"time"}, {"actor"}, {"outcome"}, {"action"},
-               {"resource"}, {"purpose"}});
+  Table table({{"seq"},
+               {"time"},
+               {"actor"},
+               {"outcome"},
+               {"action"},
+               {"resource"},
+               {"purpose"}});
   for (const p::AccessEntry* e : entries) {
     table.AddRow(
         {"#" + std::to_string(e->seq), FormatTimestamp(e->timestamp_us),
@@ -210,7 +212,8 @@ void PrintSummaryTables(const AuditSummary& s) {
     for (std::string& c : CountCells(r.counts)) row.push_back(std::move(c));
     row.push_back(std::to_string(r.records));
     std::string roles;
-    for (const std::string& x : r.roles) roles += (roles.empty() ? "" : ", ") + x;
+    for (const std::string& x : r.roles)
+      roles += (roles.empty() ? "" : ", ") + x;
     row.push_back(roles);
     principals.AddRow(std::move(row));
   }
@@ -301,8 +304,8 @@ std::string Describe(const Anomaly& a) {
            std::to_string(a.threshold) + ")";
   }
   std::string hours;
-  for (int h : a.usual_hours) hours += (hours.empty() ? "" : ",") +
-                                      std::to_string(h);
+  for (int h : a.usual_hours)
+    hours += (hours.empty() ? "" : ",") + std::to_string(h);
   return a.principal + ": " + std::to_string(a.evidence.size()) + " of " +
          std::to_string(a.accesses) +
          " accesses outside their usual hours (UTC " + hours + ")";
@@ -316,13 +319,13 @@ int RunAuditAnomalies(const Args& args) {
   std::vector<Anomaly> found = FindAnomalies(l->input, *rules);
   if (args.Has("json")) {
     json::object o = WindowJson(l->input);
-    o["rules"] = json::object{
-        {"reads_beyond_assignments",
-         json::object{{"min_excess", rules->min_excess},
-                      {"excess_ratio", rules->excess_ratio}}},
-        {"outside_usual_hours",
-         json::object{{"min_share", rules->min_share},
-                      {"min_history", rules->min_history}}}};
+    o["rules"] =
+        json::object{{"reads_beyond_assignments",
+                      json::object{{"min_excess", rules->min_excess},
+                                   {"excess_ratio", rules->excess_ratio}}},
+                     {"outside_usual_hours",
+                      json::object{{"min_share", rules->min_share},
+                                   {"min_history", rules->min_history}}}};
     json::array list;
     for (const Anomaly& a : found) list.push_back(AnomalyJson(a));
     o["anomalies"] = std::move(list);

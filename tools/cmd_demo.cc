@@ -3,6 +3,7 @@
 // seed (tools/demo/plan.h), the story's steps run in simulated time
 // (tools/demo/story.h), then sign-in tokens are issued in real time and
 // written to DIR/demo-tokens.json (tools/demo/sign_in.h).
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -12,8 +13,6 @@
 #include <span>
 #include <string>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "common/canonical_json.h"
 #include "common/hash.h"
@@ -48,15 +47,15 @@ json::object PlantedJson(const demo::Plan& plan, const Head& history) {
         row[demo::kDiagnosisCodes[g]] = p.planted[t][g];
       m[demo::kDiagnosisCodes[t]] = std::move(row);
     }
-    physicians.push_back(json::object{
-        {"id", p.id},
-        {"display_name", p.display_name},
-        {"profile", p.profile},
-        {"accuracy", p.accuracy},
-        {"confidence_style", demo::StyleName(p.style)},
-        {"usual_start_hour_utc", p.first_hour},
-        {"adjudicator", p.adjudicator},
-        {"planted_confusion", std::move(m)}});
+    physicians.push_back(
+        json::object{{"id", p.id},
+                     {"display_name", p.display_name},
+                     {"profile", p.profile},
+                     {"accuracy", p.accuracy},
+                     {"confidence_style", demo::StyleName(p.style)},
+                     {"usual_start_hour_utc", p.first_hour},
+                     {"adjudicator", p.adjudicator},
+                     {"planted_confusion", std::move(m)}});
   }
   return json::object{
       {"seed", plan.seed},
@@ -116,8 +115,7 @@ StatusOr<Head> RunHistory(Ledger* ledger, demo::DemoClock* clock,
 StatusOr<std::vector<demo::SignIn>> IssueSignIns(Ledger* ledger,
                                                  const demo::Plan& plan) {
   ASSIGN_OR_RETURN(auto handler, domain::CommandHandler::Open(ledger, {}));
-  std::vector<demo::SignIn> out = {
-      {kDemoAdmin, "admin", "Demo administrator"}};
+  std::vector<demo::SignIn> out = {{kDemoAdmin, "admin", "Demo administrator"}};
   for (const demo::Physician& p : plan.physicians)
     out.push_back({p.id, "annotator", p.display_name});
   out.push_back({demo::kDemoAuditor, "auditor", "R. Hale (compliance)"});
@@ -167,9 +165,8 @@ void PrintSummary(const std::string& dir, const demo::Plan& plan,
       static_cast<unsigned long long>(Count(c, B::GoldAnswerRecorded)),
       static_cast<unsigned long long>(Count(c, B::AssignmentCreated)),
       static_cast<unsigned long long>(Count(c, B::AccessRecorded)),
-      static_cast<unsigned long long>(history.seq),
-      ToHex(history.hash).c_str(), dir.c_str(), demo::kTokensFile,
-      dir.c_str());
+      static_cast<unsigned long long>(history.seq), ToHex(history.hash).c_str(),
+      dir.c_str(), demo::kTokensFile, dir.c_str());
 }
 
 int RunDemo(const Args& args) {
@@ -181,8 +178,9 @@ int RunDemo(const Args& args) {
   if (Status s = Ledger::Init(*dir); !s.ok()) {
     if (s.code() == StatusCode::kAlreadyExists) {
       return Fail(FailedPreconditionError(
-          *dir + " already holds a ledger; the demo writes a new one "
-                 "(give another --data, or remove it)"));
+          *dir +
+          " already holds a ledger; the demo writes a new one "
+          "(give another --data, or remove it)"));
     }
     return Fail(s);
   }
@@ -208,9 +206,9 @@ int RunDemo(const Args& args) {
   if (!text.ok()) return Fail(text.status());
   if (Status s = WriteFile(planted, *text + "\n"); !s.ok()) return Fail(s);
   PrintSummary(*dir, plan, *history, counts);
-  double secs = std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - start)
-                    .count();
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   std::printf("done: %llu events in %.1f s\n",
               static_cast<unsigned long long>((*ledger)->head().seq), secs);
   return 0;

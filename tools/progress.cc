@@ -58,9 +58,8 @@ void Progress::Draw(bool force) {
   double rate = secs > 0 ? static_cast<double>(done_) / secs : 0;
   constexpr int kWidth = 30;
   int filled =
-      total_ ? static_cast<int>(kWidth * std::min(1.0, static_cast<double>(
-                                                           done_) /
-                                                           total_))
+      total_ ? static_cast<int>(
+                   kWidth * std::min(1.0, static_cast<double>(done_) / total_))
              : 0;
   std::string bar(filled, '#');
   bar.resize(kWidth, '.');

@@ -13,8 +13,8 @@
 #ifndef CONSILIUM_TOOLS_PROGRESS_H_
 #define CONSILIUM_TOOLS_PROGRESS_H_
 
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <string>
 

@@ -1053,19 +1053,18 @@ TEST_F(CommandsTest, RecordAccessAsyncKeepsCallOrderAndRejectsOnCallerThread) {
   std::vector<uint64_t> seqs(20, 0);
   int left = 20;
   for (int i = 0; i < 20; ++i) {
-    handler_->RecordAccessAsync(
-        "dr-a",
-        {.resource_kind = "record",
-         .resource_id = i % 2 ? "rec-1" : "elsewhere",
-         .action = "read",
-         .allowed = i % 2 == 1,
-         .reason = i % 2 ? "" : "not assigned"},
-        [&, i](StatusOr<Committed> c) {
-          std::lock_guard l(mu);
-          EXPECT_TRUE(c.ok()) << c.status().ToString();
-          if (c.ok()) seqs[i] = c->seq;
-          if (--left == 0) cv.notify_all();
-        });
+    handler_->RecordAccessAsync("dr-a",
+                                {.resource_kind = "record",
+                                 .resource_id = i % 2 ? "rec-1" : "elsewhere",
+                                 .action = "read",
+                                 .allowed = i % 2 == 1,
+                                 .reason = i % 2 ? "" : "not assigned"},
+                                [&, i](StatusOr<Committed> c) {
+                                  std::lock_guard l(mu);
+                                  EXPECT_TRUE(c.ok()) << c.status().ToString();
+                                  if (c.ok()) seqs[i] = c->seq;
+                                  if (--left == 0) cv.notify_all();
+                                });
   }
   {
     std::unique_lock l(mu);
@@ -1075,8 +1074,8 @@ TEST_F(CommandsTest, RecordAccessAsyncKeepsCallOrderAndRejectsOnCallerThread) {
   // A rejected command calls back before RecordAccessAsync returns.
   bool called = false;
   handler_->RecordAccessAsync(
-      "dr-a", {.resource_kind = "record", .resource_id = "rec-1",
-               .action = "read"},
+      "dr-a",
+      {.resource_kind = "record", .resource_id = "rec-1", .action = "read"},
       [&](StatusOr<Committed> c) {
         called = true;
         EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);

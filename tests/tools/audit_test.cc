@@ -40,11 +40,11 @@ Raw ReadRaw(const std::string& dir) {
   Status s = (*ledger)->Scan(1, 0, [&](const StoredEvent& e) {
     const fb::Event* ev = e.event();
     if (const auto* a = ev->body_as_AccessRecorded()) {
-      raw.access.push_back(
-          {e.seq, TimestampOf(*ev), ev->actor()->str(),
-           a->resource_kind()->str(), a->resource_id()->str(),
-           a->action()->str(), a->record_id() ? a->record_id()->str() : "",
-           a->allowed()});
+      raw.access.push_back({e.seq, TimestampOf(*ev), ev->actor()->str(),
+                            a->resource_kind()->str(), a->resource_id()->str(),
+                            a->action()->str(),
+                            a->record_id() ? a->record_id()->str() : "",
+                            a->allowed()});
     } else if (const auto* as = ev->body_as_AssignmentCreated()) {
       raw.assigned[as->annotator_id()->str()].insert(as->record_id()->str());
     }
@@ -113,9 +113,8 @@ TEST_F(AuditOnDemo, SummaryEqualsCountsOverRawEvents) {
   std::map<std::string, C> by_actor, by_day;
   C total;
   for (const RawAccess& a : raw_->access) {
-    for (C* c : {&by_actor[a.actor], &by_day[FormatTimestamp(a.time_us)
-                                                 .substr(0, 10)],
-                 &total}) {
+    for (C* c : {&by_actor[a.actor],
+                 &by_day[FormatTimestamp(a.time_us).substr(0, 10)], &total}) {
       ++c->accesses;
       (a.allowed ? c->allowed : c->denied) += 1;
       c->exports += a.action == "export";
@@ -161,9 +160,9 @@ TEST_F(AuditOnDemo, AccessByPrincipalAndRecordEqualRawEvents) {
     }
     if (a.record == "case-0112") by_record.push_back(a.seq);
   }
-  EXPECT_EQ(Seqs(Json("audit access --principal dr-eriksen --json")
-                     .at("access")),
-            by_principal);
+  EXPECT_EQ(
+      Seqs(Json("audit access --principal dr-eriksen --json").at("access")),
+      by_principal);
   EXPECT_EQ(Seqs(Json("audit access --record case-0112 --json").at("access")),
             by_record);
   EXPECT_EQ(Seqs(Json("audit access --principal dr-eriksen --json --from "
@@ -239,8 +238,7 @@ TEST_F(AuditOnDemo, BadArgumentsAreUsageErrors) {
         "audit anomalies --min-share 0", "audit anomalies --min-excess 0",
         "audit summary --to yesterday"}) {
     int code = 0;
-    std::string out =
-        testing::RunConsilium(args + " --data " + *dir_, &code);
+    std::string out = testing::RunConsilium(args + " --data " + *dir_, &code);
     EXPECT_EQ(code, 2) << args << "\n" << out;
     EXPECT_NE(out.find("error"), std::string::npos) << args << "\n" << out;
   }

@@ -23,7 +23,7 @@ namespace consilium::testing {
 
 // The finished demo ledger's directory; empty with *error set on failure.
 inline std::string DemoLedger(int seed, int copy, std::string* error) {
-  struct stat st{};
+  struct stat st {};
   if (stat(ConsiliumBin().c_str(), &st) != 0) {
     *error = "no consilium binary at " + ConsiliumBin();
     return "";
@@ -42,9 +42,8 @@ inline std::string DemoLedger(int seed, int copy, std::string* error) {
   if (!std::filesystem::exists(done)) {
     std::filesystem::remove_all(dir);
     int code = 0;
-    std::string out = RunConsilium("demo --data " + dir + " --seed " +
-                                       std::to_string(seed),
-                                   &code);
+    std::string out = RunConsilium(
+        "demo --data " + dir + " --seed " + std::to_string(seed), &code);
     if (code != 0) {
       *error = "consilium demo failed (" + std::to_string(code) + "): " + out;
       std::filesystem::remove_all(dir);

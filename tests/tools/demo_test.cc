@@ -47,7 +47,8 @@ class DemoRecovery : public ::testing::TestWithParam<int> {
     std::string error;
     dir_ = testing::DemoLedger(GetParam(), 0, &error);
     ASSERT_FALSE(dir_.empty()) << error;
-    planted_ = testing::ParseJson(testing::ReadText(dir_ + "/demo-planted.json"));
+    planted_ =
+        testing::ParseJson(testing::ReadText(dir_ + "/demo-planted.json"));
     ASSERT_TRUE(planted_.is_object());
     int code = 0;
     std::string out = testing::RunConsilium(
@@ -85,9 +86,8 @@ TEST_P(DemoRecovery, DawidSkeneRecoversThePlantedConfusionMatrices) {
       double row_sum = 0;
       for (const json::value& g : classes) {
         const std::string answer(g.as_string());
-        const double est_p = e.at(truth).count(answer)
-                                 ? e.at(truth).at(answer)
-                                 : 0.0;
+        const double est_p =
+            e.at(truth).count(answer) ? e.at(truth).at(answer) : 0.0;
         const double err = std::abs(est_p - Num(p.at(truth).at(answer)));
         sum_abs += err;
         max_abs = std::max(max_abs, err);
@@ -179,8 +179,10 @@ TEST(DemoDeterminism, SameSeedGivesByteIdenticalHistory) {
   ASSERT_FALSE(a.empty()) << error;
   const std::string b = testing::DemoLedger(1, 1, &error);
   ASSERT_FALSE(b.empty()) << error;
-  json::value pa = testing::ParseJson(testing::ReadText(a + "/demo-planted.json"));
-  json::value pb = testing::ParseJson(testing::ReadText(b + "/demo-planted.json"));
+  json::value pa =
+      testing::ParseJson(testing::ReadText(a + "/demo-planted.json"));
+  json::value pb =
+      testing::ParseJson(testing::ReadText(b + "/demo-planted.json"));
   const uint64_t n = pa.at("history").at("events").to_number<uint64_t>();
   ASSERT_GT(n, 6000u);
   EXPECT_EQ(pa.at("history"), pb.at("history"));
@@ -203,8 +205,10 @@ TEST(DemoDeterminism, AnotherSeedGivesAnotherHistory) {
   ASSERT_FALSE(a.empty()) << error;
   const std::string b = testing::DemoLedger(2, 0, &error);
   ASSERT_FALSE(b.empty()) << error;
-  json::value pa = testing::ParseJson(testing::ReadText(a + "/demo-planted.json"));
-  json::value pb = testing::ParseJson(testing::ReadText(b + "/demo-planted.json"));
+  json::value pa =
+      testing::ParseJson(testing::ReadText(a + "/demo-planted.json"));
+  json::value pb =
+      testing::ParseJson(testing::ReadText(b + "/demo-planted.json"));
   EXPECT_NE(pa.at("history").at("head_hash"), pb.at("history").at("head_hash"));
 }
 
@@ -213,7 +217,7 @@ TEST(DemoFiles, TokensFileIsPrivateAndNamesEveryAccount) {
   const std::string dir = testing::DemoLedger(1, 0, &error);
   ASSERT_FALSE(dir.empty()) << error;
   const std::string path = dir + "/demo-tokens.json";
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   json::value doc = testing::ParseJson(testing::ReadText(path));
@@ -223,9 +227,10 @@ TEST(DemoFiles, TokensFileIsPrivateAndNamesEveryAccount) {
     ++roles[std::string(a.at("role").as_string())];
     EXPECT_EQ(std::string(a.at("token").as_string()).substr(0, 4), "csl_");
   }
-  EXPECT_EQ(roles, (std::map<std::string, int>{
-                       {"admin", 1}, {"annotator", 6}, {"auditor", 1},
-                       {"researcher", 1}}));
+  EXPECT_EQ(
+      roles,
+      (std::map<std::string, int>{
+          {"admin", 1}, {"annotator", 6}, {"auditor", 1}, {"researcher", 1}}));
 }
 
 TEST(DemoFiles, RefusesADirectoryThatHoldsALedger) {

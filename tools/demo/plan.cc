@@ -1,7 +1,7 @@
 #include "tools/demo/plan.h"
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -19,9 +19,7 @@ uint64_t Rng::Next() {
   return z ^ (z >> 31);
 }
 
-double Rng::Uniform() {
-  return static_cast<double>(Next() >> 11) * 0x1.0p-53;
-}
+double Rng::Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
 
 uint64_t Rng::Below(uint64_t n) { return Next() % n; }
 
@@ -74,9 +72,9 @@ Matrix PlantMatrix(const std::array<double, kClasses>& diagonal,
     for (int g = 0; g < kClasses; ++g)
       if (g != t) total += Pool(t).confusions[g] * pull[g];
     for (int g = 0; g < kClasses; ++g) {
-      m[t][g] = g == t ? diagonal[t]
-                       : (1 - diagonal[t]) * Pool(t).confusions[g] * pull[g] /
-                             total;
+      m[t][g] =
+          g == t ? diagonal[t]
+                 : (1 - diagonal[t]) * Pool(t).confusions[g] * pull[g] / total;
     }
   }
   return m;
@@ -96,22 +94,54 @@ std::vector<Physician> Physicians() {
   std::array<double, kClasses> fujita_pull = even;
   fujita_pull[0] = 5;  // errs towards pneumonia
   std::vector<Physician> p = {
-      {"dr-adeyemi", "Dr. Adaeze Adeyemi",
-       "expert (92% on every class), well calibrated", 0, {}, {}, 8, true},
-      {"dr-brennan", "Dr. Liam Brennan",
-       "strong (85%), well calibrated", 0, {}, {}, 9, true},
-      {"dr-castillo", "Dr. Marta Castillo",
+      {"dr-adeyemi",
+       "Dr. Adaeze Adeyemi",
+       "expert (92% on every class), well calibrated",
+       0,
+       {},
+       {},
+       8,
+       true},
+      {"dr-brennan",
+       "Dr. Liam Brennan",
+       "strong (85%), well calibrated",
+       0,
+       {},
+       {},
+       9,
+       true},
+      {"dr-castillo",
+       "Dr. Marta Castillo",
        "fair (75%) but overconfident: states about 0.93 whatever the case",
-       0, ConfidenceStyle::kOverconfident, {}, 13, false},
-      {"dr-dubois", "Dr. Claire Dubois",
-       "good (80%) but underconfident; works evenings", 0,
-       ConfidenceStyle::kUnderconfident, {}, 18, false},
-      {"dr-eriksen", "Dr. Nils Eriksen",
+       0,
+       ConfidenceStyle::kOverconfident,
+       {},
+       13,
+       false},
+      {"dr-dubois",
+       "Dr. Claire Dubois",
+       "good (80%) but underconfident; works evenings",
+       0,
+       ConfidenceStyle::kUnderconfident,
+       {},
+       18,
+       false},
+      {"dr-eriksen",
+       "Dr. Nils Eriksen",
        "weak on heart failure vs pulmonary oedema (45% / 50%, 76% "
        "elsewhere), overconfident",
-       0, ConfidenceStyle::kOverconfident, {}, 10, false},
-      {"dr-fujita", "Dr. Kenji Fujita",
-       "good (78%) with a lean towards pneumonia when wrong", 0, {}, {}, 7,
+       0,
+       ConfidenceStyle::kOverconfident,
+       {},
+       10,
+       false},
+      {"dr-fujita",
+       "Dr. Kenji Fujita",
+       "good (78%) with a lean towards pneumonia when wrong",
+       0,
+       {},
+       {},
+       7,
        false}};
   p[0].planted = PlantMatrix(Flat(0.92), even);
   p[1].planted = PlantMatrix(Flat(0.85), even);
@@ -153,10 +183,9 @@ int Jitter(Rng& rng, int v, int spread) {
 
 void AddImaging(Rng& rng, Case& c) {
   const ImagingPhrase& im = PickOne(rng, Pool(c.truth).imaging);
-  c.findings.push_back(AddSentence(c.text, im.text, "Imaging: " +
-                                                        std::string(im.text.substr(
-                                                            im.text.find(':') +
-                                                            2))));
+  c.findings.push_back(AddSentence(
+      c.text, im.text,
+      "Imaging: " + std::string(im.text.substr(im.text.find(':') + 2))));
   if (im.ct) {
     c.images.push_back({"ctpa", 512, 512, 160});
   } else {
@@ -186,8 +215,7 @@ Case MakeCase(Rng& rng, int index) {
   c.age = 19 + static_cast<int>(rng.Below(70));
   c.sex = rng.Below(2) ? 'F' : 'M';
   c.text = std::to_string(c.age) + "-year-old " +
-           (c.sex == 'F' ? "woman" : "man") + " seen by " + c.specialty +
-           ".";
+           (c.sex == 'F' ? "woman" : "man") + " seen by " + c.specialty + ".";
   auto add = [&](const std::vector<Phrase>& phrases) {
     const Phrase& ph = PickOne(rng, phrases);
     c.findings.push_back(AddSentence(c.text, ph.text, ph.finding));
@@ -300,9 +328,8 @@ json::array Differential(int diagnosis) {
   }
   json::array out;
   for (int g : {first, second}) {
-    out.push_back(json::object{
-        {"alternative", kDiagnosisCodes[g]},
-        {"excluded_because", Pool(g).excluded_because}});
+    out.push_back(json::object{{"alternative", kDiagnosisCodes[g]},
+                               {"excluded_because", Pool(g).excluded_because}});
   }
   return out;
 }
@@ -311,8 +338,8 @@ json::array Differential(int diagnosis) {
 
 std::string AnnotationValues(const Plan& plan, int p, int c, int version,
                              const Answer& answer) {
-  Rng rng(plan.seed ^ 0x5851F42D4C957F2Dull ^
-          (static_cast<uint64_t>(p) << 32) ^ static_cast<uint64_t>(c));
+  Rng rng(plan.seed ^ 0x5851F42D4C957F2Dull ^ (static_cast<uint64_t>(p) << 32) ^
+          static_cast<uint64_t>(c));
   const Case& kase = plan.cases[c];
   json::object v;
   v["primary_diagnosis"] = kDiagnosisCodes[answer.diagnosis];

@@ -36,8 +36,8 @@ class Rng {
  public:
   explicit Rng(uint64_t seed) : state_(seed) {}
   uint64_t Next();
-  double Uniform();              // [0, 1)
-  uint64_t Below(uint64_t n);    // [0, n), n > 0
+  double Uniform();                           // [0, 1)
+  uint64_t Below(uint64_t n);                 // [0, n), n > 0
   double Around(double mean, double spread);  // mean ± spread, bell-shaped
   // An index drawn from `weights` (non-negative, not all zero).
   int Pick(const std::array<double, kClasses>& weights);
@@ -86,8 +86,8 @@ struct Physician {
   std::string profile;  // one line: what is planted and why
   double accuracy = 0;  // mean of the planted diagonal
   ConfidenceStyle style = ConfidenceStyle::kCalibrated;
-  Matrix planted{};     // P(answer = column | truth = row)
-  int first_hour = 9;   // usual session start, UTC
+  Matrix planted{};    // P(answer = column | truth = row)
+  int first_hour = 9;  // usual session start, UTC
   bool adjudicator = false;
 };
 

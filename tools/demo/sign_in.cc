@@ -41,8 +41,7 @@ Status WriteSignIns(const std::string& data_dir,
       {"accounts", std::move(list)}};
   const std::string text = json::serialize(doc) + "\n";
   const std::string path = PathOf(data_dir);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                  0600);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return InternalError(path + ": " + std::strerror(errno));
   // An existing file keeps its mode through O_CREAT: set it.
   bool ok = ::fchmod(fd, 0600) == 0;

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -52,10 +52,9 @@ class Teller {
     Researcher();
     Auditor();
     PlanAdjudications();
-    std::stable_sort(story_.steps.begin(), story_.steps.end(),
-                     [](const Step& a, const Step& b) {
-                       return a.at_us < b.at_us;
-                     });
+    std::stable_sort(
+        story_.steps.begin(), story_.steps.end(),
+        [](const Step& a, const Step& b) { return a.at_us < b.at_us; });
     return std::move(story_);
   }
 
@@ -182,12 +181,12 @@ void Teller::Setup() {
                       .display_name = "Demo administrator",
                       .roles = {RoleSpec{fb::Role::Admin, ""}}});
   Add(At(0, 8, 2), "create project", 1, [this] {
-    return h_->CreateProject(kDemoAdmin,
-                             {.id = kDemoProject,
-                              .name = "Acute dyspnoea: reasoning-aware "
-                                      "diagnosis",
-                              .overlap_target = 3,
-                              .blind_mode = true})
+    return h_
+        ->CreateProject(kDemoAdmin, {.id = kDemoProject,
+                                     .name = "Acute dyspnoea: reasoning-aware "
+                                             "diagnosis",
+                                     .overlap_target = 3,
+                                     .blind_mode = true})
         .status();
   });
   int minute = 4;
@@ -214,9 +213,8 @@ void Teller::Setup() {
            {.id = kDemoResearcher,
             .display_name = "S. Lindqvist (ML research)",
             .roles = {RoleSpec{fb::Role::Researcher, project}}});
-  Add(At(0, 8, 15), "publish dx-reasoning@1", 1, [this] {
-    return h_->PublishSchema(kDemoAdmin, SchemaV1()).status();
-  });
+  Add(At(0, 8, 15), "publish dx-reasoning@1", 1,
+      [this] { return h_->PublishSchema(kDemoAdmin, SchemaV1()).status(); });
   Add(At(0, 8, 20), "import the cases", plan_.cases.size(), [this] {
     std::vector<std::string> lines;
     for (const Case& c : plan_.cases) lines.push_back(RecordLine(c));
@@ -234,8 +232,9 @@ void Teller::Setup() {
       for (int c = batch * kCalibrationBatchSize;
            c < (batch + 1) * kCalibrationBatchSize; ++c)
         ids.push_back(CaseId(c));
-      return h_->CreateBatch(kDemoAdmin, kDemoProject,
-                             "cal-" + std::to_string(batch + 1), ids)
+      return h_
+          ->CreateBatch(kDemoAdmin, kDemoProject,
+                        "cal-" + std::to_string(batch + 1), ids)
           .status();
     });
     AssignAll(at + kMinute, batch * kCalibrationBatchSize,
@@ -279,8 +278,7 @@ void Teller::Session(int day, int p, const std::vector<int>& cases,
   for (size_t i = 0; i < cases.size(); ++i)
     t += (3 + static_cast<int64_t>(rng_.Below(5))) * kMinute;
   Annotate(t, doc.id,
-           doc.id + " submits " + std::to_string(lines.size()) +
-               " annotations",
+           doc.id + " submits " + std::to_string(lines.size()) + " annotations",
            std::move(lines));
 }
 
@@ -316,17 +314,16 @@ void Teller::CalibrationMeeting() {
     int64_t when = version == 1 ? At(3, 16, 30) : At(6, 6, 10);
     Add(when, "reference answer for " + CaseId(c), 1, [this, c, version] {
       return h_
-          ->RecordGoldAnswer(kDemoAdmin, {.record_id = CaseId(c),
-                                          .schema_id = "dx-reasoning",
-                                          .schema_version = static_cast<uint32_t>(version),
-                                          .values = GoldValues(plan_, c,
-                                                               version)})
+          ->RecordGoldAnswer(kDemoAdmin,
+                             {.record_id = CaseId(c),
+                              .schema_id = "dx-reasoning",
+                              .schema_version = static_cast<uint32_t>(version),
+                              .values = GoldValues(plan_, c, version)})
           .status();
     });
   }
-  Add(At(3, 17), "publish dx-reasoning@2", 1, [this] {
-    return h_->PublishSchema(kDemoAdmin, SchemaV2()).status();
-  });
+  Add(At(3, 17), "publish dx-reasoning@2", 1,
+      [this] { return h_->PublishSchema(kDemoAdmin, SchemaV2()).status(); });
 }
 
 // Day 6, 01:00: the model pre-labels the descriptive fields of every
@@ -383,8 +380,8 @@ void Teller::NightReads() {
     for (int hour = 0; hour < 6; ++hour) {
       int c = foreign[next % foreign.size()];
       next += 11;
-      Access(At(day, hour, 5 + static_cast<int>(rng_.Below(50))),
-             Doc(kEriksen), "record", CaseId(c), "read", "annotation",
+      Access(At(day, hour, 5 + static_cast<int>(rng_.Below(50))), Doc(kEriksen),
+             "record", CaseId(c), "read", "annotation",
              "not assigned to " + Doc(kEriksen));
     }
   }

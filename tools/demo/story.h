@@ -53,14 +53,14 @@ inline constexpr char kDemoResearcher[] = "res-lindqvist";
 
 struct Step {
   int64_t at_us = 0;
-  std::string what;      // for an error: "assign case-0007 to dr-fujita"
-  uint64_t events = 0;   // how many events it appends (for progress)
+  std::string what;     // for an error: "assign case-0007 to dr-fujita"
+  uint64_t events = 0;  // how many events it appends (for progress)
   std::function<Status()> run;
 };
 
 struct Story {
-  std::vector<Step> steps;  // sorted by time (stable)
-  uint64_t events = 0;      // sum of the steps' events
+  std::vector<Step> steps;             // sorted by time (stable)
+  uint64_t events = 0;                 // sum of the steps' events
   std::shared_ptr<const void> teller;  // what the steps refer to
 };
 

@@ -10,8 +10,8 @@ namespace {
 const std::array<DiagnosisPool, kClasses>& Pools() {
   static const auto* pools = new std::array<DiagnosisPool, kClasses>{{
       {.label = "Pneumonia, unspecified organism",
-       .specialties = {"emergency medicine", "internal medicine",
-                       "pulmonology", "infectious diseases"},
+       .specialties = {"emergency medicine", "internal medicine", "pulmonology",
+                       "infectious diseases"},
        .complaints = {{"3 days of productive cough and fever to 39.1 C",
                        "Productive cough and fever"},
                       {"cough with rusty sputum and right-sided pleuritic "
@@ -38,8 +38,7 @@ const std::array<DiagnosisPool, kClasses>& Pools() {
        .would_change = "a sputum culture or CT pointing to another cause",
        .confusions = {0, 1, 0.5, 2, 1, 1, 4}},
       {.label = "Heart failure, unspecified",
-       .specialties = {"cardiology", "internal medicine",
-                       "emergency medicine"},
+       .specialties = {"cardiology", "internal medicine", "emergency medicine"},
        .complaints = {{"2 weeks of progressive exertional dyspnoea and "
                        "3-pillow orthopnoea",
                        "Progressive dyspnoea with orthopnoea"},
@@ -68,8 +67,7 @@ const std::array<DiagnosisPool, kClasses>& Pools() {
                    "Severe hypertension and hypoxaemia"}},
        .exams = {{"crackles to the mid-zones bilaterally, diaphoretic",
                   "Bilateral crackles to mid-zones"}},
-       .tests = {{"BNP 2100 pg/mL, troponin mildly raised",
-                  "Raised BNP"}},
+       .tests = {{"BNP 2100 pg/mL, troponin mildly raised", "Raised BNP"}},
        .imaging = {{"CXR: bilateral perihilar bat-wing opacities",
                     "interstitial_edema", false, 500, 900, 1100, 900}},
        .excluded_because = "onset not abrupt and no perihilar pattern",
@@ -144,8 +142,7 @@ const std::array<DiagnosisPool, kClasses>& Pools() {
                        "Fever with reduced consciousness"}},
        .vitals = {{"temperature 39.4 C, HR 128, BP 84/50, RR 26",
                    "Fever, tachycardia and hypotension"}},
-       .exams = {{"warm peripheries, capillary refill 4 s",
-                  "Warm shock"}},
+       .exams = {{"warm peripheries, capillary refill 4 s", "Warm shock"}},
        .tests = {{"lactate 4.6 mmol/L, WBC 21", "Raised lactate"},
                  {"creatinine 186 umol/L, blood cultures pending",
                   "Acute kidney injury"}},
