@@ -5,8 +5,9 @@
 
 namespace consilium::cli::demo {
 
-std::string_view SchemaV1() {
-  return R"json({
+namespace {
+
+constexpr char kSchemaV1[] = R"json({
   "id": "dx-reasoning",
   "version": 1,
   "title": "Reasoning-aware diagnosis",
@@ -119,10 +120,8 @@ std::string_view SchemaV1() {
     }
   ]
 })json";
-}
 
-std::string_view SchemaV2() {
-  return R"json({
+constexpr char kSchemaV2[] = R"json({
   "id": "dx-reasoning",
   "version": 2,
   "parent": 1,
@@ -268,6 +267,10 @@ std::string_view SchemaV2() {
     }
   ]
 })json";
-}
+
+}  // namespace
+
+std::string_view SchemaV1() { return kSchemaV1; }
+std::string_view SchemaV2() { return kSchemaV2; }
 
 }  // namespace consilium::cli::demo
