@@ -28,11 +28,20 @@ inline std::string DemoLedger(int seed, int copy, std::string* error) {
     *error = "no consilium binary at " + ConsiliumBin();
     return "";
   }
+  const std::string key =
+      "-" + std::to_string(st.st_size) + "-" + std::to_string(st.st_mtime);
   const std::string dir = std::string(CONSILIUM_DEMO_CACHE) + "/demo-s" +
                           std::to_string(seed) + "-c" + std::to_string(copy) +
-                          "-" + std::to_string(st.st_size) + "-" +
-                          std::to_string(st.st_mtime);
+                          key;
   std::filesystem::create_directories(CONSILIUM_DEMO_CACHE);
+  // Ledgers of earlier builds of the binary are stale: remove them.
+  std::error_code ec;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(CONSILIUM_DEMO_CACHE, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("demo-s", 0) == 0 && name.find(key) == std::string::npos)
+      std::filesystem::remove_all(entry.path(), ec);
+  }
   int lock = open((dir + ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
   if (lock < 0 || flock(lock, LOCK_EX) != 0) {
     *error = "cannot lock " + dir + ".lock";
