@@ -90,15 +90,17 @@ TEST_F(DemoServe, ServePrintsATokenPerRoleAndTheCurlLinesWork) {
       printed, m, std::regex("listening on http://127\\.0\\.0\\.1:(\\d+)")))
       << printed;
   const uint16_t port = static_cast<uint16_t>(std::stoi(m[1]));
-  for (const std::string role : {"admin", "annotator", "auditor",
-                                 "researcher"}) {
+  for (const std::string role :
+       {"admin", "annotator", "auditor", "researcher"}) {
     EXPECT_TRUE(std::regex_search(
         printed, std::regex("\n  " + role + "\t[a-z-]+\tcsl_[A-Za-z0-9_-]+\n")))
-        << role << "\n" << printed;
+        << role << "\n"
+        << printed;
   }
   // The three curl lines, as the client sends them.
-  std::regex curl_line("\n  curl (?:-H 'Authorization: Bearer (csl_[^']+)' )?"
-                       "http://127\\.0\\.0\\.1:\\d+(/[a-z0-9/._]+)");
+  std::regex curl_line(
+      "\n  curl (?:-H 'Authorization: Bearer (csl_[^']+)' )?"
+      "http://127\\.0\\.0\\.1:\\d+(/[a-z0-9/._]+)");
   std::vector<api::testing::HttpCall> calls;
   for (std::sregex_iterator it(printed.begin(), printed.end(), curl_line), end;
        it != end; ++it) {
@@ -114,14 +116,14 @@ TEST_F(DemoServe, ServePrintsATokenPerRoleAndTheCurlLinesWork) {
     ASSERT_TRUE(reply.ok()) << reply.status().ToString();
     EXPECT_EQ(reply->status, 200) << call.target << ": " << reply->body;
     if (call.target == "/v1/whoami") {
-      EXPECT_NE(reply->body.find("\"principal\":\"admin\""),
-                std::string::npos)
+      EXPECT_NE(reply->body.find("\"principal\":\"admin\""), std::string::npos)
           << reply->body;
     }
   }
   // An annotator's printed token signs in as that physician.
   ASSERT_TRUE(std::regex_search(
-      printed, m, std::regex("\n  annotator\t([a-z-]+)\t(csl_[A-Za-z0-9_-]+)")));
+      printed, m,
+      std::regex("\n  annotator\t([a-z-]+)\t(csl_[A-Za-z0-9_-]+)")));
   StatusOr<api::testing::HttpReply> who = api::testing::Fetch(
       port, {.target = "/v1/whoami",
              .headers = {{"Authorization", "Bearer " + m[2].str()}}});

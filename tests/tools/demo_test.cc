@@ -252,6 +252,27 @@ TEST(DemoFiles, RefusesADirectoryThatHoldsALedger) {
   EXPECT_EQ((*l)->head().seq, before);
 }
 
+// The progress bar (tools/progress.h) is drawn only on a terminal: under
+// script(1) (util-linux, essential in Debian) stderr is a pty; through a
+// pipe nothing but the summary is printed.
+TEST(DemoFiles, ProgressBarOnlyOnATerminal) {
+  testing::TempDir tmp;
+  int code = 0;
+  std::string piped = testing::RunConsilium(
+      "demo --data " + tmp.Sub("piped") + " --seed 4", &code);
+  ASSERT_EQ(code, 0) << piped;
+  EXPECT_EQ(piped.find('\r'), std::string::npos);
+  EXPECT_EQ(piped.find("demo ["), std::string::npos);
+  EXPECT_NE(piped.find("done: "), std::string::npos) << piped;
+  std::string tty = testing::RunShell(
+      "script -qec '" + testing::ConsiliumBin() + " demo --data " +
+          tmp.Sub("tty") + " --seed 4' /dev/null",
+      &code);
+  ASSERT_EQ(code, 0) << tty;
+  EXPECT_NE(tty.find("\rdemo ["), std::string::npos) << tty;
+  EXPECT_NE(tty.find("] 6"), std::string::npos) << tty;
+}
+
 TEST(DemoFiles, RefusesABadSeed) {
   testing::TempDir tmp;
   int code = 0;
