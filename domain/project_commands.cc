@@ -1,5 +1,6 @@
 #include "domain/project_commands.h"
 
+#include <future>
 #include <set>
 #include <unordered_map>
 
@@ -257,7 +258,20 @@ Status CheckAccessCommand(std::string_view actor,
 
 StatusOr<Committed> ProjectCommands::RecordAccess(
     std::string_view actor, const RecordAccessCommand& cmd) {
-  RETURN_IF_ERROR(CheckAccessCommand(actor, cmd));
+  std::promise<StatusOr<Committed>> p;
+  std::future<StatusOr<Committed>> f = p.get_future();
+  RecordAccessAsync(actor, cmd,
+                    [&p](StatusOr<Committed> c) { p.set_value(std::move(c)); });
+  return f.get();
+}
+
+void ProjectCommands::RecordAccessAsync(std::string_view actor,
+                                        const RecordAccessCommand& cmd,
+                                        Callback done) {
+  if (Status s = CheckAccessCommand(actor, cmd); !s.ok()) {
+    done(std::move(s));
+    return;
+  }
   std::string record, project;
   auto check = [&](const DomainState& s) -> Status {
     if (cmd.resource_kind == "record") {
@@ -294,7 +308,9 @@ StatusOr<Committed> ProjectCommands::RecordAccess(
     RETURN_IF_ERROR(d.Validate());
     return d;
   };
-  return core_->Queued(check, draft);
+  // Check and draft run before QueuedAsync returns, so they may hold
+  // references to this frame.
+  core_->QueuedAsync(check, draft, std::move(done));
 }
 
 }  // namespace consilium::domain

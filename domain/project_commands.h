@@ -75,6 +75,12 @@ class ProjectCommands {
   // denied attempts are recorded whatever they name.
   StatusOr<Committed> RecordAccess(std::string_view actor,
                                    const RecordAccessCommand& cmd);
+  // The same, asynchronously: the checks run and the event is queued (its
+  // order fixed) before this returns; `done` runs once it is durable, on the
+  // ledger's acknowledger thread (keep it short), or on this thread for a
+  // rejected command. For callers that record many reads at once.
+  void RecordAccessAsync(std::string_view actor, const RecordAccessCommand& cmd,
+                         Callback done);
 
  private:
   WriteCore* core_;

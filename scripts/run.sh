@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Sets up and runs the product on this machine: installs missing Debian
-# packages, builds Release, and creates a demo project in ./data/demo:
-# schemas, records, three physicians' annotations (they disagree, on purpose),
-# a calibration batch; then shows agreement and a label distribution, signs a
-# checkpoint, verifies the ledger, and checks an inclusion proof offline the
-# way an auditor would. Run it again to see the existing ledger verified.
+# packages, builds Release, and creates the demo project in ./data/demo with
+# `consilium demo` (docs/demo.md): 500 synthetic case vignettes, the
+# reasoning-aware diagnosis schema and its revision, six physicians of known
+# skill and calibration, two calibration batches, model pre-labels and three
+# weeks of access events. Then it shows the highlights: agreement, the
+# physicians' calibration (Dawid-Skene recovers the planted skills), a label
+# distribution, the audit answers; signs a checkpoint, verifies the ledger,
+# and checks an inclusion proof offline the way an auditor would. Run it
+# again to see the existing ledger verified.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,47 +18,37 @@ cmake --build --preset release -j "${CONSILIUM_JOBS:-2}" --target consilium
 bin=build/release/consilium
 data=${CONSILIUM_DATA:-data/demo}
 key="$data.key"
-project=icu-demo
-annotators=(dr-ada dr-ben dr-cho)
+project=dyspnoea-dx
+
+# The first lines of a command's output (reading it all: no SIGPIPE).
+first() { awk -v n="$1" 'NR <= n'; }
 
 if [ ! -e "$data/CURRENT" ]; then
   mkdir -p "$(dirname "$data")"
-  "$bin" init --data "$data"
-  echo "==> project, task schemas, records"
-  "$bin" project create --data "$data" --id "$project" --name "ICU severity: calibration round 1" \
-    --overlap 3
-  "$bin" schema publish schemas/examples/icu-severity.json --data "$data"
-  "$bin" schema publish schemas/examples/dx-reasoning.json --data "$data"
-  "$bin" import records tools/demo/records.jsonl --data "$data" --project "$project"
-  echo "==> physicians (each token is printed once; kept in $data.tokens)"
-  for a in "${annotators[@]}"; do
-    "$bin" user add "$a" --role annotator --project "$project" --data "$data" >> "$data.tokens"
-  done
-  echo "==> assignments and a calibration batch"
-  for r in 1 2 3 4 5 6; do
-    for a in "${annotators[@]}"; do
-      "$bin" assign --data "$data" --project "$project" --record "rec-000$r" --annotator "$a" \
-        > /dev/null
-    done
-  done
-  "$bin" assign --data "$data" --project "$project" --record rec-0007 --annotator dr-ada
-  "$bin" batch create --data "$data" --project "$project" --id cal-1 \
-    --records rec-0001,rec-0002,rec-0003,rec-0004,rec-0005,rec-0006
-  echo "==> annotations (one reasoning trace; one revision)"
-  "$bin" annotate tools/demo/annotations.jsonl --data "$data"
+  echo "==> consilium demo (sign-in tokens: $data/demo-tokens.json, mode 0600)"
+  "$bin" demo --data "$data"
   if [ ! -e "$key" ]; then
     echo "==> checkpoint signing key (the verifier key below is what auditors hold)"
     "$bin" keygen --name consilium.demo/ledger --out "$key" | tee "$data.vkey"
   fi
   "$bin" configure --data "$data" --checkpoint-key "$key"
+elif [ ! -e "$data/demo-planted.json" ]; then
+  echo "==> $data holds a ledger from an older run.sh; remove $data* to start over" >&2
+  exit 1
 else
-  echo "==> $data already holds a ledger; adding nothing (remove $data* to start over)"
+  echo "==> $data already holds the demo ledger; adding nothing (remove $data* to start over)"
 fi
 
-echo "==> agreement on the calibration batch"
-"$bin" agreement --data "$data" --project "$project" --batch cal-1
-echo "==> label distribution of rec-0004 (a revised annotation)"
-"$bin" distribution --data "$data" --record rec-0004
+echo "==> agreement on the primary diagnosis: calibration batch cal-1 (v1), then cal-2 (v2)"
+"$bin" agreement --data "$data" --project "$project" --field primary_diagnosis --batch cal-1 | first 4
+"$bin" agreement --data "$data" --project "$project" --field primary_diagnosis --batch cal-2 | first 4
+echo "==> the physicians' calibration (planted skills: $data/demo-planted.json)"
+"$bin" calibration --data "$data" --project "$project" | first 10
+echo "==> label distribution of case-0003's primary diagnosis (six physicians, batch cal-1)"
+"$bin" distribution --data "$data" --record case-0003 | awk '/^primary_diagnosis/,/^$/'
+echo "==> audit: accesses per role in the third week, and the anomaly rules (docs/audit.md)"
+"$bin" audit summary --data "$data" --from 2026-03-16T00:00:00Z | awk '/^role/,/^$/'
+"$bin" audit anomalies --data "$data"
 echo "==> head"
 "$bin" head --data "$data"
 echo "==> signed checkpoint"
@@ -66,3 +60,4 @@ echo "==> an auditor checks event 2 offline, with the public key only"
 "$bin" event --data "$data" --seq 2 --raw > "$data.event2"
 "$bin" audit verify --vkey "$data.vkey" --checkpoint "$data.checkpoint" \
   --event "$data.event2" --proof "$data.proof.json"
+echo "==> to try the server: $bin serve --data $data (prints a token per role)"

@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "domain/command_handler.h"
 #include "tools/cli.h"
+#include "tools/demo/sign_in.h"
 #include "tools/open_ledger.h"
 
 namespace consilium::cli {
@@ -48,6 +49,7 @@ int Serve(const Args& args) {
   // The line scripts wait for: the server accepts from here on.
   std::cout << "consilium serve: listening on " << (*server)->url()
             << std::endl;
+  demo::PrintDemoSignIn(args.Get("data"), (*server)->url(), std::cout);
   (*server)->Wait();
   std::cout << "consilium serve: stopped" << std::endl;
   return 0;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -1042,6 +1043,45 @@ TEST_F(CommandsTest, RecordAccessIsDurableAndIndexedByRecord) {
       "access: resource kind \"file\" (known: annotation, batch, dataset, "
       "ledger, project, record, "
       "schema)");
+}
+
+TEST_F(CommandsTest, RecordAccessAsyncKeepsCallOrderAndRejectsOnCallerThread) {
+  Populate();
+  const uint64_t before = ledger_->head().seq;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<uint64_t> seqs(20, 0);
+  int left = 20;
+  for (int i = 0; i < 20; ++i) {
+    handler_->RecordAccessAsync("dr-a",
+                                {.resource_kind = "record",
+                                 .resource_id = i % 2 ? "rec-1" : "elsewhere",
+                                 .action = "read",
+                                 .allowed = i % 2 == 1,
+                                 .reason = i % 2 ? "" : "not assigned"},
+                                [&, i](StatusOr<Committed> c) {
+                                  std::lock_guard l(mu);
+                                  EXPECT_TRUE(c.ok()) << c.status().ToString();
+                                  if (c.ok()) seqs[i] = c->seq;
+                                  if (--left == 0) cv.notify_all();
+                                });
+  }
+  {
+    std::unique_lock l(mu);
+    cv.wait(l, [&] { return left == 0; });
+  }
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(seqs[i], before + 1 + i);
+  // A rejected command calls back before RecordAccessAsync returns.
+  bool called = false;
+  handler_->RecordAccessAsync(
+      "dr-a",
+      {.resource_kind = "record", .resource_id = "rec-1", .action = "read"},
+      [&](StatusOr<Committed> c) {
+        called = true;
+        EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
+      });
+  EXPECT_TRUE(called);
+  EXPECT_EQ(ledger_->head().seq, before + 20);
 }
 
 TEST_F(CommandsTest, GoldAnswers) {

@@ -1,0 +1,60 @@
+// Progress: a counter shown as a one-line bar on stderr while a long command
+// runs (import, export, verify, rebuild, demo), and nothing at all when
+// stderr is not a terminal or CONSILIUM_NO_PROGRESS is set, so scripts and
+// logs never see it. At most ten redraws a second ("label [####....] 40/100
+// 250/s"), the final count always, then a newline.
+//
+// Thread-safety: Add and Set may be called from any thread (callbacks of
+// asynchronous commands); Finish from one.
+//
+//   Progress bar("importing", lines.size());
+//   for (...) { ...; bar.Add(); }
+//   bar.Finish();  // or let the destructor do it
+#ifndef CONSILIUM_TOOLS_PROGRESS_H_
+#define CONSILIUM_TOOLS_PROGRESS_H_
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+namespace consilium::cli {
+
+// True when progress may be drawn: stderr is a terminal and the environment
+// variable CONSILIUM_NO_PROGRESS is unset or empty.
+bool ProgressWanted();
+
+class Progress {
+ public:
+  // `total` is the count that means done (0 when unknown: the bar stays
+  // empty and the count still shows). Enabled when ProgressWanted() and
+  // `enabled` (a command's --quiet passes false).
+  Progress(std::string label, uint64_t total, bool enabled = true);
+  ~Progress() { Finish(); }
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  void Add(uint64_t n = 1);
+  void Set(uint64_t done);
+  // A new total, for work whose size is learned on the way.
+  void SetTotal(uint64_t total);
+  // Draws the final count and ends the line; later calls do nothing.
+  void Finish();
+
+ private:
+  void Draw(bool force);  // under mu_
+
+  std::mutex mu_;
+  const std::string label_;
+  const bool enabled_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_;
+  uint64_t done_ = 0;
+  uint64_t total_;
+  bool finished_ = false;
+};
+
+}  // namespace consilium::cli
+
+#endif  // CONSILIUM_TOOLS_PROGRESS_H_
