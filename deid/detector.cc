@@ -174,6 +174,13 @@ void Detector::Impl::RunRule(const Compiled& c, std::string_view text,
         --end;
       }
     }
+    // A closing parenthesis without its opening one is the text's, not the
+    // identifier's: "(S/N: 4412-XT)".
+    if (end > begin && text[end - 1] == ')' &&
+        std::count(text.begin() + begin, text.begin() + end, '(') <
+            std::count(text.begin() + begin, text.begin() + end, ')')) {
+      --end;
+    }
     if (end == begin) continue;
     std::string_view s = text.substr(begin, end - begin);
     if (c.rule.needs_digit && (!HasDigit(s) || s.size() < 4)) continue;

@@ -194,6 +194,7 @@ void NameFinder::Find(std::string_view text, std::vector<Hit>& hits) const {
     const Token& next = tokens[i + 1];
     if (tokens[i].kind == Kind::kFirst && name[i] && !name[i + 1] &&
         next.capitalized && !next.all_caps && next.kind != Kind::kNever &&
+        next.end - next.begin > 1 &&
         linked(i, i + 1)) {
       name[i + 1] = true;
     }

@@ -139,7 +139,7 @@ std::string_view BuiltinNotNames() {
          "www http https ip id no number plan policy member group "
          "account license plate vin serial device model lot "
          "medicare medicaid insurance blue cross shield aetna cigna "
-         "humana united kaiser";
+         "humana united kaiser record records caller visitor";
 }
 
 }  // namespace consilium::deid::internal

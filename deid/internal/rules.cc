@@ -22,10 +22,11 @@ constexpr int kPhonePriority = 40;
 constexpr int kUrlIpPriority = 35;
 constexpr int kAgePriority = 32;
 constexpr int kDatePriority = 30;
-constexpr int kNamePriority = 25;
-constexpr int kAddressPriority = 22;
-constexpr int kZipPriority = 20;
-constexpr int kLocationPriority = 15;
+constexpr int kAddressPriority = 28;
+constexpr int kZipPriority = 27;
+constexpr int kLocationPriority = 26;
+// Below places: "Fort Wayne" and "Cook County" hold listed names.
+constexpr int kNamePriority = 20;
 constexpr int kBareFormatPriority = 10;  // a VIN without its label
 
 // --- Building blocks -------------------------------------------------------
@@ -36,7 +37,7 @@ const std::string kNameWord =
 // The same or an all-capitals word of two letters or more (SMITH, JOHN in a
 // header after "Patient:").
 const std::string kNameWordOrCaps =
-    "(?:" + kNameWord + R"(|\p{Lu}{2,}(?:-\p{Lu}{2,})?))";
+    "(?:" + kNameWord + R"(|\p{Lu}(?:'\p{Lu})?\p{Lu}+(?:-\p{Lu}{2,})?))";
 // A full name: words with optional middle initials ("John A. Smith",
 // "J. Smith"), at most four parts; with `header`, also all capitals and
 // "Last, First".
@@ -45,7 +46,7 @@ std::string FullName(bool header) {
   const std::string initial = R"(\p{Lu}\.)";
   const std::string part = "(?:" + word + "|" + initial + ")";
   return "(?:" + initial + R"([ \t]?)?)" + word +
-         (header ? "(?:,[ \\t]*" + word + ")?" : "") + "(?:[ \\t]+" + part +
+         (header ? "(?:,[ \\t]*" + word + ")?" : "") + "(?:[ ]" + part +
          "){0,3}";
 }
 
@@ -87,7 +88,7 @@ const std::string kPhone =
 
 // A label's optional "number"/"no."/"#"/"ID" and the separator before the
 // value.
-const std::string kIdTail = R"((?:[ ]?(?:number|num|no\.?|#|id))?)";
+const std::string kIdTail = R"((?i:[ ]?(?:number|num|no\.?|#|id))?)";
 const std::string kIdSep = R"([ \t]*(?:is|was|of)?[ \t]*[:#=]?[ \t]*)";
 // An identifier value: letters, digits and inner separators.
 const std::string kIdValue = R"(([A-Za-z0-9][A-Za-z0-9-]*[0-9][A-Za-z0-9-]*))";
@@ -108,11 +109,11 @@ void NameRules(std::vector<Rule>& r) {
   // Roles and actions that a name follows; the short or common ones only
   // with a colon ("cc: J. Smith", not "10 cc NS").
   Add(r, P::kName,
-      R"(\b(?i:seen by|seen with|signed by|dictated by|transcribed by|reviewed by|discussed with|spoke with|spoke to|accompanied by|attested by|cosigned by|co-signed by|verified by|examined by|evaluated by|referred by|covering for|signed out to|sign out to|handed off to|attending|attending physician|PCP|primary care physician|primary care provider|referring physician|referring provider|surgeon|consultant|case manager|social worker|pharmacist|interpreter)\b[ \t]*:?[ \t]*)" +
+      R"(\b(?i:seen by|seen with|signed by|dictated by|transcribed by|reviewed by|discussed with|spoke with|spoke to|accompanied by|attested by|cosigned by|co-signed by|verified by|examined by|evaluated by|referred by|covering for|signed out to|sign out to|handed off to|attending|attending physician|PCP|primary care physician|primary care provider|referring physician|referring provider|surgeon|consultant|case manager|social worker|pharmacist|interpreter|thank you for seeing|for seeing)\b[ \t]*:?[ \t]*)" +
           title + name,
       kNamePriority);
   Add(r, P::kName,
-      R"(\b(?i:resident|fellow|intern|provider|physician|nurse|RN|therapist|author|cc|bcc|scribe|to|from|attn|contact|name|informant|source)[ \t]*:[ \t]*)" +
+      R"(\b(?i:resident|fellow|intern|provider|physician|nurse|RN|therapist|author|cc|bcc|scribe|to|from|attn|contact|name|informant|source|caller|visitor|visitors|witness|recipient)[ \t]*:[ \t]*)" +
           title + name,
       kNamePriority);
   // The patient and people around them: "Patient: SMITH, JOHN",
@@ -125,6 +126,10 @@ void NameRules(std::vector<Rule>& r) {
   Add(r, P::kName,
       name +
           R"(,?[ \t]+(?:MD|M\.D\.|DO|D\.O\.|RN|NP|PA-C|MBBS|PhD|DNP|CNM|CRNA|LPN|APRN|FNP-C|FNP|PharmD|MSW|LCSW|RD|CNA|BSN|MSN|FACP|FACS)\b)",
+      kNamePriority);
+  // The narrative's subject: "Hope Garcia is a 45-year-old woman".
+  Add(r, P::kName,
+      name + R"([ \t]+is[ \t]+an?[ \t]+\d{1,3}[ \t]*-?[ \t]*(?:year|yr|yo\b|y/o|y\.o\.|month|M\b|F\b))",
       kNamePriority);
   // Signature lines: "-- Jane Doe", "/s/ John Smith", "Signed: ...".
   Add(r, P::kName,
@@ -142,11 +147,13 @@ void DateRules(std::vector<Rule>& r) {
   Add(r, P::kDate,
       R"(\b)" + kYear4 + R"([-/.](?:0?[1-9]|1[0-2])[-/.])" + kDay + R"(\b)",
       kDatePriority);
-  // Month first: March 4th, 2021; Mar. 4 2021; March 4.
-  Add(r, P::kDate,
-      R"(\b)" + kMonth + R"(\b\.?[ \t]+)" + kDay + kOrdinal + R"(?\b(?:,?[ \t]+)" +
-          kYear4 + R"(\b)?)",
-      kDatePriority);
+  // Month first: March 4th, 2021; Mar. 4 2021; March 4 (not "August 10:42",
+  // a time).
+  r.push_back({.type = P::kDate,
+               .pattern = R"(\b)" + kMonth + R"(\b\.?[ \t]+)" + kDay + kOrdinal +
+                          R"(?\b(?:,?[ \t]+)" + kYear4 + R"(\b)?)",
+               .priority = kDatePriority,
+               .veto_after = R"(:\d)"});
   // Day first: 4 Mar 2021, 4th of March, the 4th of March 2021.
   Add(r, P::kDate,
       R"(\b()" + kDay + kOrdinal + R"(?[ \t]+(?:of[ \t]+)?)" + kMonth +
@@ -210,7 +217,7 @@ void ContactRules(std::vector<Rule>& r) {
       R"(\b(?i:phone|tel|telephone|cell|mobile|pager|beeper|ph|call|callback|contact|home|work)\b[^\n\d]{0,12}\b(\d{3}-\d{4})\b)",
       kPhonePriority);
   Add(r, P::kFax,
-      R"(\b(?i:fax(?:ed)?|facsimile)\b[^\n\d]{0,15}()" + kPhone +
+      R"(\b(?i:fax(?:ed)?|facsimile)\b[^\n\d+(]{0,15}()" + kPhone +
           R"(|\b\d{3}-\d{4}\b))",
       kFaxPriority);
   Add(r, P::kEmail,
@@ -289,8 +296,8 @@ void IdentifierRules(std::vector<Rule>& r) {
                .needs_letter = true});
   LabelledIdRule(
       r, P::kDevice,
-      R"(serial|S/N|(?-i:SN|UDI|IMEI|REF)|device|model|pacemaker|ICD serial|generator serial|MAC address|catalog|catalogue)",
-      R"(lot|implant|pump|generator|hearing aid|insulin pump)",
+      R"(serial|S/N|(?-i:SN|UDI|IMEI)|device|pacemaker|ICD serial|generator serial|MAC address)",
+      R"(implant|pump|generator|hearing aid|insulin pump)",
       R"(([A-Za-z0-9(][A-Za-z0-9()./:-]*[0-9][A-Za-z0-9()./:-]*[A-Za-z0-9)]))");
 }
 
