@@ -15,6 +15,10 @@ namespace {
 
 using internal::Rule;
 
+// Capture groups a pattern may have: a combined family has one per
+// alternative that names its hit.
+constexpr int kMaxGroups = 32;
+
 struct Compiled {
   Rule rule;
   std::unique_ptr<RE2> re;
@@ -102,7 +106,12 @@ StatusOr<Compiled> Compile(const Rule& rule, const std::string& where) {
     return InvalidArgumentError(where + ": matches the empty string: " +
                                 rule.pattern);
   }
-  c.groups = c.re->NumberOfCapturingGroups() > 0 ? 1 : 0;
+  c.groups = c.re->NumberOfCapturingGroups();
+  if (c.groups > kMaxGroups) {
+    return InvalidArgumentError(where + ": more than " +
+                                std::to_string(kMaxGroups) +
+                                " capture groups: " + rule.pattern);
+  }
   if (!rule.veto_after.empty()) {
     c.veto = std::make_unique<RE2>(rule.veto_after, PatternOptions());
     if (!c.veto->ok()) {
@@ -156,7 +165,7 @@ Detector::~Detector() = default;
 void Detector::Impl::RunRule(const Compiled& c, std::string_view text,
                              std::vector<Candidate>& out) const {
   const re2::StringPiece input(text.data(), text.size());
-  re2::StringPiece m[2];
+  re2::StringPiece m[kMaxGroups + 1];
   const int n = 1 + c.groups;
   size_t pos = 0;
   while (pos < text.size() &&
@@ -164,7 +173,15 @@ void Detector::Impl::RunRule(const Compiled& c, std::string_view text,
     const size_t match_end = static_cast<size_t>(m[0].data() - text.data()) +
                              m[0].size();
     pos = m[0].empty() ? match_end + 1 : match_end;
-    const re2::StringPiece& h = (n == 2 && m[1].data() != nullptr) ? m[1] : m[0];
+    // The hit is the first capture group that took part, else the match.
+    const re2::StringPiece* hp = &m[0];
+    for (int g = 1; g < n; ++g) {
+      if (m[g].data() != nullptr) {
+        hp = &m[g];
+        break;
+      }
+    }
+    const re2::StringPiece& h = *hp;
     size_t begin = static_cast<size_t>(h.data() - text.data());
     size_t end = begin + h.size();
     if (c.rule.trim_punctuation) {

@@ -5,6 +5,7 @@
 // the values after them are not.
 #include "deid/internal/rules.h"
 
+#include <algorithm>
 #include <string>
 
 namespace consilium::deid::internal {
@@ -342,6 +343,33 @@ void PlaceRules(std::vector<Rule>& r) {
       kLocationPriority);
 }
 
+// One pass per family: rules that differ only in their pattern become one
+// alternation (the first capture group that takes part is the hit), so a
+// note is read once per family rather than once per pattern. At one start
+// position the earlier alternative wins; the lists above put the longer
+// forms first where two could start at the same byte.
+std::vector<Rule> Combine(const std::vector<Rule>& rules) {
+  std::vector<Rule> out;
+  for (const Rule& r : rules) {
+    // Name rules stay apart: their alternation of case-insensitive context
+    // words and Unicode-class name words outgrows RE2's DFA memory when
+    // combined, and RE2 then falls back to its much slower NFA.
+    auto same = std::find_if(out.begin(), out.end(), [&](const Rule& o) {
+      return r.type != PhiType::kName && o.type == r.type && o.priority == r.priority &&
+             o.veto_after == r.veto_after && o.needs_digit == r.needs_digit &&
+             o.needs_letter == r.needs_letter &&
+             o.trim_punctuation == r.trim_punctuation;
+    });
+    if (same == out.end()) {
+      out.push_back(r);
+      out.back().pattern = "(?:" + r.pattern + ")";
+    } else {
+      same->pattern += "|(?:" + r.pattern + ")";
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 const std::vector<Rule>& BuiltinRules() {
@@ -353,7 +381,7 @@ const std::vector<Rule>& BuiltinRules() {
     ContactRules(r);
     IdentifierRules(r);
     PlaceRules(r);
-    return r;
+    return Combine(r);
   }();
   return rules;
 }
