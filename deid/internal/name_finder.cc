@@ -69,7 +69,44 @@ bool Adjacent(std::string_view text, size_t end, size_t begin) {
          (gap[3] == ' ' || gap[3] == '\t');
 }
 
+// Words after a person's name that make it an eponym, not a person:
+// "Parkinson disease", "Murphy sign", "Wilson's disease", "Foley catheter".
+bool EponymWord(std::string_view w) {
+  static constexpr std::string_view kWords[] = {
+      "disease",  "syndrome",  "sign",      "signs",    "palsy",
+      "lymphoma", "sarcoma",   "catheter",  "test",     "maneuver",
+      "manoeuvre", "criteria", "score",     "scale",    "classification",
+      "fracture", "procedure", "operation", "reflex",   "phenomenon",
+      "thyroiditis", "disorder", "tumor",   "tumour",   "ulcer",
+      "node",     "nodes",     "law",       "triad",    "point",
+      "position", "rule",      "rules",     "equation", "formula",
+      "stain",    "solution",  "tube",      "incision", "repair",
+      "shunt",    "filter",    "index",     "grading",  "staging",
+      "dementia", "chorea",    "anomaly",   "cyst",     "body",
+      "bodies",   "cells",     "effect",    "method",   "technique"};
+  std::string f = Fold(w);
+  for (std::string_view k : kWords) {
+    if (f == k) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+bool NameFinder::Eponym(std::string_view text, const std::vector<Token>& tokens,
+                        size_t i) {
+  if (i + 1 >= tokens.size()) return false;
+  const Token& next = tokens[i + 1];
+  // "Wilson's disease": the possessive's s is a token of its own.
+  size_t k = i + 1;
+  if (next.end - next.begin == 1 && text[next.begin] == 's' && k + 1 < tokens.size()) {
+    ++k;
+  }
+  const Token& word = tokens[k];
+  std::string_view gap = text.substr(tokens[k - 1].end, word.begin - tokens[k - 1].end);
+  if (gap.size() > 2) return false;
+  return EponymWord(text.substr(word.begin, word.end - word.begin));
+}
 
 NameFinder::NameFinder(const DetectorConfig& config) {
   if (config.builtin_names) {
@@ -130,6 +167,13 @@ std::vector<NameFinder::Token> NameFinder::Tokenize(
         break;
       }
     }
+    // A middle initial ("John T. Smith") is part of the gap between name
+    // words (Adjacent), not a word of its own.
+    if (end == i + 1 && IsUpper(static_cast<unsigned char>(text[i])) &&
+        end < text.size() && text[end] == '.') {
+      i = j;
+      continue;
+    }
     Token t{.begin = i, .end = end};
     t.capitalized = Capitalized(w);
     t.all_caps = AllCaps(w);
@@ -174,7 +218,10 @@ void NameFinder::Find(std::string_view text, std::vector<Hit>& hits) const {
       if (sorted[k].end > tokens[i].begin) name[i] = true;
     }
     Kind kind = tokens[i].kind;
-    if (kind == Kind::kFirst || kind == Kind::kSurname) name[i] = true;
+    if ((kind == Kind::kFirst || kind == Kind::kSurname) &&
+        !Eponym(text, tokens, i)) {
+      name[i] = true;
+    }
   }
   auto linked = [&](size_t a, size_t b) {
     return Adjacent(text, tokens[a].end, tokens[b].begin);

@@ -39,6 +39,9 @@ class NameFinder {
   std::vector<Token> Tokenize(std::string_view text) const;
   Kind Classify(std::string_view word, bool all_caps) const;
   void TrimContextHits(std::string_view text, std::vector<Hit>& hits) const;
+  // Whether tokens[i] names a disease, sign or device ("Parkinson disease").
+  static bool Eponym(std::string_view text, const std::vector<Token>& tokens,
+                     size_t i);
 
   std::unordered_set<std::string> first_;
   std::unordered_set<std::string> surnames_;

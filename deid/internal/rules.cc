@@ -128,9 +128,18 @@ void NameRules(std::vector<Rule>& r) {
       name +
           R"(,?[ \t]+(?:MD|M\.D\.|DO|D\.O\.|RN|NP|PA-C|MBBS|PhD|DNP|CNM|CRNA|LPN|APRN|FNP-C|FNP|PharmD|MSW|LCSW|RD|CNA|BSN|MSN|FACP|FACS)\b)",
       kNamePriority);
+  // A relation in parentheses after the name: "Rose Garcia (daughter)".
+  Add(r, P::kName,
+      name + R"([ \t]*\((?i:son|daughter|wife|husband|spouse|mother|father|sister|brother|friend|neighbou?r|niece|nephew|aunt|uncle|grandson|granddaughter|grandmother|grandfather|partner|caregiver|guardian|HCP|POA|health care proxy|self|patient|pt)\b)",
+      kNamePriority);
+  // After "Present:" or "Participants:" in a meeting note.
+  Add(r, P::kName,
+      R"(\b(?i:present|participants|attendees|family present|in attendance)[ \t]*:[ \t]*)" +
+          title + name,
+      kNamePriority);
   // The narrative's subject: "Hope Garcia is a 45-year-old woman".
   Add(r, P::kName,
-      name + R"([ \t]+is[ \t]+an?[ \t]+\d{1,3}[ \t]*-?[ \t]*(?:year|yr|yo\b|y/o|y\.o\.|month|M\b|F\b))",
+      name + R"([ \t]+is[ \t]+an?[ \t]+(?:\d{1,3}[ \t]*-?[ \t]*(?:year|yr|yo\b|y/o|y\.o\.|month|M\b|F\b)|(?i:ninety|one hundred)))",
       kNamePriority);
   // Signature lines: "-- Jane Doe", "/s/ John Smith", "Signed: ...".
   Add(r, P::kName,
@@ -173,11 +182,15 @@ void DateRules(std::vector<Rule>& r) {
   Add(r, P::kDate,
       R"(\b(?i:on|by|since|until|till|from|before|after|through)[ \t]+the[ \t]+(\d{1,2}(?:st|nd|rd|th))\b)",
       kDatePriority);
-  // A month alone after a time word: "since March", "in early May".
-  Add(r, P::kDate,
-      R"(\b(?:in|since|during|until|till|through|by|early|late|mid-?|last|next|this)[ \t]+(?:early[ \t]+|late[ \t]+|mid-?)?()" +
-          kMonthFull + R"()\b)",
-      kDatePriority);
+  // A month alone after a time word: "since March", "in early May"; not
+  // before a capitalized word ("seen by April Brown" is a name).
+  r.push_back(
+      {.type = P::kDate,
+       .pattern =
+           R"(\b(?:in|since|during|until|till|through|by|early|late|mid-?|last|next|this)[ \t]+(?:early[ \t]+|late[ \t]+|mid-?)?()" +
+           kMonthFull + R"()\b)",
+       .priority = kDatePriority,
+       .veto_after = R"([ \t]+\p{Lu}\p{Ll})"});
   // Month/day without a year, after a date context: "on 3/4", "DOS: 3/4".
   r.push_back(
       {.type = P::kDate,

@@ -89,6 +89,27 @@ DISTRACTORS = [
     "Glucose 180-220 overnight.",
     "Vitamin D 1000 IU daily since 2019.",
     "Age 45 at diagnosis.",
+    "Tremor consistent with Parkinson disease; no Murphy sign.",
+    "History of Hodgkin lymphoma, treated 2004; Graves disease on methimazole.",
+    "Left Bell palsy, resolving. Negative Homans sign.",
+    "Crohn disease flare; Wilson disease ruled out (ceruloplasmin normal).",
+    "Foley catheter removed; voiding spontaneously.",
+    "Alzheimer dementia, MMSE 18/30.",
+    "Glasgow Coma Scale 14 (E4V4M6).",
+    "Apgars 8 and 9.",
+    "Implant: cemented stem, lot 4471, REF 5950-22.",
+    "Software v2.1.0.3 on the infusion pump.",
+    "Ratio 1:1 with normal saline.",
+    "Room 412, bed B.",
+    "Sig: 1 tab PO BID. Disp: #30. Refills: 2.",
+    "Order #55128 placed for CBC with diff.",
+    "Hope for recovery is guarded.",
+    "Will need PT/OT evaluation.",
+    "Rose from chair without assistance.",
+    "Grace period noted by billing office.",
+    "Frank blood per rectum, no melena.",
+    "Bill sent to the insurer.",
+    "Mark Twain quote on the whiteboard.",
 ]
 
 
@@ -386,7 +407,9 @@ def phone_message(g, n):
     g.email(n)
     n.t(". ")
     distract(g, n, 1)
-    n.t("\nInsurance: ")
+    n.t("\nIdentity verified with ")
+    g.identifier(n, "ssn")
+    n.t(". Insurance: ")
     g.identifier(n, "health_plan")
     n.t(".\nRN: ").p(g.full_name(), "name").t("\n")
 
@@ -432,6 +455,8 @@ def referral_letter(g, n):
     g.phone(n, "fax")
     n.t(".\n\nSincerely,\n")
     n.p(g.full_name(), "name").t(", MD\n")
+    g.identifier(n, "license")
+    n.t("\n")
     g.street(n)
     n.t("\n")
     g.city_state_zip(n)
@@ -502,14 +527,77 @@ def nursing_note(g, n):
     n.t("Report given to ").p(g.full_name(), "name").t(", RN.\n")
 
 
+def radiology_report(g, n):
+    r = g.r
+    n.t("CT CHEST WITH CONTRAST\nPatient: ").p(g.full_name(), "name")
+    n.t("   ")
+    g.identifier(n, "mrn")
+    n.t("   ")
+    g.identifier(n, "account")
+    n.t("\nExam date: ")
+    g.date(n)
+    n.t("\nComparison: CT %d. " % r.randint(2005, 2022))
+    n.t("Series 3, image 45: 6 mm RUL nodule, previously 5 mm.\n")
+    distract(g, n, 2)
+    n.t("\nImpression: stable nodule; follow-up CT in 12 months per Fleischner "
+        "criteria.\nRead by: ")
+    person(g, n)
+    n.t("\nReport sent to ")
+    g.email(n)
+    n.t("\n")
+
+
+def operative_note(g, n):
+    r = g.r
+    n.t("OPERATIVE NOTE\nDate of surgery: ")
+    g.date(n)
+    n.t("\nSurgeon: ")
+    person(g, n)
+    n.t("\nAssistant: ").p(g.full_name(), "name").t(", PA-C\n")
+    n.t("Procedure: total knee arthroplasty, right. EBL 200 mL.\n")
+    distract(g, n, 2)
+    n.t("\nPatient ")
+    if r.random() < 0.5:
+        g.old_age(n, adjective=True)
+        n.t(" F")
+    else:
+        n.t("%d-year-old F" % r.randint(50, 89))
+    n.t(", tolerated well. ")
+    g.identifier(n, "device")
+    n.t(".\n")
+    signature(g, n)
+
+
+def family_meeting(g, n):
+    """Names in running prose: the detectors' hardest case."""
+    r = g.r
+    n.t("FAMILY MEETING ")
+    g.date(n)
+    n.t("\nPresent: ").p(g.full_name(), "name").t(" (son), ")
+    n.p(g.full_name(), "name").t(" (daughter), chaplain.\n")
+    first = g.pick(FIRST)
+    n.t("Discussed goals of care. ").p(first, "name")
+    n.t(" will bring her medication list. ")
+    distract(g, n, 2)
+    n.t("Family lives in ").p(g.pick(CITIES), "location")
+    n.t("; grandson ").p(g.pick(FIRST), "name").t(" drives from ")
+    n.p(g.pick(COUNTIES), "location").t(".\nContact: ")
+    g.phone(n)
+    n.t(" or ")
+    g.email(n)
+    n.t(".\n")
+    signature(g, n)
+
+
 TEMPLATES = [discharge_summary, progress_note, phone_message, ed_note,
-             referral_letter, social_work, it_note, nursing_note]
+             referral_letter, social_work, it_note, nursing_note,
+             radiology_report, operative_note, family_meeting]
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="-")
-    ap.add_argument("--notes", type=int, default=240)
+    ap.add_argument("--notes", type=int, default=264)
     args = ap.parse_args()
     rnd = random.Random(SEED)
     g = Gen(rnd)
