@@ -47,7 +47,8 @@ StatusOr<std::vector<std::string>> ReadNames(const json::value& v,
 StatusOr<ExtraPattern> ReadPattern(const json::value& v,
                                    const std::string& where) {
   if (!v.is_object()) {
-    return InvalidArgumentError(where + ": must be an object {\"type\", \"regex\"}");
+    return InvalidArgumentError(where +
+                                ": must be an object {\"type\", \"regex\"}");
   }
   ExtraPattern p;
   bool type_seen = false, regex_seen = false;
@@ -63,8 +64,9 @@ StatusOr<ExtraPattern> ReadPattern(const json::value& v,
     } else if (key == "regex") {
       if (!value.is_string() || value.as_string().empty() ||
           value.as_string().size() > kMaxPatternBytes) {
-        return InvalidArgumentError(where + ".regex: must be a string of 1 to " +
-                                    std::to_string(kMaxPatternBytes) + " bytes");
+        return InvalidArgumentError(
+            where + ".regex: must be a string of 1 to " +
+            std::to_string(kMaxPatternBytes) + " bytes");
       }
       p.regex = std::string(value.as_string());
       regex_seen = true;
@@ -85,7 +87,8 @@ Status ReadPatterns(const json::value& v, DetectorConfig& config) {
   const json::array& a = v.as_array();
   if (a.size() > kMaxExtraPatterns) {
     return InvalidArgumentError("patterns: more than " +
-                                std::to_string(kMaxExtraPatterns) + " patterns");
+                                std::to_string(kMaxExtraPatterns) +
+                                " patterns");
   }
   for (size_t i = 0; i < a.size(); ++i) {
     ASSIGN_OR_RETURN(ExtraPattern p,

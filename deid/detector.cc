@@ -99,12 +99,11 @@ StatusOr<Compiled> Compile(const Rule& rule, const std::string& where) {
   Compiled c{.rule = rule};
   c.re = std::make_unique<RE2>(rule.pattern, PatternOptions());
   if (!c.re->ok()) {
-    return InvalidArgumentError(where + ": " + c.re->error() + " in " +
-                                rule.pattern);
+    return InvalidArgumentError(where + ": " + c.re->error());
   }
   if (c.re->Match("", 0, 0, RE2::UNANCHORED, nullptr, 0)) {
-    return InvalidArgumentError(where + ": matches the empty string: " +
-                                rule.pattern);
+    return InvalidArgumentError(where +
+                                ": matches the empty string: " + rule.pattern);
   }
   c.groups = c.re->NumberOfCapturingGroups();
   if (c.groups > kMaxGroups) {
@@ -152,9 +151,8 @@ StatusOr<std::unique_ptr<Detector>> Detector::Create(
                                   std::to_string(impl->rules.size()) +
                                   " patterns");
   }
-  impl->not_location =
-      std::make_unique<RE2>(std::string("(?:") + kNotLocation + ")",
-                            PatternOptions());
+  impl->not_location = std::make_unique<RE2>(
+      std::string("(?:") + kNotLocation + ")", PatternOptions());
   impl->names = std::make_unique<internal::NameFinder>(config);
   return std::unique_ptr<Detector>(new Detector(std::move(impl)));
 }
@@ -170,8 +168,8 @@ void Detector::Impl::RunRule(const Compiled& c, std::string_view text,
   size_t pos = 0;
   while (pos < text.size() &&
          c.re->Match(input, pos, text.size(), RE2::UNANCHORED, m, n)) {
-    const size_t match_end = static_cast<size_t>(m[0].data() - text.data()) +
-                             m[0].size();
+    const size_t match_end =
+        static_cast<size_t>(m[0].data() - text.data()) + m[0].size();
     pos = m[0].empty() ? match_end + 1 : match_end;
     // The hit is the first capture group that took part, else the match.
     const re2::StringPiece* hp = &m[0];
@@ -185,9 +183,8 @@ void Detector::Impl::RunRule(const Compiled& c, std::string_view text,
     size_t begin = static_cast<size_t>(h.data() - text.data());
     size_t end = begin + h.size();
     if (c.rule.trim_punctuation) {
-      while (end > begin &&
-             std::string_view(".,;:!?)").find(text[end - 1]) !=
-                 std::string_view::npos) {
+      while (end > begin && std::string_view(".,;:!?)").find(text[end - 1]) !=
+                                std::string_view::npos) {
         --end;
       }
     }
@@ -202,8 +199,8 @@ void Detector::Impl::RunRule(const Compiled& c, std::string_view text,
     std::string_view s = text.substr(begin, end - begin);
     if (c.rule.needs_digit && (!HasDigit(s) || s.size() < 4)) continue;
     if (c.rule.needs_letter && !HasLetter(s)) continue;
-    if (c.veto && c.veto->Match(input, end, text.size(), RE2::ANCHOR_START,
-                                nullptr, 0)) {
+    if (c.veto &&
+        c.veto->Match(input, end, text.size(), RE2::ANCHOR_START, nullptr, 0)) {
       continue;
     }
     if (c.rule.type == PhiType::kLocation &&
@@ -239,25 +236,30 @@ std::vector<Hit> Detector::Impl::Resolve(
   std::vector<Hit> name_hits;
   std::vector<Candidate> rest;
   for (const Candidate& c : candidates) {
-    if (c.hit.type == PhiType::kName && c.priority < internal::kConfigPriority) {
+    if (c.hit.type == PhiType::kName &&
+        c.priority < internal::kConfigPriority) {
       name_hits.push_back(c.hit);
     } else {
       rest.push_back(c);
     }
   }
   names->Find(text, name_hits);
-  const int name_priority = std::max_element(rules.begin(), rules.end(),
-      [](const Compiled& a, const Compiled& b) {
-        return (a.rule.type == PhiType::kName ? a.rule.priority : -1) <
-               (b.rule.type == PhiType::kName ? b.rule.priority : -1);
-      })->rule.priority;
+  const int name_priority =
+      std::max_element(
+          rules.begin(), rules.end(),
+          [](const Compiled& a, const Compiled& b) {
+            return (a.rule.type == PhiType::kName ? a.rule.priority : -1) <
+                   (b.rule.type == PhiType::kName ? b.rule.priority : -1);
+          })
+          ->rule.priority;
   for (const Hit& h : name_hits) rest.push_back({h, name_priority});
-  std::sort(rest.begin(), rest.end(), [](const Candidate& a, const Candidate& b) {
-    if (a.priority != b.priority) return a.priority > b.priority;
-    size_t la = a.hit.end - a.hit.begin, lb = b.hit.end - b.hit.begin;
-    if (la != lb) return la > lb;
-    return a.hit.begin < b.hit.begin;
-  });
+  std::sort(rest.begin(), rest.end(),
+            [](const Candidate& a, const Candidate& b) {
+              if (a.priority != b.priority) return a.priority > b.priority;
+              size_t la = a.hit.end - a.hit.begin, lb = b.hit.end - b.hit.begin;
+              if (la != lb) return la > lb;
+              return a.hit.begin < b.hit.begin;
+            });
   // Accepted hits by begin, never overlapping.
   std::map<size_t, Hit> accepted;
   for (const Candidate& c : rest) {

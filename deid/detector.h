@@ -44,7 +44,8 @@ class Detector {
  public:
   // Compiles the built-in patterns and the configuration's. InvalidArgument
   // naming the pattern when one does not compile (`patterns[2]: missing ):
-  // (\d+`), or when a pattern can match the empty string.
+  // (\d+`), or when a pattern can match the empty string; ResourceExhausted
+  // when the patterns together exceed RE2's memory for one RE2::Set.
   static StatusOr<std::unique_ptr<Detector>> Create(
       const DetectorConfig& config);
 

@@ -18,7 +18,8 @@ bool Continuation(std::string_view text, size_t at) {
 StatusOr<size_t> ReadOffset(const json::object& o, const char* key,
                             const std::string& where) {
   const json::value* v = o.if_contains(key);
-  if (v == nullptr) return InvalidArgumentError(where + "." + key + ": is required");
+  if (v == nullptr)
+    return InvalidArgumentError(where + "." + key + ": is required");
   if (v->is_uint64()) return static_cast<size_t>(v->as_uint64());
   if (v->is_int64() && v->as_int64() >= 0) {
     return static_cast<size_t>(v->as_int64());
@@ -29,7 +30,8 @@ StatusOr<size_t> ReadOffset(const json::object& o, const char* key,
 
 StatusOr<Hit> ReadSpan(const json::value& v, std::string_view text,
                        const std::string& where) {
-  if (!v.is_object()) return InvalidArgumentError(where + ": must be an object");
+  if (!v.is_object())
+    return InvalidArgumentError(where + ": must be an object");
   const json::object& o = v.as_object();
   for (const auto& [key, _] : o) {
     if (key != "start" && key != "end" && key != "type" && key != "text") {
@@ -64,8 +66,8 @@ StatusOr<Hit> ReadSpan(const json::value& v, std::string_view text,
   if (!t.ok()) return t.status().WithContext(where + ".type");
   h.type = *t;
   if (const json::value* s = o.if_contains("text")) {
-    if (!s->is_string() ||
-        std::string_view(s->as_string()) != text.substr(h.begin, h.end - h.begin)) {
+    if (!s->is_string() || std::string_view(s->as_string()) !=
+                               text.substr(h.begin, h.end - h.begin)) {
       return InvalidArgumentError(where + ".text: does not match the text at " +
                                   std::to_string(h.begin) + ".." +
                                   std::to_string(h.end));
@@ -79,8 +81,8 @@ Status ReadSpans(const json::value& v, GoldNote& note) {
   const json::array& a = v.as_array();
   std::vector<std::pair<Hit, size_t>> spans;
   for (size_t i = 0; i < a.size(); ++i) {
-    ASSIGN_OR_RETURN(Hit h, ReadSpan(a[i], note.text,
-                                     "spans[" + std::to_string(i) + "]"));
+    ASSIGN_OR_RETURN(
+        Hit h, ReadSpan(a[i], note.text, "spans[" + std::to_string(i) + "]"));
     spans.push_back({h, i});
   }
   std::sort(spans.begin(), spans.end(), [](const auto& x, const auto& y) {
@@ -88,9 +90,8 @@ Status ReadSpans(const json::value& v, GoldNote& note) {
                                           : x.second < y.second;
   });
   for (size_t i = 0; i < spans.size(); ++i) {
-    for (size_t j = i + 1; j < spans.size() &&
-                           spans[j].first.begin < spans[i].first.end;
-         ++j) {
+    for (size_t j = i + 1;
+         j < spans.size() && spans[j].first.begin < spans[i].first.end; ++j) {
       if (spans[j].first.type == spans[i].first.type) {
         size_t later = std::max(spans[i].second, spans[j].second);
         size_t earlier = std::min(spans[i].second, spans[j].second);

@@ -6,9 +6,9 @@ namespace consilium::deid {
 namespace {
 
 constexpr std::array<std::string_view, kPhiTypeCount> kNames = {
-    "name",   "date",        "age",     "phone",   "fax",     "email",
-    "ssn",    "mrn",         "health_plan", "account", "license", "vehicle",
-    "device", "url",         "ip",      "address", "location", "zip"};
+    "name",   "date", "age",         "phone",   "fax",      "email",
+    "ssn",    "mrn",  "health_plan", "account", "license",  "vehicle",
+    "device", "url",  "ip",          "address", "location", "zip"};
 
 }  // namespace
 

@@ -35,9 +35,9 @@ StatusOr<std::unique_ptr<Detector>> MakeDetector(const Args& args) {
   deid::DetectorConfig config;
   if (args.Has("config")) {
     const std::string path = args.Get("config");
-    ASSIGN_OR_RETURN(std::string text,
-                     ReadBoundedFile(path, deid::kMaxConfigBytes,
-                                     "--config file"));
+    ASSIGN_OR_RETURN(
+        std::string text,
+        ReadBoundedFile(path, deid::kMaxConfigBytes, "--config file"));
     StatusOr<deid::DetectorConfig> parsed = deid::ParseDetectorConfig(text);
     if (!parsed.ok()) return parsed.status().WithContext("--config " + path);
     config = std::move(*parsed);
@@ -98,9 +98,11 @@ int Scan(const Args& args) {
   for (size_t i = 0; i < lines->size(); ++i) {
     const std::string& line = (*lines)[i];
     if (BlankLine(line)) continue;
-    StatusOr<domain::ImportRecordCommand> record = render::ParseRecordLine(line);
-    StatusOr<std::string> text =
-        record.ok() ? RecordText(*record) : StatusOr<std::string>(record.status());
+    StatusOr<domain::ImportRecordCommand> record =
+        render::ParseRecordLine(line);
+    StatusOr<std::string> text = record.ok()
+                                     ? RecordText(*record)
+                                     : StatusOr<std::string>(record.status());
     if (!text.ok()) {
       ++rejected;
       if (as_json) {
@@ -124,9 +126,10 @@ int Scan(const Args& args) {
     }
   }
   if (!as_json) {
-    std::printf("%zu records scanned, %zu with hits, %zu hits, %zu lines "
-                "rejected\n",
-                records, flagged, total_hits, rejected);
+    std::printf(
+        "%zu records scanned, %zu with hits, %zu hits, %zu lines "
+        "rejected\n",
+        records, flagged, total_hits, rejected);
   }
   return rejected == 0 ? 0 : 1;
 }
@@ -173,13 +176,23 @@ void AddCountsRow(Table& t, std::string_view name, const deid::TypeCounts& c) {
 }
 
 void PrintEvaluationText(const deid::Evaluation& e) {
-  std::printf("%zu notes; overlap: a hit and a gold span of the same type "
-              "share a byte; exact: same start, end and type\n",
-              e.notes);
+  std::printf(
+      "%zu notes; overlap: a hit and a gold span of the same type "
+      "share a byte; exact: same start, end and type\n",
+      e.notes);
   const auto r = Table::kRight;
-  Table t({{"type"}, {"gold", r}, {"ovl tp", r}, {"fp", r}, {"fn", r},
-           {"precision", r}, {"recall", r}, {"exact tp", r}, {"fp", r},
-           {"fn", r}, {"precision", r}, {"recall", r}});
+  Table t({{"type"},
+           {"gold", r},
+           {"ovl tp", r},
+           {"fp", r},
+           {"fn", r},
+           {"precision", r},
+           {"recall", r},
+           {"exact tp", r},
+           {"fp", r},
+           {"fn", r},
+           {"precision", r},
+           {"recall", r}});
   for (deid::PhiType type : deid::AllPhiTypes()) {
     AddCountsRow(t, deid::PhiTypeName(type),
                  e.by_type[static_cast<size_t>(type)]);
@@ -211,9 +224,9 @@ int Evaluate(const Args& args) {
     deid::Score(note->spans, (*detector)->Scan(note->text), e);
   }
   if (e.notes == 0) {
-    return Fail(InvalidArgumentError("gold file " + *gold_path +
-                                     ": holds no notes"),
-                1);
+    return Fail(
+        InvalidArgumentError("gold file " + *gold_path + ": holds no notes"),
+        1);
   }
   if (args.Has("json")) return PrintEvaluationJson(e);
   PrintEvaluationText(e);
@@ -228,8 +241,9 @@ Registrar deid_scan(Command{
     .words = {"deid", "scan"},
     .summary = "run the de-identification detectors on a records file "
                "(no import); hits per record",
-    .positionals = {{"FILE", "records, one JSON line each (import records "
-                             "format)"}},
+    .positionals = {{"FILE",
+                     "records, one JSON line each (import records "
+                     "format)"}},
     .flags = {kConfigFlag, {"json", "", "one JSON line per record"}},
     .run = Scan,
     .notes = "Prints byte spans and types, never the text. Exit 1 when a line "
@@ -239,8 +253,10 @@ Registrar deid_evaluate(Command{
     .words = {"deid", "evaluate"},
     .summary = "precision and recall of the detectors per identifier type "
                "on gold spans",
-    .flags = {{"gold", "FILE", "notes with gold spans, JSON lines "
-                               "(docs/deid.md)", true},
+    .flags = {{"gold", "FILE",
+               "notes with gold spans, JSON lines "
+               "(docs/deid.md)",
+               true},
               kConfigFlag,
               {"json", "", "print JSON"}},
     .run = Evaluate,

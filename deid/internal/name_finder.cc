@@ -23,7 +23,8 @@ std::string Fold(std::string_view word) {
       out[i] = static_cast<char>(c + 32);
     } else if (c == 0xC3 && i + 1 < out.size()) {
       unsigned char d = static_cast<unsigned char>(out[i + 1]);
-      if (d >= 0x80 && d <= 0x9E && d != 0x97) out[i + 1] = static_cast<char>(d + 32);
+      if (d >= 0x80 && d <= 0x9E && d != 0x97)
+        out[i + 1] = static_cast<char>(d + 32);
       ++i;
     }
   }
@@ -73,17 +74,17 @@ bool Adjacent(std::string_view text, size_t end, size_t begin) {
 // "Parkinson disease", "Murphy sign", "Wilson's disease", "Foley catheter".
 bool EponymWord(std::string_view w) {
   static constexpr std::string_view kWords[] = {
-      "disease",  "syndrome",  "sign",      "signs",    "palsy",
-      "lymphoma", "sarcoma",   "catheter",  "test",     "maneuver",
-      "manoeuvre", "criteria", "score",     "scale",    "classification",
-      "fracture", "procedure", "operation", "reflex",   "phenomenon",
-      "thyroiditis", "disorder", "tumor",   "tumour",   "ulcer",
-      "node",     "nodes",     "law",       "triad",    "point",
-      "position", "rule",      "rules",     "equation", "formula",
-      "stain",    "solution",  "tube",      "incision", "repair",
-      "shunt",    "filter",    "index",     "grading",  "staging",
-      "dementia", "chorea",    "anomaly",   "cyst",     "body",
-      "bodies",   "cells",     "effect",    "method",   "technique"};
+      "disease",     "syndrome",  "sign",      "signs",    "palsy",
+      "lymphoma",    "sarcoma",   "catheter",  "test",     "maneuver",
+      "manoeuvre",   "criteria",  "score",     "scale",    "classification",
+      "fracture",    "procedure", "operation", "reflex",   "phenomenon",
+      "thyroiditis", "disorder",  "tumor",     "tumour",   "ulcer",
+      "node",        "nodes",     "law",       "triad",    "point",
+      "position",    "rule",      "rules",     "equation", "formula",
+      "stain",       "solution",  "tube",      "incision", "repair",
+      "shunt",       "filter",    "index",     "grading",  "staging",
+      "dementia",    "chorea",    "anomaly",   "cyst",     "body",
+      "bodies",      "cells",     "effect",    "method",   "technique"};
   std::string f = Fold(w);
   for (std::string_view k : kWords) {
     if (f == k) return true;
@@ -99,11 +100,13 @@ bool NameFinder::Eponym(std::string_view text, const std::vector<Token>& tokens,
   const Token& next = tokens[i + 1];
   // "Wilson's disease": the possessive's s is a token of its own.
   size_t k = i + 1;
-  if (next.end - next.begin == 1 && text[next.begin] == 's' && k + 1 < tokens.size()) {
+  if (next.end - next.begin == 1 && text[next.begin] == 's' &&
+      k + 1 < tokens.size()) {
     ++k;
   }
   const Token& word = tokens[k];
-  std::string_view gap = text.substr(tokens[k - 1].end, word.begin - tokens[k - 1].end);
+  std::string_view gap =
+      text.substr(tokens[k - 1].end, word.begin - tokens[k - 1].end);
   if (gap.size() > 2) return false;
   return EponymWord(text.substr(word.begin, word.end - word.begin));
 }
@@ -160,7 +163,8 @@ std::vector<NameFinder::Token> NameFinder::Tokenize(
     size_t end = j;
     std::string_view w = text.substr(i, end - i);
     // A possessive names the person without its 's.
-    for (std::string_view s : {std::string_view("'s"), std::string_view("\xE2\x80\x99s")}) {
+    for (std::string_view s :
+         {std::string_view("'s"), std::string_view("\xE2\x80\x99s")}) {
       if (w.size() > s.size() + 1 && w.substr(w.size() - s.size()) == s) {
         end -= s.size();
         w = text.substr(i, end - i);
@@ -214,7 +218,8 @@ void NameFinder::Find(std::string_view text, std::vector<Hit>& hits) const {
   size_t h = 0;
   for (size_t i = 0; i < n; ++i) {
     while (h < sorted.size() && sorted[h].end <= tokens[i].begin) ++h;
-    for (size_t k = h; k < sorted.size() && sorted[k].begin < tokens[i].end; ++k) {
+    for (size_t k = h; k < sorted.size() && sorted[k].begin < tokens[i].end;
+         ++k) {
       if (sorted[k].end > tokens[i].begin) name[i] = true;
     }
     Kind kind = tokens[i].kind;
@@ -241,13 +246,13 @@ void NameFinder::Find(std::string_view text, std::vector<Hit>& hits) const {
     const Token& next = tokens[i + 1];
     if (tokens[i].kind == Kind::kFirst && name[i] && !name[i + 1] &&
         next.capitalized && !next.all_caps && next.kind != Kind::kNever &&
-        next.end - next.begin > 1 &&
-        linked(i, i + 1)) {
+        next.end - next.begin > 1 && linked(i, i + 1)) {
       name[i + 1] = true;
     }
   }
   for (size_t i = 0; i < n; ++i) {
-    if (name[i]) hits.push_back({tokens[i].begin, tokens[i].end, PhiType::kName});
+    if (name[i])
+      hits.push_back({tokens[i].begin, tokens[i].end, PhiType::kName});
   }
 }
 

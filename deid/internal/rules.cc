@@ -95,7 +95,8 @@ const std::string kIdSep = R"([ \t]*(?:is|was|of)?[ \t]*[:#=]?[ \t]*)";
 const std::string kIdValue = R"(([A-Za-z0-9][A-Za-z0-9-]*[0-9][A-Za-z0-9-]*))";
 
 void Add(std::vector<Rule>& r, P type, std::string pattern, int priority) {
-  r.push_back({.type = type, .pattern = std::move(pattern), .priority = priority});
+  r.push_back(
+      {.type = type, .pattern = std::move(pattern), .priority = priority});
 }
 
 // --- Families --------------------------------------------------------------
@@ -130,7 +131,8 @@ void NameRules(std::vector<Rule>& r) {
       kNamePriority);
   // A relation in parentheses after the name: "Rose Garcia (daughter)".
   Add(r, P::kName,
-      name + R"([ \t]*\((?i:son|daughter|wife|husband|spouse|mother|father|sister|brother|friend|neighbou?r|niece|nephew|aunt|uncle|grandson|granddaughter|grandmother|grandfather|partner|caregiver|guardian|HCP|POA|health care proxy|self|patient|pt)\b)",
+      name +
+          R"([ \t]*\((?i:son|daughter|wife|husband|spouse|mother|father|sister|brother|friend|neighbou?r|niece|nephew|aunt|uncle|grandson|granddaughter|grandmother|grandfather|partner|caregiver|guardian|HCP|POA|health care proxy|self|patient|pt)\b)",
       kNamePriority);
   // After "Present:" or "Participants:" in a meeting note.
   Add(r, P::kName,
@@ -139,7 +141,8 @@ void NameRules(std::vector<Rule>& r) {
       kNamePriority);
   // The narrative's subject: "Hope Garcia is a 45-year-old woman".
   Add(r, P::kName,
-      name + R"([ \t]+is[ \t]+an?[ \t]+(?:\d{1,3}[ \t]*-?[ \t]*(?:year|yr|yo\b|y/o|y\.o\.|month|M\b|F\b)|(?i:ninety|one hundred)))",
+      name +
+          R"([ \t]+is[ \t]+an?[ \t]+(?:\d{1,3}[ \t]*-?[ \t]*(?:year|yr|yo\b|y/o|y\.o\.|month|M\b|F\b)|(?i:ninety|one hundred)))",
       kNamePriority);
   // Signature lines: "-- Jane Doe", "/s/ John Smith", "Signed: ...".
   Add(r, P::kName,
@@ -160,8 +163,8 @@ void DateRules(std::vector<Rule>& r) {
   // Month first: March 4th, 2021; Mar. 4 2021; March 4 (not "August 10:42",
   // a time).
   r.push_back({.type = P::kDate,
-               .pattern = R"(\b)" + kMonth + R"(\b\.?[ \t]+)" + kDay + kOrdinal +
-                          R"(?\b(?:,?[ \t]+)" + kYear4 + R"(\b)?)",
+               .pattern = R"(\b)" + kMonth + R"(\b\.?[ \t]+)" + kDay +
+                          kOrdinal + R"(?\b(?:,?[ \t]+)" + kYear4 + R"(\b)?)",
                .priority = kDatePriority,
                .veto_after = R"(:\d)"});
   // Day first: 4 Mar 2021, 4th of March, the 4th of March 2021.
@@ -245,16 +248,18 @@ void ContactRules(std::vector<Rule>& r) {
                .pattern = R"(\b(?i:https?|ftp)://[^\s<>"'\]]+)",
                .priority = kUrlIpPriority,
                .trim_punctuation = true});
-  r.push_back({.type = P::kUrl,
-               .pattern =
-                   R"(\b(?i:www)\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/[^\s<>"'\]]*)?)",
-               .priority = kUrlIpPriority,
-               .trim_punctuation = true});
-  r.push_back({.type = P::kUrl,
-               .pattern =
-                   R"(\b[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.(?:com|org|net|edu|gov|io|info|health|biz|us|me)\b(?:/[^\s<>"'\]]*)?)",
-               .priority = kUrlIpPriority - 1,
-               .trim_punctuation = true});
+  r.push_back(
+      {.type = P::kUrl,
+       .pattern =
+           R"(\b(?i:www)\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/[^\s<>"'\]]*)?)",
+       .priority = kUrlIpPriority,
+       .trim_punctuation = true});
+  r.push_back(
+      {.type = P::kUrl,
+       .pattern =
+           R"(\b[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.(?:com|org|net|edu|gov|io|info|health|biz|us|me)\b(?:/[^\s<>"'\]]*)?)",
+       .priority = kUrlIpPriority - 1,
+       .trim_punctuation = true});
   const std::string octet = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
   Add(r, P::kIp, R"(\b)" + octet + R"((?:\.)" + octet + R"(){3}\b)",
       kUrlIpPriority);
@@ -335,7 +340,8 @@ void PlaceRules(std::vector<Rule>& r) {
   Add(r, P::kZip,
       R"(\b(?:)" + kStateAbbrev + "|" + kStateName + R"()\.?,?[ \t]+)" + zip,
       kZipPriority);
-  Add(r, P::kZip, R"(\b(?i:zip(?:[ ]?code)?|postal code)[ \t]*[:#]?[ \t]*)" + zip,
+  Add(r, P::kZip,
+      R"(\b(?i:zip(?:[ ]?code)?|postal code)[ \t]*[:#]?[ \t]*)" + zip,
       kZipPriority);
   Add(r, P::kZip, R"(\b(\d{5}-\d{4})\b)", kZipPriority);
   // Cities and towns: before a state, after a place phrase; counties.
@@ -368,8 +374,9 @@ std::vector<Rule> Combine(const std::vector<Rule>& rules) {
     // words and Unicode-class name words outgrows RE2's DFA memory when
     // combined, and RE2 then falls back to its much slower NFA.
     auto same = std::find_if(out.begin(), out.end(), [&](const Rule& o) {
-      return r.type != PhiType::kName && o.type == r.type && o.priority == r.priority &&
-             o.veto_after == r.veto_after && o.needs_digit == r.needs_digit &&
+      return r.type != PhiType::kName && o.type == r.type &&
+             o.priority == r.priority && o.veto_after == r.veto_after &&
+             o.needs_digit == r.needs_digit &&
              o.needs_letter == r.needs_letter &&
              o.trim_punctuation == r.trim_punctuation;
     });

@@ -89,8 +89,7 @@ TEST(Detector, LooksAlikesAreNotIdentifiers) {
         "Diagnosed in 2015; smoker since 1998.",
         "A 67-year-old woman; age 45 at diagnosis; father, 88.",
         "Will follow up in clinic. May need imaging. We hope so.",
-        "BP rose to 160/95. Brown sputum. Mark the site.",
-        "Lives in Ohio."}) {
+        "BP rose to 160/95. Brown sputum. Mark the site.", "Lives in Ohio."}) {
     EXPECT_EQ(Found(*d, text).size(), 0u) << text;
   }
 }
@@ -137,12 +136,15 @@ TEST(Config, RejectsWhatItCannotUse) {
   };
   for (const Bad& b : {
            Bad{R"({"colour": 1})", "colour: unknown key"},
-           Bad{R"({"names": ["Mary Ellen"]})", "names[0]: \"Mary Ellen\" is not one word"},
+           Bad{R"({"names": ["Mary Ellen"]})",
+               "names[0]: \"Mary Ellen\" is not one word"},
            Bad{R"({"names": "Mary"})", "names: must be an array"},
            Bad{R"({"patterns": [{"type": "mrm", "regex": "x"}]})",
                "patterns[0].type: unknown identifier type \"mrm\""},
-           Bad{R"({"patterns": [{"type": "mrn"}]})", "patterns[0].regex: is required"},
-           Bad{R"({"builtin_names": "yes"})", "builtin_names: must be true or false"},
+           Bad{R"({"patterns": [{"type": "mrn"}]})",
+               "patterns[0].regex: is required"},
+           Bad{R"({"builtin_names": "yes"})",
+               "builtin_names: must be true or false"},
            Bad{R"({"names": [], "names": []})", "duplicate key"},
        }) {
     auto c = ParseDetectorConfig(b.json);

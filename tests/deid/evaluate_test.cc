@@ -29,25 +29,27 @@ TEST(GoldLine, RejectsBadSpansNamingThem) {
     const char* line;
     const char* message;
   };
-  for (const Bad& b : {
-           Bad{R"({"id":"n","text":"abc","spans":[{"start":1,"end":9,"type":"name"}]})",
-               "note n: spans[0].end: 9 is past the end of the text (3 bytes)"},
-           Bad{R"({"id":"n","text":"abc","spans":[{"start":2,"end":2,"type":"name"}]})",
-               "spans[0]: start 2 is not before end 2"},
-           Bad{R"({"id":"n","text":"Zoë","spans":[{"start":0,"end":3,"type":"name"}]})",
-               "spans[0].end: 3 is inside a UTF-8 character"},
-           Bad{R"({"id":"n","text":"abc","spans":[{"start":0,"end":1,"type":"nom"}]})",
-               "spans[0].type: unknown identifier type \"nom\""},
-           Bad{R"({"id":"n","text":"abc","spans":[{"start":0,"end":2,"type":"name","text":"ab "}]})",
-               "spans[0].text: does not match the text at 0..2"},
-           Bad{R"({"id":"n","text":"abcd","spans":[{"start":0,"end":2,"type":"name"},{"start":1,"end":3,"type":"name"}]})",
-               "spans[1]: overlaps spans[0] of the same type"},
-           Bad{R"({"id":"n","text":"abc","spans":[{"start":-1,"end":2,"type":"name"}]})",
-               "spans[0].start: must be a non-negative integer"},
-           Bad{R"({"id":"n","text":"abc"})", "spans: is required"},
-           Bad{R"({"text":"abc","spans":[]})", "id: is required"},
-           Bad{R"({"id":"n","text":"abc","spans":[],"extra":1})", "extra: unknown key"},
-       }) {
+  for (
+      const Bad& b : {
+          Bad{R"({"id":"n","text":"abc","spans":[{"start":1,"end":9,"type":"name"}]})",
+              "note n: spans[0].end: 9 is past the end of the text (3 bytes)"},
+          Bad{R"({"id":"n","text":"abc","spans":[{"start":2,"end":2,"type":"name"}]})",
+              "spans[0]: start 2 is not before end 2"},
+          Bad{R"({"id":"n","text":"Zoë","spans":[{"start":0,"end":3,"type":"name"}]})",
+              "spans[0].end: 3 is inside a UTF-8 character"},
+          Bad{R"({"id":"n","text":"abc","spans":[{"start":0,"end":1,"type":"nom"}]})",
+              "spans[0].type: unknown identifier type \"nom\""},
+          Bad{R"({"id":"n","text":"abc","spans":[{"start":0,"end":2,"type":"name","text":"ab "}]})",
+              "spans[0].text: does not match the text at 0..2"},
+          Bad{R"({"id":"n","text":"abcd","spans":[{"start":0,"end":2,"type":"name"},{"start":1,"end":3,"type":"name"}]})",
+              "spans[1]: overlaps spans[0] of the same type"},
+          Bad{R"({"id":"n","text":"abc","spans":[{"start":-1,"end":2,"type":"name"}]})",
+              "spans[0].start: must be a non-negative integer"},
+          Bad{R"({"id":"n","text":"abc"})", "spans: is required"},
+          Bad{R"({"text":"abc","spans":[]})", "id: is required"},
+          Bad{R"({"id":"n","text":"abc","spans":[],"extra":1})",
+              "extra: unknown key"},
+      }) {
     auto note = ParseGoldLine(b.line);
     ASSERT_FALSE(note.ok()) << b.line;
     EXPECT_EQ(note.status().code(), StatusCode::kInvalidArgument);
@@ -105,7 +107,8 @@ TEST(EvaluationSet, EveryTypeMeetsTheFloors) {
   for (PhiType t : AllPhiTypes()) {
     const TypeCounts& c = e.by_type[static_cast<size_t>(t)];
     const std::string name(PhiTypeName(t));
-    EXPECT_GE(c.overlap.tp + c.overlap.fn, 20u) << name << ": too few gold spans";
+    EXPECT_GE(c.overlap.tp + c.overlap.fn, 20u)
+        << name << ": too few gold spans";
     ASSERT_TRUE(c.overlap.Recall().has_value()) << name;
     EXPECT_GE(*c.overlap.Recall(), 0.95) << name;
     ASSERT_TRUE(c.overlap.Precision().has_value()) << name;

@@ -35,13 +35,16 @@ struct Random {
   const char* Pick(const char* const (&from)[N]) {
     return from[Next() % N];
   }
-  int Int(int lo, int hi) { return lo + static_cast<int>(Next() % (hi - lo + 1)); }
+  int Int(int lo, int hi) {
+    return lo + static_cast<int>(Next() % (hi - lo + 1));
+  }
 };
 
-const char* const kFirst[] = {"Hope", "Will", "John", "Maria", "Priya",
-                              "Wei", "Rose", "Dmitri", "Aaliyah", "Grace"};
-const char* const kLast[] = {"Garcia", "Okonkwo", "Smith", "Nguyen", "Brown",
-                             "Kowalski", "Abernathy", "Patel", "Rossi"};
+const char* const kFirst[] = {"Hope", "Will", "John",   "Maria",   "Priya",
+                              "Wei",  "Rose", "Dmitri", "Aaliyah", "Grace"};
+const char* const kLast[] = {"Garcia",    "Okonkwo", "Smith",
+                             "Nguyen",    "Brown",   "Kowalski",
+                             "Abernathy", "Patel",   "Rossi"};
 const char* const kProse[] = {
     "Patient reports intermittent chest pain radiating to the left arm, "
     "worse with exertion, relieved by rest. ",
@@ -78,16 +81,20 @@ std::string Identifier(Random& r) {
       std::snprintf(buf, sizeof buf, "A %d-year-old man. ", r.Int(90, 104));
       break;
     case 5:
-      std::snprintf(buf, sizeof buf, "Lives at %d Oak Street, Springfield, "
-                    "IL %05d. ", r.Int(1, 9999), r.Int(10000, 99999));
+      std::snprintf(buf, sizeof buf,
+                    "Lives at %d Oak Street, Springfield, "
+                    "IL %05d. ",
+                    r.Int(1, 9999), r.Int(10000, 99999));
       break;
     case 6:
       std::snprintf(buf, sizeof buf, "Email %s.%s@example.org. ",
                     r.Pick(kFirst), r.Pick(kLast));
       break;
     case 7:
-      std::snprintf(buf, sizeof buf, "Discussed with daughter %s on March "
-                    "%dth. ", r.Pick(kFirst), r.Int(4, 28));
+      std::snprintf(buf, sizeof buf,
+                    "Discussed with daughter %s on March "
+                    "%dth. ",
+                    r.Pick(kFirst), r.Int(4, 28));
       break;
     case 8:
       std::snprintf(buf, sizeof buf, "Portal: https://portal.example.org/p/%d ",
@@ -138,9 +145,9 @@ int Run(const Args& args) {
     const double cpu_start = ProcessCpuSeconds();
     const auto start = std::chrono::steady_clock::now();
     for (const std::string& n : notes) hits += (*detector)->Scan(n).size();
-    const double s = std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - start)
-                         .count();
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     if (round == 0 || s < best_seconds) {
       best_seconds = s;
       cpu_seconds = ProcessCpuSeconds() - cpu_start;
@@ -157,11 +164,11 @@ int Run(const Args& args) {
                                   {"seconds", best_seconds},
                                   {"threads", 1}});
   }
-  std::printf("deid scan, one thread: %zu notes, %zu bytes, %zu hits; best "
-              "of %llu rounds %.3f s (CPU %.3f s): %.1f MB/s\n",
-              notes.size(), bytes, hits,
-              static_cast<unsigned long long>(*rounds), best_seconds,
-              cpu_seconds, rate);
+  std::printf(
+      "deid scan, one thread: %zu notes, %zu bytes, %zu hits; best "
+      "of %llu rounds %.3f s (CPU %.3f s): %.1f MB/s\n",
+      notes.size(), bytes, hits, static_cast<unsigned long long>(*rounds),
+      best_seconds, cpu_seconds, rate);
   return 0;
 }
 
@@ -169,8 +176,9 @@ Registrar bench_deid(Command{
     .words = {"bench", "deid"},
     .summary = "de-identification scan speed, MB/s of note text on one core",
     .flags = {{"mb", "MB", "size of the generated corpus (default 16)"},
-              {"rounds", "N", "scans of the corpus; the best counts "
-                              "(default 3)"},
+              {"rounds", "N",
+               "scans of the corpus; the best counts "
+               "(default 3)"},
               {"json", "", "print JSON"}},
     .run = Run});
 
