@@ -97,17 +97,18 @@ bool EponymWord(std::string_view w) {
 bool NameFinder::Eponym(std::string_view text, const std::vector<Token>& tokens,
                         size_t i) {
   if (i + 1 >= tokens.size()) return false;
-  const Token& next = tokens[i + 1];
-  // "Wilson's disease": the possessive's s is a token of its own.
-  size_t k = i + 1;
-  if (next.end - next.begin == 1 && text[next.begin] == 's' &&
-      k + 1 < tokens.size()) {
-    ++k;
-  }
-  const Token& word = tokens[k];
+  const Token& word = tokens[i + 1];
   std::string_view gap =
-      text.substr(tokens[k - 1].end, word.begin - tokens[k - 1].end);
-  if (gap.size() > 2) return false;
+      text.substr(tokens[i].end, word.begin - tokens[i].end);
+  // "Wilson's disease": the tokenizer left the possessive in the gap.
+  for (std::string_view s : {std::string_view("'s"),
+                             std::string_view("\xE2\x80\x99s")}) {
+    if (gap.substr(0, s.size()) == s) {
+      gap.remove_prefix(s.size());
+      break;
+    }
+  }
+  if (gap.empty() || gap.size() > 2) return false;
   return EponymWord(text.substr(word.begin, word.end - word.begin));
 }
 
@@ -200,8 +201,12 @@ void NameFinder::TrimContextHits(std::string_view text,
     while (first < last && never(tokens[first])) ++first;
     while (last > first && never(tokens[last - 1])) --last;
     if (first == last) continue;
-    kept.push_back({h.begin + tokens[first].begin,
-                    h.begin + tokens[last - 1].end, h.type});
+    // Untrimmed ends stay where the pattern put them: a leading initial
+    // ("K. Osei") is no token but is part of the name.
+    kept.push_back({first == 0 ? h.begin : h.begin + tokens[first].begin,
+                    last == tokens.size() ? h.end
+                                          : h.begin + tokens[last - 1].end,
+                    h.type});
   }
   hits = std::move(kept);
 }

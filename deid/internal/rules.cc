@@ -45,7 +45,9 @@ const std::string kNameWordOrCaps =
 std::string FullName(bool header) {
   const std::string word = header ? kNameWordOrCaps : kNameWord;
   const std::string initial = R"(\p{Lu}\.)";
-  const std::string part = "(?:" + word + "|" + initial + ")";
+  // In a header a middle initial may come without its dot ("JUNE M").
+  const std::string part =
+      "(?:" + word + "|" + initial + (header ? R"(|\p{Lu}\b)" : "") + ")";
   return "(?:" + initial + R"([ \t]?)?)" + word +
          (header ? "(?:,[ \\t]*" + word + ")?" : "") + "(?:[ ]" + part +
          "){0,3}";
@@ -90,7 +92,10 @@ const std::string kPhone =
 // A label's optional "number"/"no."/"#"/"ID" and the separator before the
 // value.
 const std::string kIdTail = R"((?i:[ ]?(?:number|num|no\.?|#|id))?)";
-const std::string kIdSep = R"([ \t]*(?:is|was|of)?[ \t]*[:#=]?[ \t]*)";
+// A two-letter state before a licence value ("DL IN 4821-77-3310") is part
+// of the label, not of the value.
+const std::string kIdSep =
+    R"([ \t]*(?:is|was|of)?[ \t]*[:#=]?[ \t]*(?:[A-Z]{2}[ \t]+)?)";
 // An identifier value: letters, digits and inner separators.
 const std::string kIdValue = R"(([A-Za-z0-9][A-Za-z0-9-]*[0-9][A-Za-z0-9-]*))";
 
@@ -103,10 +108,12 @@ void Add(std::vector<Rule>& r, P type, std::string pattern, int priority) {
 
 void NameRules(std::vector<Rule>& r) {
   const std::string name = "(" + FullName(false) + ")";
-  const std::string title = R"((?:(?:Dr|Mr|Mrs|Ms)\.?[ \t]+)?)";
+  const std::string title =
+      R"((?:(?:Dr|Mr|Mrs|Ms|Officer|Ofc|Det|Sgt|Rev|Pastor|Chaplain)\.?[ \t]+)?)";
   // Titles: Dr. Smith, Mrs. Hope Garcia, Drs. Lee.
   Add(r, P::kName,
-      R"(\b(?:Dr|Drs|Mr|Mrs|Ms|Mx|Miss|Prof|DR|MR|MRS|MS)\b\.?[ \t]+)" + name,
+      R"(\b(?:Dr|Drs|Mr|Mrs|Ms|Mx|Miss|Prof|DR|MR|MRS|MS|Officer|Ofc|Det|Sgt|Rev|Pastor|Chaplain)\b\.?[ \t]+)" +
+          name,
       kNamePriority);
   // Roles and actions that a name follows; the short or common ones only
   // with a colon ("cc: J. Smith", not "10 cc NS").
@@ -116,7 +123,7 @@ void NameRules(std::vector<Rule>& r) {
       kNamePriority);
   Add(r, P::kName,
       R"(\b(?i:resident|fellow|intern|provider|physician|nurse|RN|therapist|author|cc|bcc|scribe|to|from|attn|contact|name|informant|source|caller|visitor|visitors|witness|recipient)[ \t]*:[ \t]*)" +
-          title + name,
+          title + "(" + FullName(true) + ")",
       kNamePriority);
   // The patient and people around them: "Patient: SMITH, JOHN",
   // "daughter Rose", "emergency contact Will Turner".
@@ -129,10 +136,10 @@ void NameRules(std::vector<Rule>& r) {
       name +
           R"(,?[ \t]+(?:MD|M\.D\.|DO|D\.O\.|RN|NP|PA-C|MBBS|PhD|DNP|CNM|CRNA|LPN|APRN|FNP-C|FNP|PharmD|MSW|LCSW|RD|CNA|BSN|MSN|FACP|FACS)\b)",
       kNamePriority);
-  // A relation in parentheses after the name: "Rose Garcia (daughter)".
+  // A relation after the name: "Rose Garcia (daughter)", "Will Hargreaves,
+  // husband".
   Add(r, P::kName,
-      name +
-          R"([ \t]*\((?i:son|daughter|wife|husband|spouse|mother|father|sister|brother|friend|neighbou?r|niece|nephew|aunt|uncle|grandson|granddaughter|grandmother|grandfather|partner|caregiver|guardian|HCP|POA|health care proxy|self|patient|pt)\b)",
+      name + R"((?:[ \t]*\(|,[ \t]*)(?i:son|daughter|wife|husband|spouse|mother|father|sister|brother|friend|neighbou?r|niece|nephew|aunt|uncle|grandson|granddaughter|grandmother|grandfather|partner|caregiver|guardian|HCP|POA|health care proxy|self|patient|pt)\b)",
       kNamePriority);
   // After "Present:" or "Participants:" in a meeting note.
   Add(r, P::kName,
@@ -304,7 +311,7 @@ void IdentifierRules(std::vector<Rule>& r) {
       R"(lic\.?|certification|board certification)");
   // Plates may hold a space ("ABC 1234").
   LabelledIdRule(r, P::kVehicle,
-                 R"(licen[cs]e plate|plate|(?-i:VIN)|vehicle identification)",
+                 R"(licen[cs]e plate|plate|(?-i:VIN)|vehicle identification|tail number|aircraft registration)",
                  R"(tag|vehicle|registration)",
                  R"(([A-Z0-9][A-Z0-9-]*(?:[ ][A-Z0-9-]+)?))");
   // A VIN without its label: 17 characters, no I, O or Q, letters and digits.

@@ -78,7 +78,17 @@ INSTANTIATE_TEST_SUITE_P(
              {{"12 Oak Street", P::kAddress},
               {"Springfield", P::kLocation},
               {"62704", P::kZip}}},
-        Case{"EMS from Cook County.", {{"Cook County", P::kLocation}}}));
+        Case{"EMS from Cook County.", {{"Cook County", P::kLocation}}},
+        Case{"Call from Will Hargreaves, husband.",
+             {{"Will Hargreaves", P::kName}}},
+        Case{"K. Osei, MD", {{"K. Osei", P::kName}}},
+        Case{"Name: HOLLOWAY, JUNE M   DOB: 07/22/1931",
+             {{"HOLLOWAY, JUNE M", P::kName}, {"07/22/1931", P::kDate}}},
+        Case{"Security contact: Officer Brandt.", {{"Brandt", P::kName}}},
+        Case{"Drives; DL IN 4821-77-3310. Tail number N412MC.",
+             {{"4821-77-3310", P::kLicense}, {"N412MC", P::kVehicle}}},
+        Case{"No Murphy sign; Wilson's disease ruled out; Foley catheter.",
+             {}}));
 
 TEST(Detector, LooksAlikesAreNotIdentifiers) {
   std::unique_ptr<Detector> d = Make();

@@ -88,21 +88,26 @@ TEST(Score, CountsExactAndOverlapSeparately) {
 // every type, and exact-span recall >= 0.90 over all types. The set is
 // synthetic and made by the same hands as the patterns, so these floors are
 // a regression guard, not a claim about real notes (docs/deid.md).
-TEST(EvaluationSet, EveryTypeMeetsTheFloors) {
-  std::ifstream in(std::string(CONSILIUM_SOURCE_DIR) +
-                   "/tests/deid/gold_notes.jsonl");
-  ASSERT_TRUE(in) << "tests/deid/gold_notes.jsonl is missing";
+Evaluation EvaluateFile(const std::string& name) {
+  std::ifstream in(std::string(CONSILIUM_SOURCE_DIR) + "/tests/deid/" + name);
+  EXPECT_TRUE(in) << name << " is missing";
   auto d = Detector::Create({});
-  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d.ok());
   Evaluation e;
   std::set<std::string> ids;
   std::string line;
-  while (std::getline(in, line)) {
+  while (d.ok() && std::getline(in, line)) {
     auto note = ParseGoldLine(line);
-    ASSERT_TRUE(note.ok()) << note.status().ToString();
-    ASSERT_TRUE(ids.insert(note->id).second) << note->id;
+    EXPECT_TRUE(note.ok()) << note.status().ToString();
+    if (!note.ok()) continue;
+    EXPECT_TRUE(ids.insert(note->id).second) << note->id;
     Score(note->spans, (*d)->Scan(note->text), e);
   }
+  return e;
+}
+
+TEST(EvaluationSet, EveryTypeMeetsTheFloors) {
+  Evaluation e = EvaluateFile("gold_notes.jsonl");
   EXPECT_GE(e.notes, 200u);
   for (PhiType t : AllPhiTypes()) {
     const TypeCounts& c = e.by_type[static_cast<size_t>(t)];
@@ -115,6 +120,19 @@ TEST(EvaluationSet, EveryTypeMeetsTheFloors) {
     EXPECT_GE(*c.overlap.Precision(), 0.90) << name;
   }
   EXPECT_GE(*e.Total().exact.Recall(), 0.90);
+}
+
+// The hand-written notes (tests/deid/handwritten_notes.txt) are a small
+// out-of-sample check: styles the generator does not write. Too few spans
+// per type for per-type floors; over all types, overlap recall >= 0.90 and
+// precision >= 0.90 (docs/deid.md records the table and the misses).
+TEST(HandwrittenSet, AllTypesTogetherMeetTheFloors) {
+  Evaluation e = EvaluateFile("handwritten_notes.jsonl");
+  EXPECT_EQ(e.notes, 20u);
+  TypeCounts all = e.Total();
+  ASSERT_TRUE(all.overlap.Recall().has_value());
+  EXPECT_GE(*all.overlap.Recall(), 0.90);
+  EXPECT_GE(*all.overlap.Precision(), 0.90);
 }
 
 }  // namespace

@@ -11,12 +11,17 @@ names that are also words (Hope, Will, Rose); dates in many formats; and
 distractors that are not identifiers (doses 5/325 mg, vitals 120/80, lab
 values, ICD codes, years alone, ages under 90).
 
+It also turns hand-written notes with inline marks into the same format
+(--markup FILE; tests/deid/handwritten_notes.txt says how they are marked).
+
 Usage: make_gold.py [--out FILE] [--notes N]
+       make_gold.py --markup handwritten_notes.txt [--out FILE]
 """
 
 import argparse
 import json
 import random
+import re
 import sys
 
 SEED = 20261207
@@ -594,18 +599,52 @@ TEMPLATES = [discharge_summary, progress_note, phone_message, ed_note,
              radiology_report, operative_note, family_meeting]
 
 
+MARK = re.compile(r"\[\[([a-z_]+)\|([^\]]+)\]\]")
+
+
+def from_markup(path):
+    """Notes "=== ID" with [[type|text]] marks -> gold lines."""
+    notes, current, body = [], None, []
+
+    def flush():
+        if current is None:
+            return
+        n = Note(current)
+        text = "\n".join(body).rstrip("\n") + "\n"
+        pos = 0
+        for m in MARK.finditer(text):
+            n.t(text[pos:m.start()])
+            n.p(m.group(2), m.group(1))
+            pos = m.end()
+        n.t(text[pos:])
+        notes.append(n.line())
+
+    with open(path, encoding="utf-8") as f:
+        for raw in f.read().split("\n"):
+            if raw.startswith("=== "):
+                flush()
+                current, body = raw[4:].strip(), []
+            elif current is not None:
+                body.append(raw)
+    flush()
+    return notes
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="-")
     ap.add_argument("--notes", type=int, default=264)
+    ap.add_argument("--markup")
     args = ap.parse_args()
-    rnd = random.Random(SEED)
-    g = Gen(rnd)
-    lines = []
-    for i in range(args.notes):
-        n = Note("note-%03d" % (i + 1))
-        TEMPLATES[i % len(TEMPLATES)](g, n)
-        lines.append(n.line())
+    if args.markup:
+        lines = from_markup(args.markup)
+    else:
+        g = Gen(random.Random(SEED))
+        lines = []
+        for i in range(args.notes):
+            n = Note("note-%03d" % (i + 1))
+            TEMPLATES[i % len(TEMPLATES)](g, n)
+            lines.append(n.line())
     out = "\n".join(lines) + "\n"
     if args.out == "-":
         sys.stdout.write(out)
