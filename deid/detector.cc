@@ -244,15 +244,9 @@ std::vector<Hit> Detector::Impl::Resolve(
     }
   }
   names->Find(text, name_hits);
-  const int name_priority =
-      std::max_element(
-          rules.begin(), rules.end(),
-          [](const Compiled& a, const Compiled& b) {
-            return (a.rule.type == PhiType::kName ? a.rule.priority : -1) <
-                   (b.rule.type == PhiType::kName ? b.rule.priority : -1);
-          })
-          ->rule.priority;
-  for (const Hit& h : name_hits) rest.push_back({h, name_priority});
+  for (const Hit& h : name_hits) {
+    rest.push_back({h, internal::kNamePriority});
+  }
   std::sort(rest.begin(), rest.end(),
             [](const Candidate& a, const Candidate& b) {
               if (a.priority != b.priority) return a.priority > b.priority;

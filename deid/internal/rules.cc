@@ -26,8 +26,6 @@ constexpr int kDatePriority = 30;
 constexpr int kAddressPriority = 28;
 constexpr int kZipPriority = 27;
 constexpr int kLocationPriority = 26;
-// Below places: "Fort Wayne" and "Cook County" hold listed names.
-constexpr int kNamePriority = 20;
 constexpr int kBareFormatPriority = 10;  // a VIN without its label
 
 // --- Building blocks -------------------------------------------------------

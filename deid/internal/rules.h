@@ -33,6 +33,9 @@ struct Rule {
 
 // Priorities of the families; a configuration's own patterns rank above all.
 inline constexpr int kConfigPriority = 100;
+// Names rank below places: "Fort Wayne" and "Cook County" hold listed names.
+// The name finder's hits take this rank too.
+inline constexpr int kNamePriority = 20;
 
 const std::vector<Rule>& BuiltinRules();
 

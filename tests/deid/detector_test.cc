@@ -126,6 +126,20 @@ TEST(Detector, ConfigNamesAndPatternsAreUsed) {
                 {"Zyx", P::kName}, {"QQ123456", P::kMrn}}));
 }
 
+// A team's name pattern ranks above every rule, but the name lists keep
+// their own rank: "Wayne" in "Fort Wayne" stays part of the place.
+TEST(Detector, ConfigNamePatternDoesNotLiftTheNameLists) {
+  auto config = ParseDetectorConfig(
+      R"({"patterns": [{"type": "name", "regex": "\\bZzyzx\\b"}]})");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  std::unique_ptr<Detector> d = Make(*config);
+  EXPECT_EQ(Found(*d, "EMS from Fort Wayne, IN 46802. Zzyzx called."),
+            (std::vector<std::pair<std::string, PhiType>>{
+                {"Fort Wayne", P::kLocation},
+                {"46802", P::kZip},
+                {"Zzyzx", P::kName}}));
+}
+
 TEST(Detector, BadPatternIsNamed) {
   DetectorConfig config;
   config.patterns.push_back({PhiType::kMrn, "(\\d+"});
