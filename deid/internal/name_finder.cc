@@ -201,6 +201,27 @@ void NameFinder::TrimContextHits(std::string_view text,
     while (first < last && never(tokens[first])) ++first;
     while (last > first && never(tokens[last - 1])) --last;
     if (first == last) continue;
+    // Clinical words in the same phrase make the rest suspect ("Attending:
+    // Critical Care Team", "Patient Reports Chest Pain"): what is left must
+    // hold a listed name to stay. Words past punctuation are another phrase
+    // ("Pt Oyelaran, Age: 92").
+    std::string_view inside = text.substr(h.begin, h.end - h.begin);
+    auto blanks_between = [&](size_t a, size_t b) {
+      for (size_t k = tokens[a].end; k < tokens[b].begin; ++k) {
+        if (inside[k] != ' ' && inside[k] != '\t') return false;
+      }
+      return true;
+    };
+    if ((first > 0 && blanks_between(first - 1, first)) ||
+        (last < tokens.size() && blanks_between(last - 1, last))) {
+      bool listed = false;
+      for (size_t k = first; k < last; ++k) {
+        listed = listed || tokens[k].kind == Kind::kFirst ||
+                 tokens[k].kind == Kind::kSurname ||
+                 tokens[k].kind == Kind::kAmbiguous;
+      }
+      if (!listed) continue;
+    }
     // Untrimmed ends stay where the pattern put them: a leading initial
     // ("K. Osei") is no token but is part of the name.
     kept.push_back({first == 0 ? h.begin : h.begin + tokens[first].begin,

@@ -140,7 +140,8 @@ std::string_view BuiltinNotNames() {
          "account license plate vin serial device model lot "
          "medicare medicaid insurance blue cross shield aetna cigna "
          "humana united kaiser record records caller visitor officer ofc det sgt "
-         "rev pastor chaplain security";
+         "rev pastor chaplain security appointment appt management "
+         "office visit superior tolerated";
 }
 
 }  // namespace consilium::deid::internal

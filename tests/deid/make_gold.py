@@ -115,6 +115,12 @@ DISTRACTORS = [
     "Frank blood per rectum, no melena.",
     "Bill sent to the insurer.",
     "Mark Twain quote on the whiteboard.",
+    "Attending: Critical Care Team.",
+    "Spoke with Case Management about placement.",
+    "Discussed with Cardiology and Nephrology.",
+    "Dr. Appointment scheduled by the front desk.",
+    "Seen by PT and OT today.",
+    "Grade 3/6 systolic murmur; Gleason 3+4=7.",
 ]
 
 
