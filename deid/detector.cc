@@ -22,7 +22,8 @@ constexpr int kMaxGroups = 32;
 struct Compiled {
   Rule rule;
   std::unique_ptr<RE2> re;
-  std::unique_ptr<RE2> veto;  // null when the rule has none
+  std::unique_ptr<RE2> veto;         // null when the rule has none
+  std::unique_ptr<RE2> veto_before;  // likewise
   int groups = 0;
 };
 
@@ -117,6 +118,12 @@ StatusOr<Compiled> Compile(const Rule& rule, const std::string& where) {
       return InvalidArgumentError(where + " veto: " + c.veto->error());
     }
   }
+  if (!rule.veto_before.empty()) {
+    c.veto_before = std::make_unique<RE2>(rule.veto_before, PatternOptions());
+    if (!c.veto_before->ok()) {
+      return InvalidArgumentError(where + " veto: " + c.veto_before->error());
+    }
+  }
   return c;
 }
 
@@ -202,6 +209,14 @@ void Detector::Impl::RunRule(const Compiled& c, std::string_view text,
     if (c.veto &&
         c.veto->Match(input, end, text.size(), RE2::ANCHOR_START, nullptr, 0)) {
       continue;
+    }
+    if (c.veto_before) {
+      const size_t from = begin > 32 ? begin - 32 : 0;
+      if (RE2::PartialMatch(
+              re2::StringPiece(text.data() + from, begin - from),
+              *c.veto_before)) {
+        continue;
+      }
     }
     if (c.rule.type == PhiType::kLocation &&
         RE2::FullMatch(re2::StringPiece(s.data(), s.size()), *not_location)) {

@@ -266,8 +266,10 @@ void ContactRules(std::vector<Rule>& r) {
        .priority = kUrlIpPriority - 1,
        .trim_punctuation = true});
   const std::string octet = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
-  Add(r, P::kIp, R"(\b)" + octet + R"((?:\.)" + octet + R"(){3}\b)",
-      kUrlIpPriority);
+  r.push_back({.type = P::kIp,
+               .pattern = R"(\b)" + octet + R"((?:\.)" + octet + R"(){3}\b)",
+               .priority = kUrlIpPriority,
+               .veto_before = R"((?i:\bversion|\bver\.?|\brelease|\bbuild|\bfirmware|\bsoftware)[ \t:]*$)"});
   const std::string hex = "[0-9A-Fa-f]{1,4}";
   Add(r, P::kIp, R"(\b(?:)" + hex + ":){7}" + hex + R"(\b)", kUrlIpPriority);
   const std::string groups = hex + "(?::" + hex + "){0,6}";
@@ -381,7 +383,7 @@ std::vector<Rule> Combine(const std::vector<Rule>& rules) {
     auto same = std::find_if(out.begin(), out.end(), [&](const Rule& o) {
       return r.type != PhiType::kName && o.type == r.type &&
              o.priority == r.priority && o.veto_after == r.veto_after &&
-             o.needs_digit == r.needs_digit &&
+             o.veto_before == r.veto_before && o.needs_digit == r.needs_digit &&
              o.needs_letter == r.needs_letter &&
              o.trim_punctuation == r.trim_punctuation;
     });

@@ -22,6 +22,10 @@ struct Rule {
   // When set, a hit is dropped if this pattern matches the text right after
   // it (anchored there): "1/2" before "tab" is a dose, not a date.
   std::string veto_after = {};
+  // When set, a hit is dropped if this pattern matches the text that ends
+  // where the hit begins (it is searched in the 32 bytes before the hit and
+  // should end in $): "version 10.2.1.4" is no IP address.
+  std::string veto_before = {};
   // The hit must hold a digit (identifier values after a context word:
   // "MRN: pending" is no identifier).
   bool needs_digit = false;

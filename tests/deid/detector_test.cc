@@ -105,7 +105,7 @@ TEST(Detector, LooksAlikesAreNotIdentifiers) {
         "Dr. Appointment scheduled.", "Discussed with Cardiology.",
         "Seen by PT and OT today.", "Per Pharmacy, dose adjusted.",
         "Apgar 8/9. Grade 3/6 murmur. Gleason 3+4=7.",
-        "Room 5, Bed 12, Unit 4 West."}) {
+        "Room 5, Bed 12, Unit 4 West.", "Pump firmware version 10.2.1.4."}) {
     EXPECT_EQ(Found(*d, text).size(), 0u) << text;
   }
 }
