@@ -212,9 +212,8 @@ void Detector::Impl::RunRule(const Compiled& c, std::string_view text,
     }
     if (c.veto_before) {
       const size_t from = begin > 32 ? begin - 32 : 0;
-      if (RE2::PartialMatch(
-              re2::StringPiece(text.data() + from, begin - from),
-              *c.veto_before)) {
+      if (RE2::PartialMatch(re2::StringPiece(text.data() + from, begin - from),
+                            *c.veto_before)) {
         continue;
       }
     }

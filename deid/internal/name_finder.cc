@@ -98,11 +98,10 @@ bool NameFinder::Eponym(std::string_view text, const std::vector<Token>& tokens,
                         size_t i) {
   if (i + 1 >= tokens.size()) return false;
   const Token& word = tokens[i + 1];
-  std::string_view gap =
-      text.substr(tokens[i].end, word.begin - tokens[i].end);
+  std::string_view gap = text.substr(tokens[i].end, word.begin - tokens[i].end);
   // "Wilson's disease": the tokenizer left the possessive in the gap.
-  for (std::string_view s : {std::string_view("'s"),
-                             std::string_view("\xE2\x80\x99s")}) {
+  for (std::string_view s :
+       {std::string_view("'s"), std::string_view("\xE2\x80\x99s")}) {
     if (gap.substr(0, s.size()) == s) {
       gap.remove_prefix(s.size());
       break;
@@ -224,10 +223,10 @@ void NameFinder::TrimContextHits(std::string_view text,
     }
     // Untrimmed ends stay where the pattern put them: a leading initial
     // ("K. Osei") is no token but is part of the name.
-    kept.push_back({first == 0 ? h.begin : h.begin + tokens[first].begin,
-                    last == tokens.size() ? h.end
-                                          : h.begin + tokens[last - 1].end,
-                    h.type});
+    kept.push_back(
+        {first == 0 ? h.begin : h.begin + tokens[first].begin,
+         last == tokens.size() ? h.end : h.begin + tokens[last - 1].end,
+         h.type});
   }
   hits = std::move(kept);
 }

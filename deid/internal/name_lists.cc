@@ -139,7 +139,8 @@ std::string_view BuiltinNotNames() {
          "www http https ip id no number plan policy member group "
          "account license plate vin serial device model lot "
          "medicare medicaid insurance blue cross shield aetna cigna "
-         "humana united kaiser record records caller visitor officer ofc det sgt "
+         "humana united kaiser record records caller visitor officer ofc det "
+         "sgt "
          "rev pastor chaplain security appointment appt management "
          "office visit superior tolerated";
 }

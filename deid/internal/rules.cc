@@ -137,7 +137,8 @@ void NameRules(std::vector<Rule>& r) {
   // A relation after the name: "Rose Garcia (daughter)", "Will Hargreaves,
   // husband".
   Add(r, P::kName,
-      name + R"((?:[ \t]*\(|,[ \t]*)(?i:son|daughter|wife|husband|spouse|mother|father|sister|brother|friend|neighbou?r|niece|nephew|aunt|uncle|grandson|granddaughter|grandmother|grandfather|partner|caregiver|guardian|HCP|POA|health care proxy|self|patient|pt)\b)",
+      name +
+          R"((?:[ \t]*\(|,[ \t]*)(?i:son|daughter|wife|husband|spouse|mother|father|sister|brother|friend|neighbou?r|niece|nephew|aunt|uncle|grandson|granddaughter|grandmother|grandfather|partner|caregiver|guardian|HCP|POA|health care proxy|self|patient|pt)\b)",
       kNamePriority);
   // After "Present:" or "Participants:" in a meeting note.
   Add(r, P::kName,
@@ -266,10 +267,12 @@ void ContactRules(std::vector<Rule>& r) {
        .priority = kUrlIpPriority - 1,
        .trim_punctuation = true});
   const std::string octet = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
-  r.push_back({.type = P::kIp,
-               .pattern = R"(\b)" + octet + R"((?:\.)" + octet + R"(){3}\b)",
-               .priority = kUrlIpPriority,
-               .veto_before = R"((?i:\bversion|\bver\.?|\brelease|\bbuild|\bfirmware|\bsoftware)[ \t:]*$)"});
+  r.push_back(
+      {.type = P::kIp,
+       .pattern = R"(\b)" + octet + R"((?:\.)" + octet + R"(){3}\b)",
+       .priority = kUrlIpPriority,
+       .veto_before =
+           R"((?i:\bversion|\bver\.?|\brelease|\bbuild|\bfirmware|\bsoftware)[ \t:]*$)"});
   const std::string hex = "[0-9A-Fa-f]{1,4}";
   Add(r, P::kIp, R"(\b(?:)" + hex + ":){7}" + hex + R"(\b)", kUrlIpPriority);
   const std::string groups = hex + "(?::" + hex + "){0,6}";
@@ -310,10 +313,11 @@ void IdentifierRules(std::vector<Rule>& r) {
       R"(driver'?s? licen[cs]e|drivers licen[cs]e|(?-i:DL|DEA|NPI|UPIN)|licen[cs]e|medical licen[cs]e|state licen[cs]e|professional licen[cs]e|certificate|passport)",
       R"(lic\.?|certification|board certification)");
   // Plates may hold a space ("ABC 1234").
-  LabelledIdRule(r, P::kVehicle,
-                 R"(licen[cs]e plate|plate|(?-i:VIN)|vehicle identification|tail number|aircraft registration)",
-                 R"(tag|vehicle|registration)",
-                 R"(([A-Z0-9][A-Z0-9-]*(?:[ ][A-Z0-9-]+)?))");
+  LabelledIdRule(
+      r, P::kVehicle,
+      R"(licen[cs]e plate|plate|(?-i:VIN)|vehicle identification|tail number|aircraft registration)",
+      R"(tag|vehicle|registration)",
+      R"(([A-Z0-9][A-Z0-9-]*(?:[ ][A-Z0-9-]+)?))");
   // A VIN without its label: 17 characters, no I, O or Q, letters and digits.
   r.push_back({.type = P::kVehicle,
                .pattern = R"(\b([A-HJ-NPR-Z0-9]{17})\b)",
