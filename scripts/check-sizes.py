@@ -44,7 +44,7 @@ import sys
 import module_tree
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODULES = ["common", "schemas", "ledger", "domain", "statistics",
+MODULES = ["common", "schemas", "ledger", "domain", "statistics", "deid",
            "projections", "render", "adjudication", "api", "tools"]
 MAX_FILE_LINES = 800
 MAX_FUNCTION_LINES = 80

@@ -12,6 +12,7 @@ packages=(
   librocksdb-dev libflatbuffers-dev flatbuffers-compiler
   libboost1.81-dev libboost-json1.81-dev
   libssl-dev libfmt-dev libcli11-dev
+  libre2-dev  # the de-identification detectors in deid/: linear-time regexes, RE2::Set
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   python3 python3-nacl
   dpkg-dev
