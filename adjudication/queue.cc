@@ -368,6 +368,13 @@ const ItemInfo* Queue::Find(const ItemKey& key) const {
   return it == item_index_.end() ? nullptr : &items_[it->second].info;
 }
 
+std::vector<const ItemInfo*> Queue::Items() const {
+  std::vector<const ItemInfo*> out;
+  out.reserve(items_.size());
+  for (const Item& item : items_) out.push_back(&item.info);
+  return out;
+}
+
 const LeaseInfo* Queue::FindLease(uint64_t lease) const {
   auto it = leases_.find(lease);
   return it == leases_.end() ? nullptr : &it->second;

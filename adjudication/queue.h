@@ -257,6 +257,9 @@ class Queue {
   const ProjectPolicy& policy() const { return policy_; }
   const ItemInfo* Find(const ItemKey& key) const;
   const LeaseInfo* FindLease(uint64_t lease) const;
+  // Every item the queue has evaluated, in order of first appearance (also
+  // those never or no longer disputed); for listings (`queue list`).
+  std::vector<const ItemInfo*> Items() const;
   size_t queued() const;  // claimable items, both tiers
   size_t leases() const { return leases_.size(); }
   uint64_t seq() const { return seq_; }
