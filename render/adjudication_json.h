@@ -75,11 +75,11 @@ boost::json::object LeaseJson(const adjudication::LeaseInfo& lease);
 struct ItemHistoryEntry {
   uint64_t seq = 0;
   int64_t timestamp_us = 0;
-  std::string what;
-  std::string actor;   // the event's actor; empty when derived
+  std::string what{};
+  std::string actor{};   // the event's actor; empty when derived
   uint64_t lease = 0;  // 0 when none
-  std::optional<uint64_t> cites;  // reopened: the decision it cites
-  std::string detail;  // reason, rationale, value
+  std::optional<uint64_t> cites{};  // reopened: the decision it cites
+  std::string detail{};  // reason, rationale, value
 };
 
 // `queue show`: {"project", "as_of_seq", "item": QueueItemJson,
@@ -100,13 +100,13 @@ boost::json::object ItemShowJson(
 // "access_seq" (the AccessRecorded event of the view), "shown": view}.
 // `view` is AdjudicatorViewJson's document (render/adjudication_view.h).
 struct ClaimResult {
-  std::string project;
+  std::string project{};
   uint64_t lease = 0;  // the AdjudicationClaimed event's sequence number
-  std::string hash;    // its hash, hex
-  std::string adjudicator;
-  adjudication::ItemKey item;
+  std::string hash{};    // its hash, hex
+  std::string adjudicator{};
+  adjudication::ItemKey item{};
   int64_t expires_us = 0;
-  std::vector<adjudication::AnnotationRef> weighed;
+  std::vector<adjudication::AnnotationRef> weighed{};
   uint64_t access_seq = 0;
 };
 boost::json::object ClaimJson(const ClaimResult& claim,
@@ -118,17 +118,17 @@ boost::json::object ClaimJson(const ClaimResult& claim,
 // "state" (the item's state after the event: decided, ambiguous, pending
 // while a round needs more decisions, escalated)}.
 struct DecisionResult {
-  std::string project;
+  std::string project{};
   uint64_t seq = 0;
-  std::string hash;
+  std::string hash{};
   uint64_t lease = 0;
-  std::string adjudicator;
-  adjudication::ItemKey item;
-  std::string outcome;     // decided, ambiguous, escalated
-  std::string value_json;  // decided only
-  std::string rationale;
-  std::vector<adjudication::AnnotationRef> weighed;
-  std::string state;
+  std::string adjudicator{};
+  adjudication::ItemKey item{};
+  std::string outcome{};     // decided, ambiguous, escalated
+  std::string value_json{};  // decided only
+  std::string rationale{};
+  std::vector<adjudication::AnnotationRef> weighed{};
+  std::string state{};
 };
 boost::json::object DecisionJson(const DecisionResult& decision);
 
