@@ -231,6 +231,43 @@ json::object DecisionJson(const DecisionResult& d) {
   return o;
 }
 
+json::object ItemOutcomeJson(const adj::ItemInfo* item) {
+  json::object o;
+  const adj::ItemState state =
+      item == nullptr ? adj::ItemState::kNotDisputed : item->state;
+  o["state"] = adj::ItemStateName(state);
+  o["value"] = state == adj::ItemState::kDecided && !item->round.empty()
+                   ? json::value(item->round.front().value_key)
+                   : json::value(nullptr);
+  const bool final = state == adj::ItemState::kDecided ||
+                     state == adj::ItemState::kAmbiguous;
+  o["decision_seq"] = final ? OptSeq(item->last_decision_seq)
+                            : json::value(nullptr);
+  json::array round;
+  if (item != nullptr) {
+    for (const adj::DecisionRecord& d : item->round)
+      round.push_back(DecisionRecordJson(d));
+  }
+  o["decisions"] = std::move(round);
+  o["reopened_from"] =
+      item == nullptr ? json::value(nullptr) : OptSeq(item->reopened_from);
+  return o;
+}
+
+void AddAdjudicationOutcomes(
+    json::object& distribution,
+    const std::function<const adj::ItemInfo*(std::string_view)>& find) {
+  json::value* fields = distribution.if_contains("fields");
+  if (fields == nullptr || !fields->is_array()) return;
+  for (json::value& f : fields->as_array()) {
+    if (!f.is_object()) continue;
+    const json::value* path = f.as_object().if_contains("path");
+    if (path == nullptr || !path->is_string()) continue;
+    f.as_object()["adjudication"] =
+        ItemOutcomeJson(find(std::string_view(path->as_string())));
+  }
+}
+
 json::object LeaseActionJson(std::string_view project, uint64_t lease,
                              std::string_view adjudicator,
                              std::string_view action,

@@ -20,6 +20,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -141,6 +142,22 @@ boost::json::object LeaseActionJson(std::string_view project, uint64_t lease,
                                     std::string_view action,
                                     std::optional<uint64_t> seq,
                                     std::optional<int64_t> expires_us);
+
+// An item's adjudication outcome, shown beside its untouched label
+// distribution (`consilium distribution`): {"state", "value" (the decided
+// value key when the state is decided, else null), "decision_seq" (the
+// decision that completed the outcome, or null), "decisions" (the round:
+// every decision toward it, as in ItemShowJson), "reopened_from" (or
+// null)}. A null item (never evaluated) is {"state": "not_disputed", ...}.
+boost::json::object ItemOutcomeJson(const adjudication::ItemInfo* item);
+
+// Adds "adjudication": ItemOutcomeJson(find(path)) to every field of a
+// DistributionJson document (render/analytics_json.h), after its own keys;
+// nothing else of the document changes.
+void AddAdjudicationOutcomes(
+    boost::json::object& distribution,
+    const std::function<const adjudication::ItemInfo*(std::string_view path)>&
+        find);
 
 // The spelling of a decision outcome: "decided" or "ambiguous".
 std::string_view OutcomeName(adjudication::Outcome outcome);

@@ -17,21 +17,31 @@ StatusOr<int64_t> EventTime(const Ledger& ledger, uint64_t seq) {
   return e.event()->stamp()->timestamp_us();
 }
 
+StatusOr<AdjudicationReplay> ReplayAdjudication(
+    const Ledger& ledger, uint64_t seq, const AdjudicationObserver& observe) {
+  AdjudicationReplay out;
+  out.model = std::make_unique<adjudication::AdjudicationModel>();
+  domain::Model* models[] = {out.model.get()};
+  if (seq > 0) {
+    RETURN_IF_ERROR(ledger.Scan(1, seq, [&](const StoredEvent& e) {
+      out.domain.Apply(e, models);
+      if (observe) observe(e, *out.model);
+      return true;
+    }));
+  }
+  return out;
+}
+
 StatusOr<LoadedAdjudication> LoadAdjudication(
     const Args& args, const AdjudicationObserver& observe) {
   ASSIGN_OR_RETURN(std::string dir, args.Require("data"));
   LoadedAdjudication out;
   ASSIGN_OR_RETURN(out.ledger, Ledger::Open(dir, {.read_only = true}));
   ASSIGN_OR_RETURN(out.seq, AsOfSeq(args, *out.ledger));
-  out.model = std::make_unique<adjudication::AdjudicationModel>();
-  domain::Model* models[] = {out.model.get()};
-  if (out.seq > 0) {
-    RETURN_IF_ERROR(out.ledger->Scan(1, out.seq, [&](const StoredEvent& e) {
-      out.domain.Apply(e, models);
-      if (observe) observe(e, *out.model);
-      return true;
-    }));
-  }
+  ASSIGN_OR_RETURN(AdjudicationReplay replay,
+                   ReplayAdjudication(*out.ledger, out.seq, observe));
+  out.domain = std::move(replay.domain);
+  out.model = std::move(replay.model);
   if (args.Has("as-of")) {
     ASSIGN_OR_RETURN(out.now_us, EventTime(*out.ledger, out.seq));
   } else {

@@ -38,6 +38,16 @@ struct LoadedAdjudication {
 using AdjudicationObserver = std::function<void(
     const StoredEvent&, const adjudication::AdjudicationModel&)>;
 
+// Replays events 1..seq of `ledger` into a fresh domain state with an
+// AdjudicationModel attached. The ledger's errors.
+struct AdjudicationReplay {
+  domain::DomainState domain;
+  std::unique_ptr<adjudication::AdjudicationModel> model;
+};
+StatusOr<AdjudicationReplay> ReplayAdjudication(
+    const Ledger& ledger, uint64_t seq,
+    const AdjudicationObserver& observe = {});
+
 // Opens --data read-only and replays events 1..--as-of (or the head).
 // Errors: the ledger's, and AsOfSeq's (tools/analytics_source.h).
 StatusOr<LoadedAdjudication> LoadAdjudication(
