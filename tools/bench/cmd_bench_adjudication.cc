@@ -351,6 +351,55 @@ StatusOr<Opened> OpenTimed(Ledger* ledger, adj::AdjudicationModel* model) {
   return o;
 }
 
+struct RunFigures {
+  double setup_seconds = 0;
+  uint64_t events = 0;
+  double domain_only_seconds = 0, rebuild_seconds = 0;
+  size_t queued = 0, left = 0;
+};
+
+json::object ResultsJson(const BenchArgs& b, const RunFigures& f,
+                         CycleFigures& cycles, const CycleFigures& raw) {
+  json::object out;
+  out["items"] = b.items;
+  out["annotation_events"] = 3 * b.items;
+  out["adjudicators"] = b.adjudicators;
+  out["cores"] = std::thread::hardware_concurrency();
+  out["setup_seconds"] = std::round(f.setup_seconds * 1000) / 1000;
+  json::object rebuild;
+  rebuild["events"] = f.events;
+  rebuild["queued"] = f.queued;
+  rebuild["seconds"] = std::round(f.rebuild_seconds * 1000) / 1000;
+  rebuild["domain_only_seconds"] = std::round(f.domain_only_seconds * 1000) / 1000;
+  rebuild["events_per_second"] = PerSecond(f.events, f.rebuild_seconds);
+  out["rebuild"] = std::move(rebuild);
+  json::object c;
+  c["cycles"] = cycles.cycles;
+  c["seconds"] = std::round(cycles.seconds * 1000) / 1000;
+  c["per_second"] = PerSecond(cycles.cycles, cycles.seconds);
+  c["events_per_second"] = PerSecond(2.0 * cycles.cycles, cycles.seconds);
+  c["queue_drained"] = f.left == 0;
+  c["claim"] = Latency(std::move(cycles.claim_us));
+  c["cycle"] = Latency(std::move(cycles.cycle_us));
+  c["target_per_second"] = 20000;
+  out["claim_decide"] = std::move(c);
+  json::object r;
+  r["events"] = raw.cycles;
+  r["seconds"] = std::round(raw.seconds * 1000) / 1000;
+  r["per_second"] = PerSecond(raw.cycles, raw.seconds);
+  out["raw_ledger_append"] = std::move(r);
+  const double raw_rate = raw.seconds > 0 ? raw.cycles / raw.seconds : 0;
+  const double cycle_events =
+      cycles.seconds > 0 ? 2.0 * cycles.cycles / cycles.seconds : 0;
+  out["ratio_cycle_events_vs_raw"] =
+      raw_rate > 0 ? std::round(cycle_events / raw_rate * 1000) / 1000 : 0;
+  json::object q;
+  q["small"] = QueueClaimLatency(b.small, b.probes);
+  q["large"] = QueueClaimLatency(b.large, b.probes);
+  out["queue_claim_latency"] = std::move(q);
+  return out;
+}
+
 int BenchAdjudication(const Args& args) {
   auto b = ReadBenchArgs(args);
   if (!b.ok()) return Fail(b.status());
@@ -388,43 +437,9 @@ int BenchAdjudication(const Args& args) {
                                    std::max(0.2, cycles.seconds));
   if (!raw.error.ok()) return Fail(raw.error.WithContext("raw appends"), 1);
 
-  json::object out;
-  out["items"] = b->items;
-  out["annotation_events"] = 3 * b->items;
-  out["adjudicators"] = b->adjudicators;
-  out["cores"] = std::thread::hardware_concurrency();
-  out["setup_seconds"] = std::round(setup_seconds * 1000) / 1000;
-  json::object rebuild;
-  rebuild["events"] = events;
-  rebuild["queued"] = queued;
-  rebuild["seconds"] = std::round(opened->seconds * 1000) / 1000;
-  rebuild["domain_only_seconds"] = std::round(domain_only * 1000) / 1000;
-  rebuild["events_per_second"] = PerSecond(events, opened->seconds);
-  out["rebuild"] = std::move(rebuild);
-  json::object c;
-  c["cycles"] = cycles.cycles;
-  c["seconds"] = std::round(cycles.seconds * 1000) / 1000;
-  c["per_second"] = PerSecond(cycles.cycles, cycles.seconds);
-  c["events_per_second"] = PerSecond(2.0 * cycles.cycles, cycles.seconds);
-  c["queue_drained"] = left == 0;
-  c["claim"] = Latency(std::move(cycles.claim_us));
-  c["cycle"] = Latency(std::move(cycles.cycle_us));
-  c["target_per_second"] = 20000;
-  out["claim_decide"] = std::move(c);
-  json::object r;
-  r["events"] = raw.cycles;
-  r["seconds"] = std::round(raw.seconds * 1000) / 1000;
-  r["per_second"] = PerSecond(raw.cycles, raw.seconds);
-  out["raw_ledger_append"] = std::move(r);
-  const double raw_rate = raw.seconds > 0 ? raw.cycles / raw.seconds : 0;
-  const double cycle_events =
-      cycles.seconds > 0 ? 2.0 * cycles.cycles / cycles.seconds : 0;
-  out["ratio_cycle_events_vs_raw"] =
-      raw_rate > 0 ? std::round(cycle_events / raw_rate * 1000) / 1000 : 0;
-  json::object q;
-  q["small"] = QueueClaimLatency(b->small, b->probes);
-  q["large"] = QueueClaimLatency(b->large, b->probes);
-  out["queue_claim_latency"] = std::move(q);
+  json::object out = ResultsJson(*b, {setup_seconds, events, domain_only,
+                                       opened->seconds, queued, left},
+                                  cycles, raw);
   if (args.Has("json")) {
     std::printf("%s\n", WriteStoredJson(out, JsonStyle::kCompact).c_str());
   } else {
