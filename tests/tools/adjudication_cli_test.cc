@@ -1,0 +1,273 @@
+// The adjudication commands as a script runs them (the built binary through
+// the shell): a claim shows the item and records the access first; every
+// refused command exits 1 with a specific error and appends nothing; a
+// decision leaves the distribution as it was and shows beside it; the read
+// commands answer as of an earlier event; calibration reads the decision.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "tests/testing/paths.h"
+#include "tests/testing/temp_dir.h"
+
+namespace consilium {
+namespace {
+
+namespace json = boost::json;
+
+struct CliRun {
+  int code = -1;
+  std::string out, err;
+};
+
+class AdjudicationCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = tmp_.Sub("ledger");
+    ASSERT_EQ(Ok("init --data " + data_).code, 0);
+    ASSERT_EQ(Ok("project create --id icu --name ICU --overlap 3").code, 0);
+    ASSERT_EQ(Ok("schema publish '" + std::string(CONSILIUM_SOURCE_DIR) +
+                  "/schemas/examples/icu-severity.json'")
+                  .code,
+              0);
+    Write("records.jsonl",
+          R"({"id": "rec-1", "text": "MAP 64 on noradrenaline, lactate 4.8"})"
+          "\n");
+    ASSERT_EQ(Ok("import records " + tmp_.Sub("records.jsonl") +
+                  " --project icu")
+                  .code,
+              0);
+    const char* values[] = {"critical", "critical", "serious"};
+    std::string lines;
+    for (int i = 0; i < 3; ++i) {
+      const std::string who = std::string("dr-") + "abc"[i];
+      ASSERT_EQ(Ok("user add " + who + " --role annotator --project icu "
+                    "--pseudonym physician-" + "abc"[i])
+                    .code,
+                0);
+      ASSERT_EQ(Ok("assign --project icu --record rec-1 --annotator " + who)
+                    .code,
+                0);
+      lines += R"({"annotation_id": "a-)" + who +
+               R"(", "record": "rec-1", "annotator": ")" + who +
+               R"(", "schema": "icu-severity@1", "values": {"severity": ")" +
+               values[i] + "\"}}\n";
+    }
+    Write("annotations.jsonl", lines);
+    ASSERT_EQ(Ok("annotate " + tmp_.Sub("annotations.jsonl")).code, 0);
+    for (const char* who : {"dr-k", "dr-m"}) {
+      ASSERT_EQ(
+          Ok(std::string("user add ") + who + " --role adjudicator --project icu")
+              .code,
+          0);
+    }
+  }
+
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(tmp_.Sub(name)) << text;
+  }
+
+  // `consilium ARGS --data <ledger>`, stdout and stderr apart.
+  CliRun Cli(const std::string& args) {
+    CliRun r;
+    const std::string err = tmp_.Sub("stderr");
+    r.out = testing::RunConsilium(args + " --data " + data_ + " 2>" + err,
+                                  &r.code, false);
+    std::ifstream in(err);
+    std::stringstream s;
+    s << in.rdbuf();
+    r.err = s.str();
+    return r;
+  }
+  CliRun Ok(const std::string& args) {
+    if (args.rfind("init", 0) == 0) {
+      CliRun r;
+      r.out = testing::RunConsilium(args, &r.code);
+      return r;
+    }
+    CliRun r = Cli(args);
+    EXPECT_EQ(r.code, 0) << args << "\n" << r.out << r.err;
+    return r;
+  }
+  json::value Json(const std::string& args) {
+    CliRun r = Ok(args);
+    return json::parse(r.out);
+  }
+  uint64_t Head() {
+    return Json("head").at("seq").to_number<uint64_t>();
+  }
+
+  // Claims as `who` and returns the claim document.
+  json::object Claim(const std::string& who) {
+    return Json("adjudicate claim --project icu --json --as " + who)
+        .as_object();
+  }
+
+  // Runs a command that must be refused: exit `code`, `message` in the
+  // error, and the ledger's head unchanged.
+  void Refused(const std::string& args, int code, const std::string& message) {
+    const uint64_t before = Head();
+    CliRun r = Cli(args);
+    EXPECT_EQ(r.code, code) << args << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos)
+        << args << ": expected \"" << message << "\" in\n" << r.err;
+    EXPECT_EQ(Head(), before) << args << " appended";
+  }
+
+  testing::TempDir tmp_;
+  std::string data_;
+};
+
+TEST_F(AdjudicationCliTest, ClaimShowsTheItemByPseudonymAfterRecordingAccess) {
+  json::object list = Json("queue list --project icu --json").as_object();
+  ASSERT_EQ(list["items"].as_array().size(), 1u) << list;
+  EXPECT_EQ(list["items"].at(0).at("state"), "pending");
+  EXPECT_EQ(list["items"].at(0).at("annotations"), 3);
+
+  json::object c = Claim("dr-k");
+  EXPECT_EQ(c["record"], "rec-1");
+  EXPECT_EQ(c["field"], "severity");
+  const uint64_t lease = c["lease"].to_number<uint64_t>();
+  EXPECT_GT(c["access_seq"].to_number<uint64_t>(), lease);
+  EXPECT_EQ(c["weighed"].as_array().size(), 3u);
+  const json::object& shown = c["shown"].as_object();
+  EXPECT_EQ(shown.at("annotations").at(0).at("annotator"), "physician-a");
+  EXPECT_EQ(shown.at("annotations").at(2).at("trace").at("severity"),
+            "serious");
+  EXPECT_EQ(json::serialize(c["shown"]).find("dr-a"), std::string::npos);
+
+  json::object access =
+      Json("access --record rec-1 --json").as_object();
+  bool recorded = false;
+  for (const json::value& e : access["access"].as_array()) {
+    recorded |= e.at("actor") == "dr-k" && e.at("action") == "adjudicate" &&
+                e.at("seq").to_number<uint64_t>() ==
+                    c["access_seq"].to_number<uint64_t>();
+  }
+  EXPECT_TRUE(recorded) << access;
+  // The item is held: nothing left for another adjudicator.
+  Refused("adjudicate claim --project icu --as dr-m", 1, "NOT_FOUND");
+}
+
+TEST_F(AdjudicationCliTest, BadInputIsRefusedWithASpecificErrorAndAppendsNothing) {
+  const std::string lease = std::to_string(
+      Claim("dr-k")["lease"].to_number<uint64_t>());
+  const std::string decide =
+      "adjudicate decide --field severity --rationale why --lease ";
+  Refused(decide + "999 --as dr-k --value critical", 1, "NOT_FOUND");
+  Refused(decide + lease + " --as dr-m --value critical", 1,
+          "PERMISSION_DENIED");
+  Refused(decide + lease + " --as dr-k --value fatal", 1, "INVALID_ARGUMENT");
+  Refused("adjudicate decide --field severity --rationale '' --lease " + lease +
+              " --as dr-k --value critical",
+          1, "INVALID_ARGUMENT");
+  Refused("adjudicate decide --field other --rationale why --lease " + lease +
+              " --as dr-k --value critical",
+          1, "INVALID_ARGUMENT");
+  Refused(decide + lease + " --as dr-k --value critical --ambiguous", 2,
+          "exactly one of --value V, --ambiguous or --escalate");
+  Refused(decide + lease + " --as dr-k --escalate", 1, "FAILED_PRECONDITION");
+  Refused("adjudicate claim --project icu --as dr-m --ttl 0", 2, "--ttl");
+  Refused("adjudicate claim --project icu --as dr-a", 1, "");
+  Refused("adjudicate release --lease " + lease + " --as dr-m", 1,
+          "PERMISSION_DENIED");
+  Refused("adjudicate heartbeat --lease 999 --as dr-k", 1, "NOT_FOUND");
+  // A heartbeat verifies and appends nothing.
+  const uint64_t before = Head();
+  json::object hb =
+      Json("adjudicate heartbeat --json --as dr-k --lease " + lease)
+          .as_object();
+  EXPECT_TRUE(hb["seq"].is_null());
+  EXPECT_EQ(Head(), before);
+  // Release, then the lease is gone and the item is back.
+  Ok("adjudicate release --as dr-k --lease " + lease);
+  Refused("adjudicate release --lease " + lease + " --as dr-k", 1,
+          "FAILED_PRECONDITION");
+  EXPECT_EQ(Json("queue list --project icu --json").at("items").at(0).at(
+                "state"),
+            "pending");
+}
+
+TEST_F(AdjudicationCliTest, DecisionSitsBesideTheUntouchedDistribution) {
+  const uint64_t annotated = Head();
+  json::value before = Json("distribution --record rec-1 --json");
+  const std::string lease = std::to_string(
+      Claim("dr-k")["lease"].to_number<uint64_t>());
+  json::object d =
+      Json("adjudicate decide --json --field severity --value critical "
+           "--rationale 'shock on noradrenaline' --as dr-k --lease " +
+           lease)
+          .as_object();
+  EXPECT_EQ(d["outcome"], "decided");
+  EXPECT_EQ(d["value"], "critical");
+  EXPECT_EQ(d["state"], "decided");
+
+  json::value after = Json("distribution --record rec-1 --json");
+  const json::object& f0 = after.at("fields").at(0).as_object();
+  EXPECT_EQ(f0.at("adjudication").at("state"), "decided");
+  EXPECT_EQ(f0.at("adjudication").at("value"), "critical");
+  // Everything else of the field is what it was before the decision.
+  json::object stripped = f0;
+  stripped.erase("adjudication");
+  EXPECT_EQ(json::serialize(stripped),
+            json::serialize(before.at("fields").at(0)));
+  EXPECT_EQ(json::serialize(after.at("revision_history")),
+            json::serialize(before.at("revision_history")));
+
+  EXPECT_TRUE(Json("queue list --project icu --json")
+                  .at("items")
+                  .as_array()
+                  .empty());
+  json::object show =
+      Json("queue show --project icu --record rec-1 --field severity --json")
+          .as_object();
+  std::string steps;
+  for (const json::value& h : show["history"].as_array())
+    steps += std::string(h.at("what").as_string()) + " ";
+  EXPECT_EQ(steps, "opened claimed decided ");
+  // As of the last annotation the item was pending, unclaimed.
+  json::object then =
+      Json("queue show --project icu --record rec-1 --field severity --json "
+           "--as-of " +
+           std::to_string(annotated))
+          .as_object();
+  EXPECT_EQ(then["item"].at("state"), "pending");
+  EXPECT_EQ(then["history"].as_array().size(), 1u);
+
+  // Calibration's accuracy against adjudicated reads the decision.
+  json::value cal = Json("calibration --project icu --json");
+  std::string rates;
+  for (const json::value& a : cal.at("annotators").as_array()) {
+    rates += std::string(a.at("annotator").as_string()) + "=" +
+             json::serialize(a.at("adjudicated_accuracy").at("rate")) + " ";
+  }
+  EXPECT_EQ(rates, "dr-a=1 dr-b=1 dr-c=0 ") << cal;
+}
+
+TEST_F(AdjudicationCliTest, PolicyIsVersionedAndShownWithItsDefaults) {
+  json::object def = Json("policy show --project icu --json").as_object();
+  EXPECT_EQ(def["version"], 0);
+  Write("bad.json",
+        R"({"project": "icu", "version": 1, "fields": {"severity": )"
+        R"({"triggers": {"entropy_at_least": 1.5}}}})");
+  Refused("policy set " + tmp_.Sub("bad.json") + " --project icu --as admin",
+          1, "fields.severity.triggers.entropy_at_least");
+  Write("good.json",
+        R"({"project": "icu", "version": 1, "fields": {"severity": )"
+        R"({"triggers": {"entropy_at_least": 0.9}}}})");
+  Ok("policy set " + tmp_.Sub("good.json") + " --project icu --as admin");
+  json::object p = Json("policy show --project icu --json").as_object();
+  EXPECT_EQ(p["version"], 1);
+  EXPECT_EQ(json::serialize(p["fields"].at("severity").at("triggers")),
+            R"({"entropy_at_least":9E-1})");
+  // Entropy 0.46 < 0.9: the item left the queue.
+  EXPECT_TRUE(
+      Json("queue list --project icu --json").at("items").as_array().empty());
+  Refused("queue list --project nope", 1, "NOT_FOUND");
+}
+
+}  // namespace
+}  // namespace consilium
