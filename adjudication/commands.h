@@ -75,15 +75,15 @@ struct DecideCommand {
   uint64_t lease = 0;
   // The schema path of the decided field: must be the leased item's field
   // (InvalidArgument otherwise, naming both).
-  std::string field;
+  std::string field{};
   // The decided value as JSON ("\"J18.9\"", "true", "[\"a\",\"b\"]", 3),
   // checked against the field's definition in the task schema; absent when
   // `ambiguous`.
-  std::optional<std::string> value_json;
+  std::optional<std::string> value_json{};
   // "Ambiguous: keep the distribution". Exactly one of value_json and
   // ambiguous (InvalidArgument otherwise).
   bool ambiguous = false;
-  std::string rationale;  // required, not blank
+  std::string rationale{};  // required, not blank
 };
 
 // One lease ExpireDue returned to its queue.
@@ -108,11 +108,18 @@ class AdjudicationCommands {
   // the document's own errors (ParsePolicy, naming the path), a `project`
   // other than `project`, a `version` other than the current one + 1, a
   // senior adjudicator who is not a registered principal with the
-  // adjudicator role in the project. FailedPrecondition: the project has no
-  // task schema with annotations or published for it to validate against.
+  // adjudicator role in the project.
   StatusOr<Committed> SetPolicy(std::string_view actor,
                                 std::string_view project,
                                 std::string_view policy_json);
+  // The same, checked against the latest version of schema `schema_id`
+  // (NotFound when unpublished); empty: as above, the schema of the
+  // project's latest annotation, else the only schema id published
+  // (FailedPrecondition when there are several and no annotation).
+  StatusOr<Committed> SetPolicy(std::string_view actor,
+                                std::string_view project,
+                                std::string_view policy_json,
+                                std::string_view schema_id);
 
   // Claims the next eligible item of `project` for `actor` (an adjudicator
   // of the project) for `ttl_seconds` (default: the policy's lease length;

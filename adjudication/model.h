@@ -49,6 +49,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "adjudication/queue.h"
@@ -108,6 +109,13 @@ class AdjudicationModel : public domain::Model {
   LeaseLookup FindLease(uint64_t lease) const;
   // Claimable items of the project (both tiers); 0 for an unknown project.
   size_t Depth(std::string_view project) const;
+  // The current physicians' annotations of the item: (event sequence
+  // number, annotation id), by sequence number. What a claim and a decision
+  // cite.
+  std::vector<std::pair<uint64_t, std::string>> ItemAnnotations(
+      std::string_view project, const ItemKey& item) const;
+  // The schema id the project's latest annotation named; empty when none.
+  std::string LatestSchemaId(std::string_view project) const;
   // Projects with a queue, sorted.
   std::vector<std::string> Projects() const;
   // The last sequence number applied.
@@ -152,7 +160,19 @@ class AdjudicationModel : public domain::Model {
   Project* FindProject(std::string_view project);
   void Apply(const domain::DomainState* state, const domain::Applied& e,
              const domain::Effect& effect);
+  // Applies `input` to the project's queue and posts the notices it causes.
   void Feed(Project& p, uint64_t seq, const Input& input);
+  void OnProject(const domain::ProjectDefined& x);
+  void OnPolicy(const domain::DomainState& state, const domain::Applied& e,
+                const fb::AdjudicationPolicySet& b);
+  // A submission or revision (`values` its payload) or a withdrawal (null).
+  void OnAnnotation(const domain::DomainState& state, const domain::Applied& e,
+                    std::string_view annotation_id, const fb::Payload* values);
+  void OnBatch(const domain::Applied& e, const fb::CalibrationBatchCreated& b);
+  void OnClaim(const domain::Applied& e, const fb::AdjudicationClaimed& b);
+  void OnLeaseClosed(const domain::Applied& e,
+                     const domain::AdjudicationLeaseClosed& x);
+  void OnDecision(const domain::Applied& e, const fb::AdjudicationDecided& b);
 
   uint64_t seq_ = 0;
   std::map<std::string, std::unique_ptr<Project>, std::less<>> projects_;

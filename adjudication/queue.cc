@@ -56,8 +56,10 @@ Queue::Queue(Queue&&) noexcept = default;
 Queue& Queue::operator=(Queue&&) noexcept = default;
 
 void Queue::Apply(uint64_t seq, const Input& input) {
-  // Replays from a checkpoint may offer what was applied already.
-  if (seq <= seq_) return;
+  // Replays from a checkpoint may offer what was applied already. One event
+  // may give several inputs (an annotation: RecordAnnotated, then one
+  // ItemUpdated per field), all at its sequence number.
+  if (seq < seq_) return;
   seq_ = seq;
   std::visit([&](const auto& in) { On(seq, in); }, input);
 }
@@ -353,6 +355,13 @@ void Queue::Unhold(const ItemKey& key) {
 bool Queue::IsHeld(const ItemKey& key) const {
   auto found = item_index_.find(key);
   return found != item_index_.end() && items_[found->second].held;
+}
+
+std::optional<std::pair<LeaseEndReason, uint64_t>> Queue::EndOf(
+    uint64_t lease) const {
+  auto it = ended_.find(lease);
+  if (it == ended_.end()) return std::nullopt;
+  return std::make_pair(it->second.reason, it->second.seq);
 }
 
 std::vector<LeaseEnded> Queue::TakeEndedLeases() {

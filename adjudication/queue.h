@@ -195,7 +195,9 @@ class Queue {
   Queue(Queue&&) noexcept;
   Queue& operator=(Queue&&) noexcept;
 
-  // Applies one input committed at `seq` (strictly increasing). Total: an
+  // Applies one input committed at `seq` (non-decreasing: the inputs one
+  // event gives share its sequence number; an input below the last is
+  // ignored). Total: an
   // input that does not fit the state (a lease no longer held, ...) is
   // ignored, exactly as on the first application.
   void Apply(uint64_t seq, const Input& input);
@@ -249,6 +251,10 @@ class Queue {
   // or a senior-only item.
   Status CheckClaimItem(std::string_view adjudicator,
                         const ItemKey& item) const;
+
+  // How and at which event `lease` ended; nullopt while held or unknown.
+  std::optional<std::pair<LeaseEndReason, uint64_t>> EndOf(
+      uint64_t lease) const;
 
   // Leases ended by Apply since the last call, in order (notifications).
   std::vector<LeaseEnded> TakeEndedLeases();

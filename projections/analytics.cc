@@ -177,20 +177,7 @@ int64_t ClosedCategoryCount(const AnalyticsState& state,
   if (s == nullptr) return 0;
   const schemas::Field* field = s->schema->FindField(f.field_path);
   if (field == nullptr) return 0;
-  switch (field->type) {
-    case schemas::FieldType::kCategorical:
-      return field->open ? 0 : static_cast<int64_t>(field->categories.size());
-    case schemas::FieldType::kOrdinal:
-      return static_cast<int64_t>(field->levels.size());
-    case schemas::FieldType::kBoolean:
-      return 2;
-    case schemas::FieldType::kConfidence:
-      return field->scale == schemas::ConfidenceScale::kOrdinal
-                 ? static_cast<int64_t>(field->levels.size())
-                 : 0;
-    default:
-      return 0;
-  }
+  return projections::ClosedCategoryCount(*field);
 }
 
 void FinishCounts(ValueCounts& vc, int64_t closed_k) {
@@ -203,22 +190,11 @@ void FinishCounts(ValueCounts& vc, int64_t closed_k) {
   for (const CurrentValue& v : vc.values) ++counts[v.key];
   vc.counts.assign(counts.begin(), counts.end());
   const int64_t n = static_cast<int64_t>(vc.values.size());
-  if (n == 0) {
-    vc.normalized_entropy = Undefined("no values");
-    return;
-  }
-  const int64_t k = std::max<int64_t>(closed_k, counts.size());
-  if (k <= 1) {
-    vc.normalized_entropy = Defined(0.0, 1, n);
-    return;
-  }
-  double h = 0;
-  for (const auto& [key, c] : vc.counts) {
-    const double p = static_cast<double>(c) / n;
-    h -= p * std::log(p);
-  }
-  vc.normalized_entropy =
-      Defined(std::max(0.0, h / std::log(static_cast<double>(k))), 1, n);
+  std::vector<int64_t> per_key;
+  per_key.reserve(vc.counts.size());
+  for (const auto& [key, c] : vc.counts) per_key.push_back(c);
+  const std::optional<double> h = NormalizedEntropy(per_key, closed_k);
+  vc.normalized_entropy = h ? Defined(*h, 1, n) : Undefined("no values");
 }
 
 }  // namespace
