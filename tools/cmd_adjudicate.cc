@@ -133,7 +133,7 @@ void PrintClaimText(const render::ClaimResult& c, const json::object& view) {
       content.at("text").is_string()) {
     std::printf("  record: %s\n", content.at("text").as_string().c_str());
   }
-  Table table({{"annotator"}, {"revision", Table::kRight}, {"value"}}, "  ");
+  Table table({{"annotator"}, {"event", Table::kRight}, {"value"}}, "  ");
   for (const json::value& a : view.at("annotations").as_array()) {
     const json::value& who = a.at("annotator");
     const json::value& value = a.at("value");
@@ -261,7 +261,11 @@ int Decide(const Args& args) {
   auto lease = LeaseFlag(args);
   auto actor = args.Require("as");
   auto field = args.Require("field");
-  auto rationale = args.Require("rationale");
+  // Given but blank is the command's to refuse (InvalidArgument, exit 1),
+  // like a blank rationale through the library; absent is a usage error.
+  StatusOr<std::string> rationale = args.Has("rationale")
+                                        ? StatusOr<std::string>(args.Get("rationale"))
+                                        : args.Require("rationale");
   if (!lease.ok()) return Fail(lease.status());
   if (!actor.ok()) return Fail(actor.status());
   if (!field.ok()) return Fail(field.status());
