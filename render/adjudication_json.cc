@@ -38,8 +38,8 @@ json::object DecisionRecordJson(const adj::DecisionRecord& d) {
   o["seq"] = d.seq;
   o["adjudicator"] = d.adjudicator;
   o["outcome"] = OutcomeName(d.outcome);
-  o["value"] = d.value_key.empty() ? json::value(nullptr)
-                                   : json::value(d.value_key);
+  o["value"] =
+      d.value_key.empty() ? json::value(nullptr) : json::value(d.value_key);
   o["rationale"] = d.rationale;
   o["weighed"] = RefsJson(d.weighed);
   return o;
@@ -92,7 +92,8 @@ json::object PolicyJson(const adj::ProjectPolicy& policy,
   o["overlap_target"] = policy.overlap_target;
   o["lease_seconds"] = policy.lease_micros / 1000000;
   json::array seniors;
-  for (const std::string& s : policy.senior_adjudicators) seniors.emplace_back(s);
+  for (const std::string& s : policy.senior_adjudicators)
+    seniors.emplace_back(s);
   o["senior_adjudicators"] = std::move(seniors);
   json::object fields;
   for (const auto& [path, f] : policy.fields) fields[path] = FieldPolicyJson(f);
@@ -125,8 +126,9 @@ json::object QueueItemJson(const adj::ItemInfo& item, int64_t opened_us,
   o["priority"] = item.evaluation.priority;
   o["annotations"] = item.current.size();
   o["opened_seq"] = item.opened_seq;
-  o["opened_at"] = item.opened_seq != 0 ? json::value(FormatTimestamp(opened_us))
-                                        : json::value(nullptr);
+  o["opened_at"] = item.opened_seq != 0
+                       ? json::value(FormatTimestamp(opened_us))
+                       : json::value(nullptr);
   o["age_seconds"] = item.opened_seq != 0 && now_us > opened_us
                          ? (now_us - opened_us) / 1000000
                          : 0;
@@ -175,8 +177,8 @@ json::object ItemShowJson(std::string_view project, uint64_t as_of_seq,
   o["as_of_seq"] = as_of_seq;
   o["item"] = QueueItemJson(item, opened_us, now_us);
   o["current_annotations"] = RefsJson(item.current);
-  o["lease"] = lease != nullptr ? json::value(LeaseJson(*lease))
-                                : json::value(nullptr);
+  o["lease"] =
+      lease != nullptr ? json::value(LeaseJson(*lease)) : json::value(nullptr);
   json::array round;
   for (const adj::DecisionRecord& d : item.round)
     round.push_back(DecisionRecordJson(d));
@@ -239,10 +241,10 @@ json::object ItemOutcomeJson(const adj::ItemInfo* item) {
   o["value"] = state == adj::ItemState::kDecided && !item->round.empty()
                    ? json::value(item->round.front().value_key)
                    : json::value(nullptr);
-  const bool final = state == adj::ItemState::kDecided ||
-                     state == adj::ItemState::kAmbiguous;
-  o["decision_seq"] = final ? OptSeq(item->last_decision_seq)
-                            : json::value(nullptr);
+  const bool final =
+      state == adj::ItemState::kDecided || state == adj::ItemState::kAmbiguous;
+  o["decision_seq"] =
+      final ? OptSeq(item->last_decision_seq) : json::value(nullptr);
   json::array round;
   if (item != nullptr) {
     for (const adj::DecisionRecord& d : item->round)

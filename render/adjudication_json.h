@@ -77,10 +77,10 @@ struct ItemHistoryEntry {
   uint64_t seq = 0;
   int64_t timestamp_us = 0;
   std::string what{};
-  std::string actor{};   // the event's actor; empty when derived
-  uint64_t lease = 0;  // 0 when none
+  std::string actor{};              // the event's actor; empty when derived
+  uint64_t lease = 0;               // 0 when none
   std::optional<uint64_t> cites{};  // reopened: the decision it cites
-  std::string detail{};  // reason, rationale, value
+  std::string detail{};             // reason, rationale, value
 };
 
 // `queue show`: {"project", "as_of_seq", "item": QueueItemJson,
@@ -90,11 +90,11 @@ struct ItemHistoryEntry {
 // ambiguous), "rationale", "weighed": [...]}; a history entry
 // {"seq", "at", "what", "actor" (null when derived), "lease" (or null),
 // "cites" (only on reopened), "detail"}.
-boost::json::object ItemShowJson(
-    std::string_view project, uint64_t as_of_seq,
-    const adjudication::ItemInfo& item, int64_t opened_us, int64_t now_us,
-    const adjudication::LeaseInfo* lease,
-    const std::vector<ItemHistoryEntry>& history);
+boost::json::object ItemShowJson(std::string_view project, uint64_t as_of_seq,
+                                 const adjudication::ItemInfo& item,
+                                 int64_t opened_us, int64_t now_us,
+                                 const adjudication::LeaseInfo* lease,
+                                 const std::vector<ItemHistoryEntry>& history);
 
 // `adjudicate claim`: {"project", "lease", "seq", "hash", "adjudicator",
 // "record", "field", "expires_us", "expires_at", "weighed": [...],
@@ -103,7 +103,7 @@ boost::json::object ItemShowJson(
 struct ClaimResult {
   std::string project{};
   uint64_t lease = 0;  // the AdjudicationClaimed event's sequence number
-  std::string hash{};    // its hash, hex
+  std::string hash{};  // its hash, hex
   std::string adjudicator{};
   adjudication::ItemKey item{};
   int64_t expires_us = 0;

@@ -122,10 +122,10 @@ StatusOr<json::array> AnnotationsJson(const p::AnalyticsState& state,
       o["annotator"] = nullptr;
     } else {
       auto who = state.principals().find(state.name(a.annotator));
-      o["annotator"] = who != state.principals().end() &&
-                               !who->second.pseudonym.empty()
-                           ? json::value(who->second.pseudonym)
-                           : json::value(nullptr);
+      o["annotator"] =
+          who != state.principals().end() && !who->second.pseudonym.empty()
+              ? json::value(who->second.pseudonym)
+              : json::value(nullptr);
     }
     o["schema"] = std::string(state.name(a.schema_id)) + "@" +
                   std::to_string(a.schema_version);

@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "adjudication/model.h"
-#include "render/adjudication_json.h"
 #include "common/status.h"
 #include "domain/domain_state.h"
 #include "ledger/ledger.h"
+#include "render/adjudication_json.h"
 #include "tools/cli.h"
 
 namespace consilium::cli {

@@ -62,8 +62,8 @@ StatusOr<std::unique_ptr<Session>> OpenSession(const Args& args) {
   ASSIGN_OR_RETURN(s->ledger, OpenLedger(args, false));
   s->model = std::make_unique<adj::AdjudicationModel>();
   domain::Model* models[] = {s->model.get()};
-  ASSIGN_OR_RETURN(s->handler, domain::CommandHandler::Open(s->ledger.get(),
-                                                            {}, models));
+  ASSIGN_OR_RETURN(s->handler,
+                   domain::CommandHandler::Open(s->ledger.get(), {}, models));
   s->commands = std::make_unique<adj::AdjudicationCommands>(
       &s->handler->core(), s->model.get(), SystemClock());
   return s;
@@ -108,18 +108,19 @@ StatusOr<json::object> ShowClaimed(Session& s, const std::string& actor,
   });
   ASSIGN_OR_RETURN(projections::AnalyticsState state,
                    projections::BuildStateAsOf(*s.ledger, claim.lease));
-  ASSIGN_OR_RETURN(json::object view,
-                   render::AdjudicatorViewJson(
-                       state, *s.ledger,
-                       {.project = project, .item = claim.item, .blind = blind}));
+  ASSIGN_OR_RETURN(
+      json::object view,
+      render::AdjudicatorViewJson(
+          state, *s.ledger,
+          {.project = project, .item = claim.item, .blind = blind}));
   ASSIGN_OR_RETURN(
       Committed access,
-      s.handler->RecordAccess(
-          actor, {.resource_kind = "record",
-                  .resource_id = claim.item.record,
-                  .action = "adjudicate",
-                  .purpose = "adjudication lease " + std::to_string(claim.lease),
-                  .allowed = true}));
+      s.handler->RecordAccess(actor, {.resource_kind = "record",
+                                      .resource_id = claim.item.record,
+                                      .action = "adjudicate",
+                                      .purpose = "adjudication lease " +
+                                                 std::to_string(claim.lease),
+                                      .allowed = true}));
   *access_seq = access.seq;
   return view;
 }
@@ -142,9 +143,10 @@ void PrintClaimText(const render::ClaimResult& c, const json::object& view) {
                   value.is_string() ? std::string(value.as_string()) : "-"});
   }
   table.Print();
-  std::printf("  (access recorded as event %llu; --json shows the traces, the "
-              "distribution and the agreement)\n",
-              static_cast<unsigned long long>(c.access_seq));
+  std::printf(
+      "  (access recorded as event %llu; --json shows the traces, the "
+      "distribution and the agreement)\n",
+      static_cast<unsigned long long>(c.access_seq));
 }
 
 int Claim(const Args& args) {
@@ -213,14 +215,14 @@ int Heartbeat(const Args& args) {
   if (!held.ok()) return Fail(held, 1);
   const int64_t deadline = l.held->deadline_us();
   if (args.Has("json")) {
-    return PrintJson(render::LeaseActionJson(l.project, *lease, *actor,
-                                             "heartbeat", std::nullopt,
-                                             deadline));
+    return PrintJson(render::LeaseActionJson(
+        l.project, *lease, *actor, "heartbeat", std::nullopt, deadline));
   }
-  std::printf("lease %llu is held by %s until %s (the claim's deadline: a "
-              "heartbeat from the CLI extends nothing)\n",
-              static_cast<unsigned long long>(*lease), actor->c_str(),
-              FormatTimestamp(deadline).c_str());
+  std::printf(
+      "lease %llu is held by %s until %s (the claim's deadline: a "
+      "heartbeat from the CLI extends nothing)\n",
+      static_cast<unsigned long long>(*lease), actor->c_str(),
+      FormatTimestamp(deadline).c_str());
   return 0;
 }
 
@@ -238,12 +240,13 @@ int Release(const Args& args) {
     return PrintJson(render::LeaseActionJson(before.project, *lease, *actor,
                                              "release", c->seq, std::nullopt));
   }
-  std::printf("lease %llu released (event %llu): record %s field %s is back "
-              "in the queue\n",
-              static_cast<unsigned long long>(*lease),
-              static_cast<unsigned long long>(c->seq),
-              before.held ? before.held->item.record.c_str() : "?",
-              before.held ? before.held->item.field.c_str() : "?");
+  std::printf(
+      "lease %llu released (event %llu): record %s field %s is back "
+      "in the queue\n",
+      static_cast<unsigned long long>(*lease),
+      static_cast<unsigned long long>(c->seq),
+      before.held ? before.held->item.record.c_str() : "?",
+      before.held ? before.held->item.field.c_str() : "?");
   return 0;
 }
 
@@ -263,15 +266,15 @@ int Decide(const Args& args) {
   auto field = args.Require("field");
   // Given but blank is the command's to refuse (InvalidArgument, exit 1),
   // like a blank rationale through the library; absent is a usage error.
-  StatusOr<std::string> rationale = args.Has("rationale")
-                                        ? StatusOr<std::string>(args.Get("rationale"))
-                                        : args.Require("rationale");
+  StatusOr<std::string> rationale =
+      args.Has("rationale") ? StatusOr<std::string>(args.Get("rationale"))
+                            : args.Require("rationale");
   if (!lease.ok()) return Fail(lease.status());
   if (!actor.ok()) return Fail(actor.status());
   if (!field.ok()) return Fail(field.status());
   if (!rationale.ok()) return Fail(rationale.status());
-  const int outcomes = args.Has("value") + args.Has("ambiguous") +
-                       args.Has("escalate");
+  const int outcomes =
+      args.Has("value") + args.Has("ambiguous") + args.Has("escalate");
   if (outcomes != 1) {
     return Fail(InvalidArgumentError(
         "give exactly one of --value V, --ambiguous or --escalate"));
@@ -317,12 +320,13 @@ int Decide(const Args& args) {
     return std::string(i == nullptr ? "unknown" : adj::ItemStateName(i->state));
   });
   if (args.Has("json")) return PrintJson(render::DecisionJson(d));
-  std::printf("%s %s: %s%s under lease %llu (event %llu); the item is now "
-              "%s\n",
-              d.item.record.c_str(), d.item.field.c_str(), d.outcome.c_str(),
-              d.value_json.empty() ? "" : (" " + d.value_json).c_str(),
-              static_cast<unsigned long long>(*lease),
-              static_cast<unsigned long long>(d.seq), d.state.c_str());
+  std::printf(
+      "%s %s: %s%s under lease %llu (event %llu); the item is now "
+      "%s\n",
+      d.item.record.c_str(), d.item.field.c_str(), d.outcome.c_str(),
+      d.value_json.empty() ? "" : (" " + d.value_json).c_str(),
+      static_cast<unsigned long long>(*lease),
+      static_cast<unsigned long long>(d.seq), d.state.c_str());
   return 0;
 }
 

@@ -70,7 +70,8 @@ std::string FieldPolicyText(const adj::FieldPolicy& f) {
   std::vector<std::string> triggers;
   if (f.disagreement) triggers.push_back("any disagreement");
   if (f.entropy_at_least)
-    triggers.push_back("normalized entropy >= " + Fixed(*f.entropy_at_least, 2));
+    triggers.push_back("normalized entropy >= " +
+                       Fixed(*f.entropy_at_least, 2));
   if (f.mean_confidence_at_most) {
     triggers.push_back("mean confidence <= " +
                        Fixed(*f.mean_confidence_at_most, 2));
@@ -112,14 +113,14 @@ int PolicyShow(const Args& args) {
     return PrintJson(render::PolicyJson(policy, policy_seq, loaded->seq));
   if (policy.version == 0) {
     std::printf("project %s: built-in default policy, as of event %llu\n",
-                project->c_str(),
-                static_cast<unsigned long long>(loaded->seq));
+                project->c_str(), static_cast<unsigned long long>(loaded->seq));
   } else {
-    std::printf("project %s: policy version %lld (event %llu), as of event "
-                "%llu\n",
-                project->c_str(), static_cast<long long>(policy.version),
-                static_cast<unsigned long long>(policy_seq.value_or(0)),
-                static_cast<unsigned long long>(loaded->seq));
+    std::printf(
+        "project %s: policy version %lld (event %llu), as of event "
+        "%llu\n",
+        project->c_str(), static_cast<long long>(policy.version),
+        static_cast<unsigned long long>(policy_seq.value_or(0)),
+        static_cast<unsigned long long>(loaded->seq));
   }
   std::string seniors;
   for (const std::string& s : policy.senior_adjudicators)
@@ -129,8 +130,8 @@ int PolicyShow(const Args& args) {
               seniors.empty() ? "none (escalation refused)" : seniors.c_str());
   Table table({{"field"}, {"layer"}, {"enters adjudication when"}}, "  ");
   for (const auto& [path, f] : policy.fields) {
-    table.AddRow({path, std::string(schemas::LayerName(f.layer)),
-                  FieldPolicyText(f)});
+    table.AddRow(
+        {path, std::string(schemas::LayerName(f.layer)), FieldPolicyText(f)});
   }
   for (schemas::Layer layer :
        {schemas::Layer::kInterpretive, schemas::Layer::kDescriptive}) {
@@ -218,12 +219,11 @@ int QueueList(const Args& args) {
   for (const render::QueueEntry& e : entries) {
     const adj::ItemInfo& i = *e.item;
     const int64_t age = std::max<int64_t>(0, loaded->now_us - e.opened_us);
-    table.AddRow({i.key.record, i.key.field,
-                  std::string(adj::ItemStateName(i.state)),
-                  std::to_string(i.evaluation.priority),
-                  std::to_string(i.current.size()), Age(age / 1000000),
-                  i.lease == 0 ? "" : std::to_string(i.lease),
-                  i.evaluation.reason});
+    table.AddRow(
+        {i.key.record, i.key.field, std::string(adj::ItemStateName(i.state)),
+         std::to_string(i.evaluation.priority),
+         std::to_string(i.current.size()), Age(age / 1000000),
+         i.lease == 0 ? "" : std::to_string(i.lease), i.evaluation.reason});
   }
   table.Print();
   return 0;
@@ -255,12 +255,12 @@ int QueueShow(const Args& args) {
   const adj::LeaseInfo* lease =
       item->lease == 0 ? nullptr : loaded->model->FindLease(item->lease).held;
   if (args.Has("json")) {
-    return PrintJson(render::ItemShowJson(*project, loaded->seq, *item,
-                                          *opened, loaded->now_us, lease,
-                                          history));
+    return PrintJson(render::ItemShowJson(*project, loaded->seq, *item, *opened,
+                                          loaded->now_us, lease, history));
   }
   std::printf("%s %s: %s (project %s, as of event %llu)\n", record->c_str(),
-              field->c_str(), std::string(adj::ItemStateName(item->state)).c_str(),
+              field->c_str(),
+              std::string(adj::ItemStateName(item->state)).c_str(),
               project->c_str(), static_cast<unsigned long long>(loaded->seq));
   std::printf("  %s; priority %lld\n", item->evaluation.reason.c_str(),
               static_cast<long long>(item->evaluation.priority));
@@ -279,12 +279,12 @@ int QueueShow(const Args& args) {
   std::printf("history\n");
   Table table({{}, {}, {}, {}, {}, {}}, "  ");
   for (const render::ItemHistoryEntry& h : history) {
-    table.AddRow({"#" + std::to_string(h.seq), FormatTimestamp(h.timestamp_us),
-                  h.what, h.actor,
-                  h.lease == 0 ? "" : "lease " + std::to_string(h.lease),
-                  h.detail + (h.cites ? " (cites decision #" +
-                                            std::to_string(*h.cites) + ")"
-                                      : "")});
+    table.AddRow(
+        {"#" + std::to_string(h.seq), FormatTimestamp(h.timestamp_us), h.what,
+         h.actor, h.lease == 0 ? "" : "lease " + std::to_string(h.lease),
+         h.detail + (h.cites
+                         ? " (cites decision #" + std::to_string(*h.cites) + ")"
+                         : "")});
   }
   table.Print();
   return 0;
@@ -315,8 +315,7 @@ Registrar policy_show(Command{
 Registrar queue_list(Command{
     .words = {"queue", "list"},
     .summary = "items waiting for adjudication, in claim order",
-    .flags = ReadFlags(
-        {{"all", "", "also decided and ambiguous items"}}),
+    .flags = ReadFlags({{"all", "", "also decided and ambiguous items"}}),
     .run = QueueList});
 Registrar queue_show(Command{
     .words = {"queue", "show"},

@@ -111,8 +111,8 @@ void PrintAdjudication(const adjudication::ItemInfo* item) {
   } else {
     line += " (" + item->evaluation.reason + ")";
     if (item->reopened_from) {
-      line += ", reopened from decision #" +
-              std::to_string(*item->reopened_from);
+      line +=
+          ", reopened from decision #" + std::to_string(*item->reopened_from);
     }
   }
   std::printf("  adjudication: %s\n", line.c_str());
@@ -131,7 +131,8 @@ int RunDistribution(const Args& args) {
       ReplayAdjudication(*loaded->ledger, loaded->state.last_seq());
   if (!adjudication.ok()) return Fail(adjudication.status());
   auto find = [&](std::string_view path) {
-    return adjudication->model->FindItem(d->project, {*record, std::string(path)});
+    return adjudication->model->FindItem(d->project,
+                                         {*record, std::string(path)});
   };
   if (args.Has("json")) {
     json::object doc = render::DistributionJson(*d, loaded->state.last_seq());

@@ -4,6 +4,8 @@
 // (render/adjudication_view.h): pseudonyms, or no names at all in a blind
 // project, never principal or annotation ids, each current annotation's
 // whole trace.
+#include "render/adjudication_json.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -14,7 +16,6 @@
 #include "common/canonical_json.h"
 #include "domain/command_handler.h"
 #include "projections/engine.h"
-#include "render/adjudication_json.h"
 #include "render/adjudication_view.h"
 #include "render/command_input.h"
 #include "tests/testing/temp_dir.h"
@@ -77,18 +78,17 @@ TEST(AdjudicationJsonTest, PolicyShowsFieldsAndTheDefaultsInDocumentSpelling) {
 
 TEST(AdjudicationJsonTest, QueueItemFollowsTheItemThroughClaimAndDecision) {
   adj::Queue q(adj::ProjectPolicy::Default("icu", 3));
-  q.Apply(3, adj::ItemUpdated{{"rec-1", "severity"}, Layer::kInterpretive,
-                              ThreeWay(1)});
+  q.Apply(3, adj::ItemUpdated{
+                 {"rec-1", "severity"}, Layer::kInterpretive, ThreeWay(1)});
   const adj::ItemInfo* item = q.Find({"rec-1", "severity"});
   ASSERT_NE(item, nullptr);
   const int64_t opened = 1000 * kSecond;
   json::object o = QueueItemJson(*item, opened, opened + 90 * kSecond);
-  EXPECT_EQ(Keys(o),
-            (std::vector<std::string>{
-                "record", "field", "state", "triggers", "reason", "priority",
-                "annotations", "opened_seq", "opened_at", "age_seconds",
-                "lease", "escalated", "reopened_from", "last_decision_seq",
-                "round_decisions"}));
+  EXPECT_EQ(Keys(o), (std::vector<std::string>{
+                         "record", "field", "state", "triggers", "reason",
+                         "priority", "annotations", "opened_seq", "opened_at",
+                         "age_seconds", "lease", "escalated", "reopened_from",
+                         "last_decision_seq", "round_decisions"}));
   EXPECT_EQ(o["state"], "pending");
   EXPECT_EQ(json::serialize(o["triggers"]), R"(["disagreement"])");
   EXPECT_EQ(o["annotations"], 3);
@@ -107,9 +107,9 @@ TEST(AdjudicationJsonTest, QueueItemFollowsTheItemThroughClaimAndDecision) {
   EXPECT_EQ(o["state"], "claimed");
   EXPECT_EQ(o["lease"], 4);
   json::object lease = LeaseJson(*q.FindLease(4));
-  EXPECT_EQ(Keys(lease), (std::vector<std::string>{
-                             "lease", "adjudicator", "record", "field",
-                             "expires_us", "expires_at", "weighed"}));
+  EXPECT_EQ(Keys(lease),
+            (std::vector<std::string>{"lease", "adjudicator", "record", "field",
+                                      "expires_us", "expires_at", "weighed"}));
   EXPECT_EQ(lease["expires_us"], opened + 300 * kSecond);
   EXPECT_EQ(lease["weighed"].as_array().size(), 3u);
 
@@ -120,12 +120,12 @@ TEST(AdjudicationJsonTest, QueueItemFollowsTheItemThroughClaimAndDecision) {
       {3, opened, "opened", "", 0, std::nullopt, "disagreement"},
       {4, opened, "claimed", "dr-k", 4, std::nullopt, ""},
       {5, opened, "decided", "dr-k", 4, std::nullopt, "serious"}};
-  json::object show = ItemShowJson("icu", 5, *item, opened, opened, nullptr,
-                                   history);
-  EXPECT_EQ(Keys(show), (std::vector<std::string>{
-                            "project", "as_of_seq", "item",
-                            "current_annotations", "lease", "round",
-                            "history"}));
+  json::object show =
+      ItemShowJson("icu", 5, *item, opened, opened, nullptr, history);
+  EXPECT_EQ(Keys(show),
+            (std::vector<std::string>{"project", "as_of_seq", "item",
+                                      "current_annotations", "lease", "round",
+                                      "history"}));
   EXPECT_EQ(show["item"].at("state"), "decided");
   EXPECT_EQ(show["item"].at("last_decision_seq"), 5);
   EXPECT_TRUE(show["lease"].is_null());
@@ -150,17 +150,17 @@ TEST(AdjudicationJsonTest, DecisionCarriesTheValueAsJsonAndNullWhenAmbiguous) {
                    .weighed = {{"dr-a", 1}},
                    .state = "decided"};
   json::object o = DecisionJson(d);
-  EXPECT_EQ(Keys(o), (std::vector<std::string>{
-                         "project", "seq", "hash", "lease", "adjudicator",
-                         "record", "field", "outcome", "value", "rationale",
-                         "weighed", "state"}));
+  EXPECT_EQ(Keys(o),
+            (std::vector<std::string>{
+                "project", "seq", "hash", "lease", "adjudicator", "record",
+                "field", "outcome", "value", "rationale", "weighed", "state"}));
   EXPECT_EQ(o["value"], "serious");
   d.outcome = "ambiguous";
   d.value_json.clear();
   EXPECT_TRUE(DecisionJson(d)["value"].is_null());
 
-  json::object hb = LeaseActionJson("icu", 7, "dr-k", "heartbeat",
-                                    std::nullopt, 5 * kSecond);
+  json::object hb =
+      LeaseActionJson("icu", 7, "dr-k", "heartbeat", std::nullopt, 5 * kSecond);
   EXPECT_TRUE(hb["seq"].is_null());
   EXPECT_EQ(hb["expires_at"], "1970-01-01T00:00:05.000000Z");
   json::object rel =

@@ -30,27 +30,28 @@ class AdjudicationCliTest : public ::testing::Test {
     ASSERT_EQ(Ok("init --data " + data_).code, 0);
     ASSERT_EQ(Ok("project create --id icu --name ICU --overlap 3").code, 0);
     ASSERT_EQ(Ok("schema publish '" + std::string(CONSILIUM_SOURCE_DIR) +
-                  "/schemas/examples/icu-severity.json'")
+                 "/schemas/examples/icu-severity.json'")
                   .code,
               0);
     Write("records.jsonl",
           R"({"id": "rec-1", "text": "MAP 64 on noradrenaline, lactate 4.8"})"
           "\n");
-    ASSERT_EQ(Ok("import records " + tmp_.Sub("records.jsonl") +
-                  " --project icu")
-                  .code,
-              0);
+    ASSERT_EQ(
+        Ok("import records " + tmp_.Sub("records.jsonl") + " --project icu")
+            .code,
+        0);
     const char* values[] = {"critical", "critical", "serious"};
     std::string lines;
     for (int i = 0; i < 3; ++i) {
       const std::string who = std::string("dr-") + "abc"[i];
-      ASSERT_EQ(Ok("user add " + who + " --role annotator --project icu "
-                    "--pseudonym physician-" + "abc"[i])
+      ASSERT_EQ(Ok("user add " + who +
+                   " --role annotator --project icu "
+                   "--pseudonym physician-" +
+                   "abc"[i])
                     .code,
                 0);
-      ASSERT_EQ(Ok("assign --project icu --record rec-1 --annotator " + who)
-                    .code,
-                0);
+      ASSERT_EQ(
+          Ok("assign --project icu --record rec-1 --annotator " + who).code, 0);
       lines += R"({"annotation_id": "a-)" + who +
                R"(", "record": "rec-1", "annotator": ")" + who +
                R"(", "schema": "icu-severity@1", "values": {"severity": ")" +
@@ -59,10 +60,10 @@ class AdjudicationCliTest : public ::testing::Test {
     Write("annotations.jsonl", lines);
     ASSERT_EQ(Ok("annotate " + tmp_.Sub("annotations.jsonl")).code, 0);
     for (const char* who : {"dr-k", "dr-m"}) {
-      ASSERT_EQ(
-          Ok(std::string("user add ") + who + " --role adjudicator --project icu")
-              .code,
-          0);
+      ASSERT_EQ(Ok(std::string("user add ") + who +
+                   " --role adjudicator --project icu")
+                    .code,
+                0);
     }
   }
 
@@ -97,9 +98,7 @@ class AdjudicationCliTest : public ::testing::Test {
     CliRun r = Ok(args);
     return json::parse(r.out);
   }
-  uint64_t Head() {
-    return Json("head").at("seq").to_number<uint64_t>();
-  }
+  uint64_t Head() { return Json("head").at("seq").to_number<uint64_t>(); }
 
   // Claims as `who` and returns the claim document.
   json::object Claim(const std::string& who) {
@@ -114,7 +113,8 @@ class AdjudicationCliTest : public ::testing::Test {
     CliRun r = Cli(args);
     EXPECT_EQ(r.code, code) << args << "\n" << r.out << r.err;
     EXPECT_NE(r.err.find(message), std::string::npos)
-        << args << ": expected \"" << message << "\" in\n" << r.err;
+        << args << ": expected \"" << message << "\" in\n"
+        << r.err;
     EXPECT_EQ(Head(), before) << args << " appended";
   }
 
@@ -140,8 +140,7 @@ TEST_F(AdjudicationCliTest, ClaimShowsTheItemByPseudonymAfterRecordingAccess) {
             "serious");
   EXPECT_EQ(json::serialize(c["shown"]).find("dr-a"), std::string::npos);
 
-  json::object access =
-      Json("access --record rec-1 --json").as_object();
+  json::object access = Json("access --record rec-1 --json").as_object();
   bool recorded = false;
   for (const json::value& e : access["access"].as_array()) {
     recorded |= e.at("actor") == "dr-k" && e.at("action") == "adjudicate" &&
@@ -153,9 +152,10 @@ TEST_F(AdjudicationCliTest, ClaimShowsTheItemByPseudonymAfterRecordingAccess) {
   Refused("adjudicate claim --project icu --as dr-m", 1, "NOT_FOUND");
 }
 
-TEST_F(AdjudicationCliTest, BadInputIsRefusedWithASpecificErrorAndAppendsNothing) {
-  const std::string lease = std::to_string(
-      Claim("dr-k")["lease"].to_number<uint64_t>());
+TEST_F(AdjudicationCliTest,
+       BadInputIsRefusedWithASpecificErrorAndAppendsNothing) {
+  const std::string lease =
+      std::to_string(Claim("dr-k")["lease"].to_number<uint64_t>());
   const std::string decide =
       "adjudicate decide --field severity --rationale why --lease ";
   Refused(decide + "999 --as dr-k --value critical", 1, "NOT_FOUND");
@@ -187,20 +187,21 @@ TEST_F(AdjudicationCliTest, BadInputIsRefusedWithASpecificErrorAndAppendsNothing
   Ok("adjudicate release --as dr-k --lease " + lease);
   Refused("adjudicate release --lease " + lease + " --as dr-k", 1,
           "FAILED_PRECONDITION");
-  EXPECT_EQ(Json("queue list --project icu --json").at("items").at(0).at(
-                "state"),
-            "pending");
+  EXPECT_EQ(
+      Json("queue list --project icu --json").at("items").at(0).at("state"),
+      "pending");
 }
 
 TEST_F(AdjudicationCliTest, DecisionSitsBesideTheUntouchedDistribution) {
   const uint64_t annotated = Head();
   json::value before = Json("distribution --record rec-1 --json");
-  const std::string lease = std::to_string(
-      Claim("dr-k")["lease"].to_number<uint64_t>());
+  const std::string lease =
+      std::to_string(Claim("dr-k")["lease"].to_number<uint64_t>());
   json::object d =
-      Json("adjudicate decide --json --field severity --value critical "
-           "--rationale 'shock on noradrenaline' --as dr-k --lease " +
-           lease)
+      Json(
+          "adjudicate decide --json --field severity --value critical "
+          "--rationale 'shock on noradrenaline' --as dr-k --lease " +
+          lease)
           .as_object();
   EXPECT_EQ(d["outcome"], "decided");
   EXPECT_EQ(d["value"], "critical");
@@ -220,10 +221,8 @@ TEST_F(AdjudicationCliTest, DecisionSitsBesideTheUntouchedDistribution) {
   EXPECT_EQ(json::serialize(after.at("revision_history")),
             json::serialize(before.at("revision_history")));
 
-  EXPECT_TRUE(Json("queue list --project icu --json")
-                  .at("items")
-                  .as_array()
-                  .empty());
+  EXPECT_TRUE(
+      Json("queue list --project icu --json").at("items").as_array().empty());
   json::object show =
       Json("queue show --project icu --record rec-1 --field severity --json")
           .as_object();
@@ -233,9 +232,10 @@ TEST_F(AdjudicationCliTest, DecisionSitsBesideTheUntouchedDistribution) {
   EXPECT_EQ(steps, "opened claimed decided ");
   // As of the last annotation the item was pending, unclaimed.
   json::object then =
-      Json("queue show --project icu --record rec-1 --field severity --json "
-           "--as-of " +
-           std::to_string(annotated))
+      Json(
+          "queue show --project icu --record rec-1 --field severity --json "
+          "--as-of " +
+          std::to_string(annotated))
           .as_object();
   EXPECT_EQ(then["item"].at("state"), "pending");
   EXPECT_EQ(then["history"].as_array().size(), 1u);
@@ -256,8 +256,8 @@ TEST_F(AdjudicationCliTest, PolicyIsVersionedAndShownWithItsDefaults) {
   Write("bad.json",
         R"({"project": "icu", "version": 1, "fields": {"severity": )"
         R"({"triggers": {"entropy_at_least": 1.5}}}})");
-  Refused("policy set " + tmp_.Sub("bad.json") + " --project icu --as admin",
-          1, "fields.severity.triggers.entropy_at_least");
+  Refused("policy set " + tmp_.Sub("bad.json") + " --project icu --as admin", 1,
+          "fields.severity.triggers.entropy_at_least");
   Write("good.json",
         R"({"project": "icu", "version": 1, "fields": {"severity": )"
         R"({"triggers": {"entropy_at_least": 0.9}}}})");

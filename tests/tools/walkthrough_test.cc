@@ -99,7 +99,8 @@ TEST(WalkthroughTest, DocCommandsRunAndPrintWhatTheDocSays) {
 }
 
 TEST(WalkthroughTest, EllipsisMatchesAnyText) {
-  EXPECT_TRUE(Matches("lease 23 expires 2026-01-01T00:00:00Z", "lease … expires …"));
+  EXPECT_TRUE(
+      Matches("lease 23 expires 2026-01-01T00:00:00Z", "lease … expires …"));
   EXPECT_TRUE(Matches("abc", "abc"));
   EXPECT_TRUE(Matches("abc", "…"));
   EXPECT_FALSE(Matches("abd", "abc"));

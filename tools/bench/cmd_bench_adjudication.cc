@@ -80,7 +80,8 @@ struct ScratchDir {
 
 std::string Adjudicator(uint64_t i) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "adj-%03llu", static_cast<unsigned long long>(i));
+  std::snprintf(buf, sizeof buf, "adj-%03llu",
+                static_cast<unsigned long long>(i));
   return buf;
 }
 
@@ -89,8 +90,8 @@ json::object Latency(std::vector<double> us) {
   std::sort(us.begin(), us.end());
   auto pct = [&](size_t num) {
     if (us.empty()) return 0.0;
-    return std::round(us[std::min(us.size() - 1, us.size() * num / 100)] *
-                      10) / 10;
+    return std::round(us[std::min(us.size() - 1, us.size() * num / 100)] * 10) /
+           10;
   };
   json::object o;
   o["count"] = us.size();
@@ -107,10 +108,10 @@ Status BuildLedger(const std::string& dir, uint64_t items,
   ASSIGN_OR_RETURN(auto ledger, Ledger::Open(dir, {}));
   {
     ASSIGN_OR_RETURN(auto h, domain::CommandHandler::Open(ledger.get(), {}));
-    RETURN_IF_ERROR(h->RegisterPrincipal("admin", {.id = "admin",
-                                                   .roles = {{fb::Role::Admin,
-                                                              ""}}})
-                        .status());
+    RETURN_IF_ERROR(
+        h->RegisterPrincipal("admin",
+                             {.id = "admin", .roles = {{fb::Role::Admin, ""}}})
+            .status());
     RETURN_IF_ERROR(h->CreateProject("admin", {.id = std::string(kProject),
                                                .name = "Bench",
                                                .overlap_target = 3})
@@ -118,17 +119,16 @@ Status BuildLedger(const std::string& dir, uint64_t items,
     RETURN_IF_ERROR(h->PublishSchema("admin", kSchema).status());
     for (int a = 1; a <= 3; ++a) {
       RETURN_IF_ERROR(
-          h->RegisterPrincipal(
-               "admin", {.id = "ann-" + std::to_string(a),
-                         .roles = {{fb::Role::Annotator, std::string(kProject)}}})
+          h->RegisterPrincipal("admin", {.id = "ann-" + std::to_string(a),
+                                         .roles = {{fb::Role::Annotator,
+                                                    std::string(kProject)}}})
               .status());
     }
     for (uint64_t a = 0; a < adjudicators; ++a) {
       RETURN_IF_ERROR(
-          h->RegisterPrincipal(
-               "admin",
-               {.id = Adjudicator(a),
-                .roles = {{fb::Role::Adjudicator, std::string(kProject)}}})
+          h->RegisterPrincipal("admin", {.id = Adjudicator(a),
+                                         .roles = {{fb::Role::Adjudicator,
+                                                    std::string(kProject)}}})
               .status());
     }
   }
@@ -204,9 +204,11 @@ CycleFigures RunCycles(adj::AdjudicationCommands& commands, uint64_t threads,
           f.error = decided.status();
           return;
         }
-        f.claim_us.push_back(std::chrono::duration<double, std::micro>(c1 - c0).count());
+        f.claim_us.push_back(
+            std::chrono::duration<double, std::micro>(c1 - c0).count());
         f.cycle_us.push_back(
-            std::chrono::duration<double, std::micro>(Clock::now() - c0).count());
+            std::chrono::duration<double, std::micro>(Clock::now() - c0)
+                .count());
         ++f.cycles;
       }
     });
@@ -219,8 +221,10 @@ CycleFigures RunCycles(adj::AdjudicationCommands& commands, uint64_t threads,
   out.seconds = Seconds(Clock::now() - start);
   for (CycleFigures& f : lanes) {
     out.cycles += f.cycles;
-    out.claim_us.insert(out.claim_us.end(), f.claim_us.begin(), f.claim_us.end());
-    out.cycle_us.insert(out.cycle_us.end(), f.cycle_us.begin(), f.cycle_us.end());
+    out.claim_us.insert(out.claim_us.end(), f.claim_us.begin(),
+                        f.claim_us.end());
+    out.cycle_us.insert(out.cycle_us.end(), f.cycle_us.begin(),
+                        f.cycle_us.end());
     if (!f.error.ok() && out.error.ok()) out.error = f.error;
   }
   return out;
@@ -276,8 +280,8 @@ json::object QueueClaimLatency(uint64_t items, uint64_t probes) {
   for (uint64_t r = 0; r < items; ++r) {
     adj::FieldView v;
     for (int a = 0; a < 3; ++a) {
-      v.annotations.push_back({"ann-" + std::to_string(a + 1), kLevels[a],
-                               std::nullopt, ++seq});
+      v.annotations.push_back(
+          {"ann-" + std::to_string(a + 1), kLevels[a], std::nullopt, ++seq});
     }
     q.Apply(seq, adj::ItemUpdated{{"rec-" + std::to_string(r), "severity"},
                                   schemas::Layer::kInterpretive,
@@ -290,8 +294,8 @@ json::object QueueClaimLatency(uint64_t items, uint64_t probes) {
     const std::string who = Adjudicator(i % 64);
     const auto t0 = Clock::now();
     auto plan = q.CheckClaim(who, now);
-    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0)
-                     .count());
+    us.push_back(
+        std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
     if (!plan.ok()) break;
     const uint64_t lease = ++seq;
     q.Apply(lease, adj::Claimed{lease, who, plan->item, plan->expires_us});
@@ -302,9 +306,8 @@ json::object QueueClaimLatency(uint64_t items, uint64_t probes) {
   return o;
 }
 
-
-double PerSecond(double n, double seconds) {
-  return seconds > 0 ? std::round(n / seconds) : 0;
+int64_t PerSecond(double n, double seconds) {
+  return seconds > 0 ? std::llround(n / seconds) : 0;
 }
 
 struct BenchArgs {
@@ -342,11 +345,12 @@ StatusOr<Opened> OpenTimed(Ledger* ledger, adj::AdjudicationModel* model) {
   domain::Model* models[] = {model};
   const auto t0 = Clock::now();
   Opened o;
-  ASSIGN_OR_RETURN(o.handler,
-                   domain::CommandHandler::Open(
-                       ledger, {},
-                       model == nullptr ? std::span<domain::Model* const>()
-                                        : std::span<domain::Model* const>(models)));
+  ASSIGN_OR_RETURN(
+      o.handler,
+      domain::CommandHandler::Open(
+          ledger, {},
+          model == nullptr ? std::span<domain::Model* const>()
+                           : std::span<domain::Model* const>(models)));
   o.seconds = Seconds(Clock::now() - t0);
   return o;
 }
@@ -370,7 +374,8 @@ json::object ResultsJson(const BenchArgs& b, const RunFigures& f,
   rebuild["events"] = f.events;
   rebuild["queued"] = f.queued;
   rebuild["seconds"] = std::round(f.rebuild_seconds * 1000) / 1000;
-  rebuild["domain_only_seconds"] = std::round(f.domain_only_seconds * 1000) / 1000;
+  rebuild["domain_only_seconds"] =
+      std::round(f.domain_only_seconds * 1000) / 1000;
   rebuild["events_per_second"] = PerSecond(f.events, f.rebuild_seconds);
   out["rebuild"] = std::move(rebuild);
   json::object c;
@@ -421,13 +426,13 @@ int BenchAdjudication(const Args& args) {
   auto opened = OpenTimed(ledger->get(), &model);
   if (!opened.ok()) return Fail(opened.status(), 1);
   domain::CommandHandler& h = *opened->handler;
-  const size_t queued = h.Read(
-      [&](const domain::DomainState&) { return model.Depth(kProject); });
+  const size_t queued =
+      h.Read([&](const domain::DomainState&) { return model.Depth(kProject); });
   adj::AdjudicationCommands commands(&h.core(), &model, SystemClock());
   CycleFigures cycles = RunCycles(commands, b->adjudicators, b->seconds);
   if (!cycles.error.ok()) return Fail(cycles.error.WithContext("cycles"), 1);
-  const size_t left = h.Read(
-      [&](const domain::DomainState&) { return model.Depth(kProject); });
+  const size_t left =
+      h.Read([&](const domain::DomainState&) { return model.Depth(kProject); });
 
   ScratchDir raw_dir(b->dir, "raw");
   if (Status s = Ledger::Init(raw_dir.path); !s.ok()) return Fail(s, 1);
@@ -437,9 +442,9 @@ int BenchAdjudication(const Args& args) {
                                    std::max(0.2, cycles.seconds));
   if (!raw.error.ok()) return Fail(raw.error.WithContext("raw appends"), 1);
 
-  json::object out = ResultsJson(*b, {setup_seconds, events, domain_only,
-                                       opened->seconds, queued, left},
-                                  cycles, raw);
+  json::object out = ResultsJson(
+      *b, {setup_seconds, events, domain_only, opened->seconds, queued, left},
+      cycles, raw);
   if (args.Has("json")) {
     std::printf("%s\n", WriteStoredJson(out, JsonStyle::kCompact).c_str());
   } else {
@@ -455,11 +460,13 @@ Registrar bench_adjudication(Command{
     .words = {"bench", "adjudication"},
     .summary = "claim+decide cycles/s with concurrent adjudicators, raw "
                "append rate, claim latency, queue rebuild time",
-    .flags = {{"items", "N", "disputed records (default 333334: 1M annotation "
-                             "events)"},
+    .flags = {{"items", "N",
+               "disputed records (default 333334: 1M annotation "
+               "events)"},
               {"adjudicators", "K", "concurrent adjudicators (default 64)"},
               {"seconds", "S", "duration of the cycle run (default 3)"},
-              {"small", "N", "queued items, first latency probe (default 10000)"},
+              {"small", "N",
+               "queued items, first latency probe (default 10000)"},
               {"large", "N", "queued items, second probe (default 1000000)"},
               {"probes", "N", "claims timed per probe (default 20000)"},
               {"dir", "DIR", "scratch directory (default: the temp dir)"},
