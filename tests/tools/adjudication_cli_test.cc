@@ -4,6 +4,7 @@
 // decision leaves the distribution as it was and shows beside it; the read
 // commands answer as of an earlier event; calibration reads the decision.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <fstream>
@@ -270,6 +271,68 @@ TEST_F(AdjudicationCliTest, PolicyIsVersionedAndShownWithItsDefaults) {
   EXPECT_TRUE(
       Json("queue list --project icu --json").at("items").as_array().empty());
   Refused("queue list --project nope", 1, "NOT_FOUND");
+}
+
+TEST_F(AdjudicationCliTest, ClaimExpiresDueLeasesFirstAndTheItemReturnsOnce) {
+  json::object first =
+      Json("adjudicate claim --project icu --json --ttl 1 --as dr-k")
+          .as_object();
+  const uint64_t lease = first["lease"].to_number<uint64_t>();
+  // --ttl 1: gone in a second, where the policy's lease is 300 s.
+  sleep(2);
+  // The deadline passed: the holder can no longer decide or heartbeat.
+  Refused(
+      "adjudicate decide --field severity --value critical --rationale "
+      "late --as dr-k --lease " +
+          std::to_string(lease),
+      1, "FAILED_PRECONDITION");
+  Refused("adjudicate heartbeat --as dr-k --lease " + std::to_string(lease), 1,
+          "FAILED_PRECONDITION");
+  // The next claim appends the expiry, then takes the returned item.
+  CliRun r = Ok("adjudicate claim --project icu --json --as dr-m");
+  EXPECT_NE(r.err.find("lease " + std::to_string(lease) + " of dr-k expired"),
+            std::string::npos)
+      << r.err;
+  json::object second = json::parse(r.out).as_object();
+  EXPECT_EQ(second["record"], "rec-1");
+  EXPECT_GT(second["lease"].to_number<uint64_t>(), lease + 1);
+  json::object show =
+      Json("queue show --project icu --record rec-1 --field severity --json")
+          .as_object();
+  std::string steps;
+  for (const json::value& h : show["history"].as_array())
+    steps += std::string(h.at("what").as_string()) + " ";
+  EXPECT_EQ(steps, "opened claimed expired claimed ");
+}
+
+TEST_F(AdjudicationCliTest, EscalationGoesToTheSeniorTierWhoseDecisionIsFinal) {
+  Write("policy.json",
+        R"({"project": "icu", "version": 1, "senior_adjudicators": ["dr-m"],)"
+        R"( "fields": {"severity": {"adjudicators": 2}}})");
+  Ok("policy set " + tmp_.Sub("policy.json") + " --project icu --as admin");
+  const std::string lease =
+      std::to_string(Claim("dr-k")["lease"].to_number<uint64_t>());
+  json::object e = Json(
+                       "adjudicate decide --json --escalate --field severity "
+                       "--rationale 'needs a senior' --as dr-k --lease " +
+                       lease)
+                       .as_object();
+  EXPECT_EQ(e["outcome"], "escalated");
+  EXPECT_EQ(e["state"], "escalated");
+  EXPECT_TRUE(e["value"].is_null());
+  json::object senior = Claim("dr-m");
+  EXPECT_EQ(senior["record"], "rec-1");
+  json::object d =
+      Json(
+          "adjudicate decide --json --ambiguous --field severity "
+          "--rationale 'both readings defensible' --as dr-m --lease " +
+          std::to_string(senior["lease"].to_number<uint64_t>()))
+          .as_object();
+  EXPECT_EQ(d["state"], "ambiguous");
+  json::value dist = Json("distribution --record rec-1 --json");
+  EXPECT_EQ(dist.at("fields").at(0).at("adjudication").at("state"),
+            "ambiguous");
+  EXPECT_TRUE(dist.at("fields").at(0).at("adjudication").at("value").is_null());
 }
 
 }  // namespace
