@@ -5,7 +5,7 @@
 //   interpretive), finding (categorical x/y, descriptive), conf (probability
 //   confidence), note (text); records r1..r4 assigned to annotators
 //   a1..a4; adjudicators k1, k2, k3 (k3 also an annotator), senior s1; a
-//   model principal m1 (annotator).
+//   model principal m1 (annotator); k3 and s1 may annotate too.
 #ifndef CONSILIUM_TESTS_ADJUDICATION_ADJUDICATION_FIXTURE_H_
 #define CONSILIUM_TESTS_ADJUDICATION_ADJUDICATION_FIXTURE_H_
 
@@ -92,17 +92,20 @@ class AdjudicationFixture {
                  "admin", {.id = who, .roles = {{fb::Role::Annotator, "p"}}})
              .status());
     }
-    for (const char* who : {"k1", "k2", "s1"}) {
+    for (const char* who : {"k1", "k2"}) {
       Ok(handler_
              ->RegisterPrincipal(
                  "admin", {.id = who, .roles = {{fb::Role::Adjudicator, "p"}}})
              .status());
     }
-    Ok(handler_
-           ->RegisterPrincipal("admin", {.id = "k3",
-                                         .roles = {{fb::Role::Adjudicator, "p"},
-                                                   {fb::Role::Annotator, "p"}}})
-           .status());
+    for (const char* who : {"k3", "s1"}) {
+      Ok(handler_
+             ->RegisterPrincipal("admin",
+                                 {.id = who,
+                                  .roles = {{fb::Role::Adjudicator, "p"},
+                                            {fb::Role::Annotator, "p"}}})
+             .status());
+    }
     Ok(handler_
            ->RegisterPrincipal("admin", {.id = "m1",
                                          .kind = fb::PrincipalKind::Model,
@@ -120,7 +123,7 @@ class AdjudicationFixture {
     auto r = testing::ImportLines(*handler_, "admin", "p", lines, true);
     ASSERT_TRUE(r.ok() && r->all_ok());
     for (int i = 1; i <= 4; ++i) {
-      for (const char* who : {"a1", "a2", "a3", "a4", "k3"}) {
+      for (const char* who : {"a1", "a2", "a3", "a4", "k3", "s1"}) {
         Ok(handler_->Assign("admin", "p", "r" + std::to_string(i), who)
                .status());
       }
