@@ -32,6 +32,31 @@ StatusOr<AdjudicationReplay> ReplayAdjudication(
   return out;
 }
 
+projections::AdjudicationOutcomes OutcomesOf(
+    const adjudication::AdjudicationModel& model, const std::string& project) {
+  projections::AdjudicationOutcomes out;
+  const adjudication::Queue* queue = model.FindQueue(project);
+  if (queue == nullptr) return out;
+  for (const adjudication::ItemInfo* i : queue->Items()) {
+    const bool decided = i->state == adjudication::ItemState::kDecided;
+    if (!decided && i->state != adjudication::ItemState::kAmbiguous) continue;
+    projections::AdjudicationDecision d;
+    d.project = project;
+    d.record = i->key.record;
+    d.field_path = i->key.field;
+    d.outcome = decided ? fb::AdjudicationOutcome::Decided
+                        : fb::AdjudicationOutcome::Ambiguous;
+    if (decided && !i->round.empty()) d.value_key = i->round.front().value_key;
+    if (!i->round.empty()) {
+      d.rationale = i->round.back().rationale;
+      d.adjudicator = i->round.back().adjudicator;
+    }
+    d.seq = i->last_decision_seq.value_or(0);
+    out[{d.record, d.field_path}] = std::move(d);
+  }
+  return out;
+}
+
 StatusOr<LoadedAdjudication> LoadAdjudication(
     const Args& args, const AdjudicationObserver& observe) {
   ASSIGN_OR_RETURN(std::string dir, args.Require("data"));

@@ -18,6 +18,7 @@
 #include "common/status.h"
 #include "domain/domain_state.h"
 #include "ledger/ledger.h"
+#include "projections/analytics.h"
 #include "render/adjudication_json.h"
 #include "tools/cli.h"
 
@@ -47,6 +48,13 @@ struct AdjudicationReplay {
 StatusOr<AdjudicationReplay> ReplayAdjudication(
     const Ledger& ledger, uint64_t seq,
     const AdjudicationObserver& observe = {});
+
+// The final outcomes of `project`'s items (decided: the round's value;
+// ambiguous), keyed as calibration reads them (projections/analytics.h,
+// AdjudicationOutcomes). Items pending, claimed, escalated or reopened have
+// none: a reopened item's earlier decision weighed other annotations.
+projections::AdjudicationOutcomes OutcomesOf(
+    const adjudication::AdjudicationModel& model, const std::string& project);
 
 // Opens --data read-only and replays events 1..--as-of (or the head).
 // Errors: the ledger's, and AsOfSeq's (tools/analytics_source.h).

@@ -40,8 +40,16 @@ int RunCalibration(const Args& args) {
   if (!project.ok()) return Fail(project.status());
   StatusOr<LoadedAnalytics> loaded = LoadAnalytics(args);
   if (!loaded.ok()) return Fail(loaded.status());
-  auto cal =
-      p::CalibrateAnnotators(loaded->state, *project, args.Get("annotator"));
+  // Accuracy against adjudicated reads the items' outcomes as the
+  // adjudication model has them at the same position (a round's outcome,
+  // void decisions left out: docs/adjudication.md, "Rounds").
+  auto adjudication =
+      ReplayAdjudication(*loaded->ledger, loaded->state.last_seq());
+  if (!adjudication.ok()) return Fail(adjudication.status());
+  const p::AdjudicationOutcomes outcomes =
+      OutcomesOf(*adjudication->model, *project);
+  auto cal = p::CalibrateAnnotators(loaded->state, *project,
+                                    args.Get("annotator"), &outcomes);
   if (!cal.ok()) return Fail(cal.status());
   if (args.Has("json")) {
     return PrintJson(

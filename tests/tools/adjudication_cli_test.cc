@@ -335,5 +335,45 @@ TEST_F(AdjudicationCliTest, EscalationGoesToTheSeniorTierWhoseDecisionIsFinal) {
   EXPECT_TRUE(dist.at("fields").at(0).at("adjudication").at("value").is_null());
 }
 
+// With two adjudicators per item, calibration rates against the round's
+// outcome, never a single decision: nothing while the round is open, and
+// nothing but an ambiguous count when the adjudicators disagree.
+TEST_F(AdjudicationCliTest,
+       CalibrationReadsTheRoundsOutcomeNotTheLastDecision) {
+  Write("policy.json", R"({"project": "icu", "version": 1,)"
+                       R"( "fields": {"severity": {"adjudicators": 2}}})");
+  Ok("policy set " + tmp_.Sub("policy.json") + " --project icu --as admin");
+  auto adjudicated = [&] {
+    json::value cal = Json("calibration --project icu --json");
+    std::string out;
+    for (const json::value& a : cal.at("annotators").as_array()) {
+      const json::value& acc = a.at("adjudicated_accuracy");
+      out += std::string(a.at("annotator").as_string()) + "=" +
+             json::serialize(acc.at("compared")) + "/" +
+             json::serialize(a.at("ambiguous_decisions")) + " ";
+    }
+    return out;
+  };
+  const std::string first =
+      std::to_string(Claim("dr-k")["lease"].to_number<uint64_t>());
+  json::object d = Json(
+                       "adjudicate decide --json --field severity --value "
+                       "critical --rationale one --as dr-k --lease " +
+                       first)
+                       .as_object();
+  EXPECT_EQ(d["state"], "pending");  // one decision of two
+  EXPECT_EQ(adjudicated(), "dr-a=0/0 dr-b=0/0 dr-c=0/0 ");
+  Refused("adjudicate claim --project icu --as dr-k", 1, "NOT_FOUND");
+  const std::string second =
+      std::to_string(Claim("dr-m")["lease"].to_number<uint64_t>());
+  d = Json(
+          "adjudicate decide --json --field severity --value serious "
+          "--rationale two --as dr-m --lease " +
+          second)
+          .as_object();
+  EXPECT_EQ(d["state"], "ambiguous");
+  EXPECT_EQ(adjudicated(), "dr-a=0/1 dr-b=0/1 dr-c=0/1 ");
+}
+
 }  // namespace
 }  // namespace consilium
