@@ -17,54 +17,15 @@ StatusOr<int64_t> EventTime(const Ledger& ledger, uint64_t seq) {
   return e.event()->stamp()->timestamp_us();
 }
 
-StatusOr<AdjudicationReplay> ReplayAdjudication(
-    const Ledger& ledger, uint64_t seq, const AdjudicationObserver& observe) {
-  AdjudicationReplay out;
-  out.model = std::make_unique<adjudication::AdjudicationModel>();
-  domain::Model* models[] = {out.model.get()};
-  if (seq > 0) {
-    RETURN_IF_ERROR(ledger.Scan(1, seq, [&](const StoredEvent& e) {
-      out.domain.Apply(e, models);
-      if (observe) observe(e, *out.model);
-      return true;
-    }));
-  }
-  return out;
-}
-
-projections::AdjudicationOutcomes OutcomesOf(
-    const adjudication::AdjudicationModel& model, const std::string& project) {
-  projections::AdjudicationOutcomes out;
-  const adjudication::Queue* queue = model.FindQueue(project);
-  if (queue == nullptr) return out;
-  for (const adjudication::ItemInfo* i : queue->Items()) {
-    const bool decided = i->state == adjudication::ItemState::kDecided;
-    if (!decided && i->state != adjudication::ItemState::kAmbiguous) continue;
-    projections::AdjudicationDecision d;
-    d.project = project;
-    d.record = i->key.record;
-    d.field_path = i->key.field;
-    d.outcome = decided ? fb::AdjudicationOutcome::Decided
-                        : fb::AdjudicationOutcome::Ambiguous;
-    if (decided && !i->round.empty()) d.value_key = i->round.front().value_key;
-    if (!i->round.empty()) {
-      d.rationale = i->round.back().rationale;
-      d.adjudicator = i->round.back().adjudicator;
-    }
-    d.seq = i->last_decision_seq.value_or(0);
-    out[{d.record, d.field_path}] = std::move(d);
-  }
-  return out;
-}
-
 StatusOr<LoadedAdjudication> LoadAdjudication(
     const Args& args, const AdjudicationObserver& observe) {
   ASSIGN_OR_RETURN(std::string dir, args.Require("data"));
   LoadedAdjudication out;
   ASSIGN_OR_RETURN(out.ledger, Ledger::Open(dir, {.read_only = true}));
   ASSIGN_OR_RETURN(out.seq, AsOfSeq(args, *out.ledger));
-  ASSIGN_OR_RETURN(AdjudicationReplay replay,
-                   ReplayAdjudication(*out.ledger, out.seq, observe));
+  ASSIGN_OR_RETURN(
+      adjudication::AdjudicationAsOf replay,
+      adjudication::ReplayAdjudication(*out.ledger, out.seq, observe));
   out.domain = std::move(replay.domain);
   out.model = std::move(replay.model);
   if (args.Has("as-of")) {

@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "adjudication/as_of.h"
 #include "adjudication/model.h"
 #include "common/status.h"
 #include "domain/domain_state.h"
 #include "ledger/ledger.h"
-#include "projections/analytics.h"
 #include "render/adjudication_json.h"
 #include "tools/cli.h"
 
@@ -34,27 +34,7 @@ struct LoadedAdjudication {
   int64_t now_us = 0;
 };
 
-// Called after each event is applied (for histories), with the event and
-// the model after it.
-using AdjudicationObserver = std::function<void(
-    const StoredEvent&, const adjudication::AdjudicationModel&)>;
-
-// Replays events 1..seq of `ledger` into a fresh domain state with an
-// AdjudicationModel attached. The ledger's errors.
-struct AdjudicationReplay {
-  domain::DomainState domain;
-  std::unique_ptr<adjudication::AdjudicationModel> model;
-};
-StatusOr<AdjudicationReplay> ReplayAdjudication(
-    const Ledger& ledger, uint64_t seq,
-    const AdjudicationObserver& observe = {});
-
-// The final outcomes of `project`'s items (decided: the round's value;
-// ambiguous), keyed as calibration reads them (projections/analytics.h,
-// AdjudicationOutcomes). Items pending, claimed, escalated or reopened have
-// none: a reopened item's earlier decision weighed other annotations.
-projections::AdjudicationOutcomes OutcomesOf(
-    const adjudication::AdjudicationModel& model, const std::string& project);
+using AdjudicationObserver = adjudication::AsOfObserver;
 
 // Opens --data read-only and replays events 1..--as-of (or the head).
 // Errors: the ledger's, and AsOfSeq's (tools/analytics_source.h).

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "adjudication/as_of.h"
 #include "adjudication/model.h"
 #include "projections/analytics.h"
 #include "render/adjudication_json.h"
@@ -43,11 +44,11 @@ int RunCalibration(const Args& args) {
   // Accuracy against adjudicated reads the items' outcomes as the
   // adjudication model has them at the same position (a round's outcome,
   // void decisions left out: docs/adjudication.md, "Rounds").
-  auto adjudication =
-      ReplayAdjudication(*loaded->ledger, loaded->state.last_seq());
-  if (!adjudication.ok()) return Fail(adjudication.status());
+  auto replayed = adjudication::ReplayAdjudication(*loaded->ledger,
+                                                   loaded->state.last_seq());
+  if (!replayed.ok()) return Fail(replayed.status());
   const p::AdjudicationOutcomes outcomes =
-      OutcomesOf(*adjudication->model, *project);
+      adjudication::OutcomesOf(*replayed->model, *project);
   auto cal = p::CalibrateAnnotators(loaded->state, *project,
                                     args.Get("annotator"), &outcomes);
   if (!cal.ok()) return Fail(cal.status());
@@ -135,12 +136,11 @@ int RunDistribution(const Args& args) {
   if (!d.ok()) return Fail(d.status());
   // The adjudication state at the same position, beside the distribution
   // (which it never changes).
-  auto adjudication =
-      ReplayAdjudication(*loaded->ledger, loaded->state.last_seq());
-  if (!adjudication.ok()) return Fail(adjudication.status());
+  auto replayed = adjudication::ReplayAdjudication(*loaded->ledger,
+                                                   loaded->state.last_seq());
+  if (!replayed.ok()) return Fail(replayed.status());
   auto find = [&](std::string_view path) {
-    return adjudication->model->FindItem(d->project,
-                                         {*record, std::string(path)});
+    return replayed->model->FindItem(d->project, {*record, std::string(path)});
   };
   if (args.Has("json")) {
     json::object doc = render::DistributionJson(*d, loaded->state.last_seq());
