@@ -180,4 +180,22 @@ StatusOr<json::object> AdjudicatorViewJson(
   return o;
 }
 
+StatusOr<RecordedView> ShowToAdjudicator(
+    domain::ProjectCommands& commands, std::string_view adjudicator,
+    uint64_t lease, const p::AnalyticsState& state, const Ledger& ledger,
+    const AdjudicatorViewRequest& request) {
+  RecordedView out;
+  ASSIGN_OR_RETURN(out.view, AdjudicatorViewJson(state, ledger, request));
+  ASSIGN_OR_RETURN(
+      Committed access,
+      commands.RecordAccess(adjudicator, {.resource_kind = "record",
+                                          .resource_id = request.item.record,
+                                          .action = "adjudicate",
+                                          .purpose = "adjudication lease " +
+                                                     std::to_string(lease),
+                                          .allowed = true}));
+  out.access_seq = access.seq;
+  return out;
+}
+
 }  // namespace consilium::render

@@ -25,10 +25,13 @@
 #define CONSILIUM_RENDER_ADJUDICATION_VIEW_H_
 
 #include <boost/json/object.hpp>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "adjudication/queue.h"
 #include "common/status.h"
+#include "domain/project_commands.h"
 #include "ledger/ledger.h"
 #include "projections/analytics_state.h"
 
@@ -60,6 +63,23 @@ struct AdjudicatorViewRequest {
 StatusOr<boost::json::object> AdjudicatorViewJson(
     const projections::AnalyticsState& state, const Ledger& ledger,
     const AdjudicatorViewRequest& request);
+
+// What a claim returns to its adjudicator: the view and the access event
+// that recorded it.
+struct RecordedView {
+  boost::json::object view;
+  uint64_t access_seq = 0;
+};
+
+// AdjudicatorViewJson, then the access it is: AccessRecorded by
+// `adjudicator`, resource record:<record>, action "adjudicate", purpose
+// "adjudication lease <lease>", durable before this returns; only then the
+// view. The view's errors (nothing recorded) or RecordAccess's (nothing
+// returned). The one path the CLI and the server show a claimed item by.
+StatusOr<RecordedView> ShowToAdjudicator(
+    domain::ProjectCommands& commands, std::string_view adjudicator,
+    uint64_t lease, const projections::AnalyticsState& state,
+    const Ledger& ledger, const AdjudicatorViewRequest& request);
 
 }  // namespace consilium::render
 

@@ -109,20 +109,12 @@ StatusOr<json::object> ShowClaimed(Session& s, const std::string& actor,
   ASSIGN_OR_RETURN(projections::AnalyticsState state,
                    projections::BuildStateAsOf(*s.ledger, claim.lease));
   ASSIGN_OR_RETURN(
-      json::object view,
-      render::AdjudicatorViewJson(
-          state, *s.ledger,
+      render::RecordedView shown,
+      render::ShowToAdjudicator(
+          *s.handler, actor, claim.lease, state, *s.ledger,
           {.project = project, .item = claim.item, .blind = blind}));
-  ASSIGN_OR_RETURN(
-      Committed access,
-      s.handler->RecordAccess(actor, {.resource_kind = "record",
-                                      .resource_id = claim.item.record,
-                                      .action = "adjudicate",
-                                      .purpose = "adjudication lease " +
-                                                 std::to_string(claim.lease),
-                                      .allowed = true}));
-  *access_seq = access.seq;
-  return view;
+  *access_seq = shown.access_seq;
+  return std::move(shown.view);
 }
 
 void PrintClaimText(const render::ClaimResult& c, const json::object& view) {

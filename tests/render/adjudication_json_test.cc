@@ -180,7 +180,8 @@ class AdjudicatorViewTest : public ::testing::TestWithParam<bool> {
     ledger_ = std::move(*ledger);
     auto h = domain::CommandHandler::Open(ledger_.get(), {});
     ASSERT_TRUE(h.ok()) << h.status().ToString();
-    auto& c = **h;
+    handler_ = std::move(*h);
+    auto& c = *handler_;
     ASSERT_TRUE(c.CreateProject("admin", {.id = "icu",
                                           .name = "ICU",
                                           .overlap_target = 3,
@@ -218,6 +219,7 @@ class AdjudicatorViewTest : public ::testing::TestWithParam<bool> {
 
   testing::TempDir dir_;
   std::unique_ptr<Ledger> ledger_;
+  std::unique_ptr<domain::CommandHandler> handler_;
 };
 
 TEST_P(AdjudicatorViewTest, ShowsTracesDistributionAndNamesOnlyByPseudonym) {
@@ -260,6 +262,33 @@ TEST_P(AdjudicatorViewTest, ShowsTracesDistributionAndNamesOnlyByPseudonym) {
   auto missing = AdjudicatorViewJson(
       *state, *ledger_, {.project = "other", .item = {"rec-1", "severity"}});
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(AdjudicatorViewTest, ShowingRecordsTheAccessFirstAndNothingWhenItFails) {
+  ASSERT_NO_FATAL_FAILURE(Build(GetParam()));
+  auto state = projections::BuildStateAsOf(*ledger_, ledger_->head().seq);
+  ASSERT_TRUE(state.ok());
+  const uint64_t before = ledger_->head().seq;
+  auto shown = ShowToAdjudicator(
+      *handler_, "dr-k", 42, *state, *ledger_,
+      {.project = "icu", .item = {"rec-1", "severity"}, .blind = GetParam()});
+  ASSERT_TRUE(shown.ok()) << shown.status().ToString();
+  EXPECT_EQ(shown->access_seq, before + 1);
+  EXPECT_EQ(shown->view.at("record"), "rec-1");
+  auto e = ledger_->Get(shown->access_seq);
+  ASSERT_TRUE(e.ok());
+  const fb::AccessRecorded* a = e->event()->body_as_AccessRecorded();
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(e->event()->actor()->str(), "dr-k");
+  EXPECT_EQ(a->resource_id()->str(), "rec-1");
+  EXPECT_EQ(a->action()->str(), "adjudicate");
+  EXPECT_EQ(a->purpose()->str(), "adjudication lease 42");
+  EXPECT_TRUE(a->allowed());
+
+  auto missing = ShowToAdjudicator(*handler_, "dr-k", 42, *state, *ledger_,
+                                   {.project = "icu", .item = {"rec-9", "x"}});
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->head().seq, before + 1) << "a failed view recorded";
 }
 
 INSTANTIATE_TEST_SUITE_P(BlindAndNot, AdjudicatorViewTest, ::testing::Bool(),
