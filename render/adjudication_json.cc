@@ -54,15 +54,9 @@ json::value ValueJson(const std::string& value_json) {
   return v;
 }
 
-}  // namespace
-
-std::string_view OutcomeName(adj::Outcome outcome) {
-  return outcome == adj::Outcome::kDecided ? "decided" : "ambiguous";
-}
-
-json::object FieldPolicyJson(const adj::FieldPolicy& f) {
-  json::object o;
-  o["layer"] = schemas::LayerName(f.layer);
+// A field policy's keys after "layer" (FieldPolicyJson) or alone (the
+// defaults, keyed by layer).
+void PutFieldPolicy(json::object& o, const adj::FieldPolicy& f) {
   o["min_annotations"] = f.min_annotations;
   json::object triggers;
   if (f.disagreement) triggers["disagreement"] = true;
@@ -78,6 +72,18 @@ json::object FieldPolicyJson(const adj::FieldPolicy& f) {
     priority["value"] = f.explicit_priority;
   o["priority"] = std::move(priority);
   o["adjudicators"] = f.adjudicators;
+}
+
+}  // namespace
+
+std::string_view OutcomeName(adj::Outcome outcome) {
+  return outcome == adj::Outcome::kDecided ? "decided" : "ambiguous";
+}
+
+json::object FieldPolicyJson(const adj::FieldPolicy& f) {
+  json::object o;
+  o["layer"] = schemas::LayerName(f.layer);
+  PutFieldPolicy(o, f);
   return o;
 }
 
@@ -104,8 +110,8 @@ json::object PolicyJson(const adj::ProjectPolicy& policy,
        {schemas::Layer::kInterpretive, schemas::Layer::kDescriptive}) {
     adj::ProjectPolicy unnamed = policy;
     unnamed.fields.clear();
-    json::object d = FieldPolicyJson(unnamed.For("", layer));
-    d.erase("layer");
+    json::object d;  // the layer is the key
+    PutFieldPolicy(d, unnamed.For("", layer));
     defaults[schemas::LayerName(layer)] = std::move(d);
   }
   o["defaults"] = std::move(defaults);

@@ -69,6 +69,12 @@ TEST(AdjudicationJsonTest, PolicyShowsFieldsAndTheDefaultsInDocumentSpelling) {
             R"({"disagreement":true})");
   EXPECT_EQ(json::serialize(d.at("descriptive").at("triggers")), "{}");
   EXPECT_EQ(d.at("interpretive").at("min_annotations"), 3);
+  EXPECT_EQ(Keys(d.at("descriptive").as_object()),
+            (std::vector<std::string>{"min_annotations", "triggers", "priority",
+                                      "adjudicators"}));
+  EXPECT_EQ(Keys(f),
+            (std::vector<std::string>{"layer", "min_annotations", "triggers",
+                                      "priority", "adjudicators"}));
 
   json::object def =
       PolicyJson(adj::ProjectPolicy::Default("icu", 0), std::nullopt, 0);
