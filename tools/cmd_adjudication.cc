@@ -190,6 +190,9 @@ int QueueList(const Args& args) {
     items.push_back(i);
   }
   std::sort(items.begin(), items.end(), ListOrder);
+  auto limit = args.GetUint("limit", 0);
+  if (!limit.ok()) return Fail(limit.status());
+  if (*limit > 0 && items.size() > *limit) items.resize(*limit);
   std::vector<render::QueueEntry> entries;
   for (const adj::ItemInfo* i : items) {
     auto t = EventTime(*loaded->ledger, i->opened_seq);
@@ -315,7 +318,9 @@ Registrar policy_show(Command{
 Registrar queue_list(Command{
     .words = {"queue", "list"},
     .summary = "items waiting for adjudication, in claim order",
-    .flags = ReadFlags({{"all", "", "also decided and ambiguous items"}}),
+    .flags = ReadFlags({{"all", "", "also decided and ambiguous items"},
+                        {"limit", "N",
+                         "only the first N items (default: all)"}}),
     .run = QueueList});
 Registrar queue_show(Command{
     .words = {"queue", "show"},
