@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "tests/testing/paths.h"
 #include "tests/testing/temp_dir.h"
@@ -34,15 +35,6 @@ class AdjudicationCliTest : public ::testing::Test {
                  "/schemas/examples/icu-severity.json'")
                   .code,
               0);
-    Write("records.jsonl",
-          R"({"id": "rec-1", "text": "MAP 64 on noradrenaline, lactate 4.8"})"
-          "\n");
-    ASSERT_EQ(
-        Ok("import records " + tmp_.Sub("records.jsonl") + " --project icu")
-            .code,
-        0);
-    const char* values[] = {"critical", "critical", "serious"};
-    std::string lines;
     for (int i = 0; i < 3; ++i) {
       const std::string who = std::string("dr-") + "abc"[i];
       ASSERT_EQ(Ok("user add " + who +
@@ -51,21 +43,42 @@ class AdjudicationCliTest : public ::testing::Test {
                    "abc"[i])
                     .code,
                 0);
-      ASSERT_EQ(
-          Ok("assign --project icu --record rec-1 --annotator " + who).code, 0);
-      lines += R"({"annotation_id": "a-)" + who +
-               R"(", "record": "rec-1", "annotator": ")" + who +
-               R"(", "schema": "icu-severity@1", "values": {"severity": ")" +
-               values[i] + "\"}}\n";
     }
-    Write("annotations.jsonl", lines);
-    ASSERT_EQ(Ok("annotate " + tmp_.Sub("annotations.jsonl")).code, 0);
+    ASSERT_NO_FATAL_FAILURE(
+        Disputed("rec-1", {"critical", "critical", "serious"}));
     for (const char* who : {"dr-k", "dr-m"}) {
       ASSERT_EQ(Ok(std::string("user add ") + who +
                    " --role adjudicator --project icu")
                     .code,
                 0);
     }
+  }
+
+  // Imports `record`, assigns it to dr-a, dr-b, dr-c and submits their
+  // values (in that order).
+  void Disputed(const std::string& record,
+                const std::vector<std::string>& values) {
+    Write("records.jsonl", R"({"id": ")" + record +
+                               R"(", "text": "MAP 64 on noradrenaline"})"
+                               "\n");
+    ASSERT_EQ(
+        Ok("import records " + tmp_.Sub("records.jsonl") + " --project icu")
+            .code,
+        0);
+    std::string lines;
+    for (int i = 0; i < 3; ++i) {
+      const std::string who = std::string("dr-") + "abc"[i];
+      ASSERT_EQ(
+          Ok("assign --project icu --record " + record + " --annotator " + who)
+              .code,
+          0);
+      lines += R"({"annotation_id": "a-)" + who + "-" + record +
+               R"(", "record": ")" + record + R"(", "annotator": ")" + who +
+               R"(", "schema": "icu-severity@1", "values": {"severity": ")" +
+               values[i] + "\"}}\n";
+    }
+    Write("annotations.jsonl", lines);
+    ASSERT_EQ(Ok("annotate " + tmp_.Sub("annotations.jsonl")).code, 0);
   }
 
   void Write(const std::string& name, const std::string& text) {
@@ -373,6 +386,31 @@ TEST_F(AdjudicationCliTest,
           .as_object();
   EXPECT_EQ(d["state"], "ambiguous");
   EXPECT_EQ(adjudicated(), "dr-a=0/1 dr-b=0/1 dr-c=0/1 ");
+}
+
+TEST_F(AdjudicationCliTest, QueueListsInClaimOrderWithALimitAndAsOfATime) {
+  const std::string before_second =
+      std::string(Json("head").at("time").as_string());
+  // rec-2: three values among three annotations, more urgent than rec-1.
+  ASSERT_NO_FATAL_FAILURE(Disputed("rec-2", {"stable", "guarded", "serious"}));
+  json::object list = Json("queue list --project icu --json").as_object();
+  ASSERT_EQ(list["items"].as_array().size(), 2u);
+  EXPECT_EQ(list["items"].at(0).at("record"), "rec-2");
+  EXPECT_EQ(list["items"].at(0).at("priority"), 666666);
+  EXPECT_EQ(list["items"].at(1).at("priority"), 333333);
+  json::object one =
+      Json("queue list --project icu --json --limit 1").as_object();
+  ASSERT_EQ(one["items"].as_array().size(), 1u);
+  EXPECT_EQ(one["items"].at(0).at("record"), "rec-2");
+  EXPECT_EQ(one["queued"], 2);
+  // As of the time rec-1 was the only disputed item.
+  json::object then =
+      Json("queue list --project icu --json --as-of " + before_second)
+          .as_object();
+  ASSERT_EQ(then["items"].as_array().size(), 1u) << then;
+  EXPECT_EQ(then["items"].at(0).at("record"), "rec-1");
+  // The claim takes the most urgent item.
+  EXPECT_EQ(Claim("dr-k")["record"], "rec-2");
 }
 
 }  // namespace
