@@ -166,7 +166,18 @@ StatusOr<ClaimResult> AdjudicationCommands::Claim(
         RETURN_IF_ERROR(internal::RequireAdjudicator(s, who, where));
         Queue* q = model_->MutableQueue(where);
         if (q == nullptr) return NotFoundError("project " + Quoted(where));
-        if (recheck) return q->CheckClaimItem(who, plan.item);
+        if (recheck) {
+          RETURN_IF_ERROR(q->CheckClaimItem(who, plan.item));
+          // The weighed annotations are cited in the event: they must still
+          // be the item's current ones.
+          if (q->Find(plan.item)->current != plan.weighed) {
+            return AbortedError("the annotations of record " +
+                                Quoted(plan.item.record) + " field " +
+                                Quoted(plan.item.field) +
+                                " changed during the claim; claim again");
+          }
+          return OkStatus();
+        }
         ASSIGN_OR_RETURN(plan, q->CheckClaim(who, now));
         if (ttl_seconds) plan.expires_us = now + *ttl_seconds * 1'000'000;
         // Cite the annotation events the claim weighs, by id as well.
