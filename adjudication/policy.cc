@@ -194,6 +194,12 @@ Status CheckField(const schemas::Field* field, const std::string& path,
                  "a field inside a list has no single value per "
                  "annotation; name the list itself");
   }
+  if (field->type == schemas::FieldType::kConfidence) {
+    return Error(path, "field \"" + name +
+                           "\" is a confidence: it is read as each "
+                           "annotator's stated confidence "
+                           "(mean_confidence_at_most), not adjudicated");
+  }
   if (field->metric == schemas::Metric::kNone) {
     return Error(path, "field \"" + name + "\" is " +
                            std::string(schemas::FieldTypeName(field->type)) +

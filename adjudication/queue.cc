@@ -16,6 +16,12 @@ std::string_view ItemStateName(ItemState state) {
   return kNames[static_cast<size_t>(state)];
 }
 
+std::string_view LeaseEndReasonName(LeaseEndReason reason) {
+  static constexpr std::string_view kNames[] = {"released", "expired",
+                                                "decided", "escalated", "lost"};
+  return kNames[static_cast<size_t>(reason)];
+}
+
 namespace {
 
 std::vector<AnnotationRef> RefsOf(const FieldView& view) {
@@ -26,6 +32,17 @@ std::vector<AnnotationRef> RefsOf(const FieldView& view) {
   }
   std::sort(refs.begin(), refs.end());
   return refs;
+}
+
+bool SameSeqs(const std::vector<AnnotationRef>& a,
+              const std::vector<AnnotationRef>& b) {
+  if (a.size() != b.size()) return false;
+  std::vector<uint64_t> x, y;
+  for (const AnnotationRef& r : a) x.push_back(r.seq);
+  for (const AnnotationRef& r : b) y.push_back(r.seq);
+  std::sort(x.begin(), x.end());
+  std::sort(y.begin(), y.end());
+  return x == y;
 }
 
 }  // namespace
@@ -39,8 +56,10 @@ Queue::Queue(Queue&&) noexcept = default;
 Queue& Queue::operator=(Queue&&) noexcept = default;
 
 void Queue::Apply(uint64_t seq, const Input& input) {
-  // Replays from a checkpoint may offer what was applied already.
-  if (seq <= seq_) return;
+  // Replays from a checkpoint may offer what was applied already. One event
+  // may give several inputs (an annotation: RecordAnnotated, then one
+  // ItemUpdated per field), all at its sequence number.
+  if (seq < seq_) return;
   seq_ = seq;
   std::visit([&](const auto& in) { On(seq, in); }, input);
 }
@@ -67,6 +86,7 @@ void Queue::Enqueue(uint32_t index) {
   Item& item = items_[index];
   // Invariant: an item is in at most one index, and only while claimable.
   assert(!item.indexed && IsClaimable(item));
+  if (item.held) return;  // Unhold or the claim's apply puts it back
   item.indexed = internal::QueueKey{-item.info.evaluation.priority,
                                     item.info.opened_seq, index};
   item.indexed_excluded = ExcludedFrom(item);
@@ -104,6 +124,9 @@ void Queue::EndLease(uint64_t lease, EndReason reason, uint64_t seq) {
   lease_of_.erase(it->second.adjudicator);
   items_[item_index_.at(it->second.item)].info.lease = 0;
   ended_[lease] = Ended{reason, seq};
+  recently_ended_.push_back(LeaseEnded{lease, std::move(it->second.adjudicator),
+                                       std::move(it->second.item), reason,
+                                       seq});
   leases_.erase(it);
 }
 
@@ -217,6 +240,7 @@ void Queue::Reevaluate(uint32_t i, uint64_t seq, bool annotations_changed) {
 }
 
 void Queue::On(uint64_t /*seq*/, const Claimed& in) {
+  Unhold(in.item);  // the claim's event ends its hold, whatever follows
   auto found = item_index_.find(in.item);
   if (found == item_index_.end() || leases_.count(in.lease) ||
       ended_.count(in.lease) || lease_of_.count(in.adjudicator)) {
@@ -261,6 +285,10 @@ void Queue::On(uint64_t seq, const Decided& in) {
   if (it == leases_.end()) return;
   const uint32_t i = item_index_.at(it->second.item);
   ItemInfo& info = items_[i].info;
+  // A decision counts only when it weighed the item's current annotations
+  // (by event sequence number): one that raced a revision is void, as its
+  // command reported (Aborted); the lease stays held.
+  if (!SameSeqs(in.weighed, info.current)) return;
   info.round.push_back(DecisionRecord{seq, it->second.adjudicator, in.outcome,
                                       in.value_key, in.rationale, in.weighed});
   EndLease(in.lease, EndReason::kDecided, seq);
@@ -298,11 +326,62 @@ void Queue::On(uint64_t seq, const Escalated& in) {
   Enqueue(i);
 }
 
+// ---- In-flight claims -------------------------------------------------------
+
+Status Queue::Hold(const ItemKey& key) {
+  auto found = item_index_.find(key);
+  if (found == item_index_.end()) {
+    return NotFoundError("no item " + key.record + "/" + key.field);
+  }
+  Item& item = items_[found->second];
+  if (item.held || !IsClaimable(item)) {
+    return FailedPreconditionError("item " + key.record + "/" + key.field +
+                                   " is not claimable");
+  }
+  Dequeue(found->second);
+  item.held = true;
+  return OkStatus();
+}
+
+void Queue::Unhold(const ItemKey& key) {
+  auto found = item_index_.find(key);
+  if (found == item_index_.end()) return;
+  Item& item = items_[found->second];
+  if (!item.held) return;
+  item.held = false;
+  if (IsClaimable(item) && !item.indexed) Enqueue(found->second);
+}
+
+bool Queue::IsHeld(const ItemKey& key) const {
+  auto found = item_index_.find(key);
+  return found != item_index_.end() && items_[found->second].held;
+}
+
+std::optional<std::pair<LeaseEndReason, uint64_t>> Queue::EndOf(
+    uint64_t lease) const {
+  auto it = ended_.find(lease);
+  if (it == ended_.end()) return std::nullopt;
+  return std::make_pair(it->second.reason, it->second.seq);
+}
+
+std::vector<LeaseEnded> Queue::TakeEndedLeases() {
+  std::vector<LeaseEnded> out;
+  out.swap(recently_ended_);
+  return out;
+}
+
 // ---- Reads ------------------------------------------------------------------
 
 const ItemInfo* Queue::Find(const ItemKey& key) const {
   auto it = item_index_.find(key);
   return it == item_index_.end() ? nullptr : &items_[it->second].info;
+}
+
+std::vector<const ItemInfo*> Queue::Items() const {
+  std::vector<const ItemInfo*> out;
+  out.reserve(items_.size());
+  for (const Item& item : items_) out.push_back(&item.info);
+  return out;
 }
 
 const LeaseInfo* Queue::FindLease(uint64_t lease) const {

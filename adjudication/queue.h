@@ -67,6 +67,25 @@ std::string_view ItemStateName(ItemState state);
 
 enum class Outcome { kDecided, kAmbiguous };
 
+// How a lease ended.
+enum class LeaseEndReason {
+  kReleased,   // its holder gave the item back
+  kExpired,    // AdjudicationLeaseExpired
+  kDecided,    // a decision was recorded under it
+  kEscalated,  // sent to the senior tier
+  kLost,       // the item left the queue, or its holder annotated the record
+};
+std::string_view LeaseEndReasonName(LeaseEndReason reason);
+
+// A lease that ended, as Queue::TakeEndedLeases reports it.
+struct LeaseEnded {
+  uint64_t lease = 0;
+  std::string adjudicator;
+  ItemKey item;
+  LeaseEndReason reason = LeaseEndReason::kReleased;
+  uint64_t seq = 0;  // the event that ended it
+};
+
 // An annotation as a decision weighs it: who, and which event.
 struct AnnotationRef {
   std::string annotator;
@@ -176,7 +195,9 @@ class Queue {
   Queue(Queue&&) noexcept;
   Queue& operator=(Queue&&) noexcept;
 
-  // Applies one input committed at `seq` (strictly increasing). Total: an
+  // Applies one input committed at `seq` (non-decreasing: the inputs one
+  // event gives share its sequence number; an input below the last is
+  // ignored). Total: an
   // input that does not fit the state (a lease no longer held, ...) is
   // ignored, exactly as on the first application.
   void Apply(uint64_t seq, const Input& input);
@@ -215,10 +236,36 @@ class Queue {
   // Held leases whose deadline is <= now_us, earliest first.
   std::vector<uint64_t> LeasesDue(int64_t now_us) const;
 
+  // ---- In-flight claims (memory only, like heartbeats). -------------------
+  // A claim between its check and its event's apply holds the item so that
+  // concurrent claims pick other items: Hold takes it out of the claim order
+  // (FailedPrecondition when it is not claimable), Unhold puts it back when
+  // the claim failed before its event was applied. Applying the claim event
+  // ends the hold whatever it decides. Not part of DebugString.
+  Status Hold(const ItemKey& item);
+  void Unhold(const ItemKey& item);
+  bool IsHeld(const ItemKey& item) const;
+  // Whether `adjudicator` may still take `item` (held or in the claim
+  // order): the recheck of an in-flight claim. FailedPrecondition when the
+  // item is no longer claimable, PermissionDenied on a conflict of interest
+  // or a senior-only item.
+  Status CheckClaimItem(std::string_view adjudicator,
+                        const ItemKey& item) const;
+
+  // How and at which event `lease` ended; nullopt while held or unknown.
+  std::optional<std::pair<LeaseEndReason, uint64_t>> EndOf(
+      uint64_t lease) const;
+
+  // Leases ended by Apply since the last call, in order (notifications).
+  std::vector<LeaseEnded> TakeEndedLeases();
+
   // ---- Reads ----------------------------------------------------------------
   const ProjectPolicy& policy() const { return policy_; }
   const ItemInfo* Find(const ItemKey& key) const;
   const LeaseInfo* FindLease(uint64_t lease) const;
+  // Every item the queue has evaluated, in order of first appearance (also
+  // those never or no longer disputed); for listings (`queue list`).
+  std::vector<const ItemInfo*> Items() const;
   size_t queued() const;  // claimable items, both tiers
   size_t leases() const { return leases_.size(); }
   uint64_t seq() const { return seq_; }
@@ -230,7 +277,7 @@ class Queue {
 
  private:
   struct Item;
-  enum class EndReason { kReleased, kExpired, kDecided, kEscalated, kLost };
+  using EndReason = LeaseEndReason;
   struct Ended {
     EndReason reason;
     uint64_t seq;
@@ -271,6 +318,7 @@ class Queue {
   std::set<std::pair<int64_t, uint64_t>> deadlines_;  // (deadline, lease)
   std::unique_ptr<internal::OrderIndex> ordinary_;
   std::unique_ptr<internal::OrderIndex> senior_;
+  std::vector<LeaseEnded> recently_ended_;  // until TakeEndedLeases
 };
 
 }  // namespace consilium::adjudication

@@ -129,6 +129,35 @@ StatusOr<ClaimPlan> Queue::CheckClaim(std::string_view adjudicator,
                    item.info.current};
 }
 
+Status Queue::CheckClaimItem(std::string_view adjudicator,
+                             const ItemKey& key) const {
+  if (auto held = lease_of_.find(adjudicator); held != lease_of_.end()) {
+    return FailedPreconditionError(
+        "\"" + std::string(adjudicator) + "\" already holds lease " +
+        std::to_string(held->second));
+  }
+  auto found = item_index_.find(key);
+  if (found == item_index_.end() || !IsClaimable(items_[found->second])) {
+    return AbortedError(Name(key) +
+                        " was taken or left the queue during the claim; "
+                        "claim again");
+  }
+  const Item& item = items_[found->second];
+  RETURN_IF_ERROR(CheckConflict(item, adjudicator));
+  const std::vector<std::string> excluded = ExcludedFrom(item);
+  if (std::binary_search(excluded.begin(), excluded.end(), adjudicator)) {
+    return PermissionDeniedError("\"" + std::string(adjudicator) +
+                                 "\" already decided " + Name(key) +
+                                 " in this round");
+  }
+  if (item.info.escalated && !policy_.IsSenior(adjudicator)) {
+    return PermissionDeniedError(Name(key) +
+                                 " is escalated: only the senior tier may "
+                                 "take it");
+  }
+  return OkStatus();
+}
+
 Status Queue::CheckRelease(uint64_t lease, std::string_view adjudicator,
                            int64_t now_us) const {
   return CheckHeld(lease, adjudicator, now_us);

@@ -258,7 +258,7 @@ void DomainState::Apply(uint64_t seq, int64_t timestamp_us, const fb::Event& e,
   const Effect effect = Decide(replayer, applied);
   if (std::holds_alternative<Ignored>(effect)) return;
   replayer.On(applied, effect);
-  for (Model* m : models) m->On(applied, effect);
+  for (Model* m : models) m->OnWithState(*this, applied, effect);
 }
 
 void DomainState::ApplyRecord(uint64_t seq, const fb::RecordImported& b,

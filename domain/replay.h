@@ -184,6 +184,8 @@ using Effect =
 // The effect of `e` on a state that knows what `known` says. Pure; total.
 Effect Decide(const Known& known, const Applied& e);
 
+class DomainState;
+
 // What a state keeps of accepted effects.
 class Model {
  public:
@@ -191,6 +193,15 @@ class Model {
   // Called with every effect Decide accepted (never Ignored), in sequence
   // order.
   virtual void On(const Applied& e, const Effect& effect) = 0;
+  // What DomainState::Apply calls on the write side's models: the same, with
+  // the domain state as it is after keeping the event (a model that maps an
+  // annotation to its schema and record reads them there instead of keeping
+  // a copy). Default: On(e, effect).
+  virtual void OnWithState(const DomainState& state, const Applied& e,
+                           const Effect& effect) {
+    (void)state;
+    On(e, effect);
+  }
 };
 
 // Decide, then `model.On` when the effect is accepted.

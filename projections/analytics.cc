@@ -177,20 +177,7 @@ int64_t ClosedCategoryCount(const AnalyticsState& state,
   if (s == nullptr) return 0;
   const schemas::Field* field = s->schema->FindField(f.field_path);
   if (field == nullptr) return 0;
-  switch (field->type) {
-    case schemas::FieldType::kCategorical:
-      return field->open ? 0 : static_cast<int64_t>(field->categories.size());
-    case schemas::FieldType::kOrdinal:
-      return static_cast<int64_t>(field->levels.size());
-    case schemas::FieldType::kBoolean:
-      return 2;
-    case schemas::FieldType::kConfidence:
-      return field->scale == schemas::ConfidenceScale::kOrdinal
-                 ? static_cast<int64_t>(field->levels.size())
-                 : 0;
-    default:
-      return 0;
-  }
+  return projections::ClosedCategoryCount(*field);
 }
 
 void FinishCounts(ValueCounts& vc, int64_t closed_k) {
@@ -203,22 +190,11 @@ void FinishCounts(ValueCounts& vc, int64_t closed_k) {
   for (const CurrentValue& v : vc.values) ++counts[v.key];
   vc.counts.assign(counts.begin(), counts.end());
   const int64_t n = static_cast<int64_t>(vc.values.size());
-  if (n == 0) {
-    vc.normalized_entropy = Undefined("no values");
-    return;
-  }
-  const int64_t k = std::max<int64_t>(closed_k, counts.size());
-  if (k <= 1) {
-    vc.normalized_entropy = Defined(0.0, 1, n);
-    return;
-  }
-  double h = 0;
-  for (const auto& [key, c] : vc.counts) {
-    const double p = static_cast<double>(c) / n;
-    h -= p * std::log(p);
-  }
-  vc.normalized_entropy =
-      Defined(std::max(0.0, h / std::log(static_cast<double>(k))), 1, n);
+  std::vector<int64_t> per_key;
+  per_key.reserve(vc.counts.size());
+  for (const auto& [key, c] : vc.counts) per_key.push_back(c);
+  const std::optional<double> h = NormalizedEntropy(per_key, closed_k);
+  vc.normalized_entropy = h ? Defined(*h, 1, n) : Undefined("no values");
 }
 
 }  // namespace
@@ -517,8 +493,9 @@ std::vector<FieldDs> FieldDawidSkene(const AnalyticsState& state,
 
 // `who` against the other annotators of each slot (peers, leave-one-out
 // majority) and against decided adjudications; counts ambiguous decisions.
-void RateAgainstOthers(const AnalyticsState& state, std::string_view project,
-                       const HumanAnnotations& h, const std::string& who,
+void RateAgainstOthers(std::string_view project, const HumanAnnotations& h,
+                       const std::string& who,
+                       const AdjudicationOutcomes& decisions,
                        AnnotatorCalibration& c) {
   std::map<std::string, std::pair<int64_t, int64_t>> peers;
   int64_t loo_n = 0, loo_hit = 0, adj_n = 0, adj_hit = 0;
@@ -538,9 +515,9 @@ void RateAgainstOthers(const AnalyticsState& state, std::string_view project,
       ++loo_n;
       if (majority == mine->second) ++loo_hit;
     }
-    auto d = state.decisions().find(
-        std::make_pair(std::get<0>(slot), std::get<3>(slot)));
-    if (d != state.decisions().end() && d->second.project == project) {
+    auto d =
+        decisions.find(std::make_pair(std::get<0>(slot), std::get<3>(slot)));
+    if (d != decisions.end() && d->second.project == project) {
       if (d->second.outcome == fb::AdjudicationOutcome::Ambiguous) {
         ++c.ambiguous_decisions;
       } else if (!d->second.value_key.empty()) {
@@ -581,15 +558,13 @@ std::pair<std::string, std::string> ConfidenceTarget(
 // The reference outcome of `target` on annotation `a` (of `who`): a decided
 // adjudication (source 1), else the gold answer (2), else the strict
 // plurality of the other annotators (3); empty when there is none.
-std::pair<std::string, int> ReferenceOutcome(const AnalyticsState& state,
-                                             const HumanAnnotations& h,
-                                             const AnnotationEntry& a,
-                                             const GoldAnswer* gold,
-                                             const std::string& target,
-                                             const std::string& who) {
+std::pair<std::string, int> ReferenceOutcome(
+    const AnalyticsState& state, const AdjudicationOutcomes& decisions,
+    const HumanAnnotations& h, const AnnotationEntry& a, const GoldAnswer* gold,
+    const std::string& target, const std::string& who) {
   const std::string record(state.name(a.record));
-  auto d = state.decisions().find(std::make_pair(record, target));
-  if (d != state.decisions().end() &&
+  auto d = decisions.find(std::make_pair(record, target));
+  if (d != decisions.end() &&
       d->second.outcome == fb::AdjudicationOutcome::Decided &&
       !d->second.value_key.empty()) {
     return {d->second.value_key, 1};
@@ -618,6 +593,7 @@ std::pair<std::string, int> ReferenceOutcome(const AnalyticsState& state,
 // `who`'s values against gold answers, and the stated confidence of each
 // of `who`'s annotations against its reference outcome.
 void RateAgainstGoldAndConfidence(const AnalyticsState& state,
+                                  const AdjudicationOutcomes& decisions,
                                   const HumanAnnotations& h,
                                   const std::string& who,
                                   AnnotatorCalibration& c) {
@@ -656,7 +632,7 @@ void RateAgainstGoldAndConfidence(const AnalyticsState& state,
     }
     if (mine == nullptr || stated == nullptr) continue;
     const auto [reference, source] =
-        ReferenceOutcome(state, h, *a, gold, target, who);
+        ReferenceOutcome(state, decisions, h, *a, gold, target, who);
     if (reference.empty()) continue;
     predictions.emplace_back(stated->number, ValueKey(*mine) == reference);
     ++(source == 1   ? c.confidence.by_adjudication
@@ -703,7 +679,9 @@ void AddConfusions(const std::vector<FieldDs>& field_ds, const std::string& who,
 
 StatusOr<std::vector<AnnotatorCalibration>> CalibrateAnnotators(
     const AnalyticsState& state, std::string_view project,
-    std::string_view annotator) {
+    std::string_view annotator, const AdjudicationOutcomes* outcomes) {
+  const AdjudicationOutcomes& decisions =
+      outcomes != nullptr ? *outcomes : state.decisions();
   const HumanAnnotations h = CollectHumanAnnotations(state, project);
   if (h.counts.empty()) {
     return InvalidArgumentError("project \"" + std::string(project) +
@@ -723,8 +701,8 @@ StatusOr<std::vector<AnnotatorCalibration>> CalibrateAnnotators(
     auto p = state.principals().find(who);
     if (p != state.principals().end()) c.pseudonym = p->second.pseudonym;
     c.annotations = count;
-    RateAgainstOthers(state, project, h, who, c);
-    RateAgainstGoldAndConfidence(state, h, who, c);
+    RateAgainstOthers(project, h, who, decisions, c);
+    RateAgainstGoldAndConfidence(state, decisions, h, who, c);
     AddConfusions(field_ds, who, c);
     out.push_back(std::move(c));
   }

@@ -28,6 +28,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -233,12 +234,22 @@ struct AnnotatorCalibration {
   std::vector<FieldConfusion> confusion;
 };
 
+// Adjudication outcomes by (record, field path), the shape of
+// AnalyticsState::decisions(): what "accuracy against adjudicated" and the
+// confidence reference read.
+using AdjudicationOutcomes =
+    std::map<std::pair<std::string, std::string>, AdjudicationDecision>;
+
 // Every human annotator of the project (or only `annotator` when non-empty),
 // by id. InvalidArgument for an unknown project; NotFound when `annotator`
-// has no annotation in it.
+// has no annotation in it. `outcomes`: the items' adjudication outcomes
+// (the adjudication model's: a round's outcome, void decisions left out;
+// docs/adjudication.md, "Rounds and what the read side must read"); null
+// reads the latest decision event per item (AnalyticsState::decisions()),
+// which is the same with one adjudicator per item and no races.
 StatusOr<std::vector<AnnotatorCalibration>> CalibrateAnnotators(
     const AnalyticsState& state, std::string_view project,
-    std::string_view annotator);
+    std::string_view annotator, const AdjudicationOutcomes* outcomes = nullptr);
 
 // ---- Soft labels ------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <vector>
@@ -25,6 +26,38 @@ std::string ShortestDouble(double v) {
 }
 
 }  // namespace
+
+int64_t ClosedCategoryCount(const schemas::Field& field) {
+  switch (field.type) {
+    case schemas::FieldType::kCategorical:
+      return field.open ? 0 : static_cast<int64_t>(field.categories.size());
+    case schemas::FieldType::kOrdinal:
+      return static_cast<int64_t>(field.levels.size());
+    case schemas::FieldType::kBoolean:
+      return 2;
+    case schemas::FieldType::kConfidence:
+      return field.scale == schemas::ConfidenceScale::kOrdinal
+                 ? static_cast<int64_t>(field.levels.size())
+                 : 0;
+    default:
+      return 0;
+  }
+}
+
+std::optional<double> NormalizedEntropy(const std::vector<int64_t>& counts,
+                                        int64_t closed_k) {
+  int64_t n = 0;
+  for (int64_t c : counts) n += c;
+  if (n == 0) return std::nullopt;
+  const int64_t k = std::max<int64_t>(closed_k, counts.size());
+  if (k <= 1) return 0.0;
+  double h = 0;
+  for (int64_t c : counts) {
+    const double p = static_cast<double>(c) / n;
+    h -= p * std::log(p);
+  }
+  return std::max(0.0, h / std::log(static_cast<double>(k)));
+}
 
 std::string ValueKey(const schemas::ExtractedValue& v) {
   switch (v.kind) {

@@ -17,10 +17,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "schemas/annotation_validator.h"
+#include "schemas/task_schema.h"
 
 namespace consilium::projections {
 
@@ -34,6 +37,17 @@ std::string ValueKey(const schemas::ExtractedValue& v);
 // string as is, a number in shortest form, a boolean "true"/"false", an array
 // of strings as a set. Empty for anything else.
 std::string ValueKeyOfJson(std::string_view json);
+
+// K of a field's normalized entropy: its number of categories when closed
+// (categorical list not open, ordinal levels, boolean 2, ordinal confidence
+// levels); 0 otherwise (then K is the number of distinct values seen).
+int64_t ClosedCategoryCount(const schemas::Field& field);
+// Shannon entropy of `counts` (values per distinct key, each > 0) divided by
+// ln K, K = max(closed_k, number of keys); 0 when K <= 1. Undefined (nullopt)
+// with no values. What the label distribution reports
+// (ValueCounts::normalized_entropy) and adjudication policies read.
+std::optional<double> NormalizedEntropy(const std::vector<int64_t>& counts,
+                                        int64_t closed_k);
 
 // The bits of `d`: doubles are compared by them, so 0 and -0 (which
 // serialize differently) stay apart.

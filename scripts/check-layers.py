@@ -6,7 +6,8 @@ Reads the `#include "..."` lines of every .h and .cc under the module folders
 adjudication/ api/ tools/)
 and checks them against the allowed graph (docs/architecture.md):
 
-    common <- schemas <- ledger <- domain <- projections <- adjudication <- api
+    common <- schemas <- ledger <- domain <- projections <- adjudication
+    adjudication <- render <- api;  adjudication <- api
     common <- statistics <- projections
     common <- deid (the de-identification detectors; only tools/ uses them)
     tools may include anything; nothing includes tools/.
@@ -51,7 +52,7 @@ DEPENDS = {
     "deid": ["common"],
     "domain": ["ledger"],
     "projections": ["domain", "statistics"],
-    "render": ["projections"],
+    "render": ["adjudication"],
     "adjudication": ["projections"],
     "api": ["adjudication", "render"],
 }

@@ -37,25 +37,31 @@ StatusOr<int64_t> ParseTime(const std::string& text) {
   return static_cast<int64_t>(timegm(&tm)) * 1000000 + micros;
 }
 
+StatusOr<uint64_t> AsOfSeq(const Args& args, const Ledger& ledger) {
+  const uint64_t head = ledger.head().seq;
+  if (!args.Has("as-of")) return head;
+  const std::string as_of = args.Get("as-of");
+  uint64_t seq = 0;
+  if (!as_of.empty() &&
+      as_of.find_first_not_of("0123456789") == std::string::npos) {
+    ASSIGN_OR_RETURN(seq, args.GetUint("as-of", 0));
+  } else {
+    ASSIGN_OR_RETURN(int64_t t, ParseTime(as_of));
+    ASSIGN_OR_RETURN(seq, p::SeqAtTime(ledger, t));
+  }
+  if (seq > head) {
+    return OutOfRangeError("--as-of " + as_of + " is beyond the ledger's " +
+                           std::to_string(head) + " events");
+  }
+  return seq;
+}
+
 StatusOr<LoadedAnalytics> LoadAnalytics(const Args& args) {
   ASSIGN_OR_RETURN(std::string dir, args.Require("data"));
   LoadedAnalytics out;
   ASSIGN_OR_RETURN(out.ledger, Ledger::Open(dir, {.read_only = true}));
   if (args.Has("as-of")) {
-    const std::string as_of = args.Get("as-of");
-    uint64_t seq = 0;
-    if (!as_of.empty() &&
-        as_of.find_first_not_of("0123456789") == std::string::npos) {
-      ASSIGN_OR_RETURN(seq, args.GetUint("as-of", 0));
-    } else {
-      ASSIGN_OR_RETURN(int64_t t, ParseTime(as_of));
-      ASSIGN_OR_RETURN(seq, p::SeqAtTime(*out.ledger, t));
-    }
-    if (seq > out.ledger->head().seq) {
-      return OutOfRangeError("--as-of " + as_of + " is beyond the ledger's " +
-                             std::to_string(out.ledger->head().seq) +
-                             " events");
-    }
+    ASSIGN_OR_RETURN(uint64_t seq, AsOfSeq(args, *out.ledger));
     ASSIGN_OR_RETURN(out.state, p::BuildStateAsOf(*out.ledger, seq));
     return out;
   }

@@ -30,6 +30,11 @@ struct LoadedAnalytics {
 // and engine's errors otherwise.
 StatusOr<LoadedAnalytics> LoadAnalytics(const Args& args);
 
+// The position --as-of names (a sequence number, or the last event at or
+// before a time), or the head without --as-of. OutOfRange beyond the head,
+// InvalidArgument for an unreadable value.
+StatusOr<uint64_t> AsOfSeq(const Args& args, const Ledger& ledger);
+
 // "2024-05-01T12:00:00Z" or with a fraction ("...:00.25Z") -> microseconds
 // since the epoch. InvalidArgument otherwise.
 StatusOr<int64_t> ParseTime(const std::string& text);

@@ -8,14 +8,21 @@
 // (`consilium agreement --data` is in tools/cmd_agreement.cc.) Each reads the
 // analytics state of tools/analytics_source.h. Readable tables on a
 // terminal; --json prints the document of render/analytics_json.h.
+// `distribution` shows each field's adjudication outcome beside its
+// distribution (the AdjudicationModel replayed to the same position,
+// tools/adjudication_source.h; render::AddAdjudicationOutcomes).
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "adjudication/as_of.h"
+#include "adjudication/model.h"
 #include "projections/analytics.h"
+#include "render/adjudication_json.h"
 #include "render/analytics_json.h"
 #include "schemas/event_json.h"
 #include "schemas/task_schema.h"
+#include "tools/adjudication_source.h"
 #include "tools/analytics_source.h"
 #include "tools/cli.h"
 #include "tools/output.h"
@@ -24,6 +31,7 @@ namespace consilium::cli {
 namespace {
 
 namespace p = ::consilium::projections;
+namespace json = ::boost::json;
 
 // ---- calibration
 // -----------------------------------------------------------------
@@ -33,8 +41,16 @@ int RunCalibration(const Args& args) {
   if (!project.ok()) return Fail(project.status());
   StatusOr<LoadedAnalytics> loaded = LoadAnalytics(args);
   if (!loaded.ok()) return Fail(loaded.status());
-  auto cal =
-      p::CalibrateAnnotators(loaded->state, *project, args.Get("annotator"));
+  // Accuracy against adjudicated reads the items' outcomes as the
+  // adjudication model has them at the same position (a round's outcome,
+  // void decisions left out: docs/adjudication.md, "Rounds").
+  auto replayed = adjudication::ReplayAdjudication(*loaded->ledger,
+                                                   loaded->state.last_seq());
+  if (!replayed.ok()) return Fail(replayed.status());
+  const p::AdjudicationOutcomes outcomes =
+      adjudication::OutcomesOf(*replayed->model, *project);
+  auto cal = p::CalibrateAnnotators(loaded->state, *project,
+                                    args.Get("annotator"), &outcomes);
   if (!cal.ok()) return Fail(cal.status());
   if (args.Has("json")) {
     return PrintJson(
@@ -88,6 +104,29 @@ int RunCalibration(const Args& args) {
 // ---- distribution
 // ------------------------------------------------------------------
 
+// The item's adjudication under its distribution; nothing for an item
+// never disputed.
+void PrintAdjudication(const adjudication::ItemInfo* item) {
+  if (item == nullptr || item->state == adjudication::ItemState::kNotDisputed)
+    return;
+  std::string line = std::string(adjudication::ItemStateName(item->state));
+  if (item->state == adjudication::ItemState::kDecided ||
+      item->state == adjudication::ItemState::kAmbiguous) {
+    for (const adjudication::DecisionRecord& r : item->round) {
+      line += "; #" + std::to_string(r.seq) + " " + r.adjudicator + ": " +
+              (r.value_key.empty() ? "ambiguous" : r.value_key) + " (" +
+              r.rationale + ")";
+    }
+  } else {
+    line += " (" + item->evaluation.reason + ")";
+    if (item->reopened_from) {
+      line +=
+          ", reopened from decision #" + std::to_string(*item->reopened_from);
+    }
+  }
+  std::printf("  adjudication: %s\n", line.c_str());
+}
+
 int RunDistribution(const Args& args) {
   StatusOr<std::string> record = args.Require("record");
   if (!record.ok()) return Fail(record.status());
@@ -95,8 +134,18 @@ int RunDistribution(const Args& args) {
   if (!loaded.ok()) return Fail(loaded.status());
   auto d = p::LabelDistribution(loaded->state, *record, /*soft_labels=*/true);
   if (!d.ok()) return Fail(d.status());
+  // The adjudication state at the same position, beside the distribution
+  // (which it never changes).
+  auto replayed = adjudication::ReplayAdjudication(*loaded->ledger,
+                                                   loaded->state.last_seq());
+  if (!replayed.ok()) return Fail(replayed.status());
+  auto find = [&](std::string_view path) {
+    return replayed->model->FindItem(d->project, {*record, std::string(path)});
+  };
   if (args.Has("json")) {
-    return PrintJson(render::DistributionJson(*d, loaded->state.last_seq()));
+    json::object doc = render::DistributionJson(*d, loaded->state.last_seq());
+    render::AddAdjudicationOutcomes(doc, find);
+    return PrintJson(doc);
   }
   std::printf("record %s (project %s), as of event %llu\n", d->record.c_str(),
               d->project.c_str(),
@@ -128,6 +177,7 @@ int RunDistribution(const Args& args) {
         std::printf(" %s %.4f", k.c_str(), prob);
       std::printf("\n");
     }
+    PrintAdjudication(find(f.path));
   }
   std::printf("\nrevision history\n");
   Table history({{}, {}, {}, {}, {}}, "  ");

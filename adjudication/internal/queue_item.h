@@ -24,6 +24,9 @@ struct Queue::Item {
   std::optional<internal::QueueKey> indexed;
   std::vector<std::string> indexed_excluded;
   bool indexed_senior = false;
+  // An in-flight claim holds the item (Queue::Hold): out of the claim order
+  // until its event is applied or the claim fails. Memory only.
+  bool held = false;
 };
 
 }  // namespace consilium::adjudication

@@ -272,6 +272,12 @@ INSTANTIATE_TEST_SUITE_P(
                   "text: it has no value to compare, so nothing to "
                   "adjudicate"},
         BadPolicy{R"({"project": "p", "version": 1,
+                      "fields": {"confidence": {}}})",
+                  "adjudication policy: fields.confidence: field "
+                  "\"confidence\" is a confidence: it is read as each "
+                  "annotator's stated confidence (mean_confidence_at_most), "
+                  "not adjudicated"},
+        BadPolicy{R"({"project": "p", "version": 1,
                       "fields": {"diff[].alt": {}}})",
                   "adjudication policy: fields.diff[].alt: a field inside a "
                   "list has no single value per annotation; name the list "

@@ -1,0 +1,86 @@
+// What an adjudicator is shown when they hold an item (issue 15, "What an
+// adjudicator is shown"; docs/adjudication.md): the record, every current
+// annotation on it as its structured reasoning trace, the field's label
+// distribution and soft label, and the field's agreement in the project.
+// Annotators are named by pseudonym, or not at all in a blind project; the
+// adjudicator never sees an annotator's principal id or display name, nor
+// annotation ids (which clients choose and may spell with a name).
+//
+// Gathered from the analytics state (which annotations are current, the
+// distribution, the agreement) and the ledger (the record's content and each
+// annotation's whole values document, which the state does not keep), then
+// shaped as one document. Building it reads; it records nothing. The caller
+// records the access (domain::ProjectCommands::RecordAccess, resource
+// "record", action "adjudicate") and only then returns the document:
+// DESIGN.md invariant 3. The CLI (`adjudicate claim`) and the server do so.
+//
+// Thread-safety: a pure function of a const state and a ledger (whose reads
+// are thread-safe); call it under ProjectionEngine::Read or on a private
+// state.
+//
+//   StatusOr<boost::json::object> v = render::AdjudicatorViewJson(
+//       state, *ledger, {.project = "icu", .item = {"rec-1", "primary_dx"},
+//                        .blind = project.blind_mode});
+#ifndef CONSILIUM_RENDER_ADJUDICATION_VIEW_H_
+#define CONSILIUM_RENDER_ADJUDICATION_VIEW_H_
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "adjudication/queue.h"
+#include "common/status.h"
+#include "domain/project_commands.h"
+#include "ledger/ledger.h"
+#include "projections/analytics_state.h"
+
+namespace consilium::render {
+
+struct AdjudicatorViewRequest {
+  std::string project;
+  adjudication::ItemKey item;
+  bool blind = false;  // the project's blind mode: no annotator names
+};
+
+// {"project", "record", "field", "as_of_seq", "blind",
+//  "record_content": the record's content (JSON when it is a JSON document,
+//      else a string; null when sealed or shredded),
+//  "record_sealed": bool,
+//  "annotations": [{"annotator": pseudonym or null in blind mode,
+//      "schema", "revision", "seq", "submitted_at", "value" (this field's
+//      value key, or null when the annotation leaves it empty),
+//      "trace": the whole values document (null when sealed)}...]
+//      in submission order, physicians only,
+//  "distribution": [{"schema", "metric", "layer", "counts": {key: n},
+//      "normalized_entropy", "normalized_entropy_undefined_reason"?,
+//      "model_prelabels": {key: n}, "soft_label": {category: p} or null,
+//      "soft_label_undefined_reason"?}...] one per schema version,
+//  "agreement": [{"schema", "items", "raters", "ratings", "statistic",
+//      "value", "value_undefined_reason"?}...] the field in the project,
+//      one per schema version}
+// NotFound when the state has no such record or it is not in `project`.
+StatusOr<boost::json::object> AdjudicatorViewJson(
+    const projections::AnalyticsState& state, const Ledger& ledger,
+    const AdjudicatorViewRequest& request);
+
+// What a claim returns to its adjudicator: the view and the access event
+// that recorded it.
+struct RecordedView {
+  boost::json::object view;
+  uint64_t access_seq = 0;
+};
+
+// AdjudicatorViewJson, then the access it is: AccessRecorded by
+// `adjudicator`, resource record:<record>, action "adjudicate", purpose
+// "adjudication lease <lease>", durable before this returns; only then the
+// view. The view's errors (nothing recorded) or RecordAccess's (nothing
+// returned). The one path the CLI and the server show a claimed item by.
+StatusOr<RecordedView> ShowToAdjudicator(
+    domain::ProjectCommands& commands, std::string_view adjudicator,
+    uint64_t lease, const projections::AnalyticsState& state,
+    const Ledger& ledger, const AdjudicatorViewRequest& request);
+
+}  // namespace consilium::render
+
+#endif  // CONSILIUM_RENDER_ADJUDICATION_VIEW_H_
