@@ -179,14 +179,10 @@ StatusOr<Response> RegisterPrincipal(const AppContext& ctx,
     const json::value& v = (*roles)[i];
     const std::string key = "roles[" + std::to_string(i) + "]";
     if (!v.is_object()) return BodyReader::Error(key, "must be an object");
-    Request one;
-    one.headers["content-type"] = "application/json";
-    one.body = json::serialize(v);
-    ASSIGN_OR_RETURN(BodyReader rr, BodyReader::Parse(one));
-    StatusOr<domain::RoleSpec> spec = ReadRole(rr);
-    Status s = spec.ok() ? rr.Finish() : spec.status();
-    if (!s.ok()) return InvalidArgumentError(key + ": " + s.message());
-    cmd.roles.push_back(*spec);
+    BodyReader rr = BodyReader::Nested(v.get_object(), key);
+    ASSIGN_OR_RETURN(domain::RoleSpec spec, ReadRole(rr));
+    RETURN_IF_ERROR(rr.Finish());
+    cmd.roles.push_back(spec);
   }
   RETURN_IF_ERROR(r.Finish());
   ASSIGN_OR_RETURN(domain::RegisteredPrincipal p,

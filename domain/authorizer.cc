@@ -113,8 +113,11 @@ Status Authorizer::MayReadAnnotation(const AnnotationState& a) const {
   const PrincipalState* p = principal();
   const std::string what = "read annotation " + a.id;
   if (p == nullptr) return Denied(what, "it is not a registered principal");
-  if (a.annotator == actor_) return OkStatus();
   if (p->HasRole(fb::Role::Admin, a.project)) return OkStatus();
+  // Its author, while still an annotator of the project: a revoked role
+  // takes its reads away too.
+  if (a.annotator == actor_ && p->HasRole(fb::Role::Annotator, a.project))
+    return OkStatus();
   if (p->HasRole(fb::Role::Adjudicator, a.project)) {
     if (!state_.HasAnnotated(a.record, actor_)) return OkStatus();
     return Denied(what, "an adjudicator never sees a record it annotated");

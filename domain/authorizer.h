@@ -62,7 +62,8 @@ class Authorizer {
   // Researchers and auditors read no content (unless they also hold one of
   // those roles: that is how an auditor is granted content).
   Status MayReadRecord(std::string_view record) const;
-  // One annotation: its author; an admin of its project; an adjudicator of
+  // One annotation: its author (still an annotator of the project); an
+  // admin of its project; an adjudicator of
   // the project who has not annotated the record; an annotator assigned to
   // the record when the project is not blind.
   Status MayReadAnnotation(const AnnotationState& annotation) const;

@@ -27,6 +27,14 @@ class BodyReader {
     return BodyReader(std::move(v.get_object()));
   }
 
+  // A nested object of a body, read the same way; `where` prefixes its
+  // keys in messages ("roles[0]").
+  static BodyReader Nested(const boost::json::object& o, std::string where) {
+    BodyReader r(o);
+    r.prefix_ = std::move(where) + ".";
+    return r;
+  }
+
   const boost::json::object& object() const { return o_; }
 
   const boost::json::value* Get(std::string_view key) {
@@ -36,17 +44,18 @@ class BodyReader {
   StatusOr<std::string> String(std::string_view key, bool required) {
     const boost::json::value* v = Get(key);
     if (v == nullptr) {
-      if (required) return Error(key, "required");
+      if (required) return Error(prefix_ + std::string(key), "required");
       return std::string();
     }
-    if (!v->is_string()) return Error(key, "must be a string");
+    if (!v->is_string())
+      return Error(prefix_ + std::string(key), "must be a string");
     return std::string(v->get_string());
   }
   StatusOr<uint64_t> Uint(std::string_view key, bool required, uint64_t min,
                           uint64_t max) {
     const boost::json::value* v = Get(key);
     if (v == nullptr) {
-      if (required) return Error(key, "required");
+      if (required) return Error(prefix_ + std::string(key), "required");
       return min;
     }
     uint64_t n = 0;
@@ -59,25 +68,27 @@ class BodyReader {
       ok = true;
     }
     if (!ok || n < min || n > max) {
-      return Error(key, "must be an integer in [" + std::to_string(min) + ", " +
-                            std::to_string(max) + "]");
+      return Error(prefix_ + std::string(key), "must be an integer in [" +
+                                                   std::to_string(min) + ", " +
+                                                   std::to_string(max) + "]");
     }
     return n;
   }
   StatusOr<bool> Bool(std::string_view key, bool fallback) {
     const boost::json::value* v = Get(key);
     if (v == nullptr) return fallback;
-    if (!v->is_bool()) return Error(key, "must be true or false");
+    if (!v->is_bool())
+      return Error(prefix_ + std::string(key), "must be true or false");
     return v->get_bool();
   }
   const boost::json::array* Array(std::string_view key, Status* error) {
     const boost::json::value* v = Get(key);
     if (v == nullptr) {
-      *error = Error(key, "required");
+      *error = Error(prefix_ + std::string(key), "required");
       return nullptr;
     }
     if (!v->is_array()) {
-      *error = Error(key, "must be an array");
+      *error = Error(prefix_ + std::string(key), "must be an array");
       return nullptr;
     }
     return &v->get_array();
@@ -86,7 +97,7 @@ class BodyReader {
   Status Finish() const {
     for (const auto& kv : o_) {
       if (!seen_.count(std::string(kv.key())))
-        return Error(kv.key(), "unknown key");
+        return Error(prefix_ + std::string(kv.key()), "unknown key");
     }
     return OkStatus();
   }
@@ -100,6 +111,7 @@ class BodyReader {
   explicit BodyReader(boost::json::object o) : o_(std::move(o)) {}
   boost::json::object o_;
   std::set<std::string> seen_;
+  std::string prefix_;  // of nested objects' keys in messages
 };
 
 }  // namespace consilium::api::internal

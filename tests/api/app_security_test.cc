@@ -160,6 +160,13 @@ TEST_F(AppSecurityTest, BadBodiesAreRefusedAndAppendNothing) {
                            R"({"id":"p2","name":"x","colour":"red"})");
   EXPECT_EQ(unknown.status, 400);
   EXPECT_NE(unknown.body.find("colour: unknown key"), std::string::npos);
+  HttpReply nested =
+      Call("POST", "/v1/principals", root_,
+           R"({"id":"x","roles":[{"role":"annotator","colour":1}]})");
+  EXPECT_EQ(nested.status, 400);
+  EXPECT_NE(nested.body.find("request body: roles[0].colour: unknown key"),
+            std::string::npos)
+      << nested.body;
   HttpReply invalid = Call(
       "POST", submit, a_,
       R"({"annotation_id":"a-1","record":"rec-1","schema":"icu-severity@1",)"
@@ -188,6 +195,9 @@ TEST_F(AppSecurityTest, BadBodiesAreRefusedAndAppendNothing) {
       EXPECT_EQ(e.at("body").at("annotation_id").as_string(), "b-1");
     }
     EXPECT_NE(e.at("type").as_string(), "AccessRecorded") << json::serialize(e);
+    if (e.at("type").as_string() == "PrincipalRegistered") {
+      EXPECT_NE(e.at("body").at("principal_id").as_string(), "x");
+    }
     if (e.at("type").as_string() == "ProjectCreated") {
       EXPECT_EQ(e.at("body").at("project_id").as_string(), "p1");
     }

@@ -132,6 +132,15 @@ TEST_F(ReadRulesTest, BlindProjectsShowAnnotatorsOnlyTheirOwnWork) {
   EXPECT_EQ(Annotation("dr-a", "zz").code(), StatusCode::kNotFound);
 }
 
+TEST_F(ReadRulesTest, ARevokedRoleTakesAwayReadsOfOwnWork) {
+  Build(/*blind=*/true);
+  ASSERT_TRUE(Annotation("dr-b", "b-1").ok());
+  Ok(handler_->RevokeRole("admin", "dr-b", {fb::Role::Annotator, "p1"})
+         .status());
+  EXPECT_EQ(Annotation("dr-b", "b-1").code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(Record("dr-b", "rec-1").code(), StatusCode::kPermissionDenied);
+}
+
 TEST_F(ReadRulesTest, OutsideBlindModeAssignedAnnotatorsSeeEachOther) {
   Build(/*blind=*/false);
   EXPECT_TRUE(Annotation("dr-a", "b-1").ok());
