@@ -150,20 +150,14 @@ StatusOr<Response> ListAnnotations(const AppContext& ctx, const Request& req) {
 // annotator.
 Response Worklist(const AppContext& ctx, const std::string& viewer,
                   const std::string& annotator) {
-  std::vector<render::AssignmentEntry> entries;
-  ctx.handler->Read([&](const domain::DomainState& s) {
-    domain::Authorizer auth(s, viewer);
-    for (auto& [seq, record] : s.AssignmentsOf(annotator)) {
-      const domain::RecordState* r = s.FindRecord(record);
-      if (r == nullptr) continue;
-      if (viewer != annotator && !auth.RequireAdmin(r->project).ok()) continue;
-      bool done = false;
-      for (const domain::AnnotationState* a : s.AnnotationsOfRecord(record)) {
-        done = done || (a->annotator == annotator && !a->withdrawn);
-      }
-      if (!done) entries.push_back({record, r->project, annotator, seq});
-    }
-  });
+  std::vector<render::AssignmentEntry> entries =
+      ctx.handler->Read([&](const domain::DomainState& s) {
+        domain::Authorizer auth(s, viewer);
+        return render::WorklistEntries(
+            s, annotator, [&](const domain::RecordState& r) {
+              return viewer == annotator || auth.RequireAdmin(r.project).ok();
+            });
+      });
   return JsonResponse(200, render::WorklistJson(annotator, entries));
 }
 

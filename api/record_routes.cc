@@ -62,29 +62,8 @@ StatusOr<Response> ImportRecords(const AppContext& ctx, const Request& req) {
 // The record's content, after its access event is durable.
 StatusOr<Response> ReadRecord(const AppContext& ctx, const Request& req) {
   const std::string& id = req.params.at("record");
-  ASSIGN_OR_RETURN(
-      domain::RecordState record,
-      ctx.handler->Read(
-          [&](const domain::DomainState& s) -> StatusOr<domain::RecordState> {
-            const domain::RecordState* r = s.FindRecord(id);
-            if (r == nullptr)
-              return NotFoundError("record " + id + " not found");
-            return *r;
-          }));
-  if (record.sealed) {
-    return FailedPreconditionError("record " + id +
-                                   ": its content is sealed (key shredded)");
-  }
-  ASSIGN_OR_RETURN(StoredEvent e, ctx.ledger->Get(record.seq));
-  const fb::Event* event = e.event();
-  if (event->body_type() != fb::EventBody::RecordImported) {
-    return DataLossError("record " + id + ": event " +
-                         std::to_string(record.seq) + " is not its import");
-  }
-  ASSIGN_OR_RETURN(
-      json::object doc,
-      render::RecordJson(
-          record, PlainPayload(event->body_as_RecordImported()->content())));
+  ASSIGN_OR_RETURN(json::object doc,
+                   render::ReadRecordDocument(*ctx.handler, *ctx.ledger, id));
   RETURN_IF_ERROR(ctx.RecordRead(Actor(req), "record", id, "read", req));
   return JsonResponse(200, doc);
 }

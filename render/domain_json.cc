@@ -7,6 +7,7 @@
 #include "common/strict_json.h"
 #include "render/commit_json.h"
 #include "render/error_json.h"
+#include "schemas/event.h"
 
 namespace consilium::render {
 namespace json = boost::json;
@@ -60,6 +61,50 @@ StatusOr<json::object> RecordJson(const domain::RecordState& r,
                                              : std::string_view(r.metadata),
                           "record " + r.id + " metadata"));
   return o;
+}
+
+StatusOr<json::object> ReadRecordDocument(const domain::CommandHandler& handler,
+                                          const Ledger& ledger,
+                                          std::string_view id) {
+  ASSIGN_OR_RETURN(
+      domain::RecordState record,
+      handler.Read(
+          [&](const domain::DomainState& s) -> StatusOr<domain::RecordState> {
+            const domain::RecordState* r = s.FindRecord(id);
+            if (r == nullptr) {
+              return NotFoundError("record " + std::string(id) + " not found");
+            }
+            return *r;
+          }));
+  if (record.sealed) {
+    return FailedPreconditionError("record " + record.id +
+                                   ": its content is sealed (key shredded)");
+  }
+  ASSIGN_OR_RETURN(StoredEvent e, ledger.Get(record.seq));
+  const fb::Event* event = e.event();
+  if (event->body_type() != fb::EventBody::RecordImported) {
+    return DataLossError("record " + record.id + ": event " +
+                         std::to_string(record.seq) + " is not its import");
+  }
+  return RecordJson(record,
+                    PlainPayload(event->body_as_RecordImported()->content()));
+}
+
+std::vector<AssignmentEntry> WorklistEntries(
+    const domain::DomainState& state, std::string_view annotator,
+    const std::function<bool(const domain::RecordState&)>& include) {
+  std::vector<AssignmentEntry> entries;
+  for (auto& [seq, record] : state.AssignmentsOf(annotator)) {
+    const domain::RecordState* r = state.FindRecord(record);
+    if (r == nullptr || !include(*r)) continue;
+    bool done = false;
+    for (const domain::AnnotationState* a : state.AnnotationsOfRecord(record))
+      done = done || (a->annotator == annotator && !a->withdrawn);
+    if (!done) {
+      entries.push_back({record, r->project, std::string(annotator), seq});
+    }
+  }
+  return entries;
 }
 
 StatusOr<json::object> AnnotationJson(const domain::AnnotationState& a,

@@ -14,15 +14,18 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "common/status.h"
+#include "domain/command_handler.h"
 #include "domain/commands.h"
 #include "domain/domain_state.h"
 #include "domain/write_core.h"
+#include "ledger/ledger.h"
 
 namespace consilium::render {
 
@@ -37,6 +40,14 @@ boost::json::object ProjectsJson(
 // "Records"). DataLoss when it or the metadata is not JSON.
 StatusOr<boost::json::object> RecordJson(const domain::RecordState& r,
                                          std::string_view content);
+
+// The record document of `id` as `consilium record show` and GET
+// /v1/records/{id} return it: its state from `handler`, its content from
+// `ledger`. NotFound for an unknown record, FailedPrecondition when its
+// content is sealed, the ledger's errors. The caller records the access.
+StatusOr<boost::json::object> ReadRecordDocument(
+    const domain::CommandHandler& handler, const Ledger& ledger,
+    std::string_view id);
 
 // {"id","record","project","annotator","pseudonym","schema":"id@v",
 //  "revision","withdrawn","by_model","values":{...},"history":[{"revision",
@@ -56,6 +67,13 @@ struct AssignmentEntry {
   std::string annotator;
   uint64_t assigned_seq = 0;
 };
+// An annotator's work list: the records assigned to `annotator` with no
+// live (not withdrawn) annotation of theirs, the oldest assignment first,
+// those for which `include(record)` holds.
+std::vector<AssignmentEntry> WorklistEntries(
+    const domain::DomainState& state, std::string_view annotator,
+    const std::function<bool(const domain::RecordState&)>& include);
+
 // {"annotator","records":[{"record","project","assigned_seq"}]}: the next
 // record to annotate first.
 boost::json::object WorklistJson(std::string_view annotator,

@@ -99,6 +99,12 @@ TEST_F(AppEndToEndTest, ThreeAnnotatorsFetchTheirWorkAnnotateAndDisagree) {
               "rec-2");
   }
 
+  // The CLI prints the same documents (after the server stops).
+  const json::value served_work =
+      json::parse(ok(200, "GET", "/v1/worklist", tokens["dr-x"]).body);
+  const json::value served_record =
+      json::parse(ok(200, "GET", "/v1/records/rec-2", root).body);
+
   // Who may read the disagreement.
   const std::string list = "/v1/records/rec-1/annotations";
   EXPECT_EQ(
@@ -142,6 +148,15 @@ TEST_F(AppEndToEndTest, ThreeAnnotatorsFetchTheirWorkAnnotateAndDisagree) {
   EXPECT_EQ(submitted, 3);
   EXPECT_EQ(revisions, 1);
   EXPECT_EQ(withdrawn, 1);
+
+  EXPECT_EQ(json::parse(Cli("worklist dr-x")), served_work);
+  EXPECT_EQ(json::parse(Cli("record show rec-2 --actor root")), served_record);
+  const std::vector<json::object> after = Events();
+  ASSERT_FALSE(after.empty());
+  const json::object& last = after.back();
+  EXPECT_EQ(last.at("type").as_string(), "AccessRecorded");
+  EXPECT_EQ(last.at("actor").as_string(), "root");
+  EXPECT_EQ(last.at("body").at("purpose").as_string(), "cli: record show");
 }
 
 }  // namespace
