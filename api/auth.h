@@ -95,6 +95,8 @@ struct Denial {
   std::string path;
   std::string route;  // the matched pattern
   Status reason;      // Unauthenticated or PermissionDenied
+  // The pattern's parameters ("record" -> "rec-1"): what the request named.
+  std::map<std::string, std::string> params = {};
 };
 
 // Called once per refused request, on the blocking pool (it may append to

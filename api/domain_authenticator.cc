@@ -35,6 +35,9 @@ StatusOr<Principal> DomainAuthenticator::Authenticate(
       if (ConstantTimeEquals(Bytes(t.sha256), Bytes(sha256))) match = &t;
     }
     if (match == nullptr) return UnauthenticatedError("unknown bearer token");
+    if (match->revoked_seq != 0) {
+      return UnauthenticatedError("bearer token revoked");
+    }
     if (match->expires_at_us <= now_us) {
       return UnauthenticatedError("bearer token expired");
     }

@@ -5,10 +5,10 @@
 // The presented token is hashed (SHA-256, as AdminCommands stores it), the
 // hash looked up in the state's token index and confirmed with
 // ConstantTimeEquals; the lookup's timing depends on the hash only, which
-// the client does not control. Unknown and expired tokens are
-// Unauthenticated; the message never contains the token. Every call reads
-// the current state (WriteCore::Read), so a role granted or revoked applies
-// to the next request, on open connections too.
+// the client does not control. Unknown, revoked (TokenRevoked) and expired
+// tokens are Unauthenticated; the message never contains the token. Every call
+// reads the current state (WriteCore::Read), so a role granted or revoked
+// applies to the next request, on open connections too.
 //
 // The Principal's roles: "admin" for a global role, "annotator@p1" for a
 // role in project p1 (RoleName, then '@' and the project id), sorted. A

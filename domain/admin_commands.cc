@@ -172,6 +172,48 @@ StatusOr<IssuedToken> AdminCommands::IssueToken(std::string_view actor,
   return token;
 }
 
+StatusOr<std::vector<Committed>> AdminCommands::RevokeTokens(
+    std::string_view actor, const RevokeTokenCommand& cmd) {
+  const int selectors = (cmd.token.empty() ? 0 : 1) +
+                        (cmd.issued_seq == 0 ? 0 : 1) + (cmd.all ? 1 : 0);
+  if (selectors != 1) {
+    return InvalidArgumentError(
+        "revoke token: give exactly one of the token, its issue sequence "
+        "number, or all");
+  }
+  const std::string who = "principal " + cmd.principal_id;
+  return core_->Exclusive(actor, [&](const ExclusiveTxn& t) -> Drafted {
+    ASSIGN_OR_RETURN(const PrincipalState* p,
+                     KnownPrincipal(t.state(), cmd.principal_id));
+    if (actor != cmd.principal_id) RETURN_IF_ERROR(t.auth().RequireAdmin(""));
+    const Hash256 wanted = cmd.token.empty() ? Hash256{} : Sha256(cmd.token);
+    std::vector<EventDraft> d;
+    for (const TokenState& tok : p->tokens) {
+      const bool named =
+          cmd.all || (cmd.issued_seq != 0 ? tok.seq == cmd.issued_seq
+                                          : tok.sha256 == wanted);
+      if (!named) continue;
+      if (tok.revoked_seq != 0) {
+        if (cmd.all) continue;
+        return FailedPreconditionError(
+            who + ": the token issued at seq " + std::to_string(tok.seq) +
+            " was already revoked at seq " + std::to_string(tok.revoked_seq));
+      }
+      d.push_back(MakeTokenRevoked({std::string(actor), ""}, cmd.principal_id,
+                                   tok.sha256, cmd.reason));
+      RETURN_IF_ERROR(d.back().Validate());
+    }
+    if (d.empty() && cmd.all)
+      return FailedPreconditionError(who + " has no live token");
+    if (d.empty() && cmd.issued_seq != 0) {
+      return NotFoundError(who + " was issued no token at seq " +
+                           std::to_string(cmd.issued_seq));
+    }
+    if (d.empty()) return NotFoundError(who + " holds no such token");
+    return d;
+  });
+}
+
 StatusOr<Committed> AdminCommands::GrantRole(std::string_view actor,
                                              std::string_view principal_id,
                                              const RoleSpec& role) {

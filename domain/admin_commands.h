@@ -13,6 +13,7 @@
 
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "common/status.h"
 #include "domain/commands.h"
@@ -40,6 +41,15 @@ class AdminCommands {
   // principal itself.
   StatusOr<IssuedToken> IssueToken(std::string_view actor,
                                    std::string_view principal_id);
+
+  // Revokes tokens (TokenRevoked, one per token, in one append): from the
+  // next request on they authenticate nothing. Actor: global admin or the
+  // principal itself. InvalidArgument unless exactly one selector is given;
+  // NotFound for an unknown principal or a token it was not issued;
+  // FailedPrecondition for a token already revoked, or `all` with no live
+  // token (expired tokens are live until revoked: revoking them is allowed).
+  StatusOr<std::vector<Committed>> RevokeTokens(std::string_view actor,
+                                                const RevokeTokenCommand& cmd);
 
   // Actor: global admin, or an admin of `role.project` for a project-scoped
   // role other than admin. AlreadyExists when held; RevokeRole: NotFound when

@@ -1,7 +1,13 @@
 // Authorizer: who may do what, asked of one DomainState for one actor. The
-// permission rules of docs/commands.md ("Permissions") in one place, with
-// their messages: the command sets call these instead of repeating the
-// openings (project exists, actor is its admin, record is in the project).
+// permission rules of docs/commands.md ("Permissions") and the read rules of
+// docs/authorization.md in one place, with their messages: the command sets
+// call these instead of repeating the openings (project exists, actor is its
+// admin, record is in the project), and the server asks the read rules
+// before every route's handler runs and when it filters a listing.
+//
+// Read rules return OK, PermissionDenied naming the rule, or NotFound when
+// what they name does not exist (the server answers 404 then, so a refusal
+// never says more than a 404 would).
 //
 // Bootstrap: while no principal holds the global admin role, any actor may
 // administer, so the first admin can be registered.
@@ -41,6 +47,36 @@ class Authorizer {
   StatusOr<const RecordState*> AdminOfRecord(std::string_view project,
                                              std::string_view record) const;
 
+  // --- Read rules (docs/authorization.md) ---
+
+  // The actor holds some role in `project` (or a global one).
+  bool SeesProject(std::string_view project) const;
+  // NotFound for an unknown project, then SeesProject.
+  Status MayReadProject(std::string_view project) const;
+  // The actor holds `role` globally or in some project.
+  bool HoldsRole(fb::Role role) const;
+  // Any principal with a role may read task schemas (they hold no content).
+  Status MayReadSchemas() const;
+  // Record content: an admin of its project; an annotator of the project
+  // assigned to it; an adjudicator of the project who has not annotated it.
+  // Researchers and auditors read no content (unless they also hold one of
+  // those roles: that is how an auditor is granted content).
+  Status MayReadRecord(std::string_view record) const;
+  // One annotation: its author (still an annotator of the project); an
+  // admin of its project; an adjudicator of
+  // the project who has not annotated the record; an annotator assigned to
+  // the record when the project is not blind.
+  Status MayReadAnnotation(const AnnotationState& annotation) const;
+  // The same, for an annotation id (NotFound when unknown).
+  Status MayReadAnnotation(std::string_view annotation) const;
+  // Listing a record's annotations: MayReadRecord; the list then holds what
+  // MayReadAnnotation allows (in a blind project an annotator's own only).
+  Status MayListAnnotations(std::string_view record) const;
+  // `annotator`'s work list: the annotator themselves, or an admin (global,
+  // or of every project the list covers: checked per entry by the caller
+  // with AdminOfProject).
+  Status MayReadWorklist(std::string_view annotator) const;
+
   // The actor is the annotator, or an admin of `project` acting for them.
   // PermissionDenied "actor X may not VERB for annotator A (...)".
   Status ActorMayActFor(const std::string& annotator,
@@ -49,6 +85,12 @@ class Authorizer {
 
  private:
   const DomainState& state_;
+  const PrincipalState* principal() const {
+    return state_.FindPrincipal(actor_);
+  }
+  // PermissionDenied "principal A may not WHAT: WHY".
+  Status Denied(std::string_view what, std::string_view why) const;
+
   std::string_view actor_;
 };
 

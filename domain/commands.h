@@ -67,6 +67,17 @@ struct IssuedToken {
   int64_t expires_at_us = 0;
 };
 
+// Which of a principal's tokens to revoke: exactly one of `token` (the
+// bearer token itself, hashed here), `issued_seq` (its TokenIssued event) or
+// `all` (every live token: the principal can no longer authenticate).
+struct RevokeTokenCommand {
+  std::string principal_id{};
+  std::string token{};
+  uint64_t issued_seq = 0;
+  bool all = false;
+  std::string reason{};  // optional
+};
+
 struct RegisteredPrincipal {
   IssuedToken token{};
   std::vector<Committed>

@@ -168,6 +168,17 @@ struct DomainState::Replayer final : Known, Model {
     p.tokens.push_back(t);
     s.token_owners_.emplace(t.sha256, p.id);
   }
+  void Keep(const Applied& e, const TokenWithdrawn& x) {
+    PrincipalState& p =
+        s.principals_.find(View(x.body->principal_id()))->second;
+    for (TokenState& t : p.tokens) {
+      if (t.revoked_seq == 0 &&
+          std::equal(t.sha256.begin(), t.sha256.end(),
+                     x.body->token_sha256()->bytes()->Data())) {
+        t.revoked_seq = e.seq;
+      }
+    }
+  }
   void Keep(const Applied& e, const SchemaDefined& x) {
     SchemaState schema;
     schema.definition = Str(x.body->definition());
@@ -188,10 +199,20 @@ struct DomainState::Replayer final : Known, Model {
     }
     s.batches_.emplace(std::move(key), std::move(batch));
   }
-  void Keep(const Applied&, const AssignmentChanged& x) {
+  void Keep(const Applied& e, const AssignmentChanged& x) {
     if (x.assigned) {
-      s.assignments_[std::string(x.record)].insert(std::string(x.annotator));
+      if (s.assignments_[std::string(x.record)]
+              .insert(std::string(x.annotator))
+              .second) {
+        s.assigned_records_[std::string(x.annotator)].emplace(x.record, e.seq);
+      }
       return;
+    }
+    if (auto r = s.assigned_records_.find(x.annotator);
+        r != s.assigned_records_.end()) {
+      if (auto it = r->second.find(x.record); it != r->second.end())
+        r->second.erase(it);
+      if (r->second.empty()) s.assigned_records_.erase(r);
     }
     auto it = s.assignments_.find(x.record);
     if (it == s.assignments_.end()) return;
@@ -211,6 +232,8 @@ struct DomainState::Replayer final : Known, Model {
     // Invariant: Decide opens only ids the index does not hold.
     assert(added);
     (void)added;
+    s.record_annotations_[Str(b.record_id())].push_back(
+        static_cast<uint32_t>(s.annotations_.size()));
     AnnotationState& a = s.annotations_.emplace_back();
     a.id = id;
     a.project = Str(b.project_id());
@@ -348,6 +371,35 @@ std::vector<std::string> DomainState::AssignedAnnotators(
   auto it = assignments_.find(record);
   if (it == assignments_.end()) return {};
   return std::vector<std::string>(it->second.begin(), it->second.end());
+}
+
+std::vector<std::pair<uint64_t, std::string>> DomainState::AssignmentsOf(
+    std::string_view annotator) const {
+  std::vector<std::pair<uint64_t, std::string>> out;
+  auto it = assigned_records_.find(annotator);
+  if (it == assigned_records_.end()) return out;
+  for (const auto& [record, seq] : it->second) out.emplace_back(seq, record);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<const AnnotationState*> DomainState::AnnotationsOfRecord(
+    std::string_view record) const {
+  std::vector<const AnnotationState*> out;
+  auto it = record_annotations_.find(record);
+  if (it == record_annotations_.end()) return out;
+  for (uint32_t n : it->second) out.push_back(&annotations_[n]);
+  return out;
+}
+
+bool DomainState::HasAnnotated(std::string_view record,
+                               std::string_view principal) const {
+  auto it = record_annotations_.find(record);
+  if (it == record_annotations_.end()) return false;
+  for (uint32_t n : it->second) {
+    if (annotations_[n].annotator == principal) return true;
+  }
+  return false;
 }
 
 const AnnotationState* DomainState::FindAnnotation(std::string_view id) const {

@@ -64,7 +64,8 @@ struct RoleGrant {
 struct TokenState {
   Hash256 sha256{};
   int64_t expires_at_us = 0;
-  uint64_t seq = 0;
+  uint64_t seq = 0;          // the TokenIssued event
+  uint64_t revoked_seq = 0;  // the first TokenRevoked naming it; 0: live
   friend bool operator==(const TokenState&, const TokenState&) = default;
 };
 
@@ -217,6 +218,19 @@ class DomainState {
   size_t annotation_count() const { return annotations_.size(); }
   // Annotators assigned to `record`, sorted.
   std::vector<std::string> AssignedAnnotators(std::string_view record) const;
+  // The records assigned to `annotator` now, as (sequence number of the
+  // AssignmentCreated, record id), oldest assignment first (an annotator's
+  // work list: api/annotation_routes.h).
+  std::vector<std::pair<uint64_t, std::string>> AssignmentsOf(
+      std::string_view annotator) const;
+  // The annotations of `record` (withdrawn ones included), in submission
+  // order. Pointers valid until the next Apply.
+  std::vector<const AnnotationState*> AnnotationsOfRecord(
+      std::string_view record) const;
+  // True when `principal` submitted an annotation of `record` (withdrawn or
+  // not): an adjudicator never sees such a record's work
+  // (domain/authorizer.h).
+  bool HasAnnotated(std::string_view record, std::string_view principal) const;
   // Events applied per body type (every committed event counts, including
   // those the state otherwise ignores, such as AccessRecorded).
   const std::map<fb::EventBody, uint64_t>& event_counts() const {
@@ -253,6 +267,12 @@ class DomainState {
   std::map<std::pair<std::string, std::string>, BatchState> batches_;
   // record -> annotators assigned to it.
   StringMap<std::set<std::string, std::less<>>> assignments_;
+  // annotator -> record -> seq of its AssignmentCreated (the reverse of
+  // assignments_, for work lists; derived, so not compared by ==).
+  StringMap<std::map<std::string, uint64_t, std::less<>>> assigned_records_;
+  // record -> numbers of its annotations (indexes into annotations_), in
+  // submission order; derived from annotations_, not compared by ==.
+  StringMap<std::vector<uint32_t>> record_annotations_;
   // Annotations in submission order, found by id through annotation_index_
   // (number n is annotations_[n]). A deque: growing never moves them, so a
   // million annotations are never copied under the handler's lock.

@@ -227,14 +227,16 @@ namespace {
 
 Status CheckAccessCommand(std::string_view actor,
                           const RecordAccessCommand& cmd) {
+  // principal and route: what a refused server request named when it was
+  // neither content nor a project (docs/authorization.md, "Denied access").
   static const std::set<std::string_view> kKinds = {
-      "record", "annotation", "project", "schema",
-      "batch",  "dataset",    "ledger"};
+      "record",  "annotation", "project",   "schema", "batch",
+      "dataset", "ledger",     "principal", "route"};
   if (!kKinds.count(cmd.resource_kind)) {
     return InvalidArgumentError(
         "access: resource kind " + Quote(cmd.resource_kind) +
-        " (known: annotation, batch, dataset, ledger, project, record, "
-        "schema)");
+        " (known: annotation, batch, dataset, ledger, principal, project, "
+        "record, route, schema)");
   }
   if (cmd.resource_id.empty() || cmd.resource_id.size() > kMaxIdBytes ||
       cmd.resource_id.find('\0') != std::string::npos) {

@@ -11,12 +11,30 @@ namespace {
 // schemas/events.fbs moves fb::EventBody::MAX and stops the build here: give
 // it a case in Decide (Ignored is a decision too), an Effect if it changes
 // state, and an On in the models that keep it; then move this line.
-static_assert(fb::EventBody::MAX == fb::EventBody::AdjudicationEscalated,
+static_assert(fb::EventBody::MAX == fb::EventBody::TokenRevoked,
               "a new fb::EventBody type: add its case to domain::Decide");
 
 bool ValidRole(fb::Role role) {
   return role != fb::Role::Unspecified &&
          static_cast<uint8_t>(role) <= static_cast<uint8_t>(fb::Role::MAX);
+}
+
+// A token hash (present) issued to, or revoked from, a known principal.
+Effect DecideToken(const Known& known, const fb::Event& e) {
+  if (e.body_type() == fb::EventBody::TokenIssued) {
+    const auto* b = e.body_as_TokenIssued();
+    if (!known.HasPrincipal(View(b->principal_id())) ||
+        b->token_sha256() == nullptr) {
+      return Ignored{};
+    }
+    return TokenAdded{b};
+  }
+  const auto* b = e.body_as_TokenRevoked();
+  if (!known.HasPrincipal(View(b->principal_id())) ||
+      b->token_sha256() == nullptr) {
+    return Ignored{};
+  }
+  return TokenWithdrawn{b};
 }
 
 Effect DecideRole(const Known& known, const flatbuffers::String* principal,
@@ -153,14 +171,9 @@ Effect Decide(const Known& known, const Applied& a) {
       return DecideRole(known, b->principal_id(), b->role(), b->project_id(),
                         false);
     }
-    case fb::EventBody::TokenIssued: {
-      const auto* b = e.body_as_TokenIssued();
-      if (!known.HasPrincipal(View(b->principal_id())) ||
-          b->token_sha256() == nullptr) {
-        return Ignored{};
-      }
-      return TokenAdded{b};
-    }
+    case fb::EventBody::TokenIssued:
+    case fb::EventBody::TokenRevoked:
+      return DecideToken(known, e);
     case fb::EventBody::SchemaPublished:
       return DecideSchema(known, *e.body_as_SchemaPublished());
     case fb::EventBody::AssignmentCreated: {

@@ -103,6 +103,11 @@ struct RoleChanged {
 struct TokenAdded {
   const fb::TokenIssued* body;
 };
+// A token hash (present) revoked from a known principal; a hash the
+// principal was never issued changes nothing (the state looks it up).
+struct TokenWithdrawn {
+  const fb::TokenRevoked* body;
+};
 // A new schema version whose document parsed and matches the header.
 struct SchemaDefined {
   const fb::SchemaPublished* body;
@@ -173,13 +178,12 @@ struct AdjudicationLeaseClosed {
   std::string_view rationale;
 };
 
-using Effect =
-    std::variant<Ignored, ProjectDefined, PrincipalDefined, RoleChanged,
-                 TokenAdded, SchemaDefined, RecordDefined, BatchDefined,
-                 AssignmentChanged, AnnotationOpened, AnnotationRevised,
-                 AnnotationWithdrawn, GoldRecorded, AdjudicationRecorded,
-                 AccessRecorded, AdjudicationPolicyDefined,
-                 AdjudicationLeaseOpened, AdjudicationLeaseClosed>;
+using Effect = std::variant<
+    Ignored, ProjectDefined, PrincipalDefined, RoleChanged, TokenAdded,
+    SchemaDefined, RecordDefined, BatchDefined, AssignmentChanged,
+    AnnotationOpened, AnnotationRevised, AnnotationWithdrawn, GoldRecorded,
+    AdjudicationRecorded, AccessRecorded, AdjudicationPolicyDefined,
+    AdjudicationLeaseOpened, AdjudicationLeaseClosed, TokenWithdrawn>;
 
 // The effect of `e` on a state that knows what `known` says. Pure; total.
 Effect Decide(const Known& known, const Applied& e);

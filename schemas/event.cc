@@ -60,6 +60,11 @@ Status CheckBodyIds(const fb::Event& e) {
         return InvalidArgumentError("token_sha256 is required");
       return CheckId("principal_id",
                      View(e.body_as_TokenIssued()->principal_id()), true);
+    case fb::EventBody::TokenRevoked:
+      if (e.body_as_TokenRevoked()->token_sha256() == nullptr)
+        return InvalidArgumentError("token_sha256 is required");
+      return CheckId("principal_id",
+                     View(e.body_as_TokenRevoked()->principal_id()), true);
     case fb::EventBody::SchemaPublished:
       return CheckId("schema_id",
                      View(e.body_as_SchemaPublished()->schema_id()), true);
@@ -295,6 +300,20 @@ EventDraft MakeTokenIssued(const EventHeader& header,
         flatbuffers::span<const uint8_t, 32>(token_sha256.data(), 32));
     auto body = fb::CreateTokenIssued(fbb, id, &h, expires_at_us);
     return std::make_pair(fb::EventBody::TokenIssued, body.Union());
+  });
+}
+
+EventDraft MakeTokenRevoked(const EventHeader& header,
+                            std::string_view principal_id,
+                            const Hash256& token_sha256,
+                            std::string_view reason) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto id = fbb.CreateString(principal_id);
+    auto why = OptString(fbb, reason);
+    fb::Hash256 h(
+        flatbuffers::span<const uint8_t, 32>(token_sha256.data(), 32));
+    auto body = fb::CreateTokenRevoked(fbb, id, &h, why);
+    return std::make_pair(fb::EventBody::TokenRevoked, body.Union());
   });
 }
 

@@ -141,6 +141,12 @@ EventDraft MakeRoleRevoked(const EventHeader& header,
 EventDraft MakeTokenIssued(const EventHeader& header,
                            std::string_view principal_id,
                            const Hash256& token_sha256, int64_t expires_at_us);
+// Withdraws the token with this SHA-256 from `principal_id`; `reason`
+// optional.
+EventDraft MakeTokenRevoked(const EventHeader& header,
+                            std::string_view principal_id,
+                            const Hash256& token_sha256,
+                            std::string_view reason);
 
 struct SchemaPublishedFields {
   std::string_view schema_id{};

@@ -296,6 +296,22 @@ StatusOr<EventDraft> TokenIssuedFromJson(const EventHeader& header,
   return MakeTokenIssued(header, principal, *h, expires);
 }
 
+StatusOr<EventDraft> TokenRevokedFromJson(const EventHeader& header,
+                                          const json::object& body) {
+  ObjectReader r(body, "body");
+  ASSIGN_OR_RETURN(std::string_view principal, r.String("principal_id", true));
+  ASSIGN_OR_RETURN(std::string_view hex, r.String("token_sha256", true));
+  ASSIGN_OR_RETURN(std::string_view reason, r.String("reason", false));
+  RETURN_IF_ERROR(r.Finish());
+  RETURN_IF_ERROR(CheckId("body.principal_id", principal));
+  StatusOr<Hash256> h = Hash256FromHex(hex);
+  if (!h.ok() || hex.size() != 64) {
+    return InvalidArgumentError(
+        "body.token_sha256: must be 64 hex digits (a SHA-256)");
+  }
+  return MakeTokenRevoked(header, principal, *h, reason);
+}
+
 StatusOr<EventDraft> SchemaPublishedFromJson(const EventHeader& header,
                                              const json::object& body) {
   ObjectReader r(body, "body");
@@ -671,12 +687,14 @@ void AdjudicationBodyToJson(const fb::Event& e, json::object& o) {
   }
 }
 
-// AdjudicationPolicySet .. AdjudicationEscalated: the types after
-// IndexesRepaired.
+// AdjudicationPolicySet .. AdjudicationEscalated: the types between
+// IndexesRepaired and TokenRevoked.
 bool IsAdjudicationEngineType(std::string_view type) {
   for (auto t : fb::EnumValuesEventBody()) {
     if (static_cast<uint8_t>(t) >
             static_cast<uint8_t>(fb::EventBody::IndexesRepaired) &&
+        static_cast<uint8_t>(t) <=
+            static_cast<uint8_t>(fb::EventBody::AdjudicationEscalated) &&
         type == fb::EnumNameEventBody(t)) {
       return true;
     }
@@ -684,12 +702,14 @@ bool IsAdjudicationEngineType(std::string_view type) {
   return false;
 }
 
-// IndexesRepaired and every type after it (the adjudication engine's) are
-// written by their commands, never accepted as input.
+// IndexesRepaired and the adjudication engine's types after it are written
+// by their commands, never accepted as input; TokenRevoked (after them) is,
+// like TokenIssued.
 bool AcceptedAsInput(fb::EventBody t) {
-  return t != fb::EventBody::NONE &&
-         static_cast<uint8_t>(t) <
-             static_cast<uint8_t>(fb::EventBody::IndexesRepaired);
+  return (t != fb::EventBody::NONE &&
+          static_cast<uint8_t>(t) <
+              static_cast<uint8_t>(fb::EventBody::IndexesRepaired)) ||
+         t == fb::EventBody::TokenRevoked;
 }
 
 // The engine's events (all but AdjudicationDecided, accepted as input) hold
@@ -767,6 +787,14 @@ json::value BodyToJson(const fb::Event& e) {
       if (b->token_sha256() != nullptr)
         o["token_sha256"] = ToHex({b->token_sha256()->bytes()->Data(), 32});
       o["expires_at_us"] = b->expires_at_us();
+      break;
+    }
+    case fb::EventBody::TokenRevoked: {
+      const auto* b = e.body_as_TokenRevoked();
+      o["principal_id"] = View(b->principal_id());
+      if (b->token_sha256() != nullptr)
+        o["token_sha256"] = ToHex({b->token_sha256()->bytes()->Data(), 32});
+      if (b->reason()) o["reason"] = View(b->reason());
       break;
     }
     case fb::EventBody::SchemaPublished: {
@@ -941,6 +969,8 @@ StatusOr<EventDraft> DraftFromJson(std::string_view text) {
     draft = RoleFromJson(header, *body, /*grant=*/false);
   } else if (type == "TokenIssued") {
     draft = TokenIssuedFromJson(header, *body);
+  } else if (type == "TokenRevoked") {
+    draft = TokenRevokedFromJson(header, *body);
   } else if (type == "SchemaPublished") {
     draft = SchemaPublishedFromJson(header, *body);
   } else if (type == "CalibrationBatchCreated") {

@@ -1,8 +1,9 @@
 // Domain commands: project create, schema publish/show/diff, import records,
-// batch create, assign, annotate, user add. Each opens the ledger, rebuilds
-// the domain state by scanning it (domain::CommandHandler::Open) and
-// runs one command through the handler, so every rule in docs/commands.md
-// applies. `--actor` names who performs the command (default "admin").
+// batch create, assign, annotate, user add, user revoke-token. Each opens the
+// ledger, rebuilds the domain state by scanning it
+// (domain::CommandHandler::Open) and runs one command through the handler, so
+// every rule in docs/commands.md applies. `--actor` names who performs the
+// command (default "admin").
 //
 // Output: one JSON line per appended event ({"seq":N,"hash":"..."}), or per
 // input line for the bulk commands ({"line":N,"id":"...","seq":...} or
@@ -11,6 +12,7 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/input.h"
@@ -42,13 +44,15 @@ struct Session {
   std::unique_ptr<CommandHandler> handler;
 };
 
-StatusOr<Session> OpenSession(const Args& args, bool read_only) {
+StatusOr<Session> OpenSession(const Args& args, bool read_only,
+                              domain::CommandHandlerOptions options = {}) {
   ASSIGN_OR_RETURN(std::string dir, args.Require("data"));
   LedgerOptions o;
   o.read_only = read_only;
   Session s;
   ASSIGN_OR_RETURN(s.ledger, Ledger::Open(dir, o));
-  ASSIGN_OR_RETURN(s.handler, CommandHandler::Open(s.ledger.get(), {}));
+  ASSIGN_OR_RETURN(s.handler,
+                   CommandHandler::Open(s.ledger.get(), std::move(options)));
   return s;
 }
 
@@ -268,7 +272,15 @@ int UserAdd(const Args& args) {
   } else if (args.Has("model")) {
     return Fail(InvalidArgumentError("--model needs --kind model"));
   }
-  auto s = OpenSession(args, false);
+  auto ttl = args.GetUint("token-ttl", 0);
+  if (!ttl.ok()) return Fail(ttl.status());
+  domain::CommandHandlerOptions options;
+  if (*ttl > 0) {
+    if (*ttl > uint64_t{10} * 365 * 24 * 3600)
+      return Fail(InvalidArgumentError("--token-ttl is at most 10 years"));
+    options.token_ttl_us = static_cast<int64_t>(*ttl) * 1'000'000;
+  }
+  auto s = OpenSession(args, false, std::move(options));
   if (!s.ok()) return Fail(s.status());
   auto r = s->handler->RegisterPrincipal(Actor(args), cmd);
   if (!r.ok()) return Fail(r.status(), 1);
@@ -278,6 +290,27 @@ int UserAdd(const Args& args) {
   std::printf(
       "token (shown once; only its SHA-256 is stored, expires %s):\n%s\n",
       FormatTimestamp(r->token.expires_at_us).c_str(), r->token.token.c_str());
+  return 0;
+}
+
+int UserRevokeToken(const Args& args) {
+  if (args.positional.size() != 1)
+    return Fail(InvalidArgumentError(
+        "usage: consilium user revoke-token NAME --data DIR (--token T | "
+        "--issued-seq N | --all) [--reason R]"));
+  domain::RevokeTokenCommand cmd;
+  cmd.principal_id = args.positional[0];
+  cmd.token = args.Get("token");
+  auto seq = args.GetUint("issued-seq", 0);
+  if (!seq.ok()) return Fail(seq.status());
+  cmd.issued_seq = *seq;
+  cmd.all = args.Has("all");
+  cmd.reason = args.Get("reason");
+  auto s = OpenSession(args, false);
+  if (!s.ok()) return Fail(s.status());
+  auto r = s->handler->RevokeTokens(Actor(args), cmd);
+  if (!r.ok()) return Fail(r.status(), 1);
+  for (const Committed& c : *r) PrintJsonLine(render::CommittedJson(c));
   return 0;
 }
 
@@ -357,8 +390,22 @@ Registrar user_add(Command{
          {"kind", "person|model", "what the principal is (default person)"},
          {"model", "M@V", "model name and version (with --kind model)"},
          {"display-name", "N", "name shown to people"},
-         {"pseudonym", "X", "name shown in blind projects"}}),
+         {"pseudonym", "X", "name shown in blind projects"},
+         {"token-ttl", "SECONDS", "lifetime of the token (default 90 days)"}}),
     .run = UserAdd});
+Registrar user_revoke_token(Command{
+    .words = {"user", "revoke-token"},
+    .summary = "revoke a principal's bearer token(s); effective at once",
+    .positionals = {{"NAME", "principal id"}},
+    .flags = WriteFlags(
+        {{"token", "T", "the token to revoke (as issued)"},
+         {"issued-seq", "N", "the token issued by the TokenIssued at seq N"},
+         {"all", "", "every live token of the principal"},
+         {"reason", "R", "why (kept in the TokenRevoked event)"}}),
+    .run = UserRevokeToken,
+    .notes = "Appends one TokenRevoked per token (docs/authorization.md). "
+             "A running `consilium serve` holds the ledger: revoke through "
+             "its API then (POST /v1/principals/{id}/tokens/revoke)."});
 
 }  // namespace
 }  // namespace consilium::cli

@@ -1,21 +1,18 @@
 // `consilium serve`: the HTTP API over the ledger at --data (docs/server.md).
-// The ledger is opened for writing with its CommandHandler (the single
-// writer), held for the server's lifetime, so no other process writes it
-// meanwhile. Bearer tokens are checked against the handler's domain state
-// (api/domain_authenticator.h). Routes today: the server's own (/healthz,
-// /metrics, /v1/openapi.json) and GET /v1/whoami; the domain routes join the
-// Router built here.
+// The ledger is opened for writing by api::App (api/app.h: the
+// CommandHandler, the single writer, and a live ProjectionEngine), held for
+// the server's lifetime, so no other process writes it meanwhile. The App
+// builds the routes, the authenticator, the rule-table authorizer and the
+// denial hook; this file only reads the flags and runs the server.
 #include <iostream>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "api/domain_authenticator.h"
+#include "api/app.h"
 #include "api/server.h"
-#include "api/whoami_route.h"
 #include "common/clock.h"
-#include "domain/command_handler.h"
 #include "tools/cli.h"
 #include "tools/demo/sign_in.h"
 #include "tools/open_ledger.h"
@@ -29,8 +26,10 @@ int Serve(const Args& args) {
   }
   auto ledger = OpenLedger(args, /*read_only=*/false);
   if (!ledger.ok()) return Fail(ledger.status());
-  auto handler = domain::CommandHandler::Open(ledger->get(), {});
-  if (!handler.ok()) return Fail(handler.status());
+  auto app = api::App::Open(ledger->get(), {});
+  if (!app.ok()) return Fail(app.status());
+  StatusOr<api::Router> routes = (*app)->BuildRouter();
+  if (!routes.ok()) return Fail(routes.status());
 
   api::ServerOptions options;
   options.listen = args.Get("listen", api::kDefaultListen);
@@ -38,19 +37,18 @@ int Serve(const Args& args) {
     options.tls = api::TlsFiles{args.Get("tls-cert"), args.Get("tls-key")};
   }
   options.stop_on_signals = true;
-  api::ServerDeps deps;
-  deps.authenticator = std::make_shared<api::DomainAuthenticator>(
-      &(*handler)->core(), SystemClock());
-  api::Router routes;
-  if (Status s = routes.Add(api::WhoamiRoute()); !s.ok()) return Fail(s);
   StatusOr<std::unique_ptr<api::Server>> server = api::Server::Start(
-      std::move(options), std::move(routes), std::move(deps));
+      std::move(options), std::move(*routes), (*app)->Deps());
   if (!server.ok()) return Fail(server.status());
   // The line scripts wait for: the server accepts from here on.
   std::cout << "consilium serve: listening on " << (*server)->url()
             << std::endl;
   demo::PrintDemoSignIn(args.Get("data"), (*server)->url(), std::cout);
   (*server)->Wait();
+  // The server has joined its threads: every handler has returned, so every
+  // append it started is durable. Destroying the App drains the handler.
+  server->reset();
+  app->reset();
   std::cout << "consilium serve: stopped" << std::endl;
   return 0;
 }

@@ -114,7 +114,11 @@ void Dispatcher::Refuse(std::shared_ptr<Request> request, std::string route,
   run_blocking_([this, request = std::move(request), route = std::move(route),
                  reason = std::move(reason), done = std::move(done)]() {
     Denial denial{request->principal ? request->principal->id : "",
-                  request->method, request->path, route, reason};
+                  request->method,
+                  request->path,
+                  route,
+                  reason,
+                  request->params};
     Status recorded = hook_ ? hook_(denial) : OkStatus();
     Response r;
     if (!recorded.ok()) {

@@ -56,6 +56,9 @@ class SubscriptionImpl final : public Ledger::Subscription {
               return true;
             });
         if (!s.ok()) return;  // the ledger is damaged; verify reports it
+        // Stopped mid-scan: the consumer refused the rest, so next_ is still
+        // <= target and looping would scan forever instead of returning.
+        if (stop_flag_.load(std::memory_order_relaxed)) return;
         continue;
       }
       std::unique_lock l(*mu_);

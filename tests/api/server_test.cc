@@ -434,10 +434,12 @@ TEST_F(ServerTest, OpenApiDocumentIsServedAndListsTheBuiltinRoutes) {
   for (const auto& kv : doc.at("paths").as_object()) {
     paths.emplace_back(kv.key());
   }
-  // The built-in routes, then those `consilium serve` adds.
-  EXPECT_EQ(paths,
-            (std::vector<std::string>{"/healthz", "/metrics",
-                                      "/v1/openapi.json", "/v1/whoami"}));
+  // The built-in routes first; the application's routes and the document
+  // agree both ways: AppTest.EveryRouteIsDocumentedAndEveryPathIsARoute.
+  ASSERT_GE(paths.size(), 3u);
+  EXPECT_EQ(
+      std::vector<std::string>(paths.begin(), paths.begin() + 3),
+      (std::vector<std::string>{"/healthz", "/metrics", "/v1/openapi.json"}));
 }
 
 TEST_F(ServerTest, ShutdownLetsTheRequestInFlightFinish) {

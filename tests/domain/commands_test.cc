@@ -1041,8 +1041,7 @@ TEST_F(CommandsTest, RecordAccessIsDurableAndIndexedByRecord) {
       },
       StatusCode::kInvalidArgument,
       "access: resource kind \"file\" (known: annotation, batch, dataset, "
-      "ledger, project, record, "
-      "schema)");
+      "ledger, principal, project, record, route, schema)");
 }
 
 TEST_F(CommandsTest, RecordAccessAsyncKeepsCallOrderAndRejectsOnCallerThread) {

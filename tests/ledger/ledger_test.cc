@@ -5,6 +5,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -306,6 +307,25 @@ TEST_F(LedgerTest, SlowSubscriberDoesNotBlockAppenders) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(sub->next_seq(), 51u);
+}
+
+// Destroying a subscription while it catches up must return: the consumer
+// refuses the rest of the scan, and the thread used to rescan forever.
+TEST_F(LedgerTest, SubscriptionStoppedWhileCatchingUpReturns) {
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(ledger_->Append(Record(std::to_string(i))).ok());
+  std::promise<void> entered;
+  std::atomic<int> calls{0};
+  auto sub = ledger_->Subscribe(1, [&](const StoredEvent&) {
+    if (calls++ == 0) {
+      entered.set_value();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  entered.get_future().wait();
+  auto done = std::async(std::launch::async, [&] { sub.reset(); });
+  EXPECT_EQ(done.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(calls.load(), 1);
 }
 
 TEST_F(LedgerTest, WaitForSeqSeesCommits) {

@@ -64,6 +64,10 @@ TEST(DomainEventsTest, EveryTypeRoundTripsThroughItsJsonForm) {
       {"TokenIssued", R"({"principal_id":"dr-a","token_sha256":")" +
                           std::string(64, 'a') +
                           R"(","expires_at_us":1800000000000000})"},
+      {"TokenRevoked", R"({"principal_id":"dr-a","token_sha256":")" +
+                           std::string(64, 'b') + R"(","reason":"leaked"})"},
+      {"TokenRevoked", R"({"principal_id":"dr-a","token_sha256":")" +
+                           std::string(64, 'c') + R"("})"},
       {"SchemaPublished", R"({"definition":)" + std::string(kSchema) + "}"},
       {"CalibrationBatchCreated",
        R"({"project_id":"p1","batch_id":"b1","record_ids":["r1","r2"]})"},
@@ -132,6 +136,12 @@ TEST(DomainEventsTest, InputIsStrictAndMessagesNameTheKey) {
                   R"({"principal_id":"x","token":"secret","token_sha256":")" +
                       std::string(64, '0') + R"(","expires_at_us":1})"),
             "body.token: unknown key");
+  EXPECT_EQ(
+      Error("TokenRevoked", R"({"principal_id":"x","token_sha256":"ab"})"),
+      "body.token_sha256: must be 64 hex digits (a SHA-256)");
+  EXPECT_EQ(Error("TokenRevoked",
+                  R"({"token_sha256":")" + std::string(64, '0') + R"("})"),
+            "body.principal_id: required string is missing");
   EXPECT_EQ(Error("SchemaPublished", R"({"definition":{"id":"x"}})"),
             "body.definition: schema: \"version\" is required");
   EXPECT_EQ(

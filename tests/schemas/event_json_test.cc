@@ -77,7 +77,7 @@ TEST(EventJsonTest, RejectsUnknownTypeNamingTheKnownOnes) {
             "AnnotationSubmitted, "
             "AnnotationRevised, AnnotationWithdrawn, AccessRecorded, "
             "GoldAnswerRecorded, "
-            "AdjudicationDecided)");
+            "AdjudicationDecided, TokenRevoked)");
 }
 
 TEST(EventJsonTest, RejectsMissingAndUnknownFields) {

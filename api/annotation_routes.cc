@@ -1,0 +1,230 @@
+#include "api/annotation_routes.h"
+
+#include <boost/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/internal/app_routes.h"
+#include "api/internal/body_reader.h"
+#include "render/command_input.h"
+#include "render/commit_json.h"
+#include "render/domain_json.h"
+#include "schemas/event.h"
+
+namespace consilium::api {
+namespace {
+
+namespace json = boost::json;
+using internal::Actor;
+using internal::BodyReader;
+using internal::Guarded;
+
+enum class Op { kSubmit, kRevise, kWithdraw };
+
+// The body as one `consilium annotate` line (render::ParseAnnotationLine,
+// the CLI's reader): the path gives the op and, for a revision or
+// withdrawal, the annotation id; a submission's annotator defaults to the
+// caller.
+StatusOr<domain::AnnotationCommand> ReadCommand(const Request& req, Op op) {
+  ASSIGN_OR_RETURN(BodyReader r, BodyReader::Parse(req));
+  json::object line = r.object();
+  if (line.contains("op")) {
+    return BodyReader::Error("op", "unknown key (the path says what to do)");
+  }
+  if (op == Op::kSubmit) {
+    if (!line.contains("annotator")) line["annotator"] = Actor(req);
+  } else {
+    if (line.contains("annotation_id"))
+      return BodyReader::Error("annotation_id",
+                               "unknown key (it is in the path)");
+    line["annotation_id"] = req.params.at("annotation");
+    line["op"] = op == Op::kRevise ? "revise" : "withdraw";
+  }
+  StatusOr<domain::AnnotationCommand> cmd =
+      render::ParseAnnotationLine(json::serialize(line));
+  if (!cmd.ok()) {
+    return InvalidArgumentError("request body: " + cmd.status().message());
+  }
+  return cmd;
+}
+
+StatusOr<Response> Annotate(const AppContext& ctx, const Request& req, Op op) {
+  ASSIGN_OR_RETURN(domain::AnnotationCommand cmd, ReadCommand(req, op));
+  StatusOr<Committed> c = InternalError("unset");
+  switch (op) {
+    case Op::kSubmit:
+      c = ctx.handler->SubmitAnnotation(Actor(req), cmd.submit);
+      break;
+    case Op::kRevise:
+      c = ctx.handler->ReviseAnnotation(Actor(req), cmd.revise);
+      break;
+    case Op::kWithdraw:
+      c = ctx.handler->WithdrawAnnotation(Actor(req), cmd.withdraw);
+      break;
+  }
+  if (!c.ok()) return c.status();
+  return JsonResponse(op == Op::kSubmit ? 201 : 200, render::CommittedJson(*c));
+}
+
+// What a read of one annotation needs, copied out of the state lock.
+struct Seen {
+  domain::AnnotationState annotation;
+  std::string pseudonym;
+};
+
+// The current revision's values from the ledger, and the document.
+StatusOr<json::object> Document(const AppContext& ctx, const Seen& seen) {
+  const domain::AnnotationState& a = seen.annotation;
+  if (a.history.empty())
+    return InternalError("annotation " + a.id + " has no revision");
+  ASSIGN_OR_RETURN(StoredEvent e, ctx.ledger->Get(a.history.back().seq));
+  const fb::Event* event = e.event();
+  const fb::Payload* values = nullptr;
+  if (event->body_type() == fb::EventBody::AnnotationSubmitted) {
+    values = event->body_as_AnnotationSubmitted()->values();
+  } else if (event->body_type() == fb::EventBody::AnnotationRevised) {
+    values = event->body_as_AnnotationRevised()->values();
+  } else {
+    return DataLossError("annotation " + a.id + ": event " +
+                         std::to_string(e.seq) +
+                         " is not one of its revisions");
+  }
+  if (values == nullptr || values->encoding() != fb::PayloadEncoding::Plain) {
+    return FailedPreconditionError("annotation " + a.id +
+                                   ": its values are sealed");
+  }
+  return render::AnnotationJson(a, seen.pseudonym, PlainPayload(values));
+}
+
+Seen Copy(const domain::DomainState& s, const domain::AnnotationState& a) {
+  const domain::PrincipalState* p = s.FindPrincipal(a.annotator);
+  return Seen{a, p != nullptr ? p->pseudonym : std::string()};
+}
+
+StatusOr<Response> ReadAnnotation(const AppContext& ctx, const Request& req) {
+  const std::string& id = req.params.at("annotation");
+  ASSIGN_OR_RETURN(
+      Seen seen,
+      ctx.handler->Read([&](const domain::DomainState& s) -> StatusOr<Seen> {
+        const domain::AnnotationState* a = s.FindAnnotation(id);
+        if (a == nullptr)
+          return NotFoundError("annotation " + id + " not found");
+        return Copy(s, *a);
+      }));
+  ASSIGN_OR_RETURN(json::object doc, Document(ctx, seen));
+  RETURN_IF_ERROR(ctx.RecordRead(Actor(req), "annotation", id, "read", req));
+  return JsonResponse(200, doc);
+}
+
+// The record's annotations the caller may see (domain::Authorizer::
+// MayReadAnnotation decides each), with one access event for the listing.
+StatusOr<Response> ListAnnotations(const AppContext& ctx, const Request& req) {
+  const std::string& record = req.params.at("record");
+  ASSIGN_OR_RETURN(
+      std::vector<Seen> seen,
+      ctx.handler->Read(
+          [&](const domain::DomainState& s) -> StatusOr<std::vector<Seen>> {
+            if (s.FindRecord(record) == nullptr)
+              return NotFoundError("record " + record + " not found");
+            domain::Authorizer auth(s, Actor(req));
+            std::vector<Seen> out;
+            for (const domain::AnnotationState* a :
+                 s.AnnotationsOfRecord(record)) {
+              if (auth.MayReadAnnotation(*a).ok()) out.push_back(Copy(s, *a));
+            }
+            return out;
+          }));
+  std::vector<json::object> items;
+  for (const Seen& one : seen) {
+    ASSIGN_OR_RETURN(json::object doc, Document(ctx, one));
+    items.push_back(std::move(doc));
+  }
+  RETURN_IF_ERROR(
+      ctx.RecordRead(Actor(req), "record", record, "read_annotations", req));
+  return JsonResponse(200, render::AnnotationsJson(record, std::move(items)));
+}
+
+// `annotator`'s assigned records with no live annotation of theirs, oldest
+// assignment first; only projects `viewer` administers unless it is the
+// annotator.
+Response Worklist(const AppContext& ctx, const std::string& viewer,
+                  const std::string& annotator) {
+  std::vector<render::AssignmentEntry> entries =
+      ctx.handler->Read([&](const domain::DomainState& s) {
+        domain::Authorizer auth(s, viewer);
+        return render::WorklistEntries(
+            s, annotator, [&](const domain::RecordState& r) {
+              return viewer == annotator || auth.RequireAdmin(r.project).ok();
+            });
+      });
+  return JsonResponse(200, render::WorklistJson(annotator, entries));
+}
+
+Status AddWrites(RouteTable& t, const AppContext& ctx) {
+  struct Write {
+    std::string pattern;
+    Op op;
+  };
+  for (const Write& w :
+       {Write{"/v1/annotations", Op::kSubmit},
+        Write{"/v1/annotations/{annotation}/revisions", Op::kRevise},
+        Write{"/v1/annotations/{annotation}/withdrawal", Op::kWithdraw}}) {
+    // The command sets decide who may write (the annotator, or an admin of
+    // the project acting for them: domain::Authorizer::ActorMayActFor); a
+    // refusal there is recorded as a denied access like any other.
+    RETURN_IF_ERROR(
+        t.Add({.method = "POST",
+               .pattern = w.pattern,
+               .blocking = Guarded(ctx, w.pattern,
+                                   [&ctx, op = w.op](const Request& req) {
+                                     return Annotate(ctx, req, op);
+                                   })},
+              rules::Authenticated));
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status AddAnnotationRoutes(RouteTable& t, const AppContext& ctx) {
+  RETURN_IF_ERROR(AddWrites(t, ctx));
+  RETURN_IF_ERROR(t.Add(
+      {.method = "GET",
+       .pattern = "/v1/annotations/{annotation}",
+       .blocking = Guarded(
+           ctx, "/v1/annotations/{annotation}",
+           [&ctx](const Request& req) { return ReadAnnotation(ctx, req); })},
+      [](const domain::Authorizer& a, const Request& req) {
+        return a.MayReadAnnotation(
+            std::string_view(req.params.at("annotation")));
+      }));
+  RETURN_IF_ERROR(t.Add(
+      {.method = "GET",
+       .pattern = "/v1/records/{record}/annotations",
+       .blocking = Guarded(
+           ctx, "/v1/records/{record}/annotations",
+           [&ctx](const Request& req) { return ListAnnotations(ctx, req); })},
+      [](const domain::Authorizer& a, const Request& req) {
+        return a.MayListAnnotations(req.params.at("record"));
+      }));
+  RETURN_IF_ERROR(t.Add({.method = "GET",
+                         .pattern = "/v1/worklist",
+                         .async =
+                             [&ctx](const Request& req, Responder respond) {
+                               respond(Worklist(ctx, Actor(req), Actor(req)));
+                             }},
+                        rules::Authenticated));
+  return t.Add(
+      {.method = "GET",
+       .pattern = "/v1/principals/{principal}/worklist",
+       .async =
+           [&ctx](const Request& req, Responder respond) {
+             respond(Worklist(ctx, Actor(req), req.params.at("principal")));
+           }},
+      [](const domain::Authorizer& a, const Request& req) {
+        return a.MayReadWorklist(req.params.at("principal"));
+      });
+}
+
+}  // namespace consilium::api

@@ -1,0 +1,146 @@
+// App: the domain-backed application `consilium serve` runs (docs/server.md,
+// "The application"). It opens the ledger's write side (domain::
+// CommandHandler, the single writer) and a live read side (projections::
+// ProjectionEngine), holds the clock, and builds what api::Server::Start
+// takes: the Router of every route group, and the dependencies (the
+// DomainAuthenticator, the rule-table Authorizer, the DenialHook that
+// records refusals, the metrics registry).
+//
+// Route groups are functions `Status AddXRoutes(RouteTable&, const
+// AppContext&)` (api/record_routes.h, api/annotation_routes.h,
+// api/project_routes.h, ...). Each route is added with its authorization
+// rule, a check against domain::Authorizer (domain/authorizer.h, the one
+// place that decides every rule) which the server runs before the handler;
+// a route without a rule cannot be added. docs/authorization.md lists them.
+//
+// Access events (DESIGN.md invariant 3): handlers that return record content
+// or annotations call AppContext::RecordRead, which returns once the
+// AccessRecorded event is durable; every 401/403 is recorded by
+// AppContext::RecordDenial (the DenialHook, and handlers whose command was
+// refused with PermissionDenied) before the refusal is sent.
+//
+// Thread-safety: Open and BuildRouter/Deps run before the server starts;
+// afterwards the App is used from the server's threads through the
+// thread-safe handler and engine. The App must outlive the Server.
+//
+//   ASSIGN_OR_RETURN(auto app, App::Open(ledger.get(), {}));
+//   ASSIGN_OR_RETURN(Router routes, app->BuildRouter());
+//   auto server = Server::Start(options, std::move(routes), app->Deps());
+#ifndef CONSILIUM_API_APP_H_
+#define CONSILIUM_API_APP_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "api/auth.h"
+#include "api/http.h"
+#include "api/router.h"
+#include "api/server.h"
+#include "common/clock.h"
+#include "common/status.h"
+#include "domain/authorizer.h"
+#include "domain/command_handler.h"
+#include "ledger/ledger.h"
+#include "projections/engine.h"
+
+namespace consilium::api {
+
+// A route's authorization rule: asked of domain::Authorizer (actor: the
+// authenticated principal) under the write side's state lock, with the
+// request (params set). OK, PermissionDenied, or NotFound for what the
+// request names that does not exist (the handler then answers 404; nothing
+// is refused, so nothing is recorded as denied).
+using Rule = std::function<Status(const domain::Authorizer& auth,
+                                  const Request& request)>;
+
+// Rules every route group uses.
+namespace rules {
+// Any authenticated principal (whoami).
+Status Authenticated(const domain::Authorizer&, const Request&);
+// The global admin role.
+Status GlobalAdmin(const domain::Authorizer& auth, const Request&);
+// Admin of the project named by the `project` parameter.
+Status ProjectAdmin(const domain::Authorizer& auth, const Request& request);
+}  // namespace rules
+
+// What handlers use. Pointers are not owned; they outlive the server.
+struct AppContext {
+  domain::CommandHandler* handler = nullptr;
+  projections::ProjectionEngine* engine = nullptr;
+  Ledger* ledger = nullptr;
+  const Clock* clock = nullptr;
+
+  // Appends an allowed AccessRecorded for `principal` and returns once it is
+  // durable: call it after the data is ready and before it is returned.
+  // `kind`: record, annotation, project, schema, ...; `action`: read, list,
+  // ... Errors: the command's (NotFound for content that does not exist).
+  Status RecordRead(std::string_view principal, std::string_view kind,
+                    std::string_view id, std::string_view action,
+                    const Request& request) const;
+  // Appends a denied AccessRecorded for a refused request (docs/
+  // authorization.md, "Denied access"): the resource is taken from the
+  // route's parameters, the actor is the principal, or "(anonymous)" when
+  // none was established.
+  Status RecordDenial(const Denial& denial) const;
+  // The response for a failed handler step: PermissionDenied is recorded as
+  // a denial first (a 503 when that fails), then ErrorResponse(status).
+  Response Fail(const Request& request, std::string_view route,
+                const Status& status) const;
+};
+
+// A Router whose every route carries its rule.
+class RouteTable {
+ public:
+  // InvalidArgument when `rule` is empty; the Router's errors otherwise.
+  Status Add(Route route, Rule rule);
+  Router& router() { return router_; }
+  const std::map<std::string, Rule>& rules() const { return rules_; }
+
+ private:
+  Router router_;
+  std::map<std::string, Rule> rules_;  // "GET /v1/records/{record}" -> rule
+};
+
+struct AppOptions {
+  const Clock* clock = SystemClock();  // token expiry; not owned
+  // Passed to the CommandHandler (token lifetime, ...).
+  domain::CommandHandlerOptions handler;
+};
+
+class App {
+ public:
+  // Opens the CommandHandler over `ledger` (read-write) and a live
+  // ProjectionEngine. `ledger` is not owned and must outlive the App.
+  // Errors: the handler's (FailedPrecondition when one is already open on
+  // `ledger`) and the engine's.
+  static StatusOr<std::unique_ptr<App>> Open(Ledger* ledger,
+                                             AppOptions options);
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  // Every route group's routes and rules; the rules become the Authorizer
+  // Deps() returns, so call this first. AlreadyExists for a duplicate route.
+  StatusOr<Router> BuildRouter();
+  // Authenticator, Authorizer (the rule table), DenialHook, metrics.
+  ServerDeps Deps() const;
+
+  const AppContext& context() const { return context_; }
+  domain::CommandHandler& handler() { return *handler_; }
+  projections::ProjectionEngine& engine() { return *engine_; }
+
+ private:
+  App() = default;
+  AppOptions options_;
+  std::unique_ptr<domain::CommandHandler> handler_;
+  std::unique_ptr<projections::ProjectionEngine> engine_;
+  AppContext context_;
+  std::shared_ptr<const std::map<std::string, Rule>> rules_;
+};
+
+}  // namespace consilium::api
+
+#endif  // CONSILIUM_API_APP_H_
