@@ -320,6 +320,10 @@ class Ledger {
                                             uint64_t size);
   // The stored checkpoint of the largest size, if any.
   StatusOr<std::optional<StoredCheckpoint>> LatestCheckpoint() const;
+  // The stored checkpoint of exactly `size` events, if any (the snapshot
+  // export's manifest carries one). DataLoss when the stored note is not a
+  // signed checkpoint of that size.
+  StatusOr<std::optional<StoredCheckpoint>> CheckpointAt(uint64_t size) const;
   // Ledger settings kept in the data directory. The only setting today is
   // "checkpoint_key_file": the path of the key `consilium checkpoint` signs
   // with when no --key is given. InvalidArgument for an unknown name.

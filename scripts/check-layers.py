@@ -50,6 +50,7 @@ DEPENDS = {
     "domain": ["ledger"],
     "projections": ["domain", "statistics"],
     "render": ["projections"],
+    "dataset": ["projections"],
     "adjudication": ["projections"],
     "api": ["adjudication", "render"],
 }

@@ -14,6 +14,7 @@ packages=(
   libssl-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   python3 python3-nacl
+  python3-pandas python3-jsonschema  # snapshot tests: data.jsonl loads in pandas, lines match docs/schemas/snapshot-line.schema.json
   dpkg-dev
   nodejs npm  # npx fetches the OpenAPI linter at test time (tests/api/openapi_lint.sh)
 )
