@@ -48,11 +48,11 @@ StatusOr<ContentMode> ParseContentMode(std::string_view name);
 
 // The export spec: which dataset version. Part of the manifest.
 struct ExportSpec {
-  std::string project;
+  std::string project{};
   uint64_t as_of_seq = 0;  // the ledger prefix: events 1..as_of_seq
-  std::string tag;         // the SnapshotTagged name it was asked by, or ""
+  std::string tag{};       // the SnapshotTagged name it was asked by, or ""
   // Layers kept, each at most once, in enum order; empty: every layer.
-  std::vector<schemas::Layer> layers;
+  std::vector<schemas::Layer> layers{};
   ContentMode content = ContentMode::kFull;
 };
 

@@ -2,7 +2,7 @@
 """Fails when a module includes a module it may not depend on.
 
 Reads the `#include "..."` lines of every .h and .cc under the module folders
-(common/ schemas/ ledger/ domain/ statistics/ projections/ render/
+(common/ schemas/ ledger/ domain/ statistics/ projections/ dataset/ render/
 adjudication/ api/ tools/)
 and checks them against the allowed graph (docs/architecture.md):
 
