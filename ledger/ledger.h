@@ -351,6 +351,18 @@ class Ledger {
   StatusOr<std::optional<std::pair<uint64_t, std::string>>>
   GetProjectionCheckpoint(std::string_view name) const;
 
+  // Writes a consistent copy of the whole ledger (every column family, at
+  // one point in time, the memtables flushed first) to `dir`, which must not
+  // exist: a RocksDB checkpoint, hard links where `dir` is on the same file
+  // system, copies otherwise, synced. Appends may go on meanwhile; the copy
+  // holds the events committed when it was taken. Only the process that
+  // holds the ledger read-write can take it (that writer decides when its
+  // files are deleted): FailedPrecondition on a read-only ledger;
+  // AlreadyExists when `dir` exists; Internal when RocksDB fails. The copy
+  // opens with Ledger::Open like any data directory (docs/snapshots.md,
+  // "Backup and restore").
+  Status Backup(const std::string& dir) const;
+
   // The verifier key of the checkpoints' signer (recorded when the first
   // checkpoint is signed); empty when none was signed.
   std::string CheckpointVerifierKey() const;

@@ -677,6 +677,8 @@ bool IsAdjudicationEngineType(std::string_view type) {
   for (auto t : fb::EnumValuesEventBody()) {
     if (static_cast<uint8_t>(t) >
             static_cast<uint8_t>(fb::EventBody::IndexesRepaired) &&
+        static_cast<uint8_t>(t) <=
+            static_cast<uint8_t>(fb::EventBody::AdjudicationEscalated) &&
         type == fb::EnumNameEventBody(t)) {
       return true;
     }
@@ -684,8 +686,8 @@ bool IsAdjudicationEngineType(std::string_view type) {
   return false;
 }
 
-// IndexesRepaired and every type after it (the adjudication engine's) are
-// written by their commands, never accepted as input.
+// IndexesRepaired and every type after it (the adjudication engine's,
+// SnapshotTagged) are written by their commands, never accepted as input.
 bool AcceptedAsInput(fb::EventBody t) {
   return t != fb::EventBody::NONE &&
          static_cast<uint8_t>(t) <
@@ -885,6 +887,14 @@ json::value BodyToJson(const fb::Event& e) {
     case fb::EventBody::AdjudicationEscalated:
       AdjudicationBodyToJson(e, o);
       break;
+    case fb::EventBody::SnapshotTagged: {
+      const auto* b = e.body_as_SnapshotTagged();
+      o["name"] = View(b->name());
+      o["project_id"] = View(b->project_id());
+      o["as_of_seq"] = b->as_of_seq();
+      if (b->note()) o["note"] = View(b->note());
+      break;
+    }
     case fb::EventBody::IndexesRepaired: {
       const auto* b = e.body_as_IndexesRepaired();
       json::array indexes;
@@ -969,6 +979,11 @@ StatusOr<EventDraft> DraftFromJson(std::string_view text) {
         "repair-indexes`");
   } else if (IsAdjudicationEngineType(type)) {
     return RefusedAsInput(type);
+  } else if (type == "SnapshotTagged") {
+    // The command checks the name is new and the prefix exists; a raw
+    // append could not.
+    return InvalidArgumentError(
+        "type: SnapshotTagged is written only by `consilium snapshot tag`");
   } else {
     std::string known;
     for (auto t : fb::EnumValuesEventBody()) {

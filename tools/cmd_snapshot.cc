@@ -1,6 +1,8 @@
 // Dataset snapshots (docs/snapshots.md):
 //   consilium snapshot export --data DIR --project P (--as-of SEQ | --tag NAME)
 //       [--layers L,...] [--content full|hash] [--key KEYFILE] --out OUTDIR
+//   consilium snapshot tag NAME --data DIR --project P --as-of SEQ
+//       [--note TEXT] [--actor A]
 //   consilium snapshot verify OUTDIR [--data DIR] [--vkey VKEY]
 // The export reads the ledger read-only; only when no signed checkpoint of
 // exactly the exported size is stored does it open the ledger read-write,
@@ -18,6 +20,10 @@
 #include "dataset/pseudonyms.h"
 #include "dataset/snapshot.h"
 #include "dataset/snapshot_dir.h"
+#include "dataset/snapshot_tags.h"
+#include "domain/command_handler.h"
+#include "render/commit_json.h"
+#include "tools/output.h"
 #include "ledger/checkpoint.h"
 #include "projections/engine.h"
 #include "tools/build_info.h"
@@ -74,9 +80,24 @@ Status SignMissingCheckpoint(const std::string& dir, uint64_t size,
 
 StatusOr<uint64_t> ExportSize(const Args& args, const Ledger& ledger,
                               std::string* tag) {
-  (void)tag;
+  if (args.Has("as-of") == args.Has("tag")) {
+    return InvalidArgumentError(
+        "give exactly one of --as-of SEQ or --tag NAME");
+  }
   ASSIGN_OR_RETURN(Head head, ledger.CheckedHead());
-  ASSIGN_OR_RETURN(uint64_t seq, args.GetUint("as-of", 0));
+  uint64_t seq = 0;
+  if (args.Has("tag")) {
+    ASSIGN_OR_RETURN(ds::SnapshotTag t,
+                     ds::FindSnapshotTag(ledger, args.Get("tag")));
+    if (t.project != args.Get("project")) {
+      return InvalidArgumentError("snapshot tag " + t.name + " names project " +
+                                  t.project + ", not " + args.Get("project"));
+    }
+    *tag = t.name;
+    seq = t.as_of_seq;
+  } else {
+    ASSIGN_OR_RETURN(seq, args.GetUint("as-of", 0));
+  }
   if (seq == 0 || seq > head.seq) {
     return OutOfRangeError("--as-of " + std::to_string(seq) +
                            " is not an event of the ledger (1.." +
@@ -139,6 +160,23 @@ int RunExport(const Args& args) {
   return 0;
 }
 
+int RunTag(const Args& args) {
+  StatusOr<uint64_t> as_of = args.GetUint("as-of", 0);
+  if (!as_of.ok()) return Fail(as_of.status());
+  auto ledger = OpenLedger(args, false);
+  if (!ledger.ok()) return Fail(ledger.status());
+  auto handler = domain::CommandHandler::Open(ledger->get(), {});
+  if (!handler.ok()) return Fail(handler.status());
+  ds::SnapshotCommands tags(&(*handler)->core(), ledger->get());
+  const std::string name = args.positional[0], project = args.Get("project"),
+                    note = args.Get("note");
+  StatusOr<Committed> c = tags.TagSnapshot(
+      args.Get("actor", "admin"),
+      {.name = name, .project_id = project, .as_of_seq = *as_of, .note = note});
+  if (!c.ok()) return Fail(c.status(), 1);
+  return PrintJsonLine(render::CommittedJson(*c));
+}
+
 // --vkey: a key string, or else a file holding one.
 StatusOr<NoteVerifier> VerifierFromArg(const std::string& arg) {
   StatusOr<NoteVerifier> direct = NoteVerifier::FromVerifierKey(arg);
@@ -188,7 +226,8 @@ Registrar snapshot_export_cmd(Command{
                "manifest.json)",
     .flags = {DataFlag(),
               {"project", "P", "project id", true},
-              {"as-of", "SEQ", "the ledger prefix: events 1..SEQ", true},
+              {"as-of", "SEQ", "the ledger prefix: events 1..SEQ"},
+              {"tag", "NAME", "the prefix a `snapshot tag` named"},
               {"layers", "L,...", "only fields of these layers (descriptive, "
                                   "interpretive; default both)"},
               {"content", "full|hash",
@@ -199,8 +238,18 @@ Registrar snapshot_export_cmd(Command{
                "(default: the configured key)"},
               {"out", "OUTDIR", "a new or empty directory", true}},
     .run = RunExport,
-    .notes = "Pseudonyms use the key in DIR/pseudonym.key (created on "
-             "first use; back it up)."});
+    .notes = "Give exactly one of --as-of and --tag. Pseudonyms use the key "
+             "in DIR/pseudonym.key (created on first use; back it up)."});
+Registrar snapshot_tag_cmd(Command{
+    .words = {"snapshot", "tag"},
+    .summary = "name a dataset version (a SnapshotTagged event)",
+    .positionals = {{"NAME", "the tag, a new name"}},
+    .flags = {DataFlag(),
+              {"project", "P", "project id", true},
+              {"as-of", "SEQ", "the ledger prefix: events 1..SEQ", true},
+              {"note", "TEXT", "what the version is for"},
+              {"actor", "A", "who tags (default admin; an admin of P)"}},
+    .run = RunTag});
 Registrar snapshot_verify_cmd(Command{
     .words = {"snapshot", "verify"},
     .summary = "check a snapshot's digest, signed checkpoint and, with the "
