@@ -292,6 +292,14 @@ TEST(PseudonymKeyTest, CreatedOnceWithMode600AndStable) {
   EXPECT_NE(a->Principal("dr-ada"), FixedPseudonyms().Principal("dr-ada"));
 }
 
+TEST(PseudonymKeyTest, PseudonymsAreHmacSha256) {
+  // Python: hmac.new(b"\xaa" * 32, b"principal\0dr-ada", sha256), first 12
+  // bytes in hex.
+  const Pseudonymizer ps = FixedPseudonyms();
+  EXPECT_EQ(ps.Principal("dr-ada"), "ps-2cf7bbdc82744b1e32d4cd3c");
+  EXPECT_EQ(ps.Annotation("dr-ada-rec-1"), "an-4a99053e3f1050fe21ec61a2");
+}
+
 TEST(PseudonymKeyTest, RefusesAnExposedOrDamagedKey) {
   TempDir tmp;
   ASSERT_TRUE(Pseudonymizer::LoadOrCreate(tmp.path()).ok());
