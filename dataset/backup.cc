@@ -50,16 +50,15 @@ StatusOr<BackupInfo> ReadInfo(const std::string& path) {
   json::value v;
   Status s = ParseStrictJson(text, {}, v);
   const json::object* o = v.if_object();
-  const json::object* head =
-      o != nullptr && o->if_contains("head") ? (*o).at("head").if_object()
-                                             : nullptr;
+  const json::object* head = o != nullptr && o->if_contains("head")
+                                 ? (*o).at("head").if_object()
+                                 : nullptr;
   if (!s.ok() || o == nullptr || head == nullptr ||
       o->if_contains("format") == nullptr || o->at("format") != kFormat ||
       !head->contains("seq") || !head->at("seq").is_number() ||
       !head->contains("hash") || !head->at("hash").is_string() ||
       !o->contains("pseudonym_key") || !o->at("pseudonym_key").is_bool()) {
-    return InvalidArgumentError(path + " is not a " + kFormat +
-                                " description");
+    return InvalidArgumentError(path + " is not a " + kFormat + " description");
   }
   BackupInfo info;
   info.head.seq = head->at("seq").to_number<uint64_t>();
@@ -125,10 +124,9 @@ StatusOr<BackupInfo> RestoreDataDir(const std::string& backup,
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, Ledger::Open(data_dir, o));
   VerifyReport report = ledger->Verify(1, {});
   if (!report.ok) {
-    return DataLossError("restored ledger " + data_dir +
-                         " does not verify: event " +
-                         std::to_string(report.bad_seq) + ": " +
-                         report.problem);
+    return DataLossError(
+        "restored ledger " + data_dir + " does not verify: event " +
+        std::to_string(report.bad_seq) + ": " + report.problem);
   }
   if (report.head.seq != info.head.seq || report.head.hash != info.head.hash) {
     return DataLossError("restored ledger " + data_dir + " ends at event " +

@@ -18,7 +18,8 @@ json::object SpecJson(const ExportSpec& s) {
   o["as_of_seq"] = s.as_of_seq;
   o["tag"] = s.tag.empty() ? json::value(nullptr) : json::value(s.tag);
   json::array layers;
-  for (schemas::Layer l : s.layers) layers.push_back(json::string(LayerName(l)));
+  for (schemas::Layer l : s.layers)
+    layers.push_back(json::string(LayerName(l)));
   o["layers"] = std::move(layers);
   o["content"] = ContentModeName(s.content);
   return o;
@@ -190,13 +191,14 @@ std::string ManifestText(const Manifest& m) {
 StatusOr<Manifest> ParseManifest(std::string_view text) {
   json::value v;
   Status s = ParseStrictJson(text, {}, v);
-  if (!s.ok()) return InvalidArgumentError("manifest is not JSON: " + s.message());
+  if (!s.ok())
+    return InvalidArgumentError("manifest is not JSON: " + s.message());
   if (!v.is_object()) return InvalidArgumentError("manifest is not an object");
   Reader r(v.as_object(), "");
   ASSIGN_OR_RETURN(std::string format, r.String("format"));
   if (format != kSnapshotFormat) {
-    return InvalidArgumentError("manifest format \"" + format +
-                                "\" is not " + kSnapshotFormat);
+    return InvalidArgumentError("manifest format \"" + format + "\" is not " +
+                                kSnapshotFormat);
   }
   Manifest m;
   ASSIGN_OR_RETURN(const json::object* ledger, r.Object("ledger"));

@@ -35,7 +35,8 @@ class AtomicFile {
   static StatusOr<std::unique_ptr<AtomicFile>> Create(std::string path) {
     std::string tmp = path + ".partial";
     FILE* f = std::fopen(tmp.c_str(), "wbx");
-    if (f == nullptr) return InternalError("creating " + tmp + ": " + ErrnoText());
+    if (f == nullptr)
+      return InternalError("creating " + tmp + ": " + ErrnoText());
     return std::unique_ptr<AtomicFile>(
         new AtomicFile(f, std::move(path), std::move(tmp)));
   }
@@ -142,8 +143,8 @@ std::string CheckLine(std::string_view line, const ExportSpec& spec,
   ++counts.records;
   counts.annotations += annotations->as_array().size();
   for (const json::value& a : annotations->as_array()) {
-    const json::value* r = a.is_object() ? a.as_object().if_contains("revisions")
-                                         : nullptr;
+    const json::value* r =
+        a.is_object() ? a.as_object().if_contains("revisions") : nullptr;
     if (r != nullptr && r->is_array()) counts.revisions += r->as_array().size();
   }
   counts.fields += fields->as_array().size();
@@ -154,7 +155,8 @@ std::string CheckLine(std::string_view line, const ExportSpec& spec,
 StatusOr<DataScan> ScanData(const std::string& path, const ExportSpec& spec) {
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"),
                                           &std::fclose);
-  if (f == nullptr) return NotFoundError(path + ": cannot open: " + ErrnoText());
+  if (f == nullptr)
+    return NotFoundError(path + ": cannot open: " + ErrnoText());
   DataScan scan;
   Sha256Hasher hasher;
   std::string buf(1 << 20, '\0'), line, previous_id;
@@ -174,8 +176,9 @@ StatusOr<DataScan> ScanData(const std::string& path, const ExportSpec& spec) {
       size_t nl = chunk.find('\n');
       line.append(chunk.substr(0, nl));
       if (line.size() > kLineLimit) {
-        return DataLossError(Changed("data.jsonl", "a line is longer than " +
-                                                       FormatByteLimit(kLineLimit)));
+        return DataLossError(
+            Changed("data.jsonl",
+                    "a line is longer than " + FormatByteLimit(kLineLimit)));
       }
       if (nl == std::string_view::npos) break;
       line_done();
@@ -183,7 +186,8 @@ StatusOr<DataScan> ScanData(const std::string& path, const ExportSpec& spec) {
       chunk.remove_prefix(nl + 1);
     }
   }
-  if (std::ferror(f.get())) return DataLossError("reading " + path + ": " + ErrnoText());
+  if (std::ferror(f.get()))
+    return DataLossError("reading " + path + ": " + ErrnoText());
   if (!line.empty() && scan.problem.empty()) {
     scan.problem = "its last line has no newline";
   }
@@ -200,10 +204,9 @@ Status CheckData(const std::string& outdir, const Manifest& m,
                           ", the manifest says " + ToHex(m.data_sha256)));
   }
   if (scan.bytes != m.data_bytes) {
-    return DataLossError(Changed("manifest", "data.bytes says " +
-                                                 std::to_string(m.data_bytes) +
-                                                 ", data.jsonl has " +
-                                                 std::to_string(scan.bytes)));
+    return DataLossError(Changed(
+        "manifest", "data.bytes says " + std::to_string(m.data_bytes) +
+                        ", data.jsonl has " + std::to_string(scan.bytes)));
   }
   passed("data.jsonl: SHA-256 " + ToHex(scan.sha256) + " as in the manifest");
   if (!scan.problem.empty()) {
@@ -231,8 +234,8 @@ Status CheckSignature(const Manifest& m, const NoteVerifier& verifier,
                                 body.status().message());
   }
   if (m.verifier_key != verifier.VerifierKey()) {
-    return DataLossError(Changed(
-        "manifest", "ledger.verifier_key is not the key that signed"));
+    return DataLossError(
+        Changed("manifest", "ledger.verifier_key is not the key that signed"));
   }
   passed("checkpoint: signed by " + verifier.VerifierKey() + " (" +
          m.checkpoint.checkpoint.origin + ", size " +
@@ -244,9 +247,8 @@ StatusOr<std::string> LedgerOrigin(const Ledger& ledger) {
   ASSIGN_OR_RETURN(std::optional<StoredCheckpoint> latest,
                    ledger.LatestCheckpoint());
   if (!latest) {
-    return FailedPreconditionError(
-        "snapshot of a different ledger: " + ledger.dir() +
-        " has signed no checkpoint");
+    return FailedPreconditionError("snapshot of a different ledger: " +
+                                   ledger.dir() + " has signed no checkpoint");
   }
   return latest->checkpoint.origin;
 }
@@ -256,8 +258,9 @@ Status CheckAgainstLedger(const Manifest& m, const Ledger& ledger,
   const Checkpoint& cp = m.checkpoint.checkpoint;
   ASSIGN_OR_RETURN(std::string origin, LedgerOrigin(ledger));
   if (origin != cp.origin) {
-    return FailedPreconditionError("snapshot of a different ledger: its origin is \"" +
-                                   cp.origin + "\", the ledger's \"" + origin + "\"");
+    return FailedPreconditionError(
+        "snapshot of a different ledger: its origin is \"" + cp.origin +
+        "\", the ledger's \"" + origin + "\"");
   }
   ASSIGN_OR_RETURN(Head head, ledger.CheckedHead());
   if (head.seq < cp.size) {
@@ -274,8 +277,8 @@ Status CheckAgainstLedger(const Manifest& m, const Ledger& ledger,
   }
   ASSIGN_OR_RETURN(merkle::ConsistencyBundle b,
                    ledger.ProveConsistency(cp.size, head.seq));
-  Status s = merkle::VerifyConsistency(cp.size, head.seq, b.proof, cp.root,
-                                       b.root2);
+  Status s =
+      merkle::VerifyConsistency(cp.size, head.seq, b.proof, cp.root, b.root2);
   if (!s.ok()) {
     return FailedPreconditionError(
         "snapshot of a different ledger: consistency proof from " +
@@ -293,7 +296,8 @@ Status CheckReexport(const Manifest& m, const Ledger& ledger,
   StatusOr<Pseudonymizer> ps = Pseudonymizer::LoadOrCreate(ledger.dir(), false);
   if (!ps.ok()) {
     return FailedPreconditionError(
-        "cannot re-export the snapshot from the ledger: " + ps.status().message());
+        "cannot re-export the snapshot from the ledger: " +
+        ps.status().message());
   }
   if (ps->KeyId() != m.pseudonym_key_id) {
     return FailedPreconditionError(
@@ -324,19 +328,16 @@ Status CheckReexport(const Manifest& m, const Ledger& ledger,
 
 }  // namespace
 
-StatusOr<Manifest> ExportSnapshot(const Ledger& ledger,
-                                  const projections::AnalyticsState& state,
-                                  const ExportSpec& spec,
-                                  const Pseudonymizer& pseudonyms,
-                                  const StoredCheckpoint& checkpoint,
-                                  const std::string& verifier_key,
-                                  const SoftwareInfo& software,
-                                  const std::string& outdir) {
+StatusOr<Manifest> ExportSnapshot(
+    const Ledger& ledger, const projections::AnalyticsState& state,
+    const ExportSpec& spec, const Pseudonymizer& pseudonyms,
+    const StoredCheckpoint& checkpoint, const std::string& verifier_key,
+    const SoftwareInfo& software, const std::string& outdir) {
   if (checkpoint.checkpoint.size != spec.as_of_seq) {
-    return InvalidArgumentError(
-        "the manifest needs the checkpoint of " +
-        std::to_string(spec.as_of_seq) + " events, not of " +
-        std::to_string(checkpoint.checkpoint.size));
+    return InvalidArgumentError("the manifest needs the checkpoint of " +
+                                std::to_string(spec.as_of_seq) +
+                                " events, not of " +
+                                std::to_string(checkpoint.checkpoint.size));
   }
   RETURN_IF_ERROR(PrepareDir(outdir));
   Manifest m;
@@ -348,13 +349,12 @@ StatusOr<Manifest> ExportSnapshot(const Ledger& ledger,
   ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> data,
                    AtomicFile::Create(outdir + "/" + kDataFile));
   Sha256Hasher hasher;
-  ASSIGN_OR_RETURN(m.counts,
-                   WriteSnapshotLines(ledger, state, spec, pseudonyms,
-                                      [&](std::string_view line) {
-                                        hasher.Update(line);
-                                        m.data_bytes += line.size();
-                                        return data->Write(line);
-                                      }));
+  ASSIGN_OR_RETURN(m.counts, WriteSnapshotLines(ledger, state, spec, pseudonyms,
+                                                [&](std::string_view line) {
+                                                  hasher.Update(line);
+                                                  m.data_bytes += line.size();
+                                                  return data->Write(line);
+                                                }));
   m.data_sha256 = hasher.Finish();
   RETURN_IF_ERROR(data->Commit());
   ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> manifest,

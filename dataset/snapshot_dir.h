@@ -32,14 +32,11 @@ namespace consilium::dataset {
 // `outdir` exists and is not empty (a snapshot is never overwritten);
 // Internal on I/O errors (nothing is left behind but the directory);
 // WriteSnapshotLines' errors.
-StatusOr<Manifest> ExportSnapshot(const Ledger& ledger,
-                                  const projections::AnalyticsState& state,
-                                  const ExportSpec& spec,
-                                  const Pseudonymizer& pseudonyms,
-                                  const StoredCheckpoint& checkpoint,
-                                  const std::string& verifier_key,
-                                  const SoftwareInfo& software,
-                                  const std::string& outdir);
+StatusOr<Manifest> ExportSnapshot(
+    const Ledger& ledger, const projections::AnalyticsState& state,
+    const ExportSpec& spec, const Pseudonymizer& pseudonyms,
+    const StoredCheckpoint& checkpoint, const std::string& verifier_key,
+    const SoftwareInfo& software, const std::string& outdir);
 
 // Checks the snapshot in `outdir`; `passed` (may be empty) gets one line
 // per check as it passes. Without a ledger: manifest.json parses strictly

@@ -119,8 +119,8 @@ Status LineBuilder::PutRecord(const p::RecordInfo& info, json::object& line) {
                          " is not the record's RecordImported");
   }
   const fb::Payload* content = b->content();
-  const bool sealed = content != nullptr &&
-                      content->encoding() == fb::PayloadEncoding::Sealed;
+  const bool sealed =
+      content != nullptr && content->encoding() == fb::PayloadEncoding::Sealed;
   Hash256 hash{};
   if (b->content_hash() != nullptr) {
     std::copy(b->content_hash()->bytes()->begin(),
@@ -150,7 +150,8 @@ StatusOr<json::object> LineBuilder::Annotation(uint32_t index,
                                                ExportCounts& counts) {
   const p::AnnotationEntry& a = state_.annotations()[index];
   const std::string schema_id(state_.name(a.schema_id));
-  const p::SchemaVersionInfo* sv = state_.FindSchema(schema_id, a.schema_version);
+  const p::SchemaVersionInfo* sv =
+      state_.FindSchema(schema_id, a.schema_version);
   json::object o;
   o["annotation_id"] = ps_.Annotation(state_.annotation_id(index));
   o["annotator"] = ps_.Principal(state_.name(a.annotator));
@@ -322,8 +323,8 @@ json::array LineBuilder::Adjudications(std::string_view record,
       value = nullptr;  // the state keeps canonical JSON; never reached
     }
     o["value"] = std::move(value);
-    o["value_key"] = a->value_key.empty() ? json::value(nullptr)
-                                          : Str(a->value_key);
+    o["value_key"] =
+        a->value_key.empty() ? json::value(nullptr) : Str(a->value_key);
     o["rationale"] = a->rationale;
     o["adjudicator"] = ps_.Principal(a->adjudicator);
     o["seq"] = a->seq;
@@ -366,8 +367,9 @@ std::string_view ContentModeName(ContentMode mode) {
 StatusOr<ContentMode> ParseContentMode(std::string_view name) {
   if (name == "full") return ContentMode::kFull;
   if (name == "hash") return ContentMode::kHash;
-  return InvalidArgumentError("content mode must be \"full\" or \"hash\", not \"" +
-                              std::string(name) + "\"");
+  return InvalidArgumentError(
+      "content mode must be \"full\" or \"hash\", not \"" + std::string(name) +
+      "\"");
 }
 
 StatusOr<std::vector<schemas::Layer>> ParseLayers(std::string_view list) {
@@ -402,10 +404,10 @@ StatusOr<ExportCounts> WriteSnapshotLines(
     const ExportSpec& spec, const Pseudonymizer& pseudonyms,
     const LineSink& sink) {
   if (state.last_seq() != spec.as_of_seq) {
-    return FailedPreconditionError(
-        "the analytics state reflects event " +
-        std::to_string(state.last_seq()) + ", not the export's " +
-        std::to_string(spec.as_of_seq));
+    return FailedPreconditionError("the analytics state reflects event " +
+                                   std::to_string(state.last_seq()) +
+                                   ", not the export's " +
+                                   std::to_string(spec.as_of_seq));
   }
   std::vector<std::string_view> records = state.RecordsOfProject(spec.project);
   if (records.empty()) {

@@ -18,8 +18,7 @@ StatusOr<std::vector<SnapshotTag>> ListSnapshotTags(const Ledger& ledger) {
         if (b == nullptr) return true;
         std::string name = b->name()->str();
         if (!names.insert(name).second) return true;  // the first one wins
-        tags.push_back({std::move(name), b->project_id()->str(),
-                        b->as_of_seq(),
+        tags.push_back({std::move(name), b->project_id()->str(), b->as_of_seq(),
                         b->note() != nullptr ? b->note()->str() : "", e.seq});
         return true;
       },
@@ -55,10 +54,10 @@ StatusOr<Committed> SnapshotCommands::TagSnapshot(
         // Every committed event is applied under the exclusive gate, so
         // the state's position is the head and no tag is in flight.
         if (tag.as_of_seq > t.state().last_seq()) {
-          return OutOfRangeError(
-              "tag " + std::string(tag.name) + ": event " +
-              std::to_string(tag.as_of_seq) + " is beyond the ledger's " +
-              std::to_string(t.state().last_seq()));
+          return OutOfRangeError("tag " + std::string(tag.name) + ": event " +
+                                 std::to_string(tag.as_of_seq) +
+                                 " is beyond the ledger's " +
+                                 std::to_string(t.state().last_seq()));
         }
         StatusOr<SnapshotTag> existing = FindSnapshotTag(*ledger_, tag.name);
         if (existing.ok()) {

@@ -22,13 +22,13 @@
 #include "dataset/snapshot_dir.h"
 #include "dataset/snapshot_tags.h"
 #include "domain/command_handler.h"
-#include "render/commit_json.h"
-#include "tools/output.h"
 #include "ledger/checkpoint.h"
 #include "projections/engine.h"
+#include "render/commit_json.h"
 #include "tools/build_info.h"
 #include "tools/cli.h"
 #include "tools/open_ledger.h"
+#include "tools/output.h"
 
 namespace consilium::cli {
 namespace {
@@ -228,8 +228,9 @@ Registrar snapshot_export_cmd(Command{
               {"project", "P", "project id", true},
               {"as-of", "SEQ", "the ledger prefix: events 1..SEQ"},
               {"tag", "NAME", "the prefix a `snapshot tag` named"},
-              {"layers", "L,...", "only fields of these layers (descriptive, "
-                                  "interpretive; default both)"},
+              {"layers", "L,...",
+               "only fields of these layers (descriptive, "
+               "interpretive; default both)"},
               {"content", "full|hash",
                "record content and metadata, or only the content's SHA-256 "
                "(default full)"},

@@ -78,9 +78,8 @@ StatusOr<std::optional<StoredCheckpoint>> Ledger::CheckpointAt(
     uint64_t size) const {
   if (size == 0 || size > head().seq) return std::optional<StoredCheckpoint>();
   std::string note;
-  rocksdb::Status s = impl_->db_->Get(rocksdb::ReadOptions(),
-                                      impl_->cf(kCheckpoints), SeqKey(size),
-                                      &note);
+  rocksdb::Status s = impl_->db_->Get(
+      rocksdb::ReadOptions(), impl_->cf(kCheckpoints), SeqKey(size), &note);
   if (s.IsNotFound()) return std::optional<StoredCheckpoint>();
   RETURN_IF_ERROR(
       FromRocks(s, "reading the checkpoint of size " + std::to_string(size)));

@@ -1,11 +1,12 @@
 // backup and restore: a restored data directory verifies and exports every
 // snapshot byte for byte (the pseudonym key travels with it).
+#include "dataset/backup.h"
+
 #include <sys/stat.h>
 
 #include <fstream>
 #include <sstream>
 
-#include "dataset/backup.h"
 #include "tests/dataset/snapshot_fixture.h"
 #include "tests/testing/temp_dir.h"
 
@@ -48,7 +49,8 @@ TEST(BackupTest, RestoredLedgerVerifiesAndExportsIdentically) {
   o.read_only = true;
   auto copy = Ledger::Open(tmp.Sub("restored"), o);
   ASSERT_TRUE(copy.ok());
-  auto verifier = NoteVerifier::FromVerifierKey((*copy)->CheckpointVerifierKey());
+  auto verifier =
+      NoteVerifier::FromVerifierKey((*copy)->CheckpointVerifierKey());
   ASSERT_TRUE(verifier.ok());
   auto checked = VerifySnapshot(tmp.Sub("before"), *verifier, copy->get(), {});
   EXPECT_TRUE(checked.ok()) << checked.status().ToString();
@@ -57,9 +59,9 @@ TEST(BackupTest, RestoredLedgerVerifiesAndExportsIdentically) {
   auto cp = (*copy)->CheckpointAt(f.head);
   auto ps = Pseudonymizer::LoadOrCreate(tmp.Sub("restored"), false);
   ASSERT_TRUE(state.ok() && cp.ok() && cp->has_value() && ps.ok());
-  auto again = ExportSnapshot(**copy, *state, {.project = "p1", .as_of_seq = f.head},
-                              *ps, **cp, (*copy)->CheckpointVerifierKey(),
-                              {"0.1.0", "test"}, tmp.Sub("again"));
+  auto again = ExportSnapshot(
+      **copy, *state, {.project = "p1", .as_of_seq = f.head}, *ps, **cp,
+      (*copy)->CheckpointVerifierKey(), {"0.1.0", "test"}, tmp.Sub("again"));
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(Slurp(tmp.Sub("before/data.jsonl")),
             Slurp(tmp.Sub("again/data.jsonl")));

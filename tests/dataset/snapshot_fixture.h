@@ -64,17 +64,16 @@ inline uint64_t AppendFixture(Ledger& l) {
     return c.ok() ? c->seq : 0;
   };
   add(MakeProjectCreated({"admin", ""}, "p1", "Chest films"));
-  add(MakeSchemaPublished({"admin", ""}, {.schema_id = "triage",
-                                          .version = 1,
-                                          .definition = kTriageSchema}));
+  add(MakeSchemaPublished(
+      {"admin", ""},
+      {.schema_id = "triage", .version = 1, .definition = kTriageSchema}));
   for (const char* who : {"dr-ada", "dr-ben", "dr-cho"}) {
     add(MakePrincipalRegistered({"admin", ""}, {.principal_id = who}));
   }
-  add(MakePrincipalRegistered({"admin", ""},
-                              {.principal_id = "cxr-model",
-                               .kind = fb::PrincipalKind::Model,
-                               .model_name = "cxr",
-                               .model_version = "2"}));
+  add(MakePrincipalRegistered({"admin", ""}, {.principal_id = "cxr-model",
+                                              .kind = fb::PrincipalKind::Model,
+                                              .model_name = "cxr",
+                                              .model_version = "2"}));
   for (int r = 1; r <= 4; ++r) {
     std::string id = "rec-" + std::to_string(r);
     add(MakeRecordImported(
@@ -88,11 +87,10 @@ inline uint64_t AppendFixture(Ledger& l) {
   for (int r = 1; r <= 3; ++r) {
     for (const char* who : {"dr-ada", "dr-ben", "dr-cho"}) {
       std::string rec = "rec-" + std::to_string(r);
-      std::string values = std::string(R"({"finding":")") +
-                           findings[(r + i) % 3] + R"(","severity":")" +
-                           levels[(r * 2 + i) % 3] +
-                           R"(","confidence":0.7,"note":"n)" +
-                           std::to_string(i) + R"("})";
+      std::string values =
+          std::string(R"({"finding":")") + findings[(r + i) % 3] +
+          R"(","severity":")" + levels[(r * 2 + i) % 3] +
+          R"(","confidence":0.7,"note":"n)" + std::to_string(i) + R"("})";
       add(MakeAnnotationSubmitted(
           {who, ""}, {.annotation_id = std::string(who) + "-" + rec,
                       .project_id = "p1",
@@ -115,20 +113,18 @@ inline uint64_t AppendFixture(Ledger& l) {
        .values = R"({"finding":"infiltrate","severity":"high",)"
                  R"("confidence":0.125})"}));
   add(MakeAnnotationRevised(
-      {"dr-ada", ""},
-      {.annotation_id = "dr-ada-rec-2",
-       .project_id = "p1",
-       .record_id = "rec-2",
-       .expected_revision = 1,
-       .new_revision = 2,
-       .values = R"({"finding":"effusion","severity":"high"})",
-       .reason = "second look"}));
-  add(MakeAnnotationWithdrawn({"dr-ben", ""},
-                              {.annotation_id = "dr-ben-rec-3",
-                               .project_id = "p1",
-                               .record_id = "rec-3",
-                               .expected_revision = 1,
-                               .reason = "wrong record"}));
+      {"dr-ada", ""}, {.annotation_id = "dr-ada-rec-2",
+                       .project_id = "p1",
+                       .record_id = "rec-2",
+                       .expected_revision = 1,
+                       .new_revision = 2,
+                       .values = R"({"finding":"effusion","severity":"high"})",
+                       .reason = "second look"}));
+  add(MakeAnnotationWithdrawn({"dr-ben", ""}, {.annotation_id = "dr-ben-rec-3",
+                                               .project_id = "p1",
+                                               .record_id = "rec-3",
+                                               .expected_revision = 1,
+                                               .reason = "wrong record"}));
   std::vector<std::string> cited = {"dr-ada-rec-1", "dr-ben-rec-1"};
   return add(MakeAdjudicationDecided(
       {"dr-cho", ""}, {.project_id = "p1",
@@ -153,8 +149,8 @@ struct FixtureLedger {
     ledger = std::move(*Ledger::Open(dir, o));
     if (!first.empty()) {
       EXPECT_TRUE(ledger
-                      ->Append(MakeRecordImported({"importer", ""}, first,
-                                                  "p0", R"({"text":"x"})", "{}"))
+                      ->Append(MakeRecordImported({"importer", ""}, first, "p0",
+                                                  R"({"text":"x"})", "{}"))
                       .ok());
     }
     head = AppendFixture(*ledger);
@@ -162,8 +158,9 @@ struct FixtureLedger {
     // re-export reads it from there).
     const std::string key_file = dir + "/" + dataset::kPseudonymKeyFile;
     std::ofstream(key_file) << std::string(64, 'a') << "\n";
-    std::filesystem::permissions(key_file, std::filesystem::perms::owner_read |
-                                               std::filesystem::perms::owner_write);
+    std::filesystem::permissions(key_file,
+                                 std::filesystem::perms::owner_read |
+                                     std::filesystem::perms::owner_write);
     NoteSigner signer = FixedSigner(key);
     EXPECT_TRUE(ledger->SignCheckpoint(signer, head).ok());
   }
@@ -183,8 +180,8 @@ struct FixtureLedger {
                        ledger->SignCheckpoint(signer, spec.as_of_seq));
       cp = signed_cp;
     }
-    return dataset::ExportSnapshot(*ledger, state, spec, FixedPseudonyms(),
-                                   *cp, ledger->CheckpointVerifierKey(),
+    return dataset::ExportSnapshot(*ledger, state, spec, FixedPseudonyms(), *cp,
+                                   ledger->CheckpointVerifierKey(),
                                    {"0.1.0", "test"}, out);
   }
 

@@ -213,8 +213,7 @@ TEST(SnapshotExportTest, FieldsMatchTheLabelDistribution) {
   for (size_t i = 0; i < fields.size(); ++i) {
     const projections::FieldDistribution& want = d->fields[i];
     EXPECT_EQ(fields[i].at("path"), json::value(want.path));
-    const json::object& counts =
-        fields[i].at("human").at("counts").as_object();
+    const json::object& counts = fields[i].at("human").at("counts").as_object();
     ASSERT_EQ(counts.size(), want.human.counts.size());
     for (const auto& [key, n] : want.human.counts) {
       EXPECT_EQ(counts.at(key), n) << want.path << " " << key;
@@ -230,9 +229,9 @@ TEST(SnapshotExportTest, FieldsMatchTheLabelDistribution) {
 TEST(SnapshotExportTest, LayersAndContentModeShapeTheLines) {
   TempDir tmp;
   FixtureLedger f(tmp.Sub("ledger"));
-  auto m = f.Export({.layers = {schemas::Layer::kDescriptive},
-                     .content = ContentMode::kHash},
-                    tmp.Sub("out"));
+  auto m = f.Export(
+      {.layers = {schemas::Layer::kDescriptive}, .content = ContentMode::kHash},
+      tmp.Sub("out"));
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   std::vector<json::object> lines = Lines(Slurp(tmp.Sub("out/data.jsonl")));
   for (const json::object& line : lines) {
@@ -261,10 +260,9 @@ TEST(SnapshotExportTest, RefusesBadRequests) {
   auto state = projections::BuildStateAsOf(*f.ledger, f.head);
   auto cp = f.ledger->CheckpointAt(f.head);
   ASSERT_TRUE(state.ok() && cp.ok() && cp->has_value());
-  auto wrong = ExportSnapshot(*f.ledger, *state,
-                              {.project = "p1", .as_of_seq = f.head - 1},
-                              FixedPseudonyms(), **cp, "", {"0", "0"},
-                              tmp.Sub("y"));
+  auto wrong = ExportSnapshot(
+      *f.ledger, *state, {.project = "p1", .as_of_seq = f.head - 1},
+      FixedPseudonyms(), **cp, "", {"0", "0"}, tmp.Sub("y"));
   EXPECT_EQ(wrong.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ParseLayers("descriptive,bogus").status().code(),
             StatusCode::kInvalidArgument);

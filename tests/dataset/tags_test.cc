@@ -74,7 +74,8 @@ TEST(SnapshotTagTest, ExportByTagEqualsExportBySeq) {
   FixtureLedger f(tmp.Sub("ledger"));
   auto by_seq = f.Export({.as_of_seq = f.head - 1}, tmp.Sub("seq"));
   ASSERT_TRUE(by_seq.ok()) << by_seq.status().ToString();
-  auto tagged = f.Export({.as_of_seq = f.head - 1, .tag = "v1"}, tmp.Sub("tag"));
+  auto tagged =
+      f.Export({.as_of_seq = f.head - 1, .tag = "v1"}, tmp.Sub("tag"));
   ASSERT_TRUE(tagged.ok()) << tagged.status().ToString();
   EXPECT_EQ(by_seq->data_sha256, tagged->data_sha256);
   std::ifstream in(tmp.Sub("tag/manifest.json"));

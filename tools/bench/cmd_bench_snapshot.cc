@@ -76,18 +76,17 @@ Status Fill(Ledger& ledger, uint64_t records) {
     for (int a = 0; a < 3; ++a) {
       const std::string who = "ann" + std::to_string(a);
       const std::string id = rec + "-" + who;
-      const std::string values = R"({"confidence":0.)" +
-                                 std::to_string(5 + (r + a) % 5) +
-                                 R"(,"dx":"c)" + std::to_string((r * 7 + a) % 4) +
-                                 R"("})";
-      batch.push_back(MakeAnnotationSubmitted(
-          {who, ""}, {.annotation_id = id,
-                      .project_id = "bench",
-                      .record_id = rec,
-                      .annotator_id = who,
-                      .schema_id = "bench-snap",
-                      .schema_version = 1,
-                      .values = values}));
+      const std::string values =
+          R"({"confidence":0.)" + std::to_string(5 + (r + a) % 5) +
+          R"(,"dx":"c)" + std::to_string((r * 7 + a) % 4) + R"("})";
+      batch.push_back(
+          MakeAnnotationSubmitted({who, ""}, {.annotation_id = id,
+                                              .project_id = "bench",
+                                              .record_id = rec,
+                                              .annotator_id = who,
+                                              .schema_id = "bench-snap",
+                                              .schema_version = 1,
+                                              .values = values}));
     }
     if (batch.size() >= 2000) RETURN_IF_ERROR(Flush(ledger, batch));
   }
@@ -104,11 +103,11 @@ StatusOr<std::pair<double, double>> Export(Ledger& ledger,
   ASSIGN_OR_RETURN(projections::AnalyticsState state,
                    projections::BuildStateAsOf(ledger, head));
   const double state_s = Seconds(Clock::now() - start);
-  ASSIGN_OR_RETURN(auto ps, dataset::Pseudonymizer::FromKey(std::string(32, 'k')));
-  RETURN_IF_ERROR(dataset::ExportSnapshot(ledger, state,
-                                          {.project = "bench", .as_of_seq = head},
-                                          ps, cp, signer.VerifierKey(),
-                                          {"bench", "bench"}, out)
+  ASSIGN_OR_RETURN(auto ps,
+                   dataset::Pseudonymizer::FromKey(std::string(32, 'k')));
+  RETURN_IF_ERROR(dataset::ExportSnapshot(
+                      ledger, state, {.project = "bench", .as_of_seq = head},
+                      ps, cp, signer.VerifierKey(), {"bench", "bench"}, out)
                       .status());
   return std::make_pair(state_s, Seconds(Clock::now() - start));
 }
@@ -116,9 +115,11 @@ StatusOr<std::pair<double, double>> Export(Ledger& ledger,
 StatusOr<double> Import(const std::string& dir, uint64_t records) {
   RETURN_IF_ERROR(Ledger::Init(dir));
   ASSIGN_OR_RETURN(auto ledger, Ledger::Open(dir, {}));
-  ASSIGN_OR_RETURN(auto handler, domain::CommandHandler::Open(ledger.get(), {}));
+  ASSIGN_OR_RETURN(auto handler,
+                   domain::CommandHandler::Open(ledger.get(), {}));
   RETURN_IF_ERROR(
-      handler->CreateProject("admin", {.id = "bench", .name = "Bench"}).status());
+      handler->CreateProject("admin", {.id = "bench", .name = "Bench"})
+          .status());
   std::vector<std::string> lines;
   lines.reserve(records);
   for (uint64_t r = 0; r < records; ++r) {
