@@ -97,7 +97,49 @@ def main():
             text = f.read()
         for name in ("dr-ada", "dr-ben", "dr-cho"):
             assert name not in text, f"{name} appears in data.jsonl"
-    print("ok: schema, pandas counts and the distribution of", record)
+        cli_round_trip(binary, data, out, head, tmp)
+    print("ok: schema, pandas counts and the distribution of", record,
+          "; verify, tag, backup and restore through the CLI")
+
+
+def cli_round_trip(binary, data, out, head, tmp):
+    """The CLI's exit codes and byte-identical exports: by tag, and from a
+    restored backup."""
+    def rc(*args):
+        return subprocess.run([binary, *args], capture_output=True, text=True)
+
+    with open(os.path.join(out, "manifest.json")) as f:
+        vkey = json.load(f)["ledger"]["verifier_key"]
+    assert rc("snapshot", "verify", out, "--vkey", vkey).returncode == 0
+    assert rc("snapshot", "verify", out, "--data", data).returncode == 0
+    assert rc("snapshot", "verify", out).returncode == 2  # no trusted key
+    run(binary, "snapshot", "tag", "v1", "--data", data, "--project",
+        "icu-demo", "--as-of", str(head))
+    assert rc("snapshot", "tag", "v1", "--data", data, "--project", "icu-demo",
+              "--as-of", "3").returncode == 1
+    by_tag = os.path.join(tmp, "by-tag")
+    run(binary, "snapshot", "export", "--data", data, "--project", "icu-demo",
+        "--tag", "v1", "--out", by_tag)
+    same = lambda a, b: open(os.path.join(a, "data.jsonl"), "rb").read() == \
+        open(os.path.join(b, "data.jsonl"), "rb").read()
+    assert same(out, by_tag), "export by tag differs from export by seq"
+    backup, restored = os.path.join(tmp, "backup"), os.path.join(tmp, "restored")
+    run(binary, "backup", "--data", data, "--out", backup)
+    run(binary, "restore", backup, "--data", restored)
+    again = os.path.join(tmp, "again")
+    run(binary, "snapshot", "export", "--data", restored, "--project",
+        "icu-demo", "--as-of", str(head), "--out", again)
+    assert same(out, again), "export from the restored backup differs"
+    assert rc("snapshot", "verify", out, "--data", restored).returncode == 0
+    tampered = os.path.join(tmp, "tampered")
+    subprocess.run(["cp", "-r", out, tampered], check=True)
+    with open(os.path.join(tampered, "data.jsonl"), "r+b") as f:
+        f.seek(10)
+        b = f.read(1)
+        f.seek(10)
+        f.write(bytes([b[0] ^ 1]))
+    r = rc("snapshot", "verify", tampered, "--vkey", vkey)
+    assert r.returncode == 1 and "data.jsonl changed" in r.stderr, r.stderr
 
 
 if __name__ == "__main__":
