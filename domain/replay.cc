@@ -11,7 +11,7 @@ namespace {
 // schemas/events.fbs moves fb::EventBody::MAX and stops the build here: give
 // it a case in Decide (Ignored is a decision too), an Effect if it changes
 // state, and an On in the models that keep it; then move this line.
-static_assert(fb::EventBody::MAX == fb::EventBody::TokenRevoked,
+static_assert(fb::EventBody::MAX == fb::EventBody::SnapshotTagged,
               "a new fb::EventBody type: add its case to domain::Decide");
 
 bool ValidRole(fb::Role role) {
@@ -218,6 +218,10 @@ Effect Decide(const Known& known, const Applied& a) {
       return DecideAdjudication(e);
     case fb::EventBody::NONE:
     case fb::EventBody::IndexesRepaired:
+      return Ignored{};
+    case fb::EventBody::SnapshotTagged:
+      // Changes no state the domain or the analytics keep: tags are read by
+      // dataset/snapshot_tags.h from the events (the first of a name wins).
       return Ignored{};
   }
   return Ignored{};  // a body type beyond MAX: from a newer build

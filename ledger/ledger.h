@@ -320,6 +320,10 @@ class Ledger {
                                             uint64_t size);
   // The stored checkpoint of the largest size, if any.
   StatusOr<std::optional<StoredCheckpoint>> LatestCheckpoint() const;
+  // The stored checkpoint of exactly `size` events, if any (the snapshot
+  // export's manifest carries one). DataLoss when the stored note is not a
+  // signed checkpoint of that size.
+  StatusOr<std::optional<StoredCheckpoint>> CheckpointAt(uint64_t size) const;
   // Ledger settings kept in the data directory. The only setting today is
   // "checkpoint_key_file": the path of the key `consilium checkpoint` signs
   // with when no --key is given. InvalidArgument for an unknown name.
@@ -346,6 +350,18 @@ class Ledger {
   // too short to hold its sequence number.
   StatusOr<std::optional<std::pair<uint64_t, std::string>>>
   GetProjectionCheckpoint(std::string_view name) const;
+
+  // Writes a consistent copy of the whole ledger (every column family, at
+  // one point in time, the memtables flushed first) to `dir`, which must not
+  // exist: a RocksDB checkpoint, hard links where `dir` is on the same file
+  // system, copies otherwise, synced. Appends may go on meanwhile; the copy
+  // holds the events committed when it was taken. Only the process that
+  // holds the ledger read-write can take it (that writer decides when its
+  // files are deleted): FailedPrecondition on a read-only ledger;
+  // AlreadyExists when `dir` exists; Internal when RocksDB fails. The copy
+  // opens with Ledger::Open like any data directory (docs/snapshots.md,
+  // "Backup and restore").
+  Status Backup(const std::string& dir) const;
 
   // The verifier key of the checkpoints' signer (recorded when the first
   // checkpoint is signed); empty when none was signed.

@@ -60,6 +60,20 @@ bool AnalyticsState::HasProject(std::string_view project) const {
   return false;
 }
 
+std::vector<std::string_view> AnalyticsState::RecordsOfProject(
+    std::string_view project) const {
+  std::vector<std::string_view> out;
+  const uint32_t p = names_.Find(project);
+  if (p == kNoIndex) return out;
+  for (uint32_t n = 0; n < records_.size(); ++n) {
+    if (records_[n].known && records_[n].project == p) {
+      out.push_back(names_.Get(n));
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 uint32_t AnalyticsState::RecentName(std::string_view s, size_t slot) {
   uint32_t& recent = recent_names_[slot];
   if (recent == kNoIndex || names_.Get(recent) != s)

@@ -211,6 +211,11 @@ class AnalyticsState {
   const RecordInfo* FindRecord(std::string_view id) const;
   // True when a record or an annotation belongs to `project`.
   bool HasProject(std::string_view project) const;
+  // The ids of the records imported into `project`, sorted by their bytes
+  // (the snapshot export's order, dataset/snapshot.h). Views into the
+  // state's names: valid while the state lives and is not changed.
+  std::vector<std::string_view> RecordsOfProject(
+      std::string_view project) const;
   // (project, batch) -> record ids, in the batch's order.
   const std::map<std::pair<std::string, std::string>, std::vector<std::string>>&
   batches() const {

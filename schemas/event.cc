@@ -115,6 +115,14 @@ Status CheckBodyIds(const fb::Event& e) {
     case fb::EventBody::AdjudicationPolicySet:
     case fb::EventBody::AdjudicationClaimed:
       return CheckAdjudicationIds(e);
+    case fb::EventBody::SnapshotTagged: {
+      const auto* b = e.body_as_SnapshotTagged();
+      RETURN_IF_ERROR(CheckId("name", View(b->name()), true));
+      if (b->as_of_seq() == 0) {
+        return InvalidArgumentError("SnapshotTagged: as_of_seq must be >= 1");
+      }
+      return OkStatus();
+    }
     default:
       return OkStatus();
   }
@@ -510,6 +518,17 @@ EventDraft MakeAdjudicationReleased(const EventHeader& header,
   });
 }
 
+EventDraft MakeSnapshotTagged(const EventHeader& header,
+                              const SnapshotTaggedFields& f) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto n = fbb.CreateString(f.name);
+    auto p = fbb.CreateString(f.project_id);
+    auto note = f.note.empty() ? 0 : fbb.CreateString(f.note);
+    auto body = fb::CreateSnapshotTagged(fbb, n, p, f.as_of_seq, note);
+    return std::make_pair(fb::EventBody::SnapshotTagged, body.Union());
+  });
+}
+
 EventDraft MakeAdjudicationLeaseExpired(const EventHeader& header,
                                         std::string_view project_id,
                                         uint64_t lease_seq,
@@ -737,6 +756,8 @@ std::string_view ProjectIdOf(const fb::Event& event) {
       return View(event.body_as_AdjudicationLeaseExpired()->project_id());
     case fb::EventBody::AdjudicationEscalated:
       return View(event.body_as_AdjudicationEscalated()->project_id());
+    case fb::EventBody::SnapshotTagged:
+      return View(event.body_as_SnapshotTagged()->project_id());
     default:
       return {};
   }

@@ -287,6 +287,17 @@ EventDraft MakeAdjudicationLeaseExpired(const EventHeader& header,
                                         std::string_view project_id,
                                         uint64_t lease_seq,
                                         int64_t deadline_us);
+// A snapshot tag (docs/snapshots.md, "Tags"): `name` for the dataset
+// version of `project_id` over events 1..as_of_seq.
+struct SnapshotTaggedFields {
+  std::string_view name{};
+  std::string_view project_id{};
+  uint64_t as_of_seq = 0;
+  std::string_view note{};
+};
+EventDraft MakeSnapshotTagged(const EventHeader& header,
+                              const SnapshotTaggedFields& f);
+
 EventDraft MakeAdjudicationEscalated(const EventHeader& header,
                                      std::string_view project_id,
                                      uint64_t lease_seq,

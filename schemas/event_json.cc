@@ -702,9 +702,9 @@ bool IsAdjudicationEngineType(std::string_view type) {
   return false;
 }
 
-// IndexesRepaired and the adjudication engine's types after it are written
-// by their commands, never accepted as input; TokenRevoked (after them) is,
-// like TokenIssued.
+// IndexesRepaired and the adjudication engine's types after it, and
+// SnapshotTagged, are written by their commands, never accepted as input;
+// TokenRevoked is, like TokenIssued.
 bool AcceptedAsInput(fb::EventBody t) {
   return (t != fb::EventBody::NONE &&
           static_cast<uint8_t>(t) <
@@ -913,6 +913,14 @@ json::value BodyToJson(const fb::Event& e) {
     case fb::EventBody::AdjudicationEscalated:
       AdjudicationBodyToJson(e, o);
       break;
+    case fb::EventBody::SnapshotTagged: {
+      const auto* b = e.body_as_SnapshotTagged();
+      o["name"] = View(b->name());
+      o["project_id"] = View(b->project_id());
+      o["as_of_seq"] = b->as_of_seq();
+      if (b->note()) o["note"] = View(b->note());
+      break;
+    }
     case fb::EventBody::IndexesRepaired: {
       const auto* b = e.body_as_IndexesRepaired();
       json::array indexes;
@@ -999,6 +1007,11 @@ StatusOr<EventDraft> DraftFromJson(std::string_view text) {
         "repair-indexes`");
   } else if (IsAdjudicationEngineType(type)) {
     return RefusedAsInput(type);
+  } else if (type == "SnapshotTagged") {
+    // The command checks the name is new and the prefix exists; a raw
+    // append could not.
+    return InvalidArgumentError(
+        "type: SnapshotTagged is written only by `consilium snapshot tag`");
   } else {
     std::string known;
     for (auto t : fb::EnumValuesEventBody()) {

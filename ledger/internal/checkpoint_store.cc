@@ -74,6 +74,27 @@ StatusOr<std::optional<StoredCheckpoint>> Ledger::LatestCheckpoint() const {
   return impl_->ReadLatestCheckpoint();
 }
 
+StatusOr<std::optional<StoredCheckpoint>> Ledger::CheckpointAt(
+    uint64_t size) const {
+  if (size == 0 || size > head().seq) return std::optional<StoredCheckpoint>();
+  std::string note;
+  rocksdb::Status s = impl_->db_->Get(
+      rocksdb::ReadOptions(), impl_->cf(kCheckpoints), SeqKey(size), &note);
+  if (s.IsNotFound()) return std::optional<StoredCheckpoint>();
+  RETURN_IF_ERROR(
+      FromRocks(s, "reading the checkpoint of size " + std::to_string(size)));
+  size_t end = note.find("\n\n");
+  auto body = ParseCheckpointBody(
+      std::string_view(note).substr(0, end == std::string::npos ? 0 : end + 1));
+  if (end == std::string::npos || !body.ok() || body->size != size) {
+    return DataLossError("the stored checkpoint of size " +
+                         std::to_string(size) +
+                         " is not a signed checkpoint of that size (run "
+                         "`consilium verify`)");
+  }
+  return std::optional<StoredCheckpoint>(StoredCheckpoint{*body, note});
+}
+
 namespace {
 
 Status CheckSettingName(std::string_view name) {
