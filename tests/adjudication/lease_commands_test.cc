@@ -72,9 +72,10 @@ class LeaseCommandsTest : public ::testing::Test, public AdjudicationFixture {
 TEST_F(LeaseCommandsTest, ReleaseReturnsTheItemAndEndsTheLease) {
   Dispute();
   const uint64_t l = ClaimOk("k1");
-  ExpectRejected([&] { return adj_->Release("k2", l).status(); },
-                 StatusCode::kPermissionDenied,
-                 "lease " + std::to_string(l) + " is held by \"k1\", not \"k2\"");
+  ExpectRejected(
+      [&] { return adj_->Release("k2", l).status(); },
+      StatusCode::kPermissionDenied,
+      "lease " + std::to_string(l) + " is held by \"k1\", not \"k2\"");
   ExpectRejected([&] { return adj_->Release("k1", 12345).status(); },
                  StatusCode::kNotFound, "no lease 12345");
   auto r = adj_->Release("k1", l);
@@ -98,9 +99,10 @@ TEST_F(LeaseCommandsTest, HeartbeatExtendsInMemoryOnly) {
   ASSERT_TRUE(h.ok()) << h.status().ToString();
   EXPECT_EQ(*h, clock_.NowMicros() + kDefaultLeaseMicros);
   EXPECT_EQ(Head(), head) << "a heartbeat appends nothing";
-  ExpectRejected([&] { return adj_->Heartbeat("k2", l).status(); },
-                 StatusCode::kPermissionDenied,
-                 "lease " + std::to_string(l) + " is held by \"k1\", not \"k2\"");
+  ExpectRejected(
+      [&] { return adj_->Heartbeat("k2", l).status(); },
+      StatusCode::kPermissionDenied,
+      "lease " + std::to_string(l) + " is held by \"k1\", not \"k2\"");
   clock_.Advance(kDefaultLeaseMicros + 1);
   const Status late = adj_->Heartbeat("k1", l).status();
   EXPECT_EQ(late.code(), StatusCode::kFailedPrecondition) << late.ToString();
@@ -129,11 +131,10 @@ TEST_F(LeaseCommandsTest, ExpireDueReturnsEachExpiredLeaseOnce) {
   EXPECT_TRUE(again->empty());
   EXPECT_EQ(Head(), head) << "an expired lease is returned once";
   // A decision under the expired lease is refused.
-  ExpectRejected([&] { return DecideA("k1", l1); },
-                 StatusCode::kFailedPrecondition,
-                 "lease " + std::to_string(l1) +
-                     " is no longer held: expired at seq " +
-                     std::to_string((*first)[0].committed.seq));
+  ExpectRejected(
+      [&] { return DecideA("k1", l1); }, StatusCode::kFailedPrecondition,
+      "lease " + std::to_string(l1) + " is no longer held: expired at seq " +
+          std::to_string((*first)[0].committed.seq));
   EXPECT_EQ(StateOf("r2", "dx"), ItemState::kClaimed);
   (void)l2;
 }
@@ -237,24 +238,27 @@ TEST_F(LeaseCommandsTest, EscalationGoesToTheSeniorTierOnly) {
 TEST_F(LeaseCommandsTest, SetPolicyChecksWhatTheDocumentCannot) {
   ExpectRejected(
       [&] {
-        return adj_->SetPolicy("a1", "p",
-                               R"({"project": "p", "version": 1, "fields": {}})")
+        return adj_
+            ->SetPolicy("a1", "p",
+                        R"({"project": "p", "version": 1, "fields": {}})")
             .status();
       },
       StatusCode::kPermissionDenied,
       "actor a1 lacks the admin role in project p");
   ExpectRejected(
       [&] {
-        return adj_->SetPolicy("admin", "p",
-                               R"({"project": "q", "version": 1, "fields": {}})")
+        return adj_
+            ->SetPolicy("admin", "p",
+                        R"({"project": "q", "version": 1, "fields": {}})")
             .status();
       },
       StatusCode::kInvalidArgument,
       "adjudication policy: project: the document names \"q\", not \"p\"");
   ExpectRejected(
       [&] {
-        return adj_->SetPolicy("admin", "p",
-                               R"({"project": "p", "version": 2, "fields": {}})")
+        return adj_
+            ->SetPolicy("admin", "p",
+                        R"({"project": "p", "version": 2, "fields": {}})")
             .status();
       },
       StatusCode::kInvalidArgument,
@@ -262,8 +266,9 @@ TEST_F(LeaseCommandsTest, SetPolicyChecksWhatTheDocumentCannot) {
       "is 0), got 2");
   ExpectRejected(
       [&] {
-        return adj_->SetPolicy("admin", "p",
-                               R"({"project": "p", "version": 1,
+        return adj_
+            ->SetPolicy("admin", "p",
+                        R"({"project": "p", "version": 1,
                                    "senior_adjudicators": ["a1"],
                                    "fields": {}})")
             .status();
@@ -273,9 +278,10 @@ TEST_F(LeaseCommandsTest, SetPolicyChecksWhatTheDocumentCannot) {
       "adjudicator of project \"p\"");
   ExpectRejected(
       [&] {
-        return adj_->SetPolicy("admin", "p",
-                               R"({"project": "p", "version": 1, "fields": {}})",
-                               "nope")
+        return adj_
+            ->SetPolicy("admin", "p",
+                        R"({"project": "p", "version": 1, "fields": {}})",
+                        "nope")
             .status();
       },
       StatusCode::kNotFound, "schema \"nope\" not found");
