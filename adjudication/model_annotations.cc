@@ -37,10 +37,15 @@ void Extract(const domain::DomainState& state, const domain::AnnotationState& a,
       record->shape == nullptr) {
     return;
   }
-  StatusOr<schemas::ExtractedValues> ev = schemas::ExtractAnnotationValues(
-      *schema->schema, *record->shape, a.id, PlainPayload(payload));
-  if (!ev.ok()) return;
-  for (const schemas::ExtractedValue& v : ev->values) {
+  // This runs on the apply path of every annotation (the acknowledger, under
+  // the state lock): reuse one extraction's storage per thread.
+  thread_local schemas::ExtractedValues ev;
+  if (!schemas::ExtractAnnotationValuesInto(*schema->schema, *record->shape,
+                                            a.id, PlainPayload(payload), &ev)
+           .ok()) {
+    return;
+  }
+  for (const schemas::ExtractedValue& v : ev.values) {
     const schemas::Field* field = schema->schema->FindField(v.field_path);
     if (field == nullptr) continue;
     if (!out->confidence && field->type == schemas::FieldType::kConfidence &&

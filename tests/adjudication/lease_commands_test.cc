@@ -361,6 +361,48 @@ TEST_F(LeaseCommandsTest, RestartRebuildsAndExpiresWhatLapsedWhileDown) {
   EXPECT_EQ(Depth(), 2u);
 }
 
+TEST_F(LeaseCommandsTest, CalibrationBatchTriggerQueuesItsRecords) {
+  Ok(adj_->SetPolicy("admin", "p", R"({"project": "p", "version": 1,
+        "fields": {"dx": {"triggers": {"calibration_batch": true}}}})")
+         .status());
+  Ok(Submit("r1-a1", "r1", "a1", Values("a")).status());
+  Ok(Submit("r1-a2", "r1", "a2", Values("a")).status());
+  EXPECT_EQ(StateOf("r1", "dx"), ItemState::kNotDisputed);  // unanimous
+  const std::vector<std::string> records = {"r1"};
+  Ok(handler_->CreateBatch("admin", "p", "cal-1", records).status());
+  EXPECT_EQ(StateOf("r1", "dx"), ItemState::kPending);
+}
+
+TEST_F(LeaseCommandsTest, TwoAdjudicatorRoundEndsAmbiguousWhenTheyDisagree) {
+  Ok(adj_->SetPolicy("admin", "p", R"({"project": "p", "version": 1,
+        "fields": {"dx": {"triggers": {"disagreement": true},
+                          "adjudicators": 2}}})")
+         .status());
+  Dispute();
+  const uint64_t l1 = ClaimOk("k1");
+  Ok(DecideA("k1", l1));
+  EXPECT_EQ(StateOf("r1", "dx"), ItemState::kPending);  // 1 of 2 decided
+  // The first decider is out for the rest of the round.
+  ExpectRejected([&] { return adj_->Claim("k1", "p").status(); },
+                 StatusCode::kNotFound,
+                 "no item in project \"p\" is eligible for \"k1\" (1 queued)");
+  const uint64_t l2 = ClaimOk("k2");
+  Ok(adj_->Decide("k2", {.lease = l2,
+                         .field = "dx",
+                         .value_json = "\"b\"",
+                         .rationale = "I read it otherwise"})
+         .status());
+  EXPECT_EQ(StateOf("r1", "dx"), ItemState::kAmbiguous);
+  // A revision re-opens the item, citing the round's last decision.
+  Ok(Revise("r1-a2", 1, "a2", Values("c")).status());
+  EXPECT_EQ(StateOf("r1", "dx"), ItemState::kReopened);
+  handler_->Read([&](const domain::DomainState&) {
+    const ItemInfo* i = model_->FindItem("p", {"r1", "dx"});
+    ASSERT_TRUE(i->reopened_from.has_value());
+    EXPECT_EQ(*i->reopened_from, *i->last_decision_seq);
+  });
+}
+
 // Every field's distribution, soft label and the record's revision history,
 // rendered, with any adjudication keys a renderer may add left out.
 std::string DistributionOf(const Ledger& ledger, uint64_t seq,
