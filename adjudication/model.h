@@ -68,7 +68,9 @@ struct QueueNotice {
   Kind kind = Kind::kDepth;
   std::string project;
   uint64_t seq = 0;    // the event that caused it
-  size_t depth = 0;    // kDepth: claimable items after the event (both tiers)
+  // kDepth: claimable items after the event, both tiers (Depth(); items
+  // held by claims still being committed are not counted)
+  size_t depth = 0;
   uint64_t lease = 0;  // kLeaseEnd
   std::string adjudicator;  // kLeaseEnd: who held the lease
   LeaseEndReason end = LeaseEndReason::kReleased;  // kLeaseEnd
@@ -106,7 +108,8 @@ class AdjudicationModel : public domain::Model {
   // The lease's project (empty when no claim event has this sequence
   // number) and, while held, its state.
   LeaseLookup FindLease(uint64_t lease) const;
-  // Claimable items of the project (both tiers); 0 for an unknown project.
+  // Claimable items of the project (both tiers), less those held by claims
+  // still being committed; 0 for an unknown project.
   size_t Depth(std::string_view project) const;
   // The current physicians' annotations of the item: (event sequence
   // number, annotation id), by sequence number. What a claim and a decision

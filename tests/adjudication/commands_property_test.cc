@@ -42,8 +42,8 @@ const std::vector<std::string> kFinding = {"x", "y"};
 // descriptive) by disagreement with two adjudicators a round; s1 senior.
 // Made once, closed, and copied into each case's directory.
 const std::string& Template() {
-  static testing::TempDir* dir = [] {
-    auto* d = new testing::TempDir();
+  static testing::TempDir dir;  // removed at exit
+  static const bool made = [] {
     AdjudicationFixture f;
     f.Start();
     f.Populate();
@@ -59,11 +59,12 @@ const std::string& Template() {
     f.handler_.reset();
     f.model_.reset();
     f.ledger_.reset();
-    std::filesystem::copy(f.dir_.path(), d->path(),
+    std::filesystem::copy(f.dir_.path(), dir.path(),
                           std::filesystem::copy_options::recursive);
-    return d;
+    return true;
   }();
-  return dir->path();
+  (void)made;
+  return dir.path();
 }
 
 struct Op {

@@ -220,6 +220,15 @@ TEST_F(LeaseCommandsTest, EscalationGoesToTheSeniorTierOnly) {
                  StatusCode::kInvalidArgument,
                  "an escalation of record \"r1\" field \"dx\" needs a "
                  "rationale");
+  ExpectRejected([&] { return adj_->Escalate("k1", 4242, "x").status(); },
+                 StatusCode::kNotFound, "no lease 4242");
+  ExpectRejected([&] { return adj_->Escalate("k2", l2, "x").status(); },
+                 StatusCode::kPermissionDenied,
+                 "lease " + std::to_string(l2) +
+                     " is held by \"k1\", not \"k2\"");
+  ExpectRejected([&] { return adj_->Escalate("a1", l2, "x").status(); },
+                 StatusCode::kPermissionDenied,
+                 "\"a1\" is not an adjudicator of project \"p\"");
   auto e = adj_->Escalate("k1", l2, "beyond me");
   ASSERT_TRUE(e.ok()) << e.status().ToString();
   EXPECT_EQ(StateOf("r1", "dx"), ItemState::kEscalated);
