@@ -25,9 +25,9 @@ Status RequireAdjudicator(const domain::DomainState& state,
   const domain::PrincipalState* p = state.FindPrincipal(actor);
   if (p == nullptr || p->is_model() ||
       !p->HasRole(fb::Role::Adjudicator, project)) {
-    return PermissionDeniedError(
-        "\"" + std::string(actor) + "\" is not an adjudicator of project \"" +
-        std::string(project) + "\"");
+    return PermissionDeniedError("\"" + std::string(actor) +
+                                 "\" is not an adjudicator of project \"" +
+                                 std::string(project) + "\"");
   }
   return OkStatus();
 }
@@ -70,16 +70,17 @@ Status CheckPolicyContext(const domain::DomainState& state,
                           std::string_view project, const ProjectPolicy& p,
                           int64_t current_version) {
   if (p.project != project) {
-    return InvalidArgumentError("adjudication policy: project: the document "
-                                "names " +
-                                Quoted(p.project) + ", not " + Quoted(project));
+    return InvalidArgumentError(
+        "adjudication policy: project: the document "
+        "names " +
+        Quoted(p.project) + ", not " + Quoted(project));
   }
   if (p.version != current_version + 1) {
-    return InvalidArgumentError(
-        "adjudication policy: version: must be " +
-        std::to_string(current_version + 1) + " (the current version of " +
-        Quoted(project) + " is " + std::to_string(current_version) +
-        "), got " + std::to_string(p.version));
+    return InvalidArgumentError("adjudication policy: version: must be " +
+                                std::to_string(current_version + 1) +
+                                " (the current version of " + Quoted(project) +
+                                " is " + std::to_string(current_version) +
+                                "), got " + std::to_string(p.version));
   }
   for (const std::string& senior : p.senior_adjudicators) {
     const domain::PrincipalState* who = state.FindPrincipal(senior);
@@ -112,13 +113,12 @@ StatusOr<Committed> AdjudicationCommands::SetPolicy(
     std::string_view policy_json, std::string_view schema_id) {
   return domain::Single(core_->Exclusive(
       actor,
-      [&](const domain::ExclusiveTxn& t)
-          -> StatusOr<std::vector<EventDraft>> {
+      [&](const domain::ExclusiveTxn& t) -> StatusOr<std::vector<EventDraft>> {
         RETURN_IF_ERROR(t.auth().AdminOfProject(project));
         // The gate is exclusive and drained, but heartbeats touch the model
         // under the state lock only: read it there.
-        auto [latest, version, overlap] = core_->Read(
-            [&](const domain::DomainState&) {
+        auto [latest, version, overlap] =
+            core_->Read([&](const domain::DomainState&) {
               const Queue* q = model_->FindQueue(project);
               return std::make_tuple(
                   model_->LatestSchemaId(project),
@@ -131,7 +131,8 @@ StatusOr<Committed> AdjudicationCommands::SetPolicy(
                          std::string(schema_id.empty() ? latest : schema_id)));
         ASSIGN_OR_RETURN(ProjectPolicy policy,
                          ParsePolicy(policy_json, *schema->schema, overlap));
-        RETURN_IF_ERROR(CheckPolicyContext(t.state(), project, policy, version));
+        RETURN_IF_ERROR(
+            CheckPolicyContext(t.state(), project, policy, version));
         boost::json::value doc;
         RETURN_IF_ERROR(ParseStrictJson(policy_json, {}, doc));
         const std::string canonical = WriteStoredJson(doc);
@@ -147,10 +148,9 @@ StatusOr<ClaimResult> AdjudicationCommands::Claim(
     std::string_view actor, std::string_view project,
     std::optional<int64_t> ttl_seconds) {
   if (ttl_seconds && (*ttl_seconds < 1 || *ttl_seconds > kMaxTtlSeconds)) {
-    return InvalidArgumentError("ttl: must be 1 to " +
-                                std::to_string(kMaxTtlSeconds) +
-                                " seconds, got " +
-                                std::to_string(*ttl_seconds));
+    return InvalidArgumentError(
+        "ttl: must be 1 to " + std::to_string(kMaxTtlSeconds) +
+        " seconds, got " + std::to_string(*ttl_seconds));
   }
   const int64_t now = clock_->NowMicros();
   const std::string who(actor), where(project);
@@ -181,7 +181,8 @@ StatusOr<ClaimResult> AdjudicationCommands::Claim(
         ASSIGN_OR_RETURN(plan, q->CheckClaim(who, now));
         if (ttl_seconds) plan.expires_us = now + *ttl_seconds * 1'000'000;
         // Cite the annotation events the claim weighs, by id as well.
-        for (const auto& [seq, id] : model_->ItemAnnotations(where, plan.item)) {
+        for (const auto& [seq, id] :
+             model_->ItemAnnotations(where, plan.item)) {
           seqs.push_back(seq);
           ids.push_back(id);
         }

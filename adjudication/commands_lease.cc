@@ -37,9 +37,9 @@ struct Held {
   LeaseInfo lease;
 };
 
-StatusOr<Held> FindHeld(AdjudicationModel* model,
-                        const domain::DomainState& s, std::string_view actor,
-                        uint64_t lease, bool need_adjudicator) {
+StatusOr<Held> FindHeld(AdjudicationModel* model, const domain::DomainState& s,
+                        std::string_view actor, uint64_t lease,
+                        bool need_adjudicator) {
   const LeaseLookup found = model->FindLease(lease);
   if (found.project.empty()) {
     return NotFoundError("no lease " + std::to_string(lease));
@@ -148,8 +148,8 @@ StatusOr<Committed> AdjudicationCommands::Escalate(std::string_view actor,
         return held.queue->CheckEscalate(lease, actor, rationale, now);
       },
       [&]() -> StatusOr<EventDraft> {
-        return MakeAdjudicationEscalated({std::string(actor), ""},
-                                         held.project, lease, rationale);
+        return MakeAdjudicationEscalated({std::string(actor), ""}, held.project,
+                                         lease, rationale);
       });
   StatusOr<Committed> c = internal::RunSync(core_, steps);
   if (!c.ok()) return c;
@@ -198,11 +198,10 @@ StatusOr<Committed> AdjudicationCommands::Decide(std::string_view actor,
                                                  const DecideCommand& cmd) {
   if (cmd.ambiguous == cmd.value_json.has_value()) {
     return InvalidArgumentError(
-        cmd.ambiguous
-            ? "decision under lease " + std::to_string(cmd.lease) +
-                  ": a value and \"ambiguous\" exclude each other"
-            : "decision under lease " + std::to_string(cmd.lease) +
-                  ": give a value or mark it ambiguous");
+        cmd.ambiguous ? "decision under lease " + std::to_string(cmd.lease) +
+                            ": a value and \"ambiguous\" exclude each other"
+                      : "decision under lease " + std::to_string(cmd.lease) +
+                            ": give a value or mark it ambiguous");
   }
   const int64_t now = clock_->NowMicros();
   DecisionDraft d;
@@ -211,16 +210,16 @@ StatusOr<Committed> AdjudicationCommands::Decide(std::string_view actor,
       [&](const domain::DomainState& s, bool) -> Status {
         ASSIGN_OR_RETURN(d.held, FindHeld(model_, s, actor, cmd.lease, true));
         DecideRequest& r = d.request;
-        r = DecideRequest{cmd.lease,
-                          std::string(actor),
-                          {d.held.lease.item.record, cmd.field},
-                          cmd.ambiguous ? Outcome::kAmbiguous
-                                        : Outcome::kDecided,
-                          // The value is checked in the draft, off the lock;
-                          // here only whether there is one.
-                          cmd.ambiguous ? "" : "?",
-                          cmd.rationale,
-                          d.held.lease.weighed_at_claim};
+        r = DecideRequest{
+            cmd.lease,
+            std::string(actor),
+            {d.held.lease.item.record, cmd.field},
+            cmd.ambiguous ? Outcome::kAmbiguous : Outcome::kDecided,
+            // The value is checked in the draft, off the lock;
+            // here only whether there is one.
+            cmd.ambiguous ? "" : "?",
+            cmd.rationale,
+            d.held.lease.weighed_at_claim};
         RETURN_IF_ERROR(d.held.queue->CheckDecide(r, now));
         return Gather(model_, s, d);
       },
@@ -269,8 +268,8 @@ StatusOr<std::vector<ExpiredLease>> AdjudicationCommands::ExpireDue(
       const Queue* q = model_->FindQueue(project);
       for (uint64_t lease : q->LeasesDue(now_us)) {
         const LeaseInfo* l = q->FindLease(lease);
-        out.push_back({project, lease, l->adjudicator, l->item,
-                       l->deadline_us(), {}});
+        out.push_back(
+            {project, lease, l->adjudicator, l->item, l->deadline_us(), {}});
       }
     }
     return out;
@@ -291,9 +290,8 @@ StatusOr<std::vector<ExpiredLease>> AdjudicationCommands::ExpireDue(
           return q->CheckExpire(e.lease, now_us);
         },
         [this, &e]() -> StatusOr<EventDraft> {
-          return MakeAdjudicationLeaseExpired({options_.server_actor, ""},
-                                              e.project, e.lease,
-                                              e.deadline_us);
+          return MakeAdjudicationLeaseExpired(
+              {options_.server_actor, ""}, e.project, e.lease, e.deadline_us);
         });
     core_->Concurrent(steps.back(), [&, i](StatusOr<Committed> r) {
       std::lock_guard l(mu);
@@ -305,33 +303,32 @@ StatusOr<std::vector<ExpiredLease>> AdjudicationCommands::ExpireDue(
     std::unique_lock l(mu);
     cv.wait(l, [&] { return open == 0; });
   }
-  return core_->Read(
-      [&](const domain::DomainState&) -> StatusOr<std::vector<ExpiredLease>> {
-        std::vector<ExpiredLease> expired;
-        Status failure;
-        for (size_t i = 0; i < due.size(); ++i) {
-          if (!results[i].ok()) {
-            // Someone else ended the lease first (a decision, a release, a
-            // concurrent ExpireDue): not ours to report. A store error is.
-            const StatusCode code = results[i].status().code();
-            if (code != StatusCode::kAborted &&
-                code != StatusCode::kFailedPrecondition &&
-                code != StatusCode::kNotFound && failure.ok()) {
-              failure = results[i].status();
-            }
-            continue;
-          }
-          const Queue* q = model_->FindQueue(due[i].project);
-          if (!Took(q, due[i].lease, LeaseEndReason::kExpired, *results[i])
-                   .ok()) {
-            continue;
-          }
-          due[i].committed = *results[i];
-          expired.push_back(std::move(due[i]));
+  return core_->Read([&](const domain::DomainState&)
+                         -> StatusOr<std::vector<ExpiredLease>> {
+    std::vector<ExpiredLease> expired;
+    Status failure;
+    for (size_t i = 0; i < due.size(); ++i) {
+      if (!results[i].ok()) {
+        // Someone else ended the lease first (a decision, a release, a
+        // concurrent ExpireDue): not ours to report. A store error is.
+        const StatusCode code = results[i].status().code();
+        if (code != StatusCode::kAborted &&
+            code != StatusCode::kFailedPrecondition &&
+            code != StatusCode::kNotFound && failure.ok()) {
+          failure = results[i].status();
         }
-        if (!failure.ok()) return failure;
-        return expired;
-      });
+        continue;
+      }
+      const Queue* q = model_->FindQueue(due[i].project);
+      if (!Took(q, due[i].lease, LeaseEndReason::kExpired, *results[i]).ok()) {
+        continue;
+      }
+      due[i].committed = *results[i];
+      expired.push_back(std::move(due[i]));
+    }
+    if (!failure.ok()) return failure;
+    return expired;
+  });
 }
 
 }  // namespace consilium::adjudication

@@ -95,8 +95,8 @@ void AdjudicationModel::Apply(const domain::DomainState* state,
                        values);
         } else if constexpr (std::is_same_v<T, domain::BatchDefined>) {
           OnBatch(e, *x.body);
-        } else if constexpr (std::is_same_v<T,
-                                            domain::AdjudicationPolicyDefined>) {
+        } else if constexpr (std::is_same_v<
+                                 T, domain::AdjudicationPolicyDefined>) {
           if (state != nullptr) OnPolicy(*state, e, *x.body);
         } else if constexpr (std::is_same_v<T,
                                             domain::AdjudicationLeaseOpened>) {
@@ -146,8 +146,10 @@ void AdjudicationModel::OnBatch(const domain::Applied& e,
     if (rec.in_batch) continue;
     rec.in_batch = true;
     for (const auto& [field, meta] : rec.fields) {
-      Feed(*p, e.seq, ItemUpdated{{r->str(), field}, meta.layer,
-                                  internal::ViewOf(rec, field, meta)});
+      Feed(*p, e.seq,
+           ItemUpdated{{r->str(), field},
+                       meta.layer,
+                       internal::ViewOf(rec, field, meta)});
     }
   }
 }
@@ -163,8 +165,8 @@ void AdjudicationModel::OnClaim(const domain::Applied& e,
                b.expires_us()});
 }
 
-void AdjudicationModel::OnLeaseClosed(const domain::Applied& e,
-                                      const domain::AdjudicationLeaseClosed& x) {
+void AdjudicationModel::OnLeaseClosed(
+    const domain::Applied& e, const domain::AdjudicationLeaseClosed& x) {
   Project* p = FindProject(x.project);
   if (p == nullptr) return;
   switch (x.end) {

@@ -67,12 +67,14 @@ struct QueueNotice {
   };
   Kind kind = Kind::kDepth;
   std::string project;
-  uint64_t seq = 0;   // the event that caused it
-  size_t depth = 0;   // kDepth: claimable items after the event (both tiers)
-  uint64_t lease = 0;         // kLeaseEnd
-  std::string adjudicator;    // kLeaseEnd: who held the lease
+  uint64_t seq = 0;    // the event that caused it
+  // kDepth: claimable items after the event, both tiers (Depth(); items
+  // held by claims still being committed are not counted)
+  size_t depth = 0;
+  uint64_t lease = 0;  // kLeaseEnd
+  std::string adjudicator;  // kLeaseEnd: who held the lease
   LeaseEndReason end = LeaseEndReason::kReleased;  // kLeaseEnd
-  ItemKey item;               // kLeaseEnd: the item it held
+  ItemKey item;  // kLeaseEnd: the item it held
 };
 
 // Where a lease is: its project and, while it is held, its state.
@@ -102,12 +104,12 @@ class AdjudicationModel : public domain::Model {
   // The project's queue, or nullptr for a project the ledger does not have.
   const Queue* FindQueue(std::string_view project) const;
   // The item, or nullptr when the project or item is unknown.
-  const ItemInfo* FindItem(std::string_view project,
-                           const ItemKey& item) const;
+  const ItemInfo* FindItem(std::string_view project, const ItemKey& item) const;
   // The lease's project (empty when no claim event has this sequence
   // number) and, while held, its state.
   LeaseLookup FindLease(uint64_t lease) const;
-  // Claimable items of the project (both tiers); 0 for an unknown project.
+  // Claimable items of the project (both tiers), less those held by claims
+  // still being committed; 0 for an unknown project.
   size_t Depth(std::string_view project) const;
   // The current physicians' annotations of the item: (event sequence
   // number, annotation id), by sequence number. What a claim and a decision

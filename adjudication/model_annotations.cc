@@ -28,9 +28,8 @@ using Annotation = internal::ModelAnnotation;
 // confidence is the value of the schema's first probability-scale confidence
 // field, as calibration reads it. Values that do not validate (a raw append)
 // give no values: the annotation then weighs on no item.
-void Extract(const domain::DomainState& state,
-             const domain::AnnotationState& a, const fb::Payload* payload,
-             Annotation* out, Record* rec) {
+void Extract(const domain::DomainState& state, const domain::AnnotationState& a,
+             const fb::Payload* payload, Annotation* out, Record* rec) {
   const domain::SchemaState* schema =
       state.FindSchema(a.schema_id, a.schema_version);
   const domain::RecordState* record = state.FindRecord(a.record);
@@ -38,10 +37,15 @@ void Extract(const domain::DomainState& state,
       record->shape == nullptr) {
     return;
   }
-  StatusOr<schemas::ExtractedValues> ev = schemas::ExtractAnnotationValues(
-      *schema->schema, *record->shape, a.id, PlainPayload(payload));
-  if (!ev.ok()) return;
-  for (const schemas::ExtractedValue& v : ev->values) {
+  // This runs on the apply path of every annotation (the acknowledger, under
+  // the state lock): reuse one extraction's storage per thread.
+  thread_local schemas::ExtractedValues ev;
+  if (!schemas::ExtractAnnotationValuesInto(*schema->schema, *record->shape,
+                                            a.id, PlainPayload(payload), &ev)
+           .ok()) {
+    return;
+  }
+  for (const schemas::ExtractedValue& v : ev.values) {
     const schemas::Field* field = schema->schema->FindField(v.field_path);
     if (field == nullptr) continue;
     if (!out->confidence && field->type == schemas::FieldType::kConfidence &&
@@ -91,13 +95,14 @@ FieldView internal::ViewOf(const Record& rec, std::string_view field,
   }
   std::sort(view.annotations.begin(), view.annotations.end(),
             [](const AnnotationView& x, const AnnotationView& y) {
-              return std::tie(x.annotator, x.seq) < std::tie(y.annotator, y.seq);
+              return std::tie(x.annotator, x.seq) <
+                     std::tie(y.annotator, y.seq);
             });
   std::vector<int64_t> per_key;
   per_key.reserve(counts.size());
   for (const auto& [key, c] : counts) per_key.push_back(c);
-  view.normalized_entropy = projections::NormalizedEntropy(per_key,
-                                                           meta.closed_k);
+  view.normalized_entropy =
+      projections::NormalizedEntropy(per_key, meta.closed_k);
   view.in_calibration_batch = rec.in_batch;
   return view;
 }
@@ -137,7 +142,8 @@ void AdjudicationModel::OnAnnotation(const domain::DomainState& state,
   for (const std::string& field : touched) {
     const Project::FieldMeta& meta = rec.fields.at(field);
     Feed(*p, e.seq,
-         ItemUpdated{{a->record, field}, meta.layer,
+         ItemUpdated{{a->record, field},
+                     meta.layer,
                      internal::ViewOf(rec, field, meta)});
   }
 }

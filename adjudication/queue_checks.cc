@@ -132,9 +132,9 @@ StatusOr<ClaimPlan> Queue::CheckClaim(std::string_view adjudicator,
 Status Queue::CheckClaimItem(std::string_view adjudicator,
                              const ItemKey& key) const {
   if (auto held = lease_of_.find(adjudicator); held != lease_of_.end()) {
-    return FailedPreconditionError(
-        "\"" + std::string(adjudicator) + "\" already holds lease " +
-        std::to_string(held->second));
+    return FailedPreconditionError("\"" + std::string(adjudicator) +
+                                   "\" already holds lease " +
+                                   std::to_string(held->second));
   }
   auto found = item_index_.find(key);
   if (found == item_index_.end() || !IsClaimable(items_[found->second])) {

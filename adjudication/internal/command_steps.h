@@ -38,9 +38,7 @@ class Steps {
 
   Status Check(const domain::DomainState& s) { return check_(s, false); }
   StatusOr<EventDraft> Draft() { return draft_(); }
-  Status Recheck(const domain::DomainState& s) const {
-    return check_(s, true);
-  }
+  Status Recheck(const domain::DomainState& s) const { return check_(s, true); }
   std::string_view reserved_key() const { return key_; }
   Status Conflict() const { return AbortedError(conflict_); }
 

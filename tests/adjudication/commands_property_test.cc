@@ -19,9 +19,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <sstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -31,8 +31,8 @@ namespace consilium::adjudication {
 namespace {
 
 const std::vector<std::string> kAdjudicators = {"k1", "k2", "k3", "s1"};
-const std::vector<std::string> kAnnotators = {"a1", "a2", "a3", "a4", "k3",
-                                              "s1"};
+const std::vector<std::string> kAnnotators = {"a1", "a2", "a3",
+                                              "a4", "k3", "s1"};
 const std::vector<std::string> kRecords = {"r1", "r2", "r3"};
 const std::vector<std::string> kFields = {"dx", "finding"};
 const std::vector<std::string> kDx = {"a", "b", "c"};
@@ -42,26 +42,29 @@ const std::vector<std::string> kFinding = {"x", "y"};
 // descriptive) by disagreement with two adjudicators a round; s1 senior.
 // Made once, closed, and copied into each case's directory.
 const std::string& Template() {
-  static testing::TempDir* dir = [] {
-    auto* d = new testing::TempDir();
+  static testing::TempDir dir;  // removed at exit
+  static const bool made = [] {
     AdjudicationFixture f;
     f.Start();
     f.Populate();
-    const Status s = f.adj_->SetPolicy("admin", "p", R"({
+    const Status s = f.adj_
+                         ->SetPolicy("admin", "p", R"({
         "project": "p", "version": 1, "senior_adjudicators": ["s1"],
         "fields": {"dx": {"triggers": {"disagreement": true}},
                    "finding": {"triggers": {"disagreement": true},
-                               "adjudicators": 2}}})").status();
+                               "adjudicators": 2}}})")
+                         .status();
     EXPECT_TRUE(s.ok()) << s.ToString();
     f.adj_.reset();
     f.handler_.reset();
     f.model_.reset();
     f.ledger_.reset();
-    std::filesystem::copy(f.dir_.path(), d->path(),
+    std::filesystem::copy(f.dir_.path(), dir.path(),
                           std::filesystem::copy_options::recursive);
-    return d;
+    return true;
   }();
-  return dir->path();
+  (void)made;
+  return dir.path();
 }
 
 struct Op {
@@ -201,9 +204,8 @@ class Harness : public AdjudicationFixture {
   std::pair<uint64_t, std::string> Pick(const Op& op) const {
     if (leases_.empty()) return {0, "k1"};
     const auto& [lease, holder] = leases_[op.b % leases_.size()];
-    return {lease, op.c % 6 == 0
-                       ? kAdjudicators[op.a % kAdjudicators.size()]
-                       : holder};
+    return {lease, op.c % 6 == 0 ? kAdjudicators[op.a % kAdjudicators.size()]
+                                 : holder};
   }
 
   bool Held(uint64_t lease) const {
@@ -248,8 +250,8 @@ class Harness : public AdjudicationFixture {
   void Escalate(const Op& op) {
     const auto [lease, who] = Pick(op);
     const bool was_held = Held(lease);
-    const Status s =
-        Expect([&] { return adj_->Escalate(who, lease, "senior, please").status(); });
+    const Status s = Expect(
+        [&] { return adj_->Escalate(who, lease, "senior, please").status(); });
     if (!was_held) RC_ASSERT(!s.ok());
     if (s.ok()) ++seen["escalated"];
   }

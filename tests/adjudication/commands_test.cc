@@ -118,31 +118,43 @@ TEST_F(AdjudicationCommandsTest, DecideErrorsAppendNothing) {
   const std::string ls = std::to_string(l);
   ExpectRejected(
       [&] {
-        return adj_->Decide("k1", {.lease = 999, .field = "dx",
-                                   .value_json = "\"a\"", .rationale = "r"})
+        return adj_
+            ->Decide("k1", {.lease = 999,
+                            .field = "dx",
+                            .value_json = "\"a\"",
+                            .rationale = "r"})
             .status();
       },
       StatusCode::kNotFound, "no lease 999");
   ExpectRejected(
       [&] {
-        return adj_->Decide("k2", {.lease = l, .field = "dx",
-                                   .value_json = "\"a\"", .rationale = "r"})
+        return adj_
+            ->Decide("k2", {.lease = l,
+                            .field = "dx",
+                            .value_json = "\"a\"",
+                            .rationale = "r"})
             .status();
       },
       StatusCode::kPermissionDenied,
       "lease " + ls + " is held by \"k1\", not \"k2\"");
   ExpectRejected(
       [&] {
-        return adj_->Decide("k1", {.lease = l, .field = "dx",
-                                   .value_json = "\"a\"", .rationale = "  "})
+        return adj_
+            ->Decide("k1", {.lease = l,
+                            .field = "dx",
+                            .value_json = "\"a\"",
+                            .rationale = "  "})
             .status();
       },
       StatusCode::kInvalidArgument,
       "a decision on record \"r1\" field \"dx\" needs a rationale");
   ExpectRejected(
       [&] {
-        return adj_->Decide("k1", {.lease = l, .field = "dx",
-                                   .value_json = "\"z\"", .rationale = "r"})
+        return adj_
+            ->Decide("k1", {.lease = l,
+                            .field = "dx",
+                            .value_json = "\"z\"",
+                            .rationale = "r"})
             .status();
       },
       StatusCode::kInvalidArgument,
@@ -150,8 +162,11 @@ TEST_F(AdjudicationCommandsTest, DecideErrorsAppendNothing) {
       "category of adj@1");
   ExpectRejected(
       [&] {
-        return adj_->Decide("k1", {.lease = l, .field = "finding",
-                                   .value_json = "\"x\"", .rationale = "r"})
+        return adj_
+            ->Decide("k1", {.lease = l,
+                            .field = "finding",
+                            .value_json = "\"x\"",
+                            .rationale = "r"})
             .status();
       },
       StatusCode::kInvalidArgument,
@@ -160,9 +175,12 @@ TEST_F(AdjudicationCommandsTest, DecideErrorsAppendNothing) {
           "record \"r1\" field \"finding\"");
   ExpectRejected(
       [&] {
-        return adj_->Decide("k1", {.lease = l, .field = "dx",
-                                   .value_json = "\"a\"", .ambiguous = true,
-                                   .rationale = "r"})
+        return adj_
+            ->Decide("k1", {.lease = l,
+                            .field = "dx",
+                            .value_json = "\"a\"",
+                            .ambiguous = true,
+                            .rationale = "r"})
             .status();
       },
       StatusCode::kInvalidArgument,
@@ -177,8 +195,11 @@ TEST_F(AdjudicationCommandsTest, DecideErrorsAppendNothing) {
       "decision under lease " + ls + ": give a value or mark it ambiguous");
   ExpectRejected(
       [&] {
-        return adj_->Decide("k1", {.lease = l, .field = "dx",
-                                   .value_json = "a", .rationale = "r"})
+        return adj_
+            ->Decide("k1", {.lease = l,
+                            .field = "dx",
+                            .value_json = "a",
+                            .rationale = "r"})
             .status();
       },
       StatusCode::kInvalidArgument,

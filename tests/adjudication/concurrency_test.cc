@@ -42,15 +42,15 @@ TEST_F(ConcurrencyTest, ParallelClaimsAndDecisionsNeverShareAnItem) {
   for (int t = 0; t < kThreads; ++t) {
     adjudicators.push_back("j" + std::to_string(t));
     Ok(handler_
-           ->RegisterPrincipal("admin", {.id = adjudicators.back(),
-                                         .roles = {{fb::Role::Adjudicator,
-                                                    "p"}}})
+           ->RegisterPrincipal("admin",
+                               {.id = adjudicators.back(),
+                                .roles = {{fb::Role::Adjudicator, "p"}}})
            .status());
   }
   ASSERT_EQ(Depth(), static_cast<size_t>(kItems));
 
   std::mutex mu;
-  std::set<std::string> held_now;    // items held by a running claim
+  std::set<std::string> held_now;  // items held by a running claim
   std::vector<std::pair<uint64_t, uint64_t>> acknowledged;  // lease, seq
   std::vector<uint64_t> refused;  // leases whose decision was Aborted
   std::atomic<int> overlaps{0}, aborted{0}, other_errors{0};
@@ -69,11 +69,10 @@ TEST_F(ConcurrencyTest, ParallelClaimsAndDecisionsNeverShareAnItem) {
           std::lock_guard l(mu);
           if (!held_now.insert(c->item.record).second) ++overlaps;
         }
-        StatusOr<Committed> d = adj_->Decide(
-            who, {.lease = c->lease,
-                  .field = "dx",
-                  .value_json = "\"a\"",
-                  .rationale = "reviewed"});
+        StatusOr<Committed> d = adj_->Decide(who, {.lease = c->lease,
+                                                   .field = "dx",
+                                                   .value_json = "\"a\"",
+                                                   .rationale = "reviewed"});
         {
           std::lock_guard l(mu);
           held_now.erase(c->item.record);

@@ -72,9 +72,10 @@ class LeaseCommandsTest : public ::testing::Test, public AdjudicationFixture {
 TEST_F(LeaseCommandsTest, ReleaseReturnsTheItemAndEndsTheLease) {
   Dispute();
   const uint64_t l = ClaimOk("k1");
-  ExpectRejected([&] { return adj_->Release("k2", l).status(); },
-                 StatusCode::kPermissionDenied,
-                 "lease " + std::to_string(l) + " is held by \"k1\", not \"k2\"");
+  ExpectRejected(
+      [&] { return adj_->Release("k2", l).status(); },
+      StatusCode::kPermissionDenied,
+      "lease " + std::to_string(l) + " is held by \"k1\", not \"k2\"");
   ExpectRejected([&] { return adj_->Release("k1", 12345).status(); },
                  StatusCode::kNotFound, "no lease 12345");
   auto r = adj_->Release("k1", l);
@@ -98,9 +99,10 @@ TEST_F(LeaseCommandsTest, HeartbeatExtendsInMemoryOnly) {
   ASSERT_TRUE(h.ok()) << h.status().ToString();
   EXPECT_EQ(*h, clock_.NowMicros() + kDefaultLeaseMicros);
   EXPECT_EQ(Head(), head) << "a heartbeat appends nothing";
-  ExpectRejected([&] { return adj_->Heartbeat("k2", l).status(); },
-                 StatusCode::kPermissionDenied,
-                 "lease " + std::to_string(l) + " is held by \"k1\", not \"k2\"");
+  ExpectRejected(
+      [&] { return adj_->Heartbeat("k2", l).status(); },
+      StatusCode::kPermissionDenied,
+      "lease " + std::to_string(l) + " is held by \"k1\", not \"k2\"");
   clock_.Advance(kDefaultLeaseMicros + 1);
   const Status late = adj_->Heartbeat("k1", l).status();
   EXPECT_EQ(late.code(), StatusCode::kFailedPrecondition) << late.ToString();
@@ -129,11 +131,10 @@ TEST_F(LeaseCommandsTest, ExpireDueReturnsEachExpiredLeaseOnce) {
   EXPECT_TRUE(again->empty());
   EXPECT_EQ(Head(), head) << "an expired lease is returned once";
   // A decision under the expired lease is refused.
-  ExpectRejected([&] { return DecideA("k1", l1); },
-                 StatusCode::kFailedPrecondition,
-                 "lease " + std::to_string(l1) +
-                     " is no longer held: expired at seq " +
-                     std::to_string((*first)[0].committed.seq));
+  ExpectRejected(
+      [&] { return DecideA("k1", l1); }, StatusCode::kFailedPrecondition,
+      "lease " + std::to_string(l1) + " is no longer held: expired at seq " +
+          std::to_string((*first)[0].committed.seq));
   EXPECT_EQ(StateOf("r2", "dx"), ItemState::kClaimed);
   (void)l2;
 }
@@ -219,6 +220,15 @@ TEST_F(LeaseCommandsTest, EscalationGoesToTheSeniorTierOnly) {
                  StatusCode::kInvalidArgument,
                  "an escalation of record \"r1\" field \"dx\" needs a "
                  "rationale");
+  ExpectRejected([&] { return adj_->Escalate("k1", 4242, "x").status(); },
+                 StatusCode::kNotFound, "no lease 4242");
+  ExpectRejected([&] { return adj_->Escalate("k2", l2, "x").status(); },
+                 StatusCode::kPermissionDenied,
+                 "lease " + std::to_string(l2) +
+                     " is held by \"k1\", not \"k2\"");
+  ExpectRejected([&] { return adj_->Escalate("a1", l2, "x").status(); },
+                 StatusCode::kPermissionDenied,
+                 "\"a1\" is not an adjudicator of project \"p\"");
   auto e = adj_->Escalate("k1", l2, "beyond me");
   ASSERT_TRUE(e.ok()) << e.status().ToString();
   EXPECT_EQ(StateOf("r1", "dx"), ItemState::kEscalated);
@@ -237,24 +247,27 @@ TEST_F(LeaseCommandsTest, EscalationGoesToTheSeniorTierOnly) {
 TEST_F(LeaseCommandsTest, SetPolicyChecksWhatTheDocumentCannot) {
   ExpectRejected(
       [&] {
-        return adj_->SetPolicy("a1", "p",
-                               R"({"project": "p", "version": 1, "fields": {}})")
+        return adj_
+            ->SetPolicy("a1", "p",
+                        R"({"project": "p", "version": 1, "fields": {}})")
             .status();
       },
       StatusCode::kPermissionDenied,
       "actor a1 lacks the admin role in project p");
   ExpectRejected(
       [&] {
-        return adj_->SetPolicy("admin", "p",
-                               R"({"project": "q", "version": 1, "fields": {}})")
+        return adj_
+            ->SetPolicy("admin", "p",
+                        R"({"project": "q", "version": 1, "fields": {}})")
             .status();
       },
       StatusCode::kInvalidArgument,
       "adjudication policy: project: the document names \"q\", not \"p\"");
   ExpectRejected(
       [&] {
-        return adj_->SetPolicy("admin", "p",
-                               R"({"project": "p", "version": 2, "fields": {}})")
+        return adj_
+            ->SetPolicy("admin", "p",
+                        R"({"project": "p", "version": 2, "fields": {}})")
             .status();
       },
       StatusCode::kInvalidArgument,
@@ -262,8 +275,9 @@ TEST_F(LeaseCommandsTest, SetPolicyChecksWhatTheDocumentCannot) {
       "is 0), got 2");
   ExpectRejected(
       [&] {
-        return adj_->SetPolicy("admin", "p",
-                               R"({"project": "p", "version": 1,
+        return adj_
+            ->SetPolicy("admin", "p",
+                        R"({"project": "p", "version": 1,
                                    "senior_adjudicators": ["a1"],
                                    "fields": {}})")
             .status();
@@ -273,9 +287,10 @@ TEST_F(LeaseCommandsTest, SetPolicyChecksWhatTheDocumentCannot) {
       "adjudicator of project \"p\"");
   ExpectRejected(
       [&] {
-        return adj_->SetPolicy("admin", "p",
-                               R"({"project": "p", "version": 1, "fields": {}})",
-                               "nope")
+        return adj_
+            ->SetPolicy("admin", "p",
+                        R"({"project": "p", "version": 1, "fields": {}})",
+                        "nope")
             .status();
       },
       StatusCode::kNotFound, "schema \"nope\" not found");
@@ -353,6 +368,48 @@ TEST_F(LeaseCommandsTest, RestartRebuildsAndExpiresWhatLapsedWhileDown) {
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->empty());
   EXPECT_EQ(Depth(), 2u);
+}
+
+TEST_F(LeaseCommandsTest, CalibrationBatchTriggerQueuesItsRecords) {
+  Ok(adj_->SetPolicy("admin", "p", R"({"project": "p", "version": 1,
+        "fields": {"dx": {"triggers": {"calibration_batch": true}}}})")
+         .status());
+  Ok(Submit("r1-a1", "r1", "a1", Values("a")).status());
+  Ok(Submit("r1-a2", "r1", "a2", Values("a")).status());
+  EXPECT_EQ(StateOf("r1", "dx"), ItemState::kNotDisputed);  // unanimous
+  const std::vector<std::string> records = {"r1"};
+  Ok(handler_->CreateBatch("admin", "p", "cal-1", records).status());
+  EXPECT_EQ(StateOf("r1", "dx"), ItemState::kPending);
+}
+
+TEST_F(LeaseCommandsTest, TwoAdjudicatorRoundEndsAmbiguousWhenTheyDisagree) {
+  Ok(adj_->SetPolicy("admin", "p", R"({"project": "p", "version": 1,
+        "fields": {"dx": {"triggers": {"disagreement": true},
+                          "adjudicators": 2}}})")
+         .status());
+  Dispute();
+  const uint64_t l1 = ClaimOk("k1");
+  Ok(DecideA("k1", l1));
+  EXPECT_EQ(StateOf("r1", "dx"), ItemState::kPending);  // 1 of 2 decided
+  // The first decider is out for the rest of the round.
+  ExpectRejected([&] { return adj_->Claim("k1", "p").status(); },
+                 StatusCode::kNotFound,
+                 "no item in project \"p\" is eligible for \"k1\" (1 queued)");
+  const uint64_t l2 = ClaimOk("k2");
+  Ok(adj_->Decide("k2", {.lease = l2,
+                         .field = "dx",
+                         .value_json = "\"b\"",
+                         .rationale = "I read it otherwise"})
+         .status());
+  EXPECT_EQ(StateOf("r1", "dx"), ItemState::kAmbiguous);
+  // A revision re-opens the item, citing the round's last decision.
+  Ok(Revise("r1-a2", 1, "a2", Values("c")).status());
+  EXPECT_EQ(StateOf("r1", "dx"), ItemState::kReopened);
+  handler_->Read([&](const domain::DomainState&) {
+    const ItemInfo* i = model_->FindItem("p", {"r1", "dx"});
+    ASSERT_TRUE(i->reopened_from.has_value());
+    EXPECT_EQ(*i->reopened_from, *i->last_decision_seq);
+  });
 }
 
 // Every field's distribution, soft label and the record's revision history,
