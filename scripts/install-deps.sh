@@ -16,6 +16,7 @@ packages=(
   python3 python3-nacl
   dpkg-dev
   nodejs npm  # npx fetches the OpenAPI linter at test time (tests/api/openapi_lint.sh)
+  chromium  # the HTML report test opens the report headless (tests/tools/report_browser.sh)
 )
 
 # A name an installed package Provides counts as present (NodeSource's

@@ -1,0 +1,100 @@
+// `consilium report --data DIR --project P (--out FILE | --json)
+//  [--seed N] [--replicates N] [--as-of SEQ|TIME]`: the project's HTML report
+// (docs/report.md). The figures come from projections/report_figures.h, the
+// page and the JSON from render/report_html.h; this file only reads flags
+// and writes the result. The HTML goes to a temporary file beside FILE and
+// is renamed over it, so FILE is either the whole report or untouched.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "projections/report_figures.h"
+#include "render/report_html.h"
+#include "tools/analytics_source.h"
+#include "tools/cli.h"
+#include "tools/output.h"
+
+namespace consilium::cli {
+namespace {
+
+Status WriteWhole(const std::string& path, const std::string& bytes) {
+  const std::string tmp = path + ".tmp-" + std::to_string(getpid());
+  FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (f == nullptr) {
+    return InvalidArgumentError("--out " + path + ": cannot create " + tmp +
+                                ": " + std::strerror(errno));
+  }
+  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), f) ==
+                       bytes.size();
+  const bool closed = std::fclose(f) == 0;
+  if (!written || !closed || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    std::remove(tmp.c_str());
+    return InternalError("--out " + path + ": cannot write the report: " + why);
+  }
+  return OkStatus();
+}
+
+int RunReport(const Args& args) {
+  StatusOr<std::string> project = args.Require("project");
+  if (!project.ok()) return Fail(project.status());
+  if (!args.Has("out") && !args.Has("json")) {
+    return Fail(InvalidArgumentError(
+        "give --out FILE (the HTML report), --json (its figures), or both"));
+  }
+  if (args.Has("out") && args.Get("out").empty())
+    return Fail(InvalidArgumentError("--out: empty file name"));
+  StatusOr<uint64_t> seed = args.GetUint("seed", 1);
+  if (!seed.ok()) return Fail(seed.status());
+  StatusOr<uint64_t> replicates = args.GetUint("replicates", 1000);
+  if (!replicates.ok()) return Fail(replicates.status());
+  if (*replicates < 1 || *replicates > 100000) {
+    return Fail(InvalidArgumentError(
+        "--replicates must be between 1 and 100000, got " +
+        std::to_string(*replicates)));
+  }
+  StatusOr<LoadedAnalytics> loaded = LoadAnalytics(args);
+  if (!loaded.ok()) return Fail(loaded.status());
+  StatusOr<projections::ReportFigures> figures =
+      projections::ComputeReportFigures(
+          loaded->state, *project,
+          {.seed = *seed, .replicates = static_cast<int32_t>(*replicates)});
+  if (!figures.ok()) return Fail(figures.status());
+  if (args.Has("out")) {
+    if (Status s = WriteWhole(args.Get("out"), render::ReportHtml(*figures));
+        !s.ok()) {
+      return Fail(s, 1);
+    }
+  }
+  if (args.Has("json")) return PrintJson(render::ReportJson(*figures));
+  std::printf("wrote %s: project %s as of event %llu, %d bootstrap "
+              "replicates, seed %llu\n",
+              args.Get("out").c_str(), project->c_str(),
+              static_cast<unsigned long long>(figures->as_of_seq),
+              figures->options.replicates,
+              static_cast<unsigned long long>(figures->options.seed));
+  return 0;
+}
+
+Registrar report_cmd(Command{
+    .words = {"report"},
+    .summary = "a project's agreement and calibration report: one "
+               "self-contained HTML file",
+    .flags = {DataFlag(),
+              {"project", "P", "project id", true},
+              {"out", "FILE", "write the HTML report here"},
+              {"json", "", "print the report's figures as JSON"},
+              {"seed", "N", "bootstrap seed (default 1)"},
+              {"replicates", "N",
+               "bootstrap replicates per field, 1 to 100000 (default 1000)"},
+              {"as-of", "SEQ|TIME",
+               "as the ledger stood at an event or a time"}},
+    .run = RunReport,
+    .notes = "Give --out FILE, --json, or both. The same ledger position, "
+             "seed and replicates give the same bytes (docs/report.md)."});
+
+}  // namespace
+}  // namespace consilium::cli
