@@ -4,6 +4,7 @@
 // page and the JSON from render/report_html.h; this file only reads flags
 // and writes the result. The HTML goes to a temporary file beside FILE and
 // is renamed over it, so FILE is either the whole report or untouched.
+// Prints nothing else with --json, so its output is the document alone.
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,23 +21,45 @@
 namespace consilium::cli {
 namespace {
 
-Status WriteWhole(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp-" + std::to_string(getpid());
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) {
-    return InvalidArgumentError("--out " + path + ": cannot create " + tmp +
-                                ": " + std::strerror(errno));
+// The report's file: a temporary file beside --out, created before the
+// figures are computed (an unwritable --out fails at once), renamed over
+// --out when complete, removed otherwise.
+class ReportFile {
+ public:
+  ~ReportFile() {
+    if (f_ != nullptr) std::fclose(f_);
+    if (!tmp_.empty()) std::remove(tmp_.c_str());
   }
-  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), f) ==
-                       bytes.size();
-  const bool closed = std::fclose(f) == 0;
-  if (!written || !closed || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    return InternalError("--out " + path + ": cannot write the report: " + why);
+  Status Open(const std::string& path) {
+    path_ = path;
+    tmp_ = path + ".tmp-" + std::to_string(getpid());
+    f_ = std::fopen(tmp_.c_str(), "wb");
+    if (f_ == nullptr) {
+      const std::string why = std::strerror(errno);
+      tmp_.clear();
+      return InvalidArgumentError("--out " + path + ": cannot create " +
+                                  path + ".tmp-" + std::to_string(getpid()) +
+                                  ": " + why);
+    }
+    return OkStatus();
   }
-  return OkStatus();
-}
+  Status Commit(const std::string& bytes) {
+    const bool written =
+        std::fwrite(bytes.data(), 1, bytes.size(), f_) == bytes.size();
+    const bool closed = std::fclose(f_) == 0;
+    f_ = nullptr;
+    if (!written || !closed || std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+      return InternalError("--out " + path_ + ": cannot write the report: " +
+                           std::strerror(errno));
+    }
+    tmp_.clear();
+    return OkStatus();
+  }
+
+ private:
+  std::string path_, tmp_;
+  FILE* f_ = nullptr;
+};
 
 int RunReport(const Args& args) {
   StatusOr<std::string> project = args.Require("project");
@@ -56,6 +79,10 @@ int RunReport(const Args& args) {
         "--replicates must be between 1 and 100000, got " +
         std::to_string(*replicates)));
   }
+  ReportFile file;
+  if (args.Has("out")) {
+    if (Status s = file.Open(args.Get("out")); !s.ok()) return Fail(s);
+  }
   StatusOr<LoadedAnalytics> loaded = LoadAnalytics(args);
   if (!loaded.ok()) return Fail(loaded.status());
   StatusOr<projections::ReportFigures> figures =
@@ -64,10 +91,8 @@ int RunReport(const Args& args) {
           {.seed = *seed, .replicates = static_cast<int32_t>(*replicates)});
   if (!figures.ok()) return Fail(figures.status());
   if (args.Has("out")) {
-    if (Status s = WriteWhole(args.Get("out"), render::ReportHtml(*figures));
-        !s.ok()) {
-      return Fail(s, 1);
-    }
+    if (Status s = file.Commit(render::ReportHtml(*figures)); !s.ok())
+      return Fail(s);
   }
   if (args.Has("json")) return PrintJson(render::ReportJson(*figures));
   std::printf("wrote %s: project %s as of event %llu, %d bootstrap "
