@@ -58,8 +58,9 @@ ConfidenceInterval Bootstrap(const FieldKey& key,
                              const FieldAgreement& observed,
                              const ReportOptions& options) {
   if (!observed.primary.value) {
-    return UndefinedInterval(0, "the statistic is undefined on the observed "
-                                "items, so it has no interval");
+    return UndefinedInterval(0,
+                             "the statistic is undefined on the observed "
+                             "items, so it has no interval");
   }
   // Cells come in (record, annotator) order: one range per record.
   std::vector<std::pair<size_t, size_t>> items;
@@ -70,7 +71,8 @@ ConfidenceInterval Bootstrap(const FieldKey& key,
   }
   const size_t n = items.size();
   std::vector<std::string> names(n);
-  for (size_t k = 0; k < n; ++k) names[k] = "bootstrap-item-" + std::to_string(k);
+  for (size_t k = 0; k < n; ++k)
+    names[k] = "bootstrap-item-" + std::to_string(k);
   std::mt19937_64 rng(FieldSeed(options.seed, batch, key));
   std::vector<Cell> sample;
   std::vector<double> values;
@@ -96,9 +98,9 @@ StatusOr<AgreementGroup> GroupOf(const AnalyticsState& state,
                                  const ReportOptions& options) {
   AgreementGroup g;
   g.batch = batch;
-  ASSIGN_OR_RETURN(g.fields,
-                   ComputeFieldAgreement(state, {.project = std::string(project),
-                                                 .batch = batch}));
+  ASSIGN_OR_RETURN(
+      g.fields, ComputeFieldAgreement(
+                    state, {.project = std::string(project), .batch = batch}));
   std::set<std::string, std::less<>> records;
   if (!batch.empty()) {
     const auto& list = state.batches().at({std::string(project), batch});
@@ -185,7 +187,8 @@ ConfidenceInterval PercentileInterval(std::vector<double> defined,
     const double h = q * static_cast<double>(defined.size() - 1);
     const size_t lo = static_cast<size_t>(std::floor(h));
     const size_t hi = std::min(lo + 1, defined.size() - 1);
-    return defined[lo] + (h - static_cast<double>(lo)) * (defined[hi] - defined[lo]);
+    return defined[lo] +
+           (h - static_cast<double>(lo)) * (defined[hi] - defined[lo]);
   };
   ConfidenceInterval ci;
   ci.replicates = replicates;

@@ -79,15 +79,15 @@ struct EntropyHistogram {
 
 // Items per state of the adjudication queue (adjudication/queue.h).
 struct QueueStatus {
-  int64_t pending = 0, claimed = 0, decided = 0, ambiguous = 0,
-          escalated = 0, reopened = 0;
+  int64_t pending = 0, claimed = 0, decided = 0, ambiguous = 0, escalated = 0,
+          reopened = 0;
 };
 
 struct ReportFigures {
   std::string project;
   uint64_t as_of_seq = 0;
   ReportOptions options;
-  std::string decision_path;  // the field kappa and entropy are about
+  std::string decision_path;           // the field kappa and entropy are about
   std::vector<AgreementGroup> groups;  // every record first, then batches
   std::vector<KappaMatrix> kappa;      // per schema version of decision_path
   std::vector<AnnotatorCalibration> annotators;  // as CalibrateAnnotators

@@ -34,8 +34,9 @@ std::string SvgOpen(double w, double h, std::string_view id,
                     const std::string& title, const std::string& desc) {
   const std::string i(id);
   return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + F(w) +
-         " " + F(h) + "\" width=\"" + F(w) + "\" role=\"img\" aria-labelledby=\"" +
-         i + "-t " + i + "-d\"><title id=\"" + i + "-t\">" + Esc(title) +
+         " " + F(h) + "\" width=\"" + F(w) +
+         "\" role=\"img\" aria-labelledby=\"" + i + "-t " + i +
+         "-d\"><title id=\"" + i + "-t\">" + Esc(title) +
          "</title><desc id=\"" + i + "-d\">" + Esc(desc) + "</desc>";
 }
 
@@ -44,7 +45,8 @@ std::string SvgOpen(double w, double h, std::string_view id,
 double AxisMin(const p::AgreementGroup& g) {
   double lo = 0;
   for (size_t i = 0; i < g.fields.size(); ++i) {
-    if (g.fields[i].primary.value) lo = std::min(lo, *g.fields[i].primary.value);
+    if (g.fields[i].primary.value)
+      lo = std::min(lo, *g.fields[i].primary.value);
     if (g.cis[i].lower) lo = std::min(lo, *g.cis[i].lower);
   }
   return std::max(-1.0, std::floor(lo * 10) / 10);
@@ -68,8 +70,8 @@ std::string AxisTicks(double x0, double width, double lo, double y0,
     const double v = t / 10.0;
     s += "<line x1=\"" + F(X(v)) + "\" x2=\"" + F(X(v)) + "\" y1=\"" + F(y0) +
          "\" y2=\"" + F(y1) + "\" class=\"grid\"/><text x=\"" + F(X(v)) +
-         "\" y=\"" + F(y1 + 14) + "\" text-anchor=\"middle\">" +
-         Shown(v, 1) + "</text>";
+         "\" y=\"" + F(y1 + 14) + "\" text-anchor=\"middle\">" + Shown(v, 1) +
+         "</text>";
   }
   return s;
 }
@@ -80,12 +82,23 @@ std::string Esc(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -135,8 +148,10 @@ std::string AgreementChart(const p::AgreementGroup& g, double threshold,
       "Agreement per field with 95% bootstrap intervals",
       "One row per field: the point is the statistic, the bar its interval; "
       "squares are descriptive fields, circles interpretive; the dashed line "
-      "is the threshold " + Shown(threshold, 2) + ". The table below holds "
-      "the numbers.");
+      "is the threshold " +
+          Shown(threshold, 2) +
+          ". The table below holds "
+          "the numbers.");
   const double bottom = top + row * static_cast<double>(g.fields.size());
   s += AxisTicks(left, width, lo, top, bottom);
   s += "<line x1=\"" + F(X(threshold)) + "\" x2=\"" + F(X(threshold)) +
@@ -220,9 +235,10 @@ std::string KappaHeatmap(const p::KappaMatrix& m, std::string_view id) {
       s += "<rect x=\"" + F(x) + "\" y=\"" + F(y) + "\" width=\"" +
            F(cell - 2) + "\" height=\"" + F(cell - 2) + "\" fill=\"" +
            (k ? KappaColour(*k) : "#ffffff") + "\" class=\"cell\"/>";
-      s += "<text x=\"" + F(x + cell / 2 - 1) + "\" y=\"" + F(y + cell / 2 + 3) +
-           "\" text-anchor=\"middle\" fill=\"" + (k ? TextOn(*k) : "#555") +
-           "\">" + (k ? Shown(*k, 2) : "n/a") + "</text>";
+      s += "<text x=\"" + F(x + cell / 2 - 1) + "\" y=\"" +
+           F(y + cell / 2 + 3) + "\" text-anchor=\"middle\" fill=\"" +
+           (k ? TextOn(*k) : "#555") + "\">" + (k ? Shown(*k, 2) : "n/a") +
+           "</text>";
     }
   }
   return s + "</svg>";
@@ -234,11 +250,15 @@ std::string KappaLegend() {
       "From -1 (red) through 0 (light grey) to 1 (blue), in steps of 0.2.");
   for (int i = 0; i <= 10; ++i) {
     const double k = -1 + 0.2 * i;
-    s += "<rect x=\"" + F(10 + 40 * i) + "\" y=\"4\" width=\"40\" "
-         "height=\"18\" fill=\"" + KappaColour(k) + "\"/>";
+    s += "<rect x=\"" + F(10 + 40 * i) +
+         "\" y=\"4\" width=\"40\" "
+         "height=\"18\" fill=\"" +
+         KappaColour(k) + "\"/>";
     if (i % 5 == 0) {
-      s += "<text x=\"" + F(30 + 40 * i) + "\" y=\"38\" "
-           "text-anchor=\"middle\">" + Shown(k, 1) + "</text>";
+      s += "<text x=\"" + F(30 + 40 * i) +
+           "\" y=\"38\" "
+           "text-anchor=\"middle\">" +
+           Shown(k, 1) + "</text>";
     }
   }
   return s + "</svg>";
@@ -297,8 +317,8 @@ std::string EntropyChart(const p::EntropyHistogram& h) {
       "the table below holds the counts.");
   const double bw = width / 10;
   for (size_t i = 0; i < h.counts.size(); ++i) {
-    const double bh = height * static_cast<double>(h.counts[i]) /
-                      static_cast<double>(most);
+    const double bh =
+        height * static_cast<double>(h.counts[i]) / static_cast<double>(most);
     const double x = left + bw * static_cast<double>(i);
     s += "<rect x=\"" + F(x + 1) + "\" y=\"" + F(top + height - bh) +
          "\" width=\"" + F(bw - 2) + "\" height=\"" + F(bh) +

@@ -57,13 +57,14 @@ std::string GroupTitle(const p::AgreementGroup& g) {
   return g.batch.empty() ? "All records" : "Calibration batch " + g.batch;
 }
 
-std::string FieldRow(const p::FieldAgreement& f, const p::ConfidenceInterval& ci,
-                     double threshold) {
+std::string FieldRow(const p::FieldAgreement& f,
+                     const p::ConfidenceInterval& ci, double threshold) {
   const bool flagged = f.primary.value && *f.primary.value < threshold;
   std::string s = std::string("<tr") + (flagged ? " class=\"flagged\"" : "") +
                   Attr("data-schema", f.schema_id) +
                   Attr("data-version", std::to_string(f.schema_version)) +
-                  Attr("data-path", f.path) + Attr("data-statistic", f.primary_name) +
+                  Attr("data-path", f.path) +
+                  Attr("data-statistic", f.primary_name) +
                   Attr("data-value", Exact(f.primary.value)) +
                   Attr("data-ci-lower", Exact(ci.lower)) +
                   Attr("data-ci-upper", Exact(ci.upper)) +
@@ -92,9 +93,10 @@ std::string AgreementSection(const p::ReportFigures& f) {
       "the calibration loop ranks by (Krippendorff's alpha at the field's "
       "level, alpha with Jaccard distance for sets, mean IoU for regions, "
       "mean F1 for spans). Intervals: 95% percentile bootstrap over items "
-      "(records), " + std::to_string(f.options.replicates) +
-      " replicates, seed " + std::to_string(f.options.seed) +
-      ". Rows under the threshold " + Shown(f.options.threshold, 2) +
+      "(records), " +
+      std::to_string(f.options.replicates) + " replicates, seed " +
+      std::to_string(f.options.seed) + ". Rows under the threshold " +
+      Shown(f.options.threshold, 2) +
       " are marked.</p><p class=\"legend\"><span><svg class=\"sw\" "
       "viewBox=\"0 0 10 10\" aria-hidden=\"true\"><rect width=\"10\" "
       "height=\"10\" fill=\"#1b7837\"/></svg>descriptive (square)</span>"
@@ -126,8 +128,8 @@ std::string LayerRow(const p::AgreementGroup& g, const char* layer,
   return "<tr" + Attr("data-batch", g.batch) + Attr("data-layer", layer) +
          Attr("data-mean", Exact(l.mean)) +
          Attr("data-minimum", Exact(l.minimum)) +
-         Attr("data-flagged", std::to_string(l.flagged)) + "><th scope=\"row\">" +
-         Esc(GroupTitle(g)) + "</th>" + TdText(layer) +
+         Attr("data-flagged", std::to_string(l.flagged)) +
+         "><th scope=\"row\">" + Esc(GroupTitle(g)) + "</th>" + TdText(layer) +
          Td(std::to_string(l.fields)) + Td(std::to_string(l.defined)) +
          Td(std::to_string(l.flagged)) + Td(Shown(l.mean)) +
          Td(Shown(l.minimum)) + "</tr>";
@@ -157,22 +159,24 @@ std::string LayerSection(const p::ReportFigures& f) {
 
 std::string KappaTable(const p::KappaMatrix& m, size_t index) {
   const size_t n = m.raters.size();
-  std::string s = "<table data-figure=\"kappa\"" + Attr("data-schema", m.schema_id) +
-                  Attr("data-version", std::to_string(m.schema_version)) +
-                  Attr("data-path", m.path) + "><caption>Cohen's kappa, " +
-                  Esc(m.path) + " (" + Esc(m.schema_id) + "@" +
-                  std::to_string(m.schema_version) +
-                  "); items rated by both in brackets</caption><thead><tr>" +
-                  Th("Annotator");
+  std::string s =
+      "<table data-figure=\"kappa\"" + Attr("data-schema", m.schema_id) +
+      Attr("data-version", std::to_string(m.schema_version)) +
+      Attr("data-path", m.path) + "><caption>Cohen's kappa, " + Esc(m.path) +
+      " (" + Esc(m.schema_id) + "@" + std::to_string(m.schema_version) +
+      "); items rated by both in brackets</caption><thead><tr>" +
+      Th("Annotator");
   for (const std::string& r : m.raters) s += Th(Esc(r), true);
   s += "</tr></thead><tbody>";
   for (size_t a = 0; a < n; ++a) {
     s += "<tr><th scope=\"row\">" + Esc(m.raters[a]) + "</th>";
     for (size_t b = 0; b < n; ++b) {
       const auto& k = m.kappa[a * n + b];
-      s += Td(Shown(k) + (a == b ? "" : " (" + std::to_string(m.items[a * n + b]) + ")"),
-              Attr("data-a", m.raters[a]) + Attr("data-b", m.raters[b]) +
-                  Attr("data-kappa", Exact(k)));
+      s += Td(
+          Shown(k) +
+              (a == b ? "" : " (" + std::to_string(m.items[a * n + b]) + ")"),
+          Attr("data-a", m.raters[a]) + Attr("data-b", m.raters[b]) +
+              Attr("data-kappa", Exact(k)));
     }
     s += "</tr>";
   }
@@ -187,7 +191,8 @@ std::string KappaSection(const p::ReportFigures& f) {
       "between annotators on the decision field <code>" +
       Esc(f.decision_path) +
       "</code>, over the items both rated, one matrix per schema version."
-      "</p><figure>" + internal::KappaLegend() +
+      "</p><figure>" +
+      internal::KappaLegend() +
       "<figcaption>Colour scale: red below 0 (worse than chance), grey at 0, "
       "blue towards 1 (perfect agreement).</figcaption></figure>";
   if (f.kappa.empty()) s += "<p>No categorical decision field to compare.</p>";
@@ -195,8 +200,8 @@ std::string KappaSection(const p::ReportFigures& f) {
     const p::KappaMatrix& m = f.kappa[i];
     s += "<h3>" + Esc(m.path) + " (" + Esc(m.schema_id) + "@" +
          std::to_string(m.schema_version) + ")</h3><figure>" +
-         internal::KappaHeatmap(m, "kappa-" + std::to_string(i)) +
-         "</figure>" + KappaTable(m, i);
+         internal::KappaHeatmap(m, "kappa-" + std::to_string(i)) + "</figure>" +
+         KappaTable(m, i);
   }
   return s + "</section>";
 }
@@ -208,12 +213,11 @@ std::string ReliabilityTable(const p::AnnotatorCalibration& a) {
                   Attr("data-n", std::to_string(c.n)) +
                   Attr("data-brier", Exact(c.brier.value)) +
                   Attr("data-ece", Exact(c.ece.value)) + "><caption>" +
-                  Esc(a.annotator) + ": n " + std::to_string(c.n) +
-                  ", Brier " + Shown(c.brier.value) + ", ECE " +
-                  Shown(c.ece.value) + "</caption><thead><tr>" +
-                  Th("Confidence bin") + Th("Count", true) +
-                  Th("Mean confidence", true) + Th("Accuracy", true) +
-                  "</tr></thead><tbody>";
+                  Esc(a.annotator) + ": n " + std::to_string(c.n) + ", Brier " +
+                  Shown(c.brier.value) + ", ECE " + Shown(c.ece.value) +
+                  "</caption><thead><tr>" + Th("Confidence bin") +
+                  Th("Count", true) + Th("Mean confidence", true) +
+                  Th("Accuracy", true) + "</tr></thead><tbody>";
   for (const p::CalibrationBin& b : c.bins) {
     s += "<tr" + Attr("data-lower", Exact(b.lower)) +
          Attr("data-count", std::to_string(b.count)) +
@@ -236,7 +240,8 @@ std::string ReliabilitySection(const p::ReportFigures& f) {
       "else the gold answer, else the leave-one-out consensus), in ten bins "
       "of confidence. Points under the diagonal are overconfidence, above it "
       "underconfidence. Brier score and expected calibration error (ECE) as "
-      "<code>consilium calibration</code> computes them.</p><div class=\"small\">";
+      "<code>consilium calibration</code> computes them.</p><div "
+      "class=\"small\">";
   for (size_t i = 0; i < f.annotators.size(); ++i) {
     const p::AnnotatorCalibration& a = f.annotators[i];
     s += "<figure><h3>" + Esc(a.annotator) + "</h3>" +
@@ -252,7 +257,10 @@ std::string EntropySection(const p::ReportFigures& f) {
       "<section id=\"entropy\" aria-labelledby=\"entropy-h\"><h2 "
       "id=\"entropy-h\">Entropy of items</h2><p>For each item (a record "
       "under one schema version), the Shannon entropy of the annotators' "
-      "values on <code>" + Esc(h.path) + "</code> divided by ln K, as <code>consilium distribution</code> reports it (K: "
+      "values on <code>" +
+      Esc(h.path) +
+      "</code> divided by ln K, as <code>consilium distribution</code> reports "
+      "it (K: "
       "the field's number of categories when they are closed, otherwise the "
       "number of distinct values given): 0 when all agree, 1 when the values "
       "spread evenly over K. " +
@@ -266,8 +274,9 @@ std::string EntropySection(const p::ReportFigures& f) {
        Th("Entropy") + Th("Items", true) + "</tr></thead><tbody>";
   for (size_t i = 0; i < h.counts.size(); ++i) {
     s += "<tr" + Attr("data-bin", std::to_string(i)) +
-         Attr("data-count", std::to_string(h.counts[i])) + "><th scope=\"row\">" +
-         Shown(i / 10.0, 1) + (i == 9 ? "&#8211;1.0" : "&#8211;&lt;" + Shown((i + 1) / 10.0, 1)) +
+         Attr("data-count", std::to_string(h.counts[i])) +
+         "><th scope=\"row\">" + Shown(i / 10.0, 1) +
+         (i == 9 ? "&#8211;1.0" : "&#8211;&lt;" + Shown((i + 1) / 10.0, 1)) +
          "</th>" + Td(std::to_string(h.counts[i])) + "</tr>";
   }
   return s + "</tbody></table></section>";
@@ -281,20 +290,23 @@ std::string QueueSection(const p::ReportFigures& f) {
       std::to_string(f.decisions_recorded) +
       " adjudication decision(s) recorded in the ledger.</p>";
   if (!f.queue) {
-    return s + "<p data-figure=\"queue\" data-available=\"false\"><strong>"
-               "queue status: not available</strong> (" +
+    return s +
+           "<p data-figure=\"queue\" data-available=\"false\"><strong>"
+           "queue status: not available</strong> (" +
            Esc(f.queue_unavailable_reason) + ").</p></section>";
   }
   const p::QueueStatus& q = *f.queue;
   s += "<table data-figure=\"queue\" data-available=\"true\"><caption>Items "
-       "by queue state</caption><thead><tr>" + Th("State") + Th("Items", true) +
-       "</tr></thead><tbody>";
+       "by queue state</caption><thead><tr>" +
+       Th("State") + Th("Items", true) + "</tr></thead><tbody>";
   for (const auto& [name, n] :
        {std::pair{"pending", q.pending}, std::pair{"claimed", q.claimed},
         std::pair{"decided", q.decided}, std::pair{"ambiguous", q.ambiguous},
-        std::pair{"escalated", q.escalated}, std::pair{"reopened", q.reopened}}) {
-    s += "<tr" + Attr("data-state", name) + Attr("data-count", std::to_string(n)) +
-         "><th scope=\"row\">" + name + "</th>" + Td(std::to_string(n)) + "</tr>";
+        std::pair{"escalated", q.escalated},
+        std::pair{"reopened", q.reopened}}) {
+    s += "<tr" + Attr("data-state", name) +
+         Attr("data-count", std::to_string(n)) + "><th scope=\"row\">" + name +
+         "</th>" + Td(std::to_string(n)) + "</tr>";
   }
   return s + "</tbody></table></section>";
 }
@@ -307,16 +319,18 @@ std::string ReportHtml(const p::ReportFigures& f) {
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
       "'none'; style-src 'unsafe-inline'\"><title>"
-      "Agreement and calibration: " + Esc(f.project) + "</title>" + kStyle +
+      "Agreement and calibration: " +
+      Esc(f.project) + "</title>" + kStyle +
       "</head><body><header><h1>Agreement and calibration: " + Esc(f.project) +
       "</h1><p id=\"provenance\"" + Attr("data-project", f.project) +
       Attr("data-as-of-seq", std::to_string(f.as_of_seq)) +
       Attr("data-seed", std::to_string(f.options.seed)) +
       Attr("data-replicates", std::to_string(f.options.replicates)) +
       ">Project <strong>" + Esc(f.project) + "</strong>, as of ledger event " +
-      std::to_string(f.as_of_seq) + ". Bootstrap: " +
-      std::to_string(f.options.replicates) + " replicates over items, seed " +
-      std::to_string(f.options.seed) + ", 95% percentile intervals. Model "
+      std::to_string(f.as_of_seq) +
+      ". Bootstrap: " + std::to_string(f.options.replicates) +
+      " replicates over items, seed " + std::to_string(f.options.seed) +
+      ", 95% percentile intervals. Model "
       "pre-labels are not included.</p></header><nav aria-label=\"Sections\">"
       "<ul><li><a href=\"#agreement\">Agreement</a></li><li><a "
       "href=\"#layers\">Layers</a></li><li><a href=\"#kappa\">Kappa matrix"
@@ -325,9 +339,10 @@ std::string ReportHtml(const p::ReportFigures& f) {
       "</a></li></ul></nav><main>";
   s += AgreementSection(f) + LayerSection(f) + KappaSection(f) +
        ReliabilitySection(f) + EntropySection(f) + QueueSection(f);
-  return s + "</main><footer class=\"note\"><p>Made by consilium report "
-             "(docs/report.md). The same ledger position and seed give the "
-             "same bytes.</p></footer></body></html>\n";
+  return s +
+         "</main><footer class=\"note\"><p>Made by consilium report "
+         "(docs/report.md). The same ledger position and seed give the "
+         "same bytes.</p></footer></body></html>\n";
 }
 
 }  // namespace consilium::render

@@ -34,7 +34,8 @@ json::object FieldJson(const p::FieldAgreement& f,
                  {"ratings", f.ratings},
                  {"statistic", f.primary_name},
                  {"value", Num(f.primary.value)}};
-  if (!f.primary.value) o["value_undefined_reason"] = f.primary.undefined_reason;
+  if (!f.primary.value)
+    o["value_undefined_reason"] = f.primary.undefined_reason;
   o["ci_lower"] = Num(ci.lower);
   o["ci_upper"] = Num(ci.upper);
   o["ci_replicates"] = ci.replicates;
@@ -51,7 +52,8 @@ json::array AgreementJson(const p::ReportFigures& f) {
     for (size_t i = 0; i < g.fields.size(); ++i)
       fields.push_back(FieldJson(g.fields[i], g.cis[i], f.options.threshold));
     groups.push_back(json::object{
-        {"batch", g.batch.empty() ? json::value(nullptr) : json::value(g.batch)},
+        {"batch",
+         g.batch.empty() ? json::value(nullptr) : json::value(g.batch)},
         {"fields", std::move(fields)},
         {"layers", json::object{{"descriptive", LayerJson(g.descriptive)},
                                 {"interpretive", LayerJson(g.interpretive)}}}});
@@ -125,12 +127,10 @@ json::object EntropyJson(const p::EntropyHistogram& h) {
 json::object AdjudicationJson(const p::ReportFigures& f) {
   json::object o{{"decisions_recorded", f.decisions_recorded}};
   if (f.queue) {
-    o["queue"] = json::object{{"pending", f.queue->pending},
-                              {"claimed", f.queue->claimed},
-                              {"decided", f.queue->decided},
-                              {"ambiguous", f.queue->ambiguous},
-                              {"escalated", f.queue->escalated},
-                              {"reopened", f.queue->reopened}};
+    o["queue"] = json::object{
+        {"pending", f.queue->pending},     {"claimed", f.queue->claimed},
+        {"decided", f.queue->decided},     {"ambiguous", f.queue->ambiguous},
+        {"escalated", f.queue->escalated}, {"reopened", f.queue->reopened}};
   } else {
     o["queue"] = nullptr;
     o["queue_undefined_reason"] = f.queue_unavailable_reason;

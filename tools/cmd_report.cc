@@ -37,9 +37,9 @@ class ReportFile {
     if (f_ == nullptr) {
       const std::string why = std::strerror(errno);
       tmp_.clear();
-      return InvalidArgumentError("--out " + path + ": cannot create " +
-                                  path + ".tmp-" + std::to_string(getpid()) +
-                                  ": " + why);
+      return InvalidArgumentError("--out " + path + ": cannot create " + path +
+                                  ".tmp-" + std::to_string(getpid()) + ": " +
+                                  why);
     }
     return OkStatus();
   }
@@ -75,9 +75,9 @@ int RunReport(const Args& args) {
   StatusOr<uint64_t> replicates = args.GetUint("replicates", 1000);
   if (!replicates.ok()) return Fail(replicates.status());
   if (*replicates < 1 || *replicates > 100000) {
-    return Fail(InvalidArgumentError(
-        "--replicates must be between 1 and 100000, got " +
-        std::to_string(*replicates)));
+    return Fail(
+        InvalidArgumentError("--replicates must be between 1 and 100000, got " +
+                             std::to_string(*replicates)));
   }
   ReportFile file;
   if (args.Has("out")) {
@@ -95,12 +95,13 @@ int RunReport(const Args& args) {
       return Fail(s);
   }
   if (args.Has("json")) return PrintJson(render::ReportJson(*figures));
-  std::printf("wrote %s: project %s as of event %llu, %d bootstrap "
-              "replicates, seed %llu\n",
-              args.Get("out").c_str(), project->c_str(),
-              static_cast<unsigned long long>(figures->as_of_seq),
-              figures->options.replicates,
-              static_cast<unsigned long long>(figures->options.seed));
+  std::printf(
+      "wrote %s: project %s as of event %llu, %d bootstrap "
+      "replicates, seed %llu\n",
+      args.Get("out").c_str(), project->c_str(),
+      static_cast<unsigned long long>(figures->as_of_seq),
+      figures->options.replicates,
+      static_cast<unsigned long long>(figures->options.seed));
   return 0;
 }
 

@@ -46,8 +46,8 @@ p::ReportFigures Figures() {
   g.interpretive = {1, 1, 1, 0.30000000000000004, 0.30000000000000004};
   g.descriptive = {1, 0, 0, std::nullopt, std::nullopt};
   f.groups.push_back(g);
-  f.kappa.push_back({"s", 2, "dx", {"a<b", "c"}, {1.0, -0.25, -0.25, 1.0},
-                     {0, 10, 10, 0}});
+  f.kappa.push_back(
+      {"s", 2, "dx", {"a<b", "c"}, {1.0, -0.25, -0.25, 1.0}, {0, 10, 10, 0}});
   f.queue_unavailable_reason = "not built yet";
   return f;
 }
@@ -76,11 +76,16 @@ TEST(ReportHtml, DataAttributesHoldTheJsonNumbers) {
   EXPECT_NE(html.find("data-seed=\"9\""), std::string::npos);
   EXPECT_NE(html.find("250 replicates over items, seed 9"), std::string::npos);
   const boost::json::object j = render::ReportJson(f);
-  const auto& field = j.at("agreement").as_array()[0].at("fields").as_array()[0];
+  const auto& field =
+      j.at("agreement").as_array()[0].at("fields").as_array()[0];
   EXPECT_EQ(field.at("value").as_double(), 0.30000000000000004);
   EXPECT_EQ(field.at("ci_lower").as_double(), 0.2 + 0.025 * (0.4 - 0.2));
-  EXPECT_TRUE(j.at("agreement").as_array()[0].at("fields").as_array()[1]
-                  .at("ci_lower").is_null());
+  EXPECT_TRUE(j.at("agreement")
+                  .as_array()[0]
+                  .at("fields")
+                  .as_array()[1]
+                  .at("ci_lower")
+                  .is_null());
   EXPECT_TRUE(j.at("adjudication").at("queue").is_null());
   EXPECT_EQ(j.at("adjudication").at("queue_undefined_reason"), "not built yet");
   EXPECT_TRUE(WriteCanonicalJson(j).ok()) << "finite: always writable";

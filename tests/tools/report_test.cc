@@ -62,13 +62,16 @@ std::string* ReportOnDemo::error_ = nullptr;
 
 TEST_F(ReportOnDemo, SameLedgerAndSeedGiveTheSameBytes) {
   testing::TempDir tmp;
-  const std::string a = Html(tmp.path() + "/a.html", "--seed 5 --replicates 60");
-  const std::string b = Html(tmp.path() + "/b.html", "--seed 5 --replicates 60");
+  const std::string a =
+      Html(tmp.path() + "/a.html", "--seed 5 --replicates 60");
+  const std::string b =
+      Html(tmp.path() + "/b.html", "--seed 5 --replicates 60");
   ASSERT_GT(a.size(), 10000u);
   EXPECT_EQ(a, b);
   EXPECT_NE(a.find("seed 5"), std::string::npos);
   EXPECT_NE(a.find("60 replicates"), std::string::npos);
-  const std::string c = Html(tmp.path() + "/c.html", "--seed 6 --replicates 60");
+  const std::string c =
+      Html(tmp.path() + "/c.html", "--seed 6 --replicates 60");
   EXPECT_NE(a, c) << "another seed draws other replicates";
   // No temporary file is left beside the report.
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(tmp.path()),
@@ -89,10 +92,12 @@ TEST_F(ReportOnDemo, SelfContained) {
 
 // Another seed changes the intervals, never the point estimates.
 TEST_F(ReportOnDemo, SeedMovesOnlyIntervals) {
-  const json::value a = Json("report --project dyspnoea-dx --json "
-                             "--seed 1 --replicates 50");
-  const json::value b = Json("report --project dyspnoea-dx --json "
-                             "--seed 2 --replicates 50");
+  const json::value a = Json(
+      "report --project dyspnoea-dx --json "
+      "--seed 1 --replicates 50");
+  const json::value b = Json(
+      "report --project dyspnoea-dx --json "
+      "--seed 2 --replicates 50");
   const auto& ga = a.at("agreement").as_array();
   const auto& gb = b.at("agreement").as_array();
   ASSERT_EQ(ga.size(), gb.size());
@@ -103,7 +108,8 @@ TEST_F(ReportOnDemo, SeedMovesOnlyIntervals) {
     ASSERT_EQ(fa.size(), fb.size());
     for (size_t i = 0; i < fa.size(); ++i) {
       EXPECT_EQ(fa[i].at("value"), fb[i].at("value"));
-      if (fa[i].at("ci_lower") != fb[i].at("ci_lower")) some_interval_moved = true;
+      if (fa[i].at("ci_lower") != fb[i].at("ci_lower"))
+        some_interval_moved = true;
     }
   }
   EXPECT_TRUE(some_interval_moved);
@@ -204,7 +210,8 @@ TEST_F(ReportOnDemo, EntropyHistogramCountsItems) {
     total += b.at("count").to_number<int64_t>();
   EXPECT_EQ(total, e.at("items").to_number<int64_t>());
   int64_t items = 0;  // primary_diagnosis items over both versions
-  for (const json::value& f : r.at("agreement").as_array()[0].at("fields").as_array()) {
+  for (const json::value& f :
+       r.at("agreement").as_array()[0].at("fields").as_array()) {
     if (f.at("path") == "primary_diagnosis")
       items += f.at("items").to_number<int64_t>();
   }
@@ -217,7 +224,8 @@ TEST_F(ReportOnDemo, EntropyHistogramCountsItems) {
         Json(std::string("distribution --record ") + record + " --json");
     for (const json::value& f : d.at("fields").as_array()) {
       if (f.at("path") != "primary_diagnosis") continue;
-      const double h = f.at("human").at("normalized_entropy").to_number<double>();
+      const double h =
+          f.at("human").at("normalized_entropy").to_number<double>();
       ++cal1[std::min(9, static_cast<int>(h * 10))];
     }
   }
@@ -248,8 +256,8 @@ TEST_F(ReportOnDemo, BadInputIsRefusedAndWritesNothing) {
     int code = 0;
     const std::string printed = Run(c.args, &code);
     EXPECT_NE(code, 0) << c.args;
-    EXPECT_NE(printed.find(c.message), std::string::npos)
-        << c.args << "\n" << printed;
+    EXPECT_NE(printed.find(c.message), std::string::npos) << c.args << "\n"
+                                                          << printed;
   }
   EXPECT_TRUE(std::filesystem::is_empty(tmp.path()));
 }
