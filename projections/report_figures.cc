@@ -198,17 +198,6 @@ ConfidenceInterval PercentileInterval(std::vector<double> defined,
   return ci;
 }
 
-std::optional<QueueStatus> ProjectQueueStatus(const AnalyticsState& state,
-                                              std::string_view project,
-                                              std::string* reason) {
-  (void)state;
-  (void)project;
-  *reason =
-      "the adjudication queue is not yet built from the ledger (the queue "
-      "model of adjudication/queue.h comes with the adjudication commands)";
-  return std::nullopt;
-}
-
 StatusOr<ReportFigures> ComputeReportFigures(const AnalyticsState& state,
                                              std::string_view project,
                                              const ReportOptions& options) {
@@ -242,7 +231,7 @@ StatusOr<ReportFigures> ComputeReportFigures(const AnalyticsState& state,
   for (const auto& [key, d] : state.decisions()) {
     if (d.project == project) ++r.decisions_recorded;
   }
-  r.queue = ProjectQueueStatus(state, project, &r.queue_unavailable_reason);
+  r.queue_unavailable_reason = "the adjudication queue was not read";
   return r;
 }
 

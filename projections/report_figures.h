@@ -93,6 +93,8 @@ struct ReportFigures {
   std::vector<AnnotatorCalibration> annotators;  // as CalibrateAnnotators
   EntropyHistogram entropy;
   int64_t decisions_recorded = 0;  // AdjudicationDecided in the project
+  // Set by the caller, who holds the adjudication model (adjudication/ sits
+  // above projections/): tools/cmd_report.cc's ReadQueueStatus.
   std::optional<QueueStatus> queue;
   std::string queue_unavailable_reason;  // set exactly when !queue
 };
@@ -106,15 +108,6 @@ StatusOr<ReportFigures> ComputeReportFigures(const AnalyticsState& state,
 // any order) out of `replicates` drawn. Exposed for tests.
 ConfidenceInterval PercentileInterval(std::vector<double> defined,
                                       int32_t replicates);
-
-// The adjudication queue's status for the report. The queue model
-// (adjudication/queue.h) is not yet applied from the ledger on this branch
-// (its commands and events come with the adjudication integration), so this
-// returns nullopt with *reason set; fill it in from the read model when it
-// lands (docs/report.md, "Queue status").
-std::optional<QueueStatus> ProjectQueueStatus(const AnalyticsState& state,
-                                              std::string_view project,
-                                              std::string* reason);
 
 }  // namespace consilium::projections
 

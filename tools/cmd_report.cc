@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "projections/report_figures.h"
@@ -61,6 +62,23 @@ class ReportFile {
   FILE* f_ = nullptr;
 };
 
+// The adjudication queue's status for the report: items of the project per
+// adjudication::ItemState. The queue model is not applied from the ledger
+// on this branch (the adjudication integration, adj-core, brings
+// AdjudicationModel and tools/adjudication_source.h's LoadAdjudication), so
+// this says why not. To fill in once it is here: LoadAdjudication(args),
+// then count model->FindQueue(project)->Items() by state (docs/report.md,
+// "Queue status").
+std::optional<projections::QueueStatus> ReadQueueStatus(
+    const Args& args, const std::string& project, std::string* reason) {
+  (void)args;
+  (void)project;
+  *reason =
+      "the adjudication queue is not yet built from the ledger in this "
+      "build (it comes with the adjudication integration)";
+  return std::nullopt;
+}
+
 int RunReport(const Args& args) {
   StatusOr<std::string> project = args.Require("project");
   if (!project.ok()) return Fail(project.status());
@@ -90,6 +108,8 @@ int RunReport(const Args& args) {
           loaded->state, *project,
           {.seed = *seed, .replicates = static_cast<int32_t>(*replicates)});
   if (!figures.ok()) return Fail(figures.status());
+  figures->queue =
+      ReadQueueStatus(args, *project, &figures->queue_unavailable_reason);
   if (args.Has("out")) {
     if (Status s = file.Commit(render::ReportHtml(*figures)); !s.ok())
       return Fail(s);
