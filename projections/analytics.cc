@@ -199,6 +199,13 @@ void FinishCounts(ValueCounts& vc, int64_t closed_k) {
 
 }  // namespace
 
+namespace internal {
+FieldAgreement AgreementOfCells(const FieldKey& key,
+                                const std::vector<Cell>& cells) {
+  return AgreementOf(key, cells);
+}
+}  // namespace internal
+
 // ---- Label distribution
 // -------------------------------------------------------
 

@@ -78,14 +78,22 @@ def fail(message):
 
 
 def read_bash_array(path, name):
-    text = open(path, encoding="utf-8").read()
-    m = re.search(r"^\s*" + re.escape(name) + r"=\(([^)]*)\)", text, re.M)
-    if not m:
-        fail(f"no {name}=( ... ) in {path}")
-    words = []
-    for line in m.group(1).splitlines():
-        words += line.split("#", 1)[0].split()
-    return words
+    """The words of a bash array NAME=( ... ), comments (which may hold
+    parentheses) left out: the array ends at the first ')' outside one."""
+    lines = open(path, encoding="utf-8").read().splitlines()
+    start = re.compile(r"^\s*" + re.escape(name) + r"=\((.*)$")
+    for i, line in enumerate(lines):
+        m = start.match(line)
+        if not m:
+            continue
+        words = []
+        for body in [m.group(1)] + lines[i + 1:]:
+            code = body.split("#", 1)[0]
+            if ")" in code:
+                return words + code.split(")", 1)[0].split()
+            words += code.split()
+        break
+    fail(f"no {name}=( ... ) in {path}")
 
 
 def install_lists(packages_file):

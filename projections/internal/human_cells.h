@@ -66,6 +66,12 @@ std::map<FieldKey, std::vector<Cell>> HumanCells(
 StatusOr<statistics::RatingTable> BuildTable(const std::vector<Cell>& cells,
                                              statistics::Level level);
 
+// One field's agreement over `cells` (non-empty, all of field `key`), as
+// ComputeFieldAgreement computes it (projections/analytics.cc); the report's
+// bootstrap (projections/report_figures.cc) calls it on resampled cells.
+FieldAgreement AgreementOfCells(const FieldKey& key,
+                                const std::vector<Cell>& cells);
+
 // The strict plurality of `keys` (a key with more votes than any other), or
 // empty when there is none (no keys, or a tie at the top).
 std::string Plurality(const std::vector<std::string>& keys);
