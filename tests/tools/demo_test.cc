@@ -230,7 +230,11 @@ TEST(DemoFiles, TokensFileIsPrivateAndNamesEveryAccount) {
   EXPECT_EQ(
       roles,
       (std::map<std::string, int>{
-          {"admin", 1}, {"annotator", 6}, {"auditor", 1}, {"researcher", 1}}));
+          {"admin", 1},
+          {"annotator", 6},
+          {"adjudicator", 1},
+          {"auditor", 1},
+          {"researcher", 1}}));
 }
 
 TEST(DemoFiles, RefusesADirectoryThatHoldsALedger) {
