@@ -43,8 +43,8 @@ class DemoAdjudication : public ::testing::Test {
 
   // Every item of the project, state by state.
   std::map<std::string, std::vector<json::object>> ItemsByState() {
-    json::value list = RunJson(std::string("queue list --all --project ") +
-                               kProject);
+    json::value list =
+        RunJson(std::string("queue list --all --project ") + kProject);
     std::map<std::string, std::vector<json::object>> out;
     if (!list.is_object()) return out;
     for (const json::value& item : list.at("items").as_array())
@@ -68,8 +68,7 @@ class DemoAdjudication : public ::testing::Test {
 };
 
 TEST_F(DemoAdjudication, AQueueWaits) {
-  json::value list =
-      RunJson(std::string("queue list --project ") + kProject);
+  json::value list = RunJson(std::string("queue list --project ") + kProject);
   ASSERT_TRUE(list.is_object());
   const json::array& items = list.at("items").as_array();
   EXPECT_GE(items.size(), 24u);
@@ -111,8 +110,9 @@ TEST_F(DemoAdjudication, DistributionShowsTheOutcomeBesideTheAnnotations) {
     EXPECT_GT(d.at("rationale").as_string().size(), 20u);
     if (std::string(state) == "ambiguous") {
       EXPECT_TRUE(d.at("value").is_null()) << json::serialize(d);
-      EXPECT_NE(std::string(d.at("rationale").as_string()).find("keep the "
-                                                                "distribution"),
+      EXPECT_NE(std::string(d.at("rationale").as_string())
+                    .find("keep the "
+                          "distribution"),
                 std::string::npos);
     } else {
       EXPECT_EQ(a.at("value"), d.at("value"));

@@ -431,8 +431,12 @@ void Teller::Auditor() {
 
 // Short names of the classes, for rationales.
 constexpr std::string_view kDiagnosisNames[kClasses] = {
-    "pneumonia",          "heart failure", "acute pulmonary oedema",
-    "COPD exacerbation",  "pulmonary embolism", "ARDS",
+    "pneumonia",
+    "heart failure",
+    "acute pulmonary oedema",
+    "COPD exacerbation",
+    "pulmonary embolism",
+    "ARDS",
     "sepsis"};
 
 // Policy v1 (after the calibration meeting): the default made explicit, with
@@ -467,8 +471,8 @@ void Teller::PlanAdjudications() {
             .display_name = kDemoSeniorName,
             .roles = {RoleSpec{fb::Role::Adjudicator, kDemoProject}}});
   for (int v : {1, 2}) {
-    Add(v == 1 ? At(3, 17, 30) : At(8, 8), "adjudication policy v" +
-        std::to_string(v), 1, [this, v] {
+    Add(v == 1 ? At(3, 17, 30) : At(8, 8),
+        "adjudication policy v" + std::to_string(v), 1, [this, v] {
           return adj_
               ->SetPolicy(kDemoAdmin, kDemoProject,
                           v == 1 ? kPolicyV1 : kPolicyV2, "dx-reasoning")
@@ -481,7 +485,7 @@ void Teller::PlanAdjudications() {
     // reads-beyond-assignments threshold (docs/demo.md, "Adjudication").
     for (int i = 0; i < 3; ++i) {
       Ending a = day == 10 && i == 1 ? Ending::kAmbiguous : Ending::kValue;
-      Ending b = day == 8 && i == 2   ? Ending::kEscalate
+      Ending b = day == 8 && i == 2    ? Ending::kEscalate
                  : day == 12 && i == 2 ? Ending::kAmbiguous
                                        : Ending::kValue;
       Adjudicate(At(day, 14, 12 * i), adeyemi, a);
@@ -511,12 +515,12 @@ Status Teller::Claim(const std::string& who) {
   // What the adjudicator reads, recorded (render::ShowToAdjudicator's
   // access, without building the view nobody looks at here).
   return h_
-      ->RecordAccess(who, {.resource_kind = "record",
-                           .resource_id = record,
-                           .action = "adjudicate",
-                           .purpose = "adjudication lease " +
-                                      std::to_string(lease),
-                           .allowed = true})
+      ->RecordAccess(who,
+                     {.resource_kind = "record",
+                      .resource_id = record,
+                      .action = "adjudicate",
+                      .purpose = "adjudication lease " + std::to_string(lease),
+                      .allowed = true})
       .status();
 }
 
@@ -544,14 +548,14 @@ Status Teller::Close(const std::string& who, Ending ending) {
   }
   if (ending == Ending::kAmbiguous) {
     return adj_
-        ->Decide(who, {.lease = c.lease,
-                       .field = c.item.field,
-                       .ambiguous = true,
-                       .rationale = "weighed the " + n + " readings: " +
-                                    finding +
-                                    " supports more than one of them and no "
-                                    "test in the note separates them; keep "
-                                    "the distribution"})
+        ->Decide(who,
+                 {.lease = c.lease,
+                  .field = c.item.field,
+                  .ambiguous = true,
+                  .rationale = "weighed the " + n + " readings: " + finding +
+                               " supports more than one of them and no "
+                               "test in the note separates them; keep "
+                               "the distribution"})
         .status();
   }
   int p = -1;
@@ -567,9 +571,8 @@ Status Teller::Close(const std::string& who, Ending ending) {
   RETURN_IF_ERROR(
       adj_->Decide(who, {.lease = c.lease,
                          .field = c.item.field,
-                         .value_json = "\"" +
-                                       std::string(kDiagnosisCodes[value]) +
-                                       "\"",
+                         .value_json =
+                             "\"" + std::string(kDiagnosisCodes[value]) + "\"",
                          .rationale = "weighed the " + n + " readings: " + why})
           .status());
   decided_.push_back(c.item.record);
