@@ -16,7 +16,6 @@ packages=(
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   python3 python3-nacl
   dpkg-dev
-  curl  # README's first command ends with curl lines to try; tests/tools/demo_run_test.sh runs them
   nodejs npm  # npx fetches the OpenAPI linter at test time (tests/api/openapi_lint.sh)
 )
 
