@@ -252,7 +252,8 @@ int RunDemo(const Args& args) {
 Registrar demo_cmd(Command{
     .words = {"demo"},
     .summary = "create a realistic synthetic project (500 cases, six "
-               "physicians of known skill) in a new ledger",
+               "physicians of known skill, adjudications and a queue) in a "
+               "new ledger",
     .flags = {DataFlag(),
               {"seed", "N", "seed of everything generated (default 1)"}},
     .run = RunDemo,
@@ -261,7 +262,9 @@ Registrar demo_cmd(Command{
              "sign-in tokens issued after them are random and real-time, "
              "written to DIR/demo-tokens.json (mode 0600), which `consilium "
              "serve` prints. DIR/demo-planted.json holds the planted skills. "
-             "docs/demo.md."});
+             "Adjudications go through the adjudication commands (a policy, "
+             "decisions, an escalation, a re-open; the rest stays queued: "
+             "`consilium queue list`). docs/demo.md."});
 
 }  // namespace
 }  // namespace consilium::cli
