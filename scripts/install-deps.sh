@@ -17,6 +17,7 @@ packages=(
   python3 python3-nacl
   dpkg-dev
   nodejs npm  # npx fetches the OpenAPI linter at test time (tests/api/openapi_lint.sh)
+  curl jq  # docs/api-walkthrough.md's shell blocks, run by AppWalkthroughTest
 )
 
 # A name an installed package Provides counts as present (NodeSource's
