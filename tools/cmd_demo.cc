@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "adjudication/commands.h"
+#include "adjudication/model.h"
 #include "common/canonical_json.h"
 #include "common/hash.h"
 #include "domain/command_handler.h"
@@ -29,7 +31,11 @@ namespace consilium::cli {
 namespace {
 
 namespace json = boost::json;
+namespace adj = ::consilium::adjudication;
 using demo::kDemoAdmin;
+
+// Items of the demo project per adjudication state, at the history's end.
+using StateCounts = std::map<adj::ItemState, size_t>;
 
 // The planted parameters and the history's digest, for docs/demo.md's check
 // (`consilium calibration` against what was planted) and the tests.
@@ -82,7 +88,8 @@ Status WriteFile(const std::string& path, const std::string& text) {
 // seed and expire a second after issue: they are never usable.
 StatusOr<Head> RunHistory(Ledger* ledger, demo::DemoClock* clock,
                           const demo::Plan& plan,
-                          std::map<fb::EventBody, uint64_t>* counts) {
+                          std::map<fb::EventBody, uint64_t>* counts,
+                          StateCounts* states) {
   auto rng = std::make_shared<demo::Rng>(plan.seed ^ 0x746F6B656E73ull);
   auto mu = std::make_shared<std::mutex>();
   domain::CommandHandlerOptions options{
@@ -93,9 +100,14 @@ StatusOr<Head> RunHistory(Ledger* ledger, demo::DemoClock* clock,
         for (uint8_t& b : out) b = static_cast<uint8_t>(rng->Next());
         return OkStatus();
       }};
-  ASSIGN_OR_RETURN(auto handler,
-                   domain::CommandHandler::Open(ledger, std::move(options)));
-  demo::Story story = demo::TellStory(plan, handler.get());
+  // The adjudication model is attached to the write side, so the queues
+  // follow every event; the command set uses the simulated clock too.
+  adj::AdjudicationModel model;
+  domain::Model* models[] = {&model};
+  ASSIGN_OR_RETURN(auto handler, domain::CommandHandler::Open(
+                                     ledger, std::move(options), models));
+  adj::AdjudicationCommands adjudication(&handler->core(), &model, clock);
+  demo::Story story = demo::TellStory(plan, handler.get(), &adjudication);
   Progress bar("demo", story.events);
   for (const demo::Step& step : story.steps) {
     clock->Set(step.at_us);
@@ -108,6 +120,13 @@ StatusOr<Head> RunHistory(Ledger* ledger, demo::DemoClock* clock,
   bar.Finish();
   *counts = handler->Read(
       [](const domain::DomainState& s) { return s.event_counts(); });
+  *states = handler->Read([&](const domain::DomainState&) {
+    StateCounts out;
+    if (const adj::Queue* q = model.FindQueue(demo::kDemoProject)) {
+      for (const adj::ItemInfo* item : q->Items()) ++out[item->state];
+    }
+    return out;
+  });
   return ledger->head();
 }
 
@@ -118,6 +137,7 @@ StatusOr<std::vector<demo::SignIn>> IssueSignIns(Ledger* ledger,
   std::vector<demo::SignIn> out = {{kDemoAdmin, "admin", "Demo administrator"}};
   for (const demo::Physician& p : plan.physicians)
     out.push_back({p.id, "annotator", p.display_name});
+  out.push_back({demo::kDemoSenior, "adjudicator", demo::kDemoSeniorName});
   out.push_back({demo::kDemoAuditor, "auditor", "R. Hale (compliance)"});
   out.push_back(
       {demo::kDemoResearcher, "researcher", "S. Lindqvist (ML research)"});
@@ -135,21 +155,28 @@ uint64_t Count(const std::map<fb::EventBody, uint64_t>& c, fb::EventBody b) {
   return it == c.end() ? 0 : it->second;
 }
 
+size_t CountState(const StateCounts& s, adj::ItemState state) {
+  auto it = s.find(state);
+  return it == s.end() ? 0 : it->second;
+}
+
 void PrintSummary(const std::string& dir, const demo::Plan& plan,
                   const Head& history,
-                  const std::map<fb::EventBody, uint64_t>& c) {
+                  const std::map<fb::EventBody, uint64_t>& c,
+                  const StateCounts& states) {
   size_t with_images = 0;
   for (const demo::Case& k : plan.cases) with_images += !k.images.empty();
   using B = fb::EventBody;
   std::printf(
       "demo: project %s in %s (seed %llu)\n"
       "  %zu case vignettes (%zu with an image), dx-reasoning v1 and v2\n"
-      "  6 physicians, overlap 3, calibration batches cal-1 and cal-2\n"
+      "  6 physicians (2 also adjudicators) and a senior adjudicator, "
+      "overlap 3, calibration batches cal-1 and cal-2\n"
       "  %llu annotations (%llu revisions, %llu withdrawn), of which %zu "
       "model pre-labels\n"
       "  %llu reference answers, %llu assignments, %llu access events\n"
-      "  adjudications: none yet (they come with the adjudication "
-      "commands)\n"
+      "  adjudication (policy v2): %llu decisions (%zu decided, %zu "
+      "ambiguous), %llu escalated, %zu re-opened, %zu pending\n"
       "history: events 1..%llu, head %s\n"
       "  (same seed, same bytes: simulated clock from "
       "2026-03-02T00:00:00Z)\n"
@@ -165,6 +192,12 @@ void PrintSummary(const std::string& dir, const demo::Plan& plan,
       static_cast<unsigned long long>(Count(c, B::GoldAnswerRecorded)),
       static_cast<unsigned long long>(Count(c, B::AssignmentCreated)),
       static_cast<unsigned long long>(Count(c, B::AccessRecorded)),
+      static_cast<unsigned long long>(Count(c, B::AdjudicationDecided)),
+      CountState(states, adj::ItemState::kDecided),
+      CountState(states, adj::ItemState::kAmbiguous),
+      static_cast<unsigned long long>(Count(c, B::AdjudicationEscalated)),
+      CountState(states, adj::ItemState::kReopened),
+      CountState(states, adj::ItemState::kPending),
       static_cast<unsigned long long>(history.seq), ToHex(history.hash).c_str(),
       dir.c_str(), demo::kTokensFile, dir.c_str());
 }
@@ -192,7 +225,9 @@ int RunDemo(const Args& args) {
   if (!ledger.ok()) return Fail(ledger.status());
   const demo::Plan plan = demo::MakePlan(*seed);
   std::map<fb::EventBody, uint64_t> counts;
-  StatusOr<Head> history = RunHistory(ledger->get(), &clock, plan, &counts);
+  StateCounts states;
+  StatusOr<Head> history =
+      RunHistory(ledger->get(), &clock, plan, &counts, &states);
   if (!history.ok()) return Fail(history.status(), 1);
   clock.UseRealTime();
   StatusOr<std::vector<demo::SignIn>> sign_ins =
@@ -205,7 +240,7 @@ int RunDemo(const Args& args) {
       WriteJson(PlantedJson(plan, *history), JsonStyle::kIndented);
   if (!text.ok()) return Fail(text.status());
   if (Status s = WriteFile(planted, *text + "\n"); !s.ok()) return Fail(s);
-  PrintSummary(*dir, plan, *history, counts);
+  PrintSummary(*dir, plan, *history, counts, states);
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
@@ -217,7 +252,8 @@ int RunDemo(const Args& args) {
 Registrar demo_cmd(Command{
     .words = {"demo"},
     .summary = "create a realistic synthetic project (500 cases, six "
-               "physicians of known skill) in a new ledger",
+               "physicians of known skill, adjudications and a queue) in a "
+               "new ledger",
     .flags = {DataFlag(),
               {"seed", "N", "seed of everything generated (default 1)"}},
     .run = RunDemo,
@@ -226,7 +262,9 @@ Registrar demo_cmd(Command{
              "sign-in tokens issued after them are random and real-time, "
              "written to DIR/demo-tokens.json (mode 0600), which `consilium "
              "serve` prints. DIR/demo-planted.json holds the planted skills. "
-             "docs/demo.md."});
+             "Adjudications go through the adjudication commands (a policy, "
+             "decisions, an escalation, a re-open; the rest stays queued: "
+             "`consilium queue list`). docs/demo.md."});
 
 }  // namespace
 }  // namespace consilium::cli

@@ -91,7 +91,7 @@ TEST_F(DemoServe, ServePrintsATokenPerRoleAndTheCurlLinesWork) {
       << printed;
   const uint16_t port = static_cast<uint16_t>(std::stoi(m[1]));
   for (const std::string role :
-       {"admin", "annotator", "auditor", "researcher"}) {
+       {"admin", "annotator", "adjudicator", "auditor", "researcher"}) {
     EXPECT_TRUE(std::regex_search(
         printed, std::regex("\n  " + role + "\t[a-z-]+\tcsl_[A-Za-z0-9_-]+\n")))
         << role << "\n"
@@ -120,17 +120,24 @@ TEST_F(DemoServe, ServePrintsATokenPerRoleAndTheCurlLinesWork) {
           << reply->body;
     }
   }
-  // An annotator's printed token signs in as that physician.
-  ASSERT_TRUE(std::regex_search(
-      printed, m,
-      std::regex("\n  annotator\t([a-z-]+)\t(csl_[A-Za-z0-9_-]+)")));
-  StatusOr<api::testing::HttpReply> who = api::testing::Fetch(
-      port, {.target = "/v1/whoami",
-             .headers = {{"Authorization", "Bearer " + m[2].str()}}});
-  ASSERT_TRUE(who.ok());
-  EXPECT_NE(who->body.find("\"principal\":\"" + m[1].str() + "\""),
-            std::string::npos)
-      << who->body;
+  // An annotator's and the adjudicator's printed tokens sign in as those
+  // physicians, with their roles in the demo project.
+  for (const std::string role : {"annotator", "adjudicator"}) {
+    ASSERT_TRUE(std::regex_search(
+        printed, m,
+        std::regex("\n  " + role + "\t([a-z-]+)\t(csl_[A-Za-z0-9_-]+)")))
+        << role;
+    StatusOr<api::testing::HttpReply> who = api::testing::Fetch(
+        port, {.target = "/v1/whoami",
+               .headers = {{"Authorization", "Bearer " + m[2].str()}}});
+    ASSERT_TRUE(who.ok());
+    EXPECT_NE(who->body.find("\"principal\":\"" + m[1].str() + "\""),
+              std::string::npos)
+        << who->body;
+    const size_t roles = who->body.find("\"roles\"");
+    ASSERT_NE(roles, std::string::npos) << who->body;
+    EXPECT_NE(who->body.find(role, roles), std::string::npos) << who->body;
+  }
   kill(pid_, SIGTERM);
   int status = 0;
   waitpid(pid_, &status, 0);

@@ -227,10 +227,11 @@ TEST(DemoFiles, TokensFileIsPrivateAndNamesEveryAccount) {
     ++roles[std::string(a.at("role").as_string())];
     EXPECT_EQ(std::string(a.at("token").as_string()).substr(0, 4), "csl_");
   }
-  EXPECT_EQ(
-      roles,
-      (std::map<std::string, int>{
-          {"admin", 1}, {"annotator", 6}, {"auditor", 1}, {"researcher", 1}}));
+  EXPECT_EQ(roles, (std::map<std::string, int>{{"admin", 1},
+                                               {"annotator", 6},
+                                               {"adjudicator", 1},
+                                               {"auditor", 1},
+                                               {"researcher", 1}}));
 }
 
 TEST(DemoFiles, RefusesADirectoryThatHoldsALedger) {

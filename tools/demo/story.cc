@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -11,6 +12,8 @@
 
 namespace consilium::cli::demo {
 namespace {
+
+namespace adj = ::consilium::adjudication;
 
 constexpr int64_t kMinute = 60'000'000;
 constexpr int64_t kHour = 60 * kMinute;
@@ -38,8 +41,12 @@ Status FirstFailure(const domain::BulkReport& report) {
 
 class Teller {
  public:
-  Teller(const Plan& plan, domain::CommandHandler* h)
-      : plan_(plan), h_(h), rng_(plan.seed ^ 0x7374'6F72'7974'656Cull) {}
+  Teller(const Plan& plan, domain::CommandHandler* h,
+         adj::AdjudicationCommands* adj)
+      : plan_(plan),
+        h_(h),
+        adj_(adj),
+        rng_(plan.seed ^ 0x7374'6F72'7974'656Cull) {}
 
   Story Tell() {
     Setup();
@@ -164,11 +171,23 @@ class Teller {
   void Researcher();
   void Auditor();
   void PlanAdjudications();
+  // How an adjudicator ends one item (PlanAdjudications).
+  enum class Ending { kValue, kAmbiguous, kEscalate };
+  void Adjudicate(int64_t at, const std::string& who, Ending ending);
+  Status Claim(const std::string& who);
+  Status Close(const std::string& who, Ending ending);
+  void Reopen(int64_t at);
+  int CaseIndex(const std::string& record) const;
 
   const Plan& plan_;
   domain::CommandHandler* h_;
+  adj::AdjudicationCommands* adj_;
   Rng rng_;
   Story story_;
+  // While the story runs: the lease each adjudicator holds, and the records
+  // decided with a value, in order.
+  std::map<std::string, adj::ClaimResult> held_;
+  std::vector<std::string> decided_;
 };
 
 // Day 0: the admin bootstraps the ledger, creates the project and its
@@ -408,19 +427,191 @@ void Teller::Auditor() {
          "quarterly audit: evidence for the file");
 }
 
-// Adjudications ("some decided, a queue waiting") go here once the
-// adjudication commands exist (branch adj-core): open items for the
-// disputed production cases, let dr-adeyemi and dr-brennan (the
-// adjudicators) decide some of those they did not annotate, and leave the
-// rest queued. Until then the demo plants none rather than fake them.
-void Teller::PlanAdjudications() {}
+// ---- Adjudication (docs/demo.md, "Adjudication") ---------------------------
+
+// Short names of the classes, for rationales.
+constexpr std::string_view kDiagnosisNames[kClasses] = {
+    "pneumonia",
+    "heart failure",
+    "acute pulmonary oedema",
+    "COPD exacerbation",
+    "pulmonary embolism",
+    "ARDS",
+    "sepsis"};
+
+// Policy v1 (after the calibration meeting): the default made explicit, with
+// a senior tier for escalations and 20-minute leases. v2 (week 2): also
+// unanimous but unsure answers, and every calibration case.
+constexpr char kPolicyV1[] =
+    R"({"project":"dyspnoea-dx","version":1,"lease_seconds":1200,)"
+    R"("senior_adjudicators":["dr-gallagher"],"fields":{"primary_diagnosis":)"
+    R"({"min_annotations":3,"triggers":{"disagreement":true}}}})";
+constexpr char kPolicyV2[] =
+    R"({"project":"dyspnoea-dx","version":2,"lease_seconds":1200,)"
+    R"("senior_adjudicators":["dr-gallagher"],"fields":{"primary_diagnosis":)"
+    R"({"min_annotations":3,"triggers":{"disagreement":true,)"
+    R"("mean_confidence_at_most":0.75,"calibration_batch":true}}}})";
+
+int Teller::CaseIndex(const std::string& record) const {
+  for (size_t c = 0; c < plan_.cases.size(); ++c) {
+    if (plan_.cases[c].id == record) return static_cast<int>(c);
+  }
+  return -1;
+}
+
+// The senior joins before the first policy names them; the policy is set
+// and revised by the admin; dr-adeyemi and dr-brennan (adjudicators, who
+// read only their third of production) work the queue in the afternoons,
+// the senior takes the escalation and a few calibration cases; a revision
+// re-opens a decided item; the rest of the queue waits.
+void Teller::PlanAdjudications() {
+  using domain::RoleSpec;
+  Register(At(3, 16, 50),
+           {.id = kDemoSenior,
+            .display_name = kDemoSeniorName,
+            .roles = {RoleSpec{fb::Role::Adjudicator, kDemoProject}}});
+  for (int v : {1, 2}) {
+    Add(v == 1 ? At(3, 17, 30) : At(8, 8),
+        "adjudication policy v" + std::to_string(v), 1, [this, v] {
+          return adj_
+              ->SetPolicy(kDemoAdmin, kDemoProject,
+                          v == 1 ? kPolicyV1 : kPolicyV2, "dx-reasoning")
+              .status();
+        });
+  }
+  const std::string adeyemi = Doc(0), brennan = Doc(1);
+  for (int day : {8, 10, 12, 14}) {
+    // Three items a sitting: their reads stay within the audit's
+    // reads-beyond-assignments threshold (docs/demo.md, "Adjudication").
+    for (int i = 0; i < 3; ++i) {
+      Ending a = day == 10 && i == 1 ? Ending::kAmbiguous : Ending::kValue;
+      Ending b = day == 8 && i == 2    ? Ending::kEscalate
+                 : day == 12 && i == 2 ? Ending::kAmbiguous
+                                       : Ending::kValue;
+      Adjudicate(At(day, 14, 12 * i), adeyemi, a);
+      Adjudicate(At(day, 15, 30 + 12 * i), brennan, b);
+    }
+  }
+  // The senior: the escalation first (seniors take escalated items before
+  // others), later three more from the head of the queue.
+  Adjudicate(At(9, 11), kDemoSenior, Ending::kValue);
+  for (int i = 0; i < 3; ++i)
+    Adjudicate(At(13, 11, 15 * i), kDemoSenior, Ending::kValue);
+  Reopen(At(14, 17, 40));
+}
+
+// One item: claim and open the record at `at`, end it nine minutes later.
+void Teller::Adjudicate(int64_t at, const std::string& who, Ending ending) {
+  Add(at, who + " claims the next item", 2, [this, who] { return Claim(who); });
+  Add(at + 9 * kMinute, who + " decides the claimed item", 1,
+      [this, who, ending] { return Close(who, ending); });
+}
+
+Status Teller::Claim(const std::string& who) {
+  ASSIGN_OR_RETURN(adj::ClaimResult c, adj_->Claim(who, kDemoProject));
+  const std::string record = c.item.record;
+  const uint64_t lease = c.lease;
+  held_[who] = std::move(c);
+  // What the adjudicator reads, recorded (render::ShowToAdjudicator's
+  // access, without building the view nobody looks at here).
+  return h_
+      ->RecordAccess(who,
+                     {.resource_kind = "record",
+                      .resource_id = record,
+                      .action = "adjudicate",
+                      .purpose = "adjudication lease " + std::to_string(lease),
+                      .allowed = true})
+      .status();
+}
+
+// Decides, calls ambiguous or escalates the item `who` holds. A value is
+// what `who` would answer (their planted skill; the senior: the truth).
+Status Teller::Close(const std::string& who, Ending ending) {
+  auto it = held_.find(who);
+  if (it == held_.end()) return InternalError(who + " holds no lease");
+  const adj::ClaimResult c = std::move(it->second);
+  held_.erase(it);
+  const int k = CaseIndex(c.item.record);
+  if (k < 0) return InternalError("unknown record " + c.item.record);
+  const Case& kase = plan_.cases[k];
+  const std::string n = std::to_string(c.weighed.size());
+  // The case's first supporting finding, mid-sentence (ASCII).
+  std::string finding =
+      kase.findings.empty() ? "the examination" : kase.findings[0].finding;
+  if (finding[0] >= 'A' && finding[0] <= 'Z') finding[0] += 'a' - 'A';
+  if (ending == Ending::kEscalate) {
+    return adj_
+        ->Escalate(who, c.lease,
+                   "the " + n + " readings split and " + finding +
+                       " cuts both ways; the imaging needs a senior reader")
+        .status();
+  }
+  if (ending == Ending::kAmbiguous) {
+    return adj_
+        ->Decide(who,
+                 {.lease = c.lease,
+                  .field = c.item.field,
+                  .ambiguous = true,
+                  .rationale = "weighed the " + n + " readings: " + finding +
+                               " supports more than one of them and no "
+                               "test in the note separates them; keep "
+                               "the distribution"})
+        .status();
+  }
+  int p = -1;
+  for (size_t i = 0; i < plan_.physicians.size(); ++i) {
+    if (plan_.physicians[i].id == who) p = static_cast<int>(i);
+  }
+  const int value = p < 0 ? kase.truth : AnswerOf(plan_, p, k).diagnosis;
+  std::string why = value == kase.truth
+                        ? finding + " and the course fit " +
+                              std::string(kDiagnosisNames[value]) + " best"
+                        : "on balance " + std::string(kDiagnosisNames[value]) +
+                              ", though " + finding + " leaves room for doubt";
+  RETURN_IF_ERROR(
+      adj_->Decide(who, {.lease = c.lease,
+                         .field = c.item.field,
+                         .value_json =
+                             "\"" + std::string(kDiagnosisCodes[value]) + "\"",
+                         .rationale = "weighed the " + n + " readings: " + why})
+          .status());
+  decided_.push_back(c.item.record);
+  return OkStatus();
+}
+
+// Day 14, evening: one physician of the first record decided revises their
+// annotation (same diagnosis, lower confidence after the discussion). The
+// item stays disputed, so it is re-opened, citing the decision.
+void Teller::Reopen(int64_t at) {
+  Add(at, "a revision after a decision", 1, [this] {
+    if (decided_.empty()) return InternalError("no decided record to revise");
+    const int c = CaseIndex(decided_.front());
+    if (c < 2 * kCalibrationBatchSize)
+      return InternalError(decided_.front() + " is not a production case");
+    const int p = plan_.production_triples[c - 2 * kCalibrationBatchSize][0];
+    Answer a = AnswerOf(plan_, p, c);
+    // Two decimals, without libm: cents, then one division.
+    int cents = static_cast<int>(a.confidence * 100 + 0.5) - 25;
+    a.confidence = std::max(cents, 5) / 100.0;
+    std::vector<std::string> lines = {
+        R"({"op":"revise","annotation_id":")" + AnnotationId(p, c) +
+        R"(","expected_revision":1,"values":)" +
+        AnnotationValues(plan_, p, c, 2, a) +
+        R"(,"reason":"less sure after the adjudication round: the film )"
+        R"(is equivocal"})"};
+    std::vector<domain::AnnotationLine> parsed =
+        render::ParseAnnotationLines(lines);
+    return FirstFailure(h_->Annotate(Doc(p), parsed, /*atomic=*/false));
+  });
+}
 
 }  // namespace
 
-Story TellStory(const Plan& plan, domain::CommandHandler* handler) {
+Story TellStory(const Plan& plan, domain::CommandHandler* handler,
+                adj::AdjudicationCommands* adjudication) {
   // The steps call back into the teller (ids, the handler): it lives as
   // long as the story.
-  auto teller = std::make_shared<Teller>(plan, handler);
+  auto teller = std::make_shared<Teller>(plan, handler, adjudication);
   Story story = teller->Tell();
   story.teller = std::move(teller);
   return story;

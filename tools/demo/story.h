@@ -8,7 +8,7 @@
 // and run on one thread.
 //
 //   DemoClock clock;
-//   Story story = TellStory(plan, handler.get());
+//   Story story = TellStory(plan, handler.get(), &adjudication);
 //   for (const Step& s : story.steps) { clock.Set(s.at_us); s.run(); }
 #ifndef CONSILIUM_TOOLS_DEMO_STORY_H_
 #define CONSILIUM_TOOLS_DEMO_STORY_H_
@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "adjudication/commands.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "domain/command_handler.h"
@@ -50,6 +51,9 @@ inline constexpr char kDemoAdmin[] = "admin";
 inline constexpr char kDemoModel[] = "note-extractor";
 inline constexpr char kDemoAuditor[] = "audit-hale";
 inline constexpr char kDemoResearcher[] = "res-lindqvist";
+// The senior adjudicator: annotates nothing, takes escalations.
+inline constexpr char kDemoSenior[] = "dr-gallagher";
+inline constexpr char kDemoSeniorName[] = "Dr. Maeve Gallagher (senior)";
 
 struct Step {
   int64_t at_us = 0;
@@ -64,9 +68,11 @@ struct Story {
   std::shared_ptr<const void> teller;  // what the steps refer to
 };
 
-// The whole timeline. `plan` and `handler` are used when a step runs; both
-// must outlive the story.
-Story TellStory(const Plan& plan, domain::CommandHandler* handler);
+// The whole timeline. `plan`, `handler` and `adjudication` (a command set
+// over handler->core(), docs/adjudication.md) are used when a step runs;
+// all must outlive the story.
+Story TellStory(const Plan& plan, domain::CommandHandler* handler,
+                adjudication::AdjudicationCommands* adjudication);
 
 }  // namespace consilium::cli::demo
 
