@@ -112,9 +112,19 @@ const PrincipalFacts& FactsOf(const AuditInput& in, const std::string& id) {
   return it == in.principals.end() ? kUnknown : it->second;
 }
 
+// An allowed read made as adjudication work: what ShowToAdjudicator records
+// for a claimed item (action "adjudicate", purpose "adjudication lease N"),
+// or any read the caller gave purpose "adjudication".
+bool IsAdjudicationRead(const p::AccessEntry& e) {
+  return e.allowed &&
+         (e.action == "adjudicate" || e.purpose == "adjudication" ||
+          e.purpose.starts_with("adjudication lease "));
+}
+
 // Rule 1 (docs/audit.md): records a person opened, or tried to, that were
-// never assigned to them; an adjudicator's reads with purpose
-// "adjudication" in a project they adjudicate are their work, not counted.
+// never assigned to them; an adjudicator's allowed reads for adjudication
+// (the engine's "adjudicate" reads under a lease, or purpose "adjudication")
+// in a project they adjudicate are their work, not counted.
 void ReadsBeyondAssignments(
     const AuditInput& in, const AnomalyRules& rules,
     const std::map<std::string, std::vector<const p::AccessEntry*>>& by,
@@ -127,8 +137,7 @@ void ReadsBeyondAssignments(
         .rule = "reads_beyond_assignments", .principal = id, .roles = f.roles};
     for (const p::AccessEntry* e : entries) {
       if (e->record.empty()) continue;
-      if (e->purpose == "adjudication" &&
-          f.adjudicator_projects.count(e->project))
+      if (IsAdjudicationRead(*e) && f.adjudicator_projects.count(e->project))
         continue;
       if (!read.insert(e->record).second) continue;
       if (!f.assigned_records.count(e->record)) a.evidence.push_back(e);
