@@ -86,8 +86,13 @@ void FilterValues(const ExportSpec& spec, const schemas::TaskSchema* schema,
 class LineBuilder {
  public:
   LineBuilder(const Ledger& ledger, const p::AnalyticsState& state,
-              const ExportSpec& spec, const Pseudonymizer& pseudonyms)
-      : ledger_(ledger), state_(state), spec_(spec), ps_(pseudonyms) {}
+              const ExportSpec& spec, const Pseudonymizer& pseudonyms,
+              const p::AdjudicationOutcomes& outcomes)
+      : ledger_(ledger),
+        state_(state),
+        spec_(spec),
+        ps_(pseudonyms),
+        outcomes_(outcomes) {}
 
   StatusOr<std::string> Line(std::string_view record, ExportCounts& counts);
 
@@ -100,14 +105,15 @@ class LineBuilder {
   json::object Counts(const p::ValueCounts& vc) const;
   void PutSoftLabel(const p::FieldDistribution& f, std::string_view record,
                     json::object& out);
-  json::array Adjudications(std::string_view record,
-                            const p::RecordDistribution& d,
-                            ExportCounts& counts) const;
+  StatusOr<json::array> Adjudications(std::string_view record,
+                                      const p::RecordDistribution& d,
+                                      ExportCounts& counts) const;
 
   const Ledger& ledger_;
   const p::AnalyticsState& state_;
   const ExportSpec& spec_;
   const Pseudonymizer& ps_;
+  const p::AdjudicationOutcomes& outcomes_;
   std::map<FieldKey, StatusOr<p::SoftLabels>> soft_labels_;
 };
 
@@ -302,11 +308,14 @@ json::array LineBuilder::Fields(const p::RecordDistribution& d,
   return out;
 }
 
-json::array LineBuilder::Adjudications(std::string_view record,
-                                       const p::RecordDistribution& d,
-                                       ExportCounts& counts) const {
+StatusOr<json::array> LineBuilder::Adjudications(std::string_view record,
+                                                 const p::RecordDistribution& d,
+                                                 ExportCounts& counts) const {
   json::array out;
-  for (const p::AdjudicationDecision* a : RecordOutcomes(state_, record)) {
+  ASSIGN_OR_RETURN(std::vector<p::AdjudicationDecision> outcomes,
+                   RecordOutcomes(ledger_, outcomes_, record));
+  for (const p::AdjudicationDecision& decision : outcomes) {
+    const p::AdjudicationDecision* a = &decision;
     if (!spec_.layers.empty()) {
       auto f = std::find_if(d.fields.begin(), d.fields.end(),
                             [&](const p::FieldDistribution& fd) {
@@ -351,7 +360,7 @@ StatusOr<std::string> LineBuilder::Line(std::string_view record,
   ASSIGN_OR_RETURN(p::RecordDistribution d,
                    p::LabelDistribution(state_, record, false));
   line["fields"] = Fields(d, counts);
-  line["adjudications"] = Adjudications(record, d, counts);
+  ASSIGN_OR_RETURN(line["adjudications"], Adjudications(record, d, counts));
   ASSIGN_OR_RETURN(std::string text, WriteCanonicalJson(line));
   text.push_back('\n');
   ++counts.records;
@@ -415,7 +424,9 @@ StatusOr<ExportCounts> WriteSnapshotLines(
                                 "\" has no records as of event " +
                                 std::to_string(spec.as_of_seq));
   }
-  LineBuilder builder(ledger, state, spec, pseudonyms);
+  ASSIGN_OR_RETURN(p::AdjudicationOutcomes outcomes,
+                   ProjectOutcomes(ledger, spec.as_of_seq, spec.project));
+  LineBuilder builder(ledger, state, spec, pseudonyms, outcomes);
   ExportCounts counts;
   for (std::string_view record : records) {
     ASSIGN_OR_RETURN(std::string line, builder.Line(record, counts));

@@ -67,7 +67,7 @@ inline uint64_t AppendFixture(Ledger& l) {
   add(MakeSchemaPublished(
       {"admin", ""},
       {.schema_id = "triage", .version = 1, .definition = kTriageSchema}));
-  for (const char* who : {"dr-ada", "dr-ben", "dr-cho"}) {
+  for (const char* who : {"dr-ada", "dr-ben", "dr-cho", "dr-dan"}) {
     add(MakePrincipalRegistered({"admin", ""}, {.principal_id = who}));
   }
   add(MakePrincipalRegistered({"admin", ""}, {.principal_id = "cxr-model",
@@ -84,6 +84,7 @@ inline uint64_t AppendFixture(Ledger& l) {
   const char* findings[] = {"none", "infiltrate", "effusion"};
   const char* levels[] = {"low", "moderate", "high"};
   int i = 0;
+  std::vector<uint64_t> rec1;  // the physicians' annotation events of rec-1
   for (int r = 1; r <= 3; ++r) {
     for (const char* who : {"dr-ada", "dr-ben", "dr-cho"}) {
       std::string rec = "rec-" + std::to_string(r);
@@ -91,7 +92,7 @@ inline uint64_t AppendFixture(Ledger& l) {
           std::string(R"({"finding":")") + findings[(r + i) % 3] +
           R"(","severity":")" + levels[(r * 2 + i) % 3] +
           R"(","confidence":0.7,"note":"n)" + std::to_string(i) + R"("})";
-      add(MakeAnnotationSubmitted(
+      const uint64_t seq = add(MakeAnnotationSubmitted(
           {who, ""}, {.annotation_id = std::string(who) + "-" + rec,
                       .project_id = "p1",
                       .record_id = rec,
@@ -99,6 +100,7 @@ inline uint64_t AppendFixture(Ledger& l) {
                       .schema_id = "triage",
                       .schema_version = 1,
                       .values = values}));
+      if (r == 1) rec1.push_back(seq);
       ++i;
     }
   }
@@ -125,15 +127,29 @@ inline uint64_t AppendFixture(Ledger& l) {
                                                .record_id = "rec-3",
                                                .expected_revision = 1,
                                                .reason = "wrong record"}));
+  // The adjudication engine counts a decision that closes a lease and
+  // weighed the item's current annotations (dataset/outcomes.h); the
+  // default policy disputes interpretive fields (severity: three values).
+  std::vector<std::string> weighed_ids = {"dr-ada-rec-1", "dr-ben-rec-1",
+                                          "dr-cho-rec-1"};
+  const uint64_t lease = add(MakeAdjudicationClaimed(
+      {"dr-dan", ""}, {.project_id = "p1",
+                       .record_id = "rec-1",
+                       .field_path = "severity",
+                       .expires_us = 4102444800000000,
+                       .weighed_seqs = rec1,
+                       .weighed_annotation_ids = weighed_ids}));
   std::vector<std::string> cited = {"dr-ada-rec-1", "dr-ben-rec-1"};
   return add(MakeAdjudicationDecided(
-      {"dr-cho", ""}, {.project_id = "p1",
+      {"dr-dan", ""}, {.project_id = "p1",
                        .record_id = "rec-1",
-                       .field_path = "finding",
+                       .field_path = "severity",
                        .outcome = fb::AdjudicationOutcome::Decided,
-                       .value = "\"infiltrate\"",
+                       .value = "\"high\"",
                        .rationale = "film shows it",
-                       .cited_annotation_ids = cited}));
+                       .cited_annotation_ids = cited,
+                       .lease_seq = lease,
+                       .weighed_seqs = rec1}));
 }
 
 // A ledger holding the fixture, with a checkpoint at its head signed by

@@ -27,7 +27,7 @@ namespace json = boost::json;
 // change of the line format changes it, and must be deliberate (and
 // documented in docs/snapshots.md).
 constexpr char kGoldenDigest[] =
-    "8125e62e9e9e662459b35fa77cdc3086e629b565ab1cb7a9ed4a9bf47a607cb0";
+    "5487781ff8d856b5b2f41b47d2959a8db72a16dc9ec8d28833cae7acbe9ac9ea";
 
 std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -164,8 +164,8 @@ TEST(SnapshotExportTest, LinesCarryPseudonymsNeverNames) {
   EXPECT_EQ(models, 1);
   const json::array& adj = lines[0]["adjudications"].as_array();
   ASSERT_EQ(adj.size(), 1u);
-  EXPECT_EQ(adj[0].at("value"), "infiltrate");
-  EXPECT_EQ(adj[0].at("adjudicator"), json::value(ps.Principal("dr-cho")));
+  EXPECT_EQ(adj[0].at("value"), "high");
+  EXPECT_EQ(adj[0].at("adjudicator"), json::value(ps.Principal("dr-dan")));
   EXPECT_EQ(adj[0].at("cited_annotation_ids").as_array()[0],
             json::value(ps.Annotation("dr-ada-rec-1")));
 }
@@ -246,7 +246,8 @@ TEST(SnapshotExportTest, LayersAndContentModeShapeTheLines) {
       }
     }
   }
-  EXPECT_EQ(lines[0].at("adjudications").as_array().size(), 1u);  // finding
+  // The decision is on severity, an interpretive field: left out with it.
+  EXPECT_TRUE(lines[0].at("adjudications").as_array().empty());
 }
 
 TEST(SnapshotExportTest, RefusesBadRequests) {
