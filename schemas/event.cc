@@ -41,6 +41,22 @@ Status CheckAdjudicationIds(const fb::Event& e) {
   return OkStatus();
 }
 
+// TokenIssued and TokenRevoked: a token hash, for a valid principal id.
+template <typename TokenEvent>
+Status CheckTokenIds(const TokenEvent* b) {
+  if (b->token_sha256() == nullptr)
+    return InvalidArgumentError("token_sha256 is required");
+  return CheckId("principal_id", View(b->principal_id()), true);
+}
+
+Status CheckSnapshotTag(const fb::SnapshotTagged& b) {
+  RETURN_IF_ERROR(CheckId("name", View(b.name()), true));
+  if (b.as_of_seq() == 0) {
+    return InvalidArgumentError("SnapshotTagged: as_of_seq must be >= 1");
+  }
+  return OkStatus();
+}
+
 // The ids of the domain events beyond the record and project (which
 // Validate checks for every type): they become map keys in the projections.
 Status CheckBodyIds(const fb::Event& e) {
@@ -56,15 +72,9 @@ Status CheckBodyIds(const fb::Event& e) {
       return CheckId("principal_id",
                      View(e.body_as_RoleRevoked()->principal_id()), true);
     case fb::EventBody::TokenIssued:
-      if (e.body_as_TokenIssued()->token_sha256() == nullptr)
-        return InvalidArgumentError("token_sha256 is required");
-      return CheckId("principal_id",
-                     View(e.body_as_TokenIssued()->principal_id()), true);
+      return CheckTokenIds(e.body_as_TokenIssued());
     case fb::EventBody::TokenRevoked:
-      if (e.body_as_TokenRevoked()->token_sha256() == nullptr)
-        return InvalidArgumentError("token_sha256 is required");
-      return CheckId("principal_id",
-                     View(e.body_as_TokenRevoked()->principal_id()), true);
+      return CheckTokenIds(e.body_as_TokenRevoked());
     case fb::EventBody::SchemaPublished:
       return CheckId("schema_id",
                      View(e.body_as_SchemaPublished()->schema_id()), true);
@@ -115,14 +125,8 @@ Status CheckBodyIds(const fb::Event& e) {
     case fb::EventBody::AdjudicationPolicySet:
     case fb::EventBody::AdjudicationClaimed:
       return CheckAdjudicationIds(e);
-    case fb::EventBody::SnapshotTagged: {
-      const auto* b = e.body_as_SnapshotTagged();
-      RETURN_IF_ERROR(CheckId("name", View(b->name()), true));
-      if (b->as_of_seq() == 0) {
-        return InvalidArgumentError("SnapshotTagged: as_of_seq must be >= 1");
-      }
-      return OkStatus();
-    }
+    case fb::EventBody::SnapshotTagged:
+      return CheckSnapshotTag(*e.body_as_SnapshotTagged());
     default:
       return OkStatus();
   }

@@ -943,6 +943,32 @@ json::value BodyToJson(const fb::Event& e) {
   return o;
 }
 
+// Why a type is not read from JSON: written only by its own command (a
+// record of what the ledger or an engine did, which a raw append could
+// claim falsely), or unknown (the message lists the types accepted).
+Status RefusedOrUnknown(std::string_view type) {
+  if (type == "IndexesRepaired") {
+    return InvalidArgumentError(
+        "type: IndexesRepaired is written only by `consilium "
+        "repair-indexes`");
+  }
+  if (IsAdjudicationEngineType(type)) return RefusedAsInput(type);
+  if (type == "SnapshotTagged") {
+    // The command checks the name is new and the prefix exists.
+    return InvalidArgumentError(
+        "type: SnapshotTagged is written only by `consilium snapshot tag`");
+  }
+  std::string known;
+  for (auto t : fb::EnumValuesEventBody()) {
+    if (!AcceptedAsInput(t)) continue;
+    known += known.empty() ? "" : ", ";
+    known += fb::EnumNameEventBody(t);
+  }
+  return InvalidArgumentError("type: unknown event type \"" +
+                              std::string(type) + "\" (known: " + known +
+                              ")");
+}
+
 }  // namespace
 
 StatusOr<EventDraft> DraftFromJson(std::string_view text) {
@@ -999,29 +1025,8 @@ StatusOr<EventDraft> DraftFromJson(std::string_view text) {
     draft = GoldAnswerFromJson(header, *body);
   } else if (type == "AdjudicationDecided") {
     draft = AdjudicationDecidedFromJson(header, *body);
-  } else if (type == "IndexesRepaired") {
-    // A record of what the ledger itself did; accepting it from outside
-    // would let anyone claim a repair that never happened.
-    return InvalidArgumentError(
-        "type: IndexesRepaired is written only by `consilium "
-        "repair-indexes`");
-  } else if (IsAdjudicationEngineType(type)) {
-    return RefusedAsInput(type);
-  } else if (type == "SnapshotTagged") {
-    // The command checks the name is new and the prefix exists; a raw
-    // append could not.
-    return InvalidArgumentError(
-        "type: SnapshotTagged is written only by `consilium snapshot tag`");
   } else {
-    std::string known;
-    for (auto t : fb::EnumValuesEventBody()) {
-      if (!AcceptedAsInput(t)) continue;
-      known += known.empty() ? "" : ", ";
-      known += fb::EnumNameEventBody(t);
-    }
-    return InvalidArgumentError("type: unknown event type \"" +
-                                std::string(type) + "\" (known: " + known +
-                                ")");
+    return RefusedOrUnknown(type);
   }
   if (!draft.ok()) return draft.status();
   RETURN_IF_ERROR(draft->Validate());
