@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "api/domain_authenticator.h"
+#include "api/event_stream.h"
 #include "api/server.h"
 #include "api/whoami_route.h"
 #include "common/clock.h"
@@ -40,6 +41,7 @@ int Serve(const Args& args) {
   api::ServerDeps deps;
   deps.authenticator = std::make_shared<api::DomainAuthenticator>(
       &(*handler)->core(), SystemClock());
+  deps.websocket = api::EventStreamMessages(ledger->get(), handler->get());
   api::Router routes;
   if (Status s = routes.Add(api::WhoamiRoute()); !s.ok()) return Fail(s);
   StatusOr<std::unique_ptr<api::Server>> server = api::Server::Start(
