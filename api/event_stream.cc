@@ -347,6 +347,7 @@ void EventStream::Impl::StartFollow(const WsRequest& req,
     }
   }
   f->next = *from + 1;
+  head = ledger_->head().seq;  // with the access event just recorded
   const std::string view = f->scope.admin ? "full" : "by_role";
   respond(json::object{{"subscription", req.id},
                        {"from", *from},
