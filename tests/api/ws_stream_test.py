@@ -349,6 +349,18 @@ class FollowPyTest(unittest.TestCase):
         self.assertEqual(more[0]["seq"], seqs[-1] + 1)
         self.assertEqual(more[0]["prev"], saved["hash"])
 
+    def test_load_generator_reports_every_follower(self):
+        r = subprocess.run(
+            ["/usr/bin/python3", os.path.join(EXAMPLES, "ws_load.py"),
+             "--url", SERVER.ws, "--token", TOKENS["aud"], "--followers", "4",
+             "--until-seq", str(RECORDS)],
+            capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads(r.stdout)
+        self.assertEqual(out["followers"], 4)
+        self.assertEqual(out["events_per_follower"], RECORDS)
+        self.assertEqual(len(out["events_per_second_per_follower"]), 4)
+
     def test_follow_py_detects_a_broken_link(self):
         cursor = os.path.join(TMP, "bad_cursor.json")
         with open(cursor, "w") as f:
