@@ -42,6 +42,8 @@ async def follower(args, token, ctx):
             if msg["type"] != "events":
                 continue
             for e in msg["events"]:
+                if until is not None and seq >= until:
+                    break
                 if e["seq"] != seq + 1 or (prev and e["prev"] != prev):
                     raise RuntimeError(f"out of order or broken at {e['seq']}")
                 seq, prev = e["seq"], e["hash"]
