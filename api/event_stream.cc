@@ -36,11 +36,15 @@ struct Scope {
       std::string_view name = std::string_view(role).substr(0, at);
       std::string project = at == std::string::npos ? "" : role.substr(at + 1);
       if (name == "admin") {
-        if (project.empty()) s.admin = true;
-        else s.admin_of.insert(project);
+        if (project.empty())
+          s.admin = true;
+        else
+          s.admin_of.insert(project);
       } else if (name == "auditor") {
-        if (project.empty()) s.auditor = true;
-        else s.auditor_of.insert(project);
+        if (project.empty())
+          s.auditor = true;
+        else
+          s.auditor_of.insert(project);
       }
     }
     return s;
@@ -66,12 +70,14 @@ struct Scope {
 // An allow-list: a key added to an event later stays hidden until listed.
 bool IsMetadataKey(std::string_view key) {
   static const std::set<std::string_view> kKeys = {
-      "action",          "allowed",       "blind_mode",   "content_hash",
-      "deadline_us",     "expected_revision", "expires_at_us", "expires_us",
-      "field_path",      "kind",          "lease_seq",    "new_revision",
-      "outcome",         "overlap_target", "parent_version", "resource_kind",
-      "revision",        "role",          "schema_version", "through_seq",
-      "version",         "weighed_seqs"};
+      "action",         "allowed",        "blind_mode",
+      "content_hash",   "deadline_us",    "expected_revision",
+      "expires_at_us",  "expires_us",     "field_path",
+      "kind",           "lease_seq",      "new_revision",
+      "outcome",        "overlap_target", "parent_version",
+      "resource_kind",  "revision",       "role",
+      "schema_version", "through_seq",    "version",
+      "weighed_seqs"};
   auto ends_with = [&](std::string_view suffix) {
     return key.size() >= suffix.size() &&
            key.substr(key.size() - suffix.size()) == suffix;
@@ -88,9 +94,9 @@ class Rendered {
   std::string_view project() {
     Parse();
     const json::value* body = doc_.as_object().if_contains("body");
-    const json::value* p =
-        body && body->is_object() ? body->as_object().if_contains("project_id")
-                                  : nullptr;
+    const json::value* p = body && body->is_object()
+                               ? body->as_object().if_contains("project_id")
+                               : nullptr;
     return p && p->is_string() ? std::string_view(p->as_string())
                                : std::string_view();
   }
@@ -155,8 +161,8 @@ struct Follower {
   std::string id_text;  // serialized
   Scope scope;
   // Under the stream's mutex.
-  uint64_t next = 1;      // the next sequence number to send
-  bool live = false;      // in the live fan-out
+  uint64_t next = 1;  // the next sequence number to send
+  bool live = false;  // in the live fan-out
   bool stopped = false;
   uint64_t announced = 0;  // size of the last checkpoint announced
   uint64_t key = 0;        // the peer's subscription key
@@ -180,23 +186,24 @@ std::string EventsFrame(const Follower& f,
 }
 
 std::string CheckpointFrame(const Follower& f, const StoredCheckpoint& cp) {
-  json::object o{{"type", "checkpoint"},
-                 {"subscription", f.id},
-                 {"checkpoint",
-                  {{"origin", cp.checkpoint.origin},
-                   {"size", cp.checkpoint.size},
-                   {"root", ToBase64(std::span<const uint8_t>(
-                                cp.checkpoint.root.data(),
-                                cp.checkpoint.root.size()))},
-                   {"note", cp.note}}}};
+  json::object o{
+      {"type", "checkpoint"},
+      {"subscription", f.id},
+      {"checkpoint",
+       {{"origin", cp.checkpoint.origin},
+        {"size", cp.checkpoint.size},
+        {"root", ToBase64(std::span<const uint8_t>(cp.checkpoint.root.data(),
+                                                   cp.checkpoint.root.size()))},
+        {"note", cp.note}}}};
   return json::serialize(o);
 }
 
 std::string FailedFrame(const Follower& f, const Status& s) {
   json::object o{{"type", "follow_failed"},
                  {"subscription", f.id},
-                 {"error", {{"code", std::string(StatusCodeName(s.code()))},
-                            {"message", s.message()}}}};
+                 {"error",
+                  {{"code", std::string(StatusCodeName(s.code()))},
+                   {"message", s.message()}}}};
   return json::serialize(o);
 }
 
@@ -267,8 +274,8 @@ void EventStream::Impl::Begin(std::weak_ptr<EventStream> self) {
     StatusOr<std::optional<StoredCheckpoint>> cp = ledger_->LatestCheckpoint();
     if (cp.ok()) checkpoint_ = std::move(*cp);
   }
-  subscription_ = ledger_->Subscribe(
-      from, [this](const StoredEvent& e) { OnLive(e); });
+  subscription_ =
+      ledger_->Subscribe(from, [this](const StoredEvent& e) { OnLive(e); });
   poller_ = std::thread([this] { PollCheckpoints(); });
 }
 
@@ -304,7 +311,8 @@ void EventStream::Impl::StartFollow(const WsRequest& req,
   if (!f->scope.Any()) {
     Status denied = PermissionDeniedError(
         "follow: the event stream needs the admin or auditor role (global "
-        "or of a project); " + req.principal.id + " holds neither");
+        "or of a project); " +
+        req.principal.id + " holds neither");
     if (record_access_) {
       Status s = record_access_(req.principal, false, denied.message());
       if (!s.ok()) {
@@ -331,7 +339,8 @@ void EventStream::Impl::StartFollow(const WsRequest& req,
     for (const auto& [k, v] : follows_) mine += k.first == peer.get();
     if (mine >= options_.max_follows_per_session) {
       return respond(ResourceExhaustedError(
-          "follow: at most " + std::to_string(options_.max_follows_per_session) +
+          "follow: at most " +
+          std::to_string(options_.max_follows_per_session) +
           " follows per session"));
     }
     follows_.emplace(key, f);
@@ -423,12 +432,12 @@ void EventStream::Impl::CatchUp(const std::shared_ptr<Follower>& f) {
   if (from > ledger_->head().seq) return Attach(f, *peer);
   std::vector<Rendered> batch;
   size_t bytes = 0;
-  Status s = ledger_->Scan(from, options_.batch_events,
-                           [&](const StoredEvent& e) {
-                             batch.emplace_back(e);
-                             bytes += e.bytes.size();
-                             return bytes < options_.batch_bytes;
-                           });
+  Status s =
+      ledger_->Scan(from, options_.batch_events, [&](const StoredEvent& e) {
+        batch.emplace_back(e);
+        bytes += e.bytes.size();
+        return bytes < options_.batch_bytes;
+      });
   if (!s.ok() || batch.empty()) {
     std::lock_guard lock(mu_);
     f->stopped = true;
@@ -551,12 +560,11 @@ Status EventStream::AddTo(WsHandlers& handlers) {
                        WsResponder respond) {
          self->impl_->Follow(req, std::move(peer), std::move(respond));
        }}));
-  return handlers.Add(
-      {.type = "unfollow",
-       .blocking = [self](const WsRequest& req,
-                          const std::shared_ptr<WsPeer>& peer) {
-         return self->impl_->Unfollow(req, peer);
-       }});
+  return handlers.Add({.type = "unfollow",
+                       .blocking = [self](const WsRequest& req,
+                                          const std::shared_ptr<WsPeer>& peer) {
+                         return self->impl_->Unfollow(req, peer);
+                       }});
 }
 
 std::shared_ptr<const WsHandlers> EventStreamMessages(

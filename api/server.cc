@@ -232,7 +232,7 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
       });
 
   state->websocket = deps.websocket ? std::move(deps.websocket)
-                                     : std::make_shared<const WsHandlers>();
+                                    : std::make_shared<const WsHandlers>();
   impl->state_ = state;
   impl->listener_ = std::make_shared<Listener>(impl->io_, state);
   RETURN_IF_ERROR(impl->listener_->Listen(endpoint));
@@ -308,7 +308,8 @@ void Server::Impl::Stop() {
 
 void Server::CloseSessionsOf(const std::string& principal_id,
                              const std::string& reason) {
-  for (auto& c : impl_->state_->Live()) c->CloseIfPrincipal(principal_id, reason);
+  for (auto& c : impl_->state_->Live())
+    c->CloseIfPrincipal(principal_id, reason);
 }
 
 void Server::RecheckSessions() {

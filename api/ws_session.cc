@@ -297,11 +297,11 @@ class WsSession final : public Connection,
     res->body() = std::move(r.body);
     res->prepare_payload();
     beast::get_lowest_layer(ws_).expires_after(state_->options.write_timeout);
-    http::async_write(ws_.next_layer(), *res,
-                      [self = this->shared_from_this(), res](
-                          beast::error_code, size_t) {
-                        beast::get_lowest_layer(self->ws_).close();
-                      });
+    http::async_write(
+        ws_.next_layer(), *res,
+        [self = this->shared_from_this(), res](beast::error_code, size_t) {
+          beast::get_lowest_layer(self->ws_).close();
+        });
   }
 
   void OnAccept(beast::error_code ec) {
@@ -313,8 +313,8 @@ class WsSession final : public Connection,
   }
 
   void DoRead() {
-    ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::OnRead,
-                                                      this->shared_from_this()));
+    ws_.async_read(buffer_, beast::bind_front_handler(
+                                &WsSession::OnRead, this->shared_from_this()));
   }
 
   void OnRead(beast::error_code ec, size_t) {
@@ -324,9 +324,9 @@ class WsSession final : public Connection,
     last_message_ = Clock::now();
     if (!ws_.got_text()) {
       buffer_.consume(buffer_.size());
-      Send(WsErrorText(nullptr, InvalidArgumentError(
-                                    "binary frames are not accepted: send "
-                                    "JSON messages as text frames")));
+      Send(WsErrorText(
+          nullptr, InvalidArgumentError("binary frames are not accepted: send "
+                                        "JSON messages as text frames")));
       return DoRead();
     }
     std::string text = beast::buffers_to_string(buffer_.data());
@@ -368,11 +368,11 @@ class WsSession final : public Connection,
     }
     if (in_flight_ >= state_->options.ws_max_in_flight) {
       return Send(WsErrorText(
-          id, ResourceExhaustedError(
-                  "more than " +
-                  std::to_string(state_->options.ws_max_in_flight) +
-                  " messages of this session are being handled; wait for "
-                  "their answers")));
+          id,
+          ResourceExhaustedError(
+              "more than " + std::to_string(state_->options.ws_max_in_flight) +
+              " messages of this session are being handled; wait for "
+              "their answers")));
     }
     ++in_flight_;
     auto request = std::make_shared<WsRequest>(
@@ -394,31 +394,30 @@ class WsSession final : public Connection,
       try {
         handler.async(*request, self, respond);
       } catch (...) {
-        respond(InternalError("the handler of \"" + request->type +
-                              "\" failed"));
+        respond(
+            InternalError("the handler of \"" + request->type + "\" failed"));
       }
       return;
     }
-    state_->dispatcher->RunOnPool(
-        [self, request, respond, &handler]() mutable {
-          WsResult result = InternalError("the handler of \"" + request->type +
-                                          "\" failed");
-          try {
-            result = handler.blocking(*request, self);
-          } catch (...) {
-            // A handler that throws is a bug; no exception text (it may
-            // hold record content).
-          }
-          respond(std::move(result));
-        });
+    state_->dispatcher->RunOnPool([self, request, respond, &handler]() mutable {
+      WsResult result =
+          InternalError("the handler of \"" + request->type + "\" failed");
+      try {
+        result = handler.blocking(*request, self);
+      } catch (...) {
+        // A handler that throws is a bug; no exception text (it may
+        // hold record content).
+      }
+      respond(std::move(result));
+    });
   }
 
   void OnAuth(const json::value& id, const json::object& msg) {
     if (authenticated_) {
-      return Send(WsErrorText(
-          id, FailedPreconditionError("this session is already "
-                                      "authenticated as " +
-                                      principal_.id)));
+      return Send(
+          WsErrorText(id, FailedPreconditionError("this session is already "
+                                                  "authenticated as " +
+                                                  principal_.id)));
     }
     const json::value* token = msg.if_contains("token");
     if (token == nullptr || !token->is_string()) {

@@ -351,8 +351,7 @@ class PlainSession final : public HttpSession<PlainSession> {
   beast::tcp_stream& stream() { return stream_; }
 
   void UpgradeToWebSocket(UpgradeRequest&& req, OpenConnection open) {
-    StartWebSocket(state_, std::move(stream_), std::move(req),
-                   std::move(open));
+    StartWebSocket(state_, std::move(stream_), std::move(req), std::move(open));
   }
 
   void Close() {
@@ -385,8 +384,7 @@ class TlsSession final : public HttpSession<TlsSession> {
   ssl::stream<beast::tcp_stream>& stream() { return stream_; }
 
   void UpgradeToWebSocket(UpgradeRequest&& req, OpenConnection open) {
-    StartWebSocket(state_, std::move(stream_), std::move(req),
-                   std::move(open));
+    StartWebSocket(state_, std::move(stream_), std::move(req), std::move(open));
   }
 
   void Close() {

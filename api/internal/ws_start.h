@@ -23,10 +23,9 @@ using UpgradeRequest =
 void StartWebSocket(std::shared_ptr<ServerState> state,
                     boost::beast::tcp_stream&& stream, UpgradeRequest&& request,
                     OpenConnection open);
-void StartWebSocket(
-    std::shared_ptr<ServerState> state,
-    boost::asio::ssl::stream<boost::beast::tcp_stream>&& stream,
-    UpgradeRequest&& request, OpenConnection open);
+void StartWebSocket(std::shared_ptr<ServerState> state,
+                    boost::asio::ssl::stream<boost::beast::tcp_stream>&& stream,
+                    UpgradeRequest&& request, OpenConnection open);
 
 }  // namespace consilium::api::internal
 

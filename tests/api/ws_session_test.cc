@@ -133,19 +133,20 @@ TEST(WsHandlersTest, RejectsReservedDuplicateAndMalformedTypes) {
 
 TEST_F(WsSessionTest, HandlersAnswerOnceWithTheirIdAndSeeThePrincipal) {
   WsHandlers h;
-  ASSERT_TRUE(h.Add({.type = "who",
-                     .blocking = [](const WsRequest& r,
-                                    const std::shared_ptr<WsPeer>&)
-                         -> WsResult {
-                       return json::object{{"principal", r.principal.id}};
-                     }})
-                  .ok());
+  ASSERT_TRUE(
+      h.Add({.type = "who",
+             .blocking = [](const WsRequest& r,
+                            const std::shared_ptr<WsPeer>&) -> WsResult {
+               return json::object{{"principal", r.principal.id}};
+             }})
+          .ok());
   ASSERT_TRUE(h.Add({.type = "fail",
-                     .async = [](const WsRequest&, std::shared_ptr<WsPeer>,
-                                 WsResponder respond) {
-                       respond(NotFoundError("no such item"));
-                       respond(json::object());  // ignored: one answer
-                     }})
+                     .async =
+                         [](const WsRequest&, std::shared_ptr<WsPeer>,
+                            WsResponder respond) {
+                           respond(NotFoundError("no such item"));
+                           respond(json::object());  // ignored: one answer
+                         }})
                   .ok());
   Start({}, std::move(h));
   Client c(server_->port(), "t-aud");
@@ -223,26 +224,26 @@ TEST_F(WsSessionTest, ClientThatDoesNotReadIsDisconnectedAtTheQueueBound) {
   auto closed = std::make_shared<std::atomic<bool>>(false);
   auto done = std::make_shared<std::atomic<bool>>(false);
   WsHandlers h;
-  ASSERT_TRUE(
-      h.Add({.type = "flood",
-             .async = [refused, closed, done](const WsRequest&,
-                                        std::shared_ptr<WsPeer> peer,
-                                        WsResponder respond) {
-               respond(json::object());
-               std::thread([peer, refused, closed, done]() mutable {
-                 std::string big(64 << 10, 'x');
-                 for (int i = 0; i < 4096; ++i) {
-                   if (!peer->Push("\"" + big + "\"")) ++*refused;
-                   // Never past the bound: the queue is cut there.
-                   EXPECT_LE(peer->queued_bytes(), size_t{4} << 20);
-                 }
-                 bool was_closed = peer->closed();
-                 peer.reset();  // before the test's server goes
-                 *closed = was_closed;
-                 *done = true;
-               }).detach();
-             }})
-          .ok());
+  ASSERT_TRUE(h.Add({.type = "flood",
+                     .async =
+                         [refused, closed, done](const WsRequest&,
+                                                 std::shared_ptr<WsPeer> peer,
+                                                 WsResponder respond) {
+                           respond(json::object());
+                           std::thread([peer, refused, closed, done]() mutable {
+                             std::string big(64 << 10, 'x');
+                             for (int i = 0; i < 4096; ++i) {
+                               if (!peer->Push("\"" + big + "\"")) ++*refused;
+                               // Never past the bound: the queue is cut there.
+                               EXPECT_LE(peer->queued_bytes(), size_t{4} << 20);
+                             }
+                             bool was_closed = peer->closed();
+                             peer.reset();  // before the test's server goes
+                             *closed = was_closed;
+                             *done = true;
+                           }).detach();
+                         }})
+                  .ok());
   Start(o, std::move(h));
   Client c(server_->port(), "t-aud");
   c.Send(R"({"id":1,"type":"flood"})");

@@ -49,8 +49,8 @@ FollowerRun Follow(uint16_t port, uint64_t want) {
     websocket::stream<beast::tcp_stream> ws(io);
     beast::get_lowest_layer(ws).connect(
         {net::ip::make_address("127.0.0.1"), port});
-    ws.set_option(websocket::stream_base::decorator(
-        [](websocket::request_type& req) {
+    ws.set_option(
+        websocket::stream_base::decorator([](websocket::request_type& req) {
           req.set("Authorization", std::string("Bearer ") + kToken);
         }));
     ws.read_message_max(64 << 20);
@@ -107,8 +107,8 @@ int Run(const Args& args) {
   auto followers = args.GetUint("followers", 1);
   if (!followers.ok()) return Fail(followers.status());
   if (*events == 0 || *followers == 0 || *followers > 256) {
-    return Fail(InvalidArgumentError(
-        "--events must be > 0 and --followers 1-256"));
+    return Fail(
+        InvalidArgumentError("--events must be > 0 and --followers 1-256"));
   }
   const std::string dir = args.Get("dir", "/tmp") + "/consilium-bench-ws-" +
                           std::to_string(::getpid());
