@@ -478,11 +478,15 @@ void EventStream::Impl::Attach(const std::shared_ptr<Follower>& f,
 
 void EventStream::Impl::OnLive(const StoredEvent& e) {
   std::optional<Rendered> rendered;
+  // Released after the lock: the last reference to a session that closed
+  // meanwhile may be one of these, and its closers take mu_.
+  std::vector<std::shared_ptr<WsPeer>> peers;
   std::lock_guard lock(mu_);
   live_next_ = e.seq + 1;
   for (auto it = attached_.begin(); it != attached_.end();) {
     const std::shared_ptr<Follower>& f = *it;
     auto peer = f->peer.lock();
+    if (peer) peers.push_back(peer);
     if (!peer || f->stopped) {
       it = attached_.erase(it);
       continue;
@@ -534,9 +538,16 @@ void EventStream::Impl::PollCheckpoints() {
       continue;
     }
     checkpoint_ = std::move(**cp);
+    std::vector<std::shared_ptr<WsPeer>> peers;  // released unlocked, below
     for (const std::shared_ptr<Follower>& f : attached_) {
-      if (auto peer = f->peer.lock()) Announce(*f, *peer);
+      if (auto peer = f->peer.lock()) {
+        Announce(*f, *peer);
+        peers.push_back(std::move(peer));
+      }
     }
+    lock.unlock();
+    peers.clear();
+    lock.lock();
   }
 }
 
