@@ -14,7 +14,7 @@ packages=(
   libssl-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   python3 python3-nacl
-  python3-websockets  # examples/follow.py and the WebSocket tests (tests/api/ws_*.py)
+  python3-websockets  # examples/follow.py and the WebSocket tests, tests/api/ws_stream_test.py
   dpkg-dev
   nodejs npm  # npx fetches the OpenAPI linter at test time (tests/api/openapi_lint.sh)
 )
