@@ -231,6 +231,8 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
         net::post(*pool, std::move(task));
       });
 
+  state->websocket = deps.websocket ? std::move(deps.websocket)
+                                    : std::make_shared<const WsHandlers>();
   impl->state_ = state;
   impl->listener_ = std::make_shared<Listener>(impl->io_, state);
   RETURN_IF_ERROR(impl->listener_->Listen(endpoint));
@@ -287,13 +289,7 @@ void Server::Impl::Stop() {
       signals_->cancel(ignored);
     });
   }
-  std::vector<std::shared_ptr<internal::Connection>> live;
-  {
-    std::unique_lock lock(state_->mu);
-    for (auto& [id, weak] : state_->connections) {
-      if (auto c = weak.lock()) live.push_back(std::move(c));
-    }
-  }
+  std::vector<std::shared_ptr<internal::Connection>> live = state_->Live();
   for (auto& c : live) c->Drain();
   live.clear();  // a session must be able to finish and go
   {
@@ -308,6 +304,16 @@ void Server::Impl::Stop() {
   for (std::thread& t : threads_) t.join();
   pool_.stop();
   pool_.join();
+}
+
+void Server::CloseSessionsOf(const std::string& principal_id,
+                             const std::string& reason) {
+  for (auto& c : impl_->state_->Live())
+    c->CloseIfPrincipal(principal_id, reason);
+}
+
+void Server::RecheckSessions() {
+  for (auto& c : impl_->state_->Live()) c->Recheck();
 }
 
 void Server::Wait() {

@@ -28,6 +28,7 @@
 #include "api/auth.h"
 #include "api/metrics.h"
 #include "api/router.h"
+#include "api/ws_session.h"
 #include "common/status.h"
 
 namespace consilium::api {
@@ -64,6 +65,26 @@ struct ServerOptions {
   // Shut down on SIGINT and SIGTERM (the handlers are installed by Start,
   // before it returns).
   bool stop_on_signals = false;
+
+  // WebSocket sessions (/v1/ws; docs/websocket.md).
+  uint64_t ws_max_message_bytes = 1 << 20;  // a bigger frame: close 1009
+  // The outgoing queue: a client that lets it pass either bound is not
+  // reading, and is disconnected.
+  uint64_t ws_max_queue_bytes = 16 << 20;
+  size_t ws_max_queue_messages = 4096;
+  // Client messages being handled at once per session; more: an error.
+  size_t ws_max_in_flight = 64;
+  // No `auth` message this long after the upgrade (when the upgrade had no
+  // Authorization header): close 1008.
+  std::chrono::milliseconds ws_auth_timeout{10'000};
+  // No client message and no subscription for this long: close 1000.
+  std::chrono::milliseconds ws_idle_timeout{300'000};
+  // Nothing received (pongs count) for this long: the peer is gone, close.
+  // A ping is sent when half of it has passed in silence.
+  std::chrono::milliseconds ws_peer_timeout{60'000};
+  // How often a session re-authenticates its token (a revoked token or
+  // role closes it with 1008); Server::RecheckSessions does it at once.
+  std::chrono::milliseconds ws_recheck_interval{1'000};
 };
 
 struct ServerDeps {
@@ -72,6 +93,9 @@ struct ServerDeps {
   std::shared_ptr<const Authorizer> authorizer;
   DenialHook on_denial;
   std::shared_ptr<MetricsRegistry> metrics;
+  // The WebSocket message types beside the built-in `auth` and `ping`;
+  // null: /v1/ws answers those two only.
+  std::shared_ptr<const WsHandlers> websocket;
 };
 
 class Server {
@@ -97,6 +121,16 @@ class Server {
   // and answer (with Connection: close) for up to shutdown_grace, closes
   // what is left and joins the threads. Must not be called from a handler.
   void Shutdown();
+  // Closes every WebSocket session of `principal_id` at once with close
+  // code 1008 and `reason` (cut to the 123 bytes a close frame holds): the
+  // hook for a revoked token or principal. Any thread; returns at once.
+  void CloseSessionsOf(const std::string& principal_id,
+                       const std::string& reason);
+  // Makes every WebSocket session re-authenticate its token now (as its
+  // timer does every ws_recheck_interval): call after a role or token was
+  // revoked. Any thread; returns at once.
+  void RecheckSessions();
+
   // Blocks until the server has shut down (Shutdown from another thread, or
   // a signal when stop_on_signals).
   void Wait();

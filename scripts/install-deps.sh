@@ -16,6 +16,7 @@ packages=(
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   python3 python3-nacl
   python3-pandas python3-jsonschema  # snapshot tests: data.jsonl loads in pandas, lines match docs/schemas/snapshot-line.schema.json
+  python3-websockets  # examples/follow.py and the WebSocket tests, tests/api/ws_stream_test.py
   dpkg-dev
   nodejs npm  # npx fetches the OpenAPI linter at test time (tests/api/openapi_lint.sh)
   curl jq  # docs/api-walkthrough.md's shell blocks, run by AppWalkthroughTest

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/app.h"
+#include "api/event_stream.h"
 #include "api/server.h"
 #include "common/clock.h"
 #include "tools/cli.h"
@@ -37,8 +38,12 @@ int Serve(const Args& args) {
     options.tls = api::TlsFiles{args.Get("tls-cert"), args.Get("tls-key")};
   }
   options.stop_on_signals = true;
+  // The WebSocket's messages (docs/websocket.md): the event stream, its
+  // follows recorded through the App's handler.
+  api::ServerDeps deps = (*app)->Deps();
+  deps.websocket = api::EventStreamMessages(ledger->get(), &(*app)->handler());
   StatusOr<std::unique_ptr<api::Server>> server = api::Server::Start(
-      std::move(options), std::move(*routes), (*app)->Deps());
+      std::move(options), std::move(*routes), std::move(deps));
   if (!server.ok()) return Fail(server.status());
   // The line scripts wait for: the server accepts from here on.
   std::cout << "consilium serve: listening on " << (*server)->url()

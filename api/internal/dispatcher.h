@@ -45,6 +45,13 @@ class Dispatcher {
               double seconds) const;
 
   MetricsRegistry& metrics() const { return *metrics_; }
+  // For the WebSocket sessions, which authenticate and report refusals
+  // the same way (docs/websocket.md).
+  const Authenticator& authenticator() const { return *authenticator_; }
+  const DenialHook& denial_hook() const { return hook_; }
+  void RunOnPool(std::function<void()> task) const {
+    run_blocking_(std::move(task));
+  }
 
  private:
   void Refuse(std::shared_ptr<Request> request, std::string route,

@@ -18,6 +18,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "api/internal/dispatcher.h"
 #include "api/server.h"
@@ -33,12 +35,18 @@ class Connection {
   // otherwise finish the request in flight, answer it with Connection:
   // close, then close.
   virtual void Drain() = 0;
+  // WebSocket sessions only (docs/websocket.md): close when authenticated
+  // as `principal_id`; re-authenticate now. Any thread.
+  virtual void CloseIfPrincipal(const std::string& /*principal_id*/,
+                                const std::string& /*reason*/) {}
+  virtual void Recheck() {}
 };
 
 struct ServerState {
   ServerOptions options;
   std::optional<boost::asio::ssl::context> tls;  // when options.tls
   std::unique_ptr<Dispatcher> dispatcher;
+  std::shared_ptr<const WsHandlers> websocket;  // never null
 
   std::atomic<bool> draining{false};
 
@@ -55,6 +63,8 @@ struct ServerState {
   // Registers a live connection; returns its id for Forget.
   uint64_t Remember(std::weak_ptr<Connection> c);
   void Forget(uint64_t id);
+  // The live connections, for a call on each outside the lock.
+  std::vector<std::shared_ptr<Connection>> Live();
 };
 
 // Counts one open connection for its lifetime (held by every session object

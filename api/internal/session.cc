@@ -17,6 +17,7 @@
 #include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <cctype>
 #include <chrono>
 #include <optional>
@@ -24,6 +25,7 @@
 #include <utility>
 
 #include "api/internal/server_state.h"
+#include "api/internal/ws_start.h"
 
 namespace consilium::api::internal {
 namespace {
@@ -61,6 +63,12 @@ std::shared_ptr<Request> ToRequest(http::request<http::string_body>&& msg,
   r->body = std::move(msg.body());
   r->tls = tls;
   return r;
+}
+
+bool IsWebSocketUpgrade(const http::request<http::string_body>& req) {
+  if (!beast::websocket::is_upgrade(req)) return false;
+  beast::string_view target = req.target();
+  return target.substr(0, target.find('?')) == kWebSocketPath;
 }
 
 bool IsHttpError(const beast::error_code& ec) {
@@ -152,6 +160,11 @@ class HttpSession : public Connection,
     if (ec) return OnReadError(ec);
     Disarm();
     phase_ = Phase::kHandling;
+    if (IsWebSocketUpgrade(parser_->get())) {
+      // The WebSocket session takes the stream over (api/ws_session.cc).
+      phase_ = Phase::kClosed;
+      return self().UpgradeToWebSocket(parser_->release(), std::move(open_));
+    }
     keep_alive_ = parser_->keep_alive();
     version_ = parser_->get().version();
     std::shared_ptr<Request> request = ToRequest(parser_->release(), tls_);
@@ -337,6 +350,10 @@ class PlainSession final : public HttpSession<PlainSession> {
   }
   beast::tcp_stream& stream() { return stream_; }
 
+  void UpgradeToWebSocket(UpgradeRequest&& req, OpenConnection open) {
+    StartWebSocket(state_, std::move(stream_), std::move(req), std::move(open));
+  }
+
   void Close() {
     phase_ = Phase::kClosed;
     beast::error_code ignored;
@@ -365,6 +382,10 @@ class TlsSession final : public HttpSession<TlsSession> {
                                                       shared_from_this()));
   }
   ssl::stream<beast::tcp_stream>& stream() { return stream_; }
+
+  void UpgradeToWebSocket(UpgradeRequest&& req, OpenConnection open) {
+    StartWebSocket(state_, std::move(stream_), std::move(req), std::move(open));
+  }
 
   void Close() {
     phase_ = Phase::kClosed;
@@ -449,6 +470,15 @@ void ServerState::Forget(uint64_t id) {
   if (id == 0) return;
   std::lock_guard lock(mu);
   connections.erase(id);
+}
+
+std::vector<std::shared_ptr<Connection>> ServerState::Live() {
+  std::vector<std::shared_ptr<Connection>> live;
+  std::lock_guard lock(mu);
+  for (auto& [id, weak] : connections) {
+    if (auto c = weak.lock()) live.push_back(std::move(c));
+  }
+  return live;
 }
 
 OpenConnection::~OpenConnection() {
