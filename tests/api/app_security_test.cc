@@ -137,8 +137,8 @@ TEST_F(AppSecurityTest, EveryRefusalIsRecordedAndEveryReadIsOneAccessEvent) {
       if (e.at("actor").as_string() == "(anonymous)") ++anonymous;
     }
   }
-  EXPECT_EQ(denied_, 11);  // the refusals above
-  EXPECT_EQ(reads_, 5);    // the content reads above
+  EXPECT_EQ(denied_, 12);  // the refusals above
+  EXPECT_EQ(reads_, 4);    // the content reads above
   EXPECT_EQ(allowed, reads_);
   EXPECT_EQ(refused, denied_);
   EXPECT_EQ(anonymous, 4);  // no token, bad, expired, revoked
