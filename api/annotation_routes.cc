@@ -127,7 +127,7 @@ StatusOr<Response> ListAnnotations(const AppContext& ctx, const Request& req) {
           [&](const domain::DomainState& s) -> StatusOr<std::vector<Seen>> {
             if (s.FindRecord(record) == nullptr)
               return NotFoundError("record " + record + " not found");
-            domain::Authorizer auth(s, Actor(req));
+            domain::Authorizer auth(s, Actor(req), ctx.offers);
             std::vector<Seen> out;
             for (const domain::AnnotationState* a :
                  s.AnnotationsOfRecord(record)) {

@@ -1,8 +1,11 @@
 #include "api/app.h"
 
+#include <chrono>
+#include <cstdio>
 #include <utility>
 #include <vector>
 
+#include "api/adjudication_routes.h"
 #include "api/annotation_routes.h"
 #include "api/domain_authenticator.h"
 #include "api/project_routes.h"
@@ -32,8 +35,9 @@ bool UsableId(const std::string& id) {
 class RuleAuthorizer final : public Authorizer {
  public:
   RuleAuthorizer(const domain::WriteCore* core,
-                 std::shared_ptr<const std::map<std::string, Rule>> rules)
-      : core_(core), rules_(std::move(rules)) {}
+                 std::shared_ptr<const std::map<std::string, Rule>> rules,
+                 const domain::AdjudicatorOffers* offers)
+      : core_(core), rules_(std::move(rules)), offers_(offers) {}
 
   Status Authorize(const Principal& principal, std::string_view route,
                    const Request& request) const override {
@@ -43,7 +47,8 @@ class RuleAuthorizer final : public Authorizer {
                                    RuleKey(request.method, route));
     }
     Status s = core_->Read([&](const domain::DomainState& state) {
-      return it->second(domain::Authorizer(state, principal.id), request);
+      return it->second(domain::Authorizer(state, principal.id, offers_),
+                        request);
     });
     if (s.code() == StatusCode::kNotFound) return OkStatus();
     return s;
@@ -52,9 +57,44 @@ class RuleAuthorizer final : public Authorizer {
  private:
   const domain::WriteCore* core_;
   std::shared_ptr<const std::map<std::string, Rule>> rules_;
+  const domain::AdjudicatorOffers* offers_;
 };
 
 }  // namespace
+
+// What an adjudicator's queue offers it (docs/authorization.md,
+// "Adjudicators"): an item of the record it may claim now (the queue's own
+// claim check: claimable, no conflict of interest, the right tier) or one it
+// holds the lease of. Runs under the core's lock, like every rule.
+// O(items of the project).
+class App::QueueOffers final : public domain::AdjudicatorOffers {
+ public:
+  explicit QueueOffers(const adjudication::AdjudicationModel* model)
+      : model_(model) {}
+
+  Status Offers(std::string_view project, std::string_view record,
+                std::string_view adjudicator) const override {
+    const adjudication::Queue* queue = model_->FindQueue(project);
+    if (queue != nullptr) {
+      for (const adjudication::ItemInfo* item : queue->Items()) {
+        if (item->key.record != record) continue;
+        if (item->lease != 0) {
+          const adjudication::LeaseInfo* l = queue->FindLease(item->lease);
+          if (l != nullptr && l->adjudicator == adjudicator) return OkStatus();
+          continue;
+        }
+        if (queue->CheckClaimItem(adjudicator, item->key).ok())
+          return OkStatus();
+      }
+    }
+    return PermissionDeniedError(
+        "its adjudication queue does not offer the record (no item of it is "
+        "claimable by it or leased to it)");
+  }
+
+ private:
+  const adjudication::AdjudicationModel* model_;
+};
 
 namespace rules {
 
@@ -142,21 +182,102 @@ Status RouteTable::Add(Route route, Rule rule) {
 }
 
 StatusOr<std::unique_ptr<App>> App::Open(Ledger* ledger, AppOptions options) {
+  if (options.lease_sweep_ms < 1 || options.lease_sweep_ms > 60000) {
+    return InvalidArgumentError("lease_sweep_ms must be 1..60000, not " +
+                                std::to_string(options.lease_sweep_ms));
+  }
   std::unique_ptr<App> app(new App());
   app->options_ = std::move(options);
-  ASSIGN_OR_RETURN(app->handler_,
-                   domain::CommandHandler::Open(ledger, app->options_.handler));
+  app->model_ = std::make_unique<adjudication::AdjudicationModel>();
+  domain::Model* models[] = {app->model_.get()};
+  ASSIGN_OR_RETURN(app->handler_, domain::CommandHandler::Open(
+                                      ledger, app->options_.handler, models));
+  // The commands only read the clock (Clock::NowMicros is const); their
+  // constructor predates const clocks.
+  app->commands_ = std::make_unique<adjudication::AdjudicationCommands>(
+      &app->handler_->core(), app->model_.get(),
+      const_cast<Clock*>(app->options_.clock));
+  app->offers_ = std::make_unique<QueueOffers>(app->model_.get());
   ASSIGN_OR_RETURN(app->engine_, projections::ProjectionEngine::Open(ledger));
   app->engine_->StartLive();
   app->context_ = AppContext{.handler = app->handler_.get(),
                              .engine = app->engine_.get(),
                              .ledger = ledger,
-                             .clock = app->options_.clock};
+                             .clock = app->options_.clock,
+                             .model = app->model_.get(),
+                             .adjudication = app->commands_.get(),
+                             .offers = app->offers_.get()};
+
+  app->metrics_ = std::make_shared<MetricsRegistry>();
+  app->depth_gauge_ = app->metrics_->AddGauge(
+      "consilium_adjudication_queue_depth",
+      "Claimable adjudication items (both tiers) by project", {"project"});
+  app->lease_gauge_ = app->metrics_->AddGauge(
+      "consilium_adjudication_active_leases",
+      "Adjudication leases held by project", {"project"});
+  App* self = app.get();
+  app->gauge_listener_ =
+      app->model_->Subscribe([self](const adjudication::QueueNotice& n) {
+        self->UpdateGauges(n.project);
+      });
+  const std::vector<std::string> projects = app->handler_->Read(
+      [&](const domain::DomainState&) { return self->model_->Projects(); });
+  for (const std::string& p : projects) app->UpdateGauges(p);
+
+  // Leases whose deadline passed while no server ran: returned once, before
+  // the first request.
+  ASSIGN_OR_RETURN(std::vector<adjudication::ExpiredLease> expired,
+                   app->commands_->ExpireDue(app->options_.clock->NowMicros()));
+  app->leases_expired_ = expired.size();
+  app->sweeper_ = std::thread([self] { self->SweepLoop(); });
   return app;
 }
 
 App::~App() {
+  if (sweeper_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(sweep_mu_);
+      stopping_ = true;
+    }
+    sweep_cv_.notify_all();
+    sweeper_.join();
+  }
+  if (model_ && gauge_listener_ != 0) model_->Unsubscribe(gauge_listener_);
   if (engine_) engine_->StopLive();
+}
+
+uint64_t App::leases_expired() const {
+  std::lock_guard<std::mutex> lock(sweep_mu_);
+  return leases_expired_;
+}
+
+void App::SweepLoop() {
+  std::unique_lock<std::mutex> lock(sweep_mu_);
+  const auto interval = std::chrono::milliseconds(options_.lease_sweep_ms);
+  while (!sweep_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
+    lock.unlock();
+    StatusOr<std::vector<adjudication::ExpiredLease>> expired =
+        commands_->ExpireDue(options_.clock->NowMicros());
+    lock.lock();
+    if (expired.ok()) {
+      leases_expired_ += expired->size();
+    } else {
+      // The ledger refused the append (disk full, ...): the leases stay
+      // held, and the next tick tries again.
+      std::fprintf(stderr, "consilium serve: lease expiry failed: %s\n",
+                   expired.status().ToString().c_str());
+    }
+  }
+}
+
+void App::UpdateGauges(const std::string& project) {
+  auto [depth, leases] = handler_->Read([&](const domain::DomainState&) {
+    const adjudication::Queue* q = model_->FindQueue(project);
+    return q == nullptr ? std::pair<size_t, size_t>{0, 0}
+                        : std::pair<size_t, size_t>{q->queued(), q->leases()};
+  });
+  depth_gauge_->Set({project}, static_cast<double>(depth));
+  lease_gauge_->Set({project}, static_cast<double>(leases));
 }
 
 StatusOr<Router> App::BuildRouter() {
@@ -165,6 +286,7 @@ StatusOr<Router> App::BuildRouter() {
   RETURN_IF_ERROR(AddProjectRoutes(table, context_));
   RETURN_IF_ERROR(AddRecordRoutes(table, context_));
   RETURN_IF_ERROR(AddAnnotationRoutes(table, context_));
+  RETURN_IF_ERROR(AddAdjudicationRoutes(table, context_));
   rules_ = std::make_shared<const std::map<std::string, Rule>>(table.rules());
   return std::move(table.router());
 }
@@ -175,7 +297,9 @@ ServerDeps App::Deps() const {
       std::make_shared<DomainAuthenticator>(&handler_->core(), options_.clock);
   deps.authorizer = std::make_shared<RuleAuthorizer>(
       &handler_->core(),
-      rules_ ? rules_ : std::make_shared<const std::map<std::string, Rule>>());
+      rules_ ? rules_ : std::make_shared<const std::map<std::string, Rule>>(),
+      offers_.get());
+  deps.metrics = metrics_;
   const AppContext* ctx = &context_;
   deps.on_denial = [ctx](const Denial& d) { return ctx->RecordDenial(d); };
   return deps;

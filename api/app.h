@@ -29,14 +29,21 @@
 #ifndef CONSILIUM_API_APP_H_
 #define CONSILIUM_API_APP_H_
 
+#include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
+#include "adjudication/commands.h"
+#include "adjudication/model.h"
 #include "api/auth.h"
 #include "api/http.h"
+#include "api/metrics.h"
 #include "api/router.h"
 #include "api/server.h"
 #include "common/clock.h"
@@ -72,6 +79,14 @@ struct AppContext {
   projections::ProjectionEngine* engine = nullptr;
   Ledger* ledger = nullptr;
   const Clock* clock = nullptr;
+  // The adjudication engine (docs/server.md, "Adjudication"): the model
+  // attached to `handler`'s core (read it under handler->Read only), its
+  // command set, and what an adjudicator's queue offers (pass it to every
+  // domain::Authorizer a handler builds, so the adjudicator branch of the
+  // read rules sees the queues).
+  adjudication::AdjudicationModel* model = nullptr;
+  adjudication::AdjudicationCommands* adjudication = nullptr;
+  const domain::AdjudicatorOffers* offers = nullptr;
 
   // Appends an allowed AccessRecorded for `principal` and returns once it is
   // durable: call it after the data is ready and before it is returned.
@@ -108,6 +123,9 @@ struct AppOptions {
   const Clock* clock = SystemClock();  // token expiry; not owned
   // Passed to the CommandHandler (token lifetime, ...).
   domain::CommandHandlerOptions handler;
+  // How often the lease-expiry timer calls AdjudicationCommands::ExpireDue
+  // (docs/server.md, "Adjudication"); 1..60000.
+  int64_t lease_sweep_ms = 500;
 };
 
 class App {
@@ -116,6 +134,10 @@ class App {
   // ProjectionEngine. `ledger` is not owned and must outlive the App.
   // Errors: the handler's (FailedPrecondition when one is already open on
   // `ledger`) and the engine's.
+  // Also attaches an AdjudicationModel to the handler's core, returns the
+  // leases whose deadline passed while no server ran (ExpireDue, once, before
+  // Open returns) and starts the lease-expiry timer. InvalidArgument for a
+  // lease_sweep_ms out of range.
   static StatusOr<std::unique_ptr<App>> Open(Ledger* ledger,
                                              AppOptions options);
   ~App();
@@ -132,10 +154,46 @@ class App {
   domain::CommandHandler& handler() { return *handler_; }
   projections::ProjectionEngine& engine() { return *engine_; }
 
+  // ---- The adjudication engine, for the WebSocket round (issue 17) ------
+  // The model attached to handler()'s core. Read it only inside
+  // handler().Read(...); Subscribe (queue depth changes, lease ends) and
+  // Unsubscribe may be called from any thread; unsubscribe before the App
+  // is destroyed. Its notices reach the App's own listener too (the
+  // /metrics gauges).
+  adjudication::AdjudicationModel& adjudication_model() { return *model_; }
+  // Claim, Heartbeat, Release, Decide, Escalate, SetPolicy, with the App's
+  // clock; thread-safe. ExpireDue is the App's timer's: another caller is
+  // harmless (a lease is expired once) but unnecessary.
+  adjudication::AdjudicationCommands& adjudication() { return *commands_; }
+  // The registry Deps() hands the server, holding the adjudication gauges.
+  const std::shared_ptr<MetricsRegistry>& metrics() const { return metrics_; }
+  // Leases the timer (and Open) expired so far; tests and logs.
+  uint64_t leases_expired() const;
+
  private:
+  class QueueOffers;
   App() = default;
+  // The lease-expiry timer: ExpireDue every lease_sweep_ms until stopped.
+  void SweepLoop();
+  // Sets the gauges of `project` from the model (under the core's lock).
+  void UpdateGauges(const std::string& project);
+
   AppOptions options_;
+  // Declared before the handler: the core applies events to it until the
+  // handler is destroyed.
+  std::unique_ptr<adjudication::AdjudicationModel> model_;
   std::unique_ptr<domain::CommandHandler> handler_;
+  std::unique_ptr<adjudication::AdjudicationCommands> commands_;
+  std::unique_ptr<QueueOffers> offers_;
+  std::shared_ptr<MetricsRegistry> metrics_;
+  Gauge* depth_gauge_ = nullptr;
+  Gauge* lease_gauge_ = nullptr;
+  uint64_t gauge_listener_ = 0;
+  mutable std::mutex sweep_mu_;
+  std::condition_variable sweep_cv_;
+  bool stopping_ = false;
+  uint64_t leases_expired_ = 0;
+  std::thread sweeper_;
   std::unique_ptr<projections::ProjectionEngine> engine_;
   AppContext context_;
   std::shared_ptr<const std::map<std::string, Rule>> rules_;

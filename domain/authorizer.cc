@@ -76,6 +76,47 @@ bool Authorizer::HoldsRole(fb::Role role) const {
   return false;
 }
 
+bool Authorizer::HoldsRoleIn(fb::Role role, std::string_view project) const {
+  const PrincipalState* p = principal();
+  return p != nullptr && p->HasRole(role, project);
+}
+
+Status Authorizer::MayReadAdjudication(std::string_view project) const {
+  if (state_.FindProject(project) == nullptr)
+    return NotFoundError("project " + std::string(project) + " not found");
+  if (HoldsRoleIn(fb::Role::Admin, project) ||
+      HoldsRoleIn(fb::Role::Adjudicator, project)) {
+    return OkStatus();
+  }
+  return Denied(
+      "read the adjudication state of project " + std::string(project),
+      "only its admins and adjudicators");
+}
+
+Status Authorizer::MayReadAdjudicationOf(std::string_view project,
+                                         std::string_view record) const {
+  RETURN_IF_ERROR(MayReadAdjudication(project));
+  const RecordState* r = state_.FindRecord(record);
+  if (r == nullptr || r->project != project) {
+    return NotFoundError("record " + std::string(record) +
+                         " not found in project " + std::string(project));
+  }
+  if (HoldsRoleIn(fb::Role::Admin, project)) return OkStatus();
+  const std::string what =
+      "read the adjudication of record " + std::string(record);
+  if (state_.HasAnnotated(record, actor_))
+    return Denied(what, "an adjudicator never sees a record it annotated");
+  if (Status offered = Offered(project, record); !offered.ok())
+    return Denied(what, offered.message());
+  return OkStatus();
+}
+
+Status Authorizer::Offered(std::string_view project,
+                           std::string_view record) const {
+  if (offers_ == nullptr) return OkStatus();
+  return offers_->Offers(project, record, actor_);
+}
+
 Status Authorizer::MayReadSchemas() const {
   const PrincipalState* p = principal();
   if (p != nullptr && !p->roles.empty()) return OkStatus();
@@ -95,8 +136,11 @@ Status Authorizer::MayReadRecord(std::string_view record) const {
     return OkStatus();
   }
   if (p->HasRole(fb::Role::Adjudicator, r->project)) {
-    if (!state_.HasAnnotated(record, actor_)) return OkStatus();
-    return Denied(what, "an adjudicator never sees a record it annotated");
+    if (state_.HasAnnotated(record, actor_))
+      return Denied(what, "an adjudicator never sees a record it annotated");
+    if (Status offered = Offered(r->project, record); !offered.ok())
+      return Denied(what, offered.message());
+    return OkStatus();
   }
   if (p->HasRole(fb::Role::Annotator, r->project))
     return Denied(what, "the record is not assigned to it");
@@ -119,8 +163,16 @@ Status Authorizer::MayReadAnnotation(const AnnotationState& a) const {
   if (a.annotator == actor_ && p->HasRole(fb::Role::Annotator, a.project))
     return OkStatus();
   if (p->HasRole(fb::Role::Adjudicator, a.project)) {
-    if (!state_.HasAnnotated(a.record, actor_)) return OkStatus();
-    return Denied(what, "an adjudicator never sees a record it annotated");
+    if (state_.HasAnnotated(a.record, actor_))
+      return Denied(what, "an adjudicator never sees a record it annotated");
+    Status offered = Offered(a.project, a.record);
+    if (offered.ok()) return OkStatus();
+    // An adjudicator who is also an annotator assigned to the record falls
+    // through to the annotator's rule below.
+    if (!(p->HasRole(fb::Role::Annotator, a.project) &&
+          state_.IsAssigned(a.record, actor_))) {
+      return Denied(what, offered.message());
+    }
   }
   if (p->HasRole(fb::Role::Annotator, a.project) &&
       state_.IsAssigned(a.record, actor_)) {

@@ -28,10 +28,28 @@
 
 namespace consilium::domain {
 
+// What an adjudicator's queue offers it, asked by the adjudicator branch of
+// the read rules (docs/authorization.md, "Adjudicators"). The server
+// implements it over the adjudication model (api/app.cc); the domain layer
+// cannot see the queues. Called under the same lock as the Authorizer.
+class AdjudicatorOffers {
+ public:
+  virtual ~AdjudicatorOffers() = default;
+  // OK when some item of `record` in `project` is claimable by
+  // `adjudicator` now or leased to it; otherwise PermissionDenied whose
+  // message is the reason alone (the rule adds who may not do what).
+  virtual Status Offers(std::string_view project, std::string_view record,
+                        std::string_view adjudicator) const = 0;
+};
+
 class Authorizer {
  public:
-  Authorizer(const DomainState& state, std::string_view actor)
-      : state_(state), actor_(actor) {}
+  // `offers` (not owned, may be null): when set, an adjudicator reads only
+  // records its queue offers (AdjudicatorOffers); when null (the CLI, the
+  // command sets), any record of its project it has not annotated.
+  Authorizer(const DomainState& state, std::string_view actor,
+             const AdjudicatorOffers* offers = nullptr)
+      : state_(state), actor_(actor), offers_(offers) {}
 
   std::string_view actor() const { return actor_; }
 
@@ -55,6 +73,19 @@ class Authorizer {
   Status MayReadProject(std::string_view project) const;
   // The actor holds `role` globally or in some project.
   bool HoldsRole(fb::Role role) const;
+  // The actor holds `role` in `project` (or globally).
+  bool HoldsRoleIn(fb::Role role, std::string_view project) const;
+  // The adjudication state of `project` (queues, policy): an admin of it or
+  // an adjudicator in it; NotFound for an unknown project. What an
+  // adjudicator sees of a queue is then filtered by the caller (docs/
+  // authorization.md, "Adjudicators").
+  Status MayReadAdjudication(std::string_view project) const;
+  // One record's adjudication state in `project` (its items, their
+  // history): an admin of the project, or an adjudicator who may read the
+  // record (MayReadRecord: not annotated by it, offered by its queue).
+  // NotFound for an unknown project or a record not in it.
+  Status MayReadAdjudicationOf(std::string_view project,
+                               std::string_view record) const;
   // Any principal with a role may read task schemas (they hold no content).
   Status MayReadSchemas() const;
   // Record content: an admin of its project; an annotator of the project
@@ -91,7 +122,12 @@ class Authorizer {
   // PermissionDenied "principal A may not WHAT: WHY".
   Status Denied(std::string_view what, std::string_view why) const;
 
+  // The adjudicator branch of MayReadRecord/MayReadAnnotation for a record
+  // the actor has not annotated: what its queue offers (OK without offers_).
+  Status Offered(std::string_view project, std::string_view record) const;
+
   std::string_view actor_;
+  const AdjudicatorOffers* offers_ = nullptr;
 };
 
 }  // namespace consilium::domain

@@ -22,6 +22,7 @@
 #include "common/clock.h"
 #include "domain/command_handler.h"
 #include "render/adjudication_json.h"
+#include "render/adjudication_reads.h"
 #include "render/commit_json.h"
 #include "schemas/event.h"
 #include "schemas/event_json.h"
@@ -146,28 +147,6 @@ int PolicyShow(const Args& args) {
 
 // ---- queue list / show -------------------------------------------------
 
-bool IsOpen(adj::ItemState s) {
-  return s == adj::ItemState::kPending || s == adj::ItemState::kClaimed ||
-         s == adj::ItemState::kEscalated || s == adj::ItemState::kReopened;
-}
-
-// Claim order for what is waiting (priority, then age), then held items,
-// then the rest by record and field: what an adjudicator would get next
-// comes first.
-bool ListOrder(const adj::ItemInfo* a, const adj::ItemInfo* b) {
-  auto rank = [](const adj::ItemInfo* i) {
-    if (i->state == adj::ItemState::kClaimed) return 1;
-    return IsOpen(i->state) ? 0 : 2;
-  };
-  if (rank(a) != rank(b)) return rank(a) < rank(b);
-  if (rank(a) == 0 && a->escalated != b->escalated) return a->escalated;
-  if (rank(a) == 0 && a->evaluation.priority != b->evaluation.priority)
-    return a->evaluation.priority > b->evaluation.priority;
-  if (rank(a) == 0 && a->opened_seq != b->opened_seq)
-    return a->opened_seq < b->opened_seq;
-  return a->key < b->key;
-}
-
 std::string Age(int64_t seconds) {
   if (seconds < 120) return std::to_string(seconds) + "s";
   if (seconds < 7200) return std::to_string(seconds / 60) + "m";
@@ -183,16 +162,10 @@ int QueueList(const Args& args) {
   const adj::Queue* queue = loaded->model->FindQueue(*project);
   if (queue == nullptr)
     return Fail(NotFoundError("no project \"" + *project + "\""), 1);
-  std::vector<const adj::ItemInfo*> items;
-  for (const adj::ItemInfo* i : queue->Items()) {
-    if (i->state == adj::ItemState::kNotDisputed) continue;
-    if (!args.Has("all") && !IsOpen(i->state)) continue;
-    items.push_back(i);
-  }
-  std::sort(items.begin(), items.end(), ListOrder);
   auto limit = args.GetUint("limit", 0);
   if (!limit.ok()) return Fail(limit.status());
-  if (*limit > 0 && items.size() > *limit) items.resize(*limit);
+  std::vector<const adj::ItemInfo*> items =
+      render::QueueListItems(*queue, args.Has("all"), *limit);
   std::vector<render::QueueEntry> entries;
   for (const adj::ItemInfo* i : items) {
     auto t = EventTime(*loaded->ledger, i->opened_seq);

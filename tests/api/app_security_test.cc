@@ -102,9 +102,12 @@ TEST_F(AppSecurityTest, EveryRefusalIsRecordedAndEveryReadIsOneAccessEvent) {
   HttpReply list_a =
       Expect(200, "GET", "/v1/records/rec-1/annotations", a_, "", true);
   EXPECT_EQ(list_a.body, "{\"annotations\":[],\"record\":\"rec-1\"}\n");
+  // An adjudicator sees only what its queue offers: rec-1 (one annotation)
+  // is not disputed (docs/authorization.md, "Adjudicators").
   HttpReply list_adj =
-      Expect(200, "GET", "/v1/records/rec-1/annotations", adj_, "", true);
-  EXPECT_NE(list_adj.body.find("\"id\":\"b-1\""), std::string::npos);
+      Expect(403, "GET", "/v1/records/rec-1/annotations", adj_, "", true);
+  EXPECT_NE(list_adj.body.find("does not offer"), std::string::npos)
+      << list_adj.body;
   Expect(200, "GET", "/v1/records/rec-2", b_, "", true);
   // Not content: no access event.
   Expect(200, "GET", "/v1/whoami", a_);
@@ -134,8 +137,8 @@ TEST_F(AppSecurityTest, EveryRefusalIsRecordedAndEveryReadIsOneAccessEvent) {
       if (e.at("actor").as_string() == "(anonymous)") ++anonymous;
     }
   }
-  EXPECT_EQ(denied_, 11);  // the refusals above
-  EXPECT_EQ(reads_, 5);    // the content reads above
+  EXPECT_EQ(denied_, 12);  // the refusals above
+  EXPECT_EQ(reads_, 4);    // the content reads above
   EXPECT_EQ(allowed, reads_);
   EXPECT_EQ(refused, denied_);
   EXPECT_EQ(anonymous, 4);  // no token, bad, expired, revoked
