@@ -34,16 +34,16 @@ StatusOr<CipherCtx> Begin(bool encrypt, std::string_view key,
   RETURN_IF_ERROR(CheckSizes(key, nonce));
   CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
   int len = 0;
-  bool ok = ctx != nullptr &&
-            EVP_CipherInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr,
-                              nullptr, encrypt ? 1 : 0) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN,
-                                kAeadNonceBytes, nullptr) == 1 &&
-            EVP_CipherInit_ex(ctx.get(), nullptr, nullptr, Bytes(key),
-                              Bytes(nonce), encrypt ? 1 : 0) == 1 &&
-            (aad.empty() ||
-             EVP_CipherUpdate(ctx.get(), nullptr, &len, Bytes(aad),
-                              static_cast<int>(aad.size())) == 1);
+  bool ok =
+      ctx != nullptr &&
+      EVP_CipherInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr,
+                        encrypt ? 1 : 0) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kAeadNonceBytes,
+                          nullptr) == 1 &&
+      EVP_CipherInit_ex(ctx.get(), nullptr, nullptr, Bytes(key), Bytes(nonce),
+                        encrypt ? 1 : 0) == 1 &&
+      (aad.empty() || EVP_CipherUpdate(ctx.get(), nullptr, &len, Bytes(aad),
+                                       static_cast<int>(aad.size())) == 1);
   if (!ok) return InternalError("AES-256-GCM: cannot initialise the cipher");
   return ctx;
 }

@@ -35,8 +35,10 @@ std::string SubjectName(std::string_view subject) {
   return ToHex(h);
 }
 
-StatusOr<std::string> ParseKekHex(std::string_view text, std::string_view where) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+StatusOr<std::string> ParseKekHex(std::string_view text,
+                                  std::string_view where) {
+  while (!text.empty() &&
+         std::isspace(static_cast<unsigned char>(text.back()))) {
     text.remove_suffix(1);
   }
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text[0]))) {
@@ -129,9 +131,8 @@ StatusOr<std::pair<std::string, std::string>> UnwrapKeyFile(
   size_t sp = text.find(' ');
   if (sp == std::string::npos) return DataLossError("malformed data key file");
   std::string key_id = text.substr(0, sp);
-  StatusOr<std::string> key =
-      UnwrapLine(kek, std::string_view(text).substr(sp + 1),
-                 WrapAad(name, key_id));
+  StatusOr<std::string> key = UnwrapLine(
+      kek, std::string_view(text).substr(sp + 1), WrapAad(name, key_id));
   if (!key.ok()) {
     return DataLossError("data key " + key_id +
                          " does not unwrap under this key-encryption key");
@@ -305,9 +306,8 @@ StatusOr<SealedContent> KeyStore::Seal(std::string_view subject,
   std::lock_guard<std::mutex> lock(mu_);
   ASSIGN_OR_RETURN(DataKey k, KeyFor(subject));
   ASSIGN_OR_RETURN(std::string nonce, RandomBytes(kAeadNonceBytes));
-  ASSIGN_OR_RETURN(std::string data,
-                   AeadSeal(k.key, nonce, plaintext,
-                            ContentAad(subject, k.key_id)));
+  ASSIGN_OR_RETURN(std::string data, AeadSeal(k.key, nonce, plaintext,
+                                              ContentAad(subject, k.key_id)));
   Wipe(k.key);
   return SealedContent{k.key_id, std::move(nonce), std::move(data)};
 }
@@ -381,8 +381,8 @@ Status KeyStore::Rotate(const std::string& dir, const std::string& old_kek,
     fs::remove_all(next, ec);
     return InternalError("cannot swap in the rewrapped key store");
   }
-  RETURN_IF_ERROR(SyncDir(live.parent_path().empty() ? fs::path(".")
-                                                      : live.parent_path()));
+  RETURN_IF_ERROR(
+      SyncDir(live.parent_path().empty() ? fs::path(".") : live.parent_path()));
   fs::remove_all(next, ec);  // now the old wrapping
   return OkStatus();
 }

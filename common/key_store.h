@@ -79,8 +79,7 @@ class KeyStore {
   // its key was shredded; NotFoundError when the store never had a key for
   // it; DataLossError when the bytes do not authenticate.
   StatusOr<std::string> Unseal(std::string_view subject,
-                               std::string_view key_id,
-                               std::string_view nonce,
+                               std::string_view key_id, std::string_view nonce,
                                std::string_view data);
 
   // Destroys `subject`'s data key: its file is deleted (and the directory

@@ -47,9 +47,10 @@ int RunKekRotate(const Args& args) {
   std::string dir = KeyDir(args.Get("data"));
   Status s = KeyStore::Rotate(dir, *old_kek, *new_kek);
   if (!s.ok()) return Fail(s, 1);
-  std::printf("rotated the key-encryption key of %s; the old key no longer "
-              "opens it\n",
-              dir.c_str());
+  std::printf(
+      "rotated the key-encryption key of %s; the old key no longer "
+      "opens it\n",
+      dir.c_str());
   return 0;
 }
 

@@ -26,17 +26,17 @@ TEST(AeadTest, MatchesTheNistGcmVectorForAnEmptyMessage) {
   StatusOr<std::string> sealed =
       AeadSeal(std::string(32, '\0'), std::string(12, '\0'), "", "");
   ASSERT_TRUE(sealed.ok());
-  const unsigned char tag[] = {0x53, 0x0f, 0x8a, 0xfb, 0xc7, 0x45,
-                               0x36, 0xb9, 0xa9, 0x63, 0xb4, 0xf1,
-                               0xc4, 0xcb, 0x73, 0x8b};
+  const unsigned char tag[] = {0x53, 0x0f, 0x8a, 0xfb, 0xc7, 0x45, 0x36, 0xb9,
+                               0xa9, 0x63, 0xb4, 0xf1, 0xc4, 0xcb, 0x73, 0x8b};
   EXPECT_EQ(*sealed, std::string(reinterpret_cast<const char*>(tag), 16));
 }
 
 TEST(AeadTest, RefusesWrongKeyAadOrAlteredBytes) {
   StatusOr<std::string> sealed = AeadSeal(kKey, kNonce, "secret", "a");
   ASSERT_TRUE(sealed.ok());
-  EXPECT_EQ(AeadOpen(std::string(32, 'x'), kNonce, *sealed, "a").status().code(),
-            StatusCode::kDataLoss);
+  EXPECT_EQ(
+      AeadOpen(std::string(32, 'x'), kNonce, *sealed, "a").status().code(),
+      StatusCode::kDataLoss);
   EXPECT_EQ(AeadOpen(kKey, kNonce, *sealed, "b").status().code(),
             StatusCode::kDataLoss);
   std::string altered = *sealed;

@@ -42,32 +42,33 @@ TEST(KekCliTest, NewWritesA0600KeyAndRotateRewraps) {
   {
     auto store = KeyStore::Create(data + "/keys", *old_kek);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
-    StatusOr<SealedContent> s = (*store)->Seal("subject-7", "free text of the note");
+    StatusOr<SealedContent> s =
+        (*store)->Seal("subject-7", "free text of the note");
     ASSERT_TRUE(s.ok());
     sealed = *s;
   }
   // A world-readable new key is refused before anything changes.
   ASSERT_EQ(chmod(b.c_str(), 0644), 0);
-  out = RunConsilium("kek rotate --data " + data + " --old " + a + " --new " + b,
-                     &rc);
+  out = RunConsilium(
+      "kek rotate --data " + data + " --old " + a + " --new " + b, &rc);
   EXPECT_EQ(rc, 2) << out;
   EXPECT_NE(out.find("0600"), std::string::npos) << out;
   EXPECT_TRUE(KeyStore::Open(data + "/keys", *old_kek).ok());
   ASSERT_EQ(chmod(b.c_str(), 0600), 0);
-  out = RunConsilium("kek rotate --data " + data + " --old " + a + " --new " + b,
-                     &rc);
+  out = RunConsilium(
+      "kek rotate --data " + data + " --old " + a + " --new " + b, &rc);
   ASSERT_EQ(rc, 0) << out;
   EXPECT_EQ(KeyStore::Open(data + "/keys", *old_kek).status().code(),
             StatusCode::kPermissionDenied);
   auto store = KeyStore::Open(data + "/keys", *new_kek);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  StatusOr<std::string> plain = (*store)->Unseal(
-      "subject-7", sealed.key_id, sealed.nonce, sealed.data);
+  StatusOr<std::string> plain =
+      (*store)->Unseal("subject-7", sealed.key_id, sealed.nonce, sealed.data);
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
   EXPECT_EQ(*plain, "free text of the note");
   // Rotating again with the retired key fails and changes nothing.
-  out = RunConsilium("kek rotate --data " + data + " --old " + a + " --new " + b,
-                     &rc);
+  out = RunConsilium(
+      "kek rotate --data " + data + " --old " + a + " --new " + b, &rc);
   EXPECT_EQ(rc, 1) << out;
   EXPECT_TRUE(KeyStore::Open(data + "/keys", *new_kek).ok());
   fs::remove_all(root);

@@ -69,7 +69,8 @@ TEST_F(KeyStoreTest, SealsPerSubjectAndOpensAfterReopen) {
   ASSERT_TRUE(open.ok()) << open.status().ToString();
   EXPECT_EQ(*open, "note about Jane Roe");
   // Content sealed for one subject does not open as another's.
-  EXPECT_FALSE((*again)->Unseal("patient-2", a->key_id, a->nonce, a->data).ok());
+  EXPECT_FALSE(
+      (*again)->Unseal("patient-2", a->key_id, a->nonce, a->data).ok());
   // File names do not reveal subject ids, nor do the bytes hold keys in clear
   // or the subject ids.
   std::string bytes = AllBytes();
@@ -136,7 +137,8 @@ TEST_F(KeyStoreTest, RotationRewrapsWithoutTouchingContent) {
             StatusCode::kPermissionDenied);
   auto rotated = KeyStore::Open(dir_, Kek('b'));
   ASSERT_TRUE(rotated.ok()) << rotated.status().ToString();
-  StatusOr<std::string> r = (*rotated)->Unseal("s1", a->key_id, a->nonce, a->data);
+  StatusOr<std::string> r =
+      (*rotated)->Unseal("s1", a->key_id, a->nonce, a->data);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(*r, "alpha");
   EXPECT_TRUE(IsShredded(
