@@ -7,6 +7,7 @@
 #include "api/domain_authenticator.h"
 #include "api/project_routes.h"
 #include "api/record_routes.h"
+#include "api/static_routes.h"
 #include "api/whoami_route.h"
 
 namespace consilium::api {
@@ -165,6 +166,7 @@ StatusOr<Router> App::BuildRouter() {
   RETURN_IF_ERROR(AddProjectRoutes(table, context_));
   RETURN_IF_ERROR(AddRecordRoutes(table, context_));
   RETURN_IF_ERROR(AddAnnotationRoutes(table, context_));
+  RETURN_IF_ERROR(AddStaticRoutes(table));
   rules_ = std::make_shared<const std::map<std::string, Rule>>(table.rules());
   return std::move(table.router());
 }

@@ -19,6 +19,7 @@ packages=(
   dpkg-dev
   nodejs npm  # npx fetches the OpenAPI linter at test time (tests/api/openapi_lint.sh)
   curl jq  # docs/api-walkthrough.md's shell blocks, run by AppWalkthroughTest
+  chromium  # the browser tests of the workspace (tests/web/workspace_test.sh, driven by playwright-core)
 )
 
 # A name an installed package Provides counts as present (NodeSource's
