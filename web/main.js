@@ -67,9 +67,11 @@ async function show() {
     if (a.id === 'nav-' + current.id) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
+  delete document.body.dataset.ready;
   const mod = await current.load();
   page.replaceChildren();
   await mod.render(page, me, current.role);
+  document.body.dataset.ready = current.id;
 }
 
 document.getElementById('signin-form').addEventListener('submit', (ev) => {

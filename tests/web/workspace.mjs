@@ -99,10 +99,23 @@ async function axeCheck(page, what) {
 }
 
 async function signIn(page, token, ready) {
-  await page.goto(base + '/app/');
+  await page.goto(base + '/app/' + (ready && ready !== 'annotator' ? '#' + ready : ''));
   await page.fill('#token', token);
   await page.click('button[type=submit]');
   if (ready) await page.waitForSelector('body[data-ready="' + ready + '"]');
+}
+
+// The DOM as markup plus every form control's current value.
+const pageText = (page) => page.evaluate(() => document.documentElement.outerHTML + '\n' +
+  [...document.querySelectorAll('input, textarea, select')].map((e) => e.value).join('\n'));
+
+// After a reload the record has left the work list: open it by id.
+async function reopen(page) {
+  await page.reload();
+  await page.waitForSelector('body[data-ready="annotator"]');
+  await page.fill('#open-record', 'ws-rec-1');
+  await page.press('#open-record', 'Enter');
+  await page.waitForSelector('#annotation-form');
 }
 
 const field = (page, p) => page.locator('[data-path="' + p + '"]').first();
@@ -191,10 +204,8 @@ try {
     await fillReasoning(s.page, dx, tag + ' crackles', 'Crackles at the right base', 'J18.9', tag + ' fever is explained otherwise', 0.6, false);
     await s.page.click('#submit-btn');
     await s.page.waitForSelector('#submit-result.ok');
-    await s.page.reload();
-    await s.page.waitForSelector('body[data-ready="annotator"]');
-    await s.page.waitForSelector('#annotation-form');
-    const dom = await s.page.content();
+    await reopen(s.page);
+    const dom = await pageText(s.page);
     const seen = s.bodies.map((b) => b.body).join('\n');
     const foreignTags = ['FIRSTREADER', 'SECONDREADER', 'THIRDREADER'].filter((t) => t !== tag);
     check(dom.includes(tag) && !foreignTags.some((t) => dom.includes(t)), who + ' page shows their own work and nobody else\'s (DOM)');
@@ -206,8 +217,7 @@ try {
   check(new Set(final.map((a) => a.values.primary_diagnosis)).size === 3, 'three annotators, three different primary diagnoses');
 
   // Revise, then lose a race: a change made elsewhere wins, the page says so.
-  await first.page.reload();
-  await first.page.waitForSelector('#annotation-form');
+  await reopen(first.page);
   await field(first.page, 'confidence').locator('input').fill('0.7');
   await first.page.fill('#change-reason', 're-read the film');
   await first.page.click('#submit-btn');
@@ -222,8 +232,7 @@ try {
   await first.page.screenshot({ path: path.join(shots, 'annotator-conflict.png'), fullPage: true });
 
   // Withdraw.
-  await first.page.reload();
-  await first.page.waitForSelector('#withdraw-btn');
+  await reopen(first.page);
   await first.page.fill('#change-reason', 'wrong patient context');
   await first.page.click('#withdraw-btn');
   await first.page.waitForSelector('#submit-result.ok');
@@ -232,11 +241,9 @@ try {
   // The other pages: adjudicator, researcher (no record content), auditor.
   for (const [who, ready, role] of [['dr-adeyemi', 'adjudicator', 'adjudicator'], ['res-lindqvist', 'researcher', 'researcher'], ['audit-hale', 'auditor', 'auditor']]) {
     const s = await newPage(who);
-    await signIn(s.page, tokenOf(who));
-    await s.page.goto(base + '/app/#' + ready);
-    await s.page.waitForSelector('h2');
+    await signIn(s.page, tokenOf(who), ready);
     await s.page.waitForLoadState('networkidle');
-    const dom = await s.page.content();
+    const dom = await pageText(s.page);
     check(!dom.includes('Crackles at the right base'), who + ' (' + role + ') page holds no record content');
     await axeCheck(s.page, role);
     await s.page.screenshot({ path: path.join(shots, role + '.png'), fullPage: true });
