@@ -22,15 +22,15 @@ std::shared_ptr<const ServedMap> BuildServed() {
   auto served = std::make_shared<ServedMap>();
   for (const WebFile& f : WebFiles()) {
     Hash256 h = Sha256(f.bytes);
-    served->emplace(std::string(f.name),
-                    Served{f.bytes, WebContentType(f.name),
-                           "\"" + ToHex(h) + "\""});
+    served->emplace(std::string(f.name), Served{f.bytes, WebContentType(f.name),
+                                                "\"" + ToHex(h) + "\""});
   }
   return served;
 }
 
 void AddSecurityHeaders(Response& r) {
-  r.headers.emplace_back("Content-Security-Policy", std::string(WorkspaceCsp()));
+  r.headers.emplace_back("Content-Security-Policy",
+                         std::string(WorkspaceCsp()));
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   r.headers.emplace_back("Referrer-Policy", "no-referrer");
   r.headers.emplace_back("X-Frame-Options", "DENY");
@@ -58,8 +58,8 @@ Response Serve(const ServedMap& served, std::string_view name,
                const Request& request) {
   auto it = served.find(name);
   if (it == served.end()) {
-    Response r = ErrorResponse(NotFoundError(
-        "no file " + std::string(name) + " in the workspace (/app/)"));
+    Response r = ErrorResponse(NotFoundError("no file " + std::string(name) +
+                                             " in the workspace (/app/)"));
     AddSecurityHeaders(r);
     return r;
   }
@@ -108,39 +108,38 @@ std::string_view WorkspaceCsp() {
 
 Status AddStaticRoutes(RouteTable& table) {
   std::shared_ptr<const ServedMap> served = BuildServed();
-  RETURN_IF_ERROR(table.Add(
+  RETURN_IF_ERROR(table.Add({.method = "GET",
+                             .pattern = "/",
+                             .async =
+                                 [](const Request&, Responder respond) {
+                                   Response r;
+                                   r.status = 302;
+                                   r.content_type = "text/plain; charset=utf-8";
+                                   r.headers.emplace_back("Location", "/app/");
+                                   AddSecurityHeaders(r);
+                                   r.body = "the workspace is at /app/\n";
+                                   respond(std::move(r));
+                                 },
+                             .is_public = true},
+                            rules::Authenticated));
+  RETURN_IF_ERROR(
+      table.Add({.method = "GET",
+                 .pattern = "/app/",
+                 .async =
+                     [served](const Request& request, Responder respond) {
+                       respond(Serve(*served, "index.html", request));
+                     },
+                 .is_public = true},
+                rules::Authenticated));
+  return table.Add(
       {.method = "GET",
-       .pattern = "/",
-       .async =
-           [](const Request&, Responder respond) {
-             Response r;
-             r.status = 302;
-             r.content_type = "text/plain; charset=utf-8";
-             r.headers.emplace_back("Location", "/app/");
-             AddSecurityHeaders(r);
-             r.body = "the workspace is at /app/\n";
-             respond(std::move(r));
-           },
-       .is_public = true},
-      rules::Authenticated));
-  RETURN_IF_ERROR(table.Add(
-      {.method = "GET",
-       .pattern = "/app/",
+       .pattern = "/app/{file}",
        .async =
            [served](const Request& request, Responder respond) {
-             respond(Serve(*served, "index.html", request));
+             respond(Serve(*served, request.params.at("file"), request));
            },
        .is_public = true},
-      rules::Authenticated));
-  return table.Add({.method = "GET",
-                    .pattern = "/app/{file}",
-                    .async =
-                        [served](const Request& request, Responder respond) {
-                          respond(Serve(*served, request.params.at("file"),
-                                        request));
-                        },
-                    .is_public = true},
-                   rules::Authenticated);
+      rules::Authenticated);
 }
 
 }  // namespace consilium::api

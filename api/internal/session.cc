@@ -219,7 +219,8 @@ class HttpSession : public Connection,
     // no-store unless the handler chose its caching (the workspace's files).
     res->set(http::field::cache_control, "no-store");
     for (auto& [name, value] : r.headers) {
-      if (beast::iequals(name, "Cache-Control")) res->erase(http::field::cache_control);
+      if (beast::iequals(name, "Cache-Control"))
+        res->erase(http::field::cache_control);
       res->insert(name, value);
     }
     bool keep = keep_alive_ && !close_after && !draining_ && !state_->draining;
