@@ -115,16 +115,16 @@ Status AddStaticRoutes(RouteTable& table) {
                                    Response r;
                                    r.status = 302;
                                    r.content_type = "text/plain; charset=utf-8";
-                                   r.headers.emplace_back("Location", "/app/");
+                                   r.headers.emplace_back("Location", "/app");
                                    AddSecurityHeaders(r);
-                                   r.body = "the workspace is at /app/\n";
+                                   r.body = "the workspace is at /app\n";
                                    respond(std::move(r));
                                  },
                              .is_public = true},
                             rules::Authenticated));
   RETURN_IF_ERROR(
       table.Add({.method = "GET",
-                 .pattern = "/app/",
+                 .pattern = "/app",
                  .async =
                      [served](const Request& request, Responder respond) {
                        respond(Serve(*served, "index.html", request));

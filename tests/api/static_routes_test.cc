@@ -83,13 +83,13 @@ TEST_F(StaticRoutesTest, ContentTypesAndTheIndex) {
   EXPECT_EQ(WebContentType("a.css"), "text/css; charset=utf-8");
   EXPECT_EQ(WebContentType("index.html"), "text/html; charset=utf-8");
   EXPECT_EQ(WebContentType("x.bin"), "application/octet-stream");
-  Response index = Get("/app/");
+  Response index = Get("/app");
   EXPECT_EQ(index.status, 200);
   EXPECT_EQ(index.body, ReadFile(kWeb / "index.html"));
   EXPECT_EQ(index.content_type, "text/html; charset=utf-8");
   Response root = Get("/");
   EXPECT_EQ(root.status, 302);
-  EXPECT_EQ(Header(root, "Location"), "/app/");
+  EXPECT_EQ(Header(root, "Location"), "/app");
 }
 
 TEST_F(StaticRoutesTest, TheCspAllowsOnlyTheServer) {

@@ -99,7 +99,7 @@ async function axeCheck(page, what) {
 }
 
 async function signIn(page, token, ready) {
-  await page.goto(base + '/app/' + (ready && ready !== 'annotator' ? '#' + ready : ''));
+  await page.goto(base + '/app' + (ready && ready !== 'annotator' ? '#' + ready : ''));
   await page.fill('#token', token);
   await page.click('button[type=submit]');
   if (ready) await page.waitForSelector('body[data-ready="' + ready + '"]');
@@ -160,7 +160,7 @@ async function fillReasoning(page, dx, finding, evidence, alt, why, conf, withIm
 try {
   // Sign-in page.
   const first = await newPage('ws-ann-1');
-  await first.page.goto(base + '/app/');
+  await first.page.goto(base + '/app');
   const head = await first.page.request.get(base + '/app/main.js');
   check(head.headers()['content-type'].startsWith('text/javascript'), 'main.js is served as text/javascript');
   check((head.headers()['content-security-policy'] || '').includes("default-src 'self'"), "a strict CSP (default-src 'self')");
