@@ -10,6 +10,7 @@
 #include "api/domain_authenticator.h"
 #include "api/project_routes.h"
 #include "api/record_routes.h"
+#include "api/static_routes.h"
 #include "api/whoami_route.h"
 
 namespace consilium::api {
@@ -287,6 +288,7 @@ StatusOr<Router> App::BuildRouter() {
   RETURN_IF_ERROR(AddRecordRoutes(table, context_));
   RETURN_IF_ERROR(AddAnnotationRoutes(table, context_));
   RETURN_IF_ERROR(AddAdjudicationRoutes(table, context_));
+  RETURN_IF_ERROR(AddStaticRoutes(table));
   rules_ = std::make_shared<const std::map<std::string, Rule>>(table.rules());
   return std::move(table.router());
 }

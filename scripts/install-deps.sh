@@ -20,7 +20,7 @@ packages=(
   dpkg-dev
   nodejs npm  # npx fetches the OpenAPI linter at test time (tests/api/openapi_lint.sh)
   curl jq  # docs/api-walkthrough.md's shell blocks, run by AppWalkthroughTest
-  chromium  # the HTML report test opens the report headless (tests/tools/report_browser.sh)
+  chromium  # headless browser tests: the HTML report, tests/tools/report_browser.sh; the workspace, tests/web/workspace_test.sh
 )
 
 # A name an installed package Provides counts as present (NodeSource's

@@ -229,8 +229,13 @@ class HttpSession : public Connection,
     res->result(static_cast<unsigned>(r.status));
     res->set(http::field::server, "consilium");
     res->set(http::field::content_type, r.content_type);
+    // no-store unless the handler chose its caching (the workspace's files).
     res->set(http::field::cache_control, "no-store");
-    for (auto& [name, value] : r.headers) res->insert(name, value);
+    for (auto& [name, value] : r.headers) {
+      if (beast::iequals(name, "Cache-Control"))
+        res->erase(http::field::cache_control);
+      res->insert(name, value);
+    }
     bool keep = keep_alive_ && !close_after && !draining_ && !state_->draining;
     res->keep_alive(keep);
     res->body() = std::move(r.body);

@@ -1,0 +1,61 @@
+// The workspace's one way to the server: same-origin fetch with the bearer
+// token kept in sessionStorage (docs/workspace.md). Errors carry the
+// server's {"error":{"code","message"}} verbatim.
+const KEY = 'consilium.token';
+
+export function token() { return sessionStorage.getItem(KEY) || ''; }
+export function setToken(t) { sessionStorage.setItem(KEY, t); }
+export function clearToken() { sessionStorage.removeItem(KEY); }
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export async function api(method, path, body) {
+  const headers = { Authorization: 'Bearer ' + token() };
+  const init = { method, headers, cache: 'no-store' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(path, init);
+  let doc = null;
+  const text = await res.text();
+  try { doc = text ? JSON.parse(text) : null; } catch { doc = null; }
+  if (!res.ok) {
+    const e = doc && doc.error ? doc.error : { code: 'HTTP_' + res.status, message: text || res.statusText };
+    throw new ApiError(res.status, e.code, e.message);
+  }
+  return doc === null && text ? text : doc;
+}
+
+// A route that is not on this server yet answers 404 with no such route (or
+// 405); pages use this to say plainly that a feature is not available.
+export async function probe(path) {
+  try {
+    await api('GET', path);
+    return { available: true };
+  } catch (e) {
+    const missing = (e.status === 404 && e.message.startsWith('no route for')) || e.status === 405;
+    return { available: !missing, error: e };
+  }
+}
+
+export function el(tag, attrs = {}, ...children) {
+  const n = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'text') n.textContent = v;
+    else if (k.startsWith('on')) n.addEventListener(k.slice(2), v);
+    else n.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined) continue;
+    n.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return n;
+}
