@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "projections/analytics.h"
+#include "projections/pseudonyms.h"
 #include "render/analytics_json.h"
 #include "schemas/event_json.h"
 #include "schemas/task_schema.h"
@@ -36,6 +37,7 @@ int RunCalibration(const Args& args) {
   auto cal =
       p::CalibrateAnnotators(loaded->state, *project, args.Get("annotator"));
   if (!cal.ok()) return Fail(cal.status());
+  if (args.Has("pseudonyms")) p::PseudonymizeCalibration(loaded->state, &*cal);
   if (args.Has("json")) {
     return PrintJson(
         render::CalibrationJson(*project, loaded->state.last_seq(), *cal));
@@ -95,6 +97,7 @@ int RunDistribution(const Args& args) {
   if (!loaded.ok()) return Fail(loaded.status());
   auto d = p::LabelDistribution(loaded->state, *record, /*soft_labels=*/true);
   if (!d.ok()) return Fail(d.status());
+  if (args.Has("pseudonyms")) p::PseudonymizeDistribution(loaded->state, &*d);
   if (args.Has("json")) {
     return PrintJson(render::DistributionJson(*d, loaded->state.last_seq()));
   }
@@ -197,6 +200,7 @@ Registrar calibration_cmd(Command{
               {"annotator", "A", "only this annotator"},
               {"as-of", "SEQ|TIME",
                "as the ledger stood at an event or a time"},
+              {"pseudonyms", "", "annotators by pseudonym (a researcher's view)"},
               {"json", "", "print JSON instead of a table"}},
     .run = RunCalibration});
 Registrar distribution_cmd(Command{
@@ -207,6 +211,9 @@ Registrar distribution_cmd(Command{
               {"record", "R", "record id", true},
               {"as-of", "SEQ|TIME",
                "as the ledger stood at an event or a time"},
+              {"pseudonyms", "",
+               "annotators and annotation ids by pseudonym (a researcher's "
+               "view)"},
               {"json", "", "print JSON instead of a table"}},
     .run = RunDistribution});
 Registrar access_cmd(Command{
