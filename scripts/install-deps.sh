@@ -16,6 +16,8 @@ packages=(
   python3 python3-nacl
   dpkg-dev
   nodejs npm  # npx fetches the OpenAPI linter at test time (tests/api/openapi_lint.sh)
+  python3-jsonschema  # tests/api/validate_response.py: responses against api/openapi.json
+  wrk  # consilium bench api: HTTP load on loopback
 )
 
 # A name an installed package Provides counts as present (NodeSource's
