@@ -3,8 +3,9 @@
 // writer), held for the server's lifetime, so no other process writes it
 // meanwhile. Bearer tokens are checked against the handler's domain state
 // (api/domain_authenticator.h). Routes today: the server's own (/healthz,
-// /metrics, /v1/openapi.json) and GET /v1/whoami; the domain routes join the
-// Router built here.
+// /metrics, /v1/openapi.json), GET /v1/whoami and the read routes
+// (api/read_routes.h: analytics, audit, ledger) over a live projection
+// engine; the other domain routes join the Router built here.
 #include <iostream>
 #include <memory>
 #include <string>
@@ -12,10 +13,12 @@
 #include <vector>
 
 #include "api/domain_authenticator.h"
+#include "api/read_routes.h"
 #include "api/server.h"
 #include "api/whoami_route.h"
 #include "common/clock.h"
 #include "domain/command_handler.h"
+#include "projections/engine.h"
 #include "tools/cli.h"
 #include "tools/open_ledger.h"
 
@@ -30,6 +33,12 @@ int Serve(const Args& args) {
   if (!ledger.ok()) return Fail(ledger.status());
   auto handler = domain::CommandHandler::Open(ledger->get(), {});
   if (!handler.ok()) return Fail(handler.status());
+  // The read side: analytics and access history, live, checkpointed now
+  // and then so a restart resumes rather than replays.
+  auto engine = projections::ProjectionEngine::Open(
+      ledger->get(), {.checkpoint_every_events = 10000});
+  if (!engine.ok()) return Fail(engine.status());
+  (*engine)->StartLive();
 
   api::ServerOptions options;
   options.listen = args.Get("listen", api::kDefaultListen);
@@ -42,6 +51,11 @@ int Serve(const Args& args) {
       &(*handler)->core(), SystemClock());
   api::Router routes;
   if (Status s = routes.Add(api::WhoamiRoute()); !s.ok()) return Fail(s);
+  if (Status s = api::AddReadRoutes(
+          {ledger->get(), engine->get(), handler->get()}, &routes, &deps);
+      !s.ok()) {
+    return Fail(s);
+  }
   StatusOr<std::unique_ptr<api::Server>> server = api::Server::Start(
       std::move(options), std::move(routes), std::move(deps));
   if (!server.ok()) return Fail(server.status());
