@@ -41,20 +41,18 @@ Response Distribution(const AnalyticsDeps& deps, const Request& request) {
   const std::string& record = request.params.at("id");
   // Invariant 3: the access is durable before anything is computed from
   // the record's annotations (NotFound for a record the domain lacks).
-  StatusOr<Committed> access =
-      TimeAppend(deps.metrics, "record_access", [&] {
-        return deps.access->RecordAccess(
-            reader.id, {.resource_kind = "record",
-                        .resource_id = record,
-                        .action = "read_distribution",
-                        .purpose = *purpose,
-                        .allowed = true});
-      });
+  StatusOr<Committed> access = TimeAppend(deps.metrics, "record_access", [&] {
+    return deps.access->RecordAccess(reader.id, {.resource_kind = "record",
+                                                 .resource_id = record,
+                                                 .action = "read_distribution",
+                                                 .purpose = *purpose,
+                                                 .allowed = true});
+  });
   if (!access.ok()) return ErrorResponse(access.status());
   if (!deps.engine->WaitForSeq(access->seq, deps.catch_up_timeout_ms)) {
-    return ErrorResponse(UnavailableError(
-        "the read model has not reached event " + std::to_string(access->seq) +
-        " yet; try again"));
+    return ErrorResponse(
+        UnavailableError("the read model has not reached event " +
+                         std::to_string(access->seq) + " yet; try again"));
   }
   return ReadState(
       *deps.engine, *deps.ledger, q->Get("as_of"),
@@ -81,24 +79,25 @@ Response Agreement(const AnalyticsDeps& deps, const Request& request) {
                           .batch = q->Get("batch")};
   const bool identities =
       ReadRules::SeesIdentities(*request.principal, query.project);
-  return ReadState(
-      *deps.engine, *deps.ledger, q->Get("as_of"),
-      [&](const p::AnalyticsState& state, uint64_t seq) {
-        auto fields = p::ComputeFieldAgreement(state, query);
-        if (!fields.ok()) return ErrorResponse(fields.status());
-        if (!query.field.empty() && fields->empty()) {
-          return ErrorResponse(NotFoundError(
-              "project \"" + query.project +
-              "\" has no human values at field \"" + query.field + "\""));
-        }
-        if (!identities) p::PseudonymizeAgreement(state, &*fields);
-        const p::CalibrationLoopReport loop = p::RankFields(*fields, *threshold);
-        return DocumentResponse(
-            200,
-            render::LedgerAgreementJson(query.project, query.batch, seq,
-                                        *fields, loop),
-            JsonStyle::kIndented);
-      });
+  return ReadState(*deps.engine, *deps.ledger, q->Get("as_of"),
+                   [&](const p::AnalyticsState& state, uint64_t seq) {
+                     auto fields = p::ComputeFieldAgreement(state, query);
+                     if (!fields.ok()) return ErrorResponse(fields.status());
+                     if (!query.field.empty() && fields->empty()) {
+                       return ErrorResponse(
+                           NotFoundError("project \"" + query.project +
+                                         "\" has no human values at field \"" +
+                                         query.field + "\""));
+                     }
+                     if (!identities) p::PseudonymizeAgreement(state, &*fields);
+                     const p::CalibrationLoopReport loop =
+                         p::RankFields(*fields, *threshold);
+                     return DocumentResponse(
+                         200,
+                         render::LedgerAgreementJson(query.project, query.batch,
+                                                     seq, *fields, loop),
+                         JsonStyle::kIndented);
+                   });
 }
 
 // The principal id a pseudonymized reader means by `annotator` (a
@@ -116,7 +115,8 @@ Response Calibration(const AnalyticsDeps& deps, const Request& request) {
   StatusOr<Query> q = Query::Parse(request.query, {"annotator", "as_of"});
   if (!q.ok()) return ErrorResponse(q.status());
   const std::string& project = request.params.at("project");
-  const bool identities = ReadRules::SeesIdentities(*request.principal, project);
+  const bool identities =
+      ReadRules::SeesIdentities(*request.principal, project);
   return ReadState(
       *deps.engine, *deps.ledger, q->Get("as_of"),
       [&](const p::AnalyticsState& state, uint64_t seq) {
@@ -128,14 +128,15 @@ Response Calibration(const AnalyticsDeps& deps, const Request& request) {
         if (!cal.ok()) {
           // Never echo the id a pseudonym stands for.
           if (!identities && cal.status().code() == StatusCode::kNotFound) {
-            return ErrorResponse(NotFoundError(
-                "annotator " + q->Get("annotator") +
-                " has no annotation in project " + project));
+            return ErrorResponse(
+                NotFoundError("annotator " + q->Get("annotator") +
+                              " has no annotation in project " + project));
           }
           return ErrorResponse(cal.status());
         }
         if (!identities) p::PseudonymizeCalibration(state, &*cal);
-        return DocumentResponse(200, render::CalibrationJson(project, seq, *cal),
+        return DocumentResponse(200,
+                                render::CalibrationJson(project, seq, *cal),
                                 JsonStyle::kIndented);
       });
 }

@@ -44,9 +44,9 @@ Response Access(const AuditDeps& deps, const Request& request) {
   if (!to.ok()) return ErrorResponse(to.status());
   const uint64_t head = deps.ledger->head().seq;
   if (!deps.engine->WaitForSeq(head, deps.catch_up_timeout_ms)) {
-    return ErrorResponse(UnavailableError(
-        "the read model has not reached event " + std::to_string(head) +
-        " yet; try again"));
+    return ErrorResponse(
+        UnavailableError("the read model has not reached event " +
+                         std::to_string(head) + " yet; try again"));
   }
   const std::optional<std::set<std::string>> projects =
       ReadRules::AuditProjects(*request.principal);

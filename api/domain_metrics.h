@@ -11,7 +11,8 @@
 // Thread-safety: as MetricsRegistry (any thread).
 //
 //   DomainMetrics m = RegisterDomainMetrics(&registry);
-//   auto c = TimeAppend(m, "record_access", [&] { return cmds.RecordAccess(..); });
+//   auto c = TimeAppend(m, "record_access", [&] { return cmds.RecordAccess(..);
+//   });
 #ifndef CONSILIUM_API_DOMAIN_METRICS_H_
 #define CONSILIUM_API_DOMAIN_METRICS_H_
 
@@ -47,9 +48,9 @@ auto TimeAppend(const DomainMetrics& metrics, const std::string& operation,
   auto result = append();
   if (metrics.append_latency != nullptr) {
     metrics.append_latency->Observe(
-        {operation}, std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - start)
-                         .count());
+        {operation},
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
   }
   return result;
 }

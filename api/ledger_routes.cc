@@ -132,11 +132,10 @@ StatusOr<std::vector<Route>> LedgerRoutes(Ledger* ledger) {
     reads->signer.emplace(std::move(*signer));
   }
   auto route = [&](std::string_view pattern, auto fn) {
-    return Route{.method = "GET",
-                 .pattern = std::string(pattern),
-                 .blocking = [reads, fn](const Request& r) {
-                   return fn(*reads, r);
-                 }};
+    return Route{
+        .method = "GET",
+        .pattern = std::string(pattern),
+        .blocking = [reads, fn](const Request& r) { return fn(*reads, r); }};
   };
   return std::vector<Route>{
       route(kLedgerHeadRoute, Head),

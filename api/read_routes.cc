@@ -18,11 +18,11 @@ Status AddReadRoutes(const ReadRoutesDeps& deps, Router* router,
     server_deps->metrics = std::make_shared<MetricsRegistry>();
   }
   ASSIGN_OR_RETURN(std::vector<Route> routes, LedgerRoutes(deps.ledger));
-  for (Route& r : AnalyticsRoutes(
-           {.engine = deps.engine,
-            .ledger = deps.ledger,
-            .access = deps.handler,
-            .metrics = RegisterDomainMetrics(server_deps->metrics.get())})) {
+  for (Route& r :
+       AnalyticsRoutes({.engine = deps.engine,
+       .ledger = deps.ledger,
+       .access = deps.handler,
+       .metrics = RegisterDomainMetrics(server_deps->metrics.get())})) {
     routes.push_back(std::move(r));
   }
   for (Route& r : AuditRoutes({.engine = deps.engine, .ledger = deps.ledger})) {

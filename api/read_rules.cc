@@ -42,8 +42,8 @@ Status Denied(const Principal& p, std::string what, std::string needs) {
 bool ReadRules::IsReadRoute(std::string_view route) {
   for (std::string_view r :
        {kDistributionRoute, kAgreementRoute, kCalibrationRoute, kAccessRoute,
-        kLedgerHeadRoute, kLedgerEventsRoute, kCheckpointRoute,
-        kInclusionRoute, kConsistencyRoute}) {
+        kLedgerHeadRoute, kLedgerEventsRoute, kCheckpointRoute, kInclusionRoute,
+        kConsistencyRoute}) {
     if (r == route) return true;
   }
   return false;
@@ -76,11 +76,11 @@ Status ReadRules::Authorize(const Principal& p, std::string_view route,
     if (Holds(p, "admin", project) || Holds(p, "researcher", project)) {
       return OkStatus();
     }
-    return Denied(p,
-                  std::string(route == kAgreementRoute ? "agreement"
-                                                       : "calibration") +
-                      " of project " + project,
-                  "admin or researcher in project " + project);
+    return Denied(
+        p,
+        std::string(route == kAgreementRoute ? "agreement" : "calibration") +
+            " of project " + project,
+        "admin or researcher in project " + project);
   }
   if (route == kAccessRoute) {
     // A query the handler will refuse (400) needs no decision here beyond

@@ -87,11 +87,11 @@ void PseudonymizeCalibration(const AnalyticsState& state,
                        return a.peer < b.peer;
                      });
   }
-  std::stable_sort(annotators->begin(), annotators->end(),
-                   [](const AnnotatorCalibration& a,
-                      const AnnotatorCalibration& b) {
-                     return a.annotator < b.annotator;
-                   });
+  std::stable_sort(
+      annotators->begin(), annotators->end(),
+      [](const AnnotatorCalibration& a, const AnnotatorCalibration& b) {
+        return a.annotator < b.annotator;
+      });
 }
 
 }  // namespace consilium::projections

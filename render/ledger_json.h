@@ -13,7 +13,8 @@
 // Thread-safety: pure functions of their arguments (the ledger is
 // thread-safe).
 //
-//   StatusOr<boost::json::object> page = render::EventPageJson(*ledger, 1, 100);
+//   StatusOr<boost::json::object> page = render::EventPageJson(*ledger, 1,
+//   100);
 #ifndef CONSILIUM_RENDER_LEDGER_JSON_H_
 #define CONSILIUM_RENDER_LEDGER_JSON_H_
 
@@ -35,8 +36,8 @@ boost::json::object EventMetadataJson(const StoredEvent& e);
 // from 0, limit 0 or over kEventPageMax; OutOfRange for from beyond head + 1
 // (from = head + 1 is an empty page); the ledger's errors (DataLoss) from
 // its Scan.
-StatusOr<boost::json::object> EventPageJson(const Ledger& ledger,
-                                            uint64_t from, uint64_t limit);
+StatusOr<boost::json::object> EventPageJson(const Ledger& ledger, uint64_t from,
+                                            uint64_t limit);
 
 }  // namespace consilium::render
 

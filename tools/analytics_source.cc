@@ -15,9 +15,9 @@ StatusOr<LoadedAnalytics> LoadAnalytics(const Args& args) {
   LoadedAnalytics out;
   ASSIGN_OR_RETURN(out.ledger, Ledger::Open(dir, {.read_only = true}));
   if (args.Has("as-of")) {
-    ASSIGN_OR_RETURN(uint64_t seq, render::ResolveAsOf(*out.ledger,
-                                                       args.Get("as-of"),
-                                                       "--as-of"));
+    ASSIGN_OR_RETURN(
+        uint64_t seq,
+        render::ResolveAsOf(*out.ledger, args.Get("as-of"), "--as-of"));
     ASSIGN_OR_RETURN(out.state, p::BuildStateAsOf(*out.ledger, seq));
     return out;
   }

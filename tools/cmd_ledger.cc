@@ -142,8 +142,7 @@ int Events(const Args& args) {
   if (!ledger.ok()) return Fail(ledger.status());
   auto from = args.GetUint("from", 1);
   const bool metadata = args.Has("metadata");
-  auto limit =
-      args.GetUint("limit", metadata ? render::kEventPageDefault : 0);
+  auto limit = args.GetUint("limit", metadata ? render::kEventPageDefault : 0);
   if (!from.ok()) return Fail(from.status());
   if (!limit.ok()) return Fail(limit.status());
   if (metadata) {

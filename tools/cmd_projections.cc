@@ -200,7 +200,8 @@ Registrar calibration_cmd(Command{
               {"annotator", "A", "only this annotator"},
               {"as-of", "SEQ|TIME",
                "as the ledger stood at an event or a time"},
-              {"pseudonyms", "", "annotators by pseudonym (a researcher's view)"},
+              {"pseudonyms", "",
+               "annotators by pseudonym (a researcher's view)"},
               {"json", "", "print JSON instead of a table"}},
     .run = RunCalibration});
 Registrar distribution_cmd(Command{

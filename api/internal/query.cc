@@ -73,8 +73,8 @@ StatusOr<Query> Query::Parse(std::string_view raw,
     bool known = false;
     for (std::string_view a : allowed) known = known || a == name;
     if (!known) {
-      return InvalidArgumentError("unknown query parameter \"" + name +
-                                  "\" (" + Known(allowed) + ")");
+      return InvalidArgumentError("unknown query parameter \"" + name + "\" (" +
+                                  Known(allowed) + ")");
     }
     if (eq == std::string_view::npos) {
       return InvalidArgumentError("query parameter " + name +
@@ -107,8 +107,8 @@ StatusOr<uint64_t> Query::Uint(std::string_view name, uint64_t fallback) const {
   auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
   if (v.empty() || ec != std::errc() || end != v.data() + v.size()) {
     return InvalidArgumentError("query parameter " + std::string(name) +
-                                ": expects a non-negative integer, got \"" +
-                                v + "\"");
+                                ": expects a non-negative integer, got \"" + v +
+                                "\"");
   }
   return out;
 }

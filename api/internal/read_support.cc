@@ -24,10 +24,9 @@ Response ReadState(const projections::ProjectionEngine& engine,
                    const StateReader& fn) {
   if (as_of.empty()) {
     Response out;
-    engine.Read(
-        [&](const projections::AnalyticsState& state, uint64_t seq) {
-          out = fn(state, seq);
-        });
+    engine.Read([&](const projections::AnalyticsState& state, uint64_t seq) {
+      out = fn(state, seq);
+    });
     return out;
   }
   StatusOr<uint64_t> seq = render::ResolveAsOf(ledger, as_of, "as_of");

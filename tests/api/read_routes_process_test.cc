@@ -45,9 +45,9 @@ class ReadRoutesProcessTest : public ::testing::Test {
         testing::MakeSelfSignedCert(dir_.string());
     ASSERT_TRUE(cert.ok()) << cert.status().ToString();
     tls_ = {.enabled = true, .ca_file = cert->cert};
-    ASSERT_NO_FATAL_FAILURE(Spawn({"serve", "--data", ledger_, "--listen",
-                                   "127.0.0.1:0", "--tls-cert", cert->cert,
-                                   "--tls-key", cert->key}));
+    ASSERT_NO_FATAL_FAILURE(
+        Spawn({"serve", "--data", ledger_, "--listen", "127.0.0.1:0",
+               "--tls-cert", cert->cert, "--tls-key", cert->key}));
   }
   void TearDown() override {
     if (pid_ > 0) {
@@ -77,8 +77,8 @@ class ReadRoutesProcessTest : public ::testing::Test {
     Cli("init --data " + ledger_);
     tokens_["admin"] = AddUser("admin", "--role admin");
     Cli("project create --data " + ledger_ + " --id icu --name ICU");
-    Cli("schema publish " + src + "/schemas/examples/icu-severity.json --data " +
-        ledger_);
+    Cli("schema publish " + src +
+        "/schemas/examples/icu-severity.json --data " + ledger_);
     Cli("import records " + src + "/tools/demo/records.jsonl --data " +
         ledger_ + " --project icu");
     for (const char* a : {"dr-ada", "dr-ben", "dr-cho"}) {
@@ -98,8 +98,8 @@ class ReadRoutesProcessTest : public ::testing::Test {
              &rc);
     ASSERT_EQ(rc, 0);
     Cli("annotate " + (dir_ / "ann.jsonl").string() + " --data " + ledger_);
-    Cli("keygen --name consilium.test/log --out " + (dir_ / "log.key").string() +
-        " > " + (dir_ / "vkey").string());
+    Cli("keygen --name consilium.test/log --out " +
+        (dir_ / "log.key").string() + " > " + (dir_ / "vkey").string());
     Cli("configure --data " + ledger_ + " --checkpoint-key " +
         (dir_ / "log.key").string());
   }
@@ -136,7 +136,8 @@ class ReadRoutesProcessTest : public ::testing::Test {
     const std::string prefix = "listening on https://127.0.0.1:";
     size_t at = printed.find(prefix);
     ASSERT_NE(at, std::string::npos) << printed;
-    port_ = static_cast<uint16_t>(std::stoi(printed.substr(at + prefix.size())));
+    port_ =
+        static_cast<uint16_t>(std::stoi(printed.substr(at + prefix.size())));
   }
 
   // GET `target` as `who` ("" for no token) over TLS; the reply is kept for
@@ -214,15 +215,14 @@ TEST_F(ReadRoutesProcessTest, AnalyticsRoutesAnswerTheCliDocuments) {
                         " --record rec-0004 --as-of " +
                         std::to_string(AsOfSeq(r.body))));
 
-  testing::HttpReply a =
-      Get("res", "/v1/projects/icu/agreement?threshold=0.8",
-          "/v1/projects/{project}/agreement");
+  testing::HttpReply a = Get("res", "/v1/projects/icu/agreement?threshold=0.8",
+                             "/v1/projects/{project}/agreement");
   ASSERT_EQ(a.status, 200) << a.body;
   EXPECT_EQ(a.body.find("dr-"), std::string::npos);
-  EXPECT_EQ(a.body, Cli("agreement --json --pseudonyms --threshold 0.8 "
-                        "--project icu --data " +
-                        ledger_ + " --as-of " +
-                        std::to_string(AsOfSeq(a.body))));
+  EXPECT_EQ(a.body,
+            Cli("agreement --json --pseudonyms --threshold 0.8 "
+                "--project icu --data " +
+                ledger_ + " --as-of " + std::to_string(AsOfSeq(a.body))));
   testing::HttpReply c = Get("admin", "/v1/projects/icu/calibration",
                              "/v1/projects/{project}/calibration");
   ASSERT_EQ(c.status, 200) << c.body;
@@ -236,30 +236,30 @@ TEST_F(ReadRoutesProcessTest, AnalyticsRoutesAnswerTheCliDocuments) {
   testing::HttpReply old = Get("admin", "/v1/projects/icu/agreement?as_of=20",
                                "/v1/projects/{project}/agreement");
   ASSERT_EQ(old.status, 200) << old.body;
-  EXPECT_EQ(old.body, Cli("agreement --json --project icu --as-of 20 --data " +
-                          ledger_));
+  EXPECT_EQ(old.body,
+            Cli("agreement --json --project icu --as-of 20 --data " + ledger_));
 
   // Refusals and errors.
-  EXPECT_EQ(Get("aud", "/v1/records/rec-0004/distribution", kDistribution)
-                .status,
-            403);  // auditors see no record content
-  EXPECT_EQ(Get("dr-ada", "/v1/records/rec-0004/distribution", kDistribution)
-                .status,
-            403);  // blind: no annotator reads the distribution
+  EXPECT_EQ(
+      Get("aud", "/v1/records/rec-0004/distribution", kDistribution).status,
+      403);  // auditors see no record content
+  EXPECT_EQ(
+      Get("dr-ada", "/v1/records/rec-0004/distribution", kDistribution).status,
+      403);  // blind: no annotator reads the distribution
   EXPECT_EQ(Get("dr-ada", "/v1/projects/icu/agreement",
                 "/v1/projects/{project}/agreement")
                 .status,
             403);
-  EXPECT_EQ(Get("", "/v1/projects/icu/agreement",
-                "/v1/projects/{project}/agreement")
-                .status,
-            401);
-  EXPECT_EQ(Get("admin", "/v1/records/rec-9999/distribution", kDistribution)
-                .status,
-            404);
-  EXPECT_EQ(Get("res", "/v1/records/rec-9999/distribution", kDistribution)
-                .status,
-            403);  // an unknown id tells a project-bound reader nothing
+  EXPECT_EQ(
+      Get("", "/v1/projects/icu/agreement", "/v1/projects/{project}/agreement")
+          .status,
+      401);
+  EXPECT_EQ(
+      Get("admin", "/v1/records/rec-9999/distribution", kDistribution).status,
+      404);
+  EXPECT_EQ(
+      Get("res", "/v1/records/rec-9999/distribution", kDistribution).status,
+      403);  // an unknown id tells a project-bound reader nothing
   testing::HttpReply bad = Get("admin", "/v1/projects/icu/agreement?treshold=1",
                                "/v1/projects/{project}/agreement");
   EXPECT_EQ(bad.status, 400);
@@ -281,9 +281,9 @@ TEST_F(ReadRoutesProcessTest, EachDistributionReadAppendsOneDurableAccess) {
   // Exactly one event, the access, already on disk when the answer came.
   EXPECT_EQ(HeadSeq(), before + 1);
   EXPECT_EQ(AsOfSeq(d.body), before + 1);
-  boost::json::value page = boost::json::parse(
-      Cli("events --metadata --data " + ledger_ + " --from " +
-          std::to_string(before + 1)));
+  boost::json::value page =
+      boost::json::parse(Cli("events --metadata --data " + ledger_ +
+                             " --from " + std::to_string(before + 1)));
   const boost::json::array& events = page.at("events").as_array();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].at("type"), "AccessRecorded");
@@ -310,9 +310,9 @@ TEST_F(ReadRoutesProcessTest, EachDistributionReadAppendsOneDurableAccess) {
                 "/v1/audit/access")
                 .status,
             400);
-  EXPECT_EQ(Get("res", "/v1/audit/access?principal=res", "/v1/audit/access")
-                .status,
-            403);
+  EXPECT_EQ(
+      Get("res", "/v1/audit/access?principal=res", "/v1/audit/access").status,
+      403);
   ExpectAllValidate();
 }
 
@@ -320,15 +320,15 @@ TEST_F(ReadRoutesProcessTest, LedgerRoutesServeWhatAnAuditorVerifies) {
   testing::HttpReply head = Get("aud", "/v1/ledger/head", "/v1/ledger/head");
   ASSERT_EQ(head.status, 200);
   EXPECT_EQ(head.body, Cli("head --data " + ledger_));
-  testing::HttpReply page = Get("aud", "/v1/ledger/events?from=3&limit=5",
-                                "/v1/ledger/events");
+  testing::HttpReply page =
+      Get("aud", "/v1/ledger/events?from=3&limit=5", "/v1/ledger/events");
   ASSERT_EQ(page.status, 200);
-  EXPECT_EQ(page.body, Cli("events --metadata --from 3 --limit 5 --data " +
-                           ledger_));
+  EXPECT_EQ(page.body,
+            Cli("events --metadata --from 3 --limit 5 --data " + ledger_));
   EXPECT_EQ(page.body.find("\"text\""), std::string::npos);  // no bodies
-  EXPECT_EQ(Get("aud", "/v1/ledger/events?limit=1001", "/v1/ledger/events")
-                .status,
-            400);
+  EXPECT_EQ(
+      Get("aud", "/v1/ledger/events?limit=1001", "/v1/ledger/events").status,
+      400);
 
   // The checkpoint, signed by the server at the head, and an inclusion
   // proof against it: `consilium audit verify` accepts both.
@@ -337,8 +337,7 @@ TEST_F(ReadRoutesProcessTest, LedgerRoutesServeWhatAnAuditorVerifies) {
   ASSERT_EQ(cp.status, 200) << cp.body;
   EXPECT_EQ(cp.headers["content-type"], "text/plain; charset=utf-8");
   const uint64_t size = HeadSeq();
-  EXPECT_NE(cp.body.find("\n" + std::to_string(size) + "\n"),
-            std::string::npos)
+  EXPECT_NE(cp.body.find("\n" + std::to_string(size) + "\n"), std::string::npos)
       << cp.body;
   std::ofstream(dir_ / "cp.note") << cp.body;
   testing::HttpReply inc = Get(
@@ -348,8 +347,7 @@ TEST_F(ReadRoutesProcessTest, LedgerRoutesServeWhatAnAuditorVerifies) {
   EXPECT_EQ(inc.body, Cli("proof inclusion --seq 7 --size " +
                           std::to_string(size) + " --data " + ledger_));
   std::ofstream(dir_ / "inc.json") << inc.body;
-  Cli("event --raw --seq 7 --data " + ledger_ + " > " +
-      (dir_ / "e7").string());
+  Cli("event --raw --seq 7 --data " + ledger_ + " > " + (dir_ / "e7").string());
   int rc = 0;
   std::string verified = RunShell(
       ConsiliumBin() + " audit verify --vkey " + (dir_ / "vkey").string() +
@@ -357,27 +355,26 @@ TEST_F(ReadRoutesProcessTest, LedgerRoutesServeWhatAnAuditorVerifies) {
           (dir_ / "inc.json").string() + " --event " + (dir_ / "e7").string(),
       &rc);
   EXPECT_EQ(rc, 0) << verified;
-  testing::HttpReply cons =
-      Get("aud", "/v1/ledger/proofs/consistency?from=5",
-          "/v1/ledger/proofs/consistency");
+  testing::HttpReply cons = Get("aud", "/v1/ledger/proofs/consistency?from=5",
+                                "/v1/ledger/proofs/consistency");
   ASSERT_EQ(cons.status, 200);
   EXPECT_EQ(cons.body, Cli("proof consistency --from 5 --data " + ledger_));
   // The same checkpoint again while nothing was appended.
   EXPECT_EQ(Get("aud", "/v1/ledger/checkpoint", "/v1/ledger/checkpoint").body,
             cp.body);
 
-  EXPECT_EQ(Get("aud", "/v1/ledger/proofs/inclusion",
-                "/v1/ledger/proofs/inclusion")
-                .status,
-            400);  // seq is required
+  EXPECT_EQ(
+      Get("aud", "/v1/ledger/proofs/inclusion", "/v1/ledger/proofs/inclusion")
+          .status,
+      400);  // seq is required
   EXPECT_EQ(Get("aud", "/v1/ledger/proofs/inclusion?seq=9999",
                 "/v1/ledger/proofs/inclusion")
                 .status,
             400);  // beyond the tree
   EXPECT_EQ(Get("res", "/v1/ledger/head", "/v1/ledger/head").status, 403);
-  EXPECT_EQ(Get("dr-ada", "/v1/ledger/checkpoint", "/v1/ledger/checkpoint")
-                .status,
-            403);
+  EXPECT_EQ(
+      Get("dr-ada", "/v1/ledger/checkpoint", "/v1/ledger/checkpoint").status,
+      403);
   ExpectAllValidate();
 }
 

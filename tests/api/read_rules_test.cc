@@ -2,6 +2,8 @@
 // read rules over a real domain state (who may read what, who sees
 // identities, whose access history), the auditor's event page, and the
 // domain metrics.
+#include "api/read_rules.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -11,7 +13,6 @@
 
 #include "api/domain_metrics.h"
 #include "api/internal/query.h"
-#include "api/read_rules.h"
 #include "domain/command_handler.h"
 #include "ledger/ledger.h"
 #include "render/command_input.h"
@@ -25,12 +26,12 @@ namespace {
 using internal::Query;
 
 TEST(QueryTest, ParsesFormEncodedParametersItIsTold) {
-  StatusOr<Query> q =
-      Query::Parse("record=rec%2F1&from=2024-01-01T00:00:00Z&x=a+b", {
-                                                                         "record",
-                                                                         "from",
-                                                                         "x",
-                                                                     });
+  StatusOr<Query> q = Query::Parse(
+      "record=rec%2F1&from=2024-01-01T00:00:00Z&x=a+b", {
+                                                            "record",
+                                                            "from",
+                                                            "x",
+                                                        });
   ASSERT_TRUE(q.ok()) << q.status().ToString();
   EXPECT_EQ(q->Get("record"), "rec/1");
   EXPECT_EQ(q->Get("x"), "a b");
@@ -55,9 +56,10 @@ TEST(QueryTest, RefusesUnknownRepeatedAndMalformedParameters) {
 }
 
 TEST(QueryTest, NumbersAreStrict) {
-  StatusOr<Query> q = Query::Parse("n=12&neg=-1&big=18446744073709551616&"
-                                   "d=0.5&inf=inf&junk=3x",
-                                   {"n", "neg", "big", "d", "inf", "junk"});
+  StatusOr<Query> q = Query::Parse(
+      "n=12&neg=-1&big=18446744073709551616&"
+      "d=0.5&inf=inf&junk=3x",
+      {"n", "neg", "big", "d", "inf", "junk"});
   ASSERT_TRUE(q.ok());
   EXPECT_EQ(*q->Uint("n", 0), 12u);
   EXPECT_EQ(*q->Uint("absent", 7), 7u);
@@ -79,10 +81,11 @@ class ReadRulesTest : public ::testing::Test {
     auto h = domain::CommandHandler::Open(ledger_.get(), {});
     ASSERT_TRUE(h.ok());
     handler_ = std::move(*h);
-    ASSERT_TRUE(handler_
-                    ->RegisterPrincipal(
-                        "root", {.id = "root", .roles = {{fb::Role::Admin, ""}}})
-                    .ok());
+    ASSERT_TRUE(
+        handler_
+            ->RegisterPrincipal(
+                "root", {.id = "root", .roles = {{fb::Role::Admin, ""}}})
+            .ok());
     for (const char* p : {"p1", "p2"}) {
       ASSERT_TRUE(handler_->CreateProject("root", {.id = p, .name = p}).ok());
     }
@@ -136,9 +139,9 @@ TEST_F(ReadRulesTest, AggregatesAuditAndLedgerFollowTheirRoles) {
   EXPECT_TRUE(Check({"admin@p1"}, kCalibrationRoute, p1).ok());
   EXPECT_EQ(Check({"researcher@p2"}, kCalibrationRoute, p1).code(),
             StatusCode::kPermissionDenied);
-  EXPECT_EQ(Check({"annotator@p1", "adjudicator@p1"}, kAgreementRoute, p1)
-                .code(),
-            StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      Check({"annotator@p1", "adjudicator@p1"}, kAgreementRoute, p1).code(),
+      StatusCode::kPermissionDenied);
 
   EXPECT_TRUE(Check({"auditor@p1"}, kAccessRoute, {}, "record=r1").ok());
   EXPECT_EQ(Check({"auditor@p2"}, kAccessRoute, {}, "record=r1").code(),
@@ -148,8 +151,8 @@ TEST_F(ReadRulesTest, AggregatesAuditAndLedgerFollowTheirRoles) {
             StatusCode::kPermissionDenied);
 
   for (std::string_view route :
-       {kLedgerHeadRoute, kLedgerEventsRoute, kCheckpointRoute,
-        kInclusionRoute, kConsistencyRoute}) {
+       {kLedgerHeadRoute, kLedgerEventsRoute, kCheckpointRoute, kInclusionRoute,
+        kConsistencyRoute}) {
     EXPECT_TRUE(Check({"auditor"}, route, {}).ok()) << route;
     EXPECT_TRUE(Check({"admin"}, route, {}).ok()) << route;
     EXPECT_EQ(Check({"auditor@p1"}, route, {}).code(),
@@ -184,19 +187,19 @@ TEST_F(ReadRulesTest, ReadAuthorizerDecidesReadRoutesAndDelegatesTheRest) {
   ReadAuthorizer auth(std::make_shared<ReadRules>(&handler_->core()),
                       std::make_shared<DenyAll>());
   Request request;
-  EXPECT_TRUE(
-      auth.Authorize({.id = "a", .roles = {"auditor"}}, kLedgerHeadRoute,
-                     request)
-          .ok());
-  EXPECT_EQ(auth.Authorize({.id = "a", .roles = {"admin"}}, "/v1/whoami",
-                           request)
-                .message(),
-            "other");
+  EXPECT_TRUE(auth.Authorize({.id = "a", .roles = {"auditor"}},
+                             kLedgerHeadRoute, request)
+                  .ok());
+  EXPECT_EQ(
+      auth.Authorize({.id = "a", .roles = {"admin"}}, "/v1/whoami", request)
+          .message(),
+      "other");
 }
 
 TEST(EventPageTest, PagesMetadataAndHashesWithoutBodies) {
   testing::TempDir dir;
-  ASSERT_NO_FATAL_FAILURE(consilium::testing::CreateLedgerOfNotes(dir.path(), 5));
+  ASSERT_NO_FATAL_FAILURE(
+      consilium::testing::CreateLedgerOfNotes(dir.path(), 5));
   auto ledger = Ledger::Open(dir.path(), {.read_only = true});
   ASSERT_TRUE(ledger.ok());
   auto page = render::EventPageJson(**ledger, 2, 2);
@@ -231,7 +234,8 @@ TEST(DomainMetricsTest, AppendLatencyAndAdjudicationGaugesRender) {
     return StatusOr<int>(NotFoundError("record x not found"));
   });
   EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
-  RegisterAdjudicationGauges(&registry, [] { return 3.0; }, [] { return 1.0; });
+  RegisterAdjudicationGauges(
+      &registry, [] { return 3.0; }, [] { return 1.0; });
   const std::string text = registry.Render();
   EXPECT_NE(text.find("consilium_append_duration_seconds_count{operation="
                       "\"record_access\"} 1"),

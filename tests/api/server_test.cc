@@ -436,15 +436,14 @@ TEST_F(ServerTest, OpenApiDocumentIsServedAndListsTheBuiltinRoutes) {
   }
   // The built-in routes, then those `consilium serve` adds: whoami, the
   // read routes (api/read_rules.h).
-  EXPECT_EQ(paths, (std::vector<std::string>{
-                       "/healthz", "/metrics", "/v1/openapi.json",
-                       "/v1/whoami", "/v1/records/{id}/distribution",
-                       "/v1/projects/{project}/agreement",
-                       "/v1/projects/{project}/calibration",
-                       "/v1/audit/access", "/v1/ledger/head",
-                       "/v1/ledger/events", "/v1/ledger/checkpoint",
-                       "/v1/ledger/proofs/inclusion",
-                       "/v1/ledger/proofs/consistency"}));
+  EXPECT_EQ(
+      paths,
+      (std::vector<std::string>{
+          "/healthz", "/metrics", "/v1/openapi.json", "/v1/whoami",
+          "/v1/records/{id}/distribution", "/v1/projects/{project}/agreement",
+          "/v1/projects/{project}/calibration", "/v1/audit/access",
+          "/v1/ledger/head", "/v1/ledger/events", "/v1/ledger/checkpoint",
+          "/v1/ledger/proofs/inclusion", "/v1/ledger/proofs/consistency"}));
 }
 
 TEST_F(ServerTest, ShutdownLetsTheRequestInFlightFinish) {

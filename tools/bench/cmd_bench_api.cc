@@ -67,7 +67,8 @@ StatusOr<Setup> BuildLedger(const std::string& dir,
                    Slurp(examples / "annotations/dx-reasoning.values.json"));
   RETURN_IF_ERROR(Ledger::Init(dir));
   ASSIGN_OR_RETURN(auto ledger, Ledger::Open(dir, {}));
-  ASSIGN_OR_RETURN(auto handler, domain::CommandHandler::Open(ledger.get(), {}));
+  ASSIGN_OR_RETURN(auto handler,
+                   domain::CommandHandler::Open(ledger.get(), {}));
   domain::CommandHandler& h = *handler;
   json::value rec;
   RETURN_IF_ERROR(ParseStrictJson(record, {}, rec));
@@ -83,8 +84,8 @@ StatusOr<Setup> BuildLedger(const std::string& dir,
       h.RegisterPrincipal("admin",
                           {.id = "admin", .roles = {{fb::Role::Admin, ""}}})
           .status());
-  RETURN_IF_ERROR(h.CreateProject("admin", {.id = "bench", .name = "Bench"})
-                      .status());
+  RETURN_IF_ERROR(
+      h.CreateProject("admin", {.id = "bench", .name = "Bench"}).status());
   ASSIGN_OR_RETURN(auto reader,
                    h.RegisterPrincipal(
                        "admin", {.id = "reader",
@@ -96,22 +97,22 @@ StatusOr<Setup> BuildLedger(const std::string& dir,
   out.reader_token = reader.token.token;
   out.annotator_token = annotator.token.token;
   RETURN_IF_ERROR(h.PublishSchema("admin", schema).status());
-  ASSIGN_OR_RETURN(auto imported,
-                   h.ImportRecords("admin", "bench",
-                                   render::ParseRecordLines(lines), true));
+  ASSIGN_OR_RETURN(
+      auto imported,
+      h.ImportRecords("admin", "bench", render::ParseRecordLines(lines), true));
   if (!imported.all_ok()) return imported.lines[0].status;
   RETURN_IF_ERROR(h.Assign("admin", "bench", "rec-1", "dr-bench").status());
   out.schema_version = h.Read([](const domain::DomainState& s) {
     return s.LatestSchemaVersion("dx-reasoning");
   });
-  RETURN_IF_ERROR(h.SubmitAnnotation("dr-bench",
-                                     {.annotation_id = "seed",
+  RETURN_IF_ERROR(
+      h.SubmitAnnotation("dr-bench", {.annotation_id = "seed",
                                       .record_id = "rec-1",
                                       .annotator_id = "dr-bench",
                                       .schema_id = "dx-reasoning",
                                       .schema_version = out.schema_version,
                                       .values = out.values})
-                      .status());
+          .status());
   return out;
 }
 
@@ -256,26 +257,24 @@ StatusOr<json::object> RunWrk(const std::string& url, const LoadSpec& spec,
                                               "scripts/install-deps.sh)"
                                             : ""));
   }
-  json::value raw = json::parse(text.substr(at + 8, text.find('\n', at) -
-                                                        at - 8));
+  json::value raw =
+      json::parse(text.substr(at + 8, text.find('\n', at) - at - 8));
   json::object& r = raw.as_object();
   json::object out;
   const double secs = r["duration_us"].to_number<double>() / 1e6;
   const int64_t requests = r["requests"].to_number<int64_t>();
-  const int64_t failed =
-      r["errors_status"].to_number<int64_t>() +
-      r["errors_connect"].to_number<int64_t>() +
-      r["errors_read"].to_number<int64_t>() +
-      r["errors_write"].to_number<int64_t>() +
-      r["errors_timeout"].to_number<int64_t>();
+  const int64_t failed = r["errors_status"].to_number<int64_t>() +
+                         r["errors_connect"].to_number<int64_t>() +
+                         r["errors_read"].to_number<int64_t>() +
+                         r["errors_write"].to_number<int64_t>() +
+                         r["errors_timeout"].to_number<int64_t>();
   out["method"] = spec.method;
   out["path"] = spec.path;
   out["connections"] = o.connections;
   out["seconds"] = std::round(secs * 100) / 100;
   out["requests"] = requests;
   out["failed"] = failed;
-  out["per_second"] =
-      secs > 0 ? std::round((requests - failed) / secs) : 0.0;
+  out["per_second"] = secs > 0 ? std::round((requests - failed) / secs) : 0.0;
   for (const char* q : {"p50", "p90", "p99", "max"}) {
     out[std::string(q) + "_ms"] =
         std::round(r[std::string(q) + "_us"].to_number<double>() / 10) / 100;
@@ -375,8 +374,8 @@ StatusOr<ApiFlags> ReadFlags(const Args& args) {
   ASSIGN_OR_RETURN(f.soak, args.GetDouble("soak", 0));
   ASSIGN_OR_RETURN(f.library_seconds, args.GetDouble("library-seconds", 3));
   f.submit_route = args.Get("submit-route", "/v1/annotations");
-  if (!(f.load.seconds >= 1 && f.load.seconds <= 3600) || c == 0 ||
-      c > 4096 || t == 0 || t > 64 || t > c || !(f.soak >= 0) ||
+  if (!(f.load.seconds >= 1 && f.load.seconds <= 3600) || c == 0 || c > 4096 ||
+      t == 0 || t > 64 || t > c || !(f.soak >= 0) ||
       !(f.library_seconds > 0 && f.library_seconds <= 600)) {
     return InvalidArgumentError(
         "--seconds in [1, 3600], --connections in [1, 4096], --threads in "
@@ -395,12 +394,11 @@ StatusOr<json::object> RecordPhase(const ServerChild& server,
   ASSIGN_OR_RETURN(uint64_t before, HeadOf(dir));
   const int64_t rss_start = server.RssKib();
   if (soak > 0) o.seconds = soak;
-  ASSIGN_OR_RETURN(json::object r,
-                   RunWrk(server.url(),
-                          {.path = kRecordRead, .token = setup.reader_token},
-                          o, "record"));
-  ASSIGN_OR_RETURN(r["access_events_appended"],
-                   AccessEventsAfter(dir, before));
+  ASSIGN_OR_RETURN(
+      json::object r,
+      RunWrk(server.url(), {.path = kRecordRead, .token = setup.reader_token},
+             o, "record"));
+  ASSIGN_OR_RETURN(r["access_events_appended"], AccessEventsAfter(dir, before));
   if (soak > 0) {
     r["rss_start_kib"] = rss_start;
     r["rss_end_kib"] = server.RssKib();
@@ -448,8 +446,8 @@ int BenchApi(const Args& args) {
     Print(out, args.Has("json"));
     return 0;
   }
-  auto healthz = RunWrk(server.url(), {.path = "/healthz"}, flags->load,
-                        "healthz");
+  auto healthz =
+      RunWrk(server.url(), {.path = "/healthz"}, flags->load, "healthz");
   if (!healthz.ok()) return Fail(healthz.status(), 1);
   auto record = RecordPhase(server, *setup, flags->load, dir, 0);
   if (!record.ok()) return Fail(record.status(), 1);
@@ -469,21 +467,20 @@ int BenchApi(const Args& args) {
   out["annotation_submit_http"] = std::move(*submit);
   out["library_annotate_per_second"] = std::round(*library);
   out["ratio_http_submit_vs_library"] =
-      served && *library > 0
-          ? std::round(out["annotation_submit_http"]
-                           .at("per_second")
-                           .to_number<double>() /
-                       *library * 1000) /
-                1000
-          : json::value(nullptr);
+      served && *library > 0 ? std::round(out["annotation_submit_http"]
+                                              .at("per_second")
+                                              .to_number<double>() /
+                                          *library * 1000) /
+                                   1000
+                             : json::value(nullptr);
   if (!served) {
     out["annotation_submit_note"] =
         "every POST " + flags->submit_route +
         " was refused: this build does not serve that route";
   }
-  out["targets"] = json::parse(
-      R"({"record_read_per_second":15000,"record_read_p99_ms":15,)"
-      R"("ratio_http_submit_vs_library":0.4})");
+  out["targets"] =
+      json::parse(R"({"record_read_per_second":15000,"record_read_p99_ms":15,)"
+                  R"("ratio_http_submit_vs_library":0.4})");
   Print(out, args.Has("json"));
   return 0;
 }
