@@ -408,6 +408,10 @@ int RunAgreement(const Args& args) {
         "--csv FILE (a rating table) or --data DIR --project P (a ledger) is "
         "required"));
   }
+  if (args.Has("pseudonyms")) {
+    return Fail(InvalidArgumentError(
+        "--pseudonyms needs --data (a rating table names no principals)"));
+  }
   StatusOr<statistics::Level> level =
       statistics::ParseLevel(args.Get("level", "nominal"));
   if (!level.ok()) return Fail(level.status().WithContext("--level"));
