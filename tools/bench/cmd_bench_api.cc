@@ -198,8 +198,9 @@ std::string WrkScript(const LoadSpec& spec) {
          json::serialize(tmpl) +
          "\n"
          "local counter = 0\n"
-         "local tid = 0\n"
-         "local threads = 0\n"
+         "threads = 0\n"
+         "-- tid: a global of each thread's state, set by setup() (a local\n"
+         "-- here would shadow it)\n"
          "function setup(thread) threads = threads + 1; thread:set(\"tid\", "
          "threads) end\n"
          "function request()\n"
