@@ -15,9 +15,9 @@ packages=(
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   python3 python3-nacl
   dpkg-dev
-  nodejs npm  # npx fetches the OpenAPI linter at test time (tests/api/openapi_lint.sh)
   python3-jsonschema  # tests/api/validate_response.py: responses against api/openapi.json
   wrk  # consilium bench api: HTTP load on loopback
+  nodejs npm  # npx fetches the OpenAPI linter at test time (tests/api/openapi_lint.sh)
 )
 
 # A name an installed package Provides counts as present (NodeSource's
