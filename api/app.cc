@@ -6,6 +6,7 @@
 #include "api/annotation_routes.h"
 #include "api/domain_authenticator.h"
 #include "api/project_routes.h"
+#include "api/read_routes.h"
 #include "api/record_routes.h"
 #include "api/whoami_route.h"
 
@@ -99,6 +100,13 @@ Status AppContext::RecordDenial(const Denial& denial) const {
       break;
     }
   }
+  // The distribution route names its record `{id}` (/v1/records/{id}/...).
+  if (auto it = denial.params.find("id");
+      cmd.resource_kind == "route" && it != denial.params.end() &&
+      denial.route.starts_with("/v1/records/") && UsableId(it->second)) {
+    cmd.resource_kind = "record";
+    cmd.resource_id = it->second;
+  }
   if (!UsableId(cmd.resource_id)) cmd.resource_id = "unmatched";
   cmd.action = "request";
   cmd.purpose = "api: " + denial.method + " " + denial.path;
@@ -146,12 +154,16 @@ StatusOr<std::unique_ptr<App>> App::Open(Ledger* ledger, AppOptions options) {
   app->options_ = std::move(options);
   ASSIGN_OR_RETURN(app->handler_,
                    domain::CommandHandler::Open(ledger, app->options_.handler));
-  ASSIGN_OR_RETURN(app->engine_, projections::ProjectionEngine::Open(ledger));
+  // Checkpointed now and then, so a restart resumes rather than replays.
+  ASSIGN_OR_RETURN(app->engine_, projections::ProjectionEngine::Open(
+                                     ledger, {.checkpoint_every_events = 10000}));
   app->engine_->StartLive();
+  app->metrics_ = std::make_shared<MetricsRegistry>();
   app->context_ = AppContext{.handler = app->handler_.get(),
                              .engine = app->engine_.get(),
                              .ledger = ledger,
-                             .clock = app->options_.clock};
+                             .clock = app->options_.clock,
+                             .metrics = app->metrics_.get()};
   return app;
 }
 
@@ -165,6 +177,7 @@ StatusOr<Router> App::BuildRouter() {
   RETURN_IF_ERROR(AddProjectRoutes(table, context_));
   RETURN_IF_ERROR(AddRecordRoutes(table, context_));
   RETURN_IF_ERROR(AddAnnotationRoutes(table, context_));
+  RETURN_IF_ERROR(AddReadRoutes(table, context_, context_.metrics));
   rules_ = std::make_shared<const std::map<std::string, Rule>>(table.rules());
   return std::move(table.router());
 }
@@ -178,6 +191,7 @@ ServerDeps App::Deps() const {
       rules_ ? rules_ : std::make_shared<const std::map<std::string, Rule>>());
   const AppContext* ctx = &context_;
   deps.on_denial = [ctx](const Denial& d) { return ctx->RecordDenial(d); };
+  deps.metrics = metrics_;
   return deps;
 }
 

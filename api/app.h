@@ -37,6 +37,7 @@
 
 #include "api/auth.h"
 #include "api/http.h"
+#include "api/metrics.h"
 #include "api/router.h"
 #include "api/server.h"
 #include "common/clock.h"
@@ -72,6 +73,8 @@ struct AppContext {
   projections::ProjectionEngine* engine = nullptr;
   Ledger* ledger = nullptr;
   const Clock* clock = nullptr;
+  // The registry the server serves at /metrics (Deps().metrics).
+  MetricsRegistry* metrics = nullptr;
 
   // Appends an allowed AccessRecorded for `principal` and returns once it is
   // durable: call it after the data is ready and before it is returned.
@@ -139,6 +142,7 @@ class App {
   std::unique_ptr<projections::ProjectionEngine> engine_;
   AppContext context_;
   std::shared_ptr<const std::map<std::string, Rule>> rules_;
+  std::shared_ptr<MetricsRegistry> metrics_;
 };
 
 }  // namespace consilium::api

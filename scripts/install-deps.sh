@@ -17,6 +17,8 @@ packages=(
   python3 python3-nacl
   python3-pandas python3-jsonschema  # snapshot tests: data.jsonl loads in pandas, lines match docs/schemas/snapshot-line.schema.json
   dpkg-dev
+  python3-jsonschema  # tests/api/validate_response.py: responses against api/openapi.json
+  wrk  # consilium bench api: HTTP load on loopback
   nodejs npm  # npx fetches the OpenAPI linter at test time (tests/api/openapi_lint.sh)
   curl jq  # docs/api-walkthrough.md's shell blocks, run by AppWalkthroughTest
 )
