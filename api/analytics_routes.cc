@@ -125,8 +125,7 @@ Response Calibration(const AnalyticsDeps& deps, const Request& request) {
   StatusOr<Query> q = Query::Parse(request.query, {"annotator", "as_of"});
   if (!q.ok()) return ErrorResponse(q.status());
   const std::string& project = request.params.at("project");
-  const bool identities =
-      SeesIdentities(deps, *request.principal, project);
+  const bool identities = SeesIdentities(deps, *request.principal, project);
   return ReadState(
       *deps.engine, *deps.ledger, q->Get("as_of"),
       [&](const p::AnalyticsState& state, uint64_t seq) {

@@ -155,8 +155,9 @@ StatusOr<std::unique_ptr<App>> App::Open(Ledger* ledger, AppOptions options) {
   ASSIGN_OR_RETURN(app->handler_,
                    domain::CommandHandler::Open(ledger, app->options_.handler));
   // Checkpointed now and then, so a restart resumes rather than replays.
-  ASSIGN_OR_RETURN(app->engine_, projections::ProjectionEngine::Open(
-                                     ledger, {.checkpoint_every_events = 10000}));
+  ASSIGN_OR_RETURN(app->engine_,
+                   projections::ProjectionEngine::Open(
+                       ledger, {.checkpoint_every_events = 10000}));
   app->engine_->StartLive();
   app->metrics_ = std::make_shared<MetricsRegistry>();
   app->context_ = AppContext{.handler = app->handler_.get(),

@@ -51,8 +51,7 @@ Response Access(const AuditDeps& deps, const Request& request) {
   }
   const std::optional<std::set<std::string>> projects =
       deps.core->Read([&](const domain::DomainState& state) {
-        return domain::Authorizer(state, request.principal->id)
-            .AuditProjects();
+        return domain::Authorizer(state, request.principal->id).AuditProjects();
       });
   Response out;
   deps.engine->Read([&](const p::AnalyticsState& state) {

@@ -10,8 +10,8 @@
 // stood when the request arrived: the handler waits for the read model to
 // reach that head (so an access the server just recorded is listed). A
 // reader whose roles are bound to projects sees only those projects'
-// accesses (domain::Authorizer::AuditProjects). Reading access history is not itself
-// recorded: it holds no record content.
+// accesses (domain::Authorizer::AuditProjects). Reading access history is not
+// itself recorded: it holds no record content.
 //
 // Thread-safety: a blocking handler; the dependencies are thread-safe and
 // must outlive the server.

@@ -55,14 +55,14 @@ Status AddReadRoutes(RouteTable& table, const AppContext& ctx,
   const domain::WriteCore* core = &ctx.handler->core();
   ASSIGN_OR_RETURN(std::vector<Route> routes, LedgerRoutes(ctx.ledger));
   for (Route& r : AnalyticsRoutes({.engine = ctx.engine,
-                                   .ledger = ctx.ledger,
-                                   .access = ctx.handler,
-                                   .core = core,
-                                   .metrics = RegisterDomainMetrics(metrics)})) {
+                  .ledger = ctx.ledger,
+                  .access = ctx.handler,
+                  .core = core,
+                  .metrics = RegisterDomainMetrics(metrics)})) {
     routes.push_back(std::move(r));
   }
-  for (Route& r :
-       AuditRoutes({.engine = ctx.engine, .ledger = ctx.ledger, .core = core})) {
+  for (Route& r : AuditRoutes(
+           {.engine = ctx.engine, .ledger = ctx.ledger, .core = core})) {
     routes.push_back(std::move(r));
   }
   for (Route& r : routes) {

@@ -38,9 +38,8 @@ Status Authorizer::MayReadDistribution(std::string_view record) const {
   if (Holds(fb::Role::Admin, project) || Holds(fb::Role::Researcher, project)) {
     return OkStatus();
   }
-  return ReadDenied(
-      "the label distribution of record " + std::string(record),
-      "admin or researcher in the record's project");
+  return ReadDenied("the label distribution of record " + std::string(record),
+                    "admin or researcher in the record's project");
 }
 
 Status Authorizer::MayReadProjectAnalytics(std::string_view project,

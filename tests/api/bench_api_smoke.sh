@@ -2,7 +2,8 @@
 # Smoke test of `consilium bench api --json` (not a measurement: the figures
 # of a busy CI machine mean nothing and are not checked): two seconds of wrk
 # per phase at 4 connections, then the document's shape, that every record
-# read succeeded and appended its access event, and that /healthz answered.
+# read succeeded and appended its access event, that /healthz answered, and
+# that every annotation POST was accepted (so the submit ratio is a number).
 # Exit 77 (skipped) when wrk is not installed (scripts/install-deps.sh).
 set -euo pipefail
 bin="$1"
@@ -24,6 +25,9 @@ assert r["requests"] > 0 and r["failed"] == 0, r
 assert r["access_events_appended"] >= r["requests"], r
 assert d["healthz"]["failed"] == 0, d["healthz"]
 assert d["library_annotate_per_second"] > 0, d
+s = d["annotation_submit_http"]
+assert s["requests"] > 0 and s["failed"] == 0, s
+assert d["ratio_http_submit_vs_library"] is not None, d
 for k in ("per_second", "p50_ms", "p99_ms", "max_ms"):
     assert k in r, k
 print("bench_api_smoke: ok")

@@ -2,21 +2,20 @@
 // read routes' rules (api::ReadRouteRule, domain::Authorizer's read rules)
 // over a real domain state (who may read what, who sees identities, whose
 // access history), the auditor's event page, and the domain metrics.
-#include "api/read_routes.h"
-
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 #include <cctype>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "api/domain_metrics.h"
 #include "api/internal/query.h"
+#include "api/read_routes.h"
 #include "domain/authorizer.h"
 #include "domain/command_handler.h"
 #include "ledger/ledger.h"

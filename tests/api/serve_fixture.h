@@ -165,8 +165,7 @@ class ServeFixture : public ::testing::Test {
     std::string out = consilium::testing::RunShell(
         std::string("/usr/bin/python3 -W ignore::DeprecationWarning ") +
             CONSILIUM_SOURCE_DIR + "/tests/api/validate_response.py " +
-            CONSILIUM_SOURCE_DIR + "/api/openapi.json --batch " +
-            file.string(),
+            CONSILIUM_SOURCE_DIR + "/api/openapi.json --batch " + file.string(),
         &rc);
     EXPECT_EQ(rc, 0) << out;
   }

@@ -394,11 +394,10 @@ StatusOr<json::object> RecordPhase(const ServerChild& server,
   ASSIGN_OR_RETURN(uint64_t before, HeadOf(dir));
   const int64_t rss_start = server.RssKib();
   if (soak > 0) o.seconds = soak;
-  ASSIGN_OR_RETURN(
-      json::object r,
-      RunWrk(server.url(),
-             {.path = kRecordRead, .token = setup.annotator_token},
-             o, "record"));
+  ASSIGN_OR_RETURN(json::object r,
+                   RunWrk(server.url(),
+                          {.path = kRecordRead, .token = setup.annotator_token},
+                          o, "record"));
   ASSIGN_OR_RETURN(r["access_events_appended"], AccessEventsAfter(dir, before));
   if (soak > 0) {
     r["rss_start_kib"] = rss_start;
