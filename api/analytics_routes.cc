@@ -1,14 +1,18 @@
 #include "api/analytics_routes.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 
+#include "adjudication/as_of.h"
+#include "adjudication/model.h"
 #include "api/internal/query.h"
 #include "api/internal/read_support.h"
 #include "api/read_routes.h"
 #include "domain/authorizer.h"
 #include "projections/analytics.h"
 #include "projections/pseudonyms.h"
+#include "render/adjudication_json.h"
 #include "render/analytics_json.h"
 
 namespace consilium::api {
@@ -64,17 +68,32 @@ Response Distribution(const AnalyticsDeps& deps, const Request& request) {
         UnavailableError("the read model has not reached event " +
                          std::to_string(access->seq) + " yet; try again"));
   }
-  return ReadState(
-      *deps.engine, *deps.ledger, q->Get("as_of"),
-      [&](const p::AnalyticsState& state, uint64_t seq) {
-        auto d = p::LabelDistribution(state, record, /*soft_labels=*/true);
-        if (!d.ok()) return ErrorResponse(d.status());
-        if (!SeesIdentities(deps, reader, d->project)) {
-          p::PseudonymizeDistribution(state, &*d);
-        }
-        return DocumentResponse(200, render::DistributionJson(*d, seq),
-                                JsonStyle::kIndented);
-      });
+  std::optional<p::RecordDistribution> dist;
+  uint64_t at = 0;
+  Response read = ReadState(*deps.engine, *deps.ledger, q->Get("as_of"),
+                            [&](const p::AnalyticsState& state, uint64_t seq) {
+                              auto d = p::LabelDistribution(
+                                  state, record, /*soft_labels=*/true);
+                              if (!d.ok()) return ErrorResponse(d.status());
+                              if (!SeesIdentities(deps, reader, d->project)) {
+                                p::PseudonymizeDistribution(state, &*d);
+                              }
+                              dist = std::move(*d);
+                              at = seq;
+                              return Response{};
+                            });
+  if (!dist.has_value()) return read;
+  // The adjudication state at the same position beside each field, as
+  // `consilium distribution --json` prints it: the model replayed over
+  // events 1..at, outside the read model's lock.
+  auto replayed = adjudication::ReplayAdjudication(*deps.ledger, at);
+  if (!replayed.ok()) return ErrorResponse(replayed.status());
+  boost::json::object doc = render::DistributionJson(*dist, at);
+  render::AddAdjudicationOutcomes(doc, [&](std::string_view path) {
+    return replayed->model->FindItem(dist->project,
+                                     {record, std::string(path)});
+  });
+  return DocumentResponse(200, doc, JsonStyle::kIndented);
 }
 
 Response Agreement(const AnalyticsDeps& deps, const Request& request) {
@@ -133,7 +152,13 @@ Response Calibration(const AnalyticsDeps& deps, const Request& request) {
         if (!identities && !annotator.empty()) {
           annotator = AnnotatorByPseudonym(state, annotator);
         }
-        auto cal = p::CalibrateAnnotators(state, project, annotator);
+        // Accuracy against adjudicated, as `consilium calibration` reads
+        // it: the items' outcomes at the same position.
+        auto replayed = adjudication::ReplayAdjudication(*deps.ledger, seq);
+        if (!replayed.ok()) return ErrorResponse(replayed.status());
+        const p::AdjudicationOutcomes outcomes =
+            adjudication::OutcomesOf(*replayed->model, project);
+        auto cal = p::CalibrateAnnotators(state, project, annotator, &outcomes);
         if (!cal.ok()) {
           // Never echo the id a pseudonym stands for.
           if (!identities && cal.status().code() == StatusCode::kNotFound) {
