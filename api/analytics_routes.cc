@@ -46,6 +46,29 @@ bool SeesIdentities(const AnalyticsDeps& deps, const Principal& reader,
   });
 }
 
+// A researcher's distribution: the adjudicators and weighed annotators of
+// each field's adjudication decisions by pseudonym, like the annotators.
+void PseudonymizeOutcomes(const p::AnalyticsState& state,
+                          boost::json::object& doc) {
+  auto rename = [&](boost::json::value* id) {
+    if (id != nullptr && id->is_string()) {
+      *id = p::PseudonymOf(state, std::string(id->as_string()));
+    }
+  };
+  boost::json::value* fields = doc.if_contains("fields");
+  if (fields == nullptr || !fields->is_array()) return;
+  for (boost::json::value& f : fields->as_array()) {
+    boost::json::value* adj = f.as_object().if_contains("adjudication");
+    if (adj == nullptr) continue;
+    for (boost::json::value& d : adj->as_object()["decisions"].as_array()) {
+      rename(d.as_object().if_contains("adjudicator"));
+      for (boost::json::value& w : d.as_object()["weighed"].as_array()) {
+        rename(w.as_object().if_contains("annotator"));
+      }
+    }
+  }
+}
+
 Response Distribution(const AnalyticsDeps& deps, const Request& request) {
   StatusOr<Query> q = Query::Parse(request.query, {"as_of", "purpose"});
   if (!q.ok()) return ErrorResponse(q.status());
@@ -69,19 +92,21 @@ Response Distribution(const AnalyticsDeps& deps, const Request& request) {
                          std::to_string(access->seq) + " yet; try again"));
   }
   std::optional<p::RecordDistribution> dist;
+  bool pseudonyms = false;
   uint64_t at = 0;
-  Response read = ReadState(*deps.engine, *deps.ledger, q->Get("as_of"),
-                            [&](const p::AnalyticsState& state, uint64_t seq) {
-                              auto d = p::LabelDistribution(
-                                  state, record, /*soft_labels=*/true);
-                              if (!d.ok()) return ErrorResponse(d.status());
-                              if (!SeesIdentities(deps, reader, d->project)) {
-                                p::PseudonymizeDistribution(state, &*d);
-                              }
-                              dist = std::move(*d);
-                              at = seq;
-                              return Response{};
-                            });
+  Response read = ReadState(
+      *deps.engine, *deps.ledger, q->Get("as_of"),
+      [&](const p::AnalyticsState& state, uint64_t seq) {
+        auto d = p::LabelDistribution(state, record, /*soft_labels=*/true);
+        if (!d.ok()) return ErrorResponse(d.status());
+        pseudonyms = !SeesIdentities(deps, reader, d->project);
+        if (pseudonyms) {
+          p::PseudonymizeDistribution(state, &*d);
+        }
+        dist = std::move(*d);
+        at = seq;
+        return Response{};
+      });
   if (!dist.has_value()) return read;
   // The adjudication state at the same position beside each field, as
   // `consilium distribution --json` prints it: the model replayed over
@@ -93,6 +118,11 @@ Response Distribution(const AnalyticsDeps& deps, const Request& request) {
     return replayed->model->FindItem(dist->project,
                                      {record, std::string(path)});
   });
+  if (pseudonyms) {
+    deps.engine->Read([&](const p::AnalyticsState& state) {
+      PseudonymizeOutcomes(state, doc);
+    });
+  }
   return DocumentResponse(200, doc, JsonStyle::kIndented);
 }
 
