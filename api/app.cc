@@ -9,6 +9,7 @@
 #include "api/annotation_routes.h"
 #include "api/domain_authenticator.h"
 #include "api/project_routes.h"
+#include "api/read_routes.h"
 #include "api/record_routes.h"
 #include "api/static_routes.h"
 #include "api/whoami_route.h"
@@ -140,6 +141,13 @@ Status AppContext::RecordDenial(const Denial& denial) const {
       break;
     }
   }
+  // The distribution route names its record `{id}` (/v1/records/{id}/...).
+  if (auto it = denial.params.find("id");
+      cmd.resource_kind == "route" && it != denial.params.end() &&
+      denial.route.starts_with("/v1/records/") && UsableId(it->second)) {
+    cmd.resource_kind = "record";
+    cmd.resource_id = it->second;
+  }
   if (!UsableId(cmd.resource_id)) cmd.resource_id = "unmatched";
   cmd.action = "request";
   cmd.purpose = "api: " + denial.method + " " + denial.path;
@@ -199,17 +207,21 @@ StatusOr<std::unique_ptr<App>> App::Open(Ledger* ledger, AppOptions options) {
       &app->handler_->core(), app->model_.get(),
       const_cast<Clock*>(app->options_.clock));
   app->offers_ = std::make_unique<QueueOffers>(app->model_.get());
-  ASSIGN_OR_RETURN(app->engine_, projections::ProjectionEngine::Open(ledger));
+  // Checkpointed now and then, so a restart resumes rather than replays.
+  ASSIGN_OR_RETURN(app->engine_,
+                   projections::ProjectionEngine::Open(
+                       ledger, {.checkpoint_every_events = 10000}));
   app->engine_->StartLive();
+  app->metrics_ = std::make_shared<MetricsRegistry>();
   app->context_ = AppContext{.handler = app->handler_.get(),
                              .engine = app->engine_.get(),
                              .ledger = ledger,
                              .clock = app->options_.clock,
                              .model = app->model_.get(),
                              .adjudication = app->commands_.get(),
-                             .offers = app->offers_.get()};
+                             .offers = app->offers_.get(),
+                             .metrics = app->metrics_.get()};
 
-  app->metrics_ = std::make_shared<MetricsRegistry>();
   app->depth_gauge_ = app->metrics_->AddGauge(
       "consilium_adjudication_queue_depth",
       "Claimable adjudication items (both tiers) by project", {"project"});
@@ -287,6 +299,7 @@ StatusOr<Router> App::BuildRouter() {
   RETURN_IF_ERROR(AddProjectRoutes(table, context_));
   RETURN_IF_ERROR(AddRecordRoutes(table, context_));
   RETURN_IF_ERROR(AddAnnotationRoutes(table, context_));
+  RETURN_IF_ERROR(AddReadRoutes(table, context_, context_.metrics));
   RETURN_IF_ERROR(AddAdjudicationRoutes(table, context_));
   RETURN_IF_ERROR(AddStaticRoutes(table));
   rules_ = std::make_shared<const std::map<std::string, Rule>>(table.rules());

@@ -87,6 +87,8 @@ struct AppContext {
   adjudication::AdjudicationModel* model = nullptr;
   adjudication::AdjudicationCommands* adjudication = nullptr;
   const domain::AdjudicatorOffers* offers = nullptr;
+  // The registry the server serves at /metrics (Deps().metrics).
+  MetricsRegistry* metrics = nullptr;
 
   // Appends an allowed AccessRecorded for `principal` and returns once it is
   // durable: call it after the data is ready and before it is returned.

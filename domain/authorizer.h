@@ -20,6 +20,8 @@
 #ifndef CONSILIUM_DOMAIN_AUTHORIZER_H_
 #define CONSILIUM_DOMAIN_AUTHORIZER_H_
 
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -108,6 +110,34 @@ class Authorizer {
   // with AdminOfProject).
   Status MayReadWorklist(std::string_view annotator) const;
 
+  // --- Read rules of the analytics, audit and ledger routes ---
+  // (docs/authorization.md, "Read routes"). Unlike the rules above, a
+  // record the domain does not know is readable only with a global role (so
+  // the 404 that follows tells a project-bound reader nothing), and
+  // PermissionDenied reads "principal A may not read WHAT (needs WHO)".
+
+  // A record's label distribution: admin or researcher, globally or in the
+  // record's project.
+  Status MayReadDistribution(std::string_view record) const;
+  // A project's agreement or calibration (`what`: "agreement",
+  // "calibration"): admin or researcher, globally or in `project`.
+  Status MayReadProjectAnalytics(std::string_view project,
+                                 std::string_view what) const;
+  // Access history: with `record` set, admin or auditor globally or in the
+  // record's project; without, admin or auditor anywhere (the answer then
+  // holds only AuditProjects()).
+  Status MayReadAccessHistory(std::optional<std::string_view> record) const;
+  // The ledger (head, events, checkpoint, proofs): admin or auditor,
+  // globally (the ledger spans every project).
+  Status MayReadLedger() const;
+  // The reader of `project`'s analytics sees annotator ids: an admin,
+  // globally or there. Everyone else allowed in (researchers) sees
+  // pseudonyms.
+  bool SeesIdentities(std::string_view project) const;
+  // The projects whose access history the actor reads; nullopt for all (a
+  // global admin or auditor).
+  std::optional<std::set<std::string>> AuditProjects() const;
+
   // The actor is the annotator, or an admin of `project` acting for them.
   // PermissionDenied "actor X may not VERB for annotator A (...)".
   Status ActorMayActFor(const std::string& annotator,
@@ -121,6 +151,10 @@ class Authorizer {
   }
   // PermissionDenied "principal A may not WHAT: WHY".
   Status Denied(std::string_view what, std::string_view why) const;
+  // The actor holds `role` globally, or in `project` when it is not empty.
+  bool Holds(fb::Role role, std::string_view project) const;
+  // PermissionDenied "principal A may not read WHAT (needs NEEDS)".
+  Status ReadDenied(std::string_view what, std::string_view needs) const;
 
   // The adjudicator branch of MayReadRecord/MayReadAnnotation for a record
   // the actor has not annotated: what its queue offers (OK without offers_).

@@ -61,7 +61,7 @@ IGNORED_CACHE_ENTRIES = {
 # unpacks the package), dpkg-shlibdeps (CPack computes the .deb's Depends),
 # cmake/cpack/ctest, npm and npx (the OpenAPI lint fetches its linter).
 EXTRA_PROGRAMS = ["bash", "python3", "dpkg-deb", "dpkg-shlibdeps", "cmake",
-                  "cpack", "ctest", "npm", "npx"]
+                  "cpack", "ctest", "npm", "npx", "wrk"]
 
 
 DPKG_STATUS = "/var/lib/dpkg/status"

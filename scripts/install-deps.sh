@@ -18,6 +18,8 @@ packages=(
   python3-pandas python3-jsonschema  # snapshot tests: data.jsonl loads in pandas, lines match docs/schemas/snapshot-line.schema.json
   python3-websockets  # examples/follow.py and the WebSocket tests, tests/api/ws_stream_test.py
   dpkg-dev
+  python3-jsonschema  # tests/api/validate_response.py: responses against api/openapi.json
+  wrk  # consilium bench api: HTTP load on loopback
   nodejs npm  # npx fetches the OpenAPI linter at test time (tests/api/openapi_lint.sh)
   curl jq  # docs/api-walkthrough.md's shell blocks, run by AppWalkthroughTest
   chromium  # headless browser tests: the HTML report, tests/tools/report_browser.sh; the workspace, tests/web/workspace_test.sh

@@ -18,6 +18,7 @@
 
 #include "common/canonical_json.h"
 #include "common/input.h"
+#include "projections/pseudonyms.h"
 #include "render/analytics_json.h"
 #include "render/statistics_json.h"
 #include "schemas/task_schema.h"
@@ -281,6 +282,7 @@ int RunLedgerAgreement(const Args& args) {
                               "\" has no human values at field \"" + q.field +
                               "\""));
   }
+  if (args.Has("pseudonyms")) p::PseudonymizeAgreement(loaded->state, &*fields);
   const p::CalibrationLoopReport loop = p::RankFields(*fields, *threshold);
   const uint64_t as_of_seq = loaded->state.last_seq();
   if (args.Has("json")) {
@@ -405,6 +407,10 @@ int RunAgreement(const Args& args) {
     return Fail(InvalidArgumentError(
         "--csv FILE (a rating table) or --data DIR --project P (a ledger) is "
         "required"));
+  }
+  if (args.Has("pseudonyms")) {
+    return Fail(InvalidArgumentError(
+        "--pseudonyms needs --data (a rating table names no principals)"));
   }
   StatusOr<statistics::Level> level =
       statistics::ParseLevel(args.Get("level", "nominal"));
@@ -563,6 +569,7 @@ Registrar agreement_cmd(Command{
               {"as-of", "SEQ|TIME",
                "as the ledger stood at an event or a time"},
               {"threshold", "X", "flag fields whose agreement is below X"},
+              {"pseudonyms", "", "raters by pseudonym (with --data)"},
               {"json", "", "print JSON instead of a table"}},
     .run = RunAgreement,
     .notes = "Two forms: --csv FILE [--level L] [--item-column C] for a plain "

@@ -13,6 +13,7 @@
 #include "common/input.h"
 #include "ledger/ledger.h"
 #include "render/commit_json.h"
+#include "render/ledger_json.h"
 #include "schemas/event_json.h"
 #include "tools/cli.h"
 #include "tools/input_limits.h"
@@ -133,13 +134,22 @@ int Append(const Args& args) {
   return any_failed ? 1 : 0;
 }
 
+// Every event's JSON form, one line each; with --metadata one page of
+// metadata and hashes (render/ledger_json.h), the document the server's
+// GET /v1/ledger/events returns.
 int Events(const Args& args) {
   auto ledger = OpenLedger(args, true);
   if (!ledger.ok()) return Fail(ledger.status());
   auto from = args.GetUint("from", 1);
-  auto limit = args.GetUint("limit", 0);
+  const bool metadata = args.Has("metadata");
+  auto limit = args.GetUint("limit", metadata ? render::kEventPageDefault : 0);
   if (!from.ok()) return Fail(from.status());
   if (!limit.ok()) return Fail(limit.status());
+  if (metadata) {
+    auto page = render::EventPageJson(**ledger, *from, *limit);
+    if (!page.ok()) return Fail(page.status(), 1);
+    return PrintJsonLine(*page);
+  }
   Status s = (*ledger)->Scan(*from, *limit, [](const StoredEvent& e) {
     std::string line = EventToJson(e.seq, e.hash, e.bytes);
     line += '\n';
@@ -272,7 +282,12 @@ Registrar events_cmd(Command{
     .summary = "print events as JSON lines",
     .flags = {DataFlag(),
               {"from", "N", "first sequence number to print (default 1)"},
-              {"limit", "K", "print at most K events (default: all)"}},
+              {"limit", "K",
+               "print at most K events (default: all; with --metadata 100, "
+               "at most 1000)"},
+              {"metadata", "",
+               "one page of metadata and hashes, no bodies (the auditor's "
+               "view)"}},
     .run = Events});
 Registrar event_cmd(Command{
     .words = {"event"},

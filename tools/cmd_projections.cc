@@ -18,6 +18,7 @@
 #include "adjudication/as_of.h"
 #include "adjudication/model.h"
 #include "projections/analytics.h"
+#include "projections/pseudonyms.h"
 #include "render/adjudication_json.h"
 #include "render/analytics_json.h"
 #include "schemas/event_json.h"
@@ -52,6 +53,7 @@ int RunCalibration(const Args& args) {
   auto cal = p::CalibrateAnnotators(loaded->state, *project,
                                     args.Get("annotator"), &outcomes);
   if (!cal.ok()) return Fail(cal.status());
+  if (args.Has("pseudonyms")) p::PseudonymizeCalibration(loaded->state, &*cal);
   if (args.Has("json")) {
     return PrintJson(
         render::CalibrationJson(*project, loaded->state.last_seq(), *cal));
@@ -142,6 +144,7 @@ int RunDistribution(const Args& args) {
   auto find = [&](std::string_view path) {
     return replayed->model->FindItem(d->project, {*record, std::string(path)});
   };
+  if (args.Has("pseudonyms")) p::PseudonymizeDistribution(loaded->state, &*d);
   if (args.Has("json")) {
     json::object doc = render::DistributionJson(*d, loaded->state.last_seq());
     render::AddAdjudicationOutcomes(doc, find);
@@ -247,6 +250,8 @@ Registrar calibration_cmd(Command{
               {"annotator", "A", "only this annotator"},
               {"as-of", "SEQ|TIME",
                "as the ledger stood at an event or a time"},
+              {"pseudonyms", "",
+               "annotators by pseudonym (a researcher's view)"},
               {"json", "", "print JSON instead of a table"}},
     .run = RunCalibration});
 Registrar distribution_cmd(Command{
@@ -257,6 +262,9 @@ Registrar distribution_cmd(Command{
               {"record", "R", "record id", true},
               {"as-of", "SEQ|TIME",
                "as the ledger stood at an event or a time"},
+              {"pseudonyms", "",
+               "annotators and annotation ids by pseudonym (a researcher's "
+               "view)"},
               {"json", "", "print JSON instead of a table"}},
     .run = RunDistribution});
 Registrar access_cmd(Command{

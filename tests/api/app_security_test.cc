@@ -114,6 +114,18 @@ TEST_F(AppSecurityTest, EveryRefusalIsRecordedAndEveryReadIsOneAccessEvent) {
   HttpReply work = Expect(200, "GET", "/v1/worklist", a_);
   EXPECT_NE(work.body.find("\"record\":\"rec-1\""), std::string::npos);
 
+  // The read routes: refused and recorded the same way (a project auditor
+  // reads no distribution and no ledger; a researcher no ledger), and a
+  // distribution read is one access event.
+  HttpReply no_dist =
+      Expect(403, "GET", "/v1/records/rec-1/distribution", aud_);
+  EXPECT_NE(no_dist.body.find("admin or researcher"), std::string::npos)
+      << no_dist.body;
+  Expect(403, "GET", "/v1/ledger/head", aud_);
+  Expect(403, "GET", "/v1/projects/p1/calibration", a_);
+  Expect(200, "GET", "/v1/records/rec-1/distribution", res_, "", true);
+  Expect(200, "GET", "/v1/audit/access?record=rec-1", aud_);
+
   // Revocation takes effect at the next request.
   Expect(200, "GET", "/v1/whoami", c_);
   Expect(200, "POST", "/v1/principals/dr-c/tokens/revoke", root_,
@@ -125,7 +137,7 @@ TEST_F(AppSecurityTest, EveryRefusalIsRecordedAndEveryReadIsOneAccessEvent) {
   Expect(403, "GET", "/v1/records/rec-1", a_);
 
   Stop();
-  int allowed = 0, refused = 0, anonymous = 0;
+  int allowed = 0, refused = 0, anonymous = 0, distribution_refusals = 0;
   for (const json::object& e : Events()) {
     if (e.at("type").as_string() != "AccessRecorded") continue;
     const json::object& body = e.at("body").as_object();
@@ -135,13 +147,21 @@ TEST_F(AppSecurityTest, EveryRefusalIsRecordedAndEveryReadIsOneAccessEvent) {
       ++refused;
       EXPECT_NE(body.at("reason").as_string(), "");
       if (e.at("actor").as_string() == "(anonymous)") ++anonymous;
+      // A refused distribution read is in the record's access history.
+      if (body.at("purpose").as_string() ==
+          "api: GET /v1/records/rec-1/distribution") {
+        EXPECT_EQ(body.at("resource_kind").as_string(), "record");
+        EXPECT_EQ(body.at("resource_id").as_string(), "rec-1");
+        ++distribution_refusals;
+      }
     }
   }
-  EXPECT_EQ(denied_, 12);  // the refusals above
-  EXPECT_EQ(reads_, 4);    // the content reads above
+  EXPECT_EQ(denied_, 15);  // the refusals above
+  EXPECT_EQ(reads_, 5);    // the content reads above
   EXPECT_EQ(allowed, reads_);
   EXPECT_EQ(refused, denied_);
   EXPECT_EQ(anonymous, 4);  // no token, bad, expired, revoked
+  EXPECT_EQ(distribution_refusals, 1);
 }
 
 TEST_F(AppSecurityTest, BadBodiesAreRefusedAndAppendNothing) {

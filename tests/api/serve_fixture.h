@@ -2,7 +2,8 @@
 // ledger prepared with the CLI, the server spawned on an ephemeral port
 // (TLS and plain on the same port), requests through the Beast test client,
 // SIGTERM, and the ledger's events read back with `consilium events` once
-// the server has stopped.
+// the server has stopped. Every response Call receives is validated against
+// api/openapi.json (tests/api/validate_response.py) when the test ends.
 #ifndef CONSILIUM_TESTS_API_SERVE_FIXTURE_H_
 #define CONSILIUM_TESTS_API_SERVE_FIXTURE_H_
 
@@ -17,6 +18,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,6 +39,7 @@ class ServeFixture : public ::testing::Test {
     Cli("init");
   }
   void TearDown() override {
+    ExpectResponsesValidate();
     if (pid_ > 0) {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
@@ -135,7 +138,36 @@ class ServeFixture : public ::testing::Test {
     StatusOr<HttpReply> r =
         Fetch(port_, call, {.enabled = true, .ca_file = ca_});
     EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : HttpReply{};
+    if (!r.ok()) return HttpReply{};
+    std::lock_guard<std::mutex> lock(responses_mu_);
+    boost::json::object line;
+    line["method"] = method;
+    line["path"] = target;
+    line["status"] = r->status;
+    line["body"] = r->body;
+    line["content_type"] = r->headers["content-type"];
+    responses_ += boost::json::serialize(line) + "\n";
+    return *r;
+  }
+
+  // Every response Call received so far against api/openapi.json (the
+  // operation found from the request's path); run again at TearDown.
+  void ExpectResponsesValidate() {
+    std::string batch;
+    {
+      std::lock_guard<std::mutex> lock(responses_mu_);
+      batch.swap(responses_);
+    }
+    if (batch.empty()) return;
+    const std::filesystem::path file = dir_ / "responses.jsonl";
+    std::ofstream(file) << batch;
+    int rc = 0;
+    std::string out = consilium::testing::RunShell(
+        std::string("/usr/bin/python3 -W ignore::DeprecationWarning ") +
+            CONSILIUM_SOURCE_DIR + "/tests/api/validate_response.py " +
+            CONSILIUM_SOURCE_DIR + "/api/openapi.json --batch " + file.string(),
+        &rc);
+    EXPECT_EQ(rc, 0) << out;
   }
 
   // Every event of the ledger, as `consilium events` prints them (the
@@ -179,6 +211,8 @@ class ServeFixture : public ::testing::Test {
   uint16_t port_ = 0;
   std::string ca_;
   std::string printed_;
+  std::mutex responses_mu_;  // Call runs on several threads in some tests
+  std::string responses_;    // JSON lines for validate_response.py
 };
 
 }  // namespace consilium::api::testing

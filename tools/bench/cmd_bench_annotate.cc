@@ -33,6 +33,7 @@
 #include "ledger/ledger.h"
 #include "render/command_input.h"
 #include "schemas/event_json.h"
+#include "tools/bench/bench_examples.h"
 #include "tools/bench/process_cpu.h"
 #include "tools/cli.h"
 #include "tools/input_limits.h"
@@ -57,29 +58,6 @@ struct ScratchDir {
   }
   ~ScratchDir() { std::filesystem::remove_all(path); }
 };
-
-// An example file (--examples may point anywhere): bounded like every input.
-StatusOr<std::string> Slurp(const std::filesystem::path& p) {
-  return ReadBoundedFile(p.string(), kSchemaFileLimit, "example file");
-}
-
-// schemas/examples: --examples, else relative to the working directory, else
-// relative to the executable (build/<dir>/consilium in a source tree).
-std::filesystem::path ExamplesDir(const Args& args) {
-  if (args.Has("examples")) return args.Get("examples");
-  std::vector<std::filesystem::path> tries = {"schemas/examples"};
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    tries.push_back(exe.parent_path() / "../../schemas/examples");
-    tries.push_back(exe.parent_path() / "../schemas/examples");
-    tries.push_back(exe.parent_path() / "../../../schemas/examples");
-  }
-  for (const auto& t : tries) {
-    if (std::filesystem::exists(t / "dx-reasoning.json", ec)) return t;
-  }
-  return tries.front();
-}
 
 struct Figures {
   uint64_t events = 0;
