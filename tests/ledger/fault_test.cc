@@ -216,9 +216,9 @@ TEST_F(FaultTest, EveryAcknowledgedEventSurvivesAPowerLoss) {
   ASSERT_TRUE(Reopen(image).ok());
   std::vector<std::pair<uint64_t, Hash256>> events = AllEvents(*ledger_);
   for (const Committed& c : before_loss) {
-    ASSERT_LE(c.seq, events.size()) << "acknowledged event " << c.seq
-                                    << " lost; the image holds "
-                                    << events.size();
+    ASSERT_LE(c.seq, events.size())
+        << "acknowledged event " << c.seq << " lost; the image holds "
+        << events.size();
     EXPECT_EQ(events[c.seq - 1].second, c.hash) << "event " << c.seq;
   }
   ExpectContinues(events.size());
@@ -280,7 +280,8 @@ std::vector<std::string> FlushToTables(const std::string& dir) {
   EXPECT_TRUE(
       rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const auto& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  for (const auto& n : names)
+    descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s =
