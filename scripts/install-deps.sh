@@ -9,6 +9,7 @@ set -euo pipefail
 # scripts/install-oracles.sh installs, directly or as a dependency.
 packages=(
   g++ cmake ninja-build ccache pkg-config git
+  clang-14 libclang-rt-14-dev  # libFuzzer: the fuzz preset and tests/fuzz/smoke.sh
   librocksdb-dev libflatbuffers-dev flatbuffers-compiler
   libboost1.81-dev libboost-json1.81-dev
   libssl-dev libfmt-dev libcli11-dev

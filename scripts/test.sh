@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: installs missing Debian packages, builds the
 # Release and the ASan+UBSan configurations, and runs the whole suite in both
-# through ctest. This is the command README.md names and .ci/run calls.
+# through ctest; then the concurrency tests under ThreadSanitizer (the tsan
+# preset: its build preset names the test binaries, its test preset selects
+# the concurrency suites by name) and a fuzz smoke run of every libFuzzer
+# target (tests/fuzz/smoke.sh, FUZZ_SECONDS each, default 60). This is the
+# command README.md names and .ci/run calls. docs/reliability.md says what
+# each step proves and how long the whole run takes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,4 +27,14 @@ for preset in release asan; do
   echo "==> test: $preset"
   ctest --preset "$preset" -j "$jobs"
 done
-echo "==> all tests passed (release and asan)"
+
+echo "==> build: tsan (concurrency tests only)"
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan -j "$jobs"
+echo "==> test: tsan"
+ctest --preset tsan -j "$jobs"
+
+echo "==> fuzz smoke"
+CONSILIUM_JOBS="$jobs" FUZZ_JOBS="$jobs" tests/fuzz/smoke.sh
+
+echo "==> all tests passed (release, asan, tsan subset, fuzz smoke)"
