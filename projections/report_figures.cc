@@ -198,9 +198,9 @@ ConfidenceInterval PercentileInterval(std::vector<double> defined,
   return ci;
 }
 
-StatusOr<ReportFigures> ComputeReportFigures(const AnalyticsState& state,
-                                             std::string_view project,
-                                             const ReportOptions& options) {
+StatusOr<ReportFigures> ComputeReportFigures(
+    const AnalyticsState& state, std::string_view project,
+    const ReportOptions& options, const AdjudicationOutcomes* outcomes) {
   if (options.replicates < 1 || options.replicates > kMaxReplicates) {
     return InvalidArgumentError("replicates must be between 1 and " +
                                 std::to_string(kMaxReplicates) + ", got " +
@@ -221,7 +221,8 @@ StatusOr<ReportFigures> ComputeReportFigures(const AnalyticsState& state,
                      GroupOf(state, project, key.second, options));
     r.groups.push_back(std::move(g));
   }
-  ASSIGN_OR_RETURN(r.annotators, CalibrateAnnotators(state, project, ""));
+  ASSIGN_OR_RETURN(r.annotators,
+                   CalibrateAnnotators(state, project, "", outcomes));
   r.decision_path = DecisionPath(r);
   for (const FieldAgreement& f : r.groups.front().fields) {
     if (f.path == r.decision_path && f.report) r.kappa.push_back(KappaOf(f));

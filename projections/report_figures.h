@@ -100,9 +100,13 @@ struct ReportFigures {
 };
 
 // InvalidArgument for an unknown project or options out of range.
-StatusOr<ReportFigures> ComputeReportFigures(const AnalyticsState& state,
-                                             std::string_view project,
-                                             const ReportOptions& options);
+// `outcomes`: the adjudicated outcomes calibration scores against (as
+// CalibrateAnnotators takes them: the adjudication model's, at the same
+// position); null reads the latest decision per item.
+StatusOr<ReportFigures> ComputeReportFigures(
+    const AnalyticsState& state, std::string_view project,
+    const ReportOptions& options,
+    const AdjudicationOutcomes* outcomes = nullptr);
 
 // The percentile interval of `defined` (the defined replicates' values, in
 // any order) out of `replicates` drawn. Exposed for tests.

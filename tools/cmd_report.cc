@@ -13,9 +13,10 @@
 #include <optional>
 #include <string>
 
+#include "adjudication/as_of.h"
+#include "adjudication/model.h"
 #include "projections/report_figures.h"
 #include "render/report_html.h"
-#include "tools/adjudication_source.h"
 #include "tools/analytics_source.h"
 #include "tools/cli.h"
 #include "tools/output.h"
@@ -64,26 +65,13 @@ class ReportFile {
 };
 
 // The queue status at the report's position: the adjudication model
-// replayed over the same ledger prefix (tools/adjudication_source.h), its
-// items counted by state. nullopt with the reason when it cannot be built,
-// or when the ledger moved between the two reads (a server appending).
-std::optional<projections::QueueStatus> ReadQueueStatus(
-    const Args& args, const std::string& project, uint64_t as_of_seq,
-    std::string* reason) {
-  StatusOr<LoadedAdjudication> loaded = LoadAdjudication(args);
-  if (!loaded.ok()) {
-    *reason = loaded.status().message();
-    return std::nullopt;
-  }
-  if (loaded->seq != as_of_seq) {
-    *reason = "the ledger moved while the report was read (event " +
-              std::to_string(as_of_seq) + ", then " +
-              std::to_string(loaded->seq) + "); give --as-of";
-    return std::nullopt;
-  }
+// replayed over the same ledger prefix as the figures, its items counted by
+// state (items no longer disputed are not counted; no queue: all zero).
+projections::QueueStatus QueueStatusOf(
+    const adjudication::AdjudicationModel& model, const std::string& project) {
   projections::QueueStatus status;
-  const adjudication::Queue* queue = loaded->model->FindQueue(project);
-  if (queue == nullptr) return status;  // nothing disputed yet
+  const adjudication::Queue* queue = model.FindQueue(project);
+  if (queue == nullptr) return status;
   for (const adjudication::ItemInfo* item : queue->Items()) {
     switch (item->state) {
       case adjudication::ItemState::kNotDisputed: break;
@@ -122,14 +110,22 @@ int RunReport(const Args& args) {
   }
   StatusOr<LoadedAnalytics> loaded = LoadAnalytics(args);
   if (!loaded.ok()) return Fail(loaded.status());
+  // The adjudication model at the same position: calibration's accuracy
+  // against adjudicated reads its outcomes (as `consilium calibration`
+  // does), and the queue status counts its items.
+  StatusOr<adjudication::AdjudicationAsOf> replayed =
+      adjudication::ReplayAdjudication(*loaded->ledger,
+                                       loaded->state.last_seq());
+  if (!replayed.ok()) return Fail(replayed.status());
+  const projections::AdjudicationOutcomes outcomes =
+      adjudication::OutcomesOf(*replayed->model, *project);
   StatusOr<projections::ReportFigures> figures =
       projections::ComputeReportFigures(
           loaded->state, *project,
-          {.seed = *seed, .replicates = static_cast<int32_t>(*replicates)});
+          {.seed = *seed, .replicates = static_cast<int32_t>(*replicates)},
+          &outcomes);
   if (!figures.ok()) return Fail(figures.status());
-  figures->queue =
-      ReadQueueStatus(args, *project, figures->as_of_seq,
-                      &figures->queue_unavailable_reason);
+  figures->queue = QueueStatusOf(*replayed->model, *project);
   if (args.Has("out")) {
     if (Status s = file.Commit(render::ReportHtml(*figures)); !s.ok())
       return Fail(s);

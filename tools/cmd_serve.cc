@@ -4,6 +4,7 @@
 // the server's lifetime, so no other process writes it meanwhile. The App
 // builds the routes, the authenticator, the rule-table authorizer and the
 // denial hook; this file only reads the flags and runs the server.
+#include <csignal>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -22,6 +23,10 @@ namespace consilium::cli {
 namespace {
 
 int Serve(const Args& args) {
+  // A server outlives its readers: a client gone mid-write, or a parent that
+  // closed our stdout before the final "stopped" line, must be an error on
+  // that write, never a SIGPIPE that kills the process during shutdown.
+  std::signal(SIGPIPE, SIG_IGN);
   if (args.Has("tls-cert") != args.Has("tls-key")) {
     return Fail(InvalidArgumentError("--tls-cert and --tls-key go together"));
   }

@@ -87,7 +87,23 @@ TEST_F(ReportOnDemo, SelfContained) {
     EXPECT_EQ(html.find(banned), std::string::npos) << banned;
   }
   EXPECT_NE(html.find("default-src 'none'"), std::string::npos);
-  EXPECT_NE(html.find("queue status: not available"), std::string::npos);
+  EXPECT_EQ(html.find("queue status: not available"), std::string::npos);
+}
+
+// The queue status is the adjudication model's at the report's position:
+// the demo leaves decisions and a waiting queue, and the claimable items
+// (pending, re-opened, escalated) are `queue list`'s `queued`.
+TEST_F(ReportOnDemo, QueueStatusIsTheModels) {
+  const json::value report =
+      Json("report --project dyspnoea-dx --json --replicates 5");
+  const json::value list = Json("queue list --project dyspnoea-dx --json");
+  const json::object& q = report.at("adjudication").at("queue").as_object();
+  EXPECT_GT(q.at("pending").as_int64(), 0);
+  EXPECT_GT(q.at("decided").as_int64(), 0);
+  EXPECT_EQ(q.at("pending").as_int64() + q.at("reopened").as_int64() +
+                q.at("escalated").as_int64(),
+            list.at("queued").as_int64());
+  EXPECT_EQ(q.at("claimed").as_int64(), list.at("leases").as_int64());
 }
 
 // Another seed changes the intervals, never the point estimates.
