@@ -67,11 +67,11 @@ struct QueueNotice {
   };
   Kind kind = Kind::kDepth;
   std::string project;
-  uint64_t seq = 0;    // the event that caused it
+  uint64_t seq = 0;  // the event that caused it
   // kDepth: claimable items after the event, both tiers (Depth(); items
   // held by claims still being committed are not counted)
   size_t depth = 0;
-  uint64_t lease = 0;  // kLeaseEnd
+  uint64_t lease = 0;       // kLeaseEnd
   std::string adjudicator;  // kLeaseEnd: who held the lease
   LeaseEndReason end = LeaseEndReason::kReleased;  // kLeaseEnd
   ItemKey item;  // kLeaseEnd: the item it held

@@ -965,8 +965,7 @@ Status RefusedOrUnknown(std::string_view type) {
     known += fb::EnumNameEventBody(t);
   }
   return InvalidArgumentError("type: unknown event type \"" +
-                              std::string(type) + "\" (known: " + known +
-                              ")");
+                              std::string(type) + "\" (known: " + known + ")");
 }
 
 }  // namespace

@@ -74,13 +74,26 @@ projections::QueueStatus QueueStatusOf(
   if (queue == nullptr) return status;
   for (const adjudication::ItemInfo* item : queue->Items()) {
     switch (item->state) {
-      case adjudication::ItemState::kNotDisputed: break;
-      case adjudication::ItemState::kPending: ++status.pending; break;
-      case adjudication::ItemState::kClaimed: ++status.claimed; break;
-      case adjudication::ItemState::kDecided: ++status.decided; break;
-      case adjudication::ItemState::kAmbiguous: ++status.ambiguous; break;
-      case adjudication::ItemState::kEscalated: ++status.escalated; break;
-      case adjudication::ItemState::kReopened: ++status.reopened; break;
+      case adjudication::ItemState::kNotDisputed:
+        break;
+      case adjudication::ItemState::kPending:
+        ++status.pending;
+        break;
+      case adjudication::ItemState::kClaimed:
+        ++status.claimed;
+        break;
+      case adjudication::ItemState::kDecided:
+        ++status.decided;
+        break;
+      case adjudication::ItemState::kAmbiguous:
+        ++status.ambiguous;
+        break;
+      case adjudication::ItemState::kEscalated:
+        ++status.escalated;
+        break;
+      case adjudication::ItemState::kReopened:
+        ++status.reopened;
+        break;
     }
   }
   return status;

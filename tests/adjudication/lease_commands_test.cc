@@ -222,10 +222,10 @@ TEST_F(LeaseCommandsTest, EscalationGoesToTheSeniorTierOnly) {
                  "rationale");
   ExpectRejected([&] { return adj_->Escalate("k1", 4242, "x").status(); },
                  StatusCode::kNotFound, "no lease 4242");
-  ExpectRejected([&] { return adj_->Escalate("k2", l2, "x").status(); },
-                 StatusCode::kPermissionDenied,
-                 "lease " + std::to_string(l2) +
-                     " is held by \"k1\", not \"k2\"");
+  ExpectRejected(
+      [&] { return adj_->Escalate("k2", l2, "x").status(); },
+      StatusCode::kPermissionDenied,
+      "lease " + std::to_string(l2) + " is held by \"k1\", not \"k2\"");
   ExpectRejected([&] { return adj_->Escalate("a1", l2, "x").status(); },
                  StatusCode::kPermissionDenied,
                  "\"a1\" is not an adjudicator of project \"p\"");
