@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <utility>
 
@@ -147,27 +148,73 @@ StatusOr<Committed> AdjudicationCommands::SetPolicy(
 StatusOr<ClaimResult> AdjudicationCommands::Claim(
     std::string_view actor, std::string_view project,
     std::optional<int64_t> ttl_seconds) {
-  if (ttl_seconds && (*ttl_seconds < 1 || *ttl_seconds > kMaxTtlSeconds)) {
-    return InvalidArgumentError(
-        "ttl: must be 1 to " + std::to_string(kMaxTtlSeconds) +
-        " seconds, got " + std::to_string(*ttl_seconds));
-  }
-  const int64_t now = clock_->NowMicros();
-  const std::string who(actor), where(project);
+  internal::Waiter<ClaimResult> w;
+  ClaimAsync(actor, project, ttl_seconds, w.Callback());
+  return w.Wait();
+}
+
+namespace {
+
+// What a claim decides under the lock and its callback reads after.
+struct ClaimOp {
+  std::string who, where;
   ClaimPlan plan;
   std::vector<uint64_t> seqs;
   std::vector<std::string> ids;
   bool held = false;
+};
+
+// Under the state lock, once the claim's event is applied (or failed):
+// applying it ended the hold; a claim that failed before its event was
+// applied gives the item back here.
+StatusOr<ClaimResult> ClaimOutcome(AdjudicationModel* model, const ClaimOp& op,
+                                   const StatusOr<Committed>& c) {
+  const ClaimPlan& plan = op.plan;
+  if (!c.ok()) {
+    if (op.held) {
+      if (Queue* q = model->MutableQueue(op.where)) q->Unhold(plan.item);
+    }
+    return c.status();
+  }
+  const LeaseLookup lease = model->FindLease(c->seq);
+  if (lease.held == nullptr || lease.held->adjudicator != op.who) {
+    return AbortedError("the claim of record " + Quoted(plan.item.record) +
+                        " field " + Quoted(plan.item.field) + " (seq " +
+                        std::to_string(c->seq) +
+                        ") did not take effect: the item changed while it "
+                        "was being committed; claim again");
+  }
+  return ClaimResult{plan.item, c->seq, lease.held->expires_us,
+                     lease.held->weighed_at_claim, *c};
+}
+
+}  // namespace
+
+void AdjudicationCommands::ClaimAsync(std::string_view actor,
+                                      std::string_view project,
+                                      std::optional<int64_t> ttl_seconds,
+                                      ClaimCallback done) {
+  if (ttl_seconds && (*ttl_seconds < 1 || *ttl_seconds > kMaxTtlSeconds)) {
+    return done(InvalidArgumentError(
+        "ttl: must be 1 to " + std::to_string(kMaxTtlSeconds) +
+        " seconds, got " + std::to_string(*ttl_seconds)));
+  }
+  const int64_t now = clock_->NowMicros();
+  auto op = std::make_shared<ClaimOp>();
+  op->who = actor;
+  op->where = project;
   internal::Steps steps(
-      "adjudication:claim:" + where + "/" + who,
-      "a claim by " + Quoted(who) + " in project " + Quoted(where) +
+      "adjudication:claim:" + op->where + "/" + op->who,
+      "a claim by " + Quoted(op->who) + " in project " + Quoted(op->where) +
           " is already in flight",
-      [&](const domain::DomainState& s, bool recheck) -> Status {
-        RETURN_IF_ERROR(internal::RequireAdjudicator(s, who, where));
-        Queue* q = model_->MutableQueue(where);
-        if (q == nullptr) return NotFoundError("project " + Quoted(where));
+      [this, op, now, ttl_seconds](const domain::DomainState& s,
+                                   bool recheck) -> Status {
+        RETURN_IF_ERROR(internal::RequireAdjudicator(s, op->who, op->where));
+        Queue* q = model_->MutableQueue(op->where);
+        if (q == nullptr) return NotFoundError("project " + Quoted(op->where));
+        ClaimPlan& plan = op->plan;
         if (recheck) {
-          RETURN_IF_ERROR(q->CheckClaimItem(who, plan.item));
+          RETURN_IF_ERROR(q->CheckClaimItem(op->who, plan.item));
           // The weighed annotations are cited in the event: they must still
           // be the item's current ones.
           if (q->Find(plan.item)->current != plan.weighed) {
@@ -178,43 +225,30 @@ StatusOr<ClaimResult> AdjudicationCommands::Claim(
           }
           return OkStatus();
         }
-        ASSIGN_OR_RETURN(plan, q->CheckClaim(who, now));
+        ASSIGN_OR_RETURN(plan, q->CheckClaim(op->who, now));
         if (ttl_seconds) plan.expires_us = now + *ttl_seconds * 1'000'000;
         // Cite the annotation events the claim weighs, by id as well.
         for (const auto& [seq, id] :
-             model_->ItemAnnotations(where, plan.item)) {
-          seqs.push_back(seq);
-          ids.push_back(id);
+             model_->ItemAnnotations(op->where, plan.item)) {
+          op->seqs.push_back(seq);
+          op->ids.push_back(id);
         }
         RETURN_IF_ERROR(q->Hold(plan.item));  // last: nothing fails after it
-        held = true;
+        op->held = true;
         return OkStatus();
       },
-      [&]() -> StatusOr<EventDraft> {
+      [op]() -> StatusOr<EventDraft> {
         return MakeAdjudicationClaimed(
-            {who, ""}, {where, plan.item.record, plan.item.field,
-                        plan.expires_us, seqs, ids});
+            {op->who, ""}, {op->where, op->plan.item.record,
+                            op->plan.item.field, op->plan.expires_us, op->seqs,
+                            op->ids});
       });
-  StatusOr<Committed> c = internal::RunSync(core_, steps);
-  // Applying the claim ended the hold; a claim that failed before its
-  // event was applied gives it back here.
-  return core_->Read([&](const domain::DomainState&) -> StatusOr<ClaimResult> {
-    if (!c.ok()) {
-      if (held) {
-        if (Queue* q = model_->MutableQueue(where)) q->Unhold(plan.item);
-      }
-      return c.status();
-    }
-    const LeaseLookup lease = model_->FindLease(c->seq);
-    if (lease.held == nullptr || lease.held->adjudicator != who) {
-      return AbortedError("the claim of record " + Quoted(plan.item.record) +
-                          " field " + Quoted(plan.item.field) + " (seq " +
-                          std::to_string(c->seq) +
-                          ") did not take effect: the item changed while it "
-                          "was being committed; claim again");
-    }
-    return ClaimResult{plan.item, c->seq, lease.held->expires_us,
-                       lease.held->weighed_at_claim, *c};
+  core_->Concurrent(steps, [this, op, done = std::move(done)](
+                               StatusOr<Committed> c) {
+    // The state lock is free while a WriteCore callback runs.
+    done(core_->Read([&](const domain::DomainState&) {
+      return ClaimOutcome(model_, *op, c);
+    }));
   });
 }
 

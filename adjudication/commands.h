@@ -28,6 +28,14 @@
 // the message names each annotation that changed; or a concurrent event took
 // the item first).
 //
+// The Async forms are for servers, which must not hold a thread while a
+// group commit syncs: the checks run on the calling thread and the event is
+// queued before the call returns; `done` runs exactly once, on the calling
+// thread for a rejected command, else on the ledger's acknowledger thread
+// once the event is durable and applied. Keep `done` short and never call
+// this object or the core from it: post the next step to an executor. The
+// plain forms wait for the Async ones.
+//
 // Thread-safety: every method may be called from any thread concurrently.
 // Never call one from a WriteCore callback or under WriteCore::Read.
 //
@@ -40,6 +48,7 @@
 #define CONSILIUM_ADJUDICATION_COMMANDS_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -98,6 +107,9 @@ struct ExpiredLease {
 
 class AdjudicationCommands {
  public:
+  using ClaimCallback = std::function<void(StatusOr<ClaimResult>)>;
+  using CommittedCallback = std::function<void(StatusOr<Committed>)>;
+
   // `core`, `model` (attached to `core` at WriteCore::Open) and `clock` are
   // not owned and must outlive this object.
   AdjudicationCommands(domain::WriteCore* core, AdjudicationModel* model,
@@ -128,6 +140,8 @@ class AdjudicationCommands {
   // eligible item (items they annotated are never offered).
   StatusOr<ClaimResult> Claim(std::string_view actor, std::string_view project,
                               std::optional<int64_t> ttl_seconds = {});
+  void ClaimAsync(std::string_view actor, std::string_view project,
+                  std::optional<int64_t> ttl_seconds, ClaimCallback done);
 
   // Extends `lease` to now + the policy's lease length, in memory only (a
   // restart forgets it: docs/adjudication.md, "Leases"). Returns the new
@@ -137,17 +151,23 @@ class AdjudicationCommands {
   // Gives the item back. NotFound: no such lease. FailedPrecondition: the
   // lease ended or its deadline passed. PermissionDenied: held by another.
   StatusOr<Committed> Release(std::string_view actor, uint64_t lease);
+  void ReleaseAsync(std::string_view actor, uint64_t lease,
+                    CommittedCallback done);
 
   // Records a decision (or "ambiguous") under `cmd.lease`. Codes as Release,
   // plus those at the top of this file; Aborted names each annotation that
   // changed since the claim.
   StatusOr<Committed> Decide(std::string_view actor, const DecideCommand& cmd);
+  void DecideAsync(std::string_view actor, const DecideCommand& cmd,
+                   CommittedCallback done);
 
   // Sends the leased item to the senior tier. Codes as Release, plus
   // InvalidArgument (blank rationale), FailedPrecondition (no senior tier,
   // already escalated), PermissionDenied (conflict of interest).
   StatusOr<Committed> Escalate(std::string_view actor, uint64_t lease,
                                std::string_view rationale);
+  void EscalateAsync(std::string_view actor, uint64_t lease,
+                     std::string_view rationale, CommittedCallback done);
 
   // Appends one AdjudicationLeaseExpired for each held lease whose deadline
   // is at or before `now_us`, in deadline order, every one durable before

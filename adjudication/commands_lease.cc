@@ -4,6 +4,7 @@
 // lease never both commit, and commands on different leases share syncs.
 #include <algorithm>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <utility>
 
@@ -116,47 +117,84 @@ StatusOr<std::string> CheckValue(const ValueContext& ctx,
 
 StatusOr<Committed> AdjudicationCommands::Release(std::string_view actor,
                                                   uint64_t lease) {
-  const int64_t now = clock_->NowMicros();
-  Held held;
-  internal::Steps steps(
-      LeaseKey(lease), LeaseBusy(lease),
-      [&](const domain::DomainState& s, bool) -> Status {
-        ASSIGN_OR_RETURN(held, FindHeld(model_, s, actor, lease, true));
-        return held.queue->CheckRelease(lease, actor, now);
-      },
-      [&]() -> StatusOr<EventDraft> {
-        return MakeAdjudicationReleased({std::string(actor), ""}, held.project,
-                                        lease);
-      });
-  StatusOr<Committed> c = internal::RunSync(core_, steps);
-  if (!c.ok()) return c;
-  RETURN_IF_ERROR(core_->Read([&](const domain::DomainState&) {
-    return Took(held.queue, lease, LeaseEndReason::kReleased, *c);
-  }));
-  return c;
+  internal::Waiter<Committed> w;
+  ReleaseAsync(actor, lease, w.Callback());
+  return w.Wait();
 }
 
 StatusOr<Committed> AdjudicationCommands::Escalate(std::string_view actor,
                                                    uint64_t lease,
                                                    std::string_view rationale) {
-  const int64_t now = clock_->NowMicros();
+  internal::Waiter<Committed> w;
+  EscalateAsync(actor, lease, rationale, w.Callback());
+  return w.Wait();
+}
+
+namespace {
+
+// A lease holder's command after phase A: who, and where the lease is.
+struct LeaseOp {
+  std::string actor;
+  uint64_t lease = 0;
   Held held;
+};
+
+// Runs `steps` for `op`; once applied, checks the lease ended as `want`.
+void EndLease(domain::WriteCore* core, std::shared_ptr<LeaseOp> op,
+              internal::Steps& steps, LeaseEndReason want,
+              AdjudicationCommands::CommittedCallback done) {
+  core->Concurrent(steps, [core, op, want, done = std::move(done)](
+                              StatusOr<Committed> c) {
+    if (c.ok()) {
+      // The state lock is free while a WriteCore callback runs.
+      Status took = core->Read([&](const domain::DomainState&) {
+        return Took(op->held.queue, op->lease, want, *c);
+      });
+      if (!took.ok()) c = std::move(took);
+    }
+    done(std::move(c));
+  });
+}
+
+}  // namespace
+
+void AdjudicationCommands::ReleaseAsync(std::string_view actor, uint64_t lease,
+                                        CommittedCallback done) {
+  const int64_t now = clock_->NowMicros();
+  auto op = std::make_shared<LeaseOp>(LeaseOp{std::string(actor), lease, {}});
   internal::Steps steps(
       LeaseKey(lease), LeaseBusy(lease),
-      [&](const domain::DomainState& s, bool) -> Status {
-        ASSIGN_OR_RETURN(held, FindHeld(model_, s, actor, lease, true));
-        return held.queue->CheckEscalate(lease, actor, rationale, now);
+      [this, op, now](const domain::DomainState& s, bool) -> Status {
+        ASSIGN_OR_RETURN(op->held,
+                         FindHeld(model_, s, op->actor, op->lease, true));
+        return op->held.queue->CheckRelease(op->lease, op->actor, now);
       },
-      [&]() -> StatusOr<EventDraft> {
-        return MakeAdjudicationEscalated({std::string(actor), ""}, held.project,
-                                         lease, rationale);
+      [op]() -> StatusOr<EventDraft> {
+        return MakeAdjudicationReleased({op->actor, ""}, op->held.project,
+                                        op->lease);
       });
-  StatusOr<Committed> c = internal::RunSync(core_, steps);
-  if (!c.ok()) return c;
-  RETURN_IF_ERROR(core_->Read([&](const domain::DomainState&) {
-    return Took(held.queue, lease, LeaseEndReason::kEscalated, *c);
-  }));
-  return c;
+  EndLease(core_, op, steps, LeaseEndReason::kReleased, std::move(done));
+}
+
+void AdjudicationCommands::EscalateAsync(std::string_view actor,
+                                         uint64_t lease,
+                                         std::string_view rationale,
+                                         CommittedCallback done) {
+  const int64_t now = clock_->NowMicros();
+  auto op = std::make_shared<LeaseOp>(LeaseOp{std::string(actor), lease, {}});
+  std::string why(rationale);
+  internal::Steps steps(
+      LeaseKey(lease), LeaseBusy(lease),
+      [this, op, now, why](const domain::DomainState& s, bool) -> Status {
+        ASSIGN_OR_RETURN(op->held,
+                         FindHeld(model_, s, op->actor, op->lease, true));
+        return op->held.queue->CheckEscalate(op->lease, op->actor, why, now);
+      },
+      [op, why]() -> StatusOr<EventDraft> {
+        return MakeAdjudicationEscalated({op->actor, ""}, op->held.project,
+                                         op->lease, why);
+      });
+  EndLease(core_, op, steps, LeaseEndReason::kEscalated, std::move(done));
 }
 
 namespace {
@@ -196,15 +234,24 @@ Status Gather(AdjudicationModel* model, const domain::DomainState& s,
 
 StatusOr<Committed> AdjudicationCommands::Decide(std::string_view actor,
                                                  const DecideCommand& cmd) {
+  internal::Waiter<Committed> w;
+  DecideAsync(actor, cmd, w.Callback());
+  return w.Wait();
+}
+
+void AdjudicationCommands::DecideAsync(std::string_view actor,
+                                       const DecideCommand& cmd,
+                                       CommittedCallback done) {
   if (cmd.ambiguous == cmd.value_json.has_value()) {
-    return InvalidArgumentError(
+    return done(InvalidArgumentError(
         cmd.ambiguous ? "decision under lease " + std::to_string(cmd.lease) +
                             ": a value and \"ambiguous\" exclude each other"
                       : "decision under lease " + std::to_string(cmd.lease) +
-                            ": give a value or mark it ambiguous");
+                            ": give a value or mark it ambiguous"));
   }
   const int64_t now = clock_->NowMicros();
-  DecisionDraft d;
+  auto op = std::make_shared<DecisionDraft>();
+  DecisionDraft& d = *op;
   internal::Steps steps(
       LeaseKey(cmd.lease), LeaseBusy(cmd.lease),
       [&](const domain::DomainState& s, bool) -> Status {
@@ -248,16 +295,24 @@ StatusOr<Committed> AdjudicationCommands::Decide(std::string_view actor,
         f.weighed_seqs = d.weighed_seqs;
         return MakeAdjudicationDecided({std::string(actor), ""}, f);
       });
-  StatusOr<Committed> c = internal::RunSync(core_, steps);
-  if (!c.ok()) return c;
-  RETURN_IF_ERROR(core_->Read([&](const domain::DomainState&) -> Status {
-    Status took = Took(d.held.queue, cmd.lease, LeaseEndReason::kDecided, *c);
-    if (took.ok()) return took;
-    // The decision raced a change: say which, as the check would have.
-    Status now_status = d.held.queue->CheckDecide(d.request, now);
-    return now_status.ok() ? took : now_status;
-  }));
-  return c;
+  // The check and the draft run before Concurrent returns (the references
+  // they hold are still valid); only the callback outlives this call.
+  core_->Concurrent(steps, [this, op, now, done = std::move(done)](
+                               StatusOr<Committed> c) {
+    if (c.ok()) {
+      // The state lock is free while a WriteCore callback runs.
+      Status took = core_->Read([&](const domain::DomainState&) -> Status {
+        Status t = Took(op->held.queue, op->request.lease,
+                        LeaseEndReason::kDecided, *c);
+        if (t.ok()) return t;
+        // The decision raced a change: say which, as the check would have.
+        Status now_status = op->held.queue->CheckDecide(op->request, now);
+        return now_status.ok() ? t : now_status;
+      });
+      if (!took.ok()) c = std::move(took);
+    }
+    done(std::move(c));
+  });
 }
 
 StatusOr<std::vector<ExpiredLease>> AdjudicationCommands::ExpireDue(

@@ -27,8 +27,9 @@
 // reservations. (Another process is stopped by RocksDB's LOCK file.)
 //
 // Thread-safety: every member may be called from any thread. Callbacks run on
-// the ledger's acknowledger (or sync/committer) thread: keep them short, never
-// call the core or wait on the ledger from them.
+// the ledger's acknowledger (or sync/committer) thread, with no lock of the
+// core held: keep them short; a Read is allowed (a brief look at what the
+// event did), but never a command or anything that waits on the ledger.
 //
 //   ASSIGN_OR_RETURN(auto core, WriteCore::Open(ledger.get()));
 //   auto c = core->Exclusive("admin", [&](const ExclusiveTxn& t)

@@ -49,21 +49,34 @@ class Steps {
   DraftFn draft_;
 };
 
-// Runs `steps` through the core and waits until its event is durable and
-// applied, or it was rejected.
-inline StatusOr<Committed> RunSync(domain::WriteCore* core, Steps& steps) {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::optional<StatusOr<Committed>> result;
-  core->Concurrent(steps, [&](StatusOr<Committed> r) {
-    std::lock_guard l(mu);
-    result.emplace(std::move(r));
-    cv.notify_one();
-  });
-  std::unique_lock l(mu);
-  cv.wait(l, [&] { return result.has_value(); });
-  return *std::move(result);
-}
+// Waits on the calling thread for the one result an Async command gives.
+//
+//   Waiter<Committed> w;
+//   adj.DecideAsync(actor, cmd, w.Callback());
+//   return w.Wait();
+template <typename T>
+class Waiter {
+ public:
+  std::function<void(StatusOr<T>)> Callback() {
+    return [this](StatusOr<T> r) {
+      // Notified under the lock: Wait cannot return (and destroy this)
+      // before the callback is done with it.
+      std::lock_guard l(mu_);
+      result_.emplace(std::move(r));
+      cv_.notify_one();
+    };
+  }
+  StatusOr<T> Wait() {
+    std::unique_lock l(mu_);
+    cv_.wait(l, [&] { return result_.has_value(); });
+    return *std::move(result_);
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<StatusOr<T>> result_;
+};
 
 // The actor may adjudicate in `project`: the project exists, the actor is a
 // registered person holding the adjudicator role there (or globally).

@@ -10,14 +10,18 @@
 //   rebuild  CommandHandler::Open with the AdjudicationModel attached: the
 //            restart path, rebuilding the domain state, every queue and
 //            lease from the ledger (and, beside it, the domain state alone);
-//   cycles   --adjudicators threads, each a concurrent adjudicator running
-//            Claim then Decide through AdjudicationCommands for --seconds
-//            (or until the queue is empty): every claim and decision a
-//            durable event (group commit); cycles/s, claim and cycle
-//            latency;
-//   raw      the same number of threads appending claim-sized events
-//            straight to the same ledger for as long: the raw append rate,
-//            and the cycles' event rate as a ratio of it;
+//   cycles   --adjudicators concurrent adjudicators running Claim then
+//            Decide through AdjudicationCommands for --seconds (or until the
+//            queue is empty), every claim and decision a durable event
+//            (group commit); cycles/s, claim and cycle latency. Twice: as a
+//            server runs them (claim_decide: ClaimAsync/DecideAsync, every
+//            adjudicator in flight at once on --drivers threads that post
+//            each next step), and one blocked thread per adjudicator
+//            (claim_decide_threads: Claim/Decide);
+//   raw      as many claim-sized events in flight, appended straight to a
+//            fresh ledger for as long, the same two ways (AppendAsync on the
+//            drivers; Append on a thread each): the raw append rates, and
+//            each cycles' event rate as a ratio of its raw rate;
 //   queue    claim latency of the queue model alone (Queue::CheckClaim, the
 //            claim's O(log n) part) at --small and --large queued items
 //            (default 10k and 1M), p50/p99 over --probes claims.
@@ -32,8 +36,10 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -48,6 +54,8 @@
 #include "domain/command_handler.h"
 #include "ledger/ledger.h"
 #include "schemas/event.h"
+#include "tools/bench/async_drivers.h"
+#include "tools/bench/process_cpu.h"
 #include "tools/cli.h"
 
 namespace consilium::cli {
@@ -164,6 +172,7 @@ Status BuildLedger(const std::string& dir, uint64_t items,
 struct CycleFigures {
   uint64_t cycles = 0;
   double seconds = 0;
+  double cpu_seconds = 0;  // the process's CPU time over the run
   std::vector<double> claim_us, cycle_us;
   Status error;
 };
@@ -230,6 +239,149 @@ CycleFigures RunCycles(adj::AdjudicationCommands& commands, uint64_t threads,
   return out;
 }
 
+// `adjudicators` adjudicators in flight at once on `drivers` threads, as a
+// server runs them: each claims (ClaimAsync), and when the claim completes a
+// driver sends its decision (DecideAsync), and so on, until `seconds` pass
+// or the queue is empty. No thread waits for a sync.
+CycleFigures RunCyclesAsync(adj::AdjudicationCommands& commands,
+                            uint64_t adjudicators, size_t drivers,
+                            double seconds) {
+  std::vector<CycleFigures> lanes(adjudicators);
+  std::vector<std::string> who(adjudicators);
+  for (uint64_t t = 0; t < adjudicators; ++t) who[t] = Adjudicator(t);
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t running = adjudicators;
+  auto finish = [&](uint64_t t, Status error) {
+    lanes[t].error = std::move(error);
+    std::lock_guard l(mu);
+    if (--running == 0) cv.notify_all();
+  };
+  const auto start = Clock::now();
+  {
+    Drivers pool(drivers);
+    std::function<void(uint64_t)> claim = [&](uint64_t t) {
+      if (stop.load(std::memory_order_relaxed)) return finish(t, OkStatus());
+      const auto c0 = Clock::now();
+      commands.ClaimAsync(
+          who[t], kProject, {}, [&, t, c0](StatusOr<adj::ClaimResult> r) {
+            pool.Post([&, t, c0, r = std::move(r)] {
+              if (!r.ok()) {
+                return finish(t, r.status().code() == StatusCode::kNotFound
+                                     ? OkStatus()
+                                     : r.status());
+              }
+              const auto c1 = Clock::now();
+              adj::DecideCommand d;
+              d.lease = r->lease;
+              d.field = r->item.field;
+              d.value_json = "\"serious\"";
+              d.rationale = "bench";
+              commands.DecideAsync(
+                  who[t], d, [&, t, c0, c1](StatusOr<Committed> decided) {
+                    pool.Post([&, t, c0, c1, decided = std::move(decided)] {
+                      if (!decided.ok()) return finish(t, decided.status());
+                      CycleFigures& f = lanes[t];
+                      f.claim_us.push_back(
+                          std::chrono::duration<double, std::micro>(c1 - c0)
+                              .count());
+                      f.cycle_us.push_back(
+                          std::chrono::duration<double, std::micro>(
+                              Clock::now() - c0)
+                              .count());
+                      ++f.cycles;
+                      claim(t);
+                    });
+                  });
+            });
+          });
+    };
+    for (uint64_t t = 0; t < adjudicators; ++t) {
+      pool.Post([&claim, t] { claim(t); });
+    }
+    std::unique_lock l(mu);
+    cv.wait_for(l, std::chrono::duration<double>(seconds),
+                [&] { return running == 0; });
+    stop = true;
+    cv.wait(l, [&] { return running == 0; });
+  }  // the drivers have run every task
+  CycleFigures out;
+  out.seconds = Seconds(Clock::now() - start);
+  for (CycleFigures& f : lanes) {
+    out.cycles += f.cycles;
+    out.claim_us.insert(out.claim_us.end(), f.claim_us.begin(),
+                        f.claim_us.end());
+    out.cycle_us.insert(out.cycle_us.end(), f.cycle_us.begin(),
+                        f.cycle_us.end());
+    if (!f.error.ok() && out.error.ok()) out.error = f.error;
+  }
+  return out;
+}
+
+EventDraft RawClaimDraft(const std::string& who) {
+  const uint64_t seqs[] = {1, 2, 3};
+  const std::string ids[] = {"ann-1-rec-0", "ann-2-rec-0", "ann-3-rec-0"};
+  return MakeAdjudicationClaimed({who, ""},
+                                 {.project_id = kProject,
+                                  .record_id = "rec-0",
+                                  .field_path = "severity",
+                                  .expires_us = 0,
+                                  .weighed_seqs = seqs,
+                                  .weighed_annotation_ids = ids});
+}
+
+// The async cycles' baseline: `in_flight` claim-sized appends outstanding
+// at once (Ledger::AppendAsync; each completion posts the next append to
+// `drivers` threads) for `seconds`.
+CycleFigures RunRawAppendsAsync(Ledger& ledger, uint64_t in_flight,
+                                size_t drivers, double seconds) {
+  std::vector<uint64_t> counts(in_flight, 0);
+  std::vector<std::string> who(in_flight);
+  for (uint64_t t = 0; t < in_flight; ++t) who[t] = Adjudicator(t);
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t running = in_flight;
+  Status error;
+  const auto start = Clock::now();
+  {
+    Drivers pool(drivers);
+    std::function<void(uint64_t)> append = [&](uint64_t t) {
+      if (stop.load(std::memory_order_relaxed)) {
+        std::lock_guard l(mu);
+        if (--running == 0) cv.notify_all();
+        return;
+      }
+      ledger.AppendAsync(RawClaimDraft(who[t]), [&, t](StatusOr<Committed> c) {
+        pool.Post([&, t, ok = c.status()] {
+          if (!ok.ok()) {
+            std::lock_guard l(mu);
+            if (error.ok()) error = ok;
+            if (--running == 0) cv.notify_all();
+            return;
+          }
+          ++counts[t];
+          append(t);
+        });
+      });
+    };
+    for (uint64_t t = 0; t < in_flight; ++t) {
+      pool.Post([&append, t] { append(t); });
+    }
+    std::unique_lock l(mu);
+    cv.wait_for(l, std::chrono::duration<double>(seconds),
+                [&] { return running == 0; });
+    stop = true;
+    cv.wait(l, [&] { return running == 0; });
+  }
+  CycleFigures out;
+  out.seconds = Seconds(Clock::now() - start);
+  for (uint64_t n : counts) out.cycles += n;
+  out.error = error;
+  return out;
+}
+
 // `threads` threads appending claim-sized events (an AdjudicationClaimed
 // as the command drafts it) straight to the ledger for `seconds`.
 CycleFigures RunRawAppends(Ledger& ledger, uint64_t threads, double seconds) {
@@ -242,16 +394,8 @@ CycleFigures RunRawAppends(Ledger& ledger, uint64_t threads, double seconds) {
   for (uint64_t t = 0; t < threads; ++t) {
     ts.emplace_back([&, t] {
       const std::string who = Adjudicator(t);
-      const uint64_t seqs[] = {1, 2, 3};
-      const std::string ids[] = {"ann-1-rec-0", "ann-2-rec-0", "ann-3-rec-0"};
       while (!stop.load(std::memory_order_relaxed)) {
-        auto c = ledger.Append(MakeAdjudicationClaimed(
-            {who, ""}, {.project_id = kProject,
-                        .record_id = "rec-0",
-                        .field_path = "severity",
-                        .expires_us = 0,
-                        .weighed_seqs = seqs,
-                        .weighed_annotation_ids = ids}));
+        auto c = ledger.Append(RawClaimDraft(who));
         if (!c.ok()) {
           std::lock_guard l(error_mu);
           if (error.ok()) error = c.status();
@@ -312,6 +456,7 @@ int64_t PerSecond(double n, double seconds) {
 
 struct BenchArgs {
   uint64_t items = 0, adjudicators = 0, small = 0, large = 0, probes = 0;
+  uint64_t drivers = 0;
   double seconds = 0;
   std::string dir;
 };
@@ -324,12 +469,14 @@ StatusOr<BenchArgs> ReadBenchArgs(const Args& args) {
   ASSIGN_OR_RETURN(b.large, args.GetUint("large", 1'000'000));
   ASSIGN_OR_RETURN(b.probes, args.GetUint("probes", 20'000));
   ASSIGN_OR_RETURN(b.seconds, args.GetDouble("seconds", 3));
-  if (b.items == 0 || b.items > 10'000'000 || b.adjudicators == 0 ||
+  ASSIGN_OR_RETURN(b.drivers, args.GetUint("drivers", 2));
+  if (b.drivers == 0 || b.drivers > 64 || b.items == 0 || b.items > 10'000'000 || b.adjudicators == 0 ||
       b.adjudicators > 999 || b.small == 0 || b.large == 0 ||
       b.large > 10'000'000 || b.probes == 0 || !(b.seconds > 0)) {
     return InvalidArgumentError(
         "--items in [1, 10000000], --adjudicators in [1, 999], --small and "
-        "--large in [1, 10000000], --probes >= 1, --seconds > 0");
+        "--large in [1, 10000000], --probes >= 1, --seconds > 0, "
+        "--drivers in [1, 64]");
   }
   b.dir = args.Get("dir", std::filesystem::temp_directory_path().string());
   return b;
@@ -362,12 +509,52 @@ struct RunFigures {
   size_t queued = 0, left = 0;
 };
 
-json::object ResultsJson(const BenchArgs& b, const RunFigures& f,
-                         CycleFigures& cycles, const CycleFigures& raw) {
+// Process CPU time per cycle (or event): less disturbed by other load on
+// the machine than the rates.
+double CpuMicrosEach(const CycleFigures& f) {
+  return f.cycles > 0 ? std::round(f.cpu_seconds / f.cycles * 1e7) / 10 : 0;
+}
+
+json::object CyclesJson(CycleFigures& cycles, const RunFigures& f) {
+  json::object c;
+  c["cycles"] = cycles.cycles;
+  c["seconds"] = std::round(cycles.seconds * 1000) / 1000;
+  c["per_second"] = PerSecond(cycles.cycles, cycles.seconds);
+  c["events_per_second"] = PerSecond(2.0 * cycles.cycles, cycles.seconds);
+  c["cpu_us_per_cycle"] = CpuMicrosEach(cycles);
+  c["queue_drained"] = f.left == 0;
+  c["claim"] = Latency(std::move(cycles.claim_us));
+  c["cycle"] = Latency(std::move(cycles.cycle_us));
+  return c;
+}
+
+json::object RawJson(const CycleFigures& raw) {
+  json::object r;
+  r["events"] = raw.cycles;
+  r["seconds"] = std::round(raw.seconds * 1000) / 1000;
+  r["per_second"] = PerSecond(raw.cycles, raw.seconds);
+  r["cpu_us_per_event"] = CpuMicrosEach(raw);
+  return r;
+}
+
+// The cycles' event rate (two events a cycle) over the raw append rate.
+double EventRatio(const CycleFigures& cycles, const CycleFigures& raw) {
+  const double raw_rate = raw.seconds > 0 ? raw.cycles / raw.seconds : 0;
+  const double cycle_events =
+      cycles.seconds > 0 ? 2.0 * cycles.cycles / cycles.seconds : 0;
+  return raw_rate > 0 ? std::round(cycle_events / raw_rate * 1000) / 1000 : 0;
+}
+
+struct Runs {
+  CycleFigures cycles, cycles_threads, raw, raw_threads;
+};
+
+json::object ResultsJson(const BenchArgs& b, const RunFigures& f, Runs& r) {
   json::object out;
   out["items"] = b.items;
   out["annotation_events"] = 3 * b.items;
   out["adjudicators"] = b.adjudicators;
+  out["drivers"] = b.drivers;
   out["cores"] = std::thread::hardware_concurrency();
   out["setup_seconds"] = std::round(f.setup_seconds * 1000) / 1000;
   json::object rebuild;
@@ -378,26 +565,16 @@ json::object ResultsJson(const BenchArgs& b, const RunFigures& f,
       std::round(f.domain_only_seconds * 1000) / 1000;
   rebuild["events_per_second"] = PerSecond(f.events, f.rebuild_seconds);
   out["rebuild"] = std::move(rebuild);
-  json::object c;
-  c["cycles"] = cycles.cycles;
-  c["seconds"] = std::round(cycles.seconds * 1000) / 1000;
-  c["per_second"] = PerSecond(cycles.cycles, cycles.seconds);
-  c["events_per_second"] = PerSecond(2.0 * cycles.cycles, cycles.seconds);
-  c["queue_drained"] = f.left == 0;
-  c["claim"] = Latency(std::move(cycles.claim_us));
-  c["cycle"] = Latency(std::move(cycles.cycle_us));
+  const double ratio = EventRatio(r.cycles, r.raw);
+  const double ratio_threads = EventRatio(r.cycles_threads, r.raw_threads);
+  json::object c = CyclesJson(r.cycles, f);
   c["target_per_second"] = 20000;
   out["claim_decide"] = std::move(c);
-  json::object r;
-  r["events"] = raw.cycles;
-  r["seconds"] = std::round(raw.seconds * 1000) / 1000;
-  r["per_second"] = PerSecond(raw.cycles, raw.seconds);
-  out["raw_ledger_append"] = std::move(r);
-  const double raw_rate = raw.seconds > 0 ? raw.cycles / raw.seconds : 0;
-  const double cycle_events =
-      cycles.seconds > 0 ? 2.0 * cycles.cycles / cycles.seconds : 0;
-  out["ratio_cycle_events_vs_raw"] =
-      raw_rate > 0 ? std::round(cycle_events / raw_rate * 1000) / 1000 : 0;
+  out["claim_decide_threads"] = CyclesJson(r.cycles_threads, f);
+  out["raw_ledger_append"] = RawJson(r.raw);
+  out["raw_ledger_append_threads"] = RawJson(r.raw_threads);
+  out["ratio_cycle_events_vs_raw"] = ratio;
+  out["ratio_cycle_events_vs_raw_threads"] = ratio_threads;
   json::object q;
   q["small"] = QueueClaimLatency(b.small, b.probes);
   q["large"] = QueueClaimLatency(b.large, b.probes);
@@ -429,8 +606,23 @@ int BenchAdjudication(const Args& args) {
   const size_t queued =
       h.Read([&](const domain::DomainState&) { return model.Depth(kProject); });
   adj::AdjudicationCommands commands(&h.core(), &model, SystemClock());
-  CycleFigures cycles = RunCycles(commands, b->adjudicators, b->seconds);
-  if (!cycles.error.ok()) return Fail(cycles.error.WithContext("cycles"), 1);
+  Runs runs;
+  // Each run with the process's CPU time over it.
+  auto timed = [](auto run) {
+    const double cpu0 = ProcessCpuSeconds();
+    CycleFigures f = run();
+    f.cpu_seconds = ProcessCpuSeconds() - cpu0;
+    return f;
+  };
+  runs.cycles = timed([&] {
+    return RunCyclesAsync(commands, b->adjudicators, b->drivers, b->seconds);
+  });
+  if (!runs.cycles.error.ok())
+    return Fail(runs.cycles.error.WithContext("cycles"), 1);
+  runs.cycles_threads =
+      timed([&] { return RunCycles(commands, b->adjudicators, b->seconds); });
+  if (!runs.cycles_threads.error.ok())
+    return Fail(runs.cycles_threads.error.WithContext("cycles (threads)"), 1);
   const size_t left =
       h.Read([&](const domain::DomainState&) { return model.Depth(kProject); });
 
@@ -438,13 +630,22 @@ int BenchAdjudication(const Args& args) {
   if (Status s = Ledger::Init(raw_dir.path); !s.ok()) return Fail(s, 1);
   auto raw_ledger = Ledger::Open(raw_dir.path, {});
   if (!raw_ledger.ok()) return Fail(raw_ledger.status(), 1);
-  CycleFigures raw = RunRawAppends(**raw_ledger, b->adjudicators,
-                                   std::max(0.2, cycles.seconds));
-  if (!raw.error.ok()) return Fail(raw.error.WithContext("raw appends"), 1);
+  runs.raw = timed([&] {
+    return RunRawAppendsAsync(**raw_ledger, b->adjudicators, b->drivers,
+                              std::max(0.2, runs.cycles.seconds));
+  });
+  if (!runs.raw.error.ok())
+    return Fail(runs.raw.error.WithContext("raw appends"), 1);
+  runs.raw_threads = timed([&] {
+    return RunRawAppends(**raw_ledger, b->adjudicators,
+                         std::max(0.2, runs.cycles_threads.seconds));
+  });
+  if (!runs.raw_threads.error.ok())
+    return Fail(runs.raw_threads.error.WithContext("raw appends (threads)"), 1);
 
   json::object out = ResultsJson(
       *b, {setup_seconds, events, domain_only, opened->seconds, queued, left},
-      cycles, raw);
+      runs);
   if (args.Has("json")) {
     std::printf("%s\n", WriteStoredJson(out, JsonStyle::kCompact).c_str());
   } else {
@@ -464,7 +665,9 @@ Registrar bench_adjudication(Command{
                "disputed records (default 333334: 1M annotation "
                "events)"},
               {"adjudicators", "K", "concurrent adjudicators (default 64)"},
-              {"seconds", "S", "duration of the cycle run (default 3)"},
+              {"seconds", "S", "duration of each cycle run (default 3)"},
+              {"drivers", "D",
+               "threads driving the async adjudicators (default 2)"},
               {"small", "N",
                "queued items, first latency probe (default 10000)"},
               {"large", "N", "queued items, second probe (default 1000000)"},
