@@ -49,22 +49,28 @@ StatusOr<domain::AnnotationCommand> ReadCommand(const Request& req, Op op) {
   return cmd;
 }
 
-StatusOr<Response> Annotate(const AppContext& ctx, const Request& req, Op op) {
-  ASSIGN_OR_RETURN(domain::AnnotationCommand cmd, ReadCommand(req, op));
-  StatusOr<Committed> c = InternalError("unset");
+// Deferred: the checks run on the pool thread, which is free again once the
+// event is queued; the answer goes out when it is durable.
+void Annotate(const AppContext& ctx, const Request& req, Op op,
+              internal::Reply reply) {
+  StatusOr<domain::AnnotationCommand> cmd = ReadCommand(req, op);
+  if (!cmd.ok()) return reply(cmd.status());
+  auto answer = [op, reply = std::move(reply)](StatusOr<Committed> c) {
+    if (!c.ok()) return reply(c.status());
+    reply(JsonResponse(op == Op::kSubmit ? 201 : 200,
+                       render::CommittedJson(*c)));
+  };
   switch (op) {
     case Op::kSubmit:
-      c = ctx.handler->SubmitAnnotation(Actor(req), cmd.submit);
-      break;
+      return ctx.handler->SubmitAnnotationAsync(Actor(req), cmd->submit,
+                                                std::move(answer));
     case Op::kRevise:
-      c = ctx.handler->ReviseAnnotation(Actor(req), cmd.revise);
-      break;
+      return ctx.handler->ReviseAnnotationAsync(Actor(req), cmd->revise,
+                                                std::move(answer));
     case Op::kWithdraw:
-      c = ctx.handler->WithdrawAnnotation(Actor(req), cmd.withdraw);
-      break;
+      return ctx.handler->WithdrawAnnotationAsync(Actor(req), cmd->withdraw,
+                                                  std::move(answer));
   }
-  if (!c.ok()) return c.status();
-  return JsonResponse(op == Op::kSubmit ? 201 : 200, render::CommittedJson(*c));
 }
 
 // What a read of one annotation needs, copied out of the state lock.
@@ -176,10 +182,11 @@ Status AddWrites(RouteTable& t, const AppContext& ctx) {
     RETURN_IF_ERROR(
         t.Add({.method = "POST",
                .pattern = w.pattern,
-               .blocking = Guarded(ctx, w.pattern,
-                                   [&ctx, op = w.op](const Request& req) {
-                                     return Annotate(ctx, req, op);
-                                   })},
+               .deferred = internal::Deferred(
+                   ctx, w.pattern,
+                   [&ctx, op = w.op](const Request& req, internal::Reply r) {
+                     Annotate(ctx, req, op, std::move(r));
+                   })},
               rules::Authenticated));
   }
   return OkStatus();

@@ -114,9 +114,12 @@ Status ProjectAdmin(const domain::Authorizer& auth, const Request& request) {
 
 }  // namespace rules
 
-Status AppContext::RecordRead(std::string_view principal, std::string_view kind,
-                              std::string_view id, std::string_view action,
-                              const Request& request) const {
+namespace {
+
+domain::RecordAccessCommand ReadAccess(std::string_view kind,
+                                       std::string_view id,
+                                       std::string_view action,
+                                       const Request& request) {
   domain::RecordAccessCommand cmd;
   cmd.resource_kind = kind;
   cmd.resource_id = id;
@@ -124,10 +127,10 @@ Status AppContext::RecordRead(std::string_view principal, std::string_view kind,
   cmd.purpose = "api: " + request.method + " " + request.path;
   if (cmd.purpose.size() > 512) cmd.purpose.resize(512);
   cmd.allowed = true;
-  return handler->RecordAccess(principal, cmd).status();
+  return cmd;
 }
 
-Status AppContext::RecordDenial(const Denial& denial) const {
+domain::RecordAccessCommand DenialAccess(const Denial& denial) {
   domain::RecordAccessCommand cmd;
   // The resource the refused request named, most specific first.
   cmd.resource_kind = "route";
@@ -155,15 +158,49 @@ Status AppContext::RecordDenial(const Denial& denial) const {
   cmd.allowed = false;
   cmd.reason = std::string(StatusCodeName(denial.reason.code())) + ": " +
                denial.reason.message();
+  return cmd;
+}
+
+bool IsRefusal(const Status& status) {
+  return status.code() == StatusCode::kPermissionDenied ||
+         status.code() == StatusCode::kUnauthenticated;
+}
+
+Response RefusalNotRecorded(const Status& recorded) {
+  return ErrorResponse(UnavailableError(
+      "the refusal of this request could not be recorded: " +
+      recorded.message()));
+}
+
+}  // namespace
+
+Status AppContext::RecordRead(std::string_view principal, std::string_view kind,
+                              std::string_view id, std::string_view action,
+                              const Request& request) const {
+  return handler
+      ->RecordAccess(principal, ReadAccess(kind, id, action, request))
+      .status();
+}
+
+void AppContext::RecordReadAsync(std::string_view principal,
+                                 std::string_view kind, std::string_view id,
+                                 std::string_view action,
+                                 const Request& request,
+                                 std::function<void(Status)> done) const {
+  handler->RecordAccessAsync(
+      principal, ReadAccess(kind, id, action, request),
+      [done = std::move(done)](StatusOr<Committed> c) { done(c.status()); });
+}
+
+Status AppContext::RecordDenial(const Denial& denial) const {
   const std::string_view actor =
       denial.principal.empty() ? kAnonymous : denial.principal;
-  return handler->RecordAccess(actor, cmd).status();
+  return handler->RecordAccess(actor, DenialAccess(denial)).status();
 }
 
 Response AppContext::Fail(const Request& request, std::string_view route,
                           const Status& status) const {
-  if (status.code() == StatusCode::kPermissionDenied ||
-      status.code() == StatusCode::kUnauthenticated) {
+  if (IsRefusal(status)) {
     Denial d{request.principal ? request.principal->id : "",
              request.method,
              request.path,
@@ -171,12 +208,29 @@ Response AppContext::Fail(const Request& request, std::string_view route,
              status,
              request.params};
     if (Status recorded = RecordDenial(d); !recorded.ok()) {
-      return ErrorResponse(UnavailableError(
-          "the refusal of this request could not be recorded: " +
-          recorded.message()));
+      return RefusalNotRecorded(recorded);
     }
   }
   return ErrorResponse(status);
+}
+
+void AppContext::FailAsync(const Request& request, std::string_view route,
+                           const Status& status, Responder respond) const {
+  if (!IsRefusal(status)) return respond(ErrorResponse(status));
+  Denial d{request.principal ? request.principal->id : "",
+           request.method,
+           request.path,
+           std::string(route),
+           status,
+           request.params};
+  const std::string_view actor =
+      d.principal.empty() ? kAnonymous : std::string_view(d.principal);
+  handler->RecordAccessAsync(
+      actor, DenialAccess(d),
+      [status, respond = std::move(respond)](StatusOr<Committed> c) {
+        respond(c.ok() ? ErrorResponse(status)
+                       : RefusalNotRecorded(c.status()));
+      });
 }
 
 Status RouteTable::Add(Route route, Rule rule) {

@@ -97,6 +97,13 @@ struct AppContext {
   Status RecordRead(std::string_view principal, std::string_view kind,
                     std::string_view id, std::string_view action,
                     const Request& request) const;
+  // The same without waiting (deferred routes): `done` gets the outcome once
+  // the event is durable, on the ledger's acknowledger thread (keep it
+  // short: respond), or at once on this thread when it was rejected.
+  void RecordReadAsync(std::string_view principal, std::string_view kind,
+                       std::string_view id, std::string_view action,
+                       const Request& request,
+                       std::function<void(Status)> done) const;
   // Appends a denied AccessRecorded for a refused request (docs/
   // authorization.md, "Denied access"): the resource is taken from the
   // route's parameters, the actor is the principal, or "(anonymous)" when
@@ -106,6 +113,12 @@ struct AppContext {
   // a denial first (a 503 when that fails), then ErrorResponse(status).
   Response Fail(const Request& request, std::string_view route,
                 const Status& status) const;
+  // Fail for deferred routes: the denial is queued without waiting and
+  // `respond` gets the response once it is durable. Call it from the
+  // route's own thread, never from a ledger callback (a refusal is always
+  // decided there: the commands reject before they queue).
+  void FailAsync(const Request& request, std::string_view route,
+                 const Status& status, Responder respond) const;
 };
 
 // A Router whose every route carries its rule.

@@ -1,6 +1,7 @@
 #include "api/record_routes.h"
 
 #include <boost/json.hpp>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,13 +60,21 @@ StatusOr<Response> ImportRecords(const AppContext& ctx, const Request& req) {
   return JsonResponse(400, doc);
 }
 
-// The record's content, after its access event is durable.
-StatusOr<Response> ReadRecord(const AppContext& ctx, const Request& req) {
+// The record's content, once its access event is durable (deferred: the
+// pool thread renders and queues the event, then is free).
+void ReadRecord(const AppContext& ctx, const Request& req,
+                internal::Reply reply) {
   const std::string& id = req.params.at("record");
-  ASSIGN_OR_RETURN(json::object doc,
-                   render::ReadRecordDocument(*ctx.handler, *ctx.ledger, id));
-  RETURN_IF_ERROR(ctx.RecordRead(Actor(req), "record", id, "read", req));
-  return JsonResponse(200, doc);
+  StatusOr<json::object> doc =
+      render::ReadRecordDocument(*ctx.handler, *ctx.ledger, id);
+  if (!doc.ok()) return reply(doc.status());
+  // Serialized here, not on the ledger's thread that runs the callback.
+  auto response = std::make_shared<Response>(JsonResponse(200, *doc));
+  ctx.RecordReadAsync(Actor(req), "record", id, "read", req,
+                      [response, reply = std::move(reply)](Status s) {
+                        if (!s.ok()) return reply(s);
+                        reply(std::move(*response));
+                      });
 }
 
 }  // namespace
@@ -80,10 +89,11 @@ Status AddRecordRoutes(RouteTable& table, const AppContext& ctx) {
       rules::ProjectAdmin));
   return table.Add({.method = "GET",
                     .pattern = "/v1/records/{record}",
-                    .blocking = Guarded(ctx, "/v1/records/{record}",
-                                        [&ctx](const Request& req) {
-                                          return ReadRecord(ctx, req);
-                                        })},
+                    .deferred = internal::Deferred(
+                        ctx, "/v1/records/{record}",
+                        [&ctx](const Request& req, internal::Reply r) {
+                          ReadRecord(ctx, req, std::move(r));
+                        })},
                    [](const domain::Authorizer& a, const Request& req) {
                      return a.MayReadRecord(req.params.at("record"));
                    });

@@ -95,9 +95,12 @@ StatusOr<std::vector<std::string>> SplitPath(std::string_view path) {
 }
 
 Status Router::Add(Route route) {
-  if (static_cast<bool>(route.blocking) == static_cast<bool>(route.async)) {
+  if (static_cast<int>(static_cast<bool>(route.blocking)) +
+          static_cast<bool>(route.async) + static_cast<bool>(route.deferred) !=
+      1) {
     return InvalidArgumentError("route " + route.pattern +
-                                ": set exactly one of blocking and async");
+                                ": set exactly one of blocking, async and "
+                                "deferred");
   }
   if (route.pattern.empty() || route.pattern.front() != '/') {
     return InvalidArgumentError("route pattern must start with '/': " +

@@ -13,6 +13,10 @@
 // - async: `void(const Request&, Responder)`, run on the connection's I/O
 //   strand; it must not block, and calls the Responder exactly once, from any
 //   thread. The Request stays valid until then.
+// - deferred: the async signature, run on the blocking pool (it may wait on
+//   a lock or read the disk) and answering later through the Responder: for
+//   handlers that end in a durable append, so that no pool thread waits
+//   while the group commit syncs.
 //
 // Thread-safety: build the router before the server starts; afterwards it is
 // read-only and Match may be called from any thread.
@@ -41,9 +45,10 @@ using AsyncHandler = std::function<void(const Request&, Responder)>;
 struct Route {
   std::string method = {};   // "GET", "POST", ...
   std::string pattern = {};  // "/v1/records/{id}"
-  // Exactly one of the two is set.
+  // Exactly one of the three is set.
   BlockingHandler blocking = {};
   AsyncHandler async = {};
+  AsyncHandler deferred = {};
   // Public routes skip authentication (/healthz, /metrics, /v1/openapi.json).
   bool is_public = false;
 };

@@ -46,7 +46,7 @@ struct ServerOptions {
   std::string listen = kDefaultListen;  // "HOST:PORT", "[::1]:PORT"; port 0
   std::optional<TlsFiles> tls;    // without it a TLS ClientHello is refused
   size_t io_threads = 2;          // run Asio: read, parse, write, async routes
-  size_t blocking_threads = 4;    // run blocking handlers and the denial hook
+  size_t blocking_threads = 16;   // run blocking handlers and the denial hook
   size_t max_connections = 1024;  // more are accepted and closed at once
   uint64_t max_body_bytes = 1 << 20;     // more: 413
   uint32_t max_header_bytes = 16 << 10;  // request line + headers; more: 431

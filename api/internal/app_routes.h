@@ -28,6 +28,24 @@ inline BlockingHandler Guarded(const AppContext& ctx, std::string route,
   };
 }
 
+// A deferred step: answers exactly once through `reply`, from any thread.
+using Reply = std::function<void(StatusOr<Response>)>;
+using DeferredStep = std::function<void(const Request&, Reply)>;
+
+// A deferred handler running `step`; an error is ctx.FailAsync's response.
+// A refusal must reach `reply` on the step's own thread (the commands
+// reject before they queue), never from a ledger callback.
+inline AsyncHandler Deferred(const AppContext& ctx, std::string route,
+                             DeferredStep step) {
+  return [&ctx, route = std::move(route), step = std::move(step)](
+             const Request& request, Responder respond) {
+    step(request, [&ctx, &request, route, respond](StatusOr<Response> r) {
+      if (r.ok()) return respond(std::move(*r));
+      ctx.FailAsync(request, route, r.status(), respond);
+    });
+  };
+}
+
 // A handler step over the context.
 using Handler = StatusOr<Response> (*)(const AppContext&, const Request&);
 

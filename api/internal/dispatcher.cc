@@ -150,6 +150,23 @@ void Dispatcher::Run(const Route& route, std::shared_ptr<Request> request,
     }
     return;
   }
+  if (route.deferred) {
+    run_blocking_([&route, request, done] {
+      try {
+        route.deferred(*request, [request, done, pattern = route.pattern](
+                                     Response r) {
+          done(std::move(r), pattern);
+        });
+      } catch (...) {
+        // As for async handlers: one that throws before responding is a
+        // bug; the client gets a 500.
+        done(ErrorResponse(InternalError("the handler of " + route.pattern +
+                                         " failed")),
+             route.pattern);
+      }
+    });
+    return;
+  }
   run_blocking_([&route, request = std::move(request), done = std::move(done)] {
     Response r;
     try {

@@ -36,6 +36,7 @@
 #include "domain/command_handler.h"
 #include "ledger/ledger.h"
 #include "render/command_input.h"
+#include "schemas/event.h"
 #include "tools/bench/bench_examples.h"
 #include "tools/cli.h"
 
@@ -55,7 +56,14 @@ struct Setup {
   std::string values;  // the example annotation's values
 };
 
-// Principals, project, schema, record, assignment, one annotation.
+// Records the submit phase spreads its annotations over, each assigned to
+// dr-bench: a physician annotates many records, a few times each (a
+// record's adjudication view is rebuilt per annotation, as it should be for
+// the handful a record gets; thousands on one record would measure that).
+constexpr int kSubmitRecords = 4000;
+
+// Principals, project, schema, kSubmitRecords records each assigned to
+// dr-bench, one annotation.
 StatusOr<Setup> BuildLedger(const std::string& dir,
                             const std::filesystem::path& examples) {
   ASSIGN_OR_RETURN(std::string schema, Slurp(examples / "dx-reasoning.json"));
@@ -72,13 +80,15 @@ StatusOr<Setup> BuildLedger(const std::string& dir,
   json::value rec;
   RETURN_IF_ERROR(ParseStrictJson(record, {}, rec));
   if (!rec.is_object()) return InvalidArgumentError("example record: object");
-  rec.get_object()["id"] = "rec-1";
   if (rec.get_object().contains("images") &&
       rec.get_object()["images"].as_array().empty()) {
     rec.get_object().erase("images");
   }
-  const std::vector<std::string> lines = {
-      WriteStoredJson(rec, JsonStyle::kCompact)};
+  std::vector<std::string> lines;
+  for (int i = 1; i <= kSubmitRecords; ++i) {
+    rec.get_object()["id"] = "rec-" + std::to_string(i);
+    lines.push_back(WriteStoredJson(rec, JsonStyle::kCompact));
+  }
   RETURN_IF_ERROR(
       h.RegisterPrincipal("admin",
                           {.id = "admin", .roles = {{fb::Role::Admin, ""}}})
@@ -101,6 +111,14 @@ StatusOr<Setup> BuildLedger(const std::string& dir,
       h.ImportRecords("admin", "bench", render::ParseRecordLines(lines), true));
   if (!imported.all_ok()) return imported.lines[0].status;
   RETURN_IF_ERROR(h.Assign("admin", "bench", "rec-1", "dr-bench").status());
+  // The other assignments as one bulk write (thousands of single commands,
+  // each its own sync, would take most of a minute); the server replays
+  // them like any other.
+  std::vector<EventDraft> assignments;
+  for (int i = 2; i <= kSubmitRecords; ++i) {
+    assignments.push_back(MakeAssignmentCreated(
+        {"admin", ""}, "bench", "rec-" + std::to_string(i), "dr-bench"));
+  }
   out.schema_version = h.Read([](const domain::DomainState& s) {
     return s.LatestSchemaVersion("dx-reasoning");
   });
@@ -112,6 +130,8 @@ StatusOr<Setup> BuildLedger(const std::string& dir,
                                       .schema_version = out.schema_version,
                                       .values = out.values})
           .status());
+  handler.reset();  // the write side's state is not needed past this point
+  RETURN_IF_ERROR(ledger->AppendAll(std::move(assignments)).status());
   return out;
 }
 
@@ -180,7 +200,9 @@ struct LoadSpec {
   std::string method = "GET";
   std::string path = {};
   std::string token = {};          // empty: no Authorization header
-  std::string body_template = {};  // POST: "%ID%" replaced per request
+  // POST: "%ID%" (a unique id) and "%REC%" (one of the records) replaced
+  // per request.
+  std::string body_template = {};
 };
 
 // The wrk script: the Authorization header, per-request bodies with unique
@@ -206,6 +228,8 @@ std::string WrkScript(const LoadSpec& spec) {
          "  counter = counter + 1\n"
          "  local body = tmpl:gsub(\"%%ID%%\", \"h\" .. tid .. \"-\" .. "
          "counter)\n"
+         "  body = body:gsub(\"%%REC%%\", \"rec-\" .. ((counter * 7 + tid) "
+         "% " + std::to_string(kSubmitRecords) + " + 1))\n"
          "  return wrk.format(nil, nil, nil, body)\n"
          "end\n";
   }
@@ -345,7 +369,7 @@ StatusOr<json::object> SubmitPhase(const ServerChild& server,
                                    const std::string& route) {
   json::object line;
   line["annotation_id"] = "%ID%";
-  line["record"] = "rec-1";
+  line["record"] = "%REC%";  // spread over the kSubmitRecords records
   line["annotator"] = "dr-bench";
   line["schema"] = "dx-reasoning@" + std::to_string(setup.schema_version);
   json::value values;
