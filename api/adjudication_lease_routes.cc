@@ -22,6 +22,10 @@ namespace {
 namespace json = boost::json;
 namespace adj = ::consilium::adjudication;
 
+// How long a claim waits for the live read side to apply its event before
+// the item is shown (it is usually there within a group commit).
+constexpr int64_t kShowTimeoutMs = 10'000;
+
 // What a lease id names, read under the core's lock: its project and, while
 // held, a copy of its state.
 struct LeaseCopy {
@@ -144,22 +148,35 @@ StatusOr<Response> AdjudicationClaim(const AppContext& ctx,
     const domain::ProjectState* p = d.FindProject(project);
     return p != nullptr && p->blind_mode;
   });
-  // The item as of the claim (what the decision will weigh), recorded as
-  // the adjudicator's access before it is returned (DESIGN.md invariant 3).
-  StatusOr<render::RecordedView> shown = InternalError("unset");
-  StatusOr<projections::AnalyticsState> state =
-      projections::BuildStateAsOf(*ctx.ledger, claim.lease);
-  if (state.ok()) {
-    shown = render::ShowToAdjudicator(
-        *ctx.handler, actor, claim.lease, *state, *ctx.ledger,
-        {.project = project, .item = claim.item, .blind = blind});
-  }
-  if (!state.ok() || !shown.ok()) {
-    Status why = state.ok() ? shown.status() : state.status();
+  // The item as the live read side has it once it has applied the claim
+  // (what the decision will weigh; a change after the claim voids the
+  // decision, which then says what changed), built under the read side's
+  // lock and recorded as the adjudicator's access outside it, before it is
+  // returned (DESIGN.md invariant 3). Never a replay of the ledger: a claim
+  // costs the same on a ledger of any length.
+  auto cannot_show = [&](const Status& why) {
     return why.WithContext("lease " + std::to_string(claim.lease) +
                            " is held, but its item could not be shown "
                            "(release it)");
+  };
+  if (!ctx.engine->WaitForSeq(claim.lease, kShowTimeoutMs)) {
+    Status live = ctx.engine->live_status();
+    return cannot_show(live.ok() ? UnavailableError(
+                                       "the read side has not applied the "
+                                       "claim within " +
+                                       std::to_string(kShowTimeoutMs) + " ms")
+                                 : live);
   }
+  StatusOr<json::object> view = InternalError("unset");
+  ctx.engine->Read([&](const projections::AnalyticsState& s) {
+    view = render::AdjudicatorViewJson(
+        s, *ctx.ledger,
+        {.project = project, .item = claim.item, .blind = blind});
+  });
+  if (!view.ok()) return cannot_show(view.status());
+  StatusOr<render::RecordedView> shown = render::RecordShown(
+      *ctx.handler, actor, claim.lease, claim.item.record, std::move(*view));
+  if (!shown.ok()) return cannot_show(shown.status());
   c.access_seq = shown->access_seq;
   return JsonResponse(201, render::ClaimJson(c, std::move(shown->view)));
 }

@@ -1,6 +1,7 @@
 #include "render/adjudication_json.h"
 
 #include <boost/json.hpp>
+#include <map>
 #include <string>
 #include <utility>
 
@@ -27,6 +28,38 @@ json::array RefsJson(const std::vector<adj::AnnotationRef>& refs) {
   for (const adj::AnnotationRef& r : refs) {
     json::object o;
     o["annotator"] = r.annotator;
+    o["seq"] = r.seq;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+// What the adjudicator holding an item is told it weighs: sequence numbers,
+// and for a claim the annotator as the shown view names them (a pseudonym,
+// or null in a blind project); never a principal id.
+json::array WeighedForAdjudicator(const std::vector<adj::AnnotationRef>& refs,
+                                  const json::object* view) {
+  std::map<uint64_t, json::value> named;
+  if (const json::value* anns =
+          view != nullptr ? view->if_contains("annotations") : nullptr;
+      anns != nullptr && anns->is_array()) {
+    for (const json::value& a : anns->get_array()) {
+      const json::object* o = a.if_object();
+      if (o == nullptr || !o->contains("seq") || !o->contains("annotator"))
+        continue;
+      if (const auto seq = o->at("seq").if_uint64())
+        named[*seq] = o->at("annotator");
+      else if (const auto sseq = o->at("seq").if_int64())
+        named[static_cast<uint64_t>(*sseq)] = o->at("annotator");
+    }
+  }
+  json::array out;
+  for (const adj::AnnotationRef& r : refs) {
+    json::object o;
+    if (view != nullptr) {
+      auto it = named.find(r.seq);
+      o["annotator"] = it != named.end() ? it->second : json::value(nullptr);
+    }
     o["seq"] = r.seq;
     out.push_back(std::move(o));
   }
@@ -216,7 +249,7 @@ json::object ClaimJson(const ClaimResult& claim, json::object view) {
   o["field"] = claim.item.field;
   o["expires_us"] = claim.expires_us;
   o["expires_at"] = FormatTimestamp(claim.expires_us);
-  o["weighed"] = RefsJson(claim.weighed);
+  o["weighed"] = WeighedForAdjudicator(claim.weighed, &view);
   o["access_seq"] = claim.access_seq;
   o["shown"] = std::move(view);
   return o;
@@ -234,7 +267,7 @@ json::object DecisionJson(const DecisionResult& d) {
   o["outcome"] = d.outcome;
   o["value"] = ValueJson(d.value_json);
   o["rationale"] = d.rationale;
-  o["weighed"] = RefsJson(d.weighed);
+  o["weighed"] = WeighedForAdjudicator(d.weighed, nullptr);
   o["state"] = d.state;
   return o;
 }

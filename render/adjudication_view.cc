@@ -184,18 +184,25 @@ StatusOr<RecordedView> ShowToAdjudicator(
     domain::ProjectCommands& commands, std::string_view adjudicator,
     uint64_t lease, const p::AnalyticsState& state, const Ledger& ledger,
     const AdjudicatorViewRequest& request) {
-  RecordedView out;
-  ASSIGN_OR_RETURN(out.view, AdjudicatorViewJson(state, ledger, request));
+  ASSIGN_OR_RETURN(json::object view,
+                   AdjudicatorViewJson(state, ledger, request));
+  return RecordShown(commands, adjudicator, lease, request.item.record,
+                     std::move(view));
+}
+
+StatusOr<RecordedView> RecordShown(domain::ProjectCommands& commands,
+                                   std::string_view adjudicator,
+                                   uint64_t lease, std::string_view record,
+                                   json::object view) {
   ASSIGN_OR_RETURN(
       Committed access,
       commands.RecordAccess(adjudicator, {.resource_kind = "record",
-                                          .resource_id = request.item.record,
+                                          .resource_id = record,
                                           .action = "adjudicate",
                                           .purpose = "adjudication lease " +
                                                      std::to_string(lease),
                                           .allowed = true}));
-  out.access_seq = access.seq;
-  return out;
+  return RecordedView{std::move(view), access.seq};
 }
 
 }  // namespace consilium::render

@@ -81,6 +81,14 @@ StatusOr<RecordedView> ShowToAdjudicator(
     uint64_t lease, const projections::AnalyticsState& state,
     const Ledger& ledger, const AdjudicatorViewRequest& request);
 
+// The second half of ShowToAdjudicator, for a view built elsewhere (the
+// server builds it under the live read side's lock and records outside it):
+// the access recorded, durable, then the view handed back.
+StatusOr<RecordedView> RecordShown(domain::ProjectCommands& commands,
+                                   std::string_view adjudicator,
+                                   uint64_t lease, std::string_view record,
+                                   boost::json::object view);
+
 }  // namespace consilium::render
 
 #endif  // CONSILIUM_RENDER_ADJUDICATION_VIEW_H_
