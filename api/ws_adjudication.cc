@@ -14,7 +14,7 @@
 
 #include "api/adjudication_routes.h"
 #include "api/event_stream.h"
-#include "common/strict_json.h"
+#include "api/internal/ws_adjudication_text.h"
 #include "schemas/event.h"
 
 namespace consilium::api {
@@ -23,152 +23,18 @@ namespace {
 namespace json = boost::json;
 namespace adj = ::consilium::adjudication;
 using Steady = std::chrono::steady_clock;
-
-// ---- Reading a message ------------------------------------------------------
-
-// InvalidArgument naming the first key `type` does not take.
-Status OnlyKeys(const WsRequest& req, std::initializer_list<const char*> keys) {
-  for (const auto& kv : req.message) {
-    if (kv.key() == "id" || kv.key() == "type") continue;
-    bool known = false;
-    for (const char* k : keys) known = known || kv.key() == k;
-    if (!known) {
-      std::string names;
-      for (const char* k : keys) names += (names.empty() ? "" : ", ") + std::string(k);
-      return InvalidArgumentError(req.type + ": unknown key \"" +
-                                  std::string(kv.key()) + "\" (" + req.type +
-                                  " takes " + names + ")");
-    }
-  }
-  return OkStatus();
-}
-
-StatusOr<std::string> StringKey(const WsRequest& req, const char* key,
-                                bool required) {
-  const json::value* v = req.message.if_contains(key);
-  if (v == nullptr) {
-    if (!required) return std::string();
-    return InvalidArgumentError(req.type + ": \"" + key + "\" required");
-  }
-  if (!v->is_string() || v->as_string().empty() ||
-      v->as_string().size() > 256) {
-    return InvalidArgumentError(req.type + ": \"" + key +
-                                "\" must be a string of 1-256 bytes");
-  }
-  return std::string(v->as_string());
-}
-
-StatusOr<uint64_t> LeaseKey(const WsRequest& req) {
-  const json::value* v = req.message.if_contains("lease");
-  if (v == nullptr) {
-    return InvalidArgumentError(req.type +
-                                ": \"lease\" required (the lease id the "
-                                "claim returned)");
-  }
-  if (v->is_uint64() && v->as_uint64() > 0) return v->as_uint64();
-  if (v->is_int64() && v->as_int64() > 0) {
-    return static_cast<uint64_t>(v->as_int64());
-  }
-  return InvalidArgumentError(req.type +
-                              ": \"lease\" must be a positive integer (the "
-                              "claim's sequence number)");
-}
-
-// The REST handlers speak of "request body"; here it is the message.
-Status Reword(const Status& s, const std::string& type) {
-  static const std::string kPrefix = "request body: ";
-  if (s.message().rfind(kPrefix, 0) != 0) return s;
-  return Status(s.code(), type + ": " + s.message().substr(kPrefix.size()));
-}
-
-// The request a REST handler expects, made from a WebSocket message.
-Request RestRequest(const WsRequest& req, std::string path,
-                    std::map<std::string, std::string> params,
-                    std::string body) {
-  Request r;
-  r.method = "WS";
-  r.path = std::move(path);
-  r.target = r.path;
-  r.params = std::move(params);
-  r.body = std::move(body);
-  r.headers["content-type"] = "application/json";
-  r.principal = req.principal;
-  return r;
-}
-
-StatusOr<json::object> ResultOf(const StatusOr<Response>& r) {
-  if (!r.ok()) return r.status();
-  json::value v;
-  RETURN_IF_ERROR(ParseStrictJson(r->body, {}, v));
-  if (!v.is_object()) return InternalError("a handler's result is no object");
-  return std::move(v.as_object());
-}
-
-// ---- Pushes -----------------------------------------------------------------
-
-json::value FieldOrNull(const std::string& field) {
-  return field.empty() ? json::value(nullptr) : json::value(field);
-}
-
-std::string DepthText(const std::string& queue, const std::string& field,
-                      size_t depth, uint64_t seq) {
-  return json::serialize(json::object{{"type", "queue_depth"},
-                                      {"queue", queue},
-                                      {"field", FieldOrNull(field)},
-                                      {"depth", depth},
-                                      {"seq", seq}});
-}
-
-struct LeaseTrack {
-  std::string project;
-  adj::ItemKey item;
-  int64_t deadline_us = 0;
-  int64_t ttl_us = 0;
-  bool warned = false;        // lease_expiring sent for this deadline
-  bool ending = false;        // this session's decide/release in flight
-  bool changed_told = false;  // lease_lost "item_changed" sent
-};
-
-std::string LostText(uint64_t lease, const LeaseTrack& t,
-                     std::string_view reason, std::optional<uint64_t> seq) {
-  return json::serialize(
-      json::object{{"type", "lease_lost"},
-                   {"lease", lease},
-                   {"queue", t.project},
-                   {"record", t.item.record},
-                   {"field", t.item.field},
-                   {"reason", reason},
-                   {"seq", seq ? json::value(*seq) : json::value(nullptr)}});
-}
-
-std::string ExpiringText(uint64_t lease, const LeaseTrack& t, int64_t now_us) {
-  return json::serialize(json::object{
-      {"type", "lease_expiring"},
-      {"lease", lease},
-      {"queue", t.project},
-      {"record", t.item.record},
-      {"field", t.item.field},
-      {"expires_us", t.deadline_us},
-      {"remaining_ms", std::max<int64_t>(0, (t.deadline_us - now_us) / 1000)}});
-}
-
-bool Claimable(adj::ItemState s) {
-  return s == adj::ItemState::kPending || s == adj::ItemState::kReopened ||
-         s == adj::ItemState::kEscalated;
-}
-
-// Under the core's lock: the queue's claimable items, of one field or all.
-size_t DepthOf(const adj::AdjudicationModel& model, const std::string& project,
-               const std::string& field) {
-  const adj::Queue* q = model.FindQueue(project);
-  if (q == nullptr) return 0;
-  if (field.empty()) return q->queued();
-  size_t n = 0;
-  for (const adj::ItemInfo* i : q->Items()) {
-    n += i->key.field == field && i->lease == 0 && Claimable(i->state);
-  }
-  return n;
-}
+using internal::DepthOf;
+using internal::DepthText;
+using internal::ExpiringText;
+using internal::FieldOrNull;
+using internal::LeaseKey;
+using internal::LeaseTrack;
+using internal::LostText;
+using internal::OnlyKeys;
+using internal::RestRequest;
+using internal::ResultOf;
+using internal::Reword;
+using internal::StringKey;
 
 struct QueueSub {
   bool dirty = false;
@@ -242,10 +108,10 @@ class WsAdjudication::Impl {
   void OnEvent(const StoredEvent& e);
   void PusherLoop();
   // Under mu_: what is due now; `wake` lowered to the next due time.
-  void CollectDue(Steady::time_point now, Steady::time_point& wake,
-                  std::vector<std::pair<std::shared_ptr<Session>, SubKey>>&
-                      flushes,
-                  std::vector<Outgoing>& out);
+  void CollectDue(
+      Steady::time_point now, Steady::time_point& wake,
+      std::vector<std::pair<std::shared_ptr<Session>, SubKey>>& flushes,
+      std::vector<Outgoing>& out);
   void Flush(
       const std::vector<std::pair<std::shared_ptr<Session>, SubKey>>& flushes);
   void CheckItems();
@@ -272,8 +138,9 @@ class WsAdjudication::Impl {
 void WsAdjudication::Impl::Begin() {
   listener_ = app_->adjudication_model().Subscribe(
       [this](const adj::QueueNotice& n) { OnNotice(n); });
-  ledger_sub_ = ctx_.ledger->Subscribe(
-      ctx_.ledger->head().seq + 1, [this](const StoredEvent& e) { OnEvent(e); });
+  ledger_sub_ =
+      ctx_.ledger->Subscribe(ctx_.ledger->head().seq + 1,
+                             [this](const StoredEvent& e) { OnEvent(e); });
   pusher_ = std::thread([this] { PusherLoop(); });
 }
 
@@ -305,9 +172,10 @@ Status WsAdjudication::Impl::Refused(const WsRequest& req,
   Status recorded = ctx_.RecordDenial(
       Denial{req.principal.id, "WS", kWebSocketPath, req.type, status, params});
   if (!recorded.ok()) {
-    return UnavailableError("the refusal of this message could not be "
-                            "recorded: " +
-                            recorded.message());
+    return UnavailableError(
+        "the refusal of this message could not be "
+        "recorded: " +
+        recorded.message());
   }
   return status;
 }
@@ -428,7 +296,8 @@ WsResult WsAdjudication::Impl::Subscribe(const WsRequest& req,
     return Now{ctx_.model->FindQueue(queue) != nullptr,
                DepthOf(*ctx_.model, queue, field), ctx_.model->seq()};
   });
-  if (!now.found) return NotFoundError("subscribe: no project \"" + queue + "\"");
+  if (!now.found)
+    return NotFoundError("subscribe: no project \"" + queue + "\"");
   Status added = OkStatus();
   WithSession(peer, [&](Session& s) {
     SubKey key{queue, field};
@@ -467,10 +336,10 @@ WsResult WsAdjudication::Impl::Unsubscribe(
     if (it != sessions_.end()) found = it->second->queues.erase({queue, field});
   }
   if (!found) {
-    return NotFoundError("unsubscribe: this session is not subscribed to "
-                         "queue \"" +
-                         queue + "\"" +
-                         (field.empty() ? "" : " field \"" + field + "\""));
+    return NotFoundError(
+        "unsubscribe: this session is not subscribed to "
+        "queue \"" +
+        queue + "\"" + (field.empty() ? "" : " field \"" + field + "\""));
   }
   ForgetIfEmpty(peer);
   return json::object{{"queue", queue}, {"field", FieldOrNull(field)}};
@@ -491,7 +360,8 @@ WsResult WsAdjudication::Impl::Claim(const WsRequest& req,
                              json::serialize(body));
   StatusOr<json::object> result =
       ResultOf(internal::AdjudicationClaim(ctx_, rest));
-  if (!result.ok()) return Refused(req, queue, Reword(result.status(), "claim"));
+  if (!result.ok())
+    return Refused(req, queue, Reword(result.status(), "claim"));
   const json::object& r = *result;
   LeaseTrack t{.project = queue,
                .item = {std::string(r.at("record").as_string()),
@@ -507,8 +377,8 @@ WsResult WsAdjudication::Impl::LeaseAction(
   RETURN_IF_ERROR(CheckOpen());
   const bool decide = req.type == "decide";
   if (decide) {
-    RETURN_IF_ERROR(OnlyKeys(
-        req, {"lease", "field", "value", "ambiguous", "escalate", "rationale"}));
+    RETURN_IF_ERROR(OnlyKeys(req, {"lease", "field", "value", "ambiguous",
+                                   "escalate", "rationale"}));
   } else {
     RETURN_IF_ERROR(OnlyKeys(req, {"lease"}));
   }
@@ -539,9 +409,9 @@ WsResult WsAdjudication::Impl::LeaseAction(
     held->ending = req.type != "heartbeat";
     Track(peer, lease, *held);
   }
-  Request rest = RestRequest(
-      req, std::string(kWebSocketPath) + "/" + req.type,
-      {{"lease", std::to_string(lease)}}, decide ? json::serialize(body) : "");
+  Request rest = RestRequest(req, std::string(kWebSocketPath) + "/" + req.type,
+                             {{"lease", std::to_string(lease)}},
+                             decide ? json::serialize(body) : "");
   StatusOr<json::object> result =
       ResultOf(internal::AdjudicationLeaseAction(ctx_, rest));
   if (!result.ok()) {
@@ -588,9 +458,9 @@ void WsAdjudication::Impl::OnNotice(const adj::QueueNotice& n) {
                          n.end != adj::LeaseEndReason::kExpired &&
                          n.end != adj::LeaseEndReason::kLost;
         if (!own) {
-          out.push_back({s->peer, LostText(n.lease, it->second,
-                                           adj::LeaseEndReasonName(n.end),
-                                           n.seq)});
+          out.push_back(
+              {s->peer, LostText(n.lease, it->second,
+                                 adj::LeaseEndReasonName(n.end), n.seq)});
         }
         s->leases.erase(it);
       }
@@ -633,14 +503,14 @@ void WsAdjudication::Impl::CollectDue(
     for (auto& [lease, t] : s->leases) {
       if (t.warned || t.ending) continue;
       const int64_t warn_at =
-          t.deadline_us -
-          static_cast<int64_t>(static_cast<double>(t.ttl_us) *
-                               options_.expiring_fraction);
+          t.deadline_us - static_cast<int64_t>(static_cast<double>(t.ttl_us) *
+                                               options_.expiring_fraction);
       if (now_us >= warn_at) {
         t.warned = true;
         out.push_back({s->peer, ExpiringText(lease, t, now_us)});
       } else {
-        wake = std::min(wake, now + std::chrono::microseconds(warn_at - now_us));
+        wake =
+            std::min(wake, now + std::chrono::microseconds(warn_at - now_us));
       }
     }
   }
@@ -667,7 +537,8 @@ void WsAdjudication::Impl::Flush(
       if (it->second.last_depth == depths[i]) continue;
       it->second.last_depth = depths[i];
       it->second.last_sent = now;
-      out.push_back({s->peer, DepthText(key.first, key.second, depths[i], seq)});
+      out.push_back(
+          {s->peer, DepthText(key.first, key.second, depths[i], seq)});
     }
   }
   Send(out);
@@ -760,7 +631,8 @@ void WsAdjudication::Impl::PusherLoop() {
   }
 }
 
-// ---- The object ---------------------------------------------------------------
+// ---- The object
+// ---------------------------------------------------------------
 
 WsAdjudication::WsAdjudication(std::unique_ptr<Impl> impl)
     : impl_(std::move(impl)) {}
@@ -782,12 +654,12 @@ void WsAdjudication::Stop() { impl_->Stop(); }
 
 Status WsAdjudication::AddTo(WsHandlers& handlers) {
   std::shared_ptr<WsAdjudication> self = shared_from_this();
-  using Method = WsResult (Impl::*)(const WsRequest&,
-                                    const std::shared_ptr<WsPeer>&);
+  using Method =
+      WsResult (Impl::*)(const WsRequest&, const std::shared_ptr<WsPeer>&);
   const std::pair<const char*, Method> types[] = {
-      {"subscribe", &Impl::Subscribe},     {"unsubscribe", &Impl::Unsubscribe},
-      {"claim", &Impl::Claim},             {"heartbeat", &Impl::LeaseAction},
-      {"decide", &Impl::LeaseAction},      {"release", &Impl::LeaseAction}};
+      {"subscribe", &Impl::Subscribe}, {"unsubscribe", &Impl::Unsubscribe},
+      {"claim", &Impl::Claim},         {"heartbeat", &Impl::LeaseAction},
+      {"decide", &Impl::LeaseAction},  {"release", &Impl::LeaseAction}};
   for (const auto& [type, method] : types) {
     RETURN_IF_ERROR(handlers.Add(
         {.type = type,

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "api/app.h"
-#include "api/ws_adjudication.h"
 #include "api/server.h"
+#include "api/ws_adjudication.h"
 #include "common/clock.h"
 #include "tools/cli.h"
 #include "tools/demo/sign_in.h"

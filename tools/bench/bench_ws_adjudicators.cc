@@ -216,9 +216,9 @@ class WsClient {
       if (o.at("type") == "error") {
         const json::object& e = o.at("error").as_object();
         const std::string code(e.at("code").as_string());
-        return Status(code == "NOT_FOUND" ? StatusCode::kNotFound
-                                          : StatusCode::kInternal,
-                      code + ": " + std::string(e.at("message").as_string()));
+        return Status(
+            code == "NOT_FOUND" ? StatusCode::kNotFound : StatusCode::kInternal,
+            code + ": " + std::string(e.at("message").as_string()));
       }
       return std::move(o.at("result").as_object());
     }
@@ -253,8 +253,7 @@ void WsLane(uint16_t port, Lane& lane, uint64_t t,
         return;
       }
       lane.cycle_us.push_back(
-          std::chrono::duration<double, std::micro>(Clock::now() - c0)
-              .count());
+          std::chrono::duration<double, std::micro>(Clock::now() - c0).count());
       ++lane.cycles;
     }
   } catch (const std::exception& e) {

@@ -190,10 +190,12 @@ Registrar bench_ws(Command{
               {"adjudicators", "N",
                "instead: N adjudicators claim and decide over the WebSocket "
                "(1-256), beside the library's claim+decide rate"},
-              {"items", "K", "with --adjudicators: disputed items (default "
-                             "20000)"},
-              {"seconds", "S", "with --adjudicators: how long each run lasts "
-                               "(default 5)"},
+              {"items", "K",
+               "with --adjudicators: disputed items (default "
+               "20000)"},
+              {"seconds", "S",
+               "with --adjudicators: how long each run lasts "
+               "(default 5)"},
               {"dir", "DIR", "where the scratch ledger goes (default /tmp)"},
               {"json", "", "print JSON"}},
     .run = Run});
