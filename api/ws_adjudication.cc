@@ -100,6 +100,8 @@ class WsAdjudication::Impl {
   void ForgetIfEmpty(const std::shared_ptr<WsPeer>& peer);
   template <class Fn>
   void WithSession(const std::shared_ptr<WsPeer>& peer, Fn fn);
+  // Watches `lease` from `peer`'s session (and from no other); a lease
+  // watched already keeps its flags, a new deadline re-arms the warning.
   void Track(const std::shared_ptr<WsPeer>& peer, uint64_t lease,
              LeaseTrack track);
   void SetEnding(const WsPeer* peer, uint64_t lease, bool ending);
@@ -266,7 +268,21 @@ void WsAdjudication::Impl::Track(const std::shared_ptr<WsPeer>& peer,
       if (raw != peer.get()) s->leases.erase(lease);
     }
   }
-  WithSession(peer, [&](Session& s) { s.leases[lease] = std::move(track); });
+  WithSession(peer, [&](Session& s) {
+    auto it = s.leases.find(lease);
+    if (it == s.leases.end()) {
+      s.leases.emplace(lease, std::move(track));
+      return;
+    }
+    // Already watched here: what was pushed for it stays pushed.
+    LeaseTrack& t = it->second;
+    t.ending = track.ending;
+    if (t.deadline_us != track.deadline_us) {
+      t.deadline_us = track.deadline_us;
+      t.ttl_us = track.ttl_us;
+      t.warned = false;  // a new deadline, a new warning
+    }
+  });
 }
 
 void WsAdjudication::Impl::SetEnding(const WsPeer* peer, uint64_t lease,
@@ -423,7 +439,6 @@ WsResult WsAdjudication::Impl::LeaseAction(
     const int64_t deadline = result->at("expires_us").to_number<int64_t>();
     held->deadline_us = deadline;
     held->ttl_us = std::max<int64_t>(1, deadline - now_us);
-    held->warned = false;
     Track(peer, lease, *held);
   } else if (req.type != "heartbeat") {
     {

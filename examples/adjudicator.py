@@ -153,8 +153,27 @@ async def watch(client, lease, quiet=False):
 
 
 async def ask(prompt):
-    line = await asyncio.get_running_loop().run_in_executor(
-        None, lambda: input(prompt))
+    """One line from stdin without blocking the loop (pushes and heartbeats
+    go on while the adjudicator thinks; a lost lease interrupts the
+    question)."""
+    print(prompt, end="", flush=True)
+    loop = asyncio.get_running_loop()
+    got = loop.create_future()
+
+    def ready():
+        line = sys.stdin.readline()
+        if not got.done():
+            got.set_result(line)
+
+    loop.add_reader(sys.stdin.fileno(), ready)
+    try:
+        line = await got
+    finally:
+        loop.remove_reader(sys.stdin.fileno())
+    if line == "":
+        raise EOFError("stdin closed")
+    if not sys.stdin.isatty():
+        print(flush=True)  # a terminal echoes the newline; a pipe does not
     return line.strip()
 
 
@@ -310,6 +329,10 @@ def main():
     except (OSError, websockets.exceptions.InvalidStatusCode) as e:
         print(f"cannot connect: {e}", file=sys.stderr)
         return 2
+    except EOFError:
+        print("stopped: no decision (stdin closed); the lease expires "
+              "unless released", file=sys.stderr)
+        return 4
     except KeyboardInterrupt:
         return 130
 

@@ -439,6 +439,19 @@ class AdjudicatorTest(unittest.TestCase):
         after = ok(200, "GET", "/v1/projects/icu/adjudication/queue",
                    "admin")["queued"]
         self.assertEqual(after, before - 1)
+        before = after
+        # Interactive: the decision and rationale typed at its prompts.
+        p = subprocess.run(
+            ["/usr/bin/python3", os.path.join(SRC, "examples/adjudicator.py"),
+             "--url", SERVER.wss, "--queue", "icu", "--cacert", CERT,
+             "--wait", "10"],
+            input="ambiguous\nthe note supports both readings\n",
+            capture_output=True, text=True, timeout=60, env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("decision for severity", p.stdout)
+        out = json.loads(p.stdout[p.stdout.rindex("\n{") + 1:])
+        self.assertEqual(out["outcome"], "ambiguous")
+        self.assertEqual(out["rationale"], "the note supports both readings")
         # A refusal is exit 2 with the server's code.
         p = subprocess.run(
             ["/usr/bin/python3", os.path.join(SRC, "examples/adjudicator.py"),
