@@ -407,10 +407,13 @@ WsResult WsAdjudication::Impl::LeaseAction(
     }
   }
   RETURN_IF_ERROR(Authorize(req, "", true));
-  // What the lease names now, to watch it from this session.
+  // What the lease names now: its project (a refusal names it), and the
+  // lease to watch from this session when the principal holds it.
+  std::string project;
   std::optional<LeaseTrack> held =
       ctx_.handler->Read([&](const domain::DomainState&) {
         adj::LeaseLookup l = ctx_.model->FindLease(lease);
+        project = l.project;
         if (l.held == nullptr || l.held->adjudicator != req.principal.id) {
           return std::optional<LeaseTrack>();
         }
@@ -432,8 +435,7 @@ WsResult WsAdjudication::Impl::LeaseAction(
       ResultOf(internal::AdjudicationLeaseAction(ctx_, rest));
   if (!result.ok()) {
     SetEnding(peer.get(), lease, false);
-    return Refused(req, held ? held->project : "",
-                   Reword(result.status(), req.type));
+    return Refused(req, project, Reword(result.status(), req.type));
   }
   if (req.type == "heartbeat" && held) {
     const int64_t deadline = result->at("expires_us").to_number<int64_t>();

@@ -325,6 +325,8 @@ class AdjudicatorTest(unittest.TestCase):
             denied = [e for e in events() if e["seq"] > before]
             self.assertEqual([e["type"] for e in denied], ["AccessRecorded"])
             self.assertFalse(denied[0]["body"]["allowed"])
+            self.assertEqual(denied[0]["body"]["resource_kind"], "project")
+            self.assertEqual(denied[0]["body"]["resource_id"], "icu")
             rel = await j.call("release", lease=claim["lease"])
             self.assertEqual(rel["result"]["action"], "release")
 
