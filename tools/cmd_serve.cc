@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "api/app.h"
-#include "api/event_stream.h"
 #include "api/server.h"
+#include "api/ws_adjudication.h"
 #include "common/clock.h"
 #include "tools/cli.h"
 #include "tools/demo/sign_in.h"
@@ -44,17 +44,25 @@ int Serve(const Args& args) {
   }
   options.stop_on_signals = true;
   // The WebSocket's messages (docs/websocket.md): the event stream, its
-  // follows recorded through the App's handler.
+  // follows recorded through the App's handler, and the adjudicators'.
   api::ServerDeps deps = (*app)->Deps();
-  deps.websocket = api::EventStreamMessages(ledger->get(), &(*app)->handler());
+  std::shared_ptr<api::WsAdjudication> adjudication;
+  deps.websocket = api::WebSocketMessages(app->get(), &adjudication);
   StatusOr<std::unique_ptr<api::Server>> server = api::Server::Start(
       std::move(options), std::move(*routes), std::move(deps));
-  if (!server.ok()) return Fail(server.status());
+  if (!server.ok()) {
+    adjudication->Stop();
+    return Fail(server.status());
+  }
+  // A revoked role or token closes its WebSocket sessions at once.
+  adjudication->SetRevocationHook(
+      [s = server->get()] { s->RecheckSessions(); });
   // The line scripts wait for: the server accepts from here on.
   std::cout << "consilium serve: listening on " << (*server)->url()
             << std::endl;
   demo::PrintDemoSignIn(args.Get("data"), (*server)->url(), std::cout);
   (*server)->Wait();
+  adjudication->Stop();  // no pushes, no hook into the server after this
   // The server has joined its threads: every handler has returned, so every
   // append it started is durable. Destroying the App drains the handler.
   server->reset();

@@ -4,7 +4,8 @@
 // clients, one thread each) follow from 0 until they hold every event,
 // checking that sequence numbers arrive dense and in order. Issue 17's
 // target: one follower catches up on 1M events at >= 200k events/s.
-// The adjudicators' figures (claim -> decide) join with their messages.
+// With --adjudicators N: the adjudicators' claim -> decide round trip
+// instead (tools/bench/bench_ws_adjudicators.h).
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +21,7 @@
 #include "api/event_stream.h"
 #include "api/server.h"
 #include "ledger/ledger.h"
+#include "tools/bench/bench_ws_adjudicators.h"
 #include "tools/cli.h"
 #include "tools/output.h"
 
@@ -102,6 +104,7 @@ Status Fill(Ledger& ledger, uint64_t events) {
 }
 
 int Run(const Args& args) {
+  if (args.Has("adjudicators")) return RunWsAdjudicators(args);
   auto events = args.GetUint("events", 1'000'000);
   if (!events.ok()) return Fail(events.status());
   auto followers = args.GetUint("followers", 1);
@@ -184,6 +187,15 @@ Registrar bench_ws(Command{
                "from 0 over loopback)",
     .flags = {{"events", "N", "events in the scratch ledger (default 1000000)"},
               {"followers", "K", "concurrent followers (default 1)"},
+              {"adjudicators", "N",
+               "instead: N adjudicators claim and decide over the WebSocket "
+               "(1-256), beside the library's claim+decide rate"},
+              {"items", "K",
+               "with --adjudicators: disputed items (default "
+               "20000)"},
+              {"seconds", "S",
+               "with --adjudicators: how long each run lasts "
+               "(default 5)"},
               {"dir", "DIR", "where the scratch ledger goes (default /tmp)"},
               {"json", "", "print JSON"}},
     .run = Run});

@@ -1,0 +1,703 @@
+#include "api/ws_adjudication.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "api/adjudication_routes.h"
+#include "api/event_stream.h"
+#include "api/internal/ws_adjudication_text.h"
+#include "schemas/event.h"
+
+namespace consilium::api {
+namespace {
+
+namespace json = boost::json;
+namespace adj = ::consilium::adjudication;
+using Steady = std::chrono::steady_clock;
+using internal::DepthOf;
+using internal::DepthText;
+using internal::ExpiringText;
+using internal::FieldOrNull;
+using internal::LeaseKey;
+using internal::LeaseTrack;
+using internal::LostText;
+using internal::OnlyKeys;
+using internal::RestRequest;
+using internal::ResultOf;
+using internal::Reword;
+using internal::StringKey;
+
+struct QueueSub {
+  bool dirty = false;
+  Steady::time_point last_sent{};
+  size_t last_depth = 0;
+};
+
+// (project, field): field empty for the whole queue.
+using SubKey = std::pair<std::string, std::string>;
+
+struct Session {
+  std::weak_ptr<WsPeer> peer;
+  uint64_t key = 0;   // WsPeer::AddSubscription
+  bool gone = false;  // dropped from sessions_: make a new one
+  std::map<SubKey, QueueSub> queues;
+  std::map<uint64_t, LeaseTrack> leases;
+};
+
+struct Outgoing {
+  std::weak_ptr<WsPeer> peer;
+  std::string text;
+};
+
+void Send(std::vector<Outgoing>& out) {
+  for (Outgoing& o : out) {
+    if (auto p = o.peer.lock()) p->Push(std::move(o.text));
+  }
+  out.clear();
+}
+
+}  // namespace
+
+class WsAdjudication::Impl {
+ public:
+  Impl(App* app, WsAdjudicationOptions options)
+      : app_(app), ctx_(app->context()), options_(options) {}
+
+  void Begin();
+  void Stop();
+  void SetHook(std::function<void()> hook) {
+    std::lock_guard lock(mu_);
+    hook_ = std::move(hook);
+  }
+
+  WsResult Subscribe(const WsRequest& req, const std::shared_ptr<WsPeer>& peer);
+  WsResult Unsubscribe(const WsRequest& req,
+                       const std::shared_ptr<WsPeer>& peer);
+  WsResult Claim(const WsRequest& req, const std::shared_ptr<WsPeer>& peer);
+  WsResult LeaseAction(const WsRequest& req,
+                       const std::shared_ptr<WsPeer>& peer);
+
+ private:
+  Status CheckOpen();
+  // The rule of the matching REST route, under the core's lock; a refusal
+  // is recorded (as ctx.Fail does) before it is returned.
+  Status Authorize(const WsRequest& req, const std::string& project,
+                   bool lease_route);
+  Status Refused(const WsRequest& req, const std::string& project,
+                 const Status& status);
+  std::shared_ptr<Session> SessionOf(const std::shared_ptr<WsPeer>& peer);
+  void Drop(const WsPeer* raw, const std::weak_ptr<Session>& session);
+  // Forgets an empty session so it may be closed as idle again.
+  void ForgetIfEmpty(const std::shared_ptr<WsPeer>& peer);
+  template <class Fn>
+  void WithSession(const std::shared_ptr<WsPeer>& peer, Fn fn);
+  // Watches `lease` from `peer`'s session (and from no other); a lease
+  // watched already keeps its flags, a new deadline re-arms the warning.
+  void Track(const std::shared_ptr<WsPeer>& peer, uint64_t lease,
+             LeaseTrack track);
+  void SetEnding(const WsPeer* peer, uint64_t lease, bool ending);
+
+  void OnNotice(const adj::QueueNotice& n);
+  void OnEvent(const StoredEvent& e);
+  void PusherLoop();
+  // Under mu_: what is due now; `wake` lowered to the next due time.
+  void CollectDue(
+      Steady::time_point now, Steady::time_point& wake,
+      std::vector<std::pair<std::shared_ptr<Session>, SubKey>>& flushes,
+      std::vector<Outgoing>& out);
+  void Flush(
+      const std::vector<std::pair<std::shared_ptr<Session>, SubKey>>& flushes);
+  void CheckItems();
+  void CheckRevocation(uint64_t seq);
+
+  App* app_;
+  const AppContext& ctx_;
+  const WsAdjudicationOptions options_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool stopped_ = false;
+  bool kicked_ = false;
+  uint64_t revoked_seq_ = 0;  // a revocation not yet passed to hook_
+  std::function<void()> hook_;
+  std::map<const WsPeer*, std::shared_ptr<Session>> sessions_;
+
+  uint64_t listener_ = 0;
+  std::unique_ptr<Ledger::Subscription> ledger_sub_;
+  std::thread pusher_;
+};
+
+void WsAdjudication::Impl::Begin() {
+  listener_ = app_->adjudication_model().Subscribe(
+      [this](const adj::QueueNotice& n) { OnNotice(n); });
+  ledger_sub_ =
+      ctx_.ledger->Subscribe(ctx_.ledger->head().seq + 1,
+                             [this](const StoredEvent& e) { OnEvent(e); });
+  pusher_ = std::thread([this] { PusherLoop(); });
+}
+
+void WsAdjudication::Impl::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    stopped_ = stopping_ = true;
+    hook_ = nullptr;
+  }
+  cv_.notify_all();
+  if (pusher_.joinable()) pusher_.join();
+  app_->adjudication_model().Unsubscribe(listener_);
+  ledger_sub_.reset();
+}
+
+Status WsAdjudication::Impl::CheckOpen() {
+  std::lock_guard lock(mu_);
+  if (stopping_) return UnavailableError("the server is shutting down");
+  return OkStatus();
+}
+
+Status WsAdjudication::Impl::Refused(const WsRequest& req,
+                                     const std::string& project,
+                                     const Status& status) {
+  if (status.code() != StatusCode::kPermissionDenied) return status;
+  std::map<std::string, std::string> params;
+  if (!project.empty()) params["project"] = project;
+  Status recorded = ctx_.RecordDenial(
+      Denial{req.principal.id, "WS", kWebSocketPath, req.type, status, params});
+  if (!recorded.ok()) {
+    return UnavailableError(
+        "the refusal of this message could not be "
+        "recorded: " +
+        recorded.message());
+  }
+  return status;
+}
+
+Status WsAdjudication::Impl::Authorize(const WsRequest& req,
+                                       const std::string& project,
+                                       bool lease_route) {
+  Status s = ctx_.handler->Read([&](const domain::DomainState& state) {
+    domain::Authorizer a(state, req.principal.id, ctx_.offers);
+    if (!lease_route) return a.MayReadAdjudication(project);
+    if (a.HoldsRole(fb::Role::Adjudicator)) return OkStatus();
+    return PermissionDeniedError("principal " + req.principal.id +
+                                 " may not act on adjudication leases: it "
+                                 "holds no adjudicator role");
+  });
+  return Refused(req, project, s);
+}
+
+std::shared_ptr<Session> WsAdjudication::Impl::SessionOf(
+    const std::shared_ptr<WsPeer>& peer) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = sessions_.find(peer.get());
+    if (it != sessions_.end()) return it->second;
+  }
+  auto s = std::make_shared<Session>();
+  s->peer = peer;
+  {
+    std::lock_guard lock(mu_);
+    auto [it, inserted] = sessions_.emplace(peer.get(), s);
+    if (!inserted) return it->second;
+  }
+  // Outside mu_: on_close runs at once when the session closed already.
+  std::weak_ptr<Session> weak = s;
+  const WsPeer* raw = peer.get();
+  uint64_t key = peer->AddSubscription([this, raw, weak] { Drop(raw, weak); });
+  std::lock_guard lock(mu_);
+  s->key = key;
+  return s;
+}
+
+void WsAdjudication::Impl::Drop(const WsPeer* raw,
+                                const std::weak_ptr<Session>& session) {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(raw);
+  auto s = session.lock();
+  if (s) s->gone = true;
+  if (it != sessions_.end() && it->second == s) sessions_.erase(it);
+}
+
+void WsAdjudication::Impl::ForgetIfEmpty(const std::shared_ptr<WsPeer>& peer) {
+  uint64_t key = 0;
+  {
+    std::lock_guard lock(mu_);
+    auto it = sessions_.find(peer.get());
+    if (it == sessions_.end()) return;
+    Session& s = *it->second;
+    if (!s.queues.empty() || !s.leases.empty()) return;
+    s.gone = true;
+    key = s.key;
+    sessions_.erase(it);
+  }
+  peer->RemoveSubscription(key);
+}
+
+// Runs fn(Session&) under mu_ on the peer's live session entry.
+template <class Fn>
+void WsAdjudication::Impl::WithSession(const std::shared_ptr<WsPeer>& peer,
+                                       Fn fn) {
+  for (;;) {
+    std::shared_ptr<Session> s = SessionOf(peer);
+    std::lock_guard lock(mu_);
+    if (s->gone) {
+      if (peer->closed()) return;
+      continue;  // forgotten meanwhile: register again
+    }
+    fn(*s);
+    return;
+  }
+}
+
+void WsAdjudication::Impl::Track(const std::shared_ptr<WsPeer>& peer,
+                                 uint64_t lease, LeaseTrack track) {
+  {
+    // A lease is watched by one session: the last that acted on it.
+    std::lock_guard lock(mu_);
+    for (auto& [raw, s] : sessions_) {
+      if (raw != peer.get()) s->leases.erase(lease);
+    }
+  }
+  WithSession(peer, [&](Session& s) {
+    auto it = s.leases.find(lease);
+    if (it == s.leases.end()) {
+      s.leases.emplace(lease, std::move(track));
+      return;
+    }
+    // Already watched here: what was pushed for it stays pushed.
+    LeaseTrack& t = it->second;
+    t.ending = track.ending;
+    if (t.deadline_us != track.deadline_us) {
+      t.deadline_us = track.deadline_us;
+      t.ttl_us = track.ttl_us;
+      t.warned = false;  // a new deadline, a new warning
+    }
+  });
+}
+
+void WsAdjudication::Impl::SetEnding(const WsPeer* peer, uint64_t lease,
+                                     bool ending) {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(peer);
+  if (it == sessions_.end()) return;
+  auto l = it->second->leases.find(lease);
+  if (l != it->second->leases.end()) l->second.ending = ending;
+}
+
+// ---- Messages ---------------------------------------------------------------
+
+WsResult WsAdjudication::Impl::Subscribe(const WsRequest& req,
+                                         const std::shared_ptr<WsPeer>& peer) {
+  RETURN_IF_ERROR(CheckOpen());
+  RETURN_IF_ERROR(OnlyKeys(req, {"queue", "field"}));
+  ASSIGN_OR_RETURN(std::string queue, StringKey(req, "queue", true));
+  ASSIGN_OR_RETURN(std::string field, StringKey(req, "field", false));
+  RETURN_IF_ERROR(Authorize(req, queue, false));
+  struct Now {
+    bool found = false;
+    size_t depth = 0;
+    uint64_t seq = 0;
+  };
+  const Now now = ctx_.handler->Read([&](const domain::DomainState&) {
+    return Now{ctx_.model->FindQueue(queue) != nullptr,
+               DepthOf(*ctx_.model, queue, field), ctx_.model->seq()};
+  });
+  if (!now.found)
+    return NotFoundError("subscribe: no project \"" + queue + "\"");
+  Status added = OkStatus();
+  WithSession(peer, [&](Session& s) {
+    SubKey key{queue, field};
+    if (s.queues.count(key)) {
+      added = AlreadyExistsError(
+          "subscribe: this session is already subscribed to queue \"" + queue +
+          "\"" + (field.empty() ? "" : " field \"" + field + "\""));
+    } else if (s.queues.size() >= options_.max_subscriptions_per_session) {
+      added = ResourceExhaustedError(
+          "subscribe: at most " +
+          std::to_string(options_.max_subscriptions_per_session) +
+          " queue subscriptions per session");
+    } else {
+      s.queues[key] = QueueSub{.last_depth = now.depth};
+    }
+  });
+  if (!added.ok()) {
+    ForgetIfEmpty(peer);
+    return added;
+  }
+  return json::object{{"queue", queue},
+                      {"field", FieldOrNull(field)},
+                      {"depth", now.depth},
+                      {"seq", now.seq}};
+}
+
+WsResult WsAdjudication::Impl::Unsubscribe(
+    const WsRequest& req, const std::shared_ptr<WsPeer>& peer) {
+  RETURN_IF_ERROR(OnlyKeys(req, {"queue", "field"}));
+  ASSIGN_OR_RETURN(std::string queue, StringKey(req, "queue", true));
+  ASSIGN_OR_RETURN(std::string field, StringKey(req, "field", false));
+  bool found = false;
+  {
+    std::lock_guard lock(mu_);
+    auto it = sessions_.find(peer.get());
+    if (it != sessions_.end()) found = it->second->queues.erase({queue, field});
+  }
+  if (!found) {
+    return NotFoundError(
+        "unsubscribe: this session is not subscribed to "
+        "queue \"" +
+        queue + "\"" + (field.empty() ? "" : " field \"" + field + "\""));
+  }
+  ForgetIfEmpty(peer);
+  return json::object{{"queue", queue}, {"field", FieldOrNull(field)}};
+}
+
+WsResult WsAdjudication::Impl::Claim(const WsRequest& req,
+                                     const std::shared_ptr<WsPeer>& peer) {
+  RETURN_IF_ERROR(CheckOpen());
+  RETURN_IF_ERROR(OnlyKeys(req, {"queue", "ttl_seconds"}));
+  ASSIGN_OR_RETURN(std::string queue, StringKey(req, "queue", true));
+  json::object body;
+  if (const json::value* ttl = req.message.if_contains("ttl_seconds")) {
+    body["ttl_seconds"] = *ttl;
+  }
+  RETURN_IF_ERROR(Authorize(req, queue, false));
+  const int64_t claimed_us = ctx_.clock->NowMicros();
+  Request rest = RestRequest(req, kWebSocketPath, {{"project", queue}},
+                             json::serialize(body));
+  StatusOr<json::object> result =
+      ResultOf(internal::AdjudicationClaim(ctx_, rest));
+  if (!result.ok())
+    return Refused(req, queue, Reword(result.status(), "claim"));
+  const json::object& r = *result;
+  LeaseTrack t{.project = queue,
+               .item = {std::string(r.at("record").as_string()),
+                        std::string(r.at("field").as_string())},
+               .deadline_us = r.at("expires_us").to_number<int64_t>()};
+  t.ttl_us = std::max<int64_t>(1, t.deadline_us - claimed_us);
+  Track(peer, r.at("lease").to_number<uint64_t>(), std::move(t));
+  return result;
+}
+
+WsResult WsAdjudication::Impl::LeaseAction(
+    const WsRequest& req, const std::shared_ptr<WsPeer>& peer) {
+  RETURN_IF_ERROR(CheckOpen());
+  const bool decide = req.type == "decide";
+  if (decide) {
+    RETURN_IF_ERROR(OnlyKeys(req, {"lease", "field", "value", "ambiguous",
+                                   "escalate", "rationale"}));
+  } else {
+    RETURN_IF_ERROR(OnlyKeys(req, {"lease"}));
+  }
+  ASSIGN_OR_RETURN(uint64_t lease, LeaseKey(req));
+  json::object body;
+  if (decide) {
+    for (const auto& kv : req.message) {
+      if (kv.key() != "id" && kv.key() != "type" && kv.key() != "lease")
+        body.emplace(kv.key(), kv.value());
+    }
+  }
+  RETURN_IF_ERROR(Authorize(req, "", true));
+  // What the lease names now: its project (a refusal names it), and the
+  // lease to watch from this session when the principal holds it.
+  std::string project;
+  std::optional<LeaseTrack> held =
+      ctx_.handler->Read([&](const domain::DomainState&) {
+        adj::LeaseLookup l = ctx_.model->FindLease(lease);
+        project = l.project;
+        if (l.held == nullptr || l.held->adjudicator != req.principal.id) {
+          return std::optional<LeaseTrack>();
+        }
+        return std::optional<LeaseTrack>(
+            LeaseTrack{.project = l.project,
+                       .item = l.held->item,
+                       .deadline_us = l.held->deadline_us()});
+      });
+  const int64_t now_us = ctx_.clock->NowMicros();
+  if (held) {
+    held->ttl_us = std::max<int64_t>(1, held->deadline_us - now_us);
+    held->ending = req.type != "heartbeat";
+    Track(peer, lease, *held);
+  }
+  Request rest = RestRequest(req, std::string(kWebSocketPath) + "/" + req.type,
+                             {{"lease", std::to_string(lease)}},
+                             decide ? json::serialize(body) : "");
+  StatusOr<json::object> result =
+      ResultOf(internal::AdjudicationLeaseAction(ctx_, rest));
+  if (!result.ok()) {
+    SetEnding(peer.get(), lease, false);
+    return Refused(req, project, Reword(result.status(), req.type));
+  }
+  if (req.type == "heartbeat" && held) {
+    const int64_t deadline = result->at("expires_us").to_number<int64_t>();
+    held->deadline_us = deadline;
+    held->ttl_us = std::max<int64_t>(1, deadline - now_us);
+    Track(peer, lease, *held);
+  } else if (req.type != "heartbeat") {
+    {
+      std::lock_guard lock(mu_);
+      auto it = sessions_.find(peer.get());
+      if (it != sessions_.end()) it->second->leases.erase(lease);
+    }
+    ForgetIfEmpty(peer);
+  }
+  return result;
+}
+
+// ---- Pushes -----------------------------------------------------------------
+
+void WsAdjudication::Impl::OnNotice(const adj::QueueNotice& n) {
+  std::vector<Outgoing> out;
+  bool kick = false;
+  {
+    std::lock_guard lock(mu_);
+    if (n.kind == adj::QueueNotice::Kind::kDepth) {
+      for (auto& [raw, s] : sessions_) {
+        for (auto& [key, sub] : s->queues) {
+          if (key.first == n.project) sub.dirty = kick = true;
+        }
+      }
+      kicked_ = kicked_ || kick;
+    } else {
+      for (auto& [raw, s] : sessions_) {
+        auto it = s->leases.find(n.lease);
+        if (it == s->leases.end()) continue;
+        const bool own = it->second.ending &&
+                         n.end != adj::LeaseEndReason::kExpired &&
+                         n.end != adj::LeaseEndReason::kLost;
+        if (!own) {
+          out.push_back(
+              {s->peer, LostText(n.lease, it->second,
+                                 adj::LeaseEndReasonName(n.end), n.seq)});
+        }
+        s->leases.erase(it);
+      }
+    }
+  }
+  if (kick) cv_.notify_all();
+  Send(out);
+}
+
+void WsAdjudication::Impl::OnEvent(const StoredEvent& e) {
+  const fb::EventBody type = e.event()->body_type();
+  if (type != fb::EventBody::RoleRevoked &&
+      type != fb::EventBody::TokenRevoked) {
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    revoked_seq_ = std::max(revoked_seq_, e.seq);
+    kicked_ = true;
+  }
+  cv_.notify_all();
+}
+
+void WsAdjudication::Impl::CollectDue(
+    Steady::time_point now, Steady::time_point& wake,
+    std::vector<std::pair<std::shared_ptr<Session>, SubKey>>& flushes,
+    std::vector<Outgoing>& out) {
+  const int64_t now_us = ctx_.clock->NowMicros();
+  for (auto& [raw, s] : sessions_) {
+    for (auto& [key, sub] : s->queues) {
+      if (!sub.dirty) continue;
+      const Steady::time_point due = sub.last_sent + options_.depth_coalesce;
+      if (now >= due) {
+        sub.dirty = false;
+        flushes.emplace_back(s, key);
+      } else {
+        wake = std::min(wake, due);
+      }
+    }
+    for (auto& [lease, t] : s->leases) {
+      if (t.warned || t.ending) continue;
+      const int64_t warn_at =
+          t.deadline_us - static_cast<int64_t>(static_cast<double>(t.ttl_us) *
+                                               options_.expiring_fraction);
+      if (now_us >= warn_at) {
+        t.warned = true;
+        out.push_back({s->peer, ExpiringText(lease, t, now_us)});
+      } else {
+        wake =
+            std::min(wake, now + std::chrono::microseconds(warn_at - now_us));
+      }
+    }
+  }
+}
+
+void WsAdjudication::Impl::Flush(
+    const std::vector<std::pair<std::shared_ptr<Session>, SubKey>>& flushes) {
+  if (flushes.empty()) return;
+  std::vector<size_t> depths;
+  const uint64_t seq = ctx_.handler->Read([&](const domain::DomainState&) {
+    for (const auto& [s, key] : flushes) {
+      depths.push_back(DepthOf(*ctx_.model, key.first, key.second));
+    }
+    return ctx_.model->seq();
+  });
+  std::vector<Outgoing> out;
+  {
+    std::lock_guard lock(mu_);
+    const Steady::time_point now = Steady::now();
+    for (size_t i = 0; i < flushes.size(); ++i) {
+      const auto& [s, key] = flushes[i];
+      auto it = s->queues.find(key);
+      if (s->gone || it == s->queues.end()) continue;
+      if (it->second.last_depth == depths[i]) continue;
+      it->second.last_depth = depths[i];
+      it->second.last_sent = now;
+      out.push_back(
+          {s->peer, DepthText(key.first, key.second, depths[i], seq)});
+    }
+  }
+  Send(out);
+}
+
+// Leases whose item's annotations changed since the claim: a decision would
+// be ABORTED, so the holder is told now.
+void WsAdjudication::Impl::CheckItems() {
+  std::vector<std::pair<std::shared_ptr<Session>, uint64_t>> watched;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [raw, s] : sessions_) {
+      for (auto& [lease, t] : s->leases) {
+        if (!t.ending && !t.changed_told) watched.emplace_back(s, lease);
+      }
+    }
+  }
+  if (watched.empty()) return;
+  std::vector<uint64_t> changed;
+  ctx_.handler->Read([&](const domain::DomainState&) {
+    for (const auto& [s, lease] : watched) {
+      adj::LeaseLookup l = ctx_.model->FindLease(lease);
+      if (l.held == nullptr) continue;
+      std::vector<uint64_t> then, now;
+      for (const adj::AnnotationRef& a : l.held->weighed_at_claim)
+        then.push_back(a.seq);
+      for (const auto& [seq, id] :
+           ctx_.model->ItemAnnotations(l.project, l.held->item))
+        now.push_back(seq);
+      std::sort(then.begin(), then.end());
+      std::sort(now.begin(), now.end());
+      if (then != now) changed.push_back(lease);
+    }
+    return 0;
+  });
+  std::vector<Outgoing> out;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [s, lease] : watched) {
+      if (std::find(changed.begin(), changed.end(), lease) == changed.end())
+        continue;
+      auto it = s->leases.find(lease);
+      if (s->gone || it == s->leases.end() || it->second.changed_told) continue;
+      it->second.changed_told = true;
+      out.push_back(
+          {s->peer, LostText(lease, it->second, "item_changed", std::nullopt)});
+    }
+  }
+  Send(out);
+}
+
+void WsAdjudication::Impl::CheckRevocation(uint64_t seq) {
+  const uint64_t applied = ctx_.handler->Read(
+      [](const domain::DomainState& s) { return s.last_seq(); });
+  if (applied < seq) return;  // the write side has not applied it yet
+  std::function<void()> hook;
+  {
+    std::lock_guard lock(mu_);
+    if (revoked_seq_ == seq) revoked_seq_ = 0;
+    hook = hook_;
+  }
+  if (hook) hook();
+}
+
+void WsAdjudication::Impl::PusherLoop() {
+  std::unique_lock lock(mu_);
+  Steady::time_point last_check = Steady::now();
+  while (!stopping_) {
+    const Steady::time_point now = Steady::now();
+    Steady::time_point wake = now + options_.lease_check;
+    std::vector<std::pair<std::shared_ptr<Session>, SubKey>> flushes;
+    std::vector<Outgoing> out;
+    CollectDue(now, wake, flushes, out);
+    const uint64_t revoked = revoked_seq_;
+    kicked_ = false;
+    lock.unlock();
+    Send(out);
+    Flush(flushes);
+    if (now - last_check >= options_.lease_check) {
+      last_check = now;
+      CheckItems();
+    }
+    if (revoked != 0) CheckRevocation(revoked);
+    flushes.clear();  // the sessions are released unlocked
+    lock.lock();
+    if (revoked_seq_ != 0) {
+      wake = std::min(wake, Steady::now() + std::chrono::milliseconds(5));
+    }
+    cv_.wait_until(lock, wake, [this] { return stopping_ || kicked_; });
+  }
+}
+
+// ---- The object
+// ---------------------------------------------------------------
+
+WsAdjudication::WsAdjudication(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+WsAdjudication::~WsAdjudication() { impl_->Stop(); }
+
+std::shared_ptr<WsAdjudication> WsAdjudication::Start(
+    App* app, WsAdjudicationOptions options) {
+  std::shared_ptr<WsAdjudication> self(
+      new WsAdjudication(std::make_unique<Impl>(app, options)));
+  self->impl_->Begin();
+  return self;
+}
+
+void WsAdjudication::SetRevocationHook(std::function<void()> hook) {
+  impl_->SetHook(std::move(hook));
+}
+
+void WsAdjudication::Stop() { impl_->Stop(); }
+
+Status WsAdjudication::AddTo(WsHandlers& handlers) {
+  std::shared_ptr<WsAdjudication> self = shared_from_this();
+  using Method =
+      WsResult (Impl::*)(const WsRequest&, const std::shared_ptr<WsPeer>&);
+  const std::pair<const char*, Method> types[] = {
+      {"subscribe", &Impl::Subscribe}, {"unsubscribe", &Impl::Unsubscribe},
+      {"claim", &Impl::Claim},         {"heartbeat", &Impl::LeaseAction},
+      {"decide", &Impl::LeaseAction},  {"release", &Impl::LeaseAction}};
+  for (const auto& [type, method] : types) {
+    RETURN_IF_ERROR(handlers.Add(
+        {.type = type,
+         .blocking = [self, method = method](
+                         const WsRequest& req,
+                         const std::shared_ptr<WsPeer>& peer) -> WsResult {
+           return ((*self->impl_).*method)(req, peer);
+         }}));
+  }
+  return OkStatus();
+}
+
+std::shared_ptr<const WsHandlers> WebSocketMessages(
+    App* app, std::shared_ptr<WsAdjudication>* adjudication) {
+  auto stream = EventStreamMessages(app->context().ledger, &app->handler());
+  auto handlers = std::make_shared<WsHandlers>(*stream);
+  *adjudication = WsAdjudication::Start(app, {});
+  Status s = (*adjudication)->AddTo(*handlers);
+  // Only fails for a duplicate type; the event stream's are others.
+  (void)s;
+  return handlers;
+}
+
+}  // namespace consilium::api
