@@ -40,7 +40,8 @@ export function describeError(e) {
   if (e instanceof ApiError && e.status === 403) return 'Refused by the server (403 ' + e.code + '): ' + e.message;
   if (e instanceof ApiError && e.status === 401) return 'Not signed in (401 ' + e.code + '): ' + e.message + '. Sign out and sign in again.';
   if (e instanceof ApiError) return e.message + ' (' + e.status + ' ' + e.code + ')';
-  return 'The server could not be reached: ' + e.message;
+  if (e instanceof TypeError && /fetch/i.test(e.message)) return 'The server could not be reached: ' + e.message;
+  return e.message;
 }
 
 // A route that is not on this server yet answers 404 with no such route (or

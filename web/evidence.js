@@ -70,7 +70,7 @@ export function regionsFigure(image, regions) {
     for (const [k, x] of [['fill', 'none'], ['stroke', STROKES[r.k % STROKES.length]], ['stroke-width', sw], ['data-reader', r.k + 1]]) shape.setAttribute(k, x);
     svg.append(shape);
   }
-  return el('figure', { class: 'image-box adj-image' }, svg, el('figcaption', { class: 'hint', text: image.name + (image.frames > 1 ? ' (' + image.frames + ' frames)' : '') }));
+  return el('figure', { class: 'adj-image' }, svg, el('figcaption', { class: 'hint', text: image.name + (image.frames > 1 ? ' (' + image.frames + ' frames)' : '') }));
 }
 
 export function describeRegion(v) {

@@ -25,7 +25,7 @@ function panel(id, title, ...children) {
 }
 
 function queryForm(id, inputs, onSubmit, button) {
-  const form = el('form', { id: id + '-form' }, inputs.map((i) => [el('label', { for: i.id, text: i.label }),
+  const form = el('form', { id: id + '-form' }, inputs.flatMap((i) => [el('label', { for: i.id, text: i.label }),
     el('input', { id: i.id, type: 'text', value: i.value || '', placeholder: i.placeholder || '', 'aria-describedby': i.hint ? i.id + '-hint' : null }),
     i.hint ? el('p', { class: 'hint', id: i.id + '-hint', text: i.hint }) : null]),
   el('div', { class: 'actions' }, el('button', { type: 'submit' }, button)));
