@@ -145,10 +145,17 @@ async function fillReasoning(page, dx, finding, evidence, alt, why, conf, withIm
     await page.click('button[data-list="imaging_findings"]');
     await field(page, 'imaging_findings[0].finding').locator('input').fill('consolidation');
     const box = await page.locator('#image-box svg').boundingBox();
-    await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.6);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.7, { steps: 5 });
-    await page.mouse.up();
+    if (withImage === 'polygon') {
+      // Click four corners, then close the polygon.
+      await page.selectOption('#image-shape', 'polygon');
+      for (const [fx, fy] of [[0.2, 0.3], [0.4, 0.3], [0.45, 0.5], [0.25, 0.55]]) await page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
+      await page.click('#polygon-close');
+    } else {
+      await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.6);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.7, { steps: 5 });
+      await page.mouse.up();
+    }
     await field(page, 'imaging_findings[0].region').locator('button').click();
   }
   await page.click('button[data-list="differential"]');
@@ -197,11 +204,11 @@ try {
   check(region.image === 'cxr-pa' && region.w > 0 && region.h > 0 && region.x + region.w <= 2048, 'the drawn box is stored on the image');
 
   // Two more annotators disagree; blind: nothing of the others reaches them.
-  const others = [['ws-ann-2', 'I50.9', 'SECONDREADER'], ['ws-ann-3', 'J81.0', 'THIRDREADER']];
-  for (const [who, dx, tag] of others) {
+  const others = [['ws-ann-2', 'I50.9', 'SECONDREADER', 'polygon'], ['ws-ann-3', 'J81.0', 'THIRDREADER', false]];
+  for (const [who, dx, tag, image] of others) {
     const s = await newPage(who);
     await signIn(s.page, readers[who], 'annotator');
-    await fillReasoning(s.page, dx, tag + ' crackles', 'Crackles at the right base', 'J18.9', tag + ' fever is explained otherwise', 0.6, false);
+    await fillReasoning(s.page, dx, tag + ' crackles', 'Crackles at the right base', 'J18.9', tag + ' fever is explained otherwise', 0.6, image);
     await s.page.click('#submit-btn');
     await s.page.waitForSelector('#submit-result.ok');
     await reopen(s.page);
@@ -215,6 +222,9 @@ try {
   }
   const final = (await call(admin, 'GET', '/v1/records/ws-rec-1/annotations')).annotations;
   check(new Set(final.map((a) => a.values.primary_diagnosis)).size === 3, 'three annotators, three different primary diagnoses');
+  const poly = final.find((a) => a.annotator === 'ws-ann-2').values.imaging_findings[0].region;
+  check(poly.image === 'cxr-pa' && poly.points.length === 4 && poly.points.every(([x, y]) => x >= 0 && x <= 2048 && y >= 0 && y <= 2500) &&
+    poly.points[1][0] > poly.points[0][0], 'the polygon clicked on the image is stored with its four corners: ' + JSON.stringify(poly.points));
 
   // Revise, then lose a race: a change made elsewhere wins, the page says so.
   await reopen(first.page);
