@@ -79,13 +79,14 @@ async function pollQueue() {
   depth.dataset.queued = q.queued;
   depth.textContent = q.queued + ' waiting for you, ' + q.leases + ' leased (as of event ' + q.as_of_seq + ')';
   const rows = q.items.map((it) => el('tr', { 'data-record': it.record, 'data-field': it.field },
-    el('td', { text: String(it.priority) }), el('td', { text: it.record }), el('td', { text: it.field }),
-    el('td', { text: it.state + (it.escalated ? ' (escalated)' : '') + (it.lease ? ', leased until ' + (it.lease.expires_at || '?') : '') }),
-    el('td', { text: String(it.annotations) }), el('td', { text: it.reason })));
+    el('td', {}, it.record, el('br'), el('span', { class: 'hint', text: it.reason + ' (' + it.annotations + ' readers)' })),
+    el('td', { text: it.field }),
+    el('td', { text: it.state + (it.escalated ? ' (escalated)' : '') + (it.lease ? (st.lease && st.lease.id === it.lease && !st.lease.ended ? ', by you' : ', lease ' + it.lease) : '') }),
+    el('td', { class: 'num', text: String(it.priority) })));
   document.getElementById('queue-items').replaceChildren(q.items.length
-    ? el('table', { class: 'queue' }, el('caption', { text: 'Items in claim order (first ' + q.items.length + ')' }),
-      el('thead', {}, el('tr', {}, ['Priority', 'Record', 'Field', 'State', 'Readers', 'Why'].map((h) => el('th', { scope: 'col', text: h })))),
-      el('tbody', {}, rows))
+    ? el('div', { class: 'wide' }, el('table', { class: 'queue' }, el('caption', { text: 'Items in claim order (first ' + q.items.length + ')' }),
+      el('thead', {}, el('tr', {}, ['Record', 'Field', 'State', 'Priority'].map((h) => el('th', { scope: 'col', text: h })))),
+      el('tbody', {}, rows)))
     : el('p', { text: 'Nothing in your queue.' }));
 }
 

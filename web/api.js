@@ -44,18 +44,6 @@ export function describeError(e) {
   return e.message;
 }
 
-// A route that is not on this server yet answers 404 with no such route (or
-// 405); pages use this to say plainly that a feature is not available.
-export async function probe(path) {
-  try {
-    await api('GET', path);
-    return { available: true };
-  } catch (e) {
-    const missing = (e.status === 404 && e.message.startsWith('no route for')) || e.status === 405;
-    return { available: !missing, error: e };
-  }
-}
-
 export function el(tag, attrs = {}, ...children) {
   const n = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
