@@ -84,7 +84,7 @@ async function pollQueue() {
     el('td', { text: it.state + (it.escalated ? ' (escalated)' : '') + (it.lease ? (st.lease && st.lease.id === it.lease && !st.lease.ended ? ', by you' : ', lease ' + it.lease) : '') }),
     el('td', { class: 'num', text: String(it.priority) })));
   document.getElementById('queue-items').replaceChildren(q.items.length
-    ? el('div', { class: 'wide' }, el('table', { class: 'queue' }, el('caption', { text: 'Items in claim order (first ' + q.items.length + ')' }),
+    ? el('div', {}, el('table', { class: 'queue' }, el('caption', { text: 'Items in claim order (first ' + q.items.length + ')' }),
       el('thead', {}, el('tr', {}, ['Record', 'Field', 'State', 'Priority'].map((h) => el('th', { scope: 'col', text: h })))),
       el('tbody', {}, rows)))
     : el('p', { text: 'Nothing in your queue.' }));

@@ -127,7 +127,7 @@ async function loadAccess() {
   out.replaceChildren(el('p', { text: 'Loading…' }));
   try {
     const d = await api('GET', '/v1/audit/access' + qs({ record: v('acc-record'), principal: v('acc-principal'), from: v('acc-from'), to: v('acc-to') }));
-    out.replaceChildren(d.access.length ? el('div', { class: 'wide' }, el('table', { id: 'access-table' },
+    out.replaceChildren(d.access.length ? el('div', { class: 'wide', tabindex: '0', role: 'region', 'aria-label': 'Table (scrolls sideways)' }, el('table', { id: 'access-table' },
       el('caption', { text: d.access.length + ' access events, in ledger order' }),
       el('thead', {}, el('tr', {}, ['Event', 'Time', 'Principal', 'Resource', 'Action', 'Purpose', 'Allowed'].map((h) => el('th', { scope: 'col', text: h })))),
       el('tbody', {}, d.access.map((a) => el('tr', { 'data-seq': a.seq },

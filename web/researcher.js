@@ -93,12 +93,12 @@ async function distributions(records, field) {
     }
   }
   exportHowto();
-  return el('div', { class: 'wide' }, el('table', { id: 'dist-table' }, el('caption', { text: 'Readers\' values beside the adjudicated outcome' }),
+  return el('div', { class: 'wide', tabindex: '0', role: 'region', 'aria-label': 'Table (scrolls sideways)' }, el('table', { id: 'dist-table' }, el('caption', { text: 'Readers\' values beside the adjudicated outcome' }),
     head('Record', 'Field', 'Schema', 'Readers\' values (count)', 'Normalized entropy', 'Soft label (top)', 'Adjudication'), el('tbody', {}, rows)));
 }
 
 async function agreement(batches, field) {
-  const out = el('div', { class: 'wide' });
+  const out = el('div', { class: 'wide', tabindex: '0', role: 'region', 'aria-label': 'Table (scrolls sideways)' });
   for (const b of batches.length ? batches : ['']) {
     const q = new URLSearchParams();
     if (b) q.set('batch', b);
@@ -121,7 +121,7 @@ async function calibration() {
   const d = await api('GET', '/v1/projects/' + enc(project) + '/calibration');
   lastSeq = d.as_of_seq;
   exportHowto();
-  return el('div', { class: 'wide' }, el('table', { id: 'cal-table' }, el('caption', { text: 'As of event ' + d.as_of_seq + '; rates with matched/compared' }),
+  return el('div', { class: 'wide', tabindex: '0', role: 'region', 'aria-label': 'Table (scrolls sideways)' }, el('table', { id: 'cal-table' }, el('caption', { text: 'As of event ' + d.as_of_seq + '; rates with matched/compared' }),
     head('Physician', 'Annotations', 'Leave-one-out majority', 'Gold accuracy', 'Adjudicated accuracy', 'Ambiguous decisions', 'Brier score', 'Expected calibration error'),
     el('tbody', {}, d.annotators.map((a) => el('tr', { 'data-annotator': a.pseudonym || a.annotator },
       el('th', { scope: 'row', text: a.pseudonym || a.annotator }), num(a.annotations), rate(a.leave_one_out_majority), rate(a.gold_accuracy),

@@ -125,6 +125,18 @@ try {
   check(refused.status === 400 && refused.body.error.code === 'FAILED_PRECONDITION', 'the server refuses a decision on the expired lease: ' + JSON.stringify(refused.body));
   const back = await itemOf(admin, expClaim.record, expClaim.field);
   check(back.item.state !== 'claimed' && back.item.lease === null, 'the item is back in the queue (' + back.item.state + ')');
+  // A lease ended elsewhere (another tab releases it): the next heartbeat is
+  // refused and the page says the lease was lost.
+  await exp.page.unroute('**/heartbeat');
+  await exp.page.fill('#adj-ttl', '30');
+  const lostClaimResp = exp.page.waitForResponse((r) => r.url().endsWith('/adjudication/claim'));
+  await exp.page.click('#claim-btn');
+  const lostClaim = await (await lostClaimResp).json();
+  await exp.page.waitForSelector('#lease-status[data-seconds-left]:not([data-ended])');
+  await call(tokenOf('dr-adeyemi'), 'POST', '/v1/adjudication/leases/' + lostClaim.lease + '/release');
+  await exp.page.waitForSelector('#lease-status[data-ended="lost"]', { timeout: 30000 });
+  check((await exp.page.textContent('#lease-alert')).includes('no longer held') && await exp.page.$eval('#decide-fields', (f) => f.disabled),
+    'a lease released elsewhere: the next heartbeat is refused, the page says the lease was lost and disables deciding');
   await exp.context.close();
 
   // ---- Researcher: the page's numbers are the API's. ----
