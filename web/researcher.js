@@ -9,6 +9,9 @@ import { projectsOf } from '/app/readpage.js';
 const enc = encodeURIComponent;
 let project = '';
 let lastSeq = null;
+// The agreement documents last shown, by batch ('' for the whole project),
+// for the κ heatmap.
+let agreementDocs = [];
 
 // A figure: rounded to 4 decimals on screen, exact in data-value (the
 // browser test compares both with the API's numbers).
@@ -65,6 +68,10 @@ export async function render(page, me, role) {
     el('p', { class: 'hint', text: 'Point estimates as the agreement route gives them: it gives no confidence intervals (consilium report draws bootstrap intervals; docs/report.md).' }),
     ...queryForm('res-agr', [{ id: 'agr-batches', label: 'Calibration batches (separated by spaces or commas; empty: the whole project)', placeholder: 'cal-1 cal-2' },
       { id: 'agr-field', label: 'Field (optional)' }], (_, v) => agreement(list(v['agr-batches']), v['agr-field']), 'Show agreement')));
+  const kappaSel = el('select', { id: 'kappa-field' });
+  kappaSel.addEventListener('change', showKappa);
+  page.append(panel('res-kappa', 'Pairwise agreement between physicians (κ heatmap)',
+    el('label', { for: 'kappa-field', text: 'Field, version and batch (from the agreement shown above)' }), kappaSel, el('div', { id: 'kappa-out', 'aria-live': 'polite' })));
   page.append(panel('res-cal', 'Calibration per physician', ...queryForm('res-cal', [], () => calibration(), 'Show calibration')));
   page.append(panel('res-export', 'Export a dataset version', el('div', { id: 'export-howto' })));
   exportHowto();
@@ -99,12 +106,14 @@ async function distributions(records, field) {
 
 async function agreement(batches, field) {
   const out = el('div', { class: 'wide', tabindex: '0', role: 'region', 'aria-label': 'Table (scrolls sideways)' });
+  agreementDocs = [];
   for (const b of batches.length ? batches : ['']) {
     const q = new URLSearchParams();
     if (b) q.set('batch', b);
     if (field) q.set('field', field);
     const d = await api('GET', '/v1/projects/' + enc(project) + '/agreement' + (q.toString() ? '?' + q : ''));
     lastSeq = d.as_of_seq;
+    agreementDocs.push({ batch: b, doc: d });
     out.append(el('table', { class: 'agreement', 'data-batch': b || 'all' },
       el('caption', { text: (b ? 'Batch ' + b : 'The whole project') + ' (as of event ' + d.as_of_seq + ')' }),
       head('Field', 'Schema', 'Metric', 'Statistic', 'Value', 'Items', 'Raters', 'Ratings', 'Pairwise % agreement'),
@@ -114,7 +123,46 @@ async function agreement(batches, field) {
         num(f.percent_agreement_pairwise))))));
   }
   exportHowto();
+  kappaChoices();
   return out;
+}
+
+// ---- the pairwise κ heatmap (Cohen's κ of every pair of physicians) ----
+
+function kappaChoices() {
+  const sel = document.getElementById('kappa-field');
+  if (!sel) return;
+  const keep = sel.value;
+  sel.replaceChildren(...agreementDocs.flatMap(({ batch, doc }) => doc.fields.filter((f) => (f.cohen_kappa_pairs || []).length)
+    .map((f) => { const v = (batch || 'all') + '|' + f.path + '|' + f.schema_version; return el('option', { value: v, selected: v === keep, text: (batch ? 'batch ' + batch : 'whole project') + ': ' + f.path + ' (v' + f.schema_version + ')' }); })));
+  showKappa();
+}
+
+// Light backgrounds, dark text: κ < 0, then steps of 0.2 up to 1.
+const heatClass = (k) => (k === null || k === undefined ? 'heat-na' : 'heat-' + (k < 0 ? 0 : Math.min(5, 1 + Math.floor(k / 0.2))));
+
+function showKappa() {
+  const sel = document.getElementById('kappa-field');
+  const out = document.getElementById('kappa-out');
+  if (!sel || !out) return;
+  const [batch, path, version] = sel.value.split('|');
+  const entry = agreementDocs.find((a) => (a.batch || 'all') === batch);
+  const f = entry && entry.doc.fields.find((x) => x.path === path && String(x.schema_version) === version);
+  if (!f) { out.replaceChildren(el('p', { class: 'hint', text: 'Show agreement first; fields with pairwise κ appear here.' })); return; }
+  const names = f.rater_names;
+  const kappa = (a, b) => {
+    const p = f.cohen_kappa_pairs.find((x) => (x.rater_a === a && x.rater_b === b) || (x.rater_a === b && x.rater_b === a));
+    return p ? p.cohen_kappa : null;
+  };
+  out.replaceChildren(el('div', { class: 'wide', tabindex: '0', role: 'region', 'aria-label': 'κ heatmap (scrolls sideways)' },
+    el('table', { id: 'kappa-table', class: 'heatmap' }, el('caption', { text: 'Cohen\'s κ (unweighted) of each pair on ' + path + ', v' + version }),
+      head('', ...names),
+      el('tbody', {}, names.map((a) => el('tr', {}, el('th', { scope: 'row', text: a }), names.map((b) => {
+        if (a === b) return el('td', { class: 'heat-self', text: '—' });
+        const k = kappa(a, b);
+        return el('td', { class: 'num ' + heatClass(k), 'data-value': String(k), text: k === null ? 'n/a' : k.toFixed(2) });
+      })))))),
+    el('p', { class: 'legend' }, 'κ: ', ['< 0', '0–0.2', '0.2–0.4', '0.4–0.6', '0.6–0.8', '≥ 0.8'].map((t, i) => el('span', { class: 'heat-' + i, text: t }))));
 }
 
 async function calibration() {
@@ -126,7 +174,32 @@ async function calibration() {
     el('tbody', {}, d.annotators.map((a) => el('tr', { 'data-annotator': a.pseudonym || a.annotator },
       el('th', { scope: 'row', text: a.pseudonym || a.annotator }), num(a.annotations), rate(a.leave_one_out_majority), rate(a.gold_accuracy),
       rate(a.adjudicated_accuracy), num(a.ambiguous_decisions),
-      num(a.confidence_calibration ? a.confidence_calibration.brier_score : null), num(a.confidence_calibration ? a.confidence_calibration.expected_calibration_error : null))))));
+      num(a.confidence_calibration ? a.confidence_calibration.brier_score : null), num(a.confidence_calibration ? a.confidence_calibration.expected_calibration_error : null))))),
+  el('h4', { text: 'Reliability of stated confidence' }),
+  el('div', { class: 'reliability' }, d.annotators.filter((a) => a.confidence_calibration).map(reliabilityFigure)));
+}
+
+// Stated confidence against accuracy per bin (the calibration route's
+// bins): a point per non-empty bin, its area by count; the diagonal is
+// perfect calibration. The figure's label lists the bins for screen readers.
+function reliabilityFigure(a) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const c = a.confidence_calibration;
+  const bins = (c.bins || []).filter((b) => b.count > 0);
+  const S = 100;
+  const svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('viewBox', '-12 -4 116 116');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', 'Reliability of ' + (a.pseudonym || a.annotator) + ': ' + (bins.length ? bins.map((b) =>
+    'confidence ' + b.lower + ' to ' + b.upper + ', ' + b.count + ' items, mean confidence ' + b.mean_confidence.toFixed(3) + ', accuracy ' + b.accuracy.toFixed(3)).join('; ') : 'no rated items'));
+  const add = (tag, attrs) => { const n = document.createElementNS(NS, tag); for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v); svg.append(n); return n; };
+  add('rect', { x: 0, y: 0, width: S, height: S, fill: '#fff', stroke: '#555', 'stroke-width': 0.6 });
+  add('line', { x1: 0, y1: S, x2: S, y2: 0, stroke: '#999', 'stroke-dasharray': '3 2', 'stroke-width': 0.6 });
+  const max = Math.max(1, ...bins.map((b) => b.count));
+  for (const b of bins) add('circle', { cx: b.mean_confidence * S, cy: S - b.accuracy * S, r: 1.5 + 5 * Math.sqrt(b.count / max), fill: '#1c6fc4', 'fill-opacity': 0.7 });
+  for (const [t, x, y] of [['0', -8, S + 2], ['1', S - 2, S + 10], ['1', -8, 4]]) add('text', { x, y, 'font-size': 8, fill: '#333' }).textContent = t;
+  return el('figure', { class: 'reliability-fig' }, svg,
+    el('figcaption', { text: (a.pseudonym || a.annotator) + ': ECE ' + (c.expected_calibration_error ?? NaN).toFixed(3) + ' (x: stated confidence, y: accuracy)' }));
 }
 
 // The server serves no snapshot route (docs/snapshots.md: the CLI exports);

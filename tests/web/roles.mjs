@@ -155,6 +155,7 @@ try {
     check(await res.page.getAttribute(row + ' td.outcome', 'data-state') === f.adjudication.state, 'the adjudicated outcome beside it is the API\'s (' + f.adjudication.state + ')');
   }
   check((await res.page.textContent('#dist-table')).includes('decided: ' + JSON.stringify(value)), 'the decision taken in the browser is the outcome shown');
+  const cal0 = await call(rt, 'GET', '/v1/projects/' + P + '/calibration');
   await res.page.fill('#agr-batches', 'cal-1 cal-2');
   await res.page.click('#res-agr-form button[type=submit]');
   await res.page.waitForSelector('table.agreement[data-batch="cal-2"]');
@@ -167,7 +168,17 @@ try {
         'agreement of ' + b + ' ' + f.path + ' v' + f.schema_version + ' equals the API\'s');
     }
   }
+  // The κ heatmap of cal-2's primary diagnosis (v2): every cell the API's.
+  const agr2 = await call(rt, 'GET', '/v1/projects/' + P + '/agreement?batch=cal-2');
+  const pd = agr2.fields.find((f) => f.path === 'primary_diagnosis' && f.schema_version === 2);
+  await res.page.selectOption('#kappa-field', 'cal-2|primary_diagnosis|2');
+  await res.page.waitForSelector('#kappa-table');
+  const cellsK = await res.page.$$eval('#kappa-table td.num', (tds) => tds.map((t) => t.dataset.value));
+  const wantK = pd.rater_names.flatMap((a) => pd.rater_names.filter((b) => b !== a).map((b) =>
+    String(pd.cohen_kappa_pairs.find((x) => (x.rater_a === a && x.rater_b === b) || (x.rater_a === b && x.rater_b === a)).cohen_kappa)));
+  check(JSON.stringify(cellsK) === JSON.stringify(wantK), 'the κ heatmap of cal-2 primary_diagnosis v2 holds the API\'s ' + wantK.length + ' pairwise κ');
   await res.page.waitForSelector('#cal-table');
+  check(await res.page.locator('.reliability-fig svg').count() === cal0.annotators.filter((a) => a.confidence_calibration).length, 'one reliability diagram per physician');
   const cal = await call(rt, 'GET', '/v1/projects/' + P + '/calibration');
   for (const a of cal.annotators) {
     const cells = await res.page.$$eval('#cal-table tr[data-annotator="' + a.pseudonym + '"] td.num', (tds) => tds.map((t) => t.dataset.value));
