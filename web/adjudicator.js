@@ -81,7 +81,11 @@ async function pollQueue() {
   const rows = q.items.map((it) => el('tr', { 'data-record': it.record, 'data-field': it.field },
     el('td', {}, it.record, el('br'), el('span', { class: 'hint', text: it.reason + ' (' + it.annotations + ' readers)' })),
     el('td', { text: it.field }),
-    el('td', { text: it.state + (it.escalated ? ' (escalated)' : '') + (it.lease ? (st.lease && st.lease.id === it.lease && !st.lease.ended ? ', by you' : ', lease ' + it.lease) : '') }),
+    el('td', {}, it.state + (it.escalated ? ' (escalated)' : '') + (it.lease ? (st.lease && st.lease.id === it.lease && !st.lease.ended ? ', by you' : ', lease ' + it.lease) : ''),
+      // A lease this page does not hold (claimed before a reload, or in
+      // another tab) can be given back from here; the server judges whose it is.
+      it.lease && !(st.lease && st.lease.id === it.lease && !st.lease.ended)
+        ? el('button', { type: 'button', class: 'release-other', 'data-lease': it.lease, onclick: () => releaseOther(it.lease) }, 'Release lease ' + it.lease) : null),
     el('td', { class: 'num', text: String(it.priority) })));
   document.getElementById('queue-items').replaceChildren(q.items.length
     ? el('div', {}, el('table', { class: 'queue' }, el('caption', { text: 'Items in claim order (first ' + q.items.length + ')' }),
@@ -185,6 +189,17 @@ async function release() {
     if (e instanceof ApiError && e.code === 'FAILED_PRECONDITION') endLease('lost', 'Your lease ' + l.id + ' was lost: ' + e.message);
     else document.getElementById('lease-alert').textContent = describeError(e);
   }
+}
+
+async function releaseOther(id) {
+  const out = document.getElementById('claim-result');
+  try {
+    await api('POST', '/v1/adjudication/leases/' + id + '/release');
+    out.className = 'ok'; out.textContent = 'Released lease ' + id + ': its item is back in the queue.';
+  } catch (e) {
+    out.className = 'error'; out.textContent = describeError(e);
+  }
+  pollQueue();
 }
 
 // ---- the item ----

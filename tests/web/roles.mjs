@@ -137,6 +137,23 @@ try {
   await exp.page.waitForSelector('#lease-status[data-ended="lost"]', { timeout: 30000 });
   check((await exp.page.textContent('#lease-alert')).includes('no longer held') && await exp.page.$eval('#decide-fields', (f) => f.disabled),
     'a lease released elsewhere: the next heartbeat is refused, the page says the lease was lost and disables deciding');
+  // A reload while holding a lease: claiming again is refused with the
+  // server's reason, and the queue offers to release the held lease.
+  await exp.page.click('#claim-btn');
+  await exp.page.waitForSelector('#lease-status[data-seconds-left]:not([data-ended])');
+  await exp.page.reload();
+  await exp.page.waitForSelector('body[data-ready="adjudicator"]');
+  await exp.page.click('#claim-btn');
+  await exp.page.waitForSelector('#claim-result.error');
+  check((await exp.page.textContent('#claim-result')).includes('already holds lease'), 'after a reload, claiming again says the lease is still held');
+  await exp.page.click('button.release-other');
+  await exp.page.waitForSelector('#claim-result.ok');
+  await exp.page.click('#claim-btn');
+  await exp.page.waitForSelector('#lease-status[data-seconds-left]:not([data-ended])');
+  check(true, 'released from the queue row, the next claim succeeds');
+  await exp.page.click('#release-btn');
+  await exp.page.waitForSelector('#lease-status[data-ended="released"]');
+  check((await exp.page.textContent('#lease-alert')).includes('back in the queue'), 'Release gives the item back');
   await exp.context.close();
 
   // ---- Researcher: the page's numbers are the API's. ----
