@@ -98,6 +98,23 @@ try {
   await until(adj.page, (d) => Number(document.getElementById('queue-depth').dataset.queued) < d, depth0, 'the queue to shrink');
   check(true, 'the queue depth on the page shrank after the decision');
   const decisionSeq = Number((await adj.page.textContent('#decide-result')).match(/event (\d+)/)[1]);
+  // The next item, marked ambiguous with the keyboard only (arrow keys in
+  // the outcome radios).
+  await adj.page.fill('#adj-ttl', '');
+  const claim2Resp = adj.page.waitForResponse((r) => r.url().endsWith('/adjudication/claim'));
+  await adj.page.keyboard.press('Alt+C');
+  const claim2 = await (await claim2Resp).json();
+  await adj.page.waitForSelector('#lease-status[data-seconds-left]:not([data-ended])');
+  await adj.page.focus('#outcome-value');
+  await adj.page.keyboard.press('ArrowDown');
+  check(await adj.page.$eval('#outcome-ambiguous', (r) => r.checked), 'the arrow key moves the outcome to "ambiguous"');
+  await adj.page.keyboard.press('Tab');
+  await adj.page.keyboard.press('Tab');
+  await adj.page.keyboard.type('genuinely ambiguous between the readers');
+  await adj.page.keyboard.press('Control+Enter');
+  await adj.page.waitForSelector('#decide-result.ok');
+  const item2 = await itemOf(admin, claim2.record, claim2.field);
+  check(item2.item.state === 'ambiguous', claim2.record + ' marked ambiguous with the keyboard: the server says ' + item2.item.state);
   await adj.context.close();
 
   // ---- Lease expiry: heartbeats cannot get through, the lease runs out. ----
