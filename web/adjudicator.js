@@ -109,9 +109,15 @@ async function claim() {
     out.textContent = e instanceof ApiError && e.status === 404 ? 'Nothing to claim: ' + e.message : describeError(e);
     return;
   }
+  const t1 = performance.now();
   out.textContent = 'Claimed ' + c.record + ' / ' + c.field + ' (lease ' + c.lease + ').';
   showItem(c);
-  performance.measure('adjudicator-claim-shown', { start: t0, end: performance.now() });
+  // Claim to shown, split into the server's answer (the access event is
+  // durable first) and the page's rendering.
+  const t2 = performance.now();
+  performance.measure('adjudicator-claim-shown', { start: t0, end: t2 });
+  performance.measure('adjudicator-claim-request', { start: t0, end: t1 });
+  performance.measure('adjudicator-claim-render', { start: t1, end: t2 });
   startLease(c);
   document.getElementById('adj-item').focus();
   pollQueue();
@@ -153,7 +159,10 @@ async function heartbeat() {
     if (r.expires_us) l.expiresMs = r.expires_us / 1000;
     document.getElementById('lease-note').textContent = '';
   } catch (e) {
-    if (e instanceof ApiError && e.status >= 400 && e.status < 500) {
+    // The server says the lease ended (FAILED_PRECONDITION "no longer
+    // held"), is gone or is not ours; anything else (a concurrent command on
+    // the lease: 409, an expired session: 401, the network) is retried.
+    if (e instanceof ApiError && ['FAILED_PRECONDITION', 'NOT_FOUND', 'PERMISSION_DENIED'].includes(e.code)) {
       endLease('lost', 'Your lease ' + l.id + ' was lost: ' + e.message + '. Deciding is disabled; claim again to continue.');
     } else {
       document.getElementById('lease-note').textContent = 'Heartbeat failed (' + describeError(e) + '); retrying. The lease ends at its deadline unless one gets through.';
