@@ -133,12 +133,14 @@ try {
   check(await exp.page.$eval('#decide-fields', (f) => f.disabled), 'and deciding is disabled');
   check(blocked > 0, 'the page tried to heartbeat (' + blocked + ' attempts, all blocked)');
   await exp.page.screenshot({ path: path.join(shots, 'adjudicator-expired.png'), fullPage: true });
-  let refused = null;
-  for (let i = 0; i < 100 && (!refused || refused.status !== 400); i++) {
-    refused = await call(tokenOf('dr-adeyemi'), 'POST', '/v1/adjudication/leases/' + expClaim.lease + '/decide',
-      { field: expClaim.field, value: expClaim.shown.annotations[0].value, rationale: 'too late' }, true);
-    if (refused.status !== 400) await new Promise((r) => setTimeout(r, 200));
+  // The server's sweep (every 500 ms) returns the item; then a decision on
+  // the lease is refused.
+  for (let i = 0; (await itemOf(admin, expClaim.record, expClaim.field)).item.state === 'claimed'; i++) {
+    if (i > 100) throw new Error('the server did not expire lease ' + expClaim.lease);
+    await new Promise((r) => setTimeout(r, 200));
   }
+  const refused = await call(tokenOf('dr-adeyemi'), 'POST', '/v1/adjudication/leases/' + expClaim.lease + '/decide',
+    { field: expClaim.field, value: expClaim.shown.annotations[0].value, rationale: 'too late' }, true);
   check(refused.status === 400 && refused.body.error.code === 'FAILED_PRECONDITION', 'the server refuses a decision on the expired lease: ' + JSON.stringify(refused.body));
   const back = await itemOf(admin, expClaim.record, expClaim.field);
   check(back.item.state !== 'claimed' && back.item.lease === null, 'the item is back in the queue (' + back.item.state + ')');
