@@ -1,16 +1,327 @@
-// The adjudicator's page. The adjudication routes (issue "server adj") and
-// the WebSocket (issue 17) are not on this server yet; the page says so and
-// names what it needs, and shows nothing invented.
-import { renderSections } from '/app/readpage.js';
+// The adjudicator's page (docs/workspace.md, "Adjudicator"): the queue of a
+// project (depth and items in claim order, polled over REST), claim the next
+// item, the item as the claim returns it (record with every reader's
+// evidence, the reasoning traces side by side, distribution, soft label,
+// agreement), decide / ambiguous / escalate with a rationale, release; a
+// heartbeat while the page holds a lease and a countdown to its deadline.
+import { api, ApiError, describeError, el } from '/app/api.js';
+import { projectsOf } from '/app/readpage.js';
+import { anchorsOf, highlightedText, regionsFigure, traceView, readerClass } from '/app/evidence.js';
 
-export async function render(page) {
-  await renderSections(page, 'Adjudicate', 'Work the queues you may adjudicate: claim, compare the annotations\' reasoning, decide.', [
-    { title: 'Queues and live depth', route: 'GET /v1/projects/{project}/adjudication/queue and the WebSocket /v1/ws (queue depth events)',
-      needs: 'The adjudication engine is not served yet.' },
-    { title: 'Claim the next item', route: 'POST /v1/projects/{project}/adjudication/claims, heartbeat and release',
-      needs: 'Leases and their countdown come with these routes.' },
-    { title: 'Annotations side by side', route: 'GET /v1/adjudication/items/{item} (all annotations of the record, pseudonymised, with evidence)',
-      needs: '' },
-    { title: 'Decide, mark ambiguous, escalate', route: 'POST /v1/adjudication/items/{item}/decision and /escalation', needs: '' },
-  ]);
+const POLL_MS = 4000;
+let st = null;
+
+export function leave() {
+  if (!st) return;
+  clearInterval(st.pollTimer);
+  stopLease();
+  document.removeEventListener('keydown', onKey);
+  st = null;
+}
+
+export async function render(page, me, role) {
+  leave();
+  const projects = projectsOf(me, role);
+  st = { project: projects[0] || '', offsetMs: 0, lease: null };
+  const projectInput = projects.length > 1 || !projects.length
+    ? (projects.length
+      ? el('select', { id: 'adj-project' }, projects.map((p) => el('option', { value: p, text: p })))
+      : el('input', { id: 'adj-project', type: 'text', placeholder: 'project id' }))
+    : null;
+  const ttl = el('input', { id: 'adj-ttl', type: 'number', min: '1', max: '86400', inputmode: 'numeric', 'aria-describedby': 'adj-ttl-hint' });
+  page.append(el('h2', { text: 'Adjudicate' }),
+    el('div', { class: 'adj-layout' },
+      el('section', { class: 'panel', id: 'adj-queue', 'aria-labelledby': 'adj-queue-title' },
+        el('h3', { id: 'adj-queue-title', text: 'Queue' + (projects.length === 1 ? ' of ' + projects[0] : '') }),
+        projectInput ? [el('label', { for: 'adj-project', text: 'Project' }), projectInput] : null,
+        el('p', { id: 'queue-depth', class: 'depth', 'aria-live': 'polite', text: 'Loading the queue…' }),
+        el('label', { for: 'adj-ttl', text: 'Lease length in seconds (optional)' }), ttl,
+        el('p', { class: 'hint', id: 'adj-ttl-hint', text: 'Empty: the project policy\'s. Each heartbeat extends the lease by the policy\'s length.' }),
+        el('div', { class: 'actions' }, el('button', { type: 'button', id: 'claim-btn', class: 'primary', 'aria-keyshortcuts': 'Alt+C', onclick: claim }, 'Claim the next item')),
+        el('p', { id: 'claim-result', role: 'status' }),
+        el('div', { id: 'queue-items' })),
+      el('section', { class: 'panel', id: 'adj-item', 'aria-labelledby': 'adj-item-title', tabindex: '-1' },
+        el('h3', { id: 'adj-item-title', text: 'Item' }),
+        el('p', { class: 'hint', text: 'Claim an item to see the record, every reader\'s reasoning and evidence, and decide.' }))));
+  if (projectInput) {
+    projectInput.addEventListener('change', () => { st.project = projectInput.value.trim(); pollQueue(); });
+    st.project = projectInput.value.trim();
+  }
+  document.addEventListener('keydown', onKey);
+  await pollQueue();
+  st.pollTimer = setInterval(pollQueue, POLL_MS);
+  performance.mark('workspace-interactive');
+}
+
+function onKey(e) {
+  if (!st) return;
+  if (e.altKey && (e.key === 'c' || e.key === 'C')) { e.preventDefault(); claim(); }
+}
+
+// The server's clock: the queue's now_at against the midpoint of the call.
+const serverNow = () => Date.now() + st.offsetMs;
+const enc = encodeURIComponent;
+
+async function pollQueue() {
+  if (!st || !st.project) return;
+  const depth = document.getElementById('queue-depth');
+  const t0 = Date.now();
+  let q;
+  try {
+    q = await api('GET', '/v1/projects/' + enc(st.project) + '/adjudication/queue?limit=50');
+  } catch (e) {
+    if (depth) { depth.className = 'error'; depth.textContent = describeError(e); }
+    return;
+  }
+  if (!st || !depth) return;
+  st.offsetMs = Date.parse(q.now_at) - (t0 + Date.now()) / 2;
+  depth.className = 'depth';
+  depth.dataset.queued = q.queued;
+  depth.textContent = q.queued + ' waiting for you, ' + q.leases + ' leased (as of event ' + q.as_of_seq + ')';
+  const rows = q.items.map((it) => el('tr', { 'data-record': it.record, 'data-field': it.field },
+    el('td', {}, it.record, el('br'), el('span', { class: 'hint', text: it.reason + ' (' + it.annotations + ' readers)' })),
+    el('td', { text: it.field }),
+    el('td', {}, it.state + (it.escalated ? ' (escalated)' : '') + (it.lease ? (st.lease && st.lease.id === it.lease && !st.lease.ended ? ', by you' : ', lease ' + it.lease) : ''),
+      // A lease this page does not hold (claimed before a reload, or in
+      // another tab) can be given back from here; the server judges whose it is.
+      it.lease && !(st.lease && st.lease.id === it.lease && !st.lease.ended)
+        ? el('button', { type: 'button', class: 'release-other', 'data-lease': it.lease, onclick: () => releaseOther(it.lease) }, 'Release lease ' + it.lease) : null),
+    el('td', { class: 'num', text: String(it.priority) })));
+  document.getElementById('queue-items').replaceChildren(q.items.length
+    ? el('div', {}, el('table', { class: 'queue' }, el('caption', { text: 'Items in claim order (first ' + q.items.length + ')' }),
+      el('thead', {}, el('tr', {}, ['Record', 'Field', 'State', 'Priority'].map((h) => el('th', { scope: 'col', text: h })))),
+      el('tbody', {}, rows)))
+    : el('p', { text: 'Nothing in your queue.' }));
+}
+
+async function claim() {
+  if (!st || !st.project) return;
+  const out = document.getElementById('claim-result');
+  if (st.lease && !st.lease.ended) { out.className = 'error'; out.textContent = 'You hold lease ' + st.lease.id + ': decide or release it first.'; return; }
+  const ttl = document.getElementById('adj-ttl').value.trim();
+  out.className = ''; out.textContent = 'Claiming…';
+  const t0 = performance.now();
+  let c;
+  try {
+    c = await api('POST', '/v1/projects/' + enc(st.project) + '/adjudication/claim', ttl ? { ttl_seconds: Number(ttl) } : {});
+  } catch (e) {
+    out.className = 'error';
+    out.textContent = e instanceof ApiError && e.status === 404 ? 'Nothing to claim: ' + e.message : describeError(e);
+    return;
+  }
+  const t1 = performance.now();
+  out.textContent = 'Claimed ' + c.record + ' / ' + c.field + ' (lease ' + c.lease + ').';
+  showItem(c);
+  // Claim to shown, split into the server's answer (the access event is
+  // durable first) and the page's rendering.
+  const t2 = performance.now();
+  performance.measure('adjudicator-claim-shown', { start: t0, end: t2 });
+  performance.measure('adjudicator-claim-request', { start: t0, end: t1 });
+  performance.measure('adjudicator-claim-render', { start: t1, end: t2 });
+  startLease(c);
+  document.getElementById('adj-item').focus();
+  pollQueue();
+}
+
+// ---- the lease: countdown, heartbeat, end ----
+
+function startLease(c) {
+  const expires = c.expires_us / 1000;
+  st.lease = { id: c.lease, field: c.field, record: c.record, expiresMs: expires, ended: null };
+  const lengthMs = Math.max(1000, expires - serverNow());
+  st.lease.tick = setInterval(tick, 250);
+  st.lease.hb = setInterval(heartbeat, Math.min(20000, Math.max(1000, lengthMs / 3)));
+  tick();
+}
+
+function stopLease() {
+  if (!st || !st.lease) return;
+  clearInterval(st.lease.tick);
+  clearInterval(st.lease.hb);
+}
+
+function tick() {
+  const l = st && st.lease;
+  const box = document.getElementById('lease-status');
+  if (!l || !box || l.ended) return;
+  const left = Math.max(0, Math.ceil((l.expiresMs - serverNow()) / 1000));
+  box.textContent = 'Lease ' + l.id + ': ' + Math.floor(left / 60) + ':' + String(left % 60).padStart(2, '0') +
+    ' left (until ' + new Date(l.expiresMs).toISOString().slice(11, 19) + ' UTC; heartbeat every few seconds while this page is open)';
+  box.dataset.secondsLeft = left;
+  if (left <= 0) endLease('expired', 'Your lease ' + l.id + ' expired: the item went back to the queue and deciding is disabled. Claim again to continue.');
+}
+
+async function heartbeat() {
+  const l = st && st.lease;
+  if (!l || l.ended) return;
+  try {
+    const r = await api('POST', '/v1/adjudication/leases/' + l.id + '/heartbeat');
+    if (r.expires_us) l.expiresMs = r.expires_us / 1000;
+    document.getElementById('lease-note').textContent = '';
+  } catch (e) {
+    // The server says the lease ended (FAILED_PRECONDITION "no longer
+    // held"), is gone or is not ours; anything else (a concurrent command on
+    // the lease: 409, an expired session: 401, the network) is retried.
+    if (e instanceof ApiError && ['FAILED_PRECONDITION', 'NOT_FOUND', 'PERMISSION_DENIED'].includes(e.code)) {
+      endLease('lost', 'Your lease ' + l.id + ' was lost: ' + e.message + '. Deciding is disabled; claim again to continue.');
+    } else {
+      document.getElementById('lease-note').textContent = 'Heartbeat failed (' + describeError(e) + '); retrying. The lease ends at its deadline unless one gets through.';
+    }
+  }
+}
+
+// The lease ended: released, decided, expired or lost. Deciding is disabled
+// (the server refuses it too: FAILED_PRECONDITION once a lease ended).
+function endLease(why, message) {
+  const l = st.lease;
+  if (!l || l.ended) return;
+  l.ended = why;
+  stopLease();
+  const status = document.getElementById('lease-status');
+  if (status) { status.textContent = 'Lease ' + l.id + ' ' + why + '.'; status.dataset.secondsLeft = '0'; status.dataset.ended = why; }
+  const alert = document.getElementById('lease-alert');
+  if (alert && message) { alert.className = why === 'expired' || why === 'lost' ? 'error' : 'ok'; alert.textContent = message; }
+  const form = document.getElementById('decide-fields');
+  if (form) form.disabled = true;
+  const release = document.getElementById('release-btn');
+  if (release) release.disabled = true;
+  pollQueue();
+}
+
+async function release() {
+  const l = st.lease;
+  if (!l || l.ended) return;
+  try {
+    await api('POST', '/v1/adjudication/leases/' + l.id + '/release');
+    endLease('released', 'Released: ' + l.record + ' / ' + l.field + ' is back in the queue.');
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 'FAILED_PRECONDITION') endLease('lost', 'Your lease ' + l.id + ' was lost: ' + e.message);
+    else document.getElementById('lease-alert').textContent = describeError(e);
+  }
+}
+
+async function releaseOther(id) {
+  const out = document.getElementById('claim-result');
+  try {
+    await api('POST', '/v1/adjudication/leases/' + id + '/release');
+    out.className = 'ok'; out.textContent = 'Released lease ' + id + ': its item is back in the queue.';
+  } catch (e) {
+    out.className = 'error'; out.textContent = describeError(e);
+  }
+  pollQueue();
+}
+
+// ---- the item ----
+
+function showItem(c) {
+  const s = c.shown;
+  const box = document.getElementById('adj-item');
+  const text = (s.record_content && s.record_content.text) || '';
+  const images = (s.record_content && s.record_content.images) || [];
+  // Readers by pseudonym, or numbered in submission order in a blind project.
+  const readers = s.annotations.map((a, i) => ({ ...a, k: i, label: a.annotator || 'Reader ' + (i + 1) }));
+  const spans = [];
+  const regions = [];
+  for (const r of readers) {
+    for (const an of anchorsOf(r.trace)) {
+      if (an.kind === 'span') spans.push({ k: r.k, label: r.label, ...an.value });
+      else regions.push({ k: r.k, label: r.label, value: an.value });
+    }
+  }
+  box.replaceChildren(
+    el('h3', { id: 'adj-item-title', text: 'Record ' + s.record + ', field ' + s.field }),
+    el('p', { id: 'lease-status', role: 'timer', 'aria-live': 'off' }),
+    el('p', { id: 'lease-alert', role: 'alert' }),
+    el('p', { id: 'lease-note', class: 'hint', 'aria-live': 'polite' }),
+    decideForm(c, readers),
+    el('h4', { text: 'The record' + (s.blind ? ' (blind project: readers are numbered, not named)' : '') }),
+    s.record_sealed ? el('p', { class: 'notice', text: 'The record content is sealed (its subject\'s key was shredded).' })
+      : highlightedText(text, spans, 'adj-record-text'),
+    el('div', { class: 'adj-images' }, images.map((im) => regionsFigure({ frames: 1, ...im }, regions))),
+    el('p', { class: 'legend' }, 'Evidence colours: ', readers.map((r) => el('mark', { class: readerClass(r.k) }, r.label))),
+    el('h4', { text: 'Reasoning traces side by side' }),
+    el('div', { class: 'traces' }, readers.map((r) => el('article', { class: 'trace-card ' + readerClass(r.k), 'aria-label': 'Reasoning of ' + r.label, 'data-seq': r.seq },
+      el('h5', {}, el('mark', { class: readerClass(r.k) }, r.label), ': ', el('strong', { text: JSON.stringify(r.value) })),
+      el('p', { class: 'hint', text: r.schema + ', revision ' + r.revision + ', event ' + r.seq + ', ' + r.submitted_at }),
+      traceView(r.trace, text, r.k)))),
+    distributionView(s),
+    agreementView(s));
+}
+
+function fmt(x) { return x === null || x === undefined ? '—' : Number.isFinite(x) ? String(Math.round(x * 1000) / 1000) : String(x); }
+
+function distributionView(s) {
+  return el('section', { 'aria-labelledby': 'adj-dist-title' }, el('h4', { id: 'adj-dist-title', text: 'Distribution and soft label of ' + s.field }),
+    s.distribution.map((d) => el('table', { class: 'dist' },
+      el('caption', { text: d.schema + ': normalized entropy ' + fmt(d.normalized_entropy) + ' (' + d.layer + ', ' + d.metric + ')' }),
+      el('thead', {}, el('tr', {}, ['Value', 'Readers', 'Model pre-labels', 'Soft label (Dawid–Skene)'].map((h) => el('th', { scope: 'col', text: h })))),
+      el('tbody', {}, [...new Set([...Object.keys(d.counts), ...Object.keys(d.model_prelabels || {}), ...Object.keys(d.soft_label || {})])]
+        .sort((a, b) => ((d.soft_label || {})[b] || 0) - ((d.soft_label || {})[a] || 0) || (d.counts[b] || 0) - (d.counts[a] || 0))
+        .map((v) => el('tr', {}, el('th', { scope: 'row', text: v }), el('td', { text: String(d.counts[v] || 0) }),
+          el('td', { text: String((d.model_prelabels || {})[v] || 0) }), el('td', { text: d.soft_label ? fmt(d.soft_label[v] || 0) : '—' })))))));
+}
+
+function agreementView(s) {
+  return el('section', { 'aria-labelledby': 'adj-agr-title' }, el('h4', { id: 'adj-agr-title', text: 'Agreement on ' + s.field + ' in the project' }),
+    s.agreement.length ? el('ul', {}, s.agreement.map((a) => el('li', {
+      text: a.schema + ': ' + a.statistic.replace(/_/g, ' ') + ' ' + fmt(a.value) + ' (' + a.items + ' items, ' + a.raters + ' readers, ' + a.ratings + ' ratings)' })))
+      : el('p', { class: 'hint', text: 'No agreement figure for this field yet.' }));
+}
+
+// Decide (a value), ambiguous (keep the distribution) or escalate, with a
+// required rationale. Keyboard: the radios, the value, the rationale, then
+// Ctrl+Enter or the button.
+function decideForm(c, readers) {
+  const values = [...new Set([...readers.map((r) => JSON.stringify(r.value)), ...c.shown.distribution.flatMap((d) => Object.keys(d.soft_label || {}).map((k) => JSON.stringify(k)))])];
+  const textual = readers.every((r) => typeof r.value === 'string');
+  const option = (v, label, checked) => el('div', { class: 'choice' },
+    el('input', { type: 'radio', name: 'outcome', id: 'outcome-' + v, value: v, checked }), el('label', { for: 'outcome-' + v, class: 'inline', text: label }));
+  const valueIn = el('input', { id: 'decide-value', type: 'text', list: 'decide-values', 'aria-describedby': 'decide-value-hint', autocomplete: 'off' });
+  const rationale = el('textarea', { id: 'decide-rationale', required: true, 'aria-required': 'true' });
+  const result = el('p', { id: 'decide-result', role: 'status' });
+  const form = el('form', { id: 'decide-form', 'aria-labelledby': 'decide-title' },
+    el('fieldset', { id: 'decide-fields' },
+      el('legend', { id: 'decide-title', text: 'Your decision on ' + c.field }),
+      el('div', { role: 'radiogroup', 'aria-label': 'Outcome' },
+        option('value', 'Decide a value', true), option('ambiguous', 'Ambiguous: keep the distribution', false), option('escalate', 'Escalate', false)),
+      el('label', { for: 'decide-value', text: 'Value' }), valueIn,
+      el('datalist', { id: 'decide-values' }, values.map((v) => el('option', { value: textual ? JSON.parse(v) : v }))),
+      el('p', { class: 'hint', id: 'decide-value-hint', text: textual ? 'Choose a reader\'s value or enter another one; the server checks it against the task schema.' : 'A JSON value (number, true/false, list) checked against the task schema.' }),
+      el('label', { for: 'decide-rationale', text: 'Rationale (required)' }), rationale,
+      el('div', { class: 'actions' },
+        el('button', { type: 'submit', class: 'primary', id: 'decide-btn', 'aria-keyshortcuts': 'Control+Enter' }, 'Record decision'),
+        el('button', { type: 'button', id: 'release-btn', onclick: release }, 'Release the item'))),
+    result);
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); decide(form, c, textual); });
+  form.addEventListener('keydown', (ev) => { if (ev.ctrlKey && ev.key === 'Enter') { ev.preventDefault(); decide(form, c, textual); } });
+  return form;
+}
+
+async function decide(form, c, textual) {
+  const l = st.lease;
+  const result = document.getElementById('decide-result');
+  if (!l || l.ended) { result.className = 'error'; result.textContent = 'The lease has ended: nothing can be decided on it.'; return; }
+  const outcome = form.querySelector('input[name=outcome]:checked').value;
+  const rationale = document.getElementById('decide-rationale').value.trim();
+  const raw = document.getElementById('decide-value').value.trim();
+  const body = { field: c.field, rationale };
+  const errors = [];
+  if (!rationale) errors.push('A rationale is required.');
+  if (outcome === 'value') {
+    if (!raw) errors.push('Enter the decided value (or choose ambiguous or escalate).');
+    else if (textual) body.value = raw;
+    else { try { body.value = JSON.parse(raw); } catch { errors.push('The value is not JSON: ' + raw); } }
+  } else body[outcome] = true;
+  if (errors.length) { result.className = 'error'; result.textContent = errors.join(' '); return; }
+  result.className = ''; result.textContent = 'Recording…';
+  try {
+    const d = await api('POST', '/v1/adjudication/leases/' + l.id + '/decide', body);
+    result.className = 'ok';
+    result.textContent = 'Recorded as event ' + d.seq + ': ' + d.outcome + (d.outcome === 'decided' ? ' ' + JSON.stringify(d.value) : '') + '; the item is now ' + d.state + '.';
+    endLease('ended by your decision', '');
+  } catch (e) {
+    result.className = 'error';
+    result.textContent = describeError(e);
+    if (e instanceof ApiError && e.code === 'FAILED_PRECONDITION') endLease('lost', 'Your lease ' + l.id + ' was lost: ' + e.message);
+  }
 }

@@ -93,14 +93,23 @@ async function openRecord(id) {
   await renderForm(annBox, textEl, text, content.images || []);
 }
 
+// The image's frame (the server stores dimensions, not pixels) to draw an
+// evidence region on: a box (drag) or a polygon (click its corners, then
+// "Close polygon"; docs/schema-language.md: 3 or more points, non-zero
+// area, closed implicitly). The last finished shape is what "Use drawn
+// region" puts in a field.
 function imagePanel(images) {
   if (!images.length) return el('p', { class: 'hint', text: 'No image with this record.' });
   const sel = el('select', { id: 'image-select' }, images.map((im) => el('option', { value: im.name, text: im.name + ' (' + im.width + '×' + im.height + (im.frames > 1 ? ', ' + im.frames + ' frames' : '') + ')' })));
   const frame = el('input', { id: 'image-frame', type: 'number', min: '0', value: '0' });
   const frameWrap = el('span', {}, el('label', { for: 'image-frame', text: 'Frame' }), frame);
+  const shapeSel = el('select', { id: 'image-shape' }, el('option', { value: 'box', text: 'Box (drag)' }), el('option', { value: 'polygon', text: 'Polygon (click each corner)' }));
+  const closeBtn = el('button', { type: 'button', id: 'polygon-close', hidden: true }, 'Close polygon');
+  const clearBtn = el('button', { type: 'button', id: 'polygon-clear', hidden: true }, 'Clear points');
   const holder = el('div', { class: 'image-box', id: 'image-box' });
   const status = el('p', { class: 'hint', id: 'region-status', 'aria-live': 'polite', text: 'Drag on the image to draw a box.' });
   const NS = 'http://www.w3.org/2000/svg';
+  let reset = () => {};
   const draw = () => {
     const im = images.find((i) => i.name === sel.value);
     frameWrap.hidden = !(im.frames > 1);
@@ -111,38 +120,76 @@ function imagePanel(images) {
     svg.setAttribute('aria-label', 'Image ' + im.name + ' (pixels are not served; draw on its frame)');
     const bg = document.createElementNS(NS, 'rect');
     for (const [k, v] of [['x', 0], ['y', 0], ['width', im.width], ['height', im.height], ['fill', '#333']]) bg.setAttribute(k, v);
+    const sw = Math.max(im.width, im.height) / 200;
     const box = document.createElementNS(NS, 'rect');
-    for (const [k, v] of [['fill', 'rgba(255,200,0,.25)'], ['stroke', '#fc0'], ['stroke-width', Math.max(im.width, im.height) / 200]]) box.setAttribute(k, v);
-    svg.append(bg, box);
+    for (const [k, v] of [['fill', 'rgba(255,200,0,.25)'], ['stroke', '#fc0'], ['stroke-width', sw]]) box.setAttribute(k, v);
+    const poly = document.createElementNS(NS, 'polyline');
+    for (const [k, v] of [['fill', 'rgba(120,200,255,.25)'], ['stroke', '#6cf'], ['stroke-width', sw], ['id', 'polygon-shape']]) poly.setAttribute(k, v);
+    svg.append(bg, box, poly);
     let start = null;
+    let points = [];
     const toImage = (ev) => {
       const r = svg.getBoundingClientRect();
       const x = Math.min(im.width, Math.max(0, (ev.clientX - r.left) * im.width / r.width));
       const y = Math.min(im.height, Math.max(0, (ev.clientY - r.top) * im.height / r.height));
       return [Math.round(x), Math.round(y)];
     };
+    const withFrame = (region) => {
+      if (im.frames > 1) region.frame = Math.min(im.frames - 1, Math.max(0, Number(frame.value) || 0));
+      return region;
+    };
     const shape = (a, b) => ({ x: Math.min(a[0], b[0]), y: Math.min(a[1], b[1]), w: Math.abs(a[0] - b[0]), h: Math.abs(a[1] - b[1]) });
-    svg.addEventListener('pointerdown', (ev) => { start = toImage(ev); svg.setPointerCapture(ev.pointerId); });
+    const polygonMode = () => shapeSel.value === 'polygon';
+    const paintPoly = (closed) => { poly.setAttribute('points', (closed ? [...points, points[0]] : points).map((p) => p.join(',')).join(' ')); };
+    reset = () => { points = []; paintPoly(false); box.removeAttribute('width'); };
+    // Twice the signed area (shoelace): zero for collinear points.
+    const area2 = (ps) => ps.reduce((a, p, i) => { const q = ps[(i + 1) % ps.length]; return a + p[0] * q[1] - q[0] * p[1]; }, 0);
+    closeBtn.onclick = () => {
+      if (points.length < 3) { status.textContent = 'A polygon needs at least 3 points; ' + points.length + ' so far.'; return; }
+      if (area2(points) === 0) { status.textContent = 'These points lie on one line (zero area): add a point off the line.'; return; }
+      paintPoly(true);
+      state.current.region = withFrame({ image: im.name, points: points.map((p) => [p[0], p[1]]) });
+      status.textContent = 'Polygon of ' + points.length + ' points drawn on ' + im.name + '; use it in a field.';
+      points = [];
+    };
+    clearBtn.onclick = () => { reset(); status.textContent = 'Points cleared: click the first corner.'; };
+    svg.addEventListener('pointerdown', (ev) => {
+      if (polygonMode()) return;
+      start = toImage(ev);
+      svg.setPointerCapture(ev.pointerId);
+    });
     svg.addEventListener('pointermove', (ev) => {
       if (!start) return;
       const s = shape(start, toImage(ev));
       box.setAttribute('x', s.x); box.setAttribute('y', s.y); box.setAttribute('width', s.w); box.setAttribute('height', s.h);
     });
     svg.addEventListener('pointerup', (ev) => {
+      if (polygonMode()) {
+        points.push(toImage(ev));
+        paintPoly(false);
+        status.textContent = points.length + ' point' + (points.length === 1 ? '' : 's') + ' placed; "Close polygon" when done.';
+        return;
+      }
       if (!start) return;
       const s = shape(start, toImage(ev));
       start = null;
       if (s.w <= 0 || s.h <= 0) { status.textContent = 'A box needs a width and a height: drag further.'; return; }
-      const region = { image: im.name, x: s.x, y: s.y, w: s.w, h: s.h };
-      if (im.frames > 1) region.frame = Math.min(im.frames - 1, Math.max(0, Number(frame.value) || 0));
-      state.current.region = region;
+      state.current.region = withFrame({ image: im.name, x: s.x, y: s.y, w: s.w, h: s.h });
       status.textContent = 'Box drawn on ' + im.name + ' at (' + s.x + ', ' + s.y + ') ' + s.w + '×' + s.h + '; use it in a field.';
     });
     holder.replaceChildren(svg);
   };
+  shapeSel.addEventListener('change', () => {
+    const poly = shapeSel.value === 'polygon';
+    closeBtn.hidden = !poly;
+    clearBtn.hidden = !poly;
+    reset();
+    status.textContent = poly ? 'Click each corner of the region on the image, then "Close polygon".' : 'Drag on the image to draw a box.';
+  });
   sel.addEventListener('change', draw);
   draw();
-  return el('div', { class: 'images' }, el('h3', { text: 'Images' }), el('label', { for: 'image-select', text: 'Image' }), sel, frameWrap, holder, status);
+  return el('div', { class: 'images' }, el('h3', { text: 'Images' }), el('label', { for: 'image-select', text: 'Image' }), sel, frameWrap,
+    el('label', { for: 'image-shape', text: 'Shape' }), shapeSel, holder, el('div', { class: 'actions' }, closeBtn, clearBtn), status);
 }
 
 function prelabelPanel(prelabels) {

@@ -33,16 +33,15 @@ export async function api(method, path, body) {
   return doc === null && text ? text : doc;
 }
 
-// A route that is not on this server yet answers 404 with no such route (or
-// 405); pages use this to say plainly that a feature is not available.
-export async function probe(path) {
-  try {
-    await api('GET', path);
-    return { available: true };
-  } catch (e) {
-    const missing = (e.status === 404 && e.message.startsWith('no route for')) || e.status === 405;
-    return { available: !missing, error: e };
-  }
+// The text a page shows for a failed call. A refusal (403) says so in
+// words before the server's message, so a principal who lacks a role
+// sees why the page is empty (docs/workspace.md, "Roles and pages").
+export function describeError(e) {
+  if (e instanceof ApiError && e.status === 403) return 'Refused by the server (403 ' + e.code + '): ' + e.message;
+  if (e instanceof ApiError && e.status === 401) return 'Not signed in (401 ' + e.code + '): ' + e.message + '. Sign out and sign in again.';
+  if (e instanceof ApiError) return e.message + ' (' + e.status + ' ' + e.code + ')';
+  if (e instanceof TypeError && /fetch/i.test(e.message)) return 'The server could not be reached: ' + e.message;
+  return e.message;
 }
 
 export function el(tag, attrs = {}, ...children) {

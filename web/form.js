@@ -233,17 +233,17 @@ function regionWidget(f, obj, path, ctx, wrap, id) {
   const show = el('span', { class: 'anchor', id: id + '-s', 'aria-live': 'polite' });
   const paint = () => {
     const v = obj[f.name];
-    show.textContent = v ? (v.points ? 'polygon on ' + v.image : 'box on ' + v.image + (v.frame !== undefined ? ' frame ' + v.frame : '') +
+    show.textContent = v ? (v.points ? 'polygon of ' + v.points.length + ' points on ' + v.image + (v.frame !== undefined ? ' frame ' + v.frame : '') : 'box on ' + v.image + (v.frame !== undefined ? ' frame ' + v.frame : '') +
       ' at (' + v.x + ', ' + v.y + ') ' + v.w + '×' + v.h) : 'no region drawn yet';
   };
   const btn = el('button', { type: 'button', id, class: 'use-region', 'aria-describedby': id + '-s',
     disabled: ctx.shape.images.length === 0,
     onclick: () => {
       const r = ctx.lastRegion();
-      if (!r) { show.textContent = 'Draw a box on the image first (drag on the image).'; return; }
+      if (!r) { show.textContent = 'Draw a box or a polygon on the image first.'; return; }
       setOrDelete(obj, f.name, r, ctx);
       paint();
-    } }, 'Use drawn box as ' + f.name.replace(/_/g, ' '));
+    } }, 'Use drawn region as ' + f.name.replace(/_/g, ' '));
   paint();
   wrap.append(el('div', {}, btn, ' ', show));
   if (ctx.shape.images.length === 0) wrap.append(el('p', { class: 'hint', text: 'This record has no image.' }));

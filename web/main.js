@@ -17,6 +17,9 @@ export function parseRoles(roles) {
 }
 
 let me = null;
+// The page on screen; a page module may export leave() to stop its timers
+// (the adjudicator's heartbeat and queue poll) when another page is shown.
+let shown = null;
 
 async function signIn(t) {
   setToken(t);
@@ -68,7 +71,9 @@ async function show() {
     else a.removeAttribute('aria-current');
   }
   delete document.body.dataset.ready;
+  if (shown && shown.leave) shown.leave();
   const mod = await current.load();
+  shown = mod;
   page.replaceChildren();
   await mod.render(page, me, current.role);
   document.body.dataset.ready = current.id;

@@ -2,53 +2,16 @@
 // `consilium serve` on a demo ledger, Debian's chromium through
 // playwright-core. Any failed check throws: exit 1 with the reason.
 //   node workspace.mjs CONSILIUM_BINARY OUT_DIR
-import { spawn, execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
+import { check, startDemoServer, launchBrowser, pageFactory, signIn as signInAt } from './harness.mjs';
 
 const [consilium, out] = process.argv.slice(2);
-const require = createRequire(path.join(path.resolve(out), 'npm', 'package.json'));
-const { chromium } = require('playwright-core');
-const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
 const shots = path.join(out, 'screenshots');
 fs.mkdirSync(shots, { recursive: true });
-const data = path.join(out, 'demo-ledger');
-fs.rmSync(data, { recursive: true, force: true });
 
-function check(cond, what) {
-  if (!cond) throw new Error('check failed: ' + what);
-  console.log('ok: ' + what);
-}
-
-execFileSync(consilium, ['demo', '--data', data], { stdio: ['ignore', 'ignore', 'inherit'] });
-const tokens = JSON.parse(fs.readFileSync(path.join(data, 'demo-tokens.json'), 'utf8')).accounts;
-const tokenOf = (p) => tokens.find((a) => a.principal === p).token;
-
-const server = spawn(consilium, ['serve', '--data', data, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const base = await new Promise((resolve, reject) => {
-  let buf = '';
-  server.stdout.on('data', (d) => {
-    buf += d;
-    const m = buf.match(/listening on (http:\/\/[^\s]+)/);
-    if (m) resolve(m[1].replace(/\/$/, ''));
-  });
-  server.on('exit', (c) => reject(new Error('consilium serve exited ' + c)));
-  setTimeout(() => reject(new Error('consilium serve did not start')), 30000);
-});
-const origin = new URL(base).origin;
-console.log('server at ' + base);
-
-async function call(token, method, p, body) {
-  const res = await fetch(base + p, {
-    method, headers: { Authorization: 'Bearer ' + token, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(method + ' ' + p + ': ' + res.status + ' ' + text);
-  return text ? JSON.parse(text) : null;
-}
+const srv = await startDemoServer(consilium, out, 'demo-ledger');
+const { base, call, tokenOf } = srv;
 
 // A blind project of our own with one record that has text and an image,
 // assigned to three new annotators.
@@ -66,44 +29,9 @@ for (const who of Object.keys(readers)) {
   await call(admin, 'POST', '/v1/projects/ws-e2e/assignments', { record: 'ws-rec-1', annotator: who });
 }
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--no-first-run'],
-});
-const foreign = [];
-const failures = [];
-
-async function newPage(name) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  // Any request to another origin fails the test (and is not sent).
-  await context.route('**/*', (route) => {
-    const u = route.request().url();
-    if (!u.startsWith(origin + '/') && !u.startsWith('data:')) { foreign.push(u); return route.abort(); }
-    return route.continue();
-  });
-  const page = await context.newPage();
-  const bodies = [];
-  page.on('response', async (r) => { try { bodies.push({ url: r.url(), body: await r.text() }); } catch { /* redirects */ } });
-  page.on('pageerror', (e) => failures.push(name + ': page error: ' + e.message));
-  page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) failures.push(name + ': console: ' + m.text()); });
-  return { context, page, bodies };
-}
-
-async function axeCheck(page, what) {
-  await page.evaluate(axeSource);
-  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  for (const v of bad) console.log('axe ' + what + ': ' + v.impact + ' ' + v.id + ': ' + v.help + ' ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
-  check(bad.length === 0, 'axe-core: no serious or critical violations on the ' + what + ' page');
-}
-
-async function signIn(page, token, ready) {
-  await page.goto(base + '/app' + (ready && ready !== 'annotator' ? '#' + ready : ''));
-  await page.fill('#token', token);
-  await page.click('button[type=submit]');
-  if (ready) await page.waitForSelector('body[data-ready="' + ready + '"]');
-}
+const { browser, axeSource } = await launchBrowser(out);
+const { newPage, axeCheck, finalChecks } = pageFactory(browser, srv.origin, axeSource);
+const signIn = (page, token, ready) => signInAt(page, base, token, ready);
 
 // The DOM as markup plus every form control's current value.
 const pageText = (page) => page.evaluate(() => document.documentElement.outerHTML + '\n' +
@@ -145,10 +73,17 @@ async function fillReasoning(page, dx, finding, evidence, alt, why, conf, withIm
     await page.click('button[data-list="imaging_findings"]');
     await field(page, 'imaging_findings[0].finding').locator('input').fill('consolidation');
     const box = await page.locator('#image-box svg').boundingBox();
-    await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.6);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.7, { steps: 5 });
-    await page.mouse.up();
+    if (withImage === 'polygon') {
+      // Click four corners, then close the polygon.
+      await page.selectOption('#image-shape', 'polygon');
+      for (const [fx, fy] of [[0.2, 0.3], [0.4, 0.3], [0.45, 0.5], [0.25, 0.55]]) await page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
+      await page.click('#polygon-close');
+    } else {
+      await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.6);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.7, { steps: 5 });
+      await page.mouse.up();
+    }
     await field(page, 'imaging_findings[0].region').locator('button').click();
   }
   await page.click('button[data-list="differential"]');
@@ -197,11 +132,11 @@ try {
   check(region.image === 'cxr-pa' && region.w > 0 && region.h > 0 && region.x + region.w <= 2048, 'the drawn box is stored on the image');
 
   // Two more annotators disagree; blind: nothing of the others reaches them.
-  const others = [['ws-ann-2', 'I50.9', 'SECONDREADER'], ['ws-ann-3', 'J81.0', 'THIRDREADER']];
-  for (const [who, dx, tag] of others) {
+  const others = [['ws-ann-2', 'I50.9', 'SECONDREADER', 'polygon'], ['ws-ann-3', 'J81.0', 'THIRDREADER', false]];
+  for (const [who, dx, tag, image] of others) {
     const s = await newPage(who);
     await signIn(s.page, readers[who], 'annotator');
-    await fillReasoning(s.page, dx, tag + ' crackles', 'Crackles at the right base', 'J18.9', tag + ' fever is explained otherwise', 0.6, false);
+    await fillReasoning(s.page, dx, tag + ' crackles', 'Crackles at the right base', 'J18.9', tag + ' fever is explained otherwise', 0.6, image);
     await s.page.click('#submit-btn');
     await s.page.waitForSelector('#submit-result.ok');
     await reopen(s.page);
@@ -215,6 +150,9 @@ try {
   }
   const final = (await call(admin, 'GET', '/v1/records/ws-rec-1/annotations')).annotations;
   check(new Set(final.map((a) => a.values.primary_diagnosis)).size === 3, 'three annotators, three different primary diagnoses');
+  const poly = final.find((a) => a.annotator === 'ws-ann-2').values.imaging_findings[0].region;
+  check(poly.image === 'cxr-pa' && poly.points.length === 4 && poly.points.every(([x, y]) => x >= 0 && x <= 2048 && y >= 0 && y <= 2500) &&
+    poly.points[1][0] > poly.points[0][0], 'the polygon clicked on the image is stored with its four corners: ' + JSON.stringify(poly.points));
 
   // Revise, then lose a race: a change made elsewhere wins, the page says so.
   await reopen(first.page);
@@ -249,10 +187,9 @@ try {
     await s.page.screenshot({ path: path.join(shots, role + '.png'), fullPage: true });
     await s.context.close();
   }
-  check(foreign.length === 0, 'no request to another origin' + (foreign.length ? ': ' + foreign.join(', ') : ''));
-  check(failures.length === 0, 'no page errors' + (failures.length ? ': ' + failures.join('; ') : ''));
+  finalChecks();
   console.log('screenshots in ' + shots);
 } finally {
   await browser.close();
-  server.kill('SIGTERM');
+  srv.stop();
 }

@@ -5,11 +5,14 @@
 # tests/api/openapi_lint.sh). Exit 77 (ctest: skipped) when chromium or npm
 # is not installed or the npm registry cannot be reached, saying which; any
 # failure of the scenario fails the test.
-#   workspace_test.sh CONSILIUM_BINARY SOURCE_DIR OUT_DIR
+#   workspace_test.sh CONSILIUM_BINARY SOURCE_DIR OUT_DIR [SCENARIO]
+# SCENARIO: the scenario file of tests/web/ (default workspace.mjs; roles.mjs
+# for the adjudicator, researcher and auditor pages).
 set -uo pipefail
 consilium="$1"
 src="$2"
 out="$3"
+scenario="${4:-workspace.mjs}"
 playwright="playwright-core@1.49.1"
 axe="axe-core@4.10.2"
 if [ ! -x /usr/bin/chromium ]; then
@@ -32,5 +35,5 @@ if [ ! -f "$out/npm/node_modules/playwright-core/package.json" ] ||
     timeout 240 npm install --prefix "$out/npm" --no-audit --no-fund --no-save \
       "$playwright" "$axe" || { echo "workspace_test: npm install failed"; exit 1; }
 fi
-NODE_PATH="$out/npm/node_modules" timeout 600 node "$src/tests/web/workspace.mjs" \
+NODE_PATH="$out/npm/node_modules" timeout 600 node "$src/tests/web/$scenario" \
   "$consilium" "$out"
