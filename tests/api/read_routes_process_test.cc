@@ -8,9 +8,6 @@
 // access event, and the served checkpoint and proofs pass `consilium audit
 // verify` as an auditor would run it.
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -19,11 +16,11 @@
 #include <fstream>
 #include <map>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "tests/api/test_client.h"
 #include "tests/testing/paths.h"
+#include "tests/testing/serve_process.h"
 
 namespace consilium::api {
 namespace {
@@ -45,16 +42,13 @@ class ReadRoutesProcessTest : public ::testing::Test {
         testing::MakeSelfSignedCert(dir_.string());
     ASSERT_TRUE(cert.ok()) << cert.status().ToString();
     tls_ = {.enabled = true, .ca_file = cert->cert};
-    ASSERT_NO_FATAL_FAILURE(
-        Spawn({"serve", "--data", ledger_, "--listen", "127.0.0.1:0",
-               "--tls-cert", cert->cert, "--tls-key", cert->key}));
+    port_ =
+        serve_.StartServe({"--data", ledger_, "--listen", "127.0.0.1:0",
+                           "--tls-cert", cert->cert, "--tls-key", cert->key});
+    ASSERT_NE(port_, 0) << serve_.printed();
   }
   void TearDown() override {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (out_ >= 0) close(out_);
+    serve_.Reset();
     std::filesystem::remove_all(dir_);
   }
 
@@ -104,42 +98,6 @@ class ReadRoutesProcessTest : public ::testing::Test {
         (dir_ / "log.key").string());
   }
 
-  void Spawn(std::vector<std::string> args) {
-    int fds[2];
-    ASSERT_EQ(pipe(fds), 0);
-    pid_ = fork();
-    ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      dup2(fds[1], STDOUT_FILENO);
-      close(fds[0]);
-      close(fds[1]);
-      std::string bin = ConsiliumBin();
-      std::vector<char*> argv = {bin.data()};
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(bin.c_str(), argv.data());
-      _exit(127);
-    }
-    close(fds[1]);
-    out_ = fds[0];
-    std::string printed;
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (printed.find('\n') == std::string::npos &&
-           std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out_, POLLIN, 0};
-      if (poll(&p, 1, 1000) <= 0) continue;
-      char buf[256];
-      ssize_t n = read(out_, buf, sizeof buf);
-      if (n <= 0) break;
-      printed.append(buf, static_cast<size_t>(n));
-    }
-    const std::string prefix = "listening on https://127.0.0.1:";
-    size_t at = printed.find(prefix);
-    ASSERT_NE(at, std::string::npos) << printed;
-    port_ =
-        static_cast<uint16_t>(std::stoi(printed.substr(at + prefix.size())));
-  }
-
   // GET `target` as `who` ("" for no token) over TLS; the reply is kept for
   // validation against the operation `route`.
   testing::HttpReply Get(const std::string& who, const std::string& target,
@@ -187,8 +145,7 @@ class ReadRoutesProcessTest : public ::testing::Test {
   std::string ledger_;
   std::map<std::string, std::string> tokens_;
   testing::ClientTls tls_;
-  pid_t pid_ = -1;
-  int out_ = -1;
+  consilium::testing::ServeProcess serve_;
   uint16_t port_ = 0;
   std::string validation_;
 };
