@@ -1,7 +1,8 @@
 // `consilium demo` then `consilium serve` on its ledger: serve prints the
 // URL, one token per role and three curl lines, and what they ask works:
 // /healthz, /v1/whoami with the printed token (which signs in as its
-// principal), /v1/openapi.json. The requests go through the
+// principal), /v1/openapi.json; and the researcher's token reads the
+// project's report, the CLI's pseudonymized one. The requests go through the
 // api tests' client (tests/api/test_client.h), not curl.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include "tests/testing/paths.h"
 #include "tests/testing/serve_process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/tools/demo_ledgers.h"
 
 namespace consilium {
 namespace {
@@ -90,6 +92,24 @@ TEST_F(DemoServe, ServePrintsATokenPerRoleAndTheCurlLinesWork) {
     ASSERT_NE(roles, std::string::npos) << who->body;
     EXPECT_NE(who->body.find(role, roles), std::string::npos) << who->body;
   }
+  // The researcher's report: the CLI's pseudonymized figures at the
+  // position the report states, no physician named.
+  ASSERT_TRUE(std::regex_search(
+      printed, m, std::regex("\n  researcher\t[a-z-]+\t(csl_[A-Za-z0-9_-]+)")));
+  StatusOr<api::testing::HttpReply> report = api::testing::Fetch(
+      port, {.target = "/v1/projects/dyspnoea-dx/report?format=json&"
+                       "replicates=20",
+             .headers = {{"Authorization", "Bearer " + m[1].str()}}});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_EQ(report->status, 200) << report->body;
+  EXPECT_EQ(report->body.find("\"dr-"), std::string::npos);
+  const uint64_t at =
+      testing::ParseJson(report->body).at("as_of_seq").to_number<uint64_t>();
+  EXPECT_EQ(report->body,
+            testing::RunConsilium("report --json --pseudonyms --project "
+                                  "dyspnoea-dx --replicates 20 --as-of " +
+                                      std::to_string(at) + " --data " + dir,
+                                  &code, /*with_stderr=*/false));
   ASSERT_TRUE(serve_.Signal(SIGTERM));
   EXPECT_EQ(serve_.WaitExit(15s), 0);
 }
