@@ -19,6 +19,7 @@
 #include "tools/analytics_source.h"
 #include "tools/cli.h"
 #include "tools/output.h"
+#include "tools/progress.h"
 
 namespace consilium::cli {
 namespace {
@@ -87,11 +88,21 @@ int RunReport(const Args& args) {
   }
   StatusOr<LoadedAnalytics> loaded = LoadAnalytics(args);
   if (!loaded.ok()) return Fail(loaded.status());
+  // Progress: the bootstrap, group by group (every record, then each
+  // batch), the one part that takes seconds.
+  Progress bar("bootstrap", 0, ProgressWanted(args));
   StatusOr<projections::ReportFigures> figures =
       adjudication::ReportFiguresAsOf(
           *loaded->ledger, loaded->state, *project,
-          {.seed = *seed, .replicates = static_cast<int32_t>(*replicates)},
+          {.seed = *seed,
+           .replicates = static_cast<int32_t>(*replicates),
+           .progress =
+               [&bar](size_t done, size_t total) {
+                 bar.SetTotal(total);
+                 bar.Set(done);
+               }},
           args.Has("pseudonyms"));
+  bar.Finish();
   if (!figures.ok()) return Fail(figures.status());
   if (args.Has("out")) {
     if (Status s = file.Commit(render::ReportHtml(*figures)); !s.ok())
@@ -123,7 +134,9 @@ Registrar report_cmd(Command{
               {"replicates", "N",
                "bootstrap replicates per field, 1 to 100000 (default 1000)"},
               {"as-of", "SEQ|TIME",
-               "as the ledger stood at an event or a time"}},
+               "as the ledger stood at an event or a time"},
+              ProgressFlag(),
+              QuietFlag()},
     .run = RunReport,
     .notes = "Give --out FILE, --json, or both. The same ledger position, "
              "seed and replicates give the same bytes (docs/report.md)."});
