@@ -39,7 +39,7 @@ struct ReportOptions {
   // Called (when set) after each group's bootstrap with the groups done and
   // the groups in all (every record, then each batch): a command's
   // progress. Takes no part in the figures.
-  std::function<void(size_t done, size_t total)> progress;
+  std::function<void(size_t done, size_t total)> progress = nullptr;
 };
 
 // A percentile bootstrap interval (2.5th and 97.5th percentiles of the

@@ -347,6 +347,8 @@ TEST_F(ReadRoutesProcessTest, ReportRouteServesTheCliReport) {
       Get("admin", "/v1/projects/icu/report?replicates=40&seed=7", kReport);
   ASSERT_EQ(html.status, 200) << html.body;
   EXPECT_EQ(html.headers["content-type"], "text/html; charset=utf-8");
+  EXPECT_EQ(html.headers["content-security-policy"],
+            "default-src 'none'; style-src 'unsafe-inline'");
   // The report reflects the head before its own access event, which is
   // already on disk when the answer came.
   EXPECT_EQ(HeadSeq(), before + 1);

@@ -14,26 +14,15 @@
 namespace consilium {
 namespace {
 
-class ProgressOutput : public ::testing::Test {
+class ProgressOutput : public testing::OnDemoLedger {
  protected:
-  static void SetUpTestSuite() {
-    std::string error;
-    dir_ = new std::string(testing::DemoLedger(1, 0, &error));
-    error_ = new std::string(error);
-  }
-  static void TearDownTestSuite() {
-    delete dir_;
-    delete error_;
-  }
-  void SetUp() override { ASSERT_FALSE(dir_->empty()) << *error_; }
-
   // `consilium ARGS --data DIR` with stdout and stderr in files (neither is
   // a terminal); *out and *err get them. The exit code.
   int Run(const std::string& args, std::string* out, std::string* err) {
     const std::string o = tmp_.Sub("out"), e = tmp_.Sub("err");
     int code = 0;
     testing::RunShell("(" + testing::ConsiliumBin() + " " + args + " --data " +
-                          *dir_ + " >" + o + " 2>" + e + "; echo $? >" +
+                          dir_ + " >" + o + " 2>" + e + "; echo $? >" +
                           tmp_.Sub("code") + ")",
                       &code);
     *out = testing::ReadText(o);
@@ -47,18 +36,14 @@ class ProgressOutput : public ::testing::Test {
     int code = 0;
     std::string shown = testing::RunShell(
         "script -qec \"" + env + " " + testing::ConsiliumBin() + " " + args +
-            " --data " + *dir_ + " >/dev/null\" /dev/null",
+            " --data " + dir_ + " >/dev/null\" /dev/null",
         &code, /*with_stderr=*/false);
     EXPECT_EQ(code, 0) << shown;
     return shown;
   }
 
   testing::TempDir tmp_;
-  static std::string* dir_;
-  static std::string* error_;
 };
-std::string* ProgressOutput::dir_ = nullptr;
-std::string* ProgressOutput::error_ = nullptr;
 
 constexpr const char* kReport =
     "report --project dyspnoea-dx --replicates 20 --json";
