@@ -11,6 +11,7 @@
 #include "api/project_routes.h"
 #include "api/read_routes.h"
 #include "api/record_routes.h"
+#include "api/report_routes.h"
 #include "api/static_routes.h"
 #include "api/whoami_route.h"
 
@@ -354,6 +355,7 @@ StatusOr<Router> App::BuildRouter() {
   RETURN_IF_ERROR(AddRecordRoutes(table, context_));
   RETURN_IF_ERROR(AddAnnotationRoutes(table, context_));
   RETURN_IF_ERROR(AddReadRoutes(table, context_, context_.metrics));
+  RETURN_IF_ERROR(AddReportRoutes(table, context_));
   RETURN_IF_ERROR(AddAdjudicationRoutes(table, context_));
   RETURN_IF_ERROR(AddStaticRoutes(table));
   rules_ = std::make_shared<const std::map<std::string, Rule>>(table.rules());

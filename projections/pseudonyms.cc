@@ -94,4 +94,13 @@ void PseudonymizeCalibration(const AnalyticsState& state,
       });
 }
 
+void PseudonymizeReport(const AnalyticsState& state, ReportFigures* figures) {
+  for (AgreementGroup& g : figures->groups)
+    PseudonymizeAgreement(state, &g.fields);
+  for (KappaMatrix& k : figures->kappa) {
+    for (std::string& rater : k.raters) rater = PseudonymOf(state, rater);
+  }
+  PseudonymizeCalibration(state, &figures->annotators);
+}
+
 }  // namespace consilium::projections

@@ -24,6 +24,7 @@
 
 #include "projections/analytics.h"
 #include "projections/analytics_state.h"
+#include "projections/report_figures.h"
 
 namespace consilium::projections {
 
@@ -43,6 +44,10 @@ void PseudonymizeAgreement(const AnalyticsState& state,
 // Each annotator and each peer; annotators and peers ordered by pseudonym.
 void PseudonymizeCalibration(const AnalyticsState& state,
                              std::vector<AnnotatorCalibration>* annotators);
+// A report's figures (projections/report_figures.h): the raters of every
+// agreement group and of the kappa matrices (their order kept, like
+// PseudonymizeAgreement), and the annotators as PseudonymizeCalibration.
+void PseudonymizeReport(const AnalyticsState& state, ReportFigures* figures);
 
 }  // namespace consilium::projections
 

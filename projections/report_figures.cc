@@ -213,13 +213,19 @@ StatusOr<ReportFigures> ComputeReportFigures(
   r.project = std::string(project);
   r.as_of_seq = state.last_seq();
   r.options = options;
+  r.options.progress = nullptr;  // the caller's, not part of the figures
+  size_t groups = 1;
+  for (const auto& [key, records] : state.batches())
+    groups += key.first == project ? 1 : 0;
   ASSIGN_OR_RETURN(AgreementGroup all, GroupOf(state, project, "", options));
   r.groups.push_back(std::move(all));
+  if (options.progress) options.progress(1, groups);
   for (const auto& [key, records] : state.batches()) {
     if (key.first != project) continue;
     ASSIGN_OR_RETURN(AgreementGroup g,
                      GroupOf(state, project, key.second, options));
     r.groups.push_back(std::move(g));
+    if (options.progress) options.progress(r.groups.size(), groups);
   }
   ASSIGN_OR_RETURN(r.annotators,
                    CalibrateAnnotators(state, project, "", outcomes));

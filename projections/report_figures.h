@@ -22,6 +22,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,10 @@ struct ReportOptions {
   uint64_t seed = 1;
   int32_t replicates = 1000;  // bootstrap replicates per field, >= 1
   double threshold = kDefaultAgreementThreshold;
+  // Called (when set) after each group's bootstrap with the groups done and
+  // the groups in all (every record, then each batch): a command's
+  // progress. Takes no part in the figures.
+  std::function<void(size_t done, size_t total)> progress = nullptr;
 };
 
 // A percentile bootstrap interval (2.5th and 97.5th percentiles of the

@@ -87,7 +87,7 @@ Status WriteFile(const std::string& path, const std::string& text) {
 // Runs the story in simulated time. Tokens issued meanwhile come from the
 // seed and expire a second after issue: they are never usable.
 StatusOr<Head> RunHistory(Ledger* ledger, demo::DemoClock* clock,
-                          const demo::Plan& plan,
+                          const demo::Plan& plan, bool progress,
                           std::map<fb::EventBody, uint64_t>* counts,
                           StateCounts* states) {
   auto rng = std::make_shared<demo::Rng>(plan.seed ^ 0x746F6B656E73ull);
@@ -108,7 +108,7 @@ StatusOr<Head> RunHistory(Ledger* ledger, demo::DemoClock* clock,
                                      ledger, std::move(options), models));
   adj::AdjudicationCommands adjudication(&handler->core(), &model, clock);
   demo::Story story = demo::TellStory(plan, handler.get(), &adjudication);
-  Progress bar("demo", story.events);
+  Progress bar("demo", story.events, progress);
   for (const demo::Step& step : story.steps) {
     clock->Set(step.at_us);
     if (Status s = step.run(); !s.ok()) {
@@ -226,8 +226,8 @@ int RunDemo(const Args& args) {
   const demo::Plan plan = demo::MakePlan(*seed);
   std::map<fb::EventBody, uint64_t> counts;
   StateCounts states;
-  StatusOr<Head> history =
-      RunHistory(ledger->get(), &clock, plan, &counts, &states);
+  StatusOr<Head> history = RunHistory(ledger->get(), &clock, plan,
+                                      ProgressWanted(args), &counts, &states);
   if (!history.ok()) return Fail(history.status(), 1);
   clock.UseRealTime();
   StatusOr<std::vector<demo::SignIn>> sign_ins =
@@ -255,7 +255,9 @@ Registrar demo_cmd(Command{
                "physicians of known skill, adjudications and a queue) in a "
                "new ledger",
     .flags = {DataFlag(),
-              {"seed", "N", "seed of everything generated (default 1)"}},
+              {"seed", "N", "seed of everything generated (default 1)"},
+              ProgressFlag(),
+              QuietFlag()},
     .run = RunDemo,
     .notes = "DIR must not hold a ledger yet. Events 1..N (printed) are a "
              "pure function of the seed, stamped by a simulated clock; the "

@@ -19,6 +19,7 @@
 #include "tools/input_limits.h"
 #include "tools/open_ledger.h"
 #include "tools/output.h"
+#include "tools/progress.h"
 
 namespace consilium::cli {
 namespace {
@@ -202,9 +203,11 @@ int Verify(const Args& args) {
         "may be at most " + std::to_string(head_seq + 1) +
         " (the next event, which verifies 0 events)"));
   }
-  ProgressBar bar("verifying", isatty(STDERR_FILENO) && !args.Has("quiet"));
-  VerifyReport r = (*ledger)->Verify(
-      *from, [&](uint64_t done, uint64_t total) { bar.Update(done, total); });
+  Progress bar("verifying", 0, ProgressWanted(args));
+  VerifyReport r = (*ledger)->Verify(*from, [&](uint64_t done, uint64_t total) {
+    bar.SetTotal(total);
+    bar.Set(done);
+  });
   bar.Finish();
   if (!r.ok) {
     if (r.bad_seq == 0) {
@@ -305,7 +308,8 @@ Registrar verify_cmd(Command{
     .summary = "re-hash every event, check the chain and (from 1) every index",
     .flags = {DataFlag(),
               {"from", "N", "first sequence number to verify (default 1)"},
-              {"quiet", "", "no progress bar on a terminal"}},
+              ProgressFlag(),
+              QuietFlag()},
     .run = Verify});
 Registrar repair_indexes_cmd(Command{
     .words = {"repair-indexes"},

@@ -13,13 +13,13 @@
 #include <optional>
 #include <string>
 
-#include "adjudication/as_of.h"
-#include "adjudication/model.h"
+#include "adjudication/report_as_of.h"
 #include "projections/report_figures.h"
 #include "render/report_html.h"
 #include "tools/analytics_source.h"
 #include "tools/cli.h"
 #include "tools/output.h"
+#include "tools/progress.h"
 
 namespace consilium::cli {
 namespace {
@@ -64,41 +64,6 @@ class ReportFile {
   FILE* f_ = nullptr;
 };
 
-// The queue status at the report's position: the adjudication model
-// replayed over the same ledger prefix as the figures, its items counted by
-// state (items no longer disputed are not counted; no queue: all zero).
-projections::QueueStatus QueueStatusOf(
-    const adjudication::AdjudicationModel& model, const std::string& project) {
-  projections::QueueStatus status;
-  const adjudication::Queue* queue = model.FindQueue(project);
-  if (queue == nullptr) return status;
-  for (const adjudication::ItemInfo* item : queue->Items()) {
-    switch (item->state) {
-      case adjudication::ItemState::kNotDisputed:
-        break;
-      case adjudication::ItemState::kPending:
-        ++status.pending;
-        break;
-      case adjudication::ItemState::kClaimed:
-        ++status.claimed;
-        break;
-      case adjudication::ItemState::kDecided:
-        ++status.decided;
-        break;
-      case adjudication::ItemState::kAmbiguous:
-        ++status.ambiguous;
-        break;
-      case adjudication::ItemState::kEscalated:
-        ++status.escalated;
-        break;
-      case adjudication::ItemState::kReopened:
-        ++status.reopened;
-        break;
-    }
-  }
-  return status;
-}
-
 int RunReport(const Args& args) {
   StatusOr<std::string> project = args.Require("project");
   if (!project.ok()) return Fail(project.status());
@@ -123,22 +88,22 @@ int RunReport(const Args& args) {
   }
   StatusOr<LoadedAnalytics> loaded = LoadAnalytics(args);
   if (!loaded.ok()) return Fail(loaded.status());
-  // The adjudication model at the same position: calibration's accuracy
-  // against adjudicated reads its outcomes (as `consilium calibration`
-  // does), and the queue status counts its items.
-  StatusOr<adjudication::AdjudicationAsOf> replayed =
-      adjudication::ReplayAdjudication(*loaded->ledger,
-                                       loaded->state.last_seq());
-  if (!replayed.ok()) return Fail(replayed.status());
-  const projections::AdjudicationOutcomes outcomes =
-      adjudication::OutcomesOf(*replayed->model, *project);
+  // Progress: the bootstrap, group by group (every record, then each
+  // batch), the one part that takes seconds.
+  Progress bar("bootstrap", 0, ProgressWanted(args));
   StatusOr<projections::ReportFigures> figures =
-      projections::ComputeReportFigures(
-          loaded->state, *project,
-          {.seed = *seed, .replicates = static_cast<int32_t>(*replicates)},
-          &outcomes);
+      adjudication::ReportFiguresAsOf(
+          *loaded->ledger, loaded->state, *project,
+          {.seed = *seed,
+           .replicates = static_cast<int32_t>(*replicates),
+           .progress =
+               [&bar](size_t done, size_t total) {
+                 bar.SetTotal(total);
+                 bar.Set(done);
+               }},
+          args.Has("pseudonyms"));
+  bar.Finish();
   if (!figures.ok()) return Fail(figures.status());
-  figures->queue = QueueStatusOf(*replayed->model, *project);
   if (args.Has("out")) {
     if (Status s = file.Commit(render::ReportHtml(*figures)); !s.ok())
       return Fail(s);
@@ -162,11 +127,16 @@ Registrar report_cmd(Command{
               {"project", "P", "project id", true},
               {"out", "FILE", "write the HTML report here"},
               {"json", "", "print the report's figures as JSON"},
+              {"pseudonyms", "",
+               "annotators by pseudonym (a researcher's view, as the server "
+               "gives it)"},
               {"seed", "N", "bootstrap seed (default 1)"},
               {"replicates", "N",
                "bootstrap replicates per field, 1 to 100000 (default 1000)"},
               {"as-of", "SEQ|TIME",
-               "as the ledger stood at an event or a time"}},
+               "as the ledger stood at an event or a time"},
+              ProgressFlag(),
+              QuietFlag()},
     .run = RunReport,
     .notes = "Give --out FILE, --json, or both. The same ledger position, "
              "seed and replicates give the same bytes (docs/report.md)."});

@@ -74,22 +74,6 @@ class Table {
   std::vector<Entry> entries_;
 };
 
-// A one-line progress bar on stderr, redrawn at most 10 times a second.
-// Disabled (prints nothing) when `enabled` is false, e.g. not a terminal.
-class ProgressBar {
- public:
-  ProgressBar(std::string label, bool enabled);
-  void Update(uint64_t done, uint64_t total);
-  void Finish();
-
- private:
-  std::string label_;
-  bool enabled_;
-  bool drawn_ = false;
-  std::chrono::steady_clock::time_point start_;
-  std::chrono::steady_clock::time_point last_;
-};
-
 }  // namespace consilium::cli
 
 #endif  // CONSILIUM_TOOLS_OUTPUT_H_

@@ -9,7 +9,16 @@
 
 namespace consilium::cli {
 
-bool ProgressWanted() {
+Flag ProgressFlag() {
+  return {"progress", "",
+          "show progress on stderr even when it is not a terminal"};
+}
+
+Flag QuietFlag() { return {"quiet", "", "no progress on stderr"}; }
+
+bool ProgressWanted(const Args& args) {
+  if (args.Has("progress")) return true;
+  if (args.Has("quiet")) return false;
   const char* off = std::getenv("CONSILIUM_NO_PROGRESS");
   if (off != nullptr && *off != '\0') return false;
   return isatty(STDERR_FILENO) == 1;
@@ -17,7 +26,7 @@ bool ProgressWanted() {
 
 Progress::Progress(std::string label, uint64_t total, bool enabled)
     : label_(std::move(label)),
-      enabled_(enabled && ProgressWanted()),
+      enabled_(enabled),
       start_(std::chrono::steady_clock::now()),
       last_(start_),
       total_(total) {}

@@ -1,13 +1,15 @@
 // Progress: a counter shown as a one-line bar on stderr while a long command
-// runs (import, export, verify, rebuild, demo), and nothing at all when
-// stderr is not a terminal or CONSILIUM_NO_PROGRESS is set, so scripts and
-// logs never see it. At most ten redraws a second ("label [####....] 40/100
-// 250/s"), the final count always, then a newline.
+// runs (verify, report, demo), and nothing at all when stderr is not a
+// terminal or CONSILIUM_NO_PROGRESS is set, so scripts and logs never see
+// it; a command's --progress draws it anyway, --quiet never. Only stderr:
+// stdout (a --json document, a table) never holds a byte of it. At most ten
+// redraws a second ("label [####....] 40/100 250/s"), the final count
+// always, then a newline.
 //
 // Thread-safety: Add and Set may be called from any thread (callbacks of
 // asynchronous commands); Finish from one.
 //
-//   Progress bar("importing", lines.size());
+//   Progress bar("importing", lines.size(), ProgressWanted(args));
 //   for (...) { ...; bar.Add(); }
 //   bar.Finish();  // or let the destructor do it
 #ifndef CONSILIUM_TOOLS_PROGRESS_H_
@@ -18,18 +20,26 @@
 #include <mutex>
 #include <string>
 
+#include "tools/cli.h"
+
 namespace consilium::cli {
 
-// True when progress may be drawn: stderr is a terminal and the environment
+// The flags of a command that shows progress: --progress (draw it even when
+// stderr is not a terminal) and --quiet (never draw it).
+Flag ProgressFlag();
+Flag QuietFlag();
+
+// Whether a command run with `args` draws progress: --progress gives true,
+// --quiet false; otherwise stderr is a terminal and the environment
 // variable CONSILIUM_NO_PROGRESS is unset or empty.
-bool ProgressWanted();
+bool ProgressWanted(const Args& args);
 
 class Progress {
  public:
   // `total` is the count that means done (0 when unknown: the bar stays
-  // empty and the count still shows). Enabled when ProgressWanted() and
-  // `enabled` (a command's --quiet passes false).
-  Progress(std::string label, uint64_t total, bool enabled = true);
+  // empty and the count still shows). Draws nothing unless `enabled`
+  // (ProgressWanted(args)).
+  Progress(std::string label, uint64_t total, bool enabled);
   ~Progress() { Finish(); }
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;

@@ -112,12 +112,7 @@ class AppAdjudicationTest : public ServeFixture {
   }
 
   // Start again after Stop: the new process prints a new port.
-  void Restart() {
-    close(out_);
-    out_ = -1;
-    printed_.clear();
-    Start();
-  }
+  void Restart() { Start(); }
 
   std::string root_;
   std::map<std::string, std::string> tokens_;

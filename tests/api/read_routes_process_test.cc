@@ -8,9 +8,6 @@
 // access event, and the served checkpoint and proofs pass `consilium audit
 // verify` as an auditor would run it.
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -19,11 +16,11 @@
 #include <fstream>
 #include <map>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "tests/api/test_client.h"
 #include "tests/testing/paths.h"
+#include "tests/testing/serve_process.h"
 
 namespace consilium::api {
 namespace {
@@ -45,16 +42,13 @@ class ReadRoutesProcessTest : public ::testing::Test {
         testing::MakeSelfSignedCert(dir_.string());
     ASSERT_TRUE(cert.ok()) << cert.status().ToString();
     tls_ = {.enabled = true, .ca_file = cert->cert};
-    ASSERT_NO_FATAL_FAILURE(
-        Spawn({"serve", "--data", ledger_, "--listen", "127.0.0.1:0",
-               "--tls-cert", cert->cert, "--tls-key", cert->key}));
+    port_ =
+        serve_.StartServe({"--data", ledger_, "--listen", "127.0.0.1:0",
+                           "--tls-cert", cert->cert, "--tls-key", cert->key});
+    ASSERT_NE(port_, 0) << serve_.printed();
   }
   void TearDown() override {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (out_ >= 0) close(out_);
+    serve_.Reset();
     std::filesystem::remove_all(dir_);
   }
 
@@ -104,42 +98,6 @@ class ReadRoutesProcessTest : public ::testing::Test {
         (dir_ / "log.key").string());
   }
 
-  void Spawn(std::vector<std::string> args) {
-    int fds[2];
-    ASSERT_EQ(pipe(fds), 0);
-    pid_ = fork();
-    ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      dup2(fds[1], STDOUT_FILENO);
-      close(fds[0]);
-      close(fds[1]);
-      std::string bin = ConsiliumBin();
-      std::vector<char*> argv = {bin.data()};
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(bin.c_str(), argv.data());
-      _exit(127);
-    }
-    close(fds[1]);
-    out_ = fds[0];
-    std::string printed;
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (printed.find('\n') == std::string::npos &&
-           std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out_, POLLIN, 0};
-      if (poll(&p, 1, 1000) <= 0) continue;
-      char buf[256];
-      ssize_t n = read(out_, buf, sizeof buf);
-      if (n <= 0) break;
-      printed.append(buf, static_cast<size_t>(n));
-    }
-    const std::string prefix = "listening on https://127.0.0.1:";
-    size_t at = printed.find(prefix);
-    ASSERT_NE(at, std::string::npos) << printed;
-    port_ =
-        static_cast<uint16_t>(std::stoi(printed.substr(at + prefix.size())));
-  }
-
   // GET `target` as `who` ("" for no token) over TLS; the reply is kept for
   // validation against the operation `route`.
   testing::HttpReply Get(const std::string& who, const std::string& target,
@@ -187,8 +145,7 @@ class ReadRoutesProcessTest : public ::testing::Test {
   std::string ledger_;
   std::map<std::string, std::string> tokens_;
   testing::ClientTls tls_;
-  pid_t pid_ = -1;
-  int out_ = -1;
+  consilium::testing::ServeProcess serve_;
   uint16_t port_ = 0;
   std::string validation_;
 };
@@ -375,6 +332,91 @@ TEST_F(ReadRoutesProcessTest, LedgerRoutesServeWhatAnAuditorVerifies) {
   EXPECT_EQ(
       Get("dr-ada", "/v1/ledger/checkpoint", "/v1/ledger/checkpoint").status,
       403);
+  ExpectAllValidate();
+}
+
+constexpr const char* kReport = "/v1/projects/{project}/report";
+
+// The report route: the page `consilium report --out` writes and the
+// document `report --json` prints, byte for byte at the position the report
+// states; a researcher's by pseudonym; one access event per report served,
+// durable before the answer; bad parameters append nothing.
+TEST_F(ReadRoutesProcessTest, ReportRouteServesTheCliReport) {
+  uint64_t before = HeadSeq();
+  testing::HttpReply html =
+      Get("admin", "/v1/projects/icu/report?replicates=40&seed=7", kReport);
+  ASSERT_EQ(html.status, 200) << html.body;
+  EXPECT_EQ(html.headers["content-type"], "text/html; charset=utf-8");
+  EXPECT_EQ(html.headers["content-security-policy"],
+            "default-src 'none'; style-src 'unsafe-inline'");
+  // The report reflects the head before its own access event, which is
+  // already on disk when the answer came.
+  EXPECT_EQ(HeadSeq(), before + 1);
+  const std::string page = (dir_ / "report.html").string();
+  Cli("report --project icu --replicates 40 --seed 7 --as-of " +
+      std::to_string(before) + " --out " + page + " --data " + ledger_);
+  std::ifstream in(page, std::ios::binary);
+  const std::string cli_page((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+  EXPECT_EQ(html.body, cli_page);
+  EXPECT_NE(html.body.find("dr-ada"), std::string::npos);  // an admin's
+  boost::json::value page_events =
+      boost::json::parse(Cli("events --metadata --data " + ledger_ +
+                             " --from " + std::to_string(before + 1)));
+  const boost::json::array& events = page_events.at("events").as_array();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].at("type"), "AccessRecorded");
+  EXPECT_EQ(events[0].at("actor"), "admin");
+  testing::HttpReply h =
+      Get("aud", "/v1/audit/access?principal=admin", "/v1/audit/access");
+  ASSERT_EQ(h.status, 200) << h.body;
+  EXPECT_NE(h.body.find("\"read_report\""), std::string::npos) << h.body;
+
+  // A researcher: the JSON figures by pseudonym, as --pseudonyms prints
+  // them; as_of pins the position.
+  testing::HttpReply j =
+      Get("res", "/v1/projects/icu/report?format=json&replicates=40", kReport);
+  ASSERT_EQ(j.status, 200) << j.body;
+  EXPECT_EQ(j.headers["content-type"], "application/json");
+  EXPECT_EQ(j.body.find("dr-"), std::string::npos) << j.body;
+  EXPECT_EQ(j.body,
+            Cli("report --json --pseudonyms --project icu "
+                "--replicates 40 --data " +
+                ledger_ + " --as-of " + std::to_string(AsOfSeq(j.body))));
+  const std::string first = std::to_string(AsOfSeq(j.body) - 1);
+  testing::HttpReply old = Get(
+      "res", "/v1/projects/icu/report?format=json&replicates=40&as_of=" + first,
+      kReport);
+  ASSERT_EQ(old.status, 200) << old.body;
+  EXPECT_EQ(std::to_string(AsOfSeq(old.body)), first);
+  EXPECT_EQ(old.body, Cli("report --json --pseudonyms --project icu "
+                          "--replicates 40 --as-of " +
+                          first + " --data " + ledger_));
+  // Before the first annotation there is nothing to report: the CLI's
+  // error, 400.
+  testing::HttpReply early =
+      Get("res", "/v1/projects/icu/report?as_of=20", kReport);
+  EXPECT_EQ(early.status, 400);
+  EXPECT_NE(early.body.find("has no human annotations"), std::string::npos)
+      << early.body;
+
+  // Refused and bad requests append no access of their own (a refusal is
+  // the denial hook's one denied access).
+  before = HeadSeq();
+  for (const char* query :
+       {"?replicates=0", "?replicates=100001", "?format=pdf", "?seed=-1",
+        "?sed=1", "?as_of=999999"}) {
+    testing::HttpReply bad =
+        Get("admin", std::string("/v1/projects/icu/report") + query, kReport);
+    EXPECT_EQ(bad.status, 400) << query << ": " << bad.body;
+  }
+  EXPECT_EQ(Get("admin", "/v1/projects/nope/report", kReport).status, 404);
+  EXPECT_EQ(HeadSeq(), before);
+  EXPECT_EQ(Get("aud", "/v1/projects/icu/report", kReport).status, 403);
+  EXPECT_EQ(Get("dr-ada", "/v1/projects/icu/report", kReport).status, 403);
+  EXPECT_EQ(Get("res", "/v1/projects/nope/report", kReport).status, 403);
+  EXPECT_EQ(Get("", "/v1/projects/icu/report", kReport).status, 401);
+  EXPECT_EQ(HeadSeq(), before + 4);  // the four denials, recorded
   ExpectAllValidate();
 }
 

@@ -7,11 +7,8 @@
 #ifndef CONSILIUM_TESTS_API_SERVE_FIXTURE_H_
 #define CONSILIUM_TESTS_API_SERVE_FIXTURE_H_
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -20,11 +17,11 @@
 #include <fstream>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "tests/api/test_client.h"
 #include "tests/testing/paths.h"
+#include "tests/testing/serve_process.h"
 
 namespace consilium::api::testing {
 
@@ -40,11 +37,7 @@ class ServeFixture : public ::testing::Test {
   }
   void TearDown() override {
     ExpectResponsesValidate();
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (out_ >= 0) close(out_);
+    serve_.Reset();
     std::filesystem::remove_all(dir_);
   }
 
@@ -75,54 +68,24 @@ class ServeFixture : public ::testing::Test {
     return path;
   }
 
-  // Starts the server with TLS; sets port_.
+  // Starts the server with TLS (again after Stop: a new process, a new
+  // port); sets port_.
   void Start() {
     StatusOr<CertFiles> cert = MakeSelfSignedCert(dir_.string());
     ASSERT_TRUE(cert.ok()) << cert.status().ToString();
     ca_ = cert->cert;
-    int fds[2];
-    ASSERT_EQ(pipe(fds), 0);
-    pid_ = fork();
-    ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      dup2(fds[1], STDOUT_FILENO);
-      close(fds[0]);
-      close(fds[1]);
-      std::string bin = consilium::testing::ConsiliumBin();
-      std::vector<std::string> args = {
-          bin,           "serve",      "--data",   Ledger(),    "--listen",
-          "127.0.0.1:0", "--tls-cert", cert->cert, "--tls-key", cert->key};
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(bin.c_str(), argv.data());
-      _exit(127);
-    }
-    close(fds[1]);
-    out_ = fds[0];
-    const std::string prefix = "listening on https://127.0.0.1:";
-    std::string out = ReadUntil("\n", std::chrono::seconds(20));
-    size_t at = out.find(prefix);
-    ASSERT_NE(at, std::string::npos) << out;
-    port_ = static_cast<uint16_t>(std::stoi(out.substr(at + prefix.size())));
+    port_ =
+        serve_.StartServe({"--data", Ledger(), "--listen", "127.0.0.1:0",
+                           "--tls-cert", cert->cert, "--tls-key", cert->key});
+    ASSERT_NE(port_, 0) << serve_.printed();
   }
 
   // SIGTERM; expects exit 0 within 15 s.
   void Stop() {
-    ASSERT_GT(pid_, 0);
-    ASSERT_EQ(kill(pid_, SIGTERM), 0);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    int status = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        ASSERT_TRUE(WIFEXITED(status));
-        EXPECT_EQ(WEXITSTATUS(status), 0);
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    FAIL() << "consilium serve did not stop within 15 s";
+    ASSERT_TRUE(serve_.Signal(SIGTERM)) << "consilium serve is not running";
+    const int code = serve_.WaitExit(std::chrono::seconds(15));
+    ASSERT_NE(code, -1) << "consilium serve did not stop within 15 s";
+    EXPECT_EQ(code, 0);
   }
 
   // One request over TLS; `token` empty: no Authorization header.
@@ -188,29 +151,10 @@ class ServeFixture : public ::testing::Test {
     return out;
   }
 
-  std::string ReadUntil(const std::string& want,
-                        std::chrono::milliseconds limit) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (printed_.find(want) == std::string::npos) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) break;
-      pollfd p{out_, POLLIN, 0};
-      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-      char buf[512];
-      ssize_t n = read(out_, buf, sizeof buf);
-      if (n <= 0) break;
-      printed_.append(buf, static_cast<size_t>(n));
-    }
-    return printed_;
-  }
-
   std::filesystem::path dir_;
-  pid_t pid_ = -1;
-  int out_ = -1;
+  consilium::testing::ServeProcess serve_;
   uint16_t port_ = 0;
   std::string ca_;
-  std::string printed_;
   std::mutex responses_mu_;  // Call runs on several threads in some tests
   std::string responses_;    // JSON lines for validate_response.py
 };

@@ -1,17 +1,15 @@
 // `consilium serve` as a process: the built binary on an ephemeral port,
 // /healthz over plain HTTP and TLS, /v1/whoami with a token `consilium user
 // add` printed, then SIGTERM and its exit code.
-#include <fcntl.h>
+#include "tests/testing/serve_process.h"
+
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <string>
-#include <thread>
 
 #include "tests/api/test_client.h"
 #include "tests/testing/paths.h"
@@ -36,72 +34,12 @@ class ServeProcessTest : public ::testing::Test {
     ASSERT_EQ(rc, 0) << out;
   }
   void TearDown() override {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (out_ >= 0) close(out_);
+    serve_.Reset();
     std::filesystem::remove_all(dir_);
   }
 
-  // Starts `consilium serve ARGS...` with stdout on a pipe.
-  void Spawn(std::vector<std::string> args) {
-    int fds[2];
-    ASSERT_EQ(pipe(fds), 0);
-    pid_ = fork();
-    ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      dup2(fds[1], STDOUT_FILENO);
-      close(fds[0]);
-      close(fds[1]);
-      std::string bin = consilium::testing::ConsiliumBin();
-      std::vector<char*> argv = {bin.data()};
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(bin.c_str(), argv.data());
-      _exit(127);
-    }
-    close(fds[1]);
-    out_ = fds[0];
-  }
-
-  // What the child printed until `want` appeared or `limit` passed.
-  std::string ReadUntil(const std::string& want,
-                        std::chrono::milliseconds limit) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (printed_.find(want) == std::string::npos) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) break;
-      pollfd p{out_, POLLIN, 0};
-      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-      char buf[512];
-      ssize_t n = read(out_, buf, sizeof buf);
-      if (n <= 0) break;
-      printed_.append(buf, static_cast<size_t>(n));
-    }
-    return printed_;
-  }
-
-  // The exit status of the child, or -1 when it is still running after
-  // `limit`.
-  int WaitExit(std::chrono::milliseconds limit) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return -1;
-  }
-
   std::filesystem::path dir_;
-  pid_t pid_ = -1;
-  int out_ = -1;
-  std::string printed_;
+  consilium::testing::ServeProcess serve_;
 };
 
 TEST_F(ServeProcessTest, ServesPlainAndTlsThenExitsZeroOnSigterm) {
@@ -119,27 +57,26 @@ TEST_F(ServeProcessTest, ServesPlainAndTlsThenExitsZeroOnSigterm) {
   StatusOr<testing::CertFiles> cert =
       testing::MakeSelfSignedCert(dir_.string());
   ASSERT_TRUE(cert.ok()) << cert.status().ToString();
-  Spawn({"serve", "--data", (dir_ / "ledger").string(), "--listen",
-         "127.0.0.1:0", "--tls-cert", cert->cert, "--tls-key", cert->key});
-  const std::string prefix = "listening on https://127.0.0.1:";
-  std::string out = ReadUntil("\n", 20s);
-  size_t at = out.find(prefix);
-  ASSERT_NE(at, std::string::npos) << out;
-  int port = std::stoi(out.substr(at + prefix.size()));
-  ASSERT_GT(port, 0);
+  const uint16_t port = serve_.StartServe(
+      {"--data", (dir_ / "ledger").string(), "--listen", "127.0.0.1:0",
+       "--tls-cert", cert->cert, "--tls-key", cert->key},
+      20s);
+  ASSERT_GT(port, 0) << serve_.printed();
+  EXPECT_NE(serve_.printed().find("listening on https://127.0.0.1:"),
+            std::string::npos)
+      << serve_.printed();
 
   StatusOr<testing::HttpReply> plain =
-      testing::Fetch(static_cast<uint16_t>(port), {.target = "/healthz"});
+      testing::Fetch(port, {.target = "/healthz"});
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
   EXPECT_EQ(plain->status, 200);
-  StatusOr<testing::HttpReply> tls =
-      testing::Fetch(static_cast<uint16_t>(port), {.target = "/healthz"},
-                     {.enabled = true, .ca_file = cert->cert});
+  StatusOr<testing::HttpReply> tls = testing::Fetch(
+      port, {.target = "/healthz"}, {.enabled = true, .ca_file = cert->cert});
   ASSERT_TRUE(tls.ok()) << tls.status().ToString();
   EXPECT_EQ(tls->status, 200);
   EXPECT_EQ(tls->body, "{\"status\":\"ok\"}\n");
   StatusOr<testing::HttpReply> whoami =
-      testing::Fetch(static_cast<uint16_t>(port),
+      testing::Fetch(port,
                      {.target = "/v1/whoami",
                       .headers = {{"Authorization", "Bearer " + token}}},
                      {.enabled = true, .ca_file = cert->cert});
@@ -147,16 +84,16 @@ TEST_F(ServeProcessTest, ServesPlainAndTlsThenExitsZeroOnSigterm) {
   EXPECT_EQ(whoami->status, 200) << whoami->body;
   EXPECT_EQ(whoami->body, "{\"principal\":\"root\",\"roles\":[\"admin\"]}\n");
 
-  ASSERT_EQ(kill(pid_, SIGTERM), 0);
-  EXPECT_EQ(WaitExit(15s), 0);
-  EXPECT_NE(ReadUntil("stopped", 1s).find("consilium serve: stopped"),
+  ASSERT_TRUE(serve_.Signal(SIGTERM));
+  EXPECT_EQ(serve_.WaitExit(15s), 0);
+  EXPECT_NE(serve_.ReadUntil("stopped", 1s).find("consilium serve: stopped"),
             std::string::npos);
 }
 
 TEST_F(ServeProcessTest, RefusesTlsCertWithoutKeyWithExitCode2) {
-  Spawn({"serve", "--data", (dir_ / "ledger").string(), "--tls-cert",
-         (dir_ / "cert.pem").string()});
-  EXPECT_EQ(WaitExit(15s), 2);
+  ASSERT_TRUE(serve_.Spawn({"serve", "--data", (dir_ / "ledger").string(),
+                            "--tls-cert", (dir_ / "cert.pem").string()}));
+  EXPECT_EQ(serve_.WaitExit(15s), 2);
 }
 
 }  // namespace

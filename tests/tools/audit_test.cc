@@ -54,36 +54,27 @@ Raw ReadRaw(const std::string& dir) {
   return raw;
 }
 
-class AuditOnDemo : public ::testing::Test {
+class AuditOnDemo : public testing::OnDemoLedger {
  protected:
   static void SetUpTestSuite() {
-    std::string error;
-    dir_ = new std::string(testing::DemoLedger(1, 0, &error));
-    error_ = new std::string(error);
-    if (!dir_->empty()) raw_ = new Raw(ReadRaw(*dir_));
+    OnDemoLedger::SetUpTestSuite();
+    if (!dir_.empty()) raw_ = new Raw(ReadRaw(dir_));
   }
   static void TearDownTestSuite() {
-    delete dir_;
-    delete error_;
     delete raw_;
     raw_ = nullptr;
   }
-  void SetUp() override { ASSERT_FALSE(dir_->empty()) << *error_; }
 
   json::value Json(const std::string& args) {
     int code = 0;
-    std::string out = testing::RunConsilium(args + " --data " + *dir_, &code,
+    std::string out = testing::RunConsilium(args + " --data " + dir_, &code,
                                             /*with_stderr=*/false);
     EXPECT_EQ(code, 0) << args << "\n" << out;
     return testing::ParseJson(out);
   }
 
-  static std::string* dir_;
-  static std::string* error_;
   static Raw* raw_;
 };
-std::string* AuditOnDemo::dir_ = nullptr;
-std::string* AuditOnDemo::error_ = nullptr;
 Raw* AuditOnDemo::raw_ = nullptr;
 
 std::vector<uint64_t> Seqs(const json::value& list) {
@@ -177,7 +168,7 @@ TEST_F(AuditOnDemo, AccessByPrincipalAndRecordEqualRawEvents) {
 TEST_F(AuditOnDemo, CsvHasOneRowPerEvent) {
   int code = 0;
   std::string out = testing::RunConsilium(
-      "audit access --principal res-lindqvist --csv --data " + *dir_, &code,
+      "audit access --principal res-lindqvist --csv --data " + dir_, &code,
       false);
   ASSERT_EQ(code, 0) << out;
   std::vector<std::string> lines;
@@ -240,7 +231,7 @@ TEST_F(AuditOnDemo, BadArgumentsAreUsageErrors) {
         "audit anomalies --min-share 0", "audit anomalies --min-excess 0",
         "audit summary --to yesterday"}) {
     int code = 0;
-    std::string out = testing::RunConsilium(args + " --data " + *dir_, &code);
+    std::string out = testing::RunConsilium(args + " --data " + dir_, &code);
     EXPECT_EQ(code, 2) << args << "\n" << out;
     EXPECT_NE(out.find("error"), std::string::npos) << args << "\n" << out;
   }

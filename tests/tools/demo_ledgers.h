@@ -7,6 +7,7 @@
 #define CONSILIUM_TESTS_TOOLS_DEMO_LEDGERS_H_
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -76,6 +77,19 @@ inline boost::json::value ParseJson(const std::string& text) {
   boost::json::value v = boost::json::parse(text, ec);
   return ec ? boost::json::value() : v;
 }
+
+// A test suite on the seed-1 demo ledger (DemoLedger(1, 0)), made once for
+// the suite: dir_ is its directory. Every test fails at SetUp, saying why,
+// when it could not be made. A suite with more to prepare defines its own
+// SetUpTestSuite and calls this one first.
+class OnDemoLedger : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { dir_ = DemoLedger(1, 0, &error_); }
+  void SetUp() override { ASSERT_FALSE(dir_.empty()) << error_; }
+
+  static inline std::string dir_;
+  static inline std::string error_;
+};
 
 }  // namespace consilium::testing
 

@@ -1,23 +1,22 @@
 // `consilium demo` then `consilium serve` on its ledger: serve prints the
 // URL, one token per role and three curl lines, and what they ask works:
 // /healthz, /v1/whoami with the printed token (which signs in as its
-// principal), /v1/openapi.json. The requests go through the api tests'
-// client (tests/api/test_client.h), not curl.
+// principal), /v1/openapi.json; and the researcher's token reads the
+// project's report, the CLI's pseudonymized one. The requests go through the
+// api tests' client (tests/api/test_client.h), not curl.
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <regex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "tests/api/test_client.h"
 #include "tests/testing/paths.h"
+#include "tests/testing/serve_process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/tools/demo_ledgers.h"
 
 namespace consilium {
 namespace {
@@ -26,55 +25,8 @@ using namespace std::chrono_literals;
 
 class DemoServe : public ::testing::Test {
  protected:
-  ~DemoServe() override {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (out_ >= 0) close(out_);
-  }
-
-  void Spawn(std::vector<std::string> args) {
-    int fds[2];
-    ASSERT_EQ(pipe(fds), 0);
-    pid_ = fork();
-    ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      dup2(fds[1], STDOUT_FILENO);
-      close(fds[0]);
-      close(fds[1]);
-      std::string bin = testing::ConsiliumBin();
-      std::vector<char*> argv = {bin.data()};
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(bin.c_str(), argv.data());
-      _exit(127);
-    }
-    close(fds[1]);
-    out_ = fds[0];
-  }
-
-  std::string ReadUntil(const std::string& want,
-                        std::chrono::milliseconds limit) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (printed_.find(want) == std::string::npos) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) break;
-      pollfd p{out_, POLLIN, 0};
-      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-      char buf[512];
-      ssize_t n = read(out_, buf, sizeof buf);
-      if (n <= 0) break;
-      printed_.append(buf, static_cast<size_t>(n));
-    }
-    return printed_;
-  }
-
   testing::TempDir tmp_;
-  pid_t pid_ = -1;
-  int out_ = -1;
-  std::string printed_;
+  testing::ServeProcess serve_;
 };
 
 TEST_F(DemoServe, ServePrintsATokenPerRoleAndTheCurlLinesWork) {
@@ -83,13 +35,15 @@ TEST_F(DemoServe, ServePrintsATokenPerRoleAndTheCurlLinesWork) {
   std::string out =
       testing::RunConsilium("demo --data " + dir + " --seed 3", &code);
   ASSERT_EQ(code, 0) << out;
-  Spawn({"serve", "--data", dir, "--listen", "127.0.0.1:0"});
-  std::string printed = ReadUntil("/v1/openapi.json\n", 20s);
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(
-      printed, m, std::regex("listening on http://127\\.0\\.0\\.1:(\\d+)")))
+  const uint16_t port =
+      serve_.StartServe({"--data", dir, "--listen", "127.0.0.1:0"}, 20s);
+  ASSERT_NE(port, 0) << serve_.printed();
+  const std::string printed = serve_.ReadUntil("/v1/openapi.json\n", 20s);
+  EXPECT_NE(
+      printed.find("listening on http://127.0.0.1:" + std::to_string(port)),
+      std::string::npos)
       << printed;
-  const uint16_t port = static_cast<uint16_t>(std::stoi(m[1]));
+  std::smatch m;
   for (const std::string role :
        {"admin", "annotator", "adjudicator", "auditor", "researcher"}) {
     EXPECT_TRUE(std::regex_search(
@@ -138,11 +92,26 @@ TEST_F(DemoServe, ServePrintsATokenPerRoleAndTheCurlLinesWork) {
     ASSERT_NE(roles, std::string::npos) << who->body;
     EXPECT_NE(who->body.find(role, roles), std::string::npos) << who->body;
   }
-  kill(pid_, SIGTERM);
-  int status = 0;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  // The researcher's report: the CLI's pseudonymized figures at the
+  // position the report states, no physician named.
+  ASSERT_TRUE(std::regex_search(
+      printed, m, std::regex("\n  researcher\t[a-z-]+\t(csl_[A-Za-z0-9_-]+)")));
+  StatusOr<api::testing::HttpReply> report = api::testing::Fetch(
+      port, {.target = "/v1/projects/dyspnoea-dx/report?format=json&"
+                       "replicates=20",
+             .headers = {{"Authorization", "Bearer " + m[1].str()}}});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_EQ(report->status, 200) << report->body;
+  EXPECT_EQ(report->body.find("\"dr-"), std::string::npos);
+  const uint64_t at =
+      testing::ParseJson(report->body).at("as_of_seq").to_number<uint64_t>();
+  EXPECT_EQ(report->body,
+            testing::RunConsilium("report --json --pseudonyms --project "
+                                  "dyspnoea-dx --replicates 20 --as-of " +
+                                      std::to_string(at) + " --data " + dir,
+                                  &code, /*with_stderr=*/false));
+  ASSERT_TRUE(serve_.Signal(SIGTERM));
+  EXPECT_EQ(serve_.WaitExit(15s), 0);
 }
 
 }  // namespace

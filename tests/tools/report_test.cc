@@ -22,22 +22,11 @@ namespace {
 namespace json = boost::json;
 constexpr const char* kProject = "dyspnoea-dx";
 
-class ReportOnDemo : public ::testing::Test {
+class ReportOnDemo : public testing::OnDemoLedger {
  protected:
-  static void SetUpTestSuite() {
-    std::string error;
-    dir_ = new std::string(testing::DemoLedger(1, 0, &error));
-    error_ = new std::string(error);
-  }
-  static void TearDownTestSuite() {
-    delete dir_;
-    delete error_;
-  }
-  void SetUp() override { ASSERT_FALSE(dir_->empty()) << *error_; }
-
   // `consilium ARGS --data DIR`; *code its exit code.
   std::string Run(const std::string& args, int* code, bool err = true) {
-    return testing::RunConsilium(args + " --data " + *dir_, code, err);
+    return testing::RunConsilium(args + " --data " + dir_, code, err);
   }
   json::value Json(const std::string& args) {
     int code = 0;
@@ -53,12 +42,7 @@ class ReportOnDemo : public ::testing::Test {
     EXPECT_EQ(code, 0) << printed;
     return testing::ReadText(out);
   }
-
-  static std::string* dir_;
-  static std::string* error_;
 };
-std::string* ReportOnDemo::dir_ = nullptr;
-std::string* ReportOnDemo::error_ = nullptr;
 
 TEST_F(ReportOnDemo, SameLedgerAndSeedGiveTheSameBytes) {
   testing::TempDir tmp;
