@@ -10,7 +10,7 @@ and checks them against the allowed graph (docs/architecture.md):
     adjudication <- render <- api;  adjudication <- api
     common <- statistics <- projections
     common <- deid (the de-identification detectors; only tools/ uses them)
-    adjudication <- dataset (snapshot export and imports; only tools/ uses it)
+    adjudication, render <- dataset (snapshot export and imports)
     tools may include anything; nothing includes tools/.
 
 A module may include the modules it depends on and, through them, anything
@@ -54,7 +54,7 @@ DEPENDS = {
     "domain": ["ledger"],
     "projections": ["domain", "statistics"],
     "render": ["adjudication"],
-    "dataset": ["adjudication"],
+    "dataset": ["adjudication", "render"],
     "adjudication": ["projections"],
     "api": ["adjudication", "render"],
 }
