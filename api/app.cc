@@ -12,6 +12,7 @@
 #include "api/read_routes.h"
 #include "api/record_routes.h"
 #include "api/static_routes.h"
+#include "api/snapshot_routes.h"
 #include "api/whoami_route.h"
 
 namespace consilium::api {
@@ -220,7 +221,10 @@ StatusOr<std::unique_ptr<App>> App::Open(Ledger* ledger, AppOptions options) {
                              .model = app->model_.get(),
                              .adjudication = app->commands_.get(),
                              .offers = app->offers_.get(),
-                             .metrics = app->metrics_.get()};
+                             .metrics = app->metrics_.get(),
+                             .software_version = app->options_.software_version,
+                             .software_revision =
+                                 app->options_.software_revision};
 
   app->depth_gauge_ = app->metrics_->AddGauge(
       "consilium_adjudication_queue_depth",
@@ -301,6 +305,7 @@ StatusOr<Router> App::BuildRouter() {
   RETURN_IF_ERROR(AddAnnotationRoutes(table, context_));
   RETURN_IF_ERROR(AddReadRoutes(table, context_, context_.metrics));
   RETURN_IF_ERROR(AddAdjudicationRoutes(table, context_));
+  RETURN_IF_ERROR(AddSnapshotRoutes(table, context_));
   RETURN_IF_ERROR(AddStaticRoutes(table));
   rules_ = std::make_shared<const std::map<std::string, Rule>>(table.rules());
   return std::move(table.router());

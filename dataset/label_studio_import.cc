@@ -74,6 +74,41 @@ StatusOr<json::value> MapValue(const FieldMap& f, const std::string& ls) {
   return json::parse(it->second);
 }
 
+// An image's size from the task's results on it (original_width and
+// original_height), which must agree; 0 when none gives it.
+Status SizeFromResults(const json::object& task, const ImageMap& im,
+                       uint32_t* width, uint32_t* height) {
+  uint32_t& w = *width;
+  uint32_t& h = *height;
+  const json::value* anns = task.if_contains("annotations");
+  if (anns == nullptr || !anns->is_array()) return OkStatus();
+  for (const json::value& a : anns->get_array()) {
+    const json::value* rs =
+        a.is_object() ? a.get_object().if_contains("result") : nullptr;
+    if (rs == nullptr || !rs->is_array()) continue;
+    for (const json::value& r : rs->get_array()) {
+      if (!r.is_object() ||
+          IdText(r.get_object().if_contains("to_name")) != im.to_name)
+        continue;
+      const json::value* ow = r.get_object().if_contains("original_width");
+      const json::value* oh = r.get_object().if_contains("original_height");
+      if (ow == nullptr || oh == nullptr || !ow->is_int64() ||
+          !oh->is_int64() || ow->get_int64() < 1 || oh->get_int64() < 1 ||
+          ow->get_int64() > (1 << 30) || oh->get_int64() > (1 << 30))
+        continue;
+      uint32_t rw = static_cast<uint32_t>(ow->get_int64());
+      uint32_t rh = static_cast<uint32_t>(oh->get_int64());
+      if (w != 0 && (rw != w || rh != h))
+        return InvalidArgumentError(
+            "image " + im.to_name +
+            ": results disagree on original_width/original_height");
+      w = rw;
+      h = rh;
+    }
+  }
+  return OkStatus();
+}
+
 // One task being mapped: its record's shape and the values per annotation.
 class TaskMapper {
  public:
@@ -90,6 +125,9 @@ class TaskMapper {
   Status MapResult(const FieldMap& f, const json::object& result,
                    json::object& values);
   Status Put(json::object& values, const FieldMap& f, json::value item);
+  StatusOr<json::value> SpanAnchor(const json::object& value) const;
+  StatusOr<json::value> BoxAnchor(const json::object& result,
+                                  const json::object& value) const;
 
   const Mapping& m_;
   const schemas::TaskSchema& schema_;
@@ -159,34 +197,7 @@ Status TaskMapper::MapRecord(const json::object& task,
   json::array images;
   for (const ImageMap& im : m_.images) {
     uint32_t w = im.width, h = im.height;
-    if (w == 0) {  // from the results on this image, which must agree
-      for (const json::value& a : Field(task, "annotations") != nullptr &&
-                                          task.at("annotations").is_array()
-                                      ? task.at("annotations").get_array()
-                                      : json::array()) {
-        const json::value* rs =
-            a.is_object() ? a.get_object().if_contains("result") : nullptr;
-        if (rs == nullptr || !rs->is_array()) continue;
-        for (const json::value& r : rs->get_array()) {
-          if (!r.is_object() || IdText(r.get_object().if_contains(
-                                    "to_name")) != im.to_name)
-            continue;
-          const json::value* ow = r.get_object().if_contains("original_width");
-          const json::value* oh = r.get_object().if_contains("original_height");
-          if (ow == nullptr || oh == nullptr || !ow->is_int64() ||
-              !oh->is_int64() || ow->get_int64() < 1 || oh->get_int64() < 1)
-            continue;
-          uint32_t rw = static_cast<uint32_t>(ow->get_int64());
-          uint32_t rh = static_cast<uint32_t>(oh->get_int64());
-          if (w != 0 && (rw != w || rh != h))
-            return InvalidArgumentError(
-                "image " + im.to_name +
-                ": results disagree on original_width/original_height");
-          w = rw;
-          h = rh;
-        }
-      }
-    }
+    if (w == 0) RETURN_IF_ERROR(SizeFromResults(task, im, &w, &h));
     if (w == 0) {  // no box on it: its URL stays in the metadata
       out_.unmapped.push_back(
           "image " + im.to_name +
@@ -306,6 +317,68 @@ Status TaskMapper::Put(json::object& values, const FieldMap& f,
   return OkStatus();
 }
 
+StatusOr<json::value> TaskMapper::SpanAnchor(const json::object& value) const {
+  ASSIGN_OR_RETURN(double start, Number(value, "start"));
+  ASSIGN_OR_RETURN(double end, Number(value, "end"));
+  if (start < 0 || end < 0 || start != std::floor(start) ||
+      end != std::floor(end) || start > 1e12 || end > 1e12)
+    return InvalidArgumentError("value.start/end: must be integers >= 0");
+  ASSIGN_OR_RETURN(size_t s, Utf16ToCodePoint(text_, size_t(start)));
+  ASSIGN_OR_RETURN(size_t e, Utf16ToCodePoint(text_, size_t(end)));
+  if (const json::value* t = value.if_contains("text");
+      t != nullptr && t->is_string() && e >= s) {
+    size_t bs = 0, be = 0, cp = 0;  // byte offsets of code points s, e
+    for (size_t i = 0; i <= text_.size(); ++cp) {
+      if (cp == s) bs = i;
+      if (cp == e) be = i;
+      if (i == text_.size()) break;
+      unsigned char c = static_cast<unsigned char>(text_[i]);
+      i += c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    }
+    if (std::string_view(text_).substr(bs, be - bs) != t->get_string())
+      return InvalidArgumentError(
+          "value.text differs from the record text at [" +
+          std::to_string(size_t(start)) + ", " + std::to_string(size_t(end)) +
+          ") (UTF-16 offsets)");
+  }
+  return json::value(json::object{{"start", s}, {"end", e}});
+}
+
+StatusOr<json::value> TaskMapper::BoxAnchor(const json::object& result,
+                                            const json::object& value) const {
+  std::string to = IdText(result.if_contains("to_name"));
+  const ImageMap* im = nullptr;
+  for (const ImageMap& c : m_.images) {
+    if (c.to_name == to) im = &c;
+  }
+  if (im == nullptr)
+    return InvalidArgumentError("to_name \"" + to +
+                                "\" is not an image of the mapping");
+  const schemas::ImageShape* shape = shape_->FindImage(im->name);
+  if (shape == nullptr)
+    return InvalidArgumentError("image " + to +
+                                ": size unknown (no original_width and "
+                                "original_height, none in the mapping)");
+  if (const json::value* rot = value.if_contains("rotation");
+      rot != nullptr && (!rot->is_number() || rot->to_number<double>() != 0))
+    return InvalidArgumentError(
+        "value.rotation: rotated boxes are not imported (a box is "
+        "axis-aligned)");
+  ASSIGN_OR_RETURN(double x, Number(value, "x"));
+  ASSIGN_OR_RETURN(double y, Number(value, "y"));
+  ASSIGN_OR_RETURN(double w, Number(value, "width"));
+  ASSIGN_OR_RETURN(double h, Number(value, "height"));
+  const double W = shape->width, H = shape->height;
+  double px = RoundPixel(x * W / 100), py = RoundPixel(y * H / 100);
+  double pw = RoundPixel(w * W / 100), ph = RoundPixel(h * H / 100);
+  // A box LS drew to the edge can exceed it by rounding (50.8 + 49.2 >
+  // 100 in doubles): within 1e-6 px it is the edge.
+  if (px + pw > W && px + pw - W <= 1e-6) pw = W - px;
+  if (py + ph > H && py + ph - H <= 1e-6) ph = H - py;
+  return json::value(json::object{
+      {"image", im->name}, {"x", px}, {"y", py}, {"w", pw}, {"h", ph}});
+}
+
 Status TaskMapper::MapResult(const FieldMap& f, const json::object& result,
                              json::object& values) {
   const json::value* vv = result.if_contains("value");
@@ -347,62 +420,9 @@ Status TaskMapper::MapResult(const FieldMap& f, const json::object& result,
       f.type == ResultType::kLabels ? "labels" : "rectanglelabels";
   json::value anchor;
   if (f.type == ResultType::kLabels) {
-    ASSIGN_OR_RETURN(double start, Number(value, "start"));
-    ASSIGN_OR_RETURN(double end, Number(value, "end"));
-    if (start < 0 || end < 0 || start != std::floor(start) ||
-        end != std::floor(end) || start > 1e12 || end > 1e12)
-      return InvalidArgumentError("value.start/end: must be integers >= 0");
-    ASSIGN_OR_RETURN(size_t s, Utf16ToCodePoint(text_, size_t(start)));
-    ASSIGN_OR_RETURN(size_t e, Utf16ToCodePoint(text_, size_t(end)));
-    if (const json::value* t = value.if_contains("text");
-        t != nullptr && t->is_string() && e >= s) {
-      size_t bs = 0, be = 0, cp = 0;  // byte offsets of code points s, e
-      for (size_t i = 0; i <= text_.size(); ++cp) {
-        if (cp == s) bs = i;
-        if (cp == e) be = i;
-        if (i == text_.size()) break;
-        unsigned char c = static_cast<unsigned char>(text_[i]);
-        i += c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-      }
-      if (std::string_view(text_).substr(bs, be - bs) != t->get_string())
-        return InvalidArgumentError(
-            "value.text differs from the record text at [" +
-            std::to_string(size_t(start)) + ", " + std::to_string(size_t(end)) +
-            ") (UTF-16 offsets)");
-    }
-    anchor = json::object{{"start", s}, {"end", e}};
+    ASSIGN_OR_RETURN(anchor, SpanAnchor(value));
   } else {
-    std::string to = IdText(result.if_contains("to_name"));
-    const ImageMap* im = nullptr;
-    for (const ImageMap& c : m_.images) {
-      if (c.to_name == to) im = &c;
-    }
-    if (im == nullptr)
-      return InvalidArgumentError("to_name \"" + to +
-                                  "\" is not an image of the mapping");
-    const schemas::ImageShape* shape = shape_->FindImage(im->name);
-    if (shape == nullptr)
-      return InvalidArgumentError("image " + to +
-                                  ": size unknown (no original_width and "
-                                  "original_height, none in the mapping)");
-    if (const json::value* rot = value.if_contains("rotation");
-        rot != nullptr && (!rot->is_number() || rot->to_number<double>() != 0))
-      return InvalidArgumentError(
-          "value.rotation: rotated boxes are not imported (a box is "
-          "axis-aligned)");
-    ASSIGN_OR_RETURN(double x, Number(value, "x"));
-    ASSIGN_OR_RETURN(double y, Number(value, "y"));
-    ASSIGN_OR_RETURN(double w, Number(value, "width"));
-    ASSIGN_OR_RETURN(double h, Number(value, "height"));
-    const double W = shape->width, H = shape->height;
-    double px = RoundPixel(x * W / 100), py = RoundPixel(y * H / 100);
-    double pw = RoundPixel(w * W / 100), ph = RoundPixel(h * H / 100);
-    // A box LS drew to the edge can exceed it by rounding (50.8 + 49.2 >
-    // 100 in doubles): within 1e-6 px it is the edge.
-    if (px + pw > W && px + pw - W <= 1e-6) pw = W - px;
-    if (py + ph > H && py + ph - H <= 1e-6) ph = H - py;
-    anchor = json::object{
-        {"image", im->name}, {"x", px}, {"y", py}, {"w", pw}, {"h", ph}};
+    ASSIGN_OR_RETURN(anchor, BoxAnchor(result, value));
   }
   if (f.label_field.empty()) return Put(values, f, std::move(anchor));
   ASSIGN_OR_RETURN(std::vector<std::string> labels, Strings(value, labels_key));
@@ -487,46 +507,14 @@ Status CheckTask(const domain::DomainState& s, std::string_view project,
   return OkStatus();
 }
 
-}  // namespace
-
-StatusOr<ImportReport> ImportPlan(domain::CommandHandler& handler,
-                                  std::string_view actor,
-                                  std::string_view project, const Mapping& m,
-                                  std::vector<PlannedTask> tasks) {
-  ImportReport report;
-  std::vector<std::vector<std::string>> assign(tasks.size());
-  // The CLI holds the ledger alone (RocksDB's LOCK, one WriteCore), so the
-  // state read here is the state the appends below are checked against.
-  Status checked = handler.Read([&](const domain::DomainState& s) -> Status {
-    if (Status a = domain::Authorizer(s, actor).AdminOfProject(project);
-        !a.ok())
-      return a;
-    if (s.FindSchema(m.schema_id, m.schema_version) == nullptr)
-      return NotFoundError("schema " + m.schema_id + "@" +
-                           std::to_string(m.schema_version) + " not found");
-    std::set<std::string> records_seen, annotations_seen;
-    for (size_t i = 0; i < tasks.size(); ++i) {
-      PlannedTask& t = tasks[i];
-      TaskOutcome out{.index = t.index,
-                      .ls_id = t.ls_id,
-                      .record_id = t.record.id,
-                      .status = t.status,
-                      .mapped = std::move(t.mapped),
-                      .unmapped = std::move(t.unmapped)};
-      bool exists = false;
-      if (out.status.ok()) {
-        out.status = CheckTask(s, project, t, records_seen, annotations_seen,
-                               &exists, &assign[i]);
-        if (!out.status.ok())
-          out.status = out.status.WithContext("task " + std::to_string(i));
-      }
-      out.record_imported = out.status.ok() && !exists;
-      if (!out.status.ok()) assign[i].clear();
-      report.tasks.push_back(std::move(out));
-    }
-    return OkStatus();
-  });
-  RETURN_IF_ERROR(checked);
+// Appends the records, assignments and annotations of the tasks that
+// passed: records in one atomic write, each assignment, annotations in one
+// atomic write. Internal when a step fails after the checks passed.
+Status AppendTasks(domain::CommandHandler& handler, std::string_view actor,
+                   std::string_view project, const Mapping& m,
+                   std::vector<PlannedTask>& tasks,
+                   const std::vector<std::vector<std::string>>& assign,
+                   ImportReport& report) {
   std::vector<domain::RecordLine> records;
   std::vector<domain::AnnotationLine> annotations;
   for (size_t i = 0; i < tasks.size(); ++i) {
@@ -574,6 +562,50 @@ StatusOr<ImportReport> ImportPlan(domain::CommandHandler& handler,
       report.last_seq = std::max(report.last_seq, l.committed.seq);
     }
   }
+  return OkStatus();
+}
+
+}  // namespace
+
+StatusOr<ImportReport> ImportPlan(domain::CommandHandler& handler,
+                                  std::string_view actor,
+                                  std::string_view project, const Mapping& m,
+                                  std::vector<PlannedTask> tasks) {
+  ImportReport report;
+  std::vector<std::vector<std::string>> assign(tasks.size());
+  // The CLI holds the ledger alone (RocksDB's LOCK, one WriteCore), so the
+  // state read here is the state the appends below are checked against.
+  Status checked = handler.Read([&](const domain::DomainState& s) -> Status {
+    if (Status a = domain::Authorizer(s, actor).AdminOfProject(project);
+        !a.ok())
+      return a;
+    if (s.FindSchema(m.schema_id, m.schema_version) == nullptr)
+      return NotFoundError("schema " + m.schema_id + "@" +
+                           std::to_string(m.schema_version) + " not found");
+    std::set<std::string> records_seen, annotations_seen;
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      PlannedTask& t = tasks[i];
+      TaskOutcome out{.index = t.index,
+                      .ls_id = t.ls_id,
+                      .record_id = t.record.id,
+                      .status = t.status,
+                      .mapped = std::move(t.mapped),
+                      .unmapped = std::move(t.unmapped)};
+      bool exists = false;
+      if (out.status.ok()) {
+        out.status = CheckTask(s, project, t, records_seen, annotations_seen,
+                               &exists, &assign[i]);
+        if (!out.status.ok())
+          out.status = out.status.WithContext("task " + std::to_string(i));
+      }
+      out.record_imported = out.status.ok() && !exists;
+      if (!out.status.ok()) assign[i].clear();
+      report.tasks.push_back(std::move(out));
+    }
+    return OkStatus();
+  });
+  RETURN_IF_ERROR(checked);
+  RETURN_IF_ERROR(AppendTasks(handler, actor, project, m, tasks, assign, report));
   for (const TaskOutcome& t : report.tasks) report.imported += t.status.ok();
   return report;
 }

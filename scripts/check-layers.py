@@ -7,7 +7,7 @@ render/ adjudication/ api/ tools/)
 and checks them against the allowed graph (docs/architecture.md):
 
     common <- schemas <- ledger <- domain <- projections <- adjudication
-    adjudication <- render <- api;  adjudication <- api
+    adjudication <- render <- api;  adjudication <- api;  dataset <- api
     common <- statistics <- projections
     common <- deid (the de-identification detectors; only tools/ uses them)
     adjudication, render <- dataset (snapshot export and imports)
@@ -56,7 +56,7 @@ DEPENDS = {
     "render": ["adjudication"],
     "dataset": ["adjudication", "render"],
     "adjudication": ["projections"],
-    "api": ["adjudication", "render"],
+    "api": ["adjudication", "render", "dataset"],
 }
 # tools/ may include every module; no module may include tools/.
 TOOLS = "tools"
