@@ -11,8 +11,8 @@
 #include "api/project_routes.h"
 #include "api/read_routes.h"
 #include "api/record_routes.h"
-#include "api/static_routes.h"
 #include "api/snapshot_routes.h"
+#include "api/static_routes.h"
 #include "api/whoami_route.h"
 
 namespace consilium::api {
@@ -214,17 +214,17 @@ StatusOr<std::unique_ptr<App>> App::Open(Ledger* ledger, AppOptions options) {
                        ledger, {.checkpoint_every_events = 10000}));
   app->engine_->StartLive();
   app->metrics_ = std::make_shared<MetricsRegistry>();
-  app->context_ = AppContext{.handler = app->handler_.get(),
-                             .engine = app->engine_.get(),
-                             .ledger = ledger,
-                             .clock = app->options_.clock,
-                             .model = app->model_.get(),
-                             .adjudication = app->commands_.get(),
-                             .offers = app->offers_.get(),
-                             .metrics = app->metrics_.get(),
-                             .software_version = app->options_.software_version,
-                             .software_revision =
-                                 app->options_.software_revision};
+  app->context_ =
+      AppContext{.handler = app->handler_.get(),
+                 .engine = app->engine_.get(),
+                 .ledger = ledger,
+                 .clock = app->options_.clock,
+                 .model = app->model_.get(),
+                 .adjudication = app->commands_.get(),
+                 .offers = app->offers_.get(),
+                 .metrics = app->metrics_.get(),
+                 .software_version = app->options_.software_version,
+                 .software_revision = app->options_.software_revision};
 
   app->depth_gauge_ = app->metrics_->AddGauge(
       "consilium_adjudication_queue_depth",

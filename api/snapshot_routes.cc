@@ -50,16 +50,18 @@ StatusOr<std::pair<uint64_t, std::string>> Version(const Ledger& ledger,
   if (digits) {
     seq = std::stoull(v);
   } else {
-    ASSIGN_OR_RETURN(dataset::SnapshotTag t, dataset::FindSnapshotTag(ledger, v));
+    ASSIGN_OR_RETURN(dataset::SnapshotTag t,
+                     dataset::FindSnapshotTag(ledger, v));
     if (t.project != project)
-      return NotFoundError("snapshot tag " + v + " names project " +
-                           t.project + ", not " + project);
+      return NotFoundError("snapshot tag " + v + " names project " + t.project +
+                           ", not " + project);
     seq = t.as_of_seq;
     tag = t.name;
   }
   uint64_t head = ledger.head().seq;
   if (seq == 0 || seq > head)
-    return OutOfRangeError("snapshot " + v + " is not an event of the ledger (1.." +
+    return OutOfRangeError("snapshot " + v +
+                           " is not an event of the ledger (1.." +
                            std::to_string(head) + ")");
   return std::make_pair(seq, tag);
 }
@@ -67,8 +69,7 @@ StatusOr<std::pair<uint64_t, std::string>> Version(const Ledger& ledger,
 // Exports the spec into a fresh temporary directory and returns `file` of
 // it: the CLI's ExportSnapshot, so the bytes are the CLI's.
 StatusOr<std::string> Export(SnapshotState& st, const std::string& project,
-                             const std::string& version,
-                             const char* file) {
+                             const std::string& version, const char* file) {
   Ledger& ledger = *st.context.ledger;
   ASSIGN_OR_RETURN(auto v, Version(ledger, project, version));
   dataset::ExportSpec spec{
@@ -96,7 +97,8 @@ StatusOr<std::string> Export(SnapshotState& st, const std::string& project,
                   std::to_string(counter.fetch_add(1)));
   StatusOr<dataset::Manifest> m = dataset::ExportSnapshot(
       ledger, state, spec, ps, *cp, ledger.CheckpointVerifierKey(),
-      {st.context.software_version, st.context.software_revision}, dir.string());
+      {st.context.software_version, st.context.software_revision},
+      dir.string());
   std::string bytes = m.ok() ? Slurp(dir / file) : "";
   std::error_code ec;
   fs::remove_all(dir, ec);
@@ -113,8 +115,8 @@ Response SnapshotFile(SnapshotState& st, const Request& r, const char* file,
   // The access record is durable before any byte of the data leaves
   // (DESIGN.md invariant 3); the manifest holds no record content.
   if (std::string_view(file) == dataset::kDataFile) {
-    Status s = st.context.RecordRead(r.principal->id, "dataset", project,
-                                     "export", r);
+    Status s =
+        st.context.RecordRead(r.principal->id, "dataset", project, "export", r);
     if (!s.ok()) return st.context.Fail(r, r.path, s);
   }
   Response out;
@@ -136,11 +138,11 @@ Response Backup(SnapshotState& st, const Request& r) {
       dataset::BackupDataDir(*st.context.ledger, *out);
   if (!info.ok()) return st.context.Fail(r, r.path, info.status());
   return JsonResponse(
-      200, {{"format", "consilium-backup/1"},
-            {"out", *out},
-            {"head",
-             {{"seq", info->head.seq}, {"hash", ToHex(info->head.hash)}}},
-            {"pseudonym_key", info->pseudonym_key}});
+      200,
+      {{"format", "consilium-backup/1"},
+       {"out", *out},
+       {"head", {{"seq", info->head.seq}, {"hash", ToHex(info->head.hash)}}},
+       {"pseudonym_key", info->pseudonym_key}});
 }
 
 Status MayExport(const domain::Authorizer& auth, const Request& r) {
@@ -162,28 +164,29 @@ Status AddSnapshotRoutes(RouteTable& table, const AppContext& context) {
     st->signer.emplace(std::move(*signer));
   }
   const std::string base = "/v1/projects/{project}/snapshots/{version}/";
-  RETURN_IF_ERROR(table.Add(
-      {.method = "GET",
-       .pattern = base + "data.jsonl",
-       .blocking =
-           [st](const Request& r) {
-             return SnapshotFile(*st, r, dataset::kDataFile,
-                                 "application/x-ndjson");
-           }},
-      MayExport));
-  RETURN_IF_ERROR(table.Add(
-      {.method = "GET",
-       .pattern = base + "manifest.json",
-       .blocking =
-           [st](const Request& r) {
-             return SnapshotFile(*st, r, dataset::kManifestFile,
-                                 "application/json");
-           }},
-      MayExport));
-  return table.Add({.method = "POST",
-                    .pattern = "/v1/admin/backup",
-                    .blocking = [st](const Request& r) { return Backup(*st, r); }},
-                   rules::GlobalAdmin);
+  RETURN_IF_ERROR(table.Add({.method = "GET",
+                             .pattern = base + "data.jsonl",
+                             .blocking =
+                                 [st](const Request& r) {
+                                   return SnapshotFile(*st, r,
+                                                       dataset::kDataFile,
+                                                       "application/x-ndjson");
+                                 }},
+                            MayExport));
+  RETURN_IF_ERROR(table.Add({.method = "GET",
+                             .pattern = base + "manifest.json",
+                             .blocking =
+                                 [st](const Request& r) {
+                                   return SnapshotFile(*st, r,
+                                                       dataset::kManifestFile,
+                                                       "application/json");
+                                 }},
+                            MayExport));
+  return table.Add(
+      {.method = "POST",
+       .pattern = "/v1/admin/backup",
+       .blocking = [st](const Request& r) { return Backup(*st, r); }},
+      rules::GlobalAdmin);
 }
 
 }  // namespace consilium::api

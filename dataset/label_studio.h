@@ -24,7 +24,8 @@
 //
 //   ASSIGN_OR_RETURN(Mapping m, ParseMapping(mapping_text));
 //   ASSIGN_OR_RETURN(auto tasks, PlanImport(export_text, m, schema));
-//   ASSIGN_OR_RETURN(ImportReport r, ImportPlan(handler, "admin", "p1", tasks));
+//   ASSIGN_OR_RETURN(ImportReport r, ImportPlan(handler, "admin", "p1",
+//   tasks));
 #ifndef CONSILIUM_DATASET_LABEL_STUDIO_H_
 #define CONSILIUM_DATASET_LABEL_STUDIO_H_
 
@@ -120,9 +121,9 @@ struct PlannedTask {
 // Every task of `export_json` (an array of LS tasks), mapped. Whole-input
 // errors (not JSON, not an array, over the limits of common/strict_json.h)
 // are InvalidArgument; a task's own problems are in its `status`.
-StatusOr<std::vector<PlannedTask>> PlanImport(std::string_view export_json,
-                                              const Mapping& m,
-                                              const schemas::TaskSchema& schema);
+StatusOr<std::vector<PlannedTask>> PlanImport(
+    std::string_view export_json, const Mapping& m,
+    const schemas::TaskSchema& schema);
 
 struct TaskOutcome {
   size_t index = 0;
@@ -151,8 +152,7 @@ struct ImportReport {
 // checks passed (the report's text says which step).
 StatusOr<ImportReport> ImportPlan(domain::CommandHandler& handler,
                                   std::string_view actor,
-                                  std::string_view project,
-                                  const Mapping& m,
+                                  std::string_view project, const Mapping& m,
                                   std::vector<PlannedTask> tasks);
 
 // One snapshot line (canonical JSON with content, dataset/snapshot.h) as an

@@ -43,8 +43,7 @@ class TaskWriter {
   }
 
   // The results of one values document; counts values no map covers.
-  StatusOr<json::array> Results(const json::object& values,
-                                size_t* skipped) {
+  StatusOr<json::array> Results(const json::object& values, size_t* skipped) {
     json::array out;
     for (const auto& kv : values) {
       bool covered = false;
@@ -104,7 +103,8 @@ class TaskWriter {
       const json::value* label = item.get_object().if_contains(f.label_field);
       // An item of another field map of the same list (a span, not a box).
       if (anchor == nullptr || label == nullptr) continue;
-      if (f.type == ResultType::kLabels && !anchor->get_object().contains("start"))
+      if (f.type == ResultType::kLabels &&
+          !anchor->get_object().contains("start"))
         continue;
       if (f.type == ResultType::kRectangleLabels &&
           !anchor->get_object().contains("w"))
@@ -242,11 +242,10 @@ StatusOr<ExportedTask> LabelStudioTask(std::string_view snapshot_line,
     if (values == nullptr || !values->is_object()) continue;
     ASSIGN_OR_RETURN(json::array results,
                      writer.Results(values->get_object(), &out.skipped_values));
-    ASSIGN_OR_RETURN(
-        std::string one,
-        WriteCanonicalJson(json::object{{"completed_by", a.at("annotator")},
-                                        {"result", std::move(results)},
-                                        {"was_cancelled", false}}));
+    ASSIGN_OR_RETURN(std::string one, WriteCanonicalJson(json::object{
+                                          {"completed_by", a.at("annotator")},
+                                          {"result", std::move(results)},
+                                          {"was_cancelled", false}}));
     annotations.emplace_back(std::string(a.at("annotator").get_string()),
                              std::move(one));
     ++out.annotations;

@@ -235,7 +235,8 @@ StatusOr<std::string> TaskMapper::Annotator(
   }
   if (id.empty() && email.empty())
     return InvalidArgumentError("completed_by: missing");
-  if (auto it = m_.annotators.find(id); !id.empty() && it != m_.annotators.end())
+  if (auto it = m_.annotators.find(id);
+      !id.empty() && it != m_.annotators.end())
     return it->second;
   if (auto it = m_.annotators.find(email);
       !email.empty() && it != m_.annotators.end())
@@ -288,15 +289,15 @@ Status TaskMapper::MapAnnotation(size_t ai, const json::object& a) {
                                   " expects " +
                                   std::string(ResultTypeName(f->type)));
     }
-    RETURN_IF_ERROR(MapResult(*f, r.get_object(), values)
-                        .WithContext("result " + std::to_string(ri) + " (" +
-                                     from + ")"));
+    RETURN_IF_ERROR(
+        MapResult(*f, r.get_object(), values)
+            .WithContext("result " + std::to_string(ri) + " (" + from + ")"));
     out_.mapped.push_back(rwhere + ": " + type + " " + from + " -> " +
                           f->field);
   }
   ASSIGN_OR_RETURN(p.values, WriteCanonicalJson(values));
-  RETURN_IF_ERROR(schemas::ValidateAnnotation(schema_, *shape_,
-                                              p.annotation_id, p.values));
+  RETURN_IF_ERROR(
+      schemas::ValidateAnnotation(schema_, *shape_, p.annotation_id, p.values));
   out_.annotations.push_back(std::move(p));
   return OkStatus();
 }
@@ -399,9 +400,9 @@ Status TaskMapper::MapResult(const FieldMap& f, const json::object& result,
         return Put(values, f, std::move(set));
       }
       if (choices.size() != 1)
-        return InvalidArgumentError(
-            "value.choices: " + f.field + " takes exactly one choice, got " +
-            std::to_string(choices.size()));
+        return InvalidArgumentError("value.choices: " + f.field +
+                                    " takes exactly one choice, got " +
+                                    std::to_string(choices.size()));
       ASSIGN_OR_RETURN(json::value v, MapValue(f, choices[0]));
       return Put(values, f, std::move(v));
     }
@@ -473,8 +474,7 @@ namespace {
 // What the state says of one planned task: ok, and the assignments it needs.
 Status CheckTask(const domain::DomainState& s, std::string_view project,
                  const PlannedTask& t, std::set<std::string>& records_seen,
-                 std::set<std::string>& annotations_seen,
-                 bool* record_exists,
+                 std::set<std::string>& annotations_seen, bool* record_exists,
                  std::vector<std::string>* to_assign) {
   const std::string& rid = t.record.id;
   if (!records_seen.insert(rid).second)
@@ -605,7 +605,8 @@ StatusOr<ImportReport> ImportPlan(domain::CommandHandler& handler,
     return OkStatus();
   });
   RETURN_IF_ERROR(checked);
-  RETURN_IF_ERROR(AppendTasks(handler, actor, project, m, tasks, assign, report));
+  RETURN_IF_ERROR(
+      AppendTasks(handler, actor, project, m, tasks, assign, report));
   for (const TaskOutcome& t : report.tasks) report.imported += t.status.ok();
   return report;
 }

@@ -77,8 +77,9 @@ class Keys {
   std::vector<std::string> seen_;
 };
 
-StatusOr<std::map<std::string, std::string>> StringMap(
-    Keys& k, std::string_view key, bool json_values) {
+StatusOr<std::map<std::string, std::string>> StringMap(Keys& k,
+                                                       std::string_view key,
+                                                       bool json_values) {
   std::map<std::string, std::string> out;
   const json::value* v = k.Get(key);
   if (v == nullptr) return out;

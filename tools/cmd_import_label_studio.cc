@@ -105,13 +105,11 @@ int RunImport(const Args& args) {
   if (!handler.ok()) return Fail(handler.status());
   auto schema = MappingSchema(**handler, *mapping);
   if (!schema.ok()) return Fail(schema.status(), 1);
-  if (Status s = ls::CheckMapping(*mapping, **schema); !s.ok())
-    return Fail(s);
+  if (Status s = ls::CheckMapping(*mapping, **schema); !s.ok()) return Fail(s);
   auto plan = ls::PlanImport(*input, *mapping, **schema);
   if (!plan.ok()) return Fail(plan.status(), 1);
-  auto report =
-      ls::ImportPlan(**handler, args.Get("actor", "admin"),
-                     args.Get("project"), *mapping, std::move(*plan));
+  auto report = ls::ImportPlan(**handler, args.Get("actor", "admin"),
+                               args.Get("project"), *mapping, std::move(*plan));
   if (!report.ok()) return Fail(report.status(), 1);
   if (args.Has("json")) {
     for (const ls::TaskOutcome& t : report->tasks) PrintJsonLine(TaskJson(t));
@@ -128,8 +126,8 @@ int RunImport(const Args& args) {
 int RunExport(const Args& args) {
   const std::string out = args.Get("out");
   if (std::filesystem::exists(out))
-    return Fail(AlreadyExistsError(out + " exists (an export never overwrites)"),
-                1);
+    return Fail(
+        AlreadyExistsError(out + " exists (an export never overwrites)"), 1);
   auto mapping_text =
       ReadBoundedFile(args.Get("mapping"), kSchemaFileLimit, "mapping file");
   if (!mapping_text.ok()) return Fail(mapping_text.status());
@@ -161,10 +159,10 @@ int RunExport(const Args& args) {
   file << "[";
   auto counts = dataset::WriteSnapshotLines(
       **ledger, *state, spec, *ps, [&](std::string_view line) -> Status {
-        ASSIGN_OR_RETURN(ls::ExportedTask t,
-                         ls::LabelStudioTask(line.substr(0, line.size() - 1),
-                                             *mapping, *info->schema,
-                                             tasks + 1));
+        ASSIGN_OR_RETURN(
+            ls::ExportedTask t,
+            ls::LabelStudioTask(line.substr(0, line.size() - 1), *mapping,
+                                *info->schema, tasks + 1));
         file << (tasks == 0 ? "\n" : ",\n") << t.json;
         ++tasks;
         annotations += t.annotations;
@@ -195,8 +193,7 @@ Registrar import_label_studio_cmd(Command{
     .flags = {DataFlag(),
               {"project", "P", "project the records belong to", true},
               {"mapping", "MAP", "the mapping file (docs/imports.md)", true},
-              {"in", "FILE", "Label Studio's JSON export (a task array)",
-               true},
+              {"in", "FILE", "Label Studio's JSON export (a task array)", true},
               {"json", "", "one JSON line per task, then a summary line"},
               {"actor", "A", "acting principal (default admin)"}},
     .run = RunImport,

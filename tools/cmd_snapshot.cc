@@ -34,7 +34,7 @@
 namespace consilium::cli {
 
 StatusOr<uint64_t> SnapshotSize(const Args& args, const Ledger& ledger,
-                              std::string* tag) {
+                                std::string* tag) {
   if (args.Has("as-of") == args.Has("tag")) {
     return InvalidArgumentError(
         "give exactly one of --as-of SEQ or --tag NAME");

@@ -36,8 +36,8 @@ class SnapshotRoutesTest : public testing::ServeFixture {
   // Project p with the Label Studio fixture imported, a researcher, an
   // annotator and a signing key; returns the head.
   uint64_t Prepare() {
-    const std::string ls =
-        std::string(CONSILIUM_SOURCE_DIR) + "/tests/dataset/fixtures/label-studio";
+    const std::string ls = std::string(CONSILIUM_SOURCE_DIR) +
+                           "/tests/dataset/fixtures/label-studio";
     admin_ = AddUser("admin", "--role admin");
     Cli("project create --id p --name Chest");
     for (const char* who : {"dr-ada", "dr-ben", "ls-user-7"})
@@ -52,10 +52,10 @@ class SnapshotRoutesTest : public testing::ServeFixture {
         &rc);
     EXPECT_EQ(rc, 1);  // two of the four fixture tasks are refused
     std::string dir = std::filesystem::path(Ledger()).parent_path().string();
-    consilium::testing::RunShell(consilium::testing::ConsiliumBin() +
-                                     " keygen --name consilium.test/log --out " +
-                                     dir + "/log.key",
-                                 &rc);
+    consilium::testing::RunShell(
+        consilium::testing::ConsiliumBin() +
+            " keygen --name consilium.test/log --out " + dir + "/log.key",
+        &rc);
     EXPECT_EQ(rc, 0);
     Cli("configure --checkpoint-key " + dir + "/log.key");
     Cli("snapshot tag v1 --project p --as-of " + Head());
@@ -70,7 +70,8 @@ class SnapshotRoutesTest : public testing::ServeFixture {
   // Polls `done` until it holds or 120 s passed (a slow, busy machine).
   template <class Fn>
   static bool WaitFor(Fn done) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(120);
     while (!done()) {
       if (std::chrono::steady_clock::now() > deadline) return false;
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -96,10 +97,10 @@ TEST_F(SnapshotRoutesTest, ServesTheCliBytesAndBacksUpUnderWriteLoad) {
   };
   std::thread writer([&] {
     for (int i = 0; !stop.load(); ++i) {
-      HttpReply r = Call("POST", "/v1/projects/p/records", admin_,
-                         R"({"records":[{"id":"load-)" + std::to_string(i) +
-                             R"(","text":"note )" + std::to_string(i) +
-                             R"("}]})");
+      HttpReply r =
+          Call("POST", "/v1/projects/p/records", admin_,
+               R"({"records":[{"id":"load-)" + std::to_string(i) +
+                   R"(","text":"note )" + std::to_string(i) + R"("}]})");
       if (r.status == 201) written.fetch_add(1);
       if (r.status == 0) return;  // the request failed (reported by Call)
     }
@@ -108,7 +109,8 @@ TEST_F(SnapshotRoutesTest, ServesTheCliBytesAndBacksUpUnderWriteLoad) {
   // The backup is taken while the writer appends (at least one import
   // before it and one after it).
   ASSERT_TRUE(WaitFor([&] { return written.load() >= 3; }));
-  const std::string backup = (std::filesystem::path(Ledger()).parent_path() / "b").string();
+  const std::string backup =
+      (std::filesystem::path(Ledger()).parent_path() / "b").string();
   HttpReply b = Call("POST", "/v1/admin/backup", admin_,
                      R"({"out":")" + backup + R"("})");
   ASSERT_EQ(b.status, 200) << b.body;
@@ -119,28 +121,29 @@ TEST_F(SnapshotRoutesTest, ServesTheCliBytesAndBacksUpUnderWriteLoad) {
                             .at("seq")
                             .to_number<uint64_t>();
   EXPECT_GT(backup_seq, tagged);
-  EXPECT_EQ(Call("POST", "/v1/admin/backup", admin_,
-                 R"({"out":")" + backup + R"("})")
-                .status,
-            409);
-  EXPECT_EQ(Call("POST", "/v1/admin/backup", researcher_,
-                 R"({"out":"/tmp/never"})")
-                .status,
-            403);
+  EXPECT_EQ(
+      Call("POST", "/v1/admin/backup", admin_, R"({"out":")" + backup + R"("})")
+          .status,
+      409);
+  EXPECT_EQ(
+      Call("POST", "/v1/admin/backup", researcher_, R"({"out":"/tmp/never"})")
+          .status,
+      403);
 
-  HttpReply data = Call("GET", "/v1/projects/p/snapshots/v1/data.jsonl", researcher_);
+  HttpReply data =
+      Call("GET", "/v1/projects/p/snapshots/v1/data.jsonl", researcher_);
   HttpReply manifest =
       Call("GET", "/v1/projects/p/snapshots/v1/manifest.json", researcher_);
-  HttpReply by_seq = Call("GET",
-                          "/v1/projects/p/snapshots/" + std::to_string(tagged) +
-                              "/data.jsonl",
-                          researcher_);
+  HttpReply by_seq =
+      Call("GET",
+           "/v1/projects/p/snapshots/" + std::to_string(tagged) + "/data.jsonl",
+           researcher_);
   ASSERT_EQ(data.status, 200) << data.body;
   ASSERT_EQ(manifest.status, 200) << manifest.body;
   EXPECT_EQ(by_seq.body, data.body);
-  EXPECT_EQ(Call("GET", "/v1/projects/p/snapshots/v1/data.jsonl", annotator_)
-                .status,
-            403);
+  EXPECT_EQ(
+      Call("GET", "/v1/projects/p/snapshots/v1/data.jsonl", annotator_).status,
+      403);
   EXPECT_EQ(Call("GET", "/v1/projects/p/snapshots/nope/data.jsonl", researcher_)
                 .status,
             404);
@@ -150,7 +153,8 @@ TEST_F(SnapshotRoutesTest, ServesTheCliBytesAndBacksUpUnderWriteLoad) {
   Stop();
 
   // The CLI's export of the same tag: the same bytes.
-  const std::string base = std::filesystem::path(Ledger()).parent_path().string();
+  const std::string base =
+      std::filesystem::path(Ledger()).parent_path().string();
   Cli("snapshot export --project p --tag v1 --out " + base + "/cli");
   EXPECT_EQ(Slurp(base + "/cli/data.jsonl"), data.body);
   EXPECT_EQ(Slurp(base + "/cli/manifest.json"), manifest.body);

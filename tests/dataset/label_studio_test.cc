@@ -39,7 +39,9 @@ struct LsLedger {
     EXPECT_TRUE(Ledger::Init(dir).ok());
     ledger = std::move(*Ledger::Open(dir, {}));
     handler = std::move(*domain::CommandHandler::Open(ledger.get(), {}));
-    auto ok = [](const auto& r) { EXPECT_TRUE(r.ok()) << r.status().ToString(); };
+    auto ok = [](const auto& r) {
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+    };
     ok(handler->RegisterPrincipal(
         "admin", {.id = "admin", .roles = {{fb::Role::Admin, ""}}}));
     ok(handler->CreateProject("admin", {.id = "p", .name = "Chest"}));
@@ -114,11 +116,12 @@ TEST(LabelStudioTest, ImportsTasksAndRefusesAMalformedTaskWhole) {
   EXPECT_EQ(t0.assignments, 2u);
   EXPECT_EQ(t0.annotation_ids,
             (std::vector<std::string>{"ls:ls-101:1001", "ls:ls-101:1002"}));
-  EXPECT_TRUE(Has(t0.unmapped,
-                  "annotation 0 result 5: rating from_name \"quality\""));
+  EXPECT_TRUE(
+      Has(t0.unmapped, "annotation 0 result 5: rating from_name \"quality\""));
   EXPECT_TRUE(Has(t0.unmapped, "1 predictions: not imported"));
-  EXPECT_TRUE(Has(t0.mapped, "annotation 0 result 3: rectanglelabels box -> "
-                             "image_findings"));
+  EXPECT_TRUE(Has(t0.mapped,
+                  "annotation 0 result 3: rectanglelabels box -> "
+                  "image_findings"));
   // The pseudo-principal rule (completed_by 7) and a cancelled annotation.
   const TaskOutcome& t1 = r->tasks[1];
   ASSERT_TRUE(t1.status.ok()) << t1.status.ToString();
@@ -156,13 +159,14 @@ TEST(LabelStudioTest, SpansBoxesAndTextBecomeSchemaValues) {
   // "Fever 🌡 39.2C. Right lower lobe consolidation on film.": the
   // thermometer is two UTF-16 units and one code point, so the span after
   // it starts one lower than Label Studio's offset (33 -> 32).
-  EXPECT_EQ((*plan)[0].annotations[0].values,
-            R"({"comment":"RLL pneumonia,\nlikely bacterial",)"
-            R"("image_findings":[{"finding":"consolidation","region":)"
-            R"({"h":484,"image":"cxr","w":984,"x":1016,"y":888}}],)"
-            R"("impression":"pneumonia",)"
-            R"("text_findings":[{"finding":"fever","span":{"end":5,"start":0}},)"
-            R"({"finding":"consolidation","span":{"end":45,"start":32}}]})");
+  EXPECT_EQ(
+      (*plan)[0].annotations[0].values,
+      R"({"comment":"RLL pneumonia,\nlikely bacterial",)"
+      R"("image_findings":[{"finding":"consolidation","region":)"
+      R"({"h":484,"image":"cxr","w":984,"x":1016,"y":888}}],)"
+      R"("impression":"pneumonia",)"
+      R"("text_findings":[{"finding":"fever","span":{"end":5,"start":0}},)"
+      R"({"finding":"consolidation","span":{"end":45,"start":32}}]})");
   EXPECT_EQ((*plan)[0].record.content,
             R"({"images":[{"frames":1,"height":1600,"name":"cxr",)"
             R"("width":2000}],"text":"Fever )"
@@ -245,7 +249,9 @@ TEST(LabelStudioTest, MappingIsCheckedStrictly) {
 }
 
 TEST(LabelStudioTest, OffsetsConvertBetweenUtf16AndCodePoints) {
-  const std::string text = "a\xF0\x9F\x8C\xA1" "b\xC3\xA9";  // a🌡bé
+  const std::string text =
+      "a\xF0\x9F\x8C\xA1"
+      "b\xC3\xA9";  // a🌡bé
   EXPECT_EQ(*Utf16ToCodePoint(text, 0), 0u);
   EXPECT_EQ(*Utf16ToCodePoint(text, 3), 2u);
   EXPECT_EQ(*Utf16ToCodePoint(text, 5), 4u);
@@ -281,7 +287,8 @@ TEST(LabelStudioTest, ExportThenImportGivesTheSameAnnotations) {
   auto r = b.Import(back, first);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->imported, 2u);
-  for (const TaskOutcome& t : r->tasks) EXPECT_TRUE(t.status.ok()) << t.status.ToString();
+  for (const TaskOutcome& t : r->tasks)
+    EXPECT_TRUE(t.status.ok()) << t.status.ToString();
   EXPECT_EQ(b.Export(*m, ps), first);
   // Value for value: the same document per (record, annotator).
   auto values = [&](const Mapping& mapping, const std::string& text) {

@@ -151,11 +151,11 @@ StatusOr<double> ImportLabelStudio(const std::string& dir, uint64_t tasks) {
       handler->CreateProject("admin", {.id = "bench", .name = "Bench"})
           .status());
   for (const char* who : {"dr-a", "dr-b", "dr-c"}) {
-    RETURN_IF_ERROR(handler
-                        ->RegisterPrincipal(
-                            "admin", {.id = who,
-                                      .roles = {{fb::Role::Annotator, "bench"}}})
-                        .status());
+    RETURN_IF_ERROR(
+        handler
+            ->RegisterPrincipal(
+                "admin", {.id = who, .roles = {{fb::Role::Annotator, "bench"}}})
+            .status());
   }
   RETURN_IF_ERROR(handler->PublishSchema("admin", kSchema).status());
   ASSIGN_OR_RETURN(dataset::ls::Mapping m, dataset::ls::ParseMapping(R"({
@@ -184,9 +184,9 @@ StatusOr<double> ImportLabelStudio(const std::string& dir, uint64_t tasks) {
   });
   const auto start = Clock::now();
   ASSIGN_OR_RETURN(auto plan, dataset::ls::PlanImport(text, m, *schema));
-  ASSIGN_OR_RETURN(dataset::ls::ImportReport r,
-                   dataset::ls::ImportPlan(*handler, "admin", "bench", m,
-                                           std::move(plan)));
+  ASSIGN_OR_RETURN(
+      dataset::ls::ImportReport r,
+      dataset::ls::ImportPlan(*handler, "admin", "bench", m, std::move(plan)));
   const double s = Seconds(Clock::now() - start);
   if (!r.all_ok()) return InternalError("a bench task was refused");
   return s;
@@ -223,7 +223,8 @@ int Run(const Args& args) {
   if (!import_s.ok()) return Fail(import_s.status());
   auto ls_tasks = args.GetUint("ls-tasks", 2000);
   if (!ls_tasks.ok()) return Fail(ls_tasks.status());
-  if (*ls_tasks == 0) return Fail(InvalidArgumentError("--ls-tasks must be > 0"));
+  if (*ls_tasks == 0)
+    return Fail(InvalidArgumentError("--ls-tasks must be > 0"));
   auto ls_s = ImportLabelStudio(root + "/ls", *ls_tasks);
   if (!ls_s.ok()) return Fail(ls_s.status());
   struct rusage usage {};
