@@ -12,6 +12,7 @@
 #include "api/read_routes.h"
 #include "api/record_routes.h"
 #include "api/report_routes.h"
+#include "api/snapshot_routes.h"
 #include "api/static_routes.h"
 #include "api/whoami_route.h"
 
@@ -268,14 +269,17 @@ StatusOr<std::unique_ptr<App>> App::Open(Ledger* ledger, AppOptions options) {
                        ledger, {.checkpoint_every_events = 10000}));
   app->engine_->StartLive();
   app->metrics_ = std::make_shared<MetricsRegistry>();
-  app->context_ = AppContext{.handler = app->handler_.get(),
-                             .engine = app->engine_.get(),
-                             .ledger = ledger,
-                             .clock = app->options_.clock,
-                             .model = app->model_.get(),
-                             .adjudication = app->commands_.get(),
-                             .offers = app->offers_.get(),
-                             .metrics = app->metrics_.get()};
+  app->context_ =
+      AppContext{.handler = app->handler_.get(),
+                 .engine = app->engine_.get(),
+                 .ledger = ledger,
+                 .clock = app->options_.clock,
+                 .model = app->model_.get(),
+                 .adjudication = app->commands_.get(),
+                 .offers = app->offers_.get(),
+                 .metrics = app->metrics_.get(),
+                 .software_version = app->options_.software_version,
+                 .software_revision = app->options_.software_revision};
 
   app->depth_gauge_ = app->metrics_->AddGauge(
       "consilium_adjudication_queue_depth",
@@ -357,6 +361,7 @@ StatusOr<Router> App::BuildRouter() {
   RETURN_IF_ERROR(AddReadRoutes(table, context_, context_.metrics));
   RETURN_IF_ERROR(AddReportRoutes(table, context_));
   RETURN_IF_ERROR(AddAdjudicationRoutes(table, context_));
+  RETURN_IF_ERROR(AddSnapshotRoutes(table, context_));
   RETURN_IF_ERROR(AddStaticRoutes(table));
   rules_ = std::make_shared<const std::map<std::string, Rule>>(table.rules());
   return std::move(table.router());

@@ -89,6 +89,9 @@ struct AppContext {
   const domain::AdjudicatorOffers* offers = nullptr;
   // The registry the server serves at /metrics (Deps().metrics).
   MetricsRegistry* metrics = nullptr;
+  // What the snapshot manifests name (AppOptions::software_*).
+  std::string software_version{};
+  std::string software_revision{};
 
   // Appends an allowed AccessRecorded for `principal` and returns once it is
   // durable: call it after the data is ready and before it is returned.
@@ -141,6 +144,10 @@ struct AppOptions {
   // How often the lease-expiry timer calls AdjudicationCommands::ExpireDue
   // (docs/server.md, "Adjudication"); 1..60000.
   int64_t lease_sweep_ms = 500;
+  // The build a snapshot manifest names (`consilium serve` passes its own,
+  // so the server's snapshot bytes are the CLI's).
+  std::string software_version = "unknown";
+  std::string software_revision = "unknown";
 };
 
 class App {

@@ -81,6 +81,12 @@ StatusOr<BackupInfo> BackupDataDir(const Ledger& ledger,
     fs::remove_all(out, ec);
     return s;
   };
+  // The pseudonym key is made now when no export made it yet: a backup
+  // without it would restore into a ledger whose first export makes another
+  // key, and no snapshot of this ledger would reproduce from the copy.
+  if (StatusOr<Pseudonymizer> k = Pseudonymizer::LoadOrCreate(ledger.dir());
+      !k.ok())
+    return fail(k.status().WithContext("the pseudonym key"));
   Status s = ledger.Backup(out + "/ledger");
   if (!s.ok()) return fail(s);
   BackupInfo info;

@@ -7,10 +7,10 @@ render/ adjudication/ api/ tools/)
 and checks them against the allowed graph (docs/architecture.md):
 
     common <- schemas <- ledger <- domain <- projections <- adjudication
-    adjudication <- render <- api;  adjudication <- api
+    adjudication <- render <- api;  adjudication <- api;  dataset <- api
     common <- statistics <- projections
     common <- deid (the de-identification detectors; only tools/ uses them)
-    adjudication <- dataset (snapshot export and imports; only tools/ uses it)
+    adjudication, render <- dataset (snapshot export and imports)
     tools may include anything; nothing includes tools/.
 
 A module may include the modules it depends on and, through them, anything
@@ -54,9 +54,9 @@ DEPENDS = {
     "domain": ["ledger"],
     "projections": ["domain", "statistics"],
     "render": ["adjudication"],
-    "dataset": ["adjudication"],
+    "dataset": ["adjudication", "render"],
     "adjudication": ["projections"],
-    "api": ["adjudication", "render"],
+    "api": ["adjudication", "render", "dataset"],
 }
 # tools/ may include every module; no module may include tools/.
 TOOLS = "tools"

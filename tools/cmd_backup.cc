@@ -5,8 +5,8 @@
 // backup opens the ledger read-write for the moment of the RocksDB
 // checkpoint: a copy is consistent only when taken by the process that
 // decides when the ledger's files are deleted. While a server holds the
-// ledger it refuses and says so (the server will take backups through an
-// admin route calling the same Ledger::Backup).
+// ledger it refuses and says so: the server takes backups through its admin
+// route, POST /v1/admin/backup, which calls the same dataset::BackupDataDir.
 #include <cstdio>
 #include <string>
 
@@ -26,7 +26,8 @@ int RunBackup(const Args& args) {
           "the ledger is held by another process (a running server?): " +
           ledger.status().message() +
           "; a consistent backup is taken by the process holding it: stop "
-          "the server, or back up through it"));
+          "the server, or back up through it: POST /v1/admin/backup "
+          "{\"out\": \"/path/B\"} as a global admin"));
     }
     return Fail(ledger.status());
   }

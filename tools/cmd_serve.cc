@@ -15,6 +15,7 @@
 #include "api/server.h"
 #include "api/ws_adjudication.h"
 #include "common/clock.h"
+#include "tools/build_info.h"
 #include "tools/cli.h"
 #include "tools/demo/sign_in.h"
 #include "tools/open_ledger.h"
@@ -32,7 +33,10 @@ int Serve(const Args& args) {
   }
   auto ledger = OpenLedger(args, /*read_only=*/false);
   if (!ledger.ok()) return Fail(ledger.status());
-  auto app = api::App::Open(ledger->get(), {});
+  api::AppOptions app_options;
+  app_options.software_version = kConsiliumVersion;
+  app_options.software_revision = kConsiliumGitRevision;
+  auto app = api::App::Open(ledger->get(), std::move(app_options));
   if (!app.ok()) return Fail(app.status());
   StatusOr<api::Router> routes = (*app)->BuildRouter();
   if (!routes.ok()) return Fail(routes.status());

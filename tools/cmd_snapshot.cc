@@ -29,8 +29,38 @@
 #include "tools/cli.h"
 #include "tools/open_ledger.h"
 #include "tools/output.h"
+#include "tools/snapshot_args.h"
 
 namespace consilium::cli {
+
+StatusOr<uint64_t> SnapshotSize(const Args& args, const Ledger& ledger,
+                                std::string* tag) {
+  if (args.Has("as-of") == args.Has("tag")) {
+    return InvalidArgumentError(
+        "give exactly one of --as-of SEQ or --tag NAME");
+  }
+  ASSIGN_OR_RETURN(Head head, ledger.CheckedHead());
+  uint64_t seq = 0;
+  if (args.Has("tag")) {
+    ASSIGN_OR_RETURN(dataset::SnapshotTag t,
+                     dataset::FindSnapshotTag(ledger, args.Get("tag")));
+    if (t.project != args.Get("project")) {
+      return InvalidArgumentError("snapshot tag " + t.name + " names project " +
+                                  t.project + ", not " + args.Get("project"));
+    }
+    *tag = t.name;
+    seq = t.as_of_seq;
+  } else {
+    ASSIGN_OR_RETURN(seq, args.GetUint("as-of", 0));
+  }
+  if (seq == 0 || seq > head.seq) {
+    return OutOfRangeError("--as-of " + std::to_string(seq) +
+                           " is not an event of the ledger (1.." +
+                           std::to_string(head.seq) + ")");
+  }
+  return seq;
+}
+
 namespace {
 
 namespace ds = ::consilium::dataset;
@@ -78,34 +108,6 @@ Status SignMissingCheckpoint(const std::string& dir, uint64_t size,
   return rw->SignCheckpoint(signer, size).status();
 }
 
-StatusOr<uint64_t> ExportSize(const Args& args, const Ledger& ledger,
-                              std::string* tag) {
-  if (args.Has("as-of") == args.Has("tag")) {
-    return InvalidArgumentError(
-        "give exactly one of --as-of SEQ or --tag NAME");
-  }
-  ASSIGN_OR_RETURN(Head head, ledger.CheckedHead());
-  uint64_t seq = 0;
-  if (args.Has("tag")) {
-    ASSIGN_OR_RETURN(ds::SnapshotTag t,
-                     ds::FindSnapshotTag(ledger, args.Get("tag")));
-    if (t.project != args.Get("project")) {
-      return InvalidArgumentError("snapshot tag " + t.name + " names project " +
-                                  t.project + ", not " + args.Get("project"));
-    }
-    *tag = t.name;
-    seq = t.as_of_seq;
-  } else {
-    ASSIGN_OR_RETURN(seq, args.GetUint("as-of", 0));
-  }
-  if (seq == 0 || seq > head.seq) {
-    return OutOfRangeError("--as-of " + std::to_string(seq) +
-                           " is not an event of the ledger (1.." +
-                           std::to_string(head.seq) + ")");
-  }
-  return seq;
-}
-
 StatusOr<ds::ExportSpec> SpecOf(const Args& args) {
   ds::ExportSpec spec;
   ASSIGN_OR_RETURN(spec.project, args.Require("project"));
@@ -125,7 +127,7 @@ int RunExport(const Args& args) {
   Status s;
   std::unique_ptr<Ledger> ledger = OpenAt(dir, true, &s);
   if (ledger == nullptr) return Fail(s);
-  StatusOr<uint64_t> size = ExportSize(args, *ledger, &spec->tag);
+  StatusOr<uint64_t> size = SnapshotSize(args, *ledger, &spec->tag);
   if (!size.ok()) return Fail(size.status());
   spec->as_of_seq = *size;
   auto cp = ledger->CheckpointAt(*size);

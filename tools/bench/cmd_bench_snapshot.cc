@@ -12,6 +12,11 @@
 //   * import: the same N records as JSON lines through the records import
 //     path (render::ParseRecordLines, CommandHandler::ImportRecords) into a
 //     fresh ledger, records per second;
+//   * Label Studio import: --ls-tasks tasks (default 2,000), each with 3
+//     annotations by 3 annotators (a choices result), planned and imported
+//     through dataset/label_studio.h into a fresh ledger, tasks and
+//     annotations per second (each task's assignments are one synced
+//     command per annotator, which dominates: docs/imports.md);
 //   * peak RSS (getrusage ru_maxrss) of the process.
 // Figures vary with the machine and what else runs: BENCHMARKS.md records
 // them with the command that produced them.
@@ -25,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "dataset/label_studio.h"
 #include "dataset/snapshot_dir.h"
 #include "domain/command_handler.h"
 #include "ledger/ledger.h"
@@ -135,6 +141,57 @@ StatusOr<double> Import(const std::string& dir, uint64_t records) {
   return s;
 }
 
+// The Label Studio import of `tasks` tasks; seconds for plan + import.
+StatusOr<double> ImportLabelStudio(const std::string& dir, uint64_t tasks) {
+  RETURN_IF_ERROR(Ledger::Init(dir));
+  ASSIGN_OR_RETURN(auto ledger, Ledger::Open(dir, {}));
+  ASSIGN_OR_RETURN(auto handler,
+                   domain::CommandHandler::Open(ledger.get(), {}));
+  RETURN_IF_ERROR(
+      handler->CreateProject("admin", {.id = "bench", .name = "Bench"})
+          .status());
+  for (const char* who : {"dr-a", "dr-b", "dr-c"}) {
+    RETURN_IF_ERROR(
+        handler
+            ->RegisterPrincipal(
+                "admin", {.id = who, .roles = {{fb::Role::Annotator, "bench"}}})
+            .status());
+  }
+  RETURN_IF_ERROR(handler->PublishSchema("admin", kSchema).status());
+  ASSIGN_OR_RETURN(dataset::ls::Mapping m, dataset::ls::ParseMapping(R"({
+    "schema": "bench-snap@1", "text_key": "text",
+    "annotators": {"1": "dr-a", "2": "dr-b", "3": "dr-c"},
+    "fields": [{"from_name": "dx", "type": "choices", "field": "dx",
+                "values": {"A": "c0", "B": "c1", "C": "c2"}}]})"));
+  std::string text = "[";
+  for (uint64_t t = 0; t < tasks; ++t) {
+    text += (t == 0 ? "" : ",") + std::string(R"({"id":)") +
+            std::to_string(t + 1) + R"(,"data":{"text":"bench task"},)" +
+            R"("annotations":[)";
+    for (int a = 1; a <= 3; ++a) {
+      text += (a == 1 ? "" : ",") + std::string(R"({"id":)") +
+              std::to_string(t * 3 + a) + R"(,"completed_by":)" +
+              std::to_string(a) +
+              R"(,"result":[{"id":"x","from_name":"dx","to_name":"text",)" +
+              R"("type":"choices","value":{"choices":[")" +
+              std::string(1, "ABC"[(t + a) % 3]) + R"("]}}]})";
+    }
+    text += "]}";
+  }
+  text += "]";
+  auto schema = handler->Read([](const domain::DomainState& st) {
+    return st.FindSchema("bench-snap", 1)->schema;
+  });
+  const auto start = Clock::now();
+  ASSIGN_OR_RETURN(auto plan, dataset::ls::PlanImport(text, m, *schema));
+  ASSIGN_OR_RETURN(
+      dataset::ls::ImportReport r,
+      dataset::ls::ImportPlan(*handler, "admin", "bench", m, std::move(plan)));
+  const double s = Seconds(Clock::now() - start);
+  if (!r.all_ok()) return InternalError("a bench task was refused");
+  return s;
+}
+
 int Run(const Args& args) {
   auto records = args.GetUint("records", 100'000);
   if (!records.ok()) return Fail(records.status());
@@ -164,6 +221,12 @@ int Run(const Args& args) {
   if (!exported.ok()) return Fail(exported.status());
   auto import_s = Import(root + "/import", *records);
   if (!import_s.ok()) return Fail(import_s.status());
+  auto ls_tasks = args.GetUint("ls-tasks", 2000);
+  if (!ls_tasks.ok()) return Fail(ls_tasks.status());
+  if (*ls_tasks == 0)
+    return Fail(InvalidArgumentError("--ls-tasks must be > 0"));
+  auto ls_s = ImportLabelStudio(root + "/ls", *ls_tasks);
+  if (!ls_s.ok()) return Fail(ls_s.status());
   struct rusage usage {};
   getrusage(RUSAGE_SELF, &usage);
   const double n = static_cast<double>(*records);
@@ -177,6 +240,10 @@ int Run(const Args& args) {
   o["export_records_per_s"] = n / exported->second;
   o["export_write_records_per_s"] = n / (exported->second - exported->first);
   o["import_records_per_s"] = n / *import_s;
+  o["label_studio_tasks"] = *ls_tasks;
+  o["label_studio_import_tasks_per_s"] = static_cast<double>(*ls_tasks) / *ls_s;
+  o["label_studio_import_annotations_per_s"] =
+      static_cast<double>(*ls_tasks * 3) / *ls_s;
   o["peak_rss_kib"] = static_cast<int64_t>(usage.ru_maxrss);
   if (args.Has("json")) return PrintJson(o);
   for (const auto& kv : o) {
@@ -188,9 +255,11 @@ int Run(const Args& args) {
 
 Registrar bench_snapshot(Command{
     .words = {"bench", "snapshot"},
-    .summary = "snapshot export and record import rates beside the raw "
-               "ledger scan, and peak RSS",
+    .summary = "snapshot export, record and Label Studio import rates beside "
+               "the raw ledger scan, and peak RSS",
     .flags = {{"records", "N", "records, 3 annotations each (default 100000)"},
+              {"ls-tasks", "N",
+               "Label Studio tasks, 3 annotations each (default 2000)"},
               {"json", "", "print JSON"}},
     .run = Run});
 

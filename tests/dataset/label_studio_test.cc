@@ -1,0 +1,310 @@
+// Label Studio import and export (dataset/label_studio.h, docs/imports.md)
+// on fixtures written from Label Studio's documented export format
+// (tests/dataset/fixtures/label-studio/README.md).
+#include "dataset/label_studio.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "dataset/pseudonyms.h"
+#include "dataset/snapshot.h"
+#include "domain/command_handler.h"
+#include "ledger/ledger.h"
+#include "projections/engine.h"
+#include "tests/testing/temp_dir.h"
+
+namespace consilium::dataset::ls {
+namespace {
+
+using ::consilium::testing::TempDir;
+
+std::string Fixture(const std::string& name) {
+  std::ifstream in(std::string(CONSILIUM_SOURCE_DIR) +
+                       "/tests/dataset/fixtures/label-studio/" + name,
+                   std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A ledger with project p, the fixture's schema and its annotators.
+struct LsLedger {
+  explicit LsLedger(const std::string& dir,
+                    std::vector<std::string> annotators = {"dr-ada", "dr-ben",
+                                                           "ls-user-7"}) {
+    EXPECT_TRUE(Ledger::Init(dir).ok());
+    ledger = std::move(*Ledger::Open(dir, {}));
+    handler = std::move(*domain::CommandHandler::Open(ledger.get(), {}));
+    auto ok = [](const auto& r) {
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+    };
+    ok(handler->RegisterPrincipal(
+        "admin", {.id = "admin", .roles = {{fb::Role::Admin, ""}}}));
+    ok(handler->CreateProject("admin", {.id = "p", .name = "Chest"}));
+    for (const std::string& who : annotators) {
+      ok(handler->RegisterPrincipal(
+          "admin", {.id = who, .roles = {{fb::Role::Annotator, "p"}}}));
+    }
+    ok(handler->PublishSchema("admin", Fixture("schema.json")));
+    schema = handler->Read([](const domain::DomainState& s) {
+      return s.FindSchema("ls-chest", 1)->schema;
+    });
+  }
+
+  StatusOr<ImportReport> Import(const Mapping& m, const std::string& text) {
+    EXPECT_TRUE(CheckMapping(m, *schema).ok());
+    ASSIGN_OR_RETURN(auto plan, PlanImport(text, m, *schema));
+    return ImportPlan(*handler, "admin", "p", m, std::move(plan));
+  }
+
+  // The project's tasks as Label Studio tasks, as of the head.
+  std::string Export(const Mapping& m, const Pseudonymizer& ps) {
+    uint64_t head = ledger->head().seq;
+    auto state = projections::BuildStateAsOf(*ledger, head);
+    EXPECT_TRUE(state.ok());
+    std::string out = "[";
+    size_t n = 0;
+    auto counts = WriteSnapshotLines(
+        *ledger, *state, {.project = "p", .as_of_seq = head}, ps,
+        [&](std::string_view line) -> Status {
+          ASSIGN_OR_RETURN(ExportedTask t,
+                           LabelStudioTask(line.substr(0, line.size() - 1), m,
+                                           *schema, ++n));
+          out += (n == 1 ? "\n" : ",\n") + t.json;
+          return OkStatus();
+        });
+    EXPECT_TRUE(counts.ok()) << counts.status().ToString();
+    return out + "\n]\n";
+  }
+
+  std::string Values(const std::string& annotation_id) {
+    return handler->Read([&](const domain::DomainState& s) -> std::string {
+      const domain::AnnotationState* a = s.FindAnnotation(annotation_id);
+      return a == nullptr ? "" : a->annotator;
+    });
+  }
+
+  std::unique_ptr<Ledger> ledger;
+  std::unique_ptr<domain::CommandHandler> handler;
+  std::shared_ptr<const schemas::TaskSchema> schema;
+};
+
+bool Has(const std::vector<std::string>& v, const std::string& part) {
+  for (const std::string& s : v) {
+    if (s.find(part) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(LabelStudioTest, ImportsTasksAndRefusesAMalformedTaskWhole) {
+  TempDir tmp;
+  LsLedger l(tmp.Sub("a"));
+  auto m = ParseMapping(Fixture("mapping.json"));
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  auto r = l.Import(*m, Fixture("export.json"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->tasks.size(), 4u);
+  EXPECT_EQ(r->imported, 2u);
+  const TaskOutcome& t0 = r->tasks[0];
+  ASSERT_TRUE(t0.status.ok()) << t0.status.ToString();
+  EXPECT_EQ(t0.record_id, "ls-101");
+  EXPECT_TRUE(t0.record_imported);
+  EXPECT_EQ(t0.assignments, 2u);
+  EXPECT_EQ(t0.annotation_ids,
+            (std::vector<std::string>{"ls:ls-101:1001", "ls:ls-101:1002"}));
+  EXPECT_TRUE(
+      Has(t0.unmapped, "annotation 0 result 5: rating from_name \"quality\""));
+  EXPECT_TRUE(Has(t0.unmapped, "1 predictions: not imported"));
+  EXPECT_TRUE(Has(t0.mapped,
+                  "annotation 0 result 3: rectanglelabels box -> "
+                  "image_findings"));
+  // The pseudo-principal rule (completed_by 7) and a cancelled annotation.
+  const TaskOutcome& t1 = r->tasks[1];
+  ASSERT_TRUE(t1.status.ok()) << t1.status.ToString();
+  EXPECT_EQ(t1.annotation_ids, (std::vector<std::string>{"ls:ls-102:1003"}));
+  EXPECT_EQ(l.Values("ls:ls-102:1003"), "ls-user-7");
+  EXPECT_TRUE(Has(t1.unmapped, "annotation 1: cancelled"));
+  // A value the mapping lacks, and a rotated box: refused by index, with
+  // the annotation and result that failed; nothing of them is in the ledger.
+  EXPECT_EQ(r->tasks[2].status.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r->tasks[2].status.message().find(
+                "task 2: annotation 1: result 0 (dx): value \"Atelectasis\""),
+            std::string::npos)
+      << r->tasks[2].status.ToString();
+  EXPECT_NE(r->tasks[3].status.message().find("task 3: annotation 0: result 1 "
+                                              "(box): value.rotation"),
+            std::string::npos)
+      << r->tasks[3].status.ToString();
+  l.handler->Read([&](const domain::DomainState& s) {
+    EXPECT_NE(s.FindRecord("ls-101"), nullptr);
+    EXPECT_EQ(s.FindRecord("ls-103"), nullptr);
+    EXPECT_EQ(s.FindRecord("ls-104"), nullptr);
+    EXPECT_EQ(s.FindAnnotation("ls:ls-103:1005"), nullptr);
+    return 0;
+  });
+}
+
+TEST(LabelStudioTest, SpansBoxesAndTextBecomeSchemaValues) {
+  TempDir tmp;
+  LsLedger l(tmp.Sub("a"));
+  auto m = ParseMapping(Fixture("mapping.json"));
+  ASSERT_TRUE(m.ok());
+  auto plan = PlanImport(Fixture("export.json"), *m, *l.schema);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_TRUE((*plan)[0].status.ok());
+  // "Fever 🌡 39.2C. Right lower lobe consolidation on film.": the
+  // thermometer is two UTF-16 units and one code point, so the span after
+  // it starts one lower than Label Studio's offset (33 -> 32).
+  EXPECT_EQ(
+      (*plan)[0].annotations[0].values,
+      R"({"comment":"RLL pneumonia,\nlikely bacterial",)"
+      R"("image_findings":[{"finding":"consolidation","region":)"
+      R"({"h":484,"image":"cxr","w":984,"x":1016,"y":888}}],)"
+      R"("impression":"pneumonia",)"
+      R"("text_findings":[{"finding":"fever","span":{"end":5,"start":0}},)"
+      R"({"finding":"consolidation","span":{"end":45,"start":32}}]})");
+  EXPECT_EQ((*plan)[0].record.content,
+            R"({"images":[{"frames":1,"height":1600,"name":"cxr",)"
+            R"("width":2000}],"text":"Fever )"
+            "\xF0\x9F\x8C\xA1"
+            R"( 39.2C. Right lower lobe consolidation on film."})");
+  EXPECT_EQ((*plan)[0].record.metadata,
+            R"({"label_studio":{"data":{"image":"s3://films/101.png"},)"
+            R"("task_id":101}})");
+}
+
+TEST(LabelStudioTest, ReimportingTheSameFileAppendsNothing) {
+  TempDir tmp;
+  LsLedger l(tmp.Sub("a"));
+  auto m = ParseMapping(Fixture("mapping.json"));
+  ASSERT_TRUE(m.ok());
+  ASSERT_TRUE(l.Import(*m, Fixture("export.json")).ok());
+  uint64_t head = l.ledger->head().seq;
+  auto again = l.Import(*m, Fixture("export.json"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->imported, 0u);
+  EXPECT_EQ(again->tasks[0].status.code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(again->tasks[0].status.message().find(
+                "annotation ls:ls-101:1001 already exists"),
+            std::string::npos);
+  EXPECT_EQ(l.ledger->head().seq, head);
+}
+
+TEST(LabelStudioTest, WholeInputErrorsAndUnknownAnnotators) {
+  TempDir tmp;
+  LsLedger l(tmp.Sub("a"), {"dr-ada"});
+  auto m = ParseMapping(Fixture("mapping.json"));
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(PlanImport("{\"id\":1}", *m, *l.schema).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(PlanImport("[{\"id\":1,", *m, *l.schema).status().code(),
+            StatusCode::kInvalidArgument);
+  uint64_t head = l.ledger->head().seq;
+  auto r = l.Import(*m, Fixture("export.json"));
+  ASSERT_TRUE(r.ok());
+  // dr-ben and ls-user-7 are not registered: their tasks are refused whole.
+  EXPECT_EQ(r->tasks[0].status.code(), StatusCode::kNotFound);
+  EXPECT_NE(r->tasks[0].status.message().find("annotator dr-ben"),
+            std::string::npos);
+  EXPECT_EQ(r->imported, 0u);
+  EXPECT_EQ(l.ledger->head().seq, head);
+  // The actor must be an admin of the project.
+  auto plan = PlanImport(Fixture("export.json"), *m, *l.schema);
+  EXPECT_EQ(ImportPlan(*l.handler, "dr-ada", "p", *m, *plan).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(ImportPlan(*l.handler, "admin", "nope", *m, *plan).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST(LabelStudioTest, MappingIsCheckedStrictly) {
+  TempDir tmp;
+  LsLedger l(tmp.Sub("a"));
+  auto bad = [&](std::string text, std::string_view what) {
+    auto m = ParseMapping(text);
+    Status s = m.ok() ? CheckMapping(*m, *l.schema) : m.status();
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << text;
+    EXPECT_NE(s.message().find(what), std::string::npos) << s.ToString();
+  };
+  const std::string head = R"({"schema":"ls-chest@1","text_key":"text",)";
+  bad(head + R"("fields":[{"from_name":"dx","type":"polygonlabels",)"
+             R"("field":"impression"}]})",
+      "fields[0].type: unknown result type \"polygonlabels\"");
+  bad(head + R"("fields":[{"from_name":"c","type":"textarea",)"
+             R"("field":"impression"}]})",
+      "textarea fills a text field");
+  bad(head + R"("fields":[{"from_name":"c","type":"textarea",)"
+             R"("field":"comment"}],"colour":1})",
+      "colour: unknown key");
+  bad(head + R"("fields":[{"from_name":"b","type":"rectanglelabels",)"
+             R"("field":"image_findings","label_field":"finding",)"
+             R"("anchor_field":"region"}]})",
+      "rectanglelabels need images");
+  bad(R"({"schema":"ls-chest@2","text_key":"text","fields":[{"from_name":)"
+      R"("c","type":"textarea","field":"comment"}]})",
+      "names schema ls-chest@2, not ls-chest@1");
+}
+
+TEST(LabelStudioTest, OffsetsConvertBetweenUtf16AndCodePoints) {
+  const std::string text =
+      "a\xF0\x9F\x8C\xA1"
+      "b\xC3\xA9";  // a🌡bé
+  EXPECT_EQ(*Utf16ToCodePoint(text, 0), 0u);
+  EXPECT_EQ(*Utf16ToCodePoint(text, 3), 2u);
+  EXPECT_EQ(*Utf16ToCodePoint(text, 5), 4u);
+  EXPECT_EQ(Utf16ToCodePoint(text, 2).status().code(),
+            StatusCode::kInvalidArgument);  // inside the surrogate pair
+  EXPECT_EQ(Utf16ToCodePoint(text, 6).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(*CodePointToUtf16(text, 2), 3u);
+  EXPECT_EQ(*CodePointToUtf16(text, 4), 5u);
+}
+
+// Import -> export -> import into another ledger -> export: the same tasks
+// and the same annotations (the annotators mapped back from their
+// pseudonyms, the pseudonym key shared).
+TEST(LabelStudioTest, ExportThenImportGivesTheSameAnnotations) {
+  TempDir tmp;
+  LsLedger a(tmp.Sub("a"));
+  auto m = ParseMapping(Fixture("mapping.json"));
+  ASSERT_TRUE(m.ok());
+  ASSERT_TRUE(a.Import(*m, Fixture("export.json")).ok());
+  Pseudonymizer ps = *Pseudonymizer::FromKey(std::string(32, '\x5c'));
+  std::string first = a.Export(*m, ps);
+  EXPECT_NE(first.find("\"completed_by\":\"" + ps.Principal("dr-ada") + "\""),
+            std::string::npos);
+  EXPECT_EQ(first.find("dr-ada"), std::string::npos);  // pseudonyms only
+
+  LsLedger b(tmp.Sub("b"));
+  Mapping back = *m;
+  back.annotators.clear();
+  back.annotator_prefix.clear();
+  for (const char* who : {"dr-ada", "dr-ben", "ls-user-7"})
+    back.annotators[ps.Principal(who)] = who;
+  auto r = b.Import(back, first);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->imported, 2u);
+  for (const TaskOutcome& t : r->tasks)
+    EXPECT_TRUE(t.status.ok()) << t.status.ToString();
+  EXPECT_EQ(b.Export(*m, ps), first);
+  // Value for value: the same document per (record, annotator).
+  auto values = [&](const Mapping& mapping, const std::string& text) {
+    std::map<std::string, std::string> out;
+    auto plan = PlanImport(text, mapping, *a.schema);
+    EXPECT_TRUE(plan.ok());
+    for (const PlannedTask& t : *plan) {
+      for (const PlannedAnnotation& x : t.annotations)
+        out[t.record.id + "/" + x.annotator] = x.values;
+    }
+    return out;
+  };
+  auto original = values(*m, Fixture("export.json"));
+  EXPECT_EQ(original.size(), 3u);  // tasks 2 and 3 are refused whole
+  EXPECT_EQ(values(back, first), original);
+}
+
+}  // namespace
+}  // namespace consilium::dataset::ls
