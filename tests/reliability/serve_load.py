@@ -282,6 +282,19 @@ def ledger_events(bin_path, data, start):
     return [json.loads(line) for line in out.splitlines() if line]
 
 
+def event_sizes(bin_path, data):
+    """seq -> stored size in bytes, from `consilium events --metadata`."""
+    sizes, start = {}, 1
+    while start is not None:
+        page = json.loads(run(bin_path, "events", "--data", data,
+                              "--metadata", "--from", str(start),
+                              "--limit", "1000"))
+        for e in page["events"]:
+            sizes[e["seq"]] = e["size"]
+        start = page["next_from"]
+    return sizes
+
+
 def percentile(values, p):
     if not values:
         return None
