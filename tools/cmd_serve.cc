@@ -40,8 +40,9 @@ StatusOr<api::ServerOptions> EdgeOptions(const Args& args) {
       args.GetUint("header-timeout-ms",
                    static_cast<uint64_t>(options.header_timeout.count())));
   if (header_ms < 100 || header_ms > 600'000) {
-    return InvalidArgumentError("--header-timeout-ms must be 100..600000, not " +
-                                std::to_string(header_ms));
+    return InvalidArgumentError(
+        "--header-timeout-ms must be 100..600000, not " +
+        std::to_string(header_ms));
   }
   options.header_timeout = std::chrono::milliseconds(header_ms);
   return options;
