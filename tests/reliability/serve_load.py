@@ -168,8 +168,9 @@ class HttpWorker(threading.Thread):
     cut by a kill was never acknowledged)."""
 
     def __init__(self, port, name, token, records, tally, stop, tag,
-                 read_share=0.5):
+                 read_share=0.5, pause=0.0):
         super().__init__(daemon=True)
+        self.pause = pause  # seconds between requests (0: flat out)
         self.port, self.name, self.token = port, name, token
         self.records, self.tally, self.stop = records, tally, stop
         self.tag, self.read_share = tag, read_share
@@ -182,7 +183,7 @@ class HttpWorker(threading.Thread):
     def run(self):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         try:
-            while not self.stop.is_set():
+            while not self.stop.wait(self.pause):
                 self.n += 1
                 record = f"rec-{self.n % self.records}"
                 reading = (self.n * 7919 % 100) < self.read_share * 100
