@@ -30,8 +30,11 @@ LEVELS = ["stable", "guarded", "serious", "critical"]
 
 
 def run(bin_path, *args, stdin=None, timeout=300):
+    # Strict UTF-8: an event printed with bytes that are not UTF-8 fails
+    # here rather than passing as replacement characters.
     p = subprocess.run([bin_path, *args], input=stdin, capture_output=True,
-                       text=True, timeout=timeout)
+                       text=True, encoding="utf-8", errors="strict",
+                       timeout=timeout)
     if p.returncode != 0:
         raise AssertionError(f"consilium {' '.join(args)}: exit "
                              f"{p.returncode}: {p.stderr.strip()}")
@@ -79,12 +82,12 @@ class Server:
     """`consilium serve --data DATA --listen 127.0.0.1:0 [extra]`, plain
     HTTP; waits for its "listening on" line."""
 
-    def __init__(self, bin_path, data, extra=()):
+    def __init__(self, bin_path, data, extra=(), env=None):
         self.proc = subprocess.Popen(
             [bin_path, "serve", "--data", data, "--listen", "127.0.0.1:0",
              *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            preexec_fn=die_with_parent)
+            preexec_fn=die_with_parent, env=env)
         line = self.proc.stdout.readline()
         if "listening on http://" not in line:
             self.proc.kill()
