@@ -201,10 +201,13 @@ class EdgeTest(unittest.TestCase):
         rss = self.server.rss_kib()
         self.assertLess(rss - self.rss_before, RSS_SLACK_KIB,
                         f"RSS {self.rss_before} -> {rss} KiB")
+        # The well-behaved client keeps being answered after the attack.
+        after = self.good.answered
+        sl.wait_for(lambda: self.good.answered >= after + 4 or
+                    self.good.failures, 30, "the well-behaved client's answers")
         self.good.stop.set()
         self.good.join(timeout=30)
         self.assertEqual(self.good.failures, [])
-        self.assertGreater(self.good.answered, 10)
         status, body = sl.request(self.server.port, "GET", "/healthz")
         self.assertEqual((status, body), (200, {"status": "ok"}))
 
@@ -232,7 +235,8 @@ class EdgeTest(unittest.TestCase):
         sl.wait_for(lambda: self.observer.metric(
             "consilium_http_open_connections") <= base, 20,
             "the idle connections closed")
-        self.assertLessEqual(self.server.fds(), self.fds_before + 2)
+        # No socket left behind (a few files: RocksDB may roll its log).
+        self.assertLessEqual(self.server.fds(), self.fds_before + 8)
         # New connections are served again.
         status, _ = sl.request(self.server.port, "GET", "/healthz")
         self.assertEqual(status, 200)
@@ -338,9 +342,10 @@ class EdgeTest(unittest.TestCase):
         pinger.close()
         print(f"pinger: {sent} pings sent, dropped while sending: {dropped}",
               file=sys.stderr)
-        time.sleep(0.5)  # the follower's window fills meanwhile
-        self.assertEqual(self.observer.metric(
-            "consilium_http_open_connections"), base + 1)  # the follower
+        # The pinger's session is gone; the follower's stays (paced).
+        sl.wait_for(lambda: self.observer.metric(
+            "consilium_http_open_connections") == base + 1, 20,
+            "only the follower left open")
         self.assertServedThroughout()
         follower.close()
 
