@@ -15,6 +15,7 @@
 #include "api/snapshot_routes.h"
 #include "api/static_routes.h"
 #include "api/whoami_route.h"
+#include "render/error_json.h"
 
 namespace consilium::api {
 namespace {
@@ -29,7 +30,16 @@ std::string RuleKey(std::string_view method, std::string_view pattern) {
 }
 
 bool UsableId(const std::string& id) {
-  return !id.empty() && id.size() <= 256 && id.find('\0') == std::string::npos;
+  return !id.empty() && id.size() <= 256 &&
+         id.find('\0') == std::string::npos && render::ValidUtf8(id) == id;
+}
+
+// "api: METHOD PATH", cut to 512 bytes, as valid UTF-8 (the path is the
+// client's bytes; an event's strings are JSON text).
+std::string AccessPurpose(const std::string& method, const std::string& path) {
+  std::string purpose = "api: " + method + " " + path;
+  if (purpose.size() > 512) purpose.resize(512);
+  return render::ValidUtf8(purpose);
 }
 
 // The api::Authorizer of `consilium serve`: the route's rule, asked of
@@ -126,8 +136,7 @@ domain::RecordAccessCommand ReadAccess(std::string_view kind,
   cmd.resource_kind = kind;
   cmd.resource_id = id;
   cmd.action = action;
-  cmd.purpose = "api: " + request.method + " " + request.path;
-  if (cmd.purpose.size() > 512) cmd.purpose.resize(512);
+  cmd.purpose = AccessPurpose(request.method, request.path);
   cmd.allowed = true;
   return cmd;
 }
@@ -155,11 +164,11 @@ domain::RecordAccessCommand DenialAccess(const Denial& denial) {
   }
   if (!UsableId(cmd.resource_id)) cmd.resource_id = "unmatched";
   cmd.action = "request";
-  cmd.purpose = "api: " + denial.method + " " + denial.path;
-  if (cmd.purpose.size() > 512) cmd.purpose.resize(512);
+  cmd.purpose = AccessPurpose(denial.method, denial.path);
   cmd.allowed = false;
-  cmd.reason = std::string(StatusCodeName(denial.reason.code())) + ": " +
-               denial.reason.message();
+  cmd.reason =
+      render::ValidUtf8(std::string(StatusCodeName(denial.reason.code())) +
+                        ": " + denial.reason.message());
   return cmd;
 }
 

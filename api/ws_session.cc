@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "api/http.h"
+#include "api/internal/ws_envelope.h"
 #include "api/internal/ws_start.h"
 #include "common/strict_json.h"
 #include "render/error_json.h"
@@ -62,21 +63,6 @@ const WsMessageType* WsHandlers::Find(std::string_view type) const {
   return it == handlers_.end() ? nullptr : &it->second;
 }
 
-std::string WsResultText(const json::value& id, const json::object& result) {
-  json::object o;
-  o["id"] = id;
-  o["type"] = "result";
-  o["result"] = result;
-  return json::serialize(o);
-}
-
-std::string WsErrorText(const json::value& id, const Status& status) {
-  json::object o = render::ErrorJson(status);
-  o["id"] = id;
-  o["type"] = "error";
-  return json::serialize(o);
-}
-
 namespace internal {
 namespace {
 
@@ -87,7 +73,6 @@ namespace net = boost::asio;
 namespace ssl = net::ssl;
 using Clock = std::chrono::steady_clock;
 
-constexpr size_t kMaxIdBytes = 256;
 constexpr size_t kMaxCloseReason = 123;  // RFC 6455 5.5: 125 - the code
 
 std::string Millis(std::chrono::milliseconds d) {
@@ -101,23 +86,6 @@ std::string CutReason(std::string reason) {
   while (n > 0 && (static_cast<unsigned char>(reason[n]) & 0xC0) == 0x80) --n;
   reason.resize(n);
   return reason;
-}
-
-// The id of a message: a string of 1-256 bytes or an integer. An error
-// says what is wrong; a message without a usable id is answered with id
-// null.
-Status CheckId(const json::object& msg) {
-  const json::value* id = msg.if_contains("id");
-  if (id == nullptr) return InvalidArgumentError("message has no \"id\"");
-  if (id->is_string()) {
-    size_t n = id->as_string().size();
-    if (n == 0 || n > kMaxIdBytes) {
-      return InvalidArgumentError("\"id\" must be 1-256 bytes");
-    }
-    return OkStatus();
-  }
-  if (id->is_int64() || id->is_uint64()) return OkStatus();
-  return InvalidArgumentError("\"id\" must be a string or an integer");
 }
 
 // Roles that were held and are not any more, "a, b"; empty when none.
@@ -336,23 +304,13 @@ class WsSession final : public Connection,
   }
 
   void OnMessage(const std::string& text) {
-    json::value doc;
-    if (Status s = ParseStrictJson(text, {}, doc); !s.ok()) {
-      return Send(WsErrorText(nullptr, s.WithContext("message")));
+    WsEnvelope envelope;
+    if (Status s = ParseWsEnvelope(text, envelope); !s.ok()) {
+      return Send(WsErrorText(envelope.id, s));
     }
-    if (!doc.is_object()) {
-      return Send(WsErrorText(
-          nullptr, InvalidArgumentError("message must be a JSON object")));
-    }
-    json::object& msg = doc.as_object();
-    if (Status s = CheckId(msg); !s.ok()) return Send(WsErrorText(nullptr, s));
-    json::value id = msg.at("id");
-    const json::value* type = msg.if_contains("type");
-    if (type == nullptr || !type->is_string()) {
-      return Send(WsErrorText(
-          id, InvalidArgumentError("message has no \"type\" string")));
-    }
-    std::string t(type->as_string());
+    json::value id = std::move(envelope.id);
+    std::string t = std::move(envelope.type);
+    json::object& msg = envelope.message;
     if (t == "auth") return OnAuth(id, msg);
     if (!authenticated_) {
       return Send(WsErrorText(

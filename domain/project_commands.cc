@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "domain/internal/command_util.h"
+#include "schemas/annotation_validator.h"
 #include "schemas/event_json.h"
 
 namespace consilium::domain {
@@ -251,6 +252,17 @@ Status CheckAccessCommand(std::string_view actor,
                                 ": 1-64 of [a-z_]");
   if (!cmd.allowed && cmd.reason.empty())
     return InvalidArgumentError("access: a denied access needs a reason");
+  // An event's strings are JSON text: a purpose or reason quoting a
+  // client's bytes must be made valid UTF-8 before it gets here.
+  for (const auto& [what, text] : {std::pair<const char*, std::string_view>{
+                                       "resource id", cmd.resource_id},
+                                   {"purpose", cmd.purpose},
+                                   {"reason", cmd.reason}}) {
+    if (!schemas::CountCodePoints(text).has_value()) {
+      return InvalidArgumentError(std::string("access: ") + what +
+                                  " is not valid UTF-8");
+    }
+  }
   if (actor.empty())
     return InvalidArgumentError("access: the actor is required");
   return OkStatus();

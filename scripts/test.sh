@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: installs missing Debian packages, builds the
 # Release and the ASan+UBSan configurations, and runs the whole suite in both
-# through ctest; then the concurrency tests under ThreadSanitizer (the tsan
-# preset: its build preset names the test binaries, its test preset selects
-# the concurrency suites by name) and a fuzz smoke run of every libFuzzer
-# target (tests/fuzz/smoke.sh, FUZZ_SECONDS each, default 60). This is the
+# through ctest (the server crash loop and edge tests of tests/reliability/
+# included, CONSILIUM_CRASH_CYCLES cycles, default 5); then the concurrency
+# tests under ThreadSanitizer (the tsan preset: its build preset names the
+# test binaries, its test preset selects the concurrency suites by name) and
+# a fuzz smoke run of every libFuzzer target (tests/fuzz/smoke.sh,
+# FUZZ_SECONDS each, default 60). This is the
 # command README.md names and .ci/run calls. docs/reliability.md says what
 # each step proves and how long the whole run takes.
 set -euo pipefail

@@ -4,6 +4,7 @@
 // the server's lifetime, so no other process writes it meanwhile. The App
 // builds the routes, the authenticator, the rule-table authorizer and the
 // denial hook; this file only reads the flags and runs the server.
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <memory>
@@ -23,6 +24,31 @@
 namespace consilium::cli {
 namespace {
 
+// The edge limits a deployment tunes (docs/server.md, "Limits and
+// timeouts"), checked before the ledger is opened; the rest keep
+// api::ServerOptions' defaults.
+StatusOr<api::ServerOptions> EdgeOptions(const Args& args) {
+  api::ServerOptions options;
+  ASSIGN_OR_RETURN(uint64_t max_connections,
+                   args.GetUint("max-connections", options.max_connections));
+  if (max_connections < 1 || max_connections > 1'000'000) {
+    return InvalidArgumentError("--max-connections must be 1..1000000, not " +
+                                std::to_string(max_connections));
+  }
+  options.max_connections = max_connections;
+  ASSIGN_OR_RETURN(
+      uint64_t header_ms,
+      args.GetUint("header-timeout-ms",
+                   static_cast<uint64_t>(options.header_timeout.count())));
+  if (header_ms < 100 || header_ms > 600'000) {
+    return InvalidArgumentError(
+        "--header-timeout-ms must be 100..600000, not " +
+        std::to_string(header_ms));
+  }
+  options.header_timeout = std::chrono::milliseconds(header_ms);
+  return options;
+}
+
 int Serve(const Args& args) {
   // A server outlives its readers: a client gone mid-write, or a parent that
   // closed our stdout before the final "stopped" line, must be an error on
@@ -31,6 +57,9 @@ int Serve(const Args& args) {
   if (args.Has("tls-cert") != args.Has("tls-key")) {
     return Fail(InvalidArgumentError("--tls-cert and --tls-key go together"));
   }
+  StatusOr<api::ServerOptions> edge = EdgeOptions(args);
+  if (!edge.ok()) return Fail(edge.status());
+  api::ServerOptions options = std::move(*edge);
   auto ledger = OpenLedger(args, /*read_only=*/false);
   if (!ledger.ok()) return Fail(ledger.status());
   api::AppOptions app_options;
@@ -41,7 +70,6 @@ int Serve(const Args& args) {
   StatusOr<api::Router> routes = (*app)->BuildRouter();
   if (!routes.ok()) return Fail(routes.status());
 
-  api::ServerOptions options;
   options.listen = args.Get("listen", api::kDefaultListen);
   if (args.Has("tls-cert")) {
     options.tls = api::TlsFiles{args.Get("tls-cert"), args.Get("tls-key")};
@@ -82,6 +110,12 @@ std::vector<Flag> ServeFlags() {
            std::string("address to listen on (default ") + api::kDefaultListen +
                "; port 0 picks a free one)"},
           {"tls-cert", "FILE", "PEM certificate chain, enables TLS"},
+          {"max-connections", "N",
+           "open connections at most (default 1024); more are closed on "
+           "accept"},
+          {"header-timeout-ms", "MS",
+           "a request's headers must arrive within MS of the wait for it "
+           "(default 10000); an idle kept-alive connection is closed then"},
           {"tls-key", "FILE", "PEM private key of --tls-cert"}};
 }
 

@@ -25,6 +25,7 @@
 #include <utility>
 
 #include "api/internal/server_state.h"
+#include "api/internal/to_request.h"
 #include "api/internal/ws_start.h"
 
 namespace consilium::api::internal {
@@ -44,26 +45,6 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kMaxLingerBytes = 1 << 20;
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr auto kTlsShutdownTime = std::chrono::seconds(2);
-
-std::shared_ptr<Request> ToRequest(http::request<http::string_body>&& msg,
-                                   bool tls) {
-  auto r = std::make_shared<Request>();
-  r->method = std::string(msg.method_string());
-  r->target = std::string(msg.target());
-  size_t q = r->target.find('?');
-  r->path = r->target.substr(0, q);
-  r->query = q == std::string::npos ? "" : r->target.substr(q + 1);
-  for (const auto& field : msg) {
-    std::string name(field.name_string());
-    for (char& c : name)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    auto [it, fresh] = r->headers.emplace(name, std::string(field.value()));
-    if (!fresh) it->second += ", " + std::string(field.value());
-  }
-  r->body = std::move(msg.body());
-  r->tls = tls;
-  return r;
-}
 
 bool IsWebSocketUpgrade(const http::request<http::string_body>& req) {
   if (!beast::websocket::is_upgrade(req)) return false;

@@ -1044,6 +1044,38 @@ TEST_F(CommandsTest, RecordAccessIsDurableAndIndexedByRecord) {
       "ledger, principal, project, record, route, schema)");
 }
 
+// Found by the http_request fuzzer (tests/fuzz/corpus/http_request/
+// crash-invalid-utf8-path): a refused request's path bytes reached the
+// AccessRecorded event as they were, and the event printed as invalid JSON.
+TEST_F(CommandsTest, RecordAccessWithInvalidUtf8IsRejectedAndAppendsNothing) {
+  Populate();
+  const uint64_t before = ledger_->head().seq;
+  ExpectRejected(
+      [&] {
+        return handler_
+            ->RecordAccess("dr-b", {.resource_kind = "route",
+                                    .resource_id = "/v1/records/{record}",
+                                    .action = "request",
+                                    .purpose = "api: GET /v1/records/r\xa0\xd0",
+                                    .allowed = false,
+                                    .reason = "UNAUTHENTICATED: unknown"})
+            .status();
+      },
+      StatusCode::kInvalidArgument, "access: purpose is not valid UTF-8");
+  ExpectRejected(
+      [&] {
+        return handler_
+            ->RecordAccess("dr-b", {.resource_kind = "record",
+                                    .resource_id = "r\xed\xa0\x80",
+                                    .action = "read",
+                                    .allowed = false,
+                                    .reason = "x"})
+            .status();
+      },
+      StatusCode::kInvalidArgument, "access: resource id is not valid UTF-8");
+  EXPECT_EQ(ledger_->head().seq, before);
+}
+
 TEST_F(CommandsTest, RecordAccessAsyncKeepsCallOrderAndRejectsOnCallerThread) {
   Populate();
   const uint64_t before = ledger_->head().seq;

@@ -23,6 +23,31 @@ std::vector<std::string> Keys(const json::object& o) {
   return keys;
 }
 
+// Found by the http_request fuzzer: a 404 quoting a path with invalid
+// UTF-8 was not JSON text (tests/fuzz/corpus/http_request/
+// crash-invalid-utf8-path).
+TEST(ErrorJsonTest, MessageQuotingInvalidUtf8BecomesValidJsonText) {
+  EXPECT_EQ(*WriteCanonicalJson(
+                ErrorJson(NotFoundError("no route for GET /v1/a\xa0\xd0"
+                                        "b"))),
+            "{\"error\":{\"code\":\"NOT_FOUND\",\"message\":\"no route for "
+            "GET /v1/a\xEF\xBF\xBD\xEF\xBF\xBD"
+            "b\"}}");
+}
+
+TEST(ValidUtf8Test, KeepsValidTextAndReplacesEachBadByte) {
+  EXPECT_EQ(ValidUtf8("plain \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"),
+            "plain \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+  EXPECT_EQ(ValidUtf8(""), "");
+  const std::string kBad = "\xEF\xBF\xBD";
+  EXPECT_EQ(ValidUtf8("\xC0\xAF"), kBad + kBad);             // overlong '/'
+  EXPECT_EQ(ValidUtf8("\xE0\x80\xAF"), kBad + kBad + kBad);  // overlong
+  EXPECT_EQ(ValidUtf8("\xED\xA0\x80"), kBad + kBad + kBad);  // surrogate
+  EXPECT_EQ(ValidUtf8("\xF4\x90\x80\x80"), kBad + kBad + kBad + kBad);
+  EXPECT_EQ(ValidUtf8("a\xC3"), "a" + kBad);  // cut in the middle
+  EXPECT_EQ(ValidUtf8("\xFF"), kBad);
+}
+
 TEST(ErrorJsonTest, CanonicalBytesAreTheCliErrorLine) {
   StatusOr<std::string> with_line = WriteCanonicalJson(
       ErrorJson(InvalidArgumentError("field \"a\" is required"), 3));
