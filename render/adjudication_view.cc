@@ -197,7 +197,7 @@ StatusOr<RecordedView> RecordShown(domain::ProjectCommands& commands,
   ASSIGN_OR_RETURN(
       Committed access,
       commands.RecordAccess(adjudicator, {.resource_kind = "record",
-                                          .resource_id = record,
+                                          .resource_id = std::string(record),
                                           .action = "adjudicate",
                                           .purpose = "adjudication lease " +
                                                      std::to_string(lease),
