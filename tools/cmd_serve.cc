@@ -16,6 +16,7 @@
 #include "api/server.h"
 #include "common/clock.h"
 #include "tools/cli.h"
+#include "tools/content_keys.h"
 #include "tools/demo/sign_in.h"
 #include "tools/open_ledger.h"
 
@@ -32,7 +33,12 @@ int Serve(const Args& args) {
   }
   auto ledger = OpenLedger(args, /*read_only=*/false);
   if (!ledger.ok()) return Fail(ledger.status());
-  auto app = api::App::Open(ledger->get(), {});
+  // Encryption at rest: the key store, open for the server's lifetime.
+  StatusOr<OpenedKeys> keys = OpenContentKeys(args.Get("data"));
+  if (!keys.ok()) return Fail(keys.status());
+  api::AppOptions app_options;
+  app_options.handler.content_keys = keys->keys();
+  auto app = api::App::Open(ledger->get(), std::move(app_options));
   if (!app.ok()) return Fail(app.status());
   StatusOr<api::Router> routes = (*app)->BuildRouter();
   if (!routes.ok()) return Fail(routes.status());

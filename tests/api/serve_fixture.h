@@ -88,6 +88,11 @@ class ServeFixture : public ::testing::Test {
       dup2(fds[1], STDOUT_FILENO);
       close(fds[0]);
       close(fds[1]);
+      if (!stderr_file_.empty()) {  // a test that reads the server's log
+        int err =
+            open(stderr_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (err >= 0) dup2(err, STDERR_FILENO);
+      }
       std::string bin = consilium::testing::ConsiliumBin();
       std::vector<std::string> args = {
           bin,           "serve",      "--data",   Ledger(),    "--listen",
@@ -211,6 +216,7 @@ class ServeFixture : public ::testing::Test {
   uint16_t port_ = 0;
   std::string ca_;
   std::string printed_;
+  std::string stderr_file_;  // set before Start: the server's stderr goes there
   std::mutex responses_mu_;  // Call runs on several threads in some tests
   std::string responses_;    // JSON lines for validate_response.py
 };
