@@ -94,6 +94,17 @@ class EncryptionCliTest : public ::testing::Test {
     ASSERT_EQ(rc, 0) << out;
   }
 
+  // A signed checkpoint (a new signing key in DIR/sk): the store writes more.
+  std::string Checkpoint() {
+    int rc = 0;
+    std::string out =
+        Run("keygen --name enc-test --out " + dir_.Sub("sk"), &rc);
+    EXPECT_EQ(rc, 0) << out;
+    out = Run("checkpoint --data " + data_ + " --key " + dir_.Sub("sk"), &rc);
+    EXPECT_EQ(rc, 0) << out;
+    return out;
+  }
+
   TempDir dir_;
   std::string data_, kek_, records_;
 };
@@ -108,8 +119,7 @@ TEST_F(EncryptionCliTest, NoFileOfAnEncryptedLedgerHoldsThePlaintext) {
   // More events, a checkpoint and an export-ready state: the store's files
   // (SSTs after flushes, WAL, MANIFEST, keys/) all get written.
   int rc = 0;
-  std::string out = Run("checkpoint --data " + data_, &rc);
-  ASSERT_EQ(rc, 0) << out;
+  std::string out = Checkpoint();
   out = Run("record show rec-1 --data " + data_, &rc);
   ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("Quillfeather-Vantablack syndrome"), std::string::npos)
@@ -168,8 +178,7 @@ TEST_F(EncryptionCliTest, RawAppendOfRecordContentIsRefusedWhenEncrypted) {
 TEST_F(EncryptionCliTest, ShreddingLeavesTheLedgerVerifiableAndContentGone) {
   MakeLedger(/*encrypted=*/true);
   int rc = 0;
-  std::string out = Run("checkpoint --data " + data_, &rc);
-  ASSERT_EQ(rc, 0) << out;
+  std::string out = Checkpoint();
   out = Run("shred --data " + data_ +
                 " --subject patient-1 --reason 'erasure request 42'",
             &rc);
@@ -193,9 +202,14 @@ TEST_F(EncryptionCliTest, ShreddingLeavesTheLedgerVerifiableAndContentGone) {
   EXPECT_NE(out.find("\"record_ids\":[\"rec-1\",\"rec-2\"]"), std::string::npos)
       << out;
   // The export carries tombstones and the manifest lists them.
-  out = Run("snapshot export --data " + data_ + " --project p1 --out " +
-                dir_.Sub("snap"),
-            &rc);
+  out = Run("head --data " + data_, &rc);
+  const size_t at = out.find("\"seq\":");
+  ASSERT_NE(at, std::string::npos) << out;
+  const std::string head = std::to_string(std::stoull(out.substr(at + 6)));
+  out =
+      Run("snapshot export --data " + data_ + " --project p1 --as-of " + head +
+              " --key " + dir_.Sub("sk") + " --out " + dir_.Sub("snap"),
+          &rc);
   ASSERT_EQ(rc, 0) << out;
   const std::string lines = ReadAll(dir_ / "snap/data.jsonl");
   EXPECT_NE(lines.find("\"content_shredded\":true"), std::string::npos)
