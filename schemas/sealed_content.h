@@ -63,10 +63,10 @@ StatusOr<EventDraft> MakeSealedRecordImported(
     std::string_view content, std::string_view metadata, KeyStore& store);
 
 struct KeyShreddedFields {
-  std::string subject_id;
-  std::string key_id;
-  std::string reason;
-  std::vector<std::string> record_ids;  // sorted
+  std::string subject_id{};
+  std::string key_id{};
+  std::string reason{};
+  std::vector<std::string> record_ids{};  // sorted
 };
 EventDraft MakeKeyShredded(const EventHeader& header,
                            const KeyShreddedFields& f);

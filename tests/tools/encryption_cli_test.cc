@@ -88,9 +88,17 @@ class EncryptionCliTest : public ::testing::Test {
     }
     out = Run("project create --data " + data_ + " --id p1 --name P", &rc);
     ASSERT_EQ(rc, 0) << out;
-    out =
-        Run("import records " + records_ + " --data " + data_ + " --project p1",
-            &rc);
+    std::string file = records_;
+    if (!encrypted) {  // a plain ledger keeps no subjects: the same records
+      file = dir_.Sub("plain.jsonl");
+      const std::string key = "\"subject\":\"patient-1\",";
+      std::string text = ReadAll(records_);
+      for (size_t at; (at = text.find(key)) != std::string::npos;)
+        text.erase(at, key.size());
+      WriteFile(file, text);
+    }
+    out = Run("import records " + file + " --data " + data_ + " --project p1",
+              &rc);
     ASSERT_EQ(rc, 0) << out;
   }
 
