@@ -273,9 +273,11 @@ StatusOr<std::unique_ptr<App>> App::Open(Ledger* ledger, AppOptions options) {
       const_cast<Clock*>(app->options_.clock));
   app->offers_ = std::make_unique<QueueOffers>(app->model_.get());
   // Checkpointed now and then, so a restart resumes rather than replays.
-  ASSIGN_OR_RETURN(app->engine_,
-                   projections::ProjectionEngine::Open(
-                       ledger, {.checkpoint_every_events = 10000}));
+  ASSIGN_OR_RETURN(
+      app->engine_,
+      projections::ProjectionEngine::Open(
+          ledger, {.checkpoint_every_events = 10000,
+                   .content_keys = app->options_.handler.content_keys}));
   app->engine_->StartLive();
   app->metrics_ = std::make_shared<MetricsRegistry>();
   app->context_ =

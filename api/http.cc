@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/canonical_json.h"
+#include "common/key_store.h"
 #include "common/strict_json.h"
 #include "render/error_json.h"
 
@@ -53,6 +54,8 @@ int HttpStatusFor(StatusCode code) {
 }
 
 Response ErrorResponse(const Status& status) {
+  // Content whose key was shredded is gone for good (docs/encryption.md).
+  if (IsShredded(status)) return ErrorResponse(410, status);
   return ErrorResponse(HttpStatusFor(status.code()), status);
 }
 

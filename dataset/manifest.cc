@@ -32,6 +32,13 @@ json::object CountsJson(const ExportCounts& c) {
   o["revisions"] = c.revisions;
   o["fields"] = c.fields;
   o["adjudications"] = c.adjudications;
+  // [compliance] Only when some record is a tombstone, so the manifests of
+  // ledgers without shredding keep their bytes.
+  if (!c.shredded_records.empty()) {
+    json::array ids;
+    for (const std::string& id : c.shredded_records) ids.emplace_back(id);
+    o["shredded_records"] = std::move(ids);
+  }
   return o;
 }
 
@@ -125,6 +132,15 @@ StatusOr<ExportCounts> ReadCounts(const json::object& o) {
   ASSIGN_OR_RETURN(c.revisions, r.Uint("revisions"));
   ASSIGN_OR_RETURN(c.fields, r.Uint("fields"));
   ASSIGN_OR_RETURN(c.adjudications, r.Uint("adjudications"));
+  if (o.contains("shredded_records")) {  // [compliance]
+    ASSIGN_OR_RETURN(const json::value* ids, r.Get("shredded_records"));
+    if (!ids->is_array()) return r.Bad("shredded_records", "must be an array");
+    for (const json::value& id : ids->as_array()) {
+      if (!id.is_string())
+        return r.Bad("shredded_records", "must hold strings");
+      c.shredded_records.emplace_back(id.as_string());
+    }
+  }
   RETURN_IF_ERROR(r.Done());
   return c;
 }

@@ -34,6 +34,7 @@
 #include "dataset/pseudonyms.h"
 #include "ledger/ledger.h"
 #include "projections/analytics_state.h"
+#include "schemas/sealed_content.h"
 #include "schemas/task_schema.h"
 
 namespace consilium::dataset {
@@ -66,6 +67,10 @@ struct ExportCounts {
   uint64_t revisions = 0;    // their revisions
   uint64_t fields = 0;       // per-record field distributions
   uint64_t adjudications = 0;
+  // [compliance, issue 20] Records whose content is a tombstone: their
+  // subject's data key was shredded (docs/encryption.md). Sorted; listed in
+  // the manifest only when not empty.
+  std::vector<std::string> shredded_records{};
 
   friend bool operator==(const ExportCounts&, const ExportCounts&) = default;
 };
@@ -79,10 +84,15 @@ using LineSink = std::function<Status(std::string_view line)>;
 // otherwise), `ledger` must hold them (record content and annotation values
 // are read from the events). InvalidArgument when the project has no record
 // in that prefix; DataLoss when a stored event does not read back.
+// `keys` (compliance, issue 20): opens sealed content; a record whose key
+// was shredded is written as a tombstone (content and metadata null,
+// "content_shredded": true); sealed content without a key store is
+// FailedPrecondition naming the missing key-encryption key (--content hash
+// needs none).
 StatusOr<ExportCounts> WriteSnapshotLines(
     const Ledger& ledger, const projections::AnalyticsState& state,
     const ExportSpec& spec, const Pseudonymizer& pseudonyms,
-    const LineSink& sink);
+    const LineSink& sink, const ContentKeys& keys = {});
 
 }  // namespace consilium::dataset
 

@@ -332,7 +332,8 @@ StatusOr<Manifest> ExportSnapshot(
     const Ledger& ledger, const projections::AnalyticsState& state,
     const ExportSpec& spec, const Pseudonymizer& pseudonyms,
     const StoredCheckpoint& checkpoint, const std::string& verifier_key,
-    const SoftwareInfo& software, const std::string& outdir) {
+    const SoftwareInfo& software, const std::string& outdir,
+    const ContentKeys& keys) {
   if (checkpoint.checkpoint.size != spec.as_of_seq) {
     return InvalidArgumentError("the manifest needs the checkpoint of " +
                                 std::to_string(spec.as_of_seq) +
@@ -349,12 +350,14 @@ StatusOr<Manifest> ExportSnapshot(
   ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> data,
                    AtomicFile::Create(outdir + "/" + kDataFile));
   Sha256Hasher hasher;
-  ASSIGN_OR_RETURN(m.counts, WriteSnapshotLines(ledger, state, spec, pseudonyms,
-                                                [&](std::string_view line) {
-                                                  hasher.Update(line);
-                                                  m.data_bytes += line.size();
-                                                  return data->Write(line);
-                                                }));
+  ASSIGN_OR_RETURN(m.counts, WriteSnapshotLines(
+                                 ledger, state, spec, pseudonyms,
+                                 [&](std::string_view line) {
+                                   hasher.Update(line);
+                                   m.data_bytes += line.size();
+                                   return data->Write(line);
+                                 },
+                                 keys));
   m.data_sha256 = hasher.Finish();
   RETURN_IF_ERROR(data->Commit());
   ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> manifest,

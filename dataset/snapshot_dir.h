@@ -36,7 +36,8 @@ StatusOr<Manifest> ExportSnapshot(
     const Ledger& ledger, const projections::AnalyticsState& state,
     const ExportSpec& spec, const Pseudonymizer& pseudonyms,
     const StoredCheckpoint& checkpoint, const std::string& verifier_key,
-    const SoftwareInfo& software, const std::string& outdir);
+    const SoftwareInfo& software, const std::string& outdir,
+    const ContentKeys& keys = {});
 
 // Checks the snapshot in `outdir`; `passed` (may be empty) gets one line
 // per check as it passes. Without a ledger: manifest.json parses strictly

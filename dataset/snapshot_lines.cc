@@ -9,6 +9,7 @@
 #include <tuple>
 #include <utility>
 
+#include "common/aead.h"
 #include "common/canonical_json.h"
 #include "common/hash.h"
 #include "common/strict_json.h"
@@ -87,14 +88,17 @@ class LineBuilder {
  public:
   LineBuilder(const Ledger& ledger, const p::AnalyticsState& state,
               const ExportSpec& spec, const Pseudonymizer& pseudonyms,
-              const p::AdjudicationOutcomes& outcomes)
+              const p::AdjudicationOutcomes& outcomes, const ContentKeys& keys)
       : ledger_(ledger),
         state_(state),
         spec_(spec),
         ps_(pseudonyms),
-        outcomes_(outcomes) {}
+        outcomes_(outcomes),
+        keys_(keys) {}
 
   StatusOr<std::string> Line(std::string_view record, ExportCounts& counts);
+  // [compliance] Whether the last line's record is a tombstone.
+  bool last_shredded() const { return last_shredded_; }
 
  private:
   Status PutRecord(const p::RecordInfo& info, json::object& line);
@@ -114,6 +118,8 @@ class LineBuilder {
   const ExportSpec& spec_;
   const Pseudonymizer& ps_;
   const p::AdjudicationOutcomes& outcomes_;
+  const ContentKeys& keys_;  // [compliance] opens sealed content
+  bool last_shredded_ = false;
   std::map<FieldKey, StatusOr<p::SoftLabels>> soft_labels_;
 };
 
@@ -136,11 +142,33 @@ Status LineBuilder::PutRecord(const p::RecordInfo& info, json::object& line) {
   }
   line["content_sha256"] = ToHex(hash);
   line["content_sealed"] = sealed;
+  last_shredded_ = false;
   line["imported_seq"] = info.seq;
   line["content"] = nullptr;
   line["metadata"] = nullptr;
   if (spec_.content != ContentMode::kFull) return OkStatus();
-  ASSIGN_OR_RETURN(line["content"], PayloadJson(content, info.seq));
+  if (sealed) {
+    // [compliance, issue 20] Opened with the ledger's keys; a shredded
+    // subject's record is a tombstone: no content, no metadata.
+    StatusOr<std::string> text = OpenPayload(
+        content, keys_, "record " + std::string(View(b->record_id())));
+    if (IsShredded(text.status())) {
+      line["content_shredded"] = true;
+      last_shredded_ = true;
+      return OkStatus();
+    }
+    if (!text.ok()) return text.status();
+    json::value v;
+    Status s = ParseStrictJson(*text, {}, v);
+    Wipe(*text);
+    if (!s.ok()) {
+      return DataLossError("event " + std::to_string(info.seq) +
+                           ": its sealed content does not parse");
+    }
+    line["content"] = std::move(v);
+  } else {
+    ASSIGN_OR_RETURN(line["content"], PayloadJson(content, info.seq));
+  }
   if (b->metadata() != nullptr && b->metadata()->size() > 0) {
     json::value m;
     if (!ParseStrictJson(b->metadata()->string_view(), {}, m).ok()) {
@@ -411,7 +439,7 @@ StatusOr<std::vector<schemas::Layer>> ParseLayers(std::string_view list) {
 StatusOr<ExportCounts> WriteSnapshotLines(
     const Ledger& ledger, const projections::AnalyticsState& state,
     const ExportSpec& spec, const Pseudonymizer& pseudonyms,
-    const LineSink& sink) {
+    const LineSink& sink, const ContentKeys& keys) {
   if (state.last_seq() != spec.as_of_seq) {
     return FailedPreconditionError("the analytics state reflects event " +
                                    std::to_string(state.last_seq()) +
@@ -426,10 +454,12 @@ StatusOr<ExportCounts> WriteSnapshotLines(
   }
   ASSIGN_OR_RETURN(p::AdjudicationOutcomes outcomes,
                    ProjectOutcomes(ledger, spec.as_of_seq, spec.project));
-  LineBuilder builder(ledger, state, spec, pseudonyms, outcomes);
+  LineBuilder builder(ledger, state, spec, pseudonyms, outcomes, keys);
   ExportCounts counts;
   for (std::string_view record : records) {
     ASSIGN_OR_RETURN(std::string line, builder.Line(record, counts));
+    // [compliance] the tombstones, for the manifest (records come sorted)
+    if (builder.last_shredded()) counts.shredded_records.emplace_back(record);
     RETURN_IF_ERROR(sink(line));
   }
   return counts;

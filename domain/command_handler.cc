@@ -6,7 +6,7 @@ StatusOr<std::unique_ptr<CommandHandler>> CommandHandler::Open(
     Ledger* ledger, CommandHandlerOptions options,
     std::span<Model* const> models) {
   ASSIGN_OR_RETURN(std::unique_ptr<WriteCore> core,
-                   WriteCore::Open(ledger, models));
+                   WriteCore::Open(ledger, models, options.content_keys));
   return std::unique_ptr<CommandHandler>(
       new CommandHandler(std::move(core), std::move(options)));
 }

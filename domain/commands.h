@@ -27,6 +27,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "ledger/ledger.h"
+#include "schemas/sealed_content.h"
 
 namespace consilium::domain {
 
@@ -37,6 +38,9 @@ struct CommandHandlerOptions {
   int64_t token_ttl_us = int64_t{90} * 24 * 3600 * 1'000'000;
   // Source of token bytes; empty = OpenSSL RAND_bytes. A test seam.
   std::function<Status(std::span<uint8_t>)> random_bytes{};
+  // Encryption at rest (docs/encryption.md): on an encrypted ledger, record
+  // imports seal content under the subject's data key, and reads open it.
+  ContentKeys content_keys{};
 };
 
 struct CreateProjectCommand {
@@ -137,6 +141,9 @@ struct GoldAnswerCommand {
 // line by render::ParseRecordLine: content and metadata are canonical JSON.
 struct ImportRecordCommand {
   std::string id{};
+  // Whose data key seals the content on an encrypted ledger (the unit of
+  // crypto-shredding); empty: the record id (docs/encryption.md).
+  std::string subject{};
   std::string content{};   // {"images": [...], "text": ...}, keys sorted
   std::string metadata{};  // "{}" when none
 };

@@ -6,6 +6,7 @@
 #include <optional>
 #include <variant>
 
+#include "common/aead.h"
 #include "domain/replay.h"
 
 namespace consilium::domain {
@@ -36,6 +37,7 @@ bool PrincipalState::HasRole(fb::Role role, std::string_view project) const {
 
 bool operator==(const RecordState& a, const RecordState& b) {
   if (a.id != b.id || a.project != b.project || a.sealed != b.sealed ||
+      a.subject != b.subject || a.shredded_seq != b.shredded_seq ||
       a.content_hash != b.content_hash || a.metadata != b.metadata ||
       a.seq != b.seq || (a.shape == nullptr) != (b.shape == nullptr)) {
     return false;
@@ -62,7 +64,7 @@ bool operator==(const DomainState& a, const DomainState& b) {
          a.schemas_ == b.schemas_ && a.records_ == b.records_ &&
          a.batches_ == b.batches_ && a.assignments_ == b.assignments_ &&
          a.annotations_ == b.annotations_ && a.gold_ == b.gold_ &&
-         a.event_counts_ == b.event_counts_;
+         a.event_counts_ == b.event_counts_ && a.shredded_ == b.shredded_;
 }
 
 std::shared_ptr<const schemas::TaskSchema> DescriptiveView(
@@ -190,6 +192,16 @@ struct DomainState::Replayer final : Known, Model {
   void Keep(const Applied& e, const RecordDefined& x) {
     s.ApplyRecord(e.seq, *x.body, x.sealed);
   }
+  void Keep(const Applied& e, const SubjectShredded& x) {
+    const std::string_view subject = View(x.body->subject_id());
+    s.shredded_.emplace(std::string(subject), e.seq);  // the first one
+    for (auto& [id, r] : s.records_) {
+      if (r.sealed && r.subject == subject && r.shredded_seq == 0) {
+        r.shredded_seq = e.seq;
+        r.shape = nullptr;  // nothing about the content may be used again
+      }
+    }
+  }
   void Keep(const Applied& e, const BatchDefined& x) {
     const fb::CalibrationBatchCreated& b = *x.body;
     auto key = std::make_pair(Str(b.project_id()), Str(b.batch_id()));
@@ -295,12 +307,21 @@ void DomainState::ApplyRecord(uint64_t seq, const fb::RecordImported& b,
   if (b.content_hash() != nullptr)
     std::copy_n(b.content_hash()->bytes()->Data(), 32, r.content_hash.begin());
   r.sealed = sealed;
-  if (!sealed) {
-    std::string_view text = PlainPayload(b.content());
-    StatusOr<schemas::RecordShape> shape = schemas::RecordShape::FromJson(text);
+  if (sealed) r.subject = Str(b.content()->subject_id());
+  if (sealed && ShreddedSeq(r.subject) != 0)
+    r.shredded_seq = ShreddedSeq(r.subject);
+  // A sealed record's shape (for validating annotations) needs its key: none
+  // without the KEK, none after shredding (OpenPayload fails; no shape).
+  StatusOr<std::string> text =
+      r.shredded_seq != 0 ? StatusOr<std::string>(FailedPreconditionError(""))
+                          : OpenPayload(b.content(), content_keys_, id);
+  if (text.ok()) {
+    StatusOr<schemas::RecordShape> shape =
+        schemas::RecordShape::FromJson(*text);
     if (shape.ok()) {
       r.shape = std::make_shared<const schemas::RecordShape>(std::move(*shape));
     }
+    if (sealed) Wipe(*text);
   }
   records_.emplace(std::move(id), std::move(r));
 }
@@ -418,6 +439,25 @@ const GoldAnswerState* DomainState::FindGoldAnswer(std::string_view record,
   auto it = gold_.find(
       std::make_pair(std::string(record), SchemaKey(schema_id, version)));
   return it == gold_.end() ? nullptr : &it->second;
+}
+
+}  // namespace consilium::domain
+
+namespace consilium::domain {
+
+uint64_t DomainState::ShreddedSeq(std::string_view subject) const {
+  auto it = shredded_.find(subject);
+  return it == shredded_.end() ? 0 : it->second;
+}
+
+std::vector<std::string> DomainState::RecordsOfSubject(
+    std::string_view subject) const {
+  std::vector<std::string> out;
+  for (const auto& [id, r] : records_) {
+    if (r.sealed && r.subject == subject) out.push_back(id);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace consilium::domain

@@ -41,6 +41,7 @@
 #include "ledger/ledger.h"
 #include "schemas/annotation_validator.h"
 #include "schemas/event.h"
+#include "schemas/sealed_content.h"
 #include "schemas/task_schema.h"
 
 namespace consilium::domain {
@@ -109,6 +110,10 @@ struct RecordState {
   // is not a record document (a raw `consilium append` of other content).
   std::shared_ptr<const schemas::RecordShape> shape;
   bool sealed = false;
+  // The subject whose data key seals the content (empty while plain), and
+  // the KeyShredded that destroyed that key (0: not shredded).
+  std::string subject;
+  uint64_t shredded_seq = 0;
   Hash256 content_hash{};
   std::string metadata;  // canonical JSON object
   uint64_t seq = 0;
@@ -202,6 +207,16 @@ class DomainState {
   // ledger is in bootstrap mode: docs/commands.md, "Permissions").
   bool HasAdmin() const { return admins_ > 0; }
 
+  // Encryption at rest (docs/encryption.md). The keys a sealed record's
+  // content is opened with when it is applied (for its shape); set before
+  // the first Apply. Not part of the state: not compared, not replayed.
+  void set_content_keys(ContentKeys keys) { content_keys_ = keys; }
+  const ContentKeys& content_keys() const { return content_keys_; }
+  // The KeyShredded that destroyed `subject`'s key, or 0.
+  uint64_t ShreddedSeq(std::string_view subject) const;
+  // The records whose content is sealed for `subject`, sorted.
+  std::vector<std::string> RecordsOfSubject(std::string_view subject) const;
+
   // Whole collections, for listings and tests.
   const std::map<std::string, ProjectState, std::less<>>& projects() const {
     return projects_;
@@ -287,6 +302,9 @@ class DomainState {
   // (record, "schema@version") -> gold answer.
   std::map<std::pair<std::string, std::string>, GoldAnswerState> gold_;
   std::map<fb::EventBody, uint64_t> event_counts_;
+  // subject -> seq of its KeyShredded.
+  std::map<std::string, uint64_t, std::less<>> shredded_;
+  ContentKeys content_keys_;
 };
 
 // The descriptive-only view of `schema` (see SchemaState::descriptive), built

@@ -48,6 +48,32 @@ StatusOr<Committed> ProjectCommands::PublishSchema(
 
 namespace {
 
+// The RecordImported of `rec`: its content sealed under its subject's data
+// key on an encrypted ledger (docs/encryption.md), plain otherwise.
+StatusOr<EventDraft> DraftImport(const ExclusiveTxn& t,
+                                 std::string_view project,
+                                 const ImportRecordCommand& rec) {
+  const EventHeader header{std::string(t.actor()), ""};
+  const ContentKeys& keys = t.state().content_keys();
+  if (!keys.encrypted) {
+    if (!rec.subject.empty()) {
+      return InvalidArgumentError(
+          "subject: only an encrypted ledger keeps subjects (docs/"
+          "encryption.md)");
+    }
+    return MakeRecordImported(header, rec.id, project, rec.content,
+                              rec.metadata);
+  }
+  if (keys.store == nullptr) {
+    return FailedPreconditionError(
+        "the ledger is encrypted and its content must be sealed; " +
+        std::string(kKekHint));
+  }
+  const std::string& subject = rec.subject.empty() ? rec.id : rec.subject;
+  return MakeSealedRecordImported(header, rec.id, project, subject, rec.content,
+                                  rec.metadata, *keys.store);
+}
+
 // One import line's verdict: accepted with its draft, or rejected.
 void ImportLine(const ExclusiveTxn& t, std::string_view project,
                 const RecordLine& line,
@@ -71,8 +97,12 @@ void ImportLine(const ExclusiveTxn& t, std::string_view project,
                            std::to_string(it->second) + " of this file");
     return sink.Reject(std::move(out));
   }
-  EventDraft d = MakeRecordImported({std::string(t.actor()), ""}, rec->id,
-                                    project, rec->content, rec->metadata);
+  StatusOr<EventDraft> draft = DraftImport(t, project, *rec);
+  if (!draft.ok()) {
+    out.status = draft.status().WithContext("record " + rec->id);
+    return sink.Reject(std::move(out));
+  }
+  EventDraft d = std::move(*draft);
   out.status = d.Validate();
   if (!out.status.ok()) {
     out.status = out.status.WithContext("record " + rec->id);

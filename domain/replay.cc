@@ -11,7 +11,7 @@ namespace {
 // schemas/events.fbs moves fb::EventBody::MAX and stops the build here: give
 // it a case in Decide (Ignored is a decision too), an Effect if it changes
 // state, and an On in the models that keep it; then move this line.
-static_assert(fb::EventBody::MAX == fb::EventBody::SnapshotTagged,
+static_assert(fb::EventBody::MAX == fb::EventBody::KeyShredded,
               "a new fb::EventBody type: add its case to domain::Decide");
 
 bool ValidRole(fb::Role role) {
@@ -223,6 +223,10 @@ Effect Decide(const Known& known, const Applied& a) {
       // Changes no state the domain or the analytics keep: tags are read by
       // dataset/snapshot_tags.h from the events (the first of a name wins).
       return Ignored{};
+    case fb::EventBody::KeyShredded:
+      // Taken as appended: the key is gone whatever the state says (the
+      // command destroyed it before appending; docs/encryption.md).
+      return SubjectShredded{e.body_as_KeyShredded()};
   }
   return Ignored{};  // a body type beyond MAX: from a newer build
 }

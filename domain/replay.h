@@ -178,12 +178,20 @@ struct AdjudicationLeaseClosed {
   std::string_view rationale;
 };
 
-using Effect = std::variant<
-    Ignored, ProjectDefined, PrincipalDefined, RoleChanged, TokenAdded,
-    SchemaDefined, RecordDefined, BatchDefined, AssignmentChanged,
-    AnnotationOpened, AnnotationRevised, AnnotationWithdrawn, GoldRecorded,
-    AdjudicationRecorded, AccessRecorded, AdjudicationPolicyDefined,
-    AdjudicationLeaseOpened, AdjudicationLeaseClosed, TokenWithdrawn>;
+// A subject's data key was shredded (KeyShredded): content sealed for
+// `subject` is unreadable from `seq` on. Taken as appended.
+struct SubjectShredded {
+  const fb::KeyShredded* body;
+};
+
+using Effect =
+    std::variant<Ignored, ProjectDefined, PrincipalDefined, RoleChanged,
+                 TokenAdded, SchemaDefined, RecordDefined, BatchDefined,
+                 AssignmentChanged, AnnotationOpened, AnnotationRevised,
+                 AnnotationWithdrawn, GoldRecorded, AdjudicationRecorded,
+                 AccessRecorded, AdjudicationPolicyDefined,
+                 AdjudicationLeaseOpened, AdjudicationLeaseClosed,
+                 TokenWithdrawn, SubjectShredded>;
 
 // The effect of `e` on a state that knows what `known` says. Pure; total.
 Effect Decide(const Known& known, const Applied& e);

@@ -50,8 +50,9 @@ WriteCore::~WriteCore() {
 }
 
 StatusOr<std::unique_ptr<WriteCore>> WriteCore::Open(
-    Ledger* ledger, std::span<Model* const> models) {
+    Ledger* ledger, std::span<Model* const> models, ContentKeys keys) {
   std::unique_ptr<WriteCore> core(new WriteCore(ledger, models));
+  core->state_.set_content_keys(keys);
   {
     std::lock_guard l(claims_mu);
     if (!Claims().insert(ledger).second) {

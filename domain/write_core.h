@@ -151,8 +151,11 @@ class WriteCore {
   // state lock, from the first event on. A command set that reads a model
   // does so under that lock (Read), so its checks see the state and the
   // models at the same event.
+  // `keys`: the ledger's content keys (encryption at rest), set on the
+  // state before the scan (DomainState::set_content_keys).
   static StatusOr<std::unique_ptr<WriteCore>> Open(
-      Ledger* ledger, std::span<Model* const> models = {});
+      Ledger* ledger, std::span<Model* const> models = {},
+      ContentKeys keys = {});
 
   // Waits until every queued event is applied and its callback has returned;
   // releases the writer slot.

@@ -5,6 +5,7 @@
 #include <optional>
 #include <variant>
 
+#include "common/aead.h"
 #include "domain/domain_state.h"
 #include "domain/replay.h"
 
@@ -144,17 +145,23 @@ const std::vector<size_t>& AnalyticsState::AccessByPrincipal(
 
 uint32_t AnalyticsState::InternShape(const fb::RecordImported& b) {
   const fb::Payload* content = b.content();
-  if (content != nullptr &&
-      content->encoding() == fb::PayloadEncoding::Sealed) {
-    return kShapeNotLoaded;
+  std::string opened;
+  if (IsSealedPayload(content)) {
+    // Opened only for its shape; the text is wiped, never kept.
+    if (content_keys_.store == nullptr) return kShapeNotLoaded;
+    StatusOr<std::string> text = OpenPayload(content, content_keys_, "");
+    if (!text.ok()) return kShapeNotLoaded;
+    opened = std::move(*text);
   }
   if (shapes_.empty()) {
     shapes_.push_back(nullptr);
     shapes_.push_back(std::shared_ptr<const schemas::RecordShape>(
         &EmptyShape(), [](const schemas::RecordShape*) {}));
   }
-  StatusOr<schemas::RecordShape> shape =
-      schemas::RecordShape::FromJson(PlainPayload(content));
+  StatusOr<schemas::RecordShape> shape = schemas::RecordShape::FromJson(
+      IsSealedPayload(content) ? std::string_view(opened)
+                               : PlainPayload(content));
+  Wipe(opened);
   if (!shape.ok()) return kShapeEmpty;
   // Validation reads a record's text only for its length in code points
   // (span bounds) and its images by name (schemas/annotation_validator.cc):
@@ -186,7 +193,8 @@ const schemas::RecordShape* AnalyticsState::ShapeOf(uint32_t record,
   if (record == kNoIndex || record >= records_.size()) return nullptr;
   RecordInfo& r = records_[record];
   if (!r.known) return nullptr;
-  if (r.shape == kShapeNotLoaded && !r.sealed && ledger != nullptr) {
+  if (r.shape == kShapeNotLoaded &&
+      (!r.sealed || content_keys_.store != nullptr) && ledger != nullptr) {
     // Resumed from a checkpoint (which holds no record content): read the
     // RecordImported event back. A failure leaves the shape empty, exactly
     // as content that is not a record document would.

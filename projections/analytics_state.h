@@ -52,6 +52,7 @@
 #include "projections/value_keys.h"
 #include "schemas/annotation_validator.h"
 #include "schemas/event.h"
+#include "schemas/sealed_content.h"
 #include "schemas/task_schema.h"
 
 namespace consilium::projections {
@@ -164,6 +165,12 @@ struct AccessEntry {
 class AnalyticsState {
  public:
   AnalyticsState() = default;
+
+  // Encryption at rest: the keys a sealed record's content is opened with,
+  // only to learn its shape (text length, image sizes) for extracting
+  // anchored values. Without them a sealed record has no shape. Not part of
+  // the state (not serialized, not compared).
+  void set_content_keys(ContentKeys keys) { content_keys_ = keys; }
 
   // Applies one committed event; events must come in ascending sequence
   // order and one at or below last_seq() is ignored. Never fails. `ledger`
@@ -351,6 +358,7 @@ class AnalyticsState {
   std::vector<AccessEntry> access_;
   std::map<std::string, std::vector<size_t>, std::less<>> access_by_record_;
   std::map<std::string, std::vector<size_t>, std::less<>> access_by_actor_;
+  ContentKeys content_keys_;
 };
 
 }  // namespace consilium::projections

@@ -121,8 +121,10 @@ Status ScanAndApply(const Ledger& ledger, uint64_t from, uint64_t limit,
 
 }  // namespace
 
-StatusOr<AnalyticsState> BuildStateAsOf(const Ledger& ledger, uint64_t seq) {
+StatusOr<AnalyticsState> BuildStateAsOf(const Ledger& ledger, uint64_t seq,
+                                        ContentKeys keys) {
   AnalyticsState s;
+  s.set_content_keys(keys);
   if (seq == 0) return s;
   s.Reserve(std::min(seq, ledger.head().seq));
   RETURN_IF_ERROR(ScanAndApply(ledger, 1, seq, s, &ledger));
@@ -164,6 +166,7 @@ StatusOr<std::unique_ptr<ProjectionEngine>> ProjectionEngine::Open(
       engine->resumed_ = true;
     }
   }
+  engine->state_.set_content_keys(engine->options_.content_keys);
   RETURN_IF_ERROR(engine->CatchUp());
   return engine;
 }
@@ -181,6 +184,7 @@ Status ProjectionEngine::Rebuild() {
   {
     std::lock_guard l(mu_);
     state_ = AnalyticsState();
+    state_.set_content_keys(options_.content_keys);
   }
   return CatchUp();
 }

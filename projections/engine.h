@@ -37,7 +37,8 @@ namespace consilium::projections {
 // A fresh state over events 1..seq (seq 0: empty; beyond the head: the
 // head). From 4096 events on, the scan runs on the calling thread and the
 // events are applied on a second one, in order. Errors from the ledger's Scan.
-StatusOr<AnalyticsState> BuildStateAsOf(const Ledger& ledger, uint64_t seq);
+StatusOr<AnalyticsState> BuildStateAsOf(const Ledger& ledger, uint64_t seq,
+                                        ContentKeys keys = {});
 
 // The last sequence number whose timestamp is <= time_us (0 when the first
 // event is later), by binary search over Ledger::Get. Errors from Get.
@@ -49,6 +50,9 @@ struct EngineOptions {
   // While live, write a checkpoint after this many applied events (0: only
   // on Checkpoint()). Needs a read-write ledger.
   uint64_t checkpoint_every_events = 0;
+  // Encryption at rest: opens sealed records for their shapes
+  // (AnalyticsState::set_content_keys).
+  ContentKeys content_keys{};
 };
 
 class ProjectionEngine {

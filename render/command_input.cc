@@ -114,7 +114,14 @@ StatusOr<domain::ImportRecordCommand> ParseRecordLine(std::string_view line) {
   const json::value* text = r.Get("text");
   const json::value* images = r.Get("images");
   const json::value* metadata = r.Get("metadata");
+  StatusOr<std::string> subject = r.String("subject", false);
+  if (!subject.ok()) return ctx(subject.status());
   if (Status s = r.Finish(); !s.ok()) return ctx(s);
+  if (!subject->empty()) {
+    if (Status s = domain::CheckDomainId("subject", *subject); !s.ok())
+      return ctx(s);
+    out.subject = std::move(*subject);
+  }
   if (text == nullptr && images == nullptr)
     return ctx(InvalidArgumentError("a record needs text, images or both"));
   json::object content;  // keys inserted in sorted order: canonical

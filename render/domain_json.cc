@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <utility>
 
+#include "common/aead.h"
 #include "common/hash.h"
 #include "common/strict_json.h"
 #include "render/commit_json.h"
@@ -54,6 +55,7 @@ StatusOr<json::object> RecordJson(const domain::RecordState& r,
   o["project"] = r.project;
   o["seq"] = r.seq;
   o["content_hash"] = ToHex(r.content_hash);
+  if (r.sealed) o["subject"] = r.subject;  // encrypted at rest
   ASSIGN_OR_RETURN(o["content"],
                    Stored(content, "record " + r.id + " content"));
   ASSIGN_OR_RETURN(o["metadata"],
@@ -66,6 +68,7 @@ StatusOr<json::object> RecordJson(const domain::RecordState& r,
 StatusOr<json::object> ReadRecordDocument(const domain::CommandHandler& handler,
                                           const Ledger& ledger,
                                           std::string_view id) {
+  ContentKeys keys;
   ASSIGN_OR_RETURN(
       domain::RecordState record,
       handler.Read(
@@ -74,11 +77,15 @@ StatusOr<json::object> ReadRecordDocument(const domain::CommandHandler& handler,
             if (r == nullptr) {
               return NotFoundError("record " + std::string(id) + " not found");
             }
+            keys = s.content_keys();
             return *r;
           }));
-  if (record.sealed) {
-    return FailedPreconditionError("record " + record.id +
-                                   ": its content is sealed (key shredded)");
+  if (record.shredded_seq != 0) {
+    // Gone for good (docs/encryption.md, "Shredding"): said without
+    // touching the key store.
+    return FailedPreconditionError(
+        "record " + record.id + ": " + std::string(kShreddedMessage) +
+        " (KeyShredded at seq " + std::to_string(record.shredded_seq) + ")");
   }
   ASSIGN_OR_RETURN(StoredEvent e, ledger.Get(record.seq));
   const fb::Event* event = e.event();
@@ -86,8 +93,12 @@ StatusOr<json::object> ReadRecordDocument(const domain::CommandHandler& handler,
     return DataLossError("record " + record.id + ": event " +
                          std::to_string(record.seq) + " is not its import");
   }
-  return RecordJson(record,
-                    PlainPayload(event->body_as_RecordImported()->content()));
+  ASSIGN_OR_RETURN(std::string content,
+                   OpenPayload(event->body_as_RecordImported()->content(), keys,
+                               "record " + record.id));
+  StatusOr<json::object> doc = RecordJson(record, content);
+  if (record.sealed) Wipe(content);
+  return doc;
 }
 
 std::vector<AssignmentEntry> WorklistEntries(

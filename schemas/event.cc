@@ -3,6 +3,8 @@
 #include <cstring>
 #include <vector>
 
+#include "schemas/sealed_content.h"
+
 namespace consilium {
 namespace {
 
@@ -127,6 +129,8 @@ Status CheckBodyIds(const fb::Event& e) {
       return CheckAdjudicationIds(e);
     case fb::EventBody::SnapshotTagged:
       return CheckSnapshotTag(*e.body_as_SnapshotTagged());
+    case fb::EventBody::KeyShredded:
+      return CheckKeyShredded(*e.body_as_KeyShredded());
     default:
       return OkStatus();
   }

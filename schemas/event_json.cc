@@ -921,6 +921,14 @@ json::value BodyToJson(const fb::Event& e) {
       if (b->note()) o["note"] = View(b->note());
       break;
     }
+    case fb::EventBody::KeyShredded: {
+      const auto* b = e.body_as_KeyShredded();
+      o["subject_id"] = View(b->subject_id());
+      o["key_id"] = View(b->key_id());
+      o["reason"] = View(b->reason());
+      o["record_ids"] = ArrayToJson(b->record_ids());
+      break;
+    }
     case fb::EventBody::IndexesRepaired: {
       const auto* b = e.body_as_IndexesRepaired();
       json::array indexes;
@@ -957,6 +965,11 @@ Status RefusedOrUnknown(std::string_view type) {
     // The command checks the name is new and the prefix exists.
     return InvalidArgumentError(
         "type: SnapshotTagged is written only by `consilium snapshot tag`");
+  }
+  if (type == "KeyShredded") {
+    // Only the command destroys the key; the event alone would claim it.
+    return InvalidArgumentError(
+        "type: KeyShredded is written only by `consilium shred`");
   }
   std::string known;
   for (auto t : fb::EnumValuesEventBody()) {

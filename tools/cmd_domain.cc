@@ -23,6 +23,7 @@
 #include "schemas/event_json.h"
 #include "schemas/schema_diff.h"
 #include "tools/cli.h"
+#include "tools/content_keys.h"
 #include "tools/input_limits.h"
 #include "tools/output.h"
 
@@ -40,6 +41,7 @@ StatusOr<std::vector<std::string>> ReadJsonLines(const std::string& path,
 
 // The ledger (read-write unless `read_only`) and a handler over it.
 struct Session {
+  OpenedKeys keys;  // outlives the handler, which reads through it
   std::unique_ptr<Ledger> ledger;
   std::unique_ptr<CommandHandler> handler;
 };
@@ -51,6 +53,8 @@ StatusOr<Session> OpenSession(const Args& args, bool read_only,
   o.read_only = read_only;
   Session s;
   ASSIGN_OR_RETURN(s.ledger, Ledger::Open(dir, o));
+  ASSIGN_OR_RETURN(s.keys, OpenContentKeys(dir));
+  options.content_keys = s.keys.keys();
   ASSIGN_OR_RETURN(s.handler,
                    CommandHandler::Open(s.ledger.get(), std::move(options)));
   return s;

@@ -1,12 +1,15 @@
 // Key-encryption key commands (common/key_store.h, docs/encryption.md):
 //   consilium kek new --out F                         a fresh KEK, mode 0600
+//   consilium kek init --data DIR --kek F             encrypt DIR from now on
 //   consilium kek rotate --data DIR --old F --new F   rewrap DIR/keys
 // Rotation rewraps the data keys only: no event is rewritten, so hashes,
 // proofs and signed checkpoints are untouched.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "common/key_store.h"
@@ -36,6 +39,28 @@ int RunKekNew(const Args& args) {
   return 0;
 }
 
+// Turns encryption at rest on for the ledger in --data: creates DATA/keys
+// under the KEK in --kek. From then on record imports seal their content.
+int RunKekInit(const Args& args) {
+  const std::string data = args.Get("data");
+  struct stat st;
+  if (::stat(data.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return Fail(NotFoundError("--data " + data +
+                              " is not a directory (run consilium init "
+                              "first)"));
+  }
+  StatusOr<std::string> kek = LoadKekFile(args.Get("kek"));
+  if (!kek.ok()) return Fail(kek.status());
+  StatusOr<std::unique_ptr<KeyStore>> store =
+      KeyStore::Create(KeyDir(data), std::move(*kek));
+  if (!store.ok()) return Fail(store.status(), 1);
+  std::printf(
+      "encryption at rest is on for %s: record content imported from now on "
+      "is sealed (give the key with CONSILIUM_KEK_FILE=%s)\n",
+      data.c_str(), args.Get("kek").c_str());
+  return 0;
+}
+
 int RunKekRotate(const Args& args) {
   StatusOr<std::string> old_kek = LoadKekFile(args.Get("old"));
   if (!old_kek.ok()) return Fail(old_kek.status());
@@ -59,6 +84,14 @@ Registrar kek_new_cmd(Command{
     .summary = "write a fresh key-encryption key (64 hex digits, mode 0600)",
     .flags = {{"out", "F", "the key file to create (must not exist)", true}},
     .run = RunKekNew});
+Registrar kek_init_cmd(Command{
+    .words = {"kek", "init"},
+    .summary = "turn on encryption at rest for a ledger (creates DATA/keys)",
+    .flags = {DataFlag(),
+              {"kek", "F", "the key-encryption key file (mode 0600)", true}},
+    .run = RunKekInit,
+    .notes = "Content imported before stays plain (events are never "
+             "rewritten). Keep the KEK file outside DATA."});
 Registrar kek_rotate_cmd(Command{
     .words = {"kek", "rotate"},
     .summary = "rewrap the data keys under a new key-encryption key",

@@ -16,6 +16,7 @@
 #include "render/ledger_json.h"
 #include "schemas/event_json.h"
 #include "tools/cli.h"
+#include "tools/content_keys.h"
 #include "tools/input_limits.h"
 #include "tools/open_ledger.h"
 #include "tools/output.h"
@@ -44,6 +45,7 @@ int Init(const Args& args) {
 int Append(const Args& args) {
   auto ledger = OpenLedger(args, false);
   if (!ledger.ok()) return Fail(ledger.status());
+  const bool encrypted = KeyStore::Exists(KeyStoreDir(args.Get("data")));
   constexpr size_t kWindow = 512;
   struct Slot {
     size_t line = 0;
@@ -109,6 +111,15 @@ int Append(const Args& args) {
     window.push_back(Slot{in.line_number(), std::nullopt});
     size_t index = window.size() - 1;
     StatusOr<EventDraft> draft = DraftFromJson(line);
+    if (draft.ok() && encrypted &&
+        draft->event()->body_type() == fb::EventBody::RecordImported) {
+      // JSON input is always stored Plain: on an encrypted ledger that
+      // would put record content on disk in the clear (docs/encryption.md).
+      draft = FailedPreconditionError(
+          "the ledger is encrypted: record content goes through `consilium "
+          "import records`, which seals it; a raw RecordImported would be "
+          "stored in plaintext");
+    }
     if (!draft.ok()) {
       std::lock_guard l(mu);
       window[index].result.emplace(draft.status());

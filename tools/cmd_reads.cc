@@ -10,6 +10,7 @@
 #include "domain/command_handler.h"
 #include "render/domain_json.h"
 #include "tools/cli.h"
+#include "tools/content_keys.h"
 #include "tools/open_ledger.h"
 #include "tools/output.h"
 
@@ -24,7 +25,10 @@ int RecordShow(const Args& args) {
   const std::string& id = args.positional[0];
   auto ledger = OpenLedger(args, /*read_only=*/false);
   if (!ledger.ok()) return Fail(ledger.status());
-  auto handler = domain::CommandHandler::Open(ledger->get(), {});
+  StatusOr<OpenedKeys> keys = OpenContentKeys(args.Get("data"));
+  if (!keys.ok()) return Fail(keys.status());
+  auto handler = domain::CommandHandler::Open(ledger->get(),
+                                              {.content_keys = keys->keys()});
   if (!handler.ok()) return Fail(handler.status());
   auto doc = render::ReadRecordDocument(**handler, **ledger, id);
   if (!doc.ok()) return Fail(doc.status(), 1);

@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "tools/build_info.h"
 #include "tools/cli.h"
+#include "tools/content_keys.h"
 #include "tools/demo/sign_in.h"
 #include "tools/open_ledger.h"
 
@@ -62,7 +63,11 @@ int Serve(const Args& args) {
   api::ServerOptions options = std::move(*edge);
   auto ledger = OpenLedger(args, /*read_only=*/false);
   if (!ledger.ok()) return Fail(ledger.status());
+  // Encryption at rest: the key store, open for the server's lifetime.
+  StatusOr<OpenedKeys> keys = OpenContentKeys(args.Get("data"));
+  if (!keys.ok()) return Fail(keys.status());
   api::AppOptions app_options;
+  app_options.handler.content_keys = keys->keys();
   app_options.software_version = kConsiliumVersion;
   app_options.software_revision = kConsiliumGitRevision;
   auto app = api::App::Open(ledger->get(), std::move(app_options));

@@ -27,6 +27,7 @@
 #include "render/commit_json.h"
 #include "tools/build_info.h"
 #include "tools/cli.h"
+#include "tools/content_keys.h"
 #include "tools/open_ledger.h"
 #include "tools/output.h"
 #include "tools/snapshot_args.h"
@@ -146,11 +147,13 @@ int RunExport(const Args& args) {
   }
   StatusOr<ds::Pseudonymizer> ps = ds::Pseudonymizer::LoadOrCreate(dir);
   if (!ps.ok()) return Fail(ps.status());
-  auto state = projections::BuildStateAsOf(*ledger, *size);
+  StatusOr<OpenedKeys> keys = OpenContentKeys(dir);  // encryption at rest
+  if (!keys.ok()) return Fail(keys.status());
+  auto state = projections::BuildStateAsOf(*ledger, *size, keys->keys());
   if (!state.ok()) return Fail(state.status(), 1);
-  auto m = ds::ExportSnapshot(*ledger, *state, *spec, *ps, **cp,
-                              ledger->CheckpointVerifierKey(),
-                              {kConsiliumVersion, kConsiliumGitRevision}, out);
+  auto m = ds::ExportSnapshot(
+      *ledger, *state, *spec, *ps, **cp, ledger->CheckpointVerifierKey(),
+      {kConsiliumVersion, kConsiliumGitRevision}, out, keys->keys());
   if (!m.ok()) return Fail(m.status(), 1);
   std::printf(
       "snapshot of %s as of event %llu: %llu records, %llu annotations\n"

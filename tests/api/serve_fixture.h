@@ -74,6 +74,7 @@ class ServeFixture : public ::testing::Test {
     StatusOr<CertFiles> cert = MakeSelfSignedCert(dir_.string());
     ASSERT_TRUE(cert.ok()) << cert.status().ToString();
     ca_ = cert->cert;
+    serve_.set_stderr_file(stderr_file_);
     port_ =
         serve_.StartServe({"--data", Ledger(), "--listen", "127.0.0.1:0",
                            "--tls-cert", cert->cert, "--tls-key", cert->key});
@@ -153,6 +154,7 @@ class ServeFixture : public ::testing::Test {
 
   std::filesystem::path dir_;
   consilium::testing::ServeProcess serve_;
+  std::string stderr_file_;  // set before Start: the server's stderr goes there
   uint16_t port_ = 0;
   std::string ca_;
   std::mutex responses_mu_;  // Call runs on several threads in some tests

@@ -18,6 +18,7 @@
 #define CONSILIUM_TESTS_TESTING_SERVE_PROCESS_H_
 
 #include <poll.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,6 +41,9 @@ class ServeProcess {
   ServeProcess(const ServeProcess&) = delete;
   ServeProcess& operator=(const ServeProcess&) = delete;
 
+  // Where the next Spawn's stderr goes (a file, truncated); empty: inherited.
+  void set_stderr_file(std::string path) { stderr_file_ = std::move(path); }
+
   // Starts `consilium ARGS...` (ConsiliumBin()) with stdout on a pipe; a
   // child from an earlier Spawn is killed first and what it printed
   // forgotten. False when pipe or fork failed.
@@ -57,6 +61,10 @@ class ServeProcess {
       dup2(fds[1], STDOUT_FILENO);
       close(fds[0]);
       close(fds[1]);
+      if (!stderr_file_.empty()) {  // a test that reads the server's log
+        int err = open(stderr_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (err >= 0) dup2(err, STDERR_FILENO);
+      }
       std::string bin = ConsiliumBin();
       std::vector<std::string> copy = args;
       std::vector<char*> argv = {bin.data()};
@@ -154,6 +162,7 @@ class ServeProcess {
 
   pid_t pid_ = -1;
   int out_ = -1;
+  std::string stderr_file_;
   std::string printed_;
 };
 

@@ -1,0 +1,237 @@
+// Encryption at rest and crypto-shredding through the binary, as an operator
+// runs them (docs/encryption.md): `kek init` turns a ledger encrypted,
+// imports seal record content, no file of the data directory holds the
+// imported plaintext (the same scan finds it on a plain ledger, so the scan
+// can fail), reads decrypt with the KEK and name it without, `shred` makes
+// the content unreadable everywhere while `verify` still passes.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/testing/paths.h"
+#include "tests/testing/temp_dir.h"
+
+namespace consilium {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::RunConsilium;
+using testing::RunShell;
+using testing::TempDir;
+
+// Strings that occur nowhere but in the imported records.
+const std::vector<std::string> kPlaintexts = {
+    "Quillfeather-Vantablack syndrome", "ZORBULENT-TACHYCARDIA-7731",
+    "mediastinal xylophonoma", "site-Ptarmigan-9"};
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+std::string ReadAll(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Every (file, string) of kPlaintexts found in a file under `dir`.
+std::vector<std::string> PlaintextHits(const std::string& dir) {
+  std::vector<std::string> hits;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    const std::string bytes = ReadAll(entry.path());
+    for (const std::string& s : kPlaintexts) {
+      if (bytes.find(s) != std::string::npos)
+        hits.push_back(entry.path().string() + ": " + s);
+    }
+  }
+  return hits;
+}
+
+class EncryptionCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = dir_.Sub("data");
+    kek_ = dir_.Sub("kek");
+    records_ = dir_.Sub("records.jsonl");
+    WriteFile(records_,
+              "{\"id\":\"rec-1\",\"subject\":\"patient-1\",\"text\":\"72F with "
+              "Quillfeather-Vantablack syndrome, lab "
+              "ZORBULENT-TACHYCARDIA-7731\"}\n"
+              "{\"id\":\"rec-2\",\"subject\":\"patient-1\",\"text\":\"follow-up"
+              ": mediastinal xylophonoma\"}\n"
+              "{\"id\":\"rec-3\",\"text\":\"unrelated note\",\"metadata\":"
+              "{\"site\":\"A\"}}\n");
+  }
+  // `consilium ARGS` with the KEK in the environment (when `with_kek`).
+  std::string Run(const std::string& args, int* rc, bool with_kek = true) {
+    std::string env = with_kek ? "CONSILIUM_KEK_FILE=" + kek_ + " " : "";
+    return RunShell("env -u CONSILIUM_KEK -u CONSILIUM_KEK_FILE " + env +
+                        testing::ConsiliumBin() + " " + args,
+                    rc);
+  }
+  void MakeLedger(bool encrypted) {
+    int rc = 0;
+    std::string out = Run("init --data " + data_, &rc);
+    ASSERT_EQ(rc, 0) << out;
+    if (encrypted) {
+      out = Run("kek new --out " + kek_, &rc);
+      ASSERT_EQ(rc, 0) << out;
+      out = Run("kek init --data " + data_ + " --kek " + kek_, &rc);
+      ASSERT_EQ(rc, 0) << out;
+    }
+    out = Run("project create --data " + data_ + " --id p1 --name P", &rc);
+    ASSERT_EQ(rc, 0) << out;
+    std::string file = records_;
+    if (!encrypted) {  // a plain ledger keeps no subjects: the same records
+      file = dir_.Sub("plain.jsonl");
+      const std::string key = "\"subject\":\"patient-1\",";
+      std::string text = ReadAll(records_);
+      for (size_t at; (at = text.find(key)) != std::string::npos;)
+        text.erase(at, key.size());
+      WriteFile(file, text);
+    }
+    out = Run("import records " + file + " --data " + data_ + " --project p1",
+              &rc);
+    ASSERT_EQ(rc, 0) << out;
+  }
+
+  // A signed checkpoint (a new signing key in DIR/sk): the store writes more.
+  std::string Checkpoint() {
+    int rc = 0;
+    std::string out =
+        Run("keygen --name enc-test --out " + dir_.Sub("sk"), &rc);
+    EXPECT_EQ(rc, 0) << out;
+    out = Run("checkpoint --data " + data_ + " --key " + dir_.Sub("sk"), &rc);
+    EXPECT_EQ(rc, 0) << out;
+    return out;
+  }
+
+  TempDir dir_;
+  std::string data_, kek_, records_;
+};
+
+TEST_F(EncryptionCliTest, PlainLedgerHoldsThePlaintextSoTheScanCanFail) {
+  MakeLedger(/*encrypted=*/false);
+  EXPECT_FALSE(PlaintextHits(data_).empty());
+}
+
+TEST_F(EncryptionCliTest, NoFileOfAnEncryptedLedgerHoldsThePlaintext) {
+  MakeLedger(/*encrypted=*/true);
+  // More events, a checkpoint and an export-ready state: the store's files
+  // (SSTs after flushes, WAL, MANIFEST, keys/) all get written.
+  int rc = 0;
+  std::string out = Checkpoint();
+  out = Run("record show rec-1 --data " + data_, &rc);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("Quillfeather-Vantablack syndrome"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("\"subject\": \"patient-1\""), std::string::npos) << out;
+  std::vector<std::string> hits = PlaintextHits(data_);
+  EXPECT_TRUE(hits.empty()) << hits.front();
+  // The sealed form names subject and key, never the content.
+  out = Run("events --data " + data_, &rc);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("content_sealed"), std::string::npos) << out;
+  EXPECT_EQ(out.find("Quillfeather"), std::string::npos) << out;
+}
+
+TEST_F(EncryptionCliTest, ReadsWithoutTheKekNameIt) {
+  MakeLedger(/*encrypted=*/true);
+  int rc = 0;
+  std::string out = Run("record show rec-1 --data " + data_, &rc, false);
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("CONSILIUM_KEK_FILE"), std::string::npos) << out;
+  EXPECT_EQ(out.find("Quillfeather"), std::string::npos) << out;
+  // An import without the KEK stores nothing rather than plaintext.
+  WriteFile(dir_.Sub("more.jsonl"),
+            "{\"id\":\"rec-9\",\"text\":\"site-Ptarmigan-9\"}\n");
+  out = Run("import records " + dir_.Sub("more.jsonl") + " --data " + data_ +
+                " --project p1",
+            &rc, false);
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("FAILED_PRECONDITION"), std::string::npos) << out;
+  EXPECT_TRUE(PlaintextHits(data_).empty());
+  // A wrong KEK is refused as a whole.
+  out = Run("kek new --out " + dir_.Sub("other"), &rc);
+  ASSERT_EQ(rc, 0);
+  out = RunShell("CONSILIUM_KEK_FILE=" + dir_.Sub("other") + " " +
+                     testing::ConsiliumBin() + " record show rec-1 --data " +
+                     data_,
+                 &rc);
+  EXPECT_EQ(rc, 2) << out;
+  EXPECT_NE(out.find("PERMISSION_DENIED"), std::string::npos) << out;
+}
+
+TEST_F(EncryptionCliTest, RawAppendOfRecordContentIsRefusedWhenEncrypted) {
+  MakeLedger(/*encrypted=*/true);
+  WriteFile(dir_.Sub("raw.jsonl"),
+            "{\"type\":\"RecordImported\",\"actor\":\"admin\",\"body\":{"
+            "\"record_id\":\"rec-7\",\"project_id\":\"p1\",\"content\":"
+            "{\"text\":\"site-Ptarmigan-9\"}}}\n");
+  int rc = 0;
+  std::string out =
+      Run("append --data " + data_ + " < " + dir_.Sub("raw.jsonl"), &rc);
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("the ledger is encrypted"), std::string::npos) << out;
+  EXPECT_TRUE(PlaintextHits(data_).empty());
+}
+
+TEST_F(EncryptionCliTest, ShreddingLeavesTheLedgerVerifiableAndContentGone) {
+  MakeLedger(/*encrypted=*/true);
+  int rc = 0;
+  std::string out = Checkpoint();
+  out = Run("shred --data " + data_ +
+                " --subject patient-1 --reason 'erasure request 42'",
+            &rc);
+  ASSERT_EQ(rc, 0) << out;
+  out = Run("verify --data " + data_, &rc, false);
+  EXPECT_EQ(rc, 0) << out;
+  for (const char* id : {"rec-1", "rec-2"}) {
+    out = Run(std::string("record show ") + id + " --data " + data_, &rc);
+    EXPECT_EQ(rc, 1) << out;
+    EXPECT_NE(out.find("shredded"), std::string::npos) << out;
+  }
+  out = Run("record show rec-3 --data " + data_, &rc);
+  EXPECT_EQ(rc, 0) << out;  // another subject: untouched
+  EXPECT_NE(out.find("unrelated note"), std::string::npos) << out;
+  // Twice is refused; the event is in the ledger with its records.
+  out =
+      Run("shred --data " + data_ + " --subject patient-1 --reason again", &rc);
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("ALREADY_EXISTS"), std::string::npos) << out;
+  out = Run("events --data " + data_, &rc);
+  EXPECT_NE(out.find("\"record_ids\":[\"rec-1\",\"rec-2\"]"), std::string::npos)
+      << out;
+  // The export carries tombstones and the manifest lists them.
+  out = Run("head --data " + data_, &rc);
+  const size_t at = out.find("\"seq\":");
+  ASSERT_NE(at, std::string::npos) << out;
+  const std::string head = std::to_string(std::stoull(out.substr(at + 6)));
+  out =
+      Run("snapshot export --data " + data_ + " --project p1 --as-of " + head +
+              " --key " + dir_.Sub("sk") + " --out " + dir_.Sub("snap"),
+          &rc);
+  ASSERT_EQ(rc, 0) << out;
+  const std::string lines = ReadAll(dir_ / "snap/data.jsonl");
+  EXPECT_NE(lines.find("\"content_shredded\":true"), std::string::npos)
+      << lines;
+  EXPECT_NE(lines.find("unrelated note"), std::string::npos) << lines;
+  const std::string manifest = ReadAll(dir_ / "snap/manifest.json");
+  EXPECT_NE(manifest.find("\"shredded_records\":[\"rec-1\",\"rec-2\"]"),
+            std::string::npos)
+      << manifest;
+  std::vector<std::string> hits = PlaintextHits(data_);
+  for (const std::string& h : PlaintextHits(dir_.Sub("snap")))
+    hits.push_back(h);
+  EXPECT_TRUE(hits.empty()) << hits.front();
+}
+
+}  // namespace
+}  // namespace consilium
