@@ -102,7 +102,8 @@ TEST_F(ComplianceLogTest, NoImportedStringInTheServerOrCliLogs) {
                                &rc, false);
   EXPECT_EQ(rc, 1);
 
-  const std::string logs = ReadUntil("\x01", std::chrono::milliseconds(200)) +
+  const std::string logs =
+      serve_.ReadUntil("\x01", std::chrono::milliseconds(200)) +
                            Slurp(stderr_file_) + Slurp(cli_err);
   for (const std::string& secret : kSecrets) {
     EXPECT_EQ(logs.find(secret), std::string::npos)
