@@ -239,17 +239,17 @@ void AdjudicationCommands::ClaimAsync(std::string_view actor,
       },
       [op]() -> StatusOr<EventDraft> {
         return MakeAdjudicationClaimed(
-            {op->who, ""}, {op->where, op->plan.item.record,
-                            op->plan.item.field, op->plan.expires_us, op->seqs,
-                            op->ids});
+            {op->who, ""},
+            {op->where, op->plan.item.record, op->plan.item.field,
+             op->plan.expires_us, op->seqs, op->ids});
       });
-  core_->Concurrent(steps, [this, op, done = std::move(done)](
-                               StatusOr<Committed> c) {
-    // The state lock is free while a WriteCore callback runs.
-    done(core_->Read([&](const domain::DomainState&) {
-      return ClaimOutcome(model_, *op, c);
-    }));
-  });
+  core_->Concurrent(steps,
+                    [this, op, done = std::move(done)](StatusOr<Committed> c) {
+                      // The state lock is free while a WriteCore callback runs.
+                      done(core_->Read([&](const domain::DomainState&) {
+                        return ClaimOutcome(model_, *op, c);
+                      }));
+                    });
 }
 
 StatusOr<int64_t> AdjudicationCommands::Heartbeat(std::string_view actor,

@@ -143,17 +143,17 @@ struct LeaseOp {
 void EndLease(domain::WriteCore* core, std::shared_ptr<LeaseOp> op,
               internal::Steps& steps, LeaseEndReason want,
               AdjudicationCommands::CommittedCallback done) {
-  core->Concurrent(steps, [core, op, want, done = std::move(done)](
-                              StatusOr<Committed> c) {
-    if (c.ok()) {
-      // The state lock is free while a WriteCore callback runs.
-      Status took = core->Read([&](const domain::DomainState&) {
-        return Took(op->held.queue, op->lease, want, *c);
+  core->Concurrent(
+      steps, [core, op, want, done = std::move(done)](StatusOr<Committed> c) {
+        if (c.ok()) {
+          // The state lock is free while a WriteCore callback runs.
+          Status took = core->Read([&](const domain::DomainState&) {
+            return Took(op->held.queue, op->lease, want, *c);
+          });
+          if (!took.ok()) c = std::move(took);
+        }
+        done(std::move(c));
       });
-      if (!took.ok()) c = std::move(took);
-    }
-    done(std::move(c));
-  });
 }
 
 }  // namespace
@@ -176,8 +176,7 @@ void AdjudicationCommands::ReleaseAsync(std::string_view actor, uint64_t lease,
   EndLease(core_, op, steps, LeaseEndReason::kReleased, std::move(done));
 }
 
-void AdjudicationCommands::EscalateAsync(std::string_view actor,
-                                         uint64_t lease,
+void AdjudicationCommands::EscalateAsync(std::string_view actor, uint64_t lease,
                                          std::string_view rationale,
                                          CommittedCallback done) {
   const int64_t now = clock_->NowMicros();
@@ -297,22 +296,22 @@ void AdjudicationCommands::DecideAsync(std::string_view actor,
       });
   // The check and the draft run before Concurrent returns (the references
   // they hold are still valid); only the callback outlives this call.
-  core_->Concurrent(steps, [this, op, now, done = std::move(done)](
-                               StatusOr<Committed> c) {
-    if (c.ok()) {
-      // The state lock is free while a WriteCore callback runs.
-      Status took = core_->Read([&](const domain::DomainState&) -> Status {
-        Status t = Took(op->held.queue, op->request.lease,
-                        LeaseEndReason::kDecided, *c);
-        if (t.ok()) return t;
-        // The decision raced a change: say which, as the check would have.
-        Status now_status = op->held.queue->CheckDecide(op->request, now);
-        return now_status.ok() ? t : now_status;
+  core_->Concurrent(
+      steps, [this, op, now, done = std::move(done)](StatusOr<Committed> c) {
+        if (c.ok()) {
+          // The state lock is free while a WriteCore callback runs.
+          Status took = core_->Read([&](const domain::DomainState&) -> Status {
+            Status t = Took(op->held.queue, op->request.lease,
+                            LeaseEndReason::kDecided, *c);
+            if (t.ok()) return t;
+            // The decision raced a change: say which, as the check would have.
+            Status now_status = op->held.queue->CheckDecide(op->request, now);
+            return now_status.ok() ? t : now_status;
+          });
+          if (!took.ok()) c = std::move(took);
+        }
+        done(std::move(c));
       });
-      if (!took.ok()) c = std::move(took);
-    }
-    done(std::move(c));
-  });
 }
 
 StatusOr<std::vector<ExpiredLease>> AdjudicationCommands::ExpireDue(

@@ -161,11 +161,11 @@ StatusOr<Response> AdjudicationClaim(const AppContext& ctx,
   };
   if (!ctx.engine->WaitForSeq(claim.lease, kShowTimeoutMs)) {
     Status live = ctx.engine->live_status();
-    return cannot_show(live.ok() ? UnavailableError(
-                                       "the read side has not applied the "
-                                       "claim within " +
-                                       std::to_string(kShowTimeoutMs) + " ms")
-                                 : live);
+    return cannot_show(
+        live.ok() ? UnavailableError("the read side has not applied the "
+                                     "claim within " +
+                                     std::to_string(kShowTimeoutMs) + " ms")
+                  : live);
   }
   StatusOr<json::object> view = InternalError("unset");
   ctx.engine->Read([&](const projections::AnalyticsState& s) {

@@ -57,8 +57,8 @@ void Annotate(const AppContext& ctx, const Request& req, Op op,
   if (!cmd.ok()) return reply(cmd.status());
   auto answer = [op, reply = std::move(reply)](StatusOr<Committed> c) {
     if (!c.ok()) return reply(c.status());
-    reply(JsonResponse(op == Op::kSubmit ? 201 : 200,
-                       render::CommittedJson(*c)));
+    reply(
+        JsonResponse(op == Op::kSubmit ? 201 : 200, render::CommittedJson(*c)));
   };
   switch (op) {
     case Op::kSubmit:

@@ -178,9 +178,9 @@ bool IsRefusal(const Status& status) {
 }
 
 Response RefusalNotRecorded(const Status& recorded) {
-  return ErrorResponse(UnavailableError(
-      "the refusal of this request could not be recorded: " +
-      recorded.message()));
+  return ErrorResponse(
+      UnavailableError("the refusal of this request could not be recorded: " +
+                       recorded.message()));
 }
 
 }  // namespace
@@ -188,8 +188,7 @@ Response RefusalNotRecorded(const Status& recorded) {
 Status AppContext::RecordRead(std::string_view principal, std::string_view kind,
                               std::string_view id, std::string_view action,
                               const Request& request) const {
-  return handler
-      ->RecordAccess(principal, ReadAccess(kind, id, action, request))
+  return handler->RecordAccess(principal, ReadAccess(kind, id, action, request))
       .status();
 }
 

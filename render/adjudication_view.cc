@@ -191,9 +191,8 @@ StatusOr<RecordedView> ShowToAdjudicator(
 }
 
 StatusOr<RecordedView> RecordShown(domain::ProjectCommands& commands,
-                                   std::string_view adjudicator,
-                                   uint64_t lease, std::string_view record,
-                                   json::object view) {
+                                   std::string_view adjudicator, uint64_t lease,
+                                   std::string_view record, json::object view) {
   ASSIGN_OR_RETURN(
       Committed access,
       commands.RecordAccess(adjudicator, {.resource_kind = "record",

@@ -85,8 +85,8 @@ StatusOr<RecordedView> ShowToAdjudicator(
 // server builds it under the live read side's lock and records outside it):
 // the access recorded, durable, then the view handed back.
 StatusOr<RecordedView> RecordShown(domain::ProjectCommands& commands,
-                                   std::string_view adjudicator,
-                                   uint64_t lease, std::string_view record,
+                                   std::string_view adjudicator, uint64_t lease,
+                                   std::string_view record,
                                    boost::json::object view);
 
 }  // namespace consilium::render

@@ -153,15 +153,15 @@ void Dispatcher::Run(const Route& route, std::shared_ptr<Request> request,
   if (route.deferred) {
     run_blocking_([&route, request, done] {
       try {
-        route.deferred(*request, [request, done, pattern = route.pattern](
-                                     Response r) {
-          done(std::move(r), pattern);
-        });
+        route.deferred(*request,
+                       [request, done, pattern = route.pattern](Response r) {
+                         done(std::move(r), pattern);
+                       });
       } catch (...) {
         // As for async handlers: one that throws before responding is a
         // bug; the client gets a 500.
-        done(ErrorResponse(InternalError("the handler of " + route.pattern +
-                                         " failed")),
+        done(ErrorResponse(
+                 InternalError("the handler of " + route.pattern + " failed")),
              route.pattern);
       }
     });

@@ -104,7 +104,7 @@ TEST_F(ComplianceLogTest, NoImportedStringInTheServerOrCliLogs) {
 
   const std::string logs =
       serve_.ReadUntil("\x01", std::chrono::milliseconds(200)) +
-                           Slurp(stderr_file_) + Slurp(cli_err);
+      Slurp(stderr_file_) + Slurp(cli_err);
   for (const std::string& secret : kSecrets) {
     EXPECT_EQ(logs.find(secret), std::string::npos)
         << secret << " in the logs:\n"

@@ -17,8 +17,8 @@
 #ifndef CONSILIUM_TESTS_TESTING_SERVE_PROCESS_H_
 #define CONSILIUM_TESTS_TESTING_SERVE_PROCESS_H_
 
-#include <poll.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -62,7 +62,8 @@ class ServeProcess {
       close(fds[0]);
       close(fds[1]);
       if (!stderr_file_.empty()) {  // a test that reads the server's log
-        int err = open(stderr_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int err =
+            open(stderr_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (err >= 0) dup2(err, STDERR_FILENO);
       }
       std::string bin = ConsiliumBin();

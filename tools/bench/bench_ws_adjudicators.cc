@@ -284,7 +284,7 @@ json::object Report(const Figures& f) {
 StatusOr<json::object> Measure(Ledger& ledger, uint64_t n, uint64_t items,
                                double seconds) {
   api::AppOptions app_options;  // named: GCC 12 warns (falsely) about
-                            // a braced temporary's std::function members
+                                // a braced temporary's std::function members
   ASSIGN_OR_RETURN(auto app, api::App::Open(&ledger, std::move(app_options)));
   ASSIGN_OR_RETURN(api::Router routes, app->BuildRouter());
   std::atomic<int64_t> budget{static_cast<int64_t>(items / 2)};

@@ -322,13 +322,12 @@ CycleFigures RunCyclesAsync(adj::AdjudicationCommands& commands,
 EventDraft RawClaimDraft(const std::string& who) {
   const uint64_t seqs[] = {1, 2, 3};
   const std::string ids[] = {"ann-1-rec-0", "ann-2-rec-0", "ann-3-rec-0"};
-  return MakeAdjudicationClaimed({who, ""},
-                                 {.project_id = kProject,
-                                  .record_id = "rec-0",
-                                  .field_path = "severity",
-                                  .expires_us = 0,
-                                  .weighed_seqs = seqs,
-                                  .weighed_annotation_ids = ids});
+  return MakeAdjudicationClaimed({who, ""}, {.project_id = kProject,
+                                             .record_id = "rec-0",
+                                             .field_path = "severity",
+                                             .expires_us = 0,
+                                             .weighed_seqs = seqs,
+                                             .weighed_annotation_ids = ids});
 }
 
 // The async cycles' baseline: `in_flight` claim-sized appends outstanding
@@ -470,9 +469,10 @@ StatusOr<BenchArgs> ReadBenchArgs(const Args& args) {
   ASSIGN_OR_RETURN(b.probes, args.GetUint("probes", 20'000));
   ASSIGN_OR_RETURN(b.seconds, args.GetDouble("seconds", 3));
   ASSIGN_OR_RETURN(b.drivers, args.GetUint("drivers", 2));
-  if (b.drivers == 0 || b.drivers > 64 || b.items == 0 || b.items > 10'000'000 || b.adjudicators == 0 ||
-      b.adjudicators > 999 || b.small == 0 || b.large == 0 ||
-      b.large > 10'000'000 || b.probes == 0 || !(b.seconds > 0)) {
+  if (b.drivers == 0 || b.drivers > 64 || b.items == 0 ||
+      b.items > 10'000'000 || b.adjudicators == 0 || b.adjudicators > 999 ||
+      b.small == 0 || b.large == 0 || b.large > 10'000'000 || b.probes == 0 ||
+      !(b.seconds > 0)) {
     return InvalidArgumentError(
         "--items in [1, 10000000], --adjudicators in [1, 999], --small and "
         "--large in [1, 10000000], --probes >= 1, --seconds > 0, "

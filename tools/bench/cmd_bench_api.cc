@@ -229,7 +229,9 @@ std::string WrkScript(const LoadSpec& spec) {
          "  local body = tmpl:gsub(\"%%ID%%\", \"h\" .. tid .. \"-\" .. "
          "counter)\n"
          "  body = body:gsub(\"%%REC%%\", \"rec-\" .. ((counter * 7 + tid) "
-         "% " + std::to_string(kSubmitRecords) + " + 1))\n"
+         "% " +
+         std::to_string(kSubmitRecords) +
+         " + 1))\n"
          "  return wrk.format(nil, nil, nil, body)\n"
          "end\n";
   }
