@@ -141,11 +141,12 @@ struct GoldAnswerCommand {
 // line by render::ParseRecordLine: content and metadata are canonical JSON.
 struct ImportRecordCommand {
   std::string id{};
-  // Whose data key seals the content on an encrypted ledger (the unit of
-  // crypto-shredding); empty: the record id (docs/encryption.md).
-  std::string subject{};
   std::string content{};   // {"images": [...], "text": ...}, keys sorted
   std::string metadata{};  // "{}" when none
+  // Whose data key seals the content on an encrypted ledger (the unit of
+  // crypto-shredding); empty: the record id (docs/encryption.md). Last, so
+  // {id, content, metadata} still means what it says.
+  std::string subject{};
 };
 
 // One non-blank line of a bulk command's input (render/command_input.h): its
