@@ -92,9 +92,9 @@ TEST_F(ComplianceLogTest, NoImportedStringInTheServerOrCliLogs) {
   EXPECT_EQ(rc, 0) << Slurp(cli_err);
   // Its answer, stdout and stderr, goes into the scanned log too (RunShell
   // appends its own redirection of stderr: to stdout here, the file).
-  consilium::testing::RunShell(bin + " record show rec-1 --data " + Ledger() +
-                                   " >>" + cli_err,
-                               &rc, true);
+  consilium::testing::RunShell(
+      bin + " record show rec-1 --data " + Ledger() + " >>" + cli_err, &rc,
+      true);
   EXPECT_EQ(rc, 1);
   EXPECT_NE(Slurp(cli_err).find("shredded"), std::string::npos)
       << Slurp(cli_err);

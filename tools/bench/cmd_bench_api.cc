@@ -199,7 +199,7 @@ class ServerChild {
 struct LoadSpec {
   std::string method = "GET";
   std::string path = {};
-  std::string token = {};          // empty: no Authorization header
+  std::string token = {};  // empty: no Authorization header
   // POST: "%ID%" (a unique id) and "%REC%" (one of the records) replaced
   // per request.
   std::string body_template = {};
