@@ -16,6 +16,7 @@
 
 #include "common/canonical_json.h"
 #include "tests/api/serve_fixture.h"
+#include "tests/testing/build_paths.h"
 
 namespace consilium::api::testing {
 namespace {
@@ -29,7 +30,7 @@ class AppAdjudicationTest : public ServeFixture {
   void Prepare() {
     root_ = AddUser("admin", "--role admin");  // the CLI's default actor
     Cli("project create --id icu --name ICU --overlap 3");
-    Cli("schema publish " + std::string(CONSILIUM_SOURCE_DIR) +
+    Cli("schema publish " + ::consilium::testing::SourceDir() +
         "/schemas/examples/icu-severity.json");
     tokens_["dr-a"] = AddUser("dr-a", "--role annotator --project icu");
     tokens_["dr-b"] = AddUser("dr-b", "--role annotator --project icu");

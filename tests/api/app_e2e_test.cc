@@ -12,6 +12,7 @@
 #include <string>
 
 #include "tests/api/serve_fixture.h"
+#include "tests/testing/build_paths.h"
 
 namespace consilium::api::testing {
 namespace {
@@ -36,7 +37,7 @@ TEST_F(AppEndToEndTest, ThreeAnnotatorsFetchTheirWorkAnnotateAndDisagree) {
   };
   ok(201, "POST", "/v1/projects", root,
      R"({"id":"icu","name":"ICU severity","overlap_target":3})");
-  std::ifstream schema_file(std::string(CONSILIUM_SOURCE_DIR) +
+  std::ifstream schema_file(::consilium::testing::SourceDir() +
                             "/schemas/examples/icu-severity.json");
   std::stringstream schema;
   schema << schema_file.rdbuf();

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tests/api/serve_fixture.h"
+#include "tests/testing/build_paths.h"
 
 namespace consilium::api::testing {
 namespace {
@@ -23,7 +24,7 @@ class AppSecurityTest : public ServeFixture {
   void Prepare() {
     root_ = AddUser("admin", "--role admin");  // the CLI's default actor
     Cli("project create --id p1 --name Sepsis --blind");
-    std::string schema = std::string(CONSILIUM_SOURCE_DIR) +
+    std::string schema = ::consilium::testing::SourceDir() +
                          "/schemas/examples/icu-severity.json";
     Cli("schema publish " + schema);
     a_ = AddUser("dr-a", "--role annotator --project p1");

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tests/api/serve_fixture.h"
+#include "tests/testing/build_paths.h"
 
 namespace consilium::api::testing {
 namespace {
@@ -22,7 +23,7 @@ class AppShutdownTest : public ServeFixture {};
 TEST_F(AppShutdownTest, SigtermFinishesInFlightAppendsAndLosesNoAcknowledged) {
   AddUser("admin", "--role admin");
   Cli("project create --id p1 --name ICU");
-  Cli("schema publish " + std::string(CONSILIUM_SOURCE_DIR) +
+  Cli("schema publish " + ::consilium::testing::SourceDir() +
       "/schemas/examples/icu-severity.json");
   const std::string token = AddUser("dr-a", "--role annotator --project p1");
   Cli("import records --project p1 " +

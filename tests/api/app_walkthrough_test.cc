@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/testing/build_paths.h"
 #include "tests/testing/paths.h"
 
 namespace consilium::api {
@@ -38,7 +39,7 @@ TEST(AppWalkthroughTest, TheDocumentedCurlSessionRunsAsWritten) {
     ASSERT_EQ(rc, 0)
         << tool << " is not installed (scripts/install-deps.sh installs it)";
   }
-  std::ifstream doc(std::string(CONSILIUM_SOURCE_DIR) +
+  std::ifstream doc(::consilium::testing::SourceDir() +
                     "/docs/api-walkthrough.md");
   ASSERT_TRUE(doc) << "docs/api-walkthrough.md is missing";
   std::stringstream text;
@@ -56,8 +57,8 @@ TEST(AppWalkthroughTest, TheDocumentedCurlSessionRunsAsWritten) {
   std::string out = consilium::testing::RunShell(
       "cd " + dir.string() +
           " && CONSILIUM=" + consilium::testing::ConsiliumBin() +
-          " CONSILIUM_SOURCE=" + CONSILIUM_SOURCE_DIR + " timeout 120 bash " +
-          path,
+          " CONSILIUM_SOURCE=" + ::consilium::testing::SourceDir() +
+          " timeout 120 bash " + path,
       &rc);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("walkthrough: done"), std::string::npos) << out;

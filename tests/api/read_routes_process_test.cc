@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "tests/api/test_client.h"
+#include "tests/testing/build_paths.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/serve_process.h"
 
@@ -67,7 +68,7 @@ class ReadRoutesProcessTest : public ::testing::Test {
   }
 
   void BuildLedger() {
-    const std::string src = CONSILIUM_SOURCE_DIR;
+    const std::string src = ::consilium::testing::SourceDir();
     Cli("init --data " + ledger_);
     tokens_["admin"] = AddUser("admin", "--role admin");
     Cli("project create --data " + ledger_ + " --id icu --name ICU");
@@ -124,11 +125,12 @@ class ReadRoutesProcessTest : public ::testing::Test {
     const std::filesystem::path batch = dir_ / "responses.jsonl";
     std::ofstream(batch) << validation_;
     int rc = 0;
-    std::string out =
-        RunShell(std::string("/usr/bin/python3 ") + CONSILIUM_SOURCE_DIR +
-                     "/tests/api/validate_response.py " + CONSILIUM_SOURCE_DIR +
-                     "/api/openapi.json --batch " + batch.string(),
-                 &rc);
+    std::string out = RunShell(
+        std::string("/usr/bin/python3 ") + ::consilium::testing::SourceDir() +
+            "/tests/api/validate_response.py " +
+            ::consilium::testing::SourceDir() + "/api/openapi.json --batch " +
+            batch.string(),
+        &rc);
     EXPECT_EQ(rc, 0) << out;
   }
 

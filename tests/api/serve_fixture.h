@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "tests/api/test_client.h"
+#include "tests/testing/build_paths.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/serve_process.h"
 
@@ -128,8 +129,10 @@ class ServeFixture : public ::testing::Test {
     int rc = 0;
     std::string out = consilium::testing::RunShell(
         std::string("/usr/bin/python3 -W ignore::DeprecationWarning ") +
-            CONSILIUM_SOURCE_DIR + "/tests/api/validate_response.py " +
-            CONSILIUM_SOURCE_DIR + "/api/openapi.json --batch " + file.string(),
+            ::consilium::testing::SourceDir() +
+            "/tests/api/validate_response.py " +
+            ::consilium::testing::SourceDir() + "/api/openapi.json --batch " +
+            file.string(),
         &rc);
     EXPECT_EQ(rc, 0) << out;
   }

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "tests/api/serve_fixture.h"
+#include "tests/testing/build_paths.h"
 
 namespace consilium::api {
 namespace {
@@ -36,7 +37,7 @@ class SnapshotRoutesTest : public testing::ServeFixture {
   // Project p with the Label Studio fixture imported, a researcher, an
   // annotator and a signing key; returns the head.
   uint64_t Prepare() {
-    const std::string ls = std::string(CONSILIUM_SOURCE_DIR) +
+    const std::string ls = ::consilium::testing::SourceDir() +
                            "/tests/dataset/fixtures/label-studio";
     admin_ = AddUser("admin", "--role admin");
     Cli("project create --id p --name Chest");

@@ -17,13 +17,14 @@
 
 #include "schemas/annotation_validator.h"
 #include "schemas/task_schema.h"
+#include "tests/testing/build_paths.h"
 
 namespace consilium::schemas {
 namespace {
 
 std::string ReadExample(const std::string& name) {
-  std::ifstream in(std::filesystem::path(CONSILIUM_SOURCE_DIR) / "schemas" /
-                   "examples" / name);
+  std::ifstream in(std::filesystem::path(::consilium::testing::SourceDir()) /
+                   "schemas" / "examples" / name);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();

@@ -15,6 +15,7 @@
 #include "domain/command_handler.h"
 #include "ledger/ledger.h"
 #include "projections/engine.h"
+#include "tests/testing/build_paths.h"
 #include "tests/testing/temp_dir.h"
 
 namespace consilium::dataset::ls {
@@ -23,7 +24,7 @@ namespace {
 using ::consilium::testing::TempDir;
 
 std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(CONSILIUM_SOURCE_DIR) +
+  std::ifstream in(::consilium::testing::SourceDir() +
                        "/tests/dataset/fixtures/label-studio/" + name,
                    std::ios::binary);
   std::stringstream ss;

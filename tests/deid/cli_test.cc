@@ -4,6 +4,7 @@
 #include <fstream>
 #include <string>
 
+#include "tests/testing/build_paths.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/temp_dir.h"
 
@@ -59,7 +60,7 @@ TEST(DeidCli, ScanReportsABadLineAndScansTheRest) {
 
 TEST(DeidCli, EvaluatePrintsThePerTypeTable) {
   const std::string gold =
-      std::string(CONSILIUM_SOURCE_DIR) + "/tests/deid/gold_notes.jsonl";
+      ::consilium::testing::SourceDir() + "/tests/deid/gold_notes.jsonl";
   int rc = 0;
   std::string out =
       RunConsilium("deid evaluate --gold " + gold + " --json", &rc);

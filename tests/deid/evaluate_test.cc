@@ -9,6 +9,8 @@
 #include <set>
 #include <string>
 
+#include "tests/testing/build_paths.h"
+
 namespace consilium::deid {
 namespace {
 
@@ -89,7 +91,7 @@ TEST(Score, CountsExactAndOverlapSeparately) {
 // synthetic and made by the same hands as the patterns, so these floors are
 // a regression guard, not a claim about real notes (docs/deid.md).
 Evaluation EvaluateFile(const std::string& name) {
-  std::ifstream in(std::string(CONSILIUM_SOURCE_DIR) + "/tests/deid/" + name);
+  std::ifstream in(::consilium::testing::SourceDir() + "/tests/deid/" + name);
   EXPECT_TRUE(in) << name << " is missing";
   auto d = Detector::Create({});
   EXPECT_TRUE(d.ok());

@@ -1,7 +1,7 @@
 // Shared by the fuzz targets: loads the example schemas and record shapes
 // from schemas/examples/ once per process (located through
-// CONSILIUM_SOURCE_DIR, which tests/CMakeLists.txt defines, so the binaries run
-// from any directory).
+// consilium::testing::SourceDir(), tests/testing/build_paths.h, so the binaries
+// run from any directory).
 //
 // Thread-safety: Examples() initializes a function-local static; callers
 // only read it.
@@ -18,13 +18,14 @@
 
 #include "schemas/annotation_validator.h"
 #include "schemas/task_schema.h"
+#include "tests/testing/build_paths.h"
 
 namespace consilium::schemas::fuzz {
 
 inline std::string ReadExampleFile(const std::string& name) {
   const std::filesystem::path path =
-      std::filesystem::path(CONSILIUM_SOURCE_DIR) / "schemas" / "examples" /
-      name;
+      std::filesystem::path(::consilium::testing::SourceDir()) / "schemas" /
+      "examples" / name;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::fprintf(stderr, "cannot read %s\n", path.c_str());

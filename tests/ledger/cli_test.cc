@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ledger/ledger.h"
+#include "tests/testing/build_paths.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/raw_ledger.h"
 #include "tests/testing/temp_dir.h"
@@ -295,7 +296,7 @@ std::vector<std::string> Block(const std::string& text,
 TEST(CliTest, TableColumnsFitTheirContent) {
   testing::TempDir tmp;
   std::string dir = tmp.Sub("l");
-  std::string src = CONSILIUM_SOURCE_DIR;
+  std::string src = ::consilium::testing::SourceDir();
   std::string records = tmp.Sub("records.jsonl");
   std::ofstream(records) << R"({"id": "rec-1", "text": "MAP 72, lactate 1.1."})"
                          << "\n"

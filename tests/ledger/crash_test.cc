@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "ledger/ledger.h"
+#include "tests/testing/build_paths.h"
 #include "tests/testing/temp_dir.h"
 
 namespace consilium {
@@ -38,7 +39,8 @@ std::vector<Ack> RunAndKill(const std::string& dir, int cycle, int run_ms) {
     close(fds[0]);
     close(fds[1]);
     std::string tag = std::to_string(cycle);
-    execl(CONSILIUM_CRASH_WRITER, CONSILIUM_CRASH_WRITER, dir.c_str(), "16",
+    execl(::consilium::testing::CrashWriterBin().c_str(),
+          ::consilium::testing::CrashWriterBin().c_str(), dir.c_str(), "16",
           tag.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "schemas/internal/strict_json.h"
+#include "tests/testing/build_paths.h"
 #include "tests/testing/files.h"
 
 namespace consilium::schemas::internal {
@@ -149,7 +150,7 @@ TEST(JsonTapeTest, ReadsTheExamplesAndTheFuzzCorpusAsTheStrictDomReader) {
   // byte picks the schema; the rest is values), the schema parser's and the
   // event JSON reader's (whole documents).
   const std::string fuzz =
-      std::string(CONSILIUM_SOURCE_DIR) + "/tests/fuzz/corpus/";
+      ::consilium::testing::SourceDir() + "/tests/fuzz/corpus/";
   for (const char* target :
        {"annotation_validator", "schema_parser", "event_json"}) {
     for (const auto& entry :

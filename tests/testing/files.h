@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/testing/build_paths.h"
 #include "tests/testing/paths.h"
 
 namespace consilium::testing {
@@ -20,7 +21,7 @@ inline std::string ReadFile(const std::string& path) {
 
 // <source root>/schemas/examples/<name>.
 inline std::string ExamplePath(const std::string& name) {
-  return std::string(CONSILIUM_SOURCE_DIR) + "/schemas/examples/" + name;
+  return ::consilium::testing::SourceDir() + "/schemas/examples/" + name;
 }
 
 // <reference data>/agreement/<name> (paths.h: SharedDataDir), or empty when

@@ -10,11 +10,13 @@
 #include <filesystem>
 #include <string>
 
+#include "tests/testing/build_paths.h"
+
 namespace consilium::testing {
 
 inline std::string ConsiliumBin() {
   const char* env = std::getenv("CONSILIUM_BIN");
-  return env != nullptr && *env != '\0' ? env : CONSILIUM_BIN_DEFAULT;
+  return env != nullptr && *env != '\0' ? env : BuiltConsiliumBin();
 }
 
 // The reference data directory, or empty when it is not on this machine
@@ -22,7 +24,7 @@ inline std::string ConsiliumBin() {
 inline std::string SharedDataDir() {
   const char* env = std::getenv("CONSILIUM_SHARED_DATA");
   std::string dir =
-      env != nullptr && *env != '\0' ? env : CONSILIUM_SHARED_DATA_DEFAULT;
+      env != nullptr && *env != '\0' ? env : ConfiguredSharedData();
   std::error_code ec;
   return std::filesystem::is_directory(dir, ec) ? dir : std::string();
 }

@@ -23,9 +23,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdint>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -89,15 +89,42 @@ class ServeProcess {
     std::vector<std::string> full = {"serve"};
     full.insert(full.end(), args.begin(), args.end());
     if (!Spawn(full)) return 0;
-    const std::regex listening("listening on https?://[^\\s/]*:(\\d+)");
     const auto deadline = std::chrono::steady_clock::now() + limit;
-    std::smatch m;
-    while (!std::regex_search(printed_, m, listening)) {
+    uint16_t port = 0;
+    while ((port = ListeningPort(printed_)) == 0) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0 || !ReadSome(left)) return 0;
     }
-    return static_cast<uint16_t>(std::stoi(m[1].str()));
+    return port;
+  }
+
+  // The port in "listening on http(s)://HOST:PORT", 0 until it is printed.
+  // (No std::regex: GCC 12 warns inside <regex> under ASan, and -Werror.)
+  static uint16_t ListeningPort(const std::string& printed) {
+    const std::string key = "listening on http";
+    for (size_t at = printed.find(key); at != std::string::npos;
+         at = printed.find(key, at + 1)) {
+      size_t p = at + key.size();
+      if (p < printed.size() && printed[p] == 's') ++p;
+      if (printed.compare(p, 3, "://") != 0) continue;
+      p += 3;
+      while (p < printed.size() && printed[p] != ':' && printed[p] != '/' &&
+             !std::isspace(static_cast<unsigned char>(printed[p])))
+        ++p;
+      if (p >= printed.size() || printed[p] != ':') continue;
+      size_t digits = ++p;
+      uint32_t port = 0;
+      while (p < printed.size() &&
+             std::isdigit(static_cast<unsigned char>(printed[p])) &&
+             port <= 65535)
+        port = port * 10 + static_cast<uint32_t>(printed[p++] - '0');
+      // The number must be complete (something printed after it) and valid.
+      if (p == digits || p >= printed.size() || port == 0 || port > 65535)
+        continue;
+      return static_cast<uint16_t>(port);
+    }
+    return 0;
   }
 
   // What the child printed until `want` appeared, it closed its stdout, or

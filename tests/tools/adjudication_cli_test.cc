@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/testing/build_paths.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/temp_dir.h"
 
@@ -31,7 +32,7 @@ class AdjudicationCliTest : public ::testing::Test {
     data_ = tmp_.Sub("ledger");
     ASSERT_EQ(Ok("init --data " + data_).code, 0);
     ASSERT_EQ(Ok("project create --id icu --name ICU --overlap 3").code, 0);
-    ASSERT_EQ(Ok("schema publish '" + std::string(CONSILIUM_SOURCE_DIR) +
+    ASSERT_EQ(Ok("schema publish '" + ::consilium::testing::SourceDir() +
                  "/schemas/examples/icu-severity.json'")
                   .code,
               0);

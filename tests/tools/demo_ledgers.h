@@ -18,6 +18,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/testing/build_paths.h"
 #include "tests/testing/paths.h"
 
 namespace consilium::testing {
@@ -31,14 +32,14 @@ inline std::string DemoLedger(int seed, int copy, std::string* error) {
   }
   const std::string key =
       "-" + std::to_string(st.st_size) + "-" + std::to_string(st.st_mtime);
-  const std::string dir = std::string(CONSILIUM_DEMO_CACHE) + "/demo-s" +
+  const std::string dir = ::consilium::testing::DemoLedgerCache() + "/demo-s" +
                           std::to_string(seed) + "-c" + std::to_string(copy) +
                           key;
-  std::filesystem::create_directories(CONSILIUM_DEMO_CACHE);
+  std::filesystem::create_directories(::consilium::testing::DemoLedgerCache());
   // Ledgers of earlier builds of the binary are stale: remove them.
   std::error_code ec;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(CONSILIUM_DEMO_CACHE, ec)) {
+  for (const auto& entry : std::filesystem::directory_iterator(
+           ::consilium::testing::DemoLedgerCache(), ec)) {
     const std::string name = entry.path().filename().string();
     if (name.rfind("demo-s", 0) == 0 && name.find(key) == std::string::npos)
       std::filesystem::remove_all(entry.path(), ec);

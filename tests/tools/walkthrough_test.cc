@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/build_paths.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/temp_dir.h"
 
@@ -61,7 +62,7 @@ bool Matches(std::string_view line, std::string_view pattern) {
 
 TEST(WalkthroughTest, DocCommandsRunAndPrintWhatTheDocSays) {
   const std::string doc_path =
-      std::string(CONSILIUM_SOURCE_DIR) + "/docs/adjudication.md";
+      ::consilium::testing::SourceDir() + "/docs/adjudication.md";
   const std::string doc = ReadDoc(doc_path);
   const size_t section = doc.find("\n## Walkthrough");
   ASSERT_NE(section, std::string::npos) << doc_path << " has no walkthrough";
@@ -75,7 +76,7 @@ TEST(WalkthroughTest, DocCommandsRunAndPrintWhatTheDocSays) {
   std::ofstream(script_path) << script;
   const std::string bin_dir =
       std::filesystem::path(testing::ConsiliumBin()).parent_path().string();
-  const std::string command = "cd '" + std::string(CONSILIUM_SOURCE_DIR) +
+  const std::string command = "cd '" + ::consilium::testing::SourceDir() +
                               "' && TMPDIR='" + tmp.path() + "' PATH='" +
                               bin_dir + "':\"$PATH\" bash -euo pipefail '" +
                               script_path + "' 2>'" + tmp.Sub("stderr") + "'";

@@ -16,6 +16,7 @@
 
 #include "common/hash.h"
 #include "gtest/gtest.h"
+#include "tests/testing/build_paths.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/temp_dir.h"
 
@@ -462,7 +463,9 @@ class NaclTest : public ::testing::Test {
     ASSERT_EQ(probe.exit_code, 0)
         << "python3-nacl is not importable by " << kPython
         << " (apt-get install python3-nacl): " << probe.output;
-    script_ = fs::path(CONSILIUM_PROOFS_TEST_DIR) / "verify_note_nacl.py";
+    script_ =
+        (fs::path(::consilium::testing::SourceDir()) / "tests/ledger/proofs") /
+        "verify_note_nacl.py";
     ASSERT_TRUE(fs::exists(script_)) << script_;
   }
 
