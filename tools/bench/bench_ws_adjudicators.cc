@@ -24,6 +24,7 @@
 #include "domain/command_handler.h"
 #include "ledger/ledger.h"
 #include "schemas/event.h"
+#include "tools/bench/adjudication_ledger.h"
 #include "tools/output.h"
 
 namespace consilium::cli {
@@ -35,78 +36,10 @@ namespace net = boost::asio;
 namespace json = boost::json;
 namespace adj = ::consilium::adjudication;
 using Clock = std::chrono::steady_clock;
-
-constexpr std::string_view kProject = "bench-adj";
-constexpr std::string_view kSchema = R"({"id": "bench-sev", "version": 1,
-  "title": "Bench severity", "fields": [{"name": "severity",
-  "type": "ordinal", "layer": "interpretive", "required": true,
-  "levels": ["stable", "guarded", "serious", "critical"]}]})";
-constexpr const char* kLevels[] = {"stable", "guarded", "serious"};
+constexpr std::string_view kProject = kBenchProject;
 
 double Seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
-}
-
-std::string Adjudicator(uint64_t i) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "adj-%03llu",
-                static_cast<unsigned long long>(i));
-  return buf;
-}
-
-// The project, schema and principals through the command handler, then the
-// records and three disagreeing annotations each, raw, in large batches
-// (as `bench adjudication` builds its ledger).
-Status BuildLedger(Ledger& ledger, uint64_t items, uint64_t adjudicators) {
-  {
-    ASSIGN_OR_RETURN(auto h, domain::CommandHandler::Open(&ledger, {}));
-    RETURN_IF_ERROR(
-        h->RegisterPrincipal("admin",
-                             {.id = "admin", .roles = {{fb::Role::Admin, ""}}})
-            .status());
-    RETURN_IF_ERROR(h->CreateProject("admin", {.id = std::string(kProject),
-                                               .name = "Bench",
-                                               .overlap_target = 3})
-                        .status());
-    RETURN_IF_ERROR(h->PublishSchema("admin", kSchema).status());
-    for (int a = 1; a <= 3; ++a) {
-      RETURN_IF_ERROR(
-          h->RegisterPrincipal("admin", {.id = "ann-" + std::to_string(a),
-                                         .roles = {{fb::Role::Annotator,
-                                                    std::string(kProject)}}})
-              .status());
-    }
-    for (uint64_t a = 0; a < adjudicators; ++a) {
-      RETURN_IF_ERROR(
-          h->RegisterPrincipal("admin", {.id = Adjudicator(a),
-                                         .roles = {{fb::Role::Adjudicator,
-                                                    std::string(kProject)}}})
-              .status());
-    }
-  }
-  std::vector<EventDraft> batch;
-  for (uint64_t r = 0; r < items; ++r) {
-    const std::string record = "rec-" + std::to_string(r);
-    batch.push_back(MakeRecordImported({"admin", ""}, record, kProject,
-                                       R"({"text":"bench"})", "{}"));
-    for (int a = 0; a < 3; ++a) {
-      const std::string who = "ann-" + std::to_string(a + 1);
-      batch.push_back(MakeAnnotationSubmitted(
-          {who, ""},
-          {.annotation_id = who + "-" + record,
-           .project_id = kProject,
-           .record_id = record,
-           .annotator_id = who,
-           .schema_id = "bench-sev",
-           .schema_version = 1,
-           .values = std::string(R"({"severity":")") + kLevels[a] + "\"}"}));
-    }
-    if (batch.size() >= 2000 || r + 1 == items) {
-      RETURN_IF_ERROR(ledger.AppendAll(std::move(batch)).status());
-      batch.clear();
-    }
-  }
-  return OkStatus();
 }
 
 struct Lane {
@@ -157,7 +90,7 @@ Figures RunLanes(uint64_t n, double seconds, Body body) {
 // still finds items.
 void LibraryLane(adj::AdjudicationCommands& commands, Lane& lane, uint64_t t,
                  const std::atomic<bool>& stop, std::atomic<int64_t>& budget) {
-  const std::string who = Adjudicator(t);
+  const std::string who = BenchAdjudicator(t);
   while (!stop.load(std::memory_order_relaxed) && budget.fetch_sub(1) > 0) {
     const auto c0 = Clock::now();
     auto claim = commands.Claim(who, kProject);
@@ -234,7 +167,7 @@ class WsClient {
 void WsLane(uint16_t port, Lane& lane, uint64_t t,
             const std::atomic<bool>& stop) {
   try {
-    WsClient client(port, Adjudicator(t));
+    WsClient client(port, BenchAdjudicator(t));
     while (!stop.load(std::memory_order_relaxed)) {
       const auto c0 = Clock::now();
       auto claim = client.Call({{"type", "claim"}, {"queue", kProject}});
@@ -301,7 +234,8 @@ StatusOr<json::object> Measure(Ledger& ledger, uint64_t n, uint64_t items,
   api::ServerDeps deps = app->Deps();
   std::map<std::string, api::Principal> tokens;
   for (uint64_t t = 0; t < n; ++t)
-    tokens[Adjudicator(t)] = {Adjudicator(t), {"adjudicator@bench-adj"}};
+    tokens[BenchAdjudicator(t)] = {BenchAdjudicator(t),
+                                   {"adjudicator@bench-adj"}};
   deps.authenticator = std::make_shared<api::StaticTokenAuthenticator>(tokens);
   deps.websocket = handlers;
   ASSIGN_OR_RETURN(auto server, api::Server::Start(options, std::move(routes),
@@ -349,7 +283,8 @@ int RunWsAdjudicators(const Args& args) {
   if (Status s = Ledger::Init(dir); !s.ok()) return Fail(s);
   auto ledger = Ledger::Open(dir, {});
   if (!ledger.ok()) return Fail(ledger.status());
-  if (Status s = BuildLedger(**ledger, *items, *n); !s.ok()) return Fail(s);
+  if (Status s = BuildAdjudicationLedger(**ledger, *items, *n); !s.ok())
+    return Fail(s);
   StatusOr<json::object> o = Measure(**ledger, *n, *items, *seconds);
   if (!o.ok()) return Fail(o.status());
   (*o)["items"] = *items;

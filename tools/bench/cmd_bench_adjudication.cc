@@ -54,6 +54,7 @@
 #include "domain/command_handler.h"
 #include "ledger/ledger.h"
 #include "schemas/event.h"
+#include "tools/bench/adjudication_ledger.h"
 #include "tools/bench/async_drivers.h"
 #include "tools/bench/process_cpu.h"
 #include "tools/cli.h"
@@ -64,13 +65,8 @@ namespace {
 namespace json = boost::json;
 namespace adj = ::consilium::adjudication;
 using Clock = std::chrono::steady_clock;
-
-constexpr std::string_view kProject = "bench-adj";
-constexpr std::string_view kSchema = R"({"id": "bench-sev", "version": 1,
-  "title": "Bench severity", "fields": [{"name": "severity",
-  "type": "ordinal", "layer": "interpretive", "required": true,
-  "levels": ["stable", "guarded", "serious", "critical"]}]})";
-constexpr const char* kLevels[] = {"stable", "guarded", "serious"};
+constexpr std::string_view kProject = kBenchProject;
+constexpr const auto& kLevels = kBenchLevels;
 
 double Seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
@@ -85,13 +81,6 @@ struct ScratchDir {
   }
   ~ScratchDir() { std::filesystem::remove_all(path); }
 };
-
-std::string Adjudicator(uint64_t i) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "adj-%03llu",
-                static_cast<unsigned long long>(i));
-  return buf;
-}
 
 // {"per_second", "p50_us", "p99_us", "count"} of a set of latencies.
 json::object Latency(std::vector<double> us) {
@@ -108,65 +97,11 @@ json::object Latency(std::vector<double> us) {
   return o;
 }
 
-// The project, schema and principals through the command handler (so they
-// are what the commands expect), then records and annotations raw.
 Status BuildLedger(const std::string& dir, uint64_t items,
                    uint64_t adjudicators) {
   RETURN_IF_ERROR(Ledger::Init(dir));
   ASSIGN_OR_RETURN(auto ledger, Ledger::Open(dir, {}));
-  {
-    ASSIGN_OR_RETURN(auto h, domain::CommandHandler::Open(ledger.get(), {}));
-    RETURN_IF_ERROR(
-        h->RegisterPrincipal("admin",
-                             {.id = "admin", .roles = {{fb::Role::Admin, ""}}})
-            .status());
-    RETURN_IF_ERROR(h->CreateProject("admin", {.id = std::string(kProject),
-                                               .name = "Bench",
-                                               .overlap_target = 3})
-                        .status());
-    RETURN_IF_ERROR(h->PublishSchema("admin", kSchema).status());
-    for (int a = 1; a <= 3; ++a) {
-      RETURN_IF_ERROR(
-          h->RegisterPrincipal("admin", {.id = "ann-" + std::to_string(a),
-                                         .roles = {{fb::Role::Annotator,
-                                                    std::string(kProject)}}})
-              .status());
-    }
-    for (uint64_t a = 0; a < adjudicators; ++a) {
-      RETURN_IF_ERROR(
-          h->RegisterPrincipal("admin", {.id = Adjudicator(a),
-                                         .roles = {{fb::Role::Adjudicator,
-                                                    std::string(kProject)}}})
-              .status());
-    }
-  }
-  std::vector<EventDraft> batch;
-  auto flush = [&]() -> Status {
-    if (batch.empty()) return OkStatus();
-    auto c = ledger->AppendAll(std::move(batch));
-    batch.clear();
-    return c.status();
-  };
-  for (uint64_t r = 0; r < items; ++r) {
-    const std::string record = "rec-" + std::to_string(r);
-    batch.push_back(MakeRecordImported({"admin", ""}, record, kProject,
-                                       R"({"text":"bench"})", "{}"));
-    for (int a = 0; a < 3; ++a) {
-      const std::string who = "ann-" + std::to_string(a + 1);
-      const std::string values =
-          std::string(R"({"severity":")") + kLevels[a] + "\"}";
-      batch.push_back(MakeAnnotationSubmitted(
-          {who, ""}, {.annotation_id = who + "-" + record,
-                      .project_id = kProject,
-                      .record_id = record,
-                      .annotator_id = who,
-                      .schema_id = "bench-sev",
-                      .schema_version = 1,
-                      .values = values}));
-    }
-    if (batch.size() >= 2000) RETURN_IF_ERROR(flush());
-  }
-  return flush();
+  return BuildAdjudicationLedger(*ledger, items, adjudicators);
 }
 
 struct CycleFigures {
@@ -193,7 +128,7 @@ CycleFigures RunCycles(adj::AdjudicationCommands& commands, uint64_t threads,
         std::atomic<uint64_t>& n;
         ~Done() { n.fetch_sub(1); }
       } done{running};
-      const std::string who = Adjudicator(t);
+      const std::string who = BenchAdjudicator(t);
       while (!stop.load(std::memory_order_relaxed)) {
         const auto c0 = Clock::now();
         auto claim = commands.Claim(who, kProject);
@@ -248,7 +183,7 @@ CycleFigures RunCyclesAsync(adj::AdjudicationCommands& commands,
                             double seconds) {
   std::vector<CycleFigures> lanes(adjudicators);
   std::vector<std::string> who(adjudicators);
-  for (uint64_t t = 0; t < adjudicators; ++t) who[t] = Adjudicator(t);
+  for (uint64_t t = 0; t < adjudicators; ++t) who[t] = BenchAdjudicator(t);
   std::atomic<bool> stop{false};
   std::mutex mu;
   std::condition_variable cv;
@@ -337,7 +272,7 @@ CycleFigures RunRawAppendsAsync(Ledger& ledger, uint64_t in_flight,
                                 size_t drivers, double seconds) {
   std::vector<uint64_t> counts(in_flight, 0);
   std::vector<std::string> who(in_flight);
-  for (uint64_t t = 0; t < in_flight; ++t) who[t] = Adjudicator(t);
+  for (uint64_t t = 0; t < in_flight; ++t) who[t] = BenchAdjudicator(t);
   std::atomic<bool> stop{false};
   std::mutex mu;
   std::condition_variable cv;
@@ -392,7 +327,7 @@ CycleFigures RunRawAppends(Ledger& ledger, uint64_t threads, double seconds) {
   std::vector<std::thread> ts;
   for (uint64_t t = 0; t < threads; ++t) {
     ts.emplace_back([&, t] {
-      const std::string who = Adjudicator(t);
+      const std::string who = BenchAdjudicator(t);
       while (!stop.load(std::memory_order_relaxed)) {
         auto c = ledger.Append(RawClaimDraft(who));
         if (!c.ok()) {
@@ -434,7 +369,7 @@ json::object QueueClaimLatency(uint64_t items, uint64_t probes) {
   us.reserve(probes);
   const int64_t now = 1'000'000;
   for (uint64_t i = 0; i < probes; ++i) {
-    const std::string who = Adjudicator(i % 64);
+    const std::string who = BenchAdjudicator(i % 64);
     const auto t0 = Clock::now();
     auto plan = q.CheckClaim(who, now);
     us.push_back(
