@@ -59,7 +59,10 @@ export async function render(page, me, role) {
     st.project = projectInput.value.trim();
   }
   document.addEventListener('keydown', onKey);
-  await Promise.all([loadQueue(), connect()]);
+  // The list first; the socket connects on its own (the page works, polling,
+  // if it never does).
+  connect();
+  await loadQueue();
   performance.mark('workspace-interactive');
 }
 

@@ -41,11 +41,15 @@ export class AdjudicationSocket {
       let ws;
       try { ws = new WebSocket(url); } catch (e) { reject(wsError('UNAVAILABLE', 'the WebSocket could not be created: ' + e.message)); return; }
       this.ws = ws;
+      // An upgrade nobody answers: give up after REPLY_MS (onclose follows).
+      const opening = setTimeout(() => { if (ws.readyState === WebSocket.CONNECTING) ws.close(); }, REPLY_MS);
       ws.onopen = () => {
+        clearTimeout(opening);
         this.send('auth', { token: this.token }).then((who) => { this.open = true; resolve(who); }, (e) => { reject(e); this.close(); });
       };
       ws.onmessage = (ev) => this.receive(ev.data);
       ws.onclose = (ev) => {
+        clearTimeout(opening);
         const wasOpen = this.open;
         this.open = false;
         this.closed = true;
