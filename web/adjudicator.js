@@ -1,19 +1,29 @@
 // The adjudicator's page (docs/workspace.md, "Adjudicator"): the queue of a
-// project (depth and items in claim order, polled over REST), claim the next
-// item, the item as the claim returns it (record with every reader's
-// evidence, the reasoning traces side by side, distribution, soft label,
-// agreement), decide / ambiguous / escalate with a rationale, release; a
-// heartbeat while the page holds a lease and a countdown to its deadline.
-import { api, ApiError, describeError, el } from '/app/api.js';
+// project with its depth live from the server's WebSocket pushes
+// (`queue_depth`; polled over REST only while the socket cannot open), claim
+// the next item, the item as the claim returns it (record with every
+// reader's evidence, the reasoning traces side by side, distribution, soft
+// label, agreement), decide / ambiguous / escalate with a rationale,
+// release; an automatic heartbeat while the page holds a lease, a countdown
+// to its deadline, and the lease's loss shown as soon as the server pushes
+// it (`lease_lost`). Claim, heartbeat, decide and release go over the socket
+// (the server pushes a lease's warnings and loss to the session that last
+// claimed or heartbeat it), over REST while it is down.
+import { api, token, ApiError, describeError, el } from '/app/api.js';
 import { projectsOf } from '/app/readpage.js';
 import { anchorsOf, highlightedText, regionsFigure, traceView, readerClass } from '/app/evidence.js';
+import { AdjudicationSocket } from '/app/adjws.js';
 
 const POLL_MS = 4000;
+const RECONNECT_MS = [1000, 2000, 5000, 10000, 30000];
 let st = null;
 
 export function leave() {
   if (!st) return;
+  st.left = true;
   clearInterval(st.pollTimer);
+  clearTimeout(st.reconnectTimer);
+  if (st.sock) st.sock.close();
   stopLease();
   document.removeEventListener('keydown', onKey);
   st = null;
@@ -22,7 +32,7 @@ export function leave() {
 export async function render(page, me, role) {
   leave();
   const projects = projectsOf(me, role);
-  st = { project: projects[0] || '', offsetMs: 0, lease: null };
+  st = { project: projects[0] || '', offsetMs: 0, lease: null, sock: null, live: false, attempts: 0, depthSeq: -1 };
   const projectInput = projects.length > 1 || !projects.length
     ? (projects.length
       ? el('select', { id: 'adj-project' }, projects.map((p) => el('option', { value: p, text: p })))
@@ -35,6 +45,7 @@ export async function render(page, me, role) {
         el('h3', { id: 'adj-queue-title', text: 'Queue' + (projects.length === 1 ? ' of ' + projects[0] : '') }),
         projectInput ? [el('label', { for: 'adj-project', text: 'Project' }), projectInput] : null,
         el('p', { id: 'queue-depth', class: 'depth', 'aria-live': 'polite', text: 'Loading the queue…' }),
+        el('p', { id: 'live-state', class: 'hint', role: 'status', 'data-state': 'connecting', text: 'Connecting to the server for live updates…' }),
         el('label', { for: 'adj-ttl', text: 'Lease length in seconds (optional)' }), ttl,
         el('p', { class: 'hint', id: 'adj-ttl-hint', text: 'Empty: the project policy\'s. Each heartbeat extends the lease by the policy\'s length.' }),
         el('div', { class: 'actions' }, el('button', { type: 'button', id: 'claim-btn', class: 'primary', 'aria-keyshortcuts': 'Alt+C', onclick: claim }, 'Claim the next item')),
@@ -44,12 +55,14 @@ export async function render(page, me, role) {
         el('h3', { id: 'adj-item-title', text: 'Item' }),
         el('p', { class: 'hint', text: 'Claim an item to see the record, every reader\'s reasoning and evidence, and decide.' }))));
   if (projectInput) {
-    projectInput.addEventListener('change', () => { st.project = projectInput.value.trim(); pollQueue(); });
+    projectInput.addEventListener('change', () => { switchProject(projectInput.value.trim()); });
     st.project = projectInput.value.trim();
   }
   document.addEventListener('keydown', onKey);
-  await pollQueue();
-  st.pollTimer = setInterval(pollQueue, POLL_MS);
+  // The list first; the socket connects on its own (the page works, polling,
+  // if it never does).
+  connect();
+  await loadQueue();
   performance.mark('workspace-interactive');
 }
 
@@ -62,22 +75,149 @@ function onKey(e) {
 const serverNow = () => Date.now() + st.offsetMs;
 const enc = encodeURIComponent;
 
-async function pollQueue() {
+// ---- live updates: the WebSocket, or polling while it cannot open ----
+
+function liveState(state, text) {
+  const p = document.getElementById('live-state');
+  if (!p) return;
+  p.dataset.state = state;
+  p.className = state === 'polling' ? 'notice' : 'hint';
+  p.textContent = text;
+}
+
+async function connect() {
+  if (!st || st.left) return;
+  const mine = st;
+  const sock = new AdjudicationSocket({ token: token(), onPush, onClose: (ev) => onSocketClosed(mine, sock, ev) });
+  mine.sock = sock;
+  try {
+    await sock.connect();
+    if (mine !== st) { sock.close(); return; }
+    await subscribe();
+  } catch (e) {
+    if (mine !== st) return;
+    if (sock.open) liveState('polling', 'Live updates refused (' + describeError(e) + '): the queue is polled every ' + POLL_MS / 1000 + ' s.');
+    sock.close();
+    onSocketClosed(mine, sock, { code: 0, reason: describeError(e), opened: false });
+    return;
+  }
+  mine.live = true;
+  mine.attempts = 0;
+  clearInterval(mine.pollTimer);
+  mine.pollTimer = null;
+  liveState('live', 'Live: the depth is pushed by the server over the WebSocket.');
+  // A lease held across a reconnect: heartbeat on this session so its
+  // warnings and loss are pushed here.
+  if (mine.lease && !mine.lease.ended) heartbeat();
+}
+
+async function subscribe() {
+  if (!st || !st.project || !st.sock || !st.sock.open) return;
+  const r = await st.sock.send('subscribe', { queue: st.project });
+  st.subscribed = st.project;
+  applyDepth(r.depth, r.seq, 'push');
+}
+
+async function switchProject(p) {
+  if (!st) return;
+  if (st.sock && st.sock.open && st.subscribed && st.subscribed !== p) {
+    st.sock.send('unsubscribe', { queue: st.subscribed }).catch(() => {});
+    st.subscribed = null;
+  }
+  st.project = p;
+  st.depthSeq = -1;
+  await loadQueue();
+  if (st && st.sock && st.sock.open) subscribe().catch((e) => liveState('polling', 'Live updates refused: ' + describeError(e)));
+}
+
+// The socket closed or could not open: poll until a reconnect succeeds.
+function onSocketClosed(mine, sock, ev) {
+  if (mine !== st || mine.left || mine.sock !== sock) return;
+  mine.live = false;
+  mine.sock = null;
+  const wait = RECONNECT_MS[Math.min(mine.attempts, RECONNECT_MS.length - 1)];
+  mine.attempts++;
+  liveState('polling', (ev.opened ? 'The live connection closed' : 'No live connection') +
+    (ev.reason ? ' (' + ev.reason + ')' : ev.code ? ' (' + ev.code + ')' : '') +
+    ': the queue is polled every ' + POLL_MS / 1000 + ' s; reconnecting in ' + wait / 1000 + ' s.');
+  if (!mine.pollTimer) mine.pollTimer = setInterval(loadQueue, POLL_MS);
+  clearTimeout(mine.reconnectTimer);
+  mine.reconnectTimer = setTimeout(connect, wait);
+}
+
+function onPush(m) {
+  if (!st) return;
+  if (m.type === 'queue_depth') {
+    if (m.queue !== st.project || m.field !== null) return;
+    applyDepth(m.depth, m.seq, 'push');
+    loadQueue(); // the list in claim order, once per (coalesced) push
+  } else if (m.type === 'lease_lost') {
+    onLeaseLost(m);
+  } else if (m.type === 'lease_expiring') {
+    const l = st.lease;
+    if (!l || l.ended || m.lease !== l.id) return;
+    const note = document.getElementById('lease-note');
+    if (note) note.textContent = 'The server warns that lease ' + l.id + ' ends in ' + Math.round(m.remaining_ms / 1000) + ' s: heartbeating now.';
+    heartbeat();
+  }
+}
+
+// The depth: the newest by the server's sequence number wins, whether it
+// came with a push or a REST read.
+function applyDepth(depth, seq, source) {
+  const p = document.getElementById('queue-depth');
+  if (!st || !p || seq < st.depthSeq) return;
+  if (seq === st.depthSeq && source === 'rest' && p.dataset.source === 'push') return;
+  st.depthSeq = seq;
+  p.className = 'depth';
+  p.dataset.queued = depth;
+  p.dataset.seq = seq;
+  p.dataset.source = source;
+  p.textContent = depth + ' waiting' + (st.leases !== undefined ? ', ' + st.leases + ' leased' : '') +
+    ' (as of event ' + seq + (source === 'push' ? ', live' : '') + ')';
+}
+
+// The list in claim order (REST: the socket carries depths, not lists); the
+// depth it carries counts only when newer than the last push.
+async function loadQueue() {
   if (!st || !st.project) return;
-  const depth = document.getElementById('queue-depth');
+  if (st.loading) { st.loadAgain = true; return; }
+  st.loading = true;
+  try {
+    do {
+      st.loadAgain = false;
+      await loadQueueOnce();
+    } while (st && st.loadAgain);
+  } finally {
+    if (st) st.loading = false;
+  }
+}
+
+async function loadQueueOnce() {
+  const mine = st;
   const t0 = Date.now();
   let q;
   try {
-    q = await api('GET', '/v1/projects/' + enc(st.project) + '/adjudication/queue?limit=50');
+    q = await api('GET', '/v1/projects/' + enc(mine.project) + '/adjudication/queue?limit=50');
   } catch (e) {
-    if (depth) { depth.className = 'error'; depth.textContent = describeError(e); }
+    const depth = document.getElementById('queue-depth');
+    if (depth && mine === st) { depth.className = 'error'; depth.textContent = describeError(e); }
     return;
   }
-  if (!st || !depth) return;
+  if (mine !== st || !document.getElementById('queue-items')) return;
   st.offsetMs = Date.parse(q.now_at) - (t0 + Date.now()) / 2;
-  depth.className = 'depth';
-  depth.dataset.queued = q.queued;
-  depth.textContent = q.queued + ' waiting for you, ' + q.leases + ' leased (as of event ' + q.as_of_seq + ')';
+  st.leases = q.leases;
+  st.lastQueue = q;
+  applyDepth(q.queued, q.as_of_seq, 'rest');
+  renderRows();
+}
+
+// The list of the last queue read; drawn again when this page's lease
+// starts or ends ("by you"), without asking the server.
+function renderRows() {
+  const q = st && st.lastQueue;
+  const box = document.getElementById('queue-items');
+  if (!q || !box) return;
   const rows = q.items.map((it) => el('tr', { 'data-record': it.record, 'data-field': it.field },
     el('td', {}, it.record, el('br'), el('span', { class: 'hint', text: it.reason + ' (' + it.annotations + ' readers)' })),
     el('td', { text: it.field }),
@@ -87,28 +227,41 @@ async function pollQueue() {
       it.lease && !(st.lease && st.lease.id === it.lease && !st.lease.ended)
         ? el('button', { type: 'button', class: 'release-other', 'data-lease': it.lease, onclick: () => releaseOther(it.lease) }, 'Release lease ' + it.lease) : null),
     el('td', { class: 'num', text: String(it.priority) })));
-  document.getElementById('queue-items').replaceChildren(q.items.length
-    ? el('div', {}, el('table', { class: 'queue' }, el('caption', { text: 'Items in claim order (first ' + q.items.length + ')' }),
+  box.replaceChildren(q.items.length
+    ? el('div', {}, el('table', { class: 'queue' }, el('caption', { text: 'Items in claim order (first ' + q.items.length + ', as of event ' + q.as_of_seq + ')' }),
       el('thead', {}, el('tr', {}, ['Record', 'Field', 'State', 'Priority'].map((h) => el('th', { scope: 'col', text: h })))),
       el('tbody', {}, rows)))
     : el('p', { text: 'Nothing in your queue.' }));
+}
+
+// A lease message over the socket when it is up, else the REST route.
+function leaseCall(type, lease, body) {
+  if (st.sock && st.live && st.sock.open) return st.sock.send(type, { lease, ...(body || {}) });
+  return api('POST', '/v1/adjudication/leases/' + lease + '/' + type, body);
 }
 
 async function claim() {
   if (!st || !st.project) return;
   const out = document.getElementById('claim-result');
   if (st.lease && !st.lease.ended) { out.className = 'error'; out.textContent = 'You hold lease ' + st.lease.id + ': decide or release it first.'; return; }
+  if (st.claiming) return;
   const ttl = document.getElementById('adj-ttl').value.trim();
   out.className = ''; out.textContent = 'Claiming…';
   const t0 = performance.now();
   let c;
+  st.claiming = true;
   try {
-    c = await api('POST', '/v1/projects/' + enc(st.project) + '/adjudication/claim', ttl ? { ttl_seconds: Number(ttl) } : {});
+    const body = ttl ? { ttl_seconds: Number(ttl) } : {};
+    c = st.sock && st.live && st.sock.open ? await st.sock.send('claim', { queue: st.project, ...body })
+      : await api('POST', '/v1/projects/' + enc(st.project) + '/adjudication/claim', body);
   } catch (e) {
     out.className = 'error';
-    out.textContent = e instanceof ApiError && e.status === 404 ? 'Nothing to claim: ' + e.message : describeError(e);
+    out.textContent = e instanceof ApiError && e.code === 'NOT_FOUND' ? 'Nothing to claim: ' + e.message : describeError(e);
     return;
+  } finally {
+    if (st) st.claiming = false;
   }
+  if (!st) return;
   const t1 = performance.now();
   out.textContent = 'Claimed ' + c.record + ' / ' + c.field + ' (lease ' + c.lease + ').';
   showItem(c);
@@ -119,8 +272,9 @@ async function claim() {
   performance.measure('adjudicator-claim-request', { start: t0, end: t1 });
   performance.measure('adjudicator-claim-render', { start: t1, end: t2 });
   startLease(c);
+  renderRows();
   document.getElementById('adj-item').focus();
-  pollQueue();
+  if (!st.live) loadQueue();
 }
 
 // ---- the lease: countdown, heartbeat, end ----
@@ -153,21 +307,45 @@ function tick() {
 
 async function heartbeat() {
   const l = st && st.lease;
-  if (!l || l.ended) return;
+  if (!l || l.ended || l.beating) return;
+  l.beating = true;
   try {
-    const r = await api('POST', '/v1/adjudication/leases/' + l.id + '/heartbeat');
+    const r = await leaseCall('heartbeat', l.id);
     if (r.expires_us) l.expiresMs = r.expires_us / 1000;
     document.getElementById('lease-note').textContent = '';
   } catch (e) {
     // The server says the lease ended (FAILED_PRECONDITION "no longer
     // held"), is gone or is not ours; anything else (a concurrent command on
-    // the lease: 409, an expired session: 401, the network) is retried.
+    // the lease: 409, an expired session: 401, the network, no answer) is
+    // retried at the next beat.
     if (e instanceof ApiError && ['FAILED_PRECONDITION', 'NOT_FOUND', 'PERMISSION_DENIED'].includes(e.code)) {
       endLease('lost', 'Your lease ' + l.id + ' was lost: ' + e.message + '. Deciding is disabled; claim again to continue.');
-    } else {
-      document.getElementById('lease-note').textContent = 'Heartbeat failed (' + describeError(e) + '); retrying. The lease ends at its deadline unless one gets through.';
+    } else if (!l.ended) {
+      const note = document.getElementById('lease-note');
+      if (note) note.textContent = 'Heartbeat failed (' + describeError(e) + '); retrying. The lease ends at its deadline unless one gets through.';
     }
+  } finally {
+    l.beating = false;
   }
+}
+
+// The server pushed the end of a lease (docs/websocket.md, "Pushes"):
+// expired, lost, released / decided / escalated from elsewhere; or
+// item_changed: still held, but a decision under it would be refused.
+function onLeaseLost(m) {
+  const l = st.lease;
+  if (!l || l.ended || m.lease !== l.id) return;
+  if (m.reason === 'item_changed') {
+    const alert = document.getElementById('lease-alert');
+    if (alert) { alert.className = 'error'; alert.textContent = 'The annotations of ' + l.record + ' changed since your claim: a decision under lease ' + l.id + ' would be refused. Release it and claim again.'; }
+    l.changed = true;
+    const btn = document.getElementById('decide-btn');
+    if (btn) btn.disabled = true;
+    return;
+  }
+  const how = { expired: 'expired', lost: 'was taken back (the item left the queue)', released: 'was released elsewhere', decided: 'was decided elsewhere', escalated: 'was escalated elsewhere' }[m.reason] || m.reason;
+  endLease(m.reason === 'expired' ? 'expired' : 'lost', 'Your lease ' + l.id + ' is no longer held: it ' + how +
+    (m.seq ? ' at event ' + m.seq : '') + ' (the server said so at once). Deciding is disabled; claim again to continue.');
 }
 
 // The lease ended: released, decided, expired or lost. Deciding is disabled
@@ -185,14 +363,15 @@ function endLease(why, message) {
   if (form) form.disabled = true;
   const release = document.getElementById('release-btn');
   if (release) release.disabled = true;
-  pollQueue();
+  renderRows();
+  if (!st.live) loadQueue();
 }
 
 async function release() {
   const l = st.lease;
   if (!l || l.ended) return;
   try {
-    await api('POST', '/v1/adjudication/leases/' + l.id + '/release');
+    await leaseCall('release', l.id);
     endLease('released', 'Released: ' + l.record + ' / ' + l.field + ' is back in the queue.');
   } catch (e) {
     if (e instanceof ApiError && e.code === 'FAILED_PRECONDITION') endLease('lost', 'Your lease ' + l.id + ' was lost: ' + e.message);
@@ -203,12 +382,12 @@ async function release() {
 async function releaseOther(id) {
   const out = document.getElementById('claim-result');
   try {
-    await api('POST', '/v1/adjudication/leases/' + id + '/release');
+    await leaseCall('release', id);
     out.className = 'ok'; out.textContent = 'Released lease ' + id + ': its item is back in the queue.';
   } catch (e) {
     out.className = 'error'; out.textContent = describeError(e);
   }
-  pollQueue();
+  if (!st.live) loadQueue();
 }
 
 // ---- the item ----
@@ -301,6 +480,7 @@ async function decide(form, c, textual) {
   const l = st.lease;
   const result = document.getElementById('decide-result');
   if (!l || l.ended) { result.className = 'error'; result.textContent = 'The lease has ended: nothing can be decided on it.'; return; }
+  if (l.changed) { result.className = 'error'; result.textContent = 'The annotations changed since your claim: release the item and claim again.'; return; }
   const outcome = form.querySelector('input[name=outcome]:checked').value;
   const rationale = document.getElementById('decide-rationale').value.trim();
   const raw = document.getElementById('decide-value').value.trim();
@@ -315,9 +495,11 @@ async function decide(form, c, textual) {
   if (errors.length) { result.className = 'error'; result.textContent = errors.join(' '); return; }
   result.className = ''; result.textContent = 'Recording…';
   try {
-    const d = await api('POST', '/v1/adjudication/leases/' + l.id + '/decide', body);
+    const d = await leaseCall('decide', l.id, body);
     result.className = 'ok';
-    result.textContent = 'Recorded as event ' + d.seq + ': ' + d.outcome + (d.outcome === 'decided' ? ' ' + JSON.stringify(d.value) : '') + '; the item is now ' + d.state + '.';
+    result.dataset.state = d.state;
+    result.textContent = 'Recorded as event ' + d.seq + ': ' + d.outcome + (d.outcome === 'decided' ? ' ' + JSON.stringify(d.value) : '') + '; the item is now ' + d.state +
+      (d.state === 'escalated' ? ': it went to the senior tier and leaves your queue unless you are a senior adjudicator.' : '.');
     endLease('ended by your decision', '');
   } catch (e) {
     result.className = 'error';

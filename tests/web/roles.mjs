@@ -36,12 +36,44 @@ async function until(page, fn, arg, what, timeout = 15000) {
 }
 const navOf = (page) => page.$$eval('#nav a', (as) => as.map((a) => a.id));
 const num = (page, sel) => page.$eval(sel, (e) => Number(e.dataset.value));
+// Everything a page sent and received, in order: HTTP requests and the
+// WebSocket's frames (parsed), so a test can say what came before what.
+function recordTraffic(page) {
+  const log = [];
+  page.on('request', (r) => log.push({ kind: 'http', method: r.method(), url: r.url() }));
+  page.on('websocket', (ws) => {
+    const parse = (f) => { try { return JSON.parse(f.payload); } catch { return null; } };
+    ws.on('framesent', (f) => log.push({ kind: 'sent', msg: parse(f) }));
+    ws.on('framereceived', (f) => log.push({ kind: 'received', msg: parse(f) }));
+  });
+  return log;
+}
+// The index of the first entry at or after `from` that satisfies `pred`.
+async function waitLog(log, from, pred, what, timeout = 15000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    for (let i = from; i < log.length; i++) if (pred(log[i])) return i;
+    if (Date.now() > end) throw new Error('timed out waiting: ' + what);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+// The answer to the next `type` message the page sends over the socket.
+async function wsAnswer(log, from, type, what) {
+  const i = await waitLog(log, from, (e) => e.kind === 'sent' && e.msg && e.msg.type === type, what + ': the page sends ' + type);
+  const id = log[i].msg.id;
+  const j = await waitLog(log, i, (e) => e.kind === 'received' && e.msg && e.msg.id === id, what + ': the answer to ' + type);
+  return { sent: i, at: j, msg: log[j].msg };
+}
+const isQueueGet = (e) => e.kind === 'http' && e.url.includes('/adjudication/queue');
 const itemOf = async (token, record, field) => call(admin, 'GET', '/v1/projects/' + P + '/records/' + record + '/adjudication?field=' + encodeURIComponent(field));
 
 try {
   // ---- Adjudicator: claim by keyboard, heartbeat, decide by keyboard. ----
   const adj = await newPage('dr-gallagher');
+  const traffic = recordTraffic(adj.page);
   await signIn(adj.page, base, tokenOf('dr-gallagher'), 'adjudicator');
+  await adj.page.waitForSelector('#live-state[data-state="live"]');
+  check(traffic.some((e) => e.kind === 'sent' && e.msg && e.msg.type === 'subscribe' && e.msg.queue === P), 'the page opened the WebSocket and subscribed to the queue of ' + P);
   check(JSON.stringify(await navOf(adj.page)) === '["nav-adjudicator"]', 'an adjudicator-only principal sees only the Adjudicate page');
   const q0 = await call(tokenOf('dr-gallagher'), 'GET', '/v1/projects/' + P + '/adjudication/queue?limit=2');
   await adj.page.waitForSelector('#queue-depth[data-queued]');
@@ -51,12 +83,28 @@ try {
   await axeCheck(adj.page, 'adjudicator (queue)');
 
   await adj.page.fill('#adj-ttl', '6');
-  const claimResp = adj.page.waitForResponse((r) => r.url().endsWith('/adjudication/claim'));
+  // The queue shrinks on the claim: the new depth must come from a push.
+  // REST reads of the queue are held (not answered) until it has shown, and
+  // none may be sent between the claim and the push.
+  const held = [];
+  await adj.page.route('**/adjudication/queue*', (route) => { held.push(route); });
+  const mark = traffic.length;
   await adj.page.keyboard.press('Alt+C');
-  const claim = await (await claimResp).json();
+  const claimAnswer = await wsAnswer(traffic, mark, 'claim', 'Alt+C claims over the WebSocket');
+  const claim = claimAnswer.msg.result;
   await adj.page.waitForSelector('#lease-status[data-seconds-left]');
   const [ms, msReq, msRender] = await adj.page.evaluate(() => ['shown', 'request', 'render'].map((n) => performance.getEntriesByName('adjudicator-claim-' + n)[0].duration));
-  console.log('adjudicator claim -> shown ' + ms.toFixed(1) + ' ms (request ' + msReq.toFixed(1) + ' ms, render ' + msRender.toFixed(1) + ' ms; target 100 ms; not asserted)');
+  console.log('PERF adjudicator claim -> shown ' + ms.toFixed(1) + ' ms (request ' + msReq.toFixed(1) + ' ms, render ' + msRender.toFixed(1) + ' ms; target 100 ms; not asserted)');
+  check([ms, msReq, msRender].every((x) => Number.isFinite(x) && x > 0) && ms >= msReq, 'claim -> shown was measured with the Performance API');
+  await until(adj.page, (d) => Number(document.getElementById('queue-depth').dataset.queued) < d, depth0, 'the depth to shrink after the claim');
+  const pushAt = traffic.findIndex((e, i) => i >= mark && e.kind === 'received' && e.msg && e.msg.type === 'queue_depth' && e.msg.depth < depth0);
+  const shownDepth = await adj.page.$eval('#queue-depth', (p) => ({ queued: Number(p.dataset.queued), source: p.dataset.source }));
+  check(pushAt > 0 && shownDepth.source === 'push' && shownDepth.queued === traffic[pushAt].msg.depth,
+    'the adjudicator watches the queue shrink (' + depth0 + ' -> ' + shownDepth.queued + ') from a queue_depth push');
+  check(!traffic.slice(mark, pushAt).some(isQueueGet) && held.length <= 1,
+    'no REST read of the queue between the claim and the pushed depth (' + held.length + ' read after it, held)');
+  await adj.page.unroute('**/adjudication/queue*');
+  for (const r of held) await r.continue();
   check(claim.record === q0.items[0].record, 'Alt+C claims the first item of the queue (' + claim.record + ' / ' + claim.field + ')');
   const s = claim.shown;
   check((await adj.page.textContent('#adj-record-text')) === s.record_content.text, 'the claimed record\'s text is shown');
@@ -70,7 +118,8 @@ try {
   check(await adj.page.locator('table.dist').count() === s.distribution.length, 'the distribution and soft label per schema version are shown');
   check(!soft || (await adj.page.textContent('table.dist')).includes(Object.keys(soft)[0]), 'the soft label\'s values are listed');
   // A lease of 6 s is extended by the heartbeat to the policy's length.
-  await adj.page.waitForResponse((r) => r.url().includes('/heartbeat') && r.status() === 200, { timeout: 20000 });
+  const hb = await wsAnswer(traffic, claimAnswer.at, 'heartbeat', 'the automatic heartbeat');
+  check(hb.msg.type === 'result' && hb.msg.result.expires_us > claim.expires_us, 'the heartbeat goes over the WebSocket and extends the lease');
   await until(adj.page, () => Number(document.getElementById('lease-status').dataset.secondsLeft) > 60, null, 'the lease extended');
   await new Promise((r) => setTimeout(r, 6500));
   check((await itemOf(admin, claim.record, claim.field)).item.state === 'claimed', 'the heartbeat kept the 6 s lease alive past 6 s (the server still has it claimed)');
@@ -95,15 +144,16 @@ try {
   check(item.item.state === 'decided' && JSON.stringify(item).includes('WEBRATIONALE') && JSON.stringify(item).includes(JSON.stringify(value)),
     'the decision (' + JSON.stringify(value) + ', with its rationale) is readable over HTTP after (' + item.item.state + ', ' + decided.length + ' history entries)');
   check(await adj.page.$eval('#decide-fields', (f) => f.disabled), 'after the decision the form is closed');
-  await until(adj.page, (d) => Number(document.getElementById('queue-depth').dataset.queued) < d, depth0, 'the queue to shrink');
-  check(true, 'the queue depth on the page shrank after the decision');
+  const apiDepth = (await call(tokenOf('dr-gallagher'), 'GET', '/v1/projects/' + P + '/adjudication/queue?limit=1')).queued;
+  await until(adj.page, (d) => Number(document.getElementById('queue-depth').dataset.queued) === d, apiDepth, 'the depth after the decision');
+  check(true, 'after the decision the page shows the API\'s depth (' + apiDepth + ', below ' + depth0 + ')');
   const decisionSeq = Number((await adj.page.textContent('#decide-result')).match(/event (\d+)/)[1]);
   // The next item, marked ambiguous with the keyboard only (arrow keys in
   // the outcome radios).
   await adj.page.fill('#adj-ttl', '');
-  const claim2Resp = adj.page.waitForResponse((r) => r.url().endsWith('/adjudication/claim'));
+  const mark2 = traffic.length;
   await adj.page.keyboard.press('Alt+C');
-  const claim2 = await (await claim2Resp).json();
+  const claim2 = (await wsAnswer(traffic, mark2, 'claim', 'the second claim')).msg.result;
   await adj.page.waitForSelector('#lease-status[data-seconds-left]:not([data-ended])');
   await adj.page.focus('#outcome-value');
   await adj.page.keyboard.press('ArrowDown');
@@ -117,21 +167,60 @@ try {
   check(item2.item.state === 'ambiguous', claim2.record + ' marked ambiguous with the keyboard: the server says ' + item2.item.state);
   await adj.context.close();
 
+  // ---- No WebSocket: the page says so and polls the queue over REST. ----
+  const nows = await newPage('dr-gallagher (no WebSocket)');
+  await nows.page.routeWebSocket('**/v1/ws', (ws) => ws.close({ code: 1011, reason: 'test: no live connection' }));
+  let queueReads = 0;
+  nows.page.on('response', (r) => { if (r.url().includes('/adjudication/queue')) queueReads++; });
+  await signIn(nows.page, base, tokenOf('dr-gallagher'), 'adjudicator');
+  await nows.page.waitForSelector('#live-state[data-state="polling"]');
+  check((await nows.page.textContent('#live-state')).includes('polled every'), 'without the WebSocket the page says it polls: ' + await nows.page.textContent('#live-state'));
+  const qNow = await call(tokenOf('dr-gallagher'), 'GET', '/v1/projects/' + P + '/adjudication/queue?limit=1');
+  await until(nows.page, () => document.getElementById('queue-depth').dataset.source === 'rest', null, 'a polled depth');
+  check(Number(await nows.page.getAttribute('#queue-depth', 'data-queued')) === qNow.queued, 'and shows the polled depth, the API\'s (' + qNow.queued + ')');
+  const reads0 = queueReads;
+  for (let i = 0; queueReads < reads0 + 1; i++) {
+    if (i > 150) throw new Error('timed out waiting: a second poll of the queue');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  check(true, 'the queue is polled again while the socket is down');
+  await axeCheck(nows.page, 'adjudicator (polling)');
+  await nows.context.close();
+
   // ---- Lease expiry: heartbeats cannot get through, the lease runs out. ----
   const exp = await newPage('dr-adeyemi');
   let blocked = 0;
-  await exp.page.route('**/heartbeat', (route) => { blocked++; return route.abort(); });
+  let dropHeartbeats = true;
+  // The page's socket through a relay that drops heartbeats while asked to.
+  await exp.page.routeWebSocket('**/v1/ws', (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => {
+      let msg = null;
+      try { msg = JSON.parse(m); } catch { /* forwarded as is */ }
+      if (dropHeartbeats && msg && msg.type === 'heartbeat') { blocked++; return; }
+      server.send(m);
+    });
+  });
+  const expTraffic = recordTraffic(exp.page);
   await signIn(exp.page, base, tokenOf('dr-adeyemi'), 'adjudicator');
   check(JSON.stringify(await navOf(exp.page)) === '["nav-annotator","nav-adjudicator"]', 'an annotator and adjudicator sees exactly those two pages');
+  await exp.page.waitForSelector('#live-state[data-state="live"]');
+  const claimOf = async (what) => {
+    const m = expTraffic.length;
+    const sent = (async () => (await wsAnswer(expTraffic, m, 'claim', what)).msg)();
+    await exp.page.click('#claim-btn');
+    const a = await sent;
+    if (a.type !== 'result') throw new Error(what + ': ' + JSON.stringify(a));
+    await exp.page.waitForSelector('#lease-status[data-seconds-left]:not([data-ended])');
+    return a.result;
+  };
   await exp.page.fill('#adj-ttl', '4');
-  const expClaimResp = exp.page.waitForResponse((r) => r.url().endsWith('/adjudication/claim'));
-  await exp.page.click('#claim-btn');
-  const expClaim = await (await expClaimResp).json();
+  const expClaim = await claimOf('a claim with a 4 s lease');
   check(expClaim.lease > 0 && (await exp.page.$eval('#decide-fields', (f) => f.disabled)) === false, 'a second adjudicator claims with a 4 s lease');
   await exp.page.waitForSelector('#lease-status[data-ended="expired"]', { timeout: 30000 });
-  check((await exp.page.textContent('#lease-alert')).includes('expired'), 'the page says the lease expired');
+  check((await exp.page.textContent('#lease-alert')).includes('expired'), 'the page says the lease expired: ' + await exp.page.textContent('#lease-alert'));
   check(await exp.page.$eval('#decide-fields', (f) => f.disabled), 'and deciding is disabled');
-  check(blocked > 0, 'the page tried to heartbeat (' + blocked + ' attempts, all blocked)');
+  check(blocked > 0, 'the page tried to heartbeat (' + blocked + ' attempts, all dropped)');
   await exp.page.screenshot({ path: path.join(shots, 'adjudicator-expired.png'), fullPage: true });
   // The server's sweep (every 500 ms) returns the item; then a decision on
   // the lease is refused.
@@ -144,35 +233,58 @@ try {
   check(refused.status === 400 && refused.body.error.code === 'FAILED_PRECONDITION', 'the server refuses a decision on the expired lease: ' + JSON.stringify(refused.body));
   const back = await itemOf(admin, expClaim.record, expClaim.field);
   check(back.item.state !== 'claimed' && back.item.lease === null, 'the item is back in the queue (' + back.item.state + ')');
-  // A lease ended elsewhere (another tab releases it): the next heartbeat is
-  // refused and the page says the lease was lost.
-  await exp.page.unroute('**/heartbeat');
-  await exp.page.fill('#adj-ttl', '30');
-  const lostClaimResp = exp.page.waitForResponse((r) => r.url().endsWith('/adjudication/claim'));
-  await exp.page.click('#claim-btn');
-  const lostClaim = await (await lostClaimResp).json();
-  await exp.page.waitForSelector('#lease-status[data-seconds-left]:not([data-ended])');
+  // A lease ended elsewhere (another tab releases it): the server pushes
+  // lease_lost, and the page says so at once, without waiting for a
+  // heartbeat (the 60 s lease heartbeats every 20 s).
+  dropHeartbeats = false;
+  await exp.page.fill('#adj-ttl', '60');
+  const lostClaim = await claimOf('a claim with a 60 s lease');
+  const markLost = expTraffic.length;
   await call(tokenOf('dr-adeyemi'), 'POST', '/v1/adjudication/leases/' + lostClaim.lease + '/release');
-  await exp.page.waitForSelector('#lease-status[data-ended="lost"]', { timeout: 30000 });
-  check((await exp.page.textContent('#lease-alert')).includes('no longer held') && await exp.page.$eval('#decide-fields', (f) => f.disabled),
-    'a lease released elsewhere: the next heartbeat is refused, the page says the lease was lost and disables deciding');
+  await exp.page.waitForSelector('#lease-status[data-ended="lost"]', { timeout: 15000 });
+  const pushed = expTraffic.slice(markLost).find((e) => e.kind === 'received' && e.msg && e.msg.type === 'lease_lost' && e.msg.lease === lostClaim.lease);
+  check(pushed && pushed.msg.reason === 'released' && !expTraffic.slice(markLost).some((e) => e.kind === 'sent' && e.msg && e.msg.type === 'heartbeat'),
+    'a lease released elsewhere: the server pushed lease_lost (released), before any heartbeat');
+  check((await exp.page.textContent('#lease-alert')).includes('no longer held: it was released elsewhere') && await exp.page.$eval('#decide-fields', (f) => f.disabled),
+    'the page says at once that the lease was lost and disables deciding: ' + await exp.page.textContent('#lease-alert'));
+  await exp.page.screenshot({ path: path.join(shots, 'adjudicator-lost.png'), fullPage: true });
   // A reload while holding a lease: claiming again is refused with the
   // server's reason, and the queue offers to release the held lease.
-  await exp.page.click('#claim-btn');
-  await exp.page.waitForSelector('#lease-status[data-seconds-left]:not([data-ended])');
+  await exp.page.fill('#adj-ttl', '');
+  await claimOf('a claim before the reload');
   await exp.page.reload();
   await exp.page.waitForSelector('body[data-ready="adjudicator"]');
+  await exp.page.waitForSelector('#live-state[data-state="live"]');
   await exp.page.click('#claim-btn');
   await exp.page.waitForSelector('#claim-result.error');
   check((await exp.page.textContent('#claim-result')).includes('already holds lease'), 'after a reload, claiming again says the lease is still held');
   await exp.page.click('button.release-other');
   await exp.page.waitForSelector('#claim-result.ok');
-  await exp.page.click('#claim-btn');
-  await exp.page.waitForSelector('#lease-status[data-seconds-left]:not([data-ended])');
+  await claimOf('a claim after releasing from the queue row');
   check(true, 'released from the queue row, the next claim succeeds');
   await exp.page.click('#release-btn');
   await exp.page.waitForSelector('#lease-status[data-ended="released"]');
   check((await exp.page.textContent('#lease-alert')).includes('back in the queue'), 'Release gives the item back');
+  // Escalate: the item goes to the senior tier (dr-gallagher) and leaves
+  // this adjudicator's queue.
+  const esc = await claimOf('a claim to escalate');
+  const rowSel = '#queue-items tr[data-record="' + esc.record + '"][data-field="' + esc.field + '"]';
+  await until(exp.page, (sel) => document.querySelector(sel) !== null && document.querySelector(sel).textContent.includes('by you'), rowSel, 'the claimed item in the page\'s queue, by you');
+  await exp.page.check('#outcome-escalate');
+  await exp.page.fill('#decide-rationale', 'WEBESCALATE the readers split on the imaging; a senior should read it');
+  await exp.page.click('#decide-btn');
+  await exp.page.waitForSelector('#decide-result.ok');
+  check(await exp.page.getAttribute('#decide-result', 'data-state') === 'escalated' && (await exp.page.textContent('#decide-result')).includes('senior tier'),
+    'escalated from the page: ' + await exp.page.textContent('#decide-result'));
+  const escItem = await itemOf(admin, esc.record, esc.field);
+  check(escItem.item.state === 'escalated' && JSON.stringify(escItem).includes('WEBESCALATE'), 'the server has ' + esc.record + ' / ' + esc.field + ' escalated, with the rationale');
+  const mine = await call(tokenOf('dr-adeyemi'), 'GET', '/v1/projects/' + P + '/adjudication/queue?limit=200');
+  check(!mine.items.some((i) => i.record === esc.record && i.field === esc.field), 'the escalated item is no longer offered to dr-adeyemi (API)');
+  await until(exp.page, (sel) => document.querySelector(sel) === null && document.getElementById('queue-items').children.length > 0, rowSel, 'the escalated item to leave the page\'s queue');
+  check(true, 'and it left the queue on dr-adeyemi\'s page');
+  const senior = await call(tokenOf('dr-gallagher'), 'GET', '/v1/projects/' + P + '/adjudication/queue?limit=200');
+  check(senior.items.some((i) => i.record === esc.record && i.field === esc.field && i.escalated), 'the senior adjudicator\'s queue offers it, marked escalated');
+  await axeCheck(exp.page, 'adjudicator (escalated)');
   await exp.context.close();
 
   // ---- Researcher: the page's numbers are the API's. ----
