@@ -12,8 +12,10 @@
 #include <memory>
 #include <string>
 
+#include "common/key_rotation.h"
 #include "common/key_store.h"
 #include "tools/cli.h"
+#include "tools/progress.h"
 
 namespace consilium::cli {
 namespace {
@@ -70,7 +72,13 @@ int RunKekRotate(const Args& args) {
     return Fail(InvalidArgumentError("--old and --new hold the same key"));
   }
   std::string dir = KeyDir(args.Get("data"));
-  Status s = KeyStore::Rotate(dir, *old_kek, *new_kek);
+  Progress bar("rewrapping data keys", 0, ProgressWanted(args));
+  Status s = RotateKeyStore(dir, *old_kek, *new_kek,
+                            [&](uint64_t done, uint64_t total) {
+                              bar.SetTotal(total);
+                              bar.Set(done);
+                            });
+  bar.Finish();
   if (!s.ok()) return Fail(s, 1);
   std::printf(
       "rotated the key-encryption key of %s; the old key no longer "
@@ -97,7 +105,9 @@ Registrar kek_rotate_cmd(Command{
     .summary = "rewrap the data keys under a new key-encryption key",
     .flags = {DataFlag(),
               {"old", "F", "the current KEK file (mode 0600)", true},
-              {"new", "F", "the new KEK file (mode 0600)", true}},
+              {"new", "F", "the new KEK file (mode 0600)", true},
+              ProgressFlag(),
+              QuietFlag()},
     .run = RunKekRotate,
     .notes = "Atomic: the rewrapped key store replaces the old one in one "
              "rename. Events are not rewritten."});
