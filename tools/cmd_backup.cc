@@ -1,7 +1,7 @@
 // Backup and restore of a data directory (dataset/backup.h,
 // docs/snapshots.md "Backup and restore"):
-//   consilium backup --data DIR --out B
-//   consilium restore B --data DIR2
+//   consilium backup --data DIR --out B [--progress | --quiet]
+//   consilium restore B --data DIR2 [--progress | --quiet]
 // backup opens the ledger read-write for the moment of the RocksDB
 // checkpoint: a copy is consistent only when taken by the process that
 // decides when the ledger's files are deleted. While a server holds the

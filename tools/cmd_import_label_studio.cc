@@ -1,8 +1,8 @@
 // Label Studio interchange (docs/imports.md):
 //   consilium import label-studio --data DIR --project P --mapping MAP.json
-//       --in export.json [--json] [--actor A]
+//       --in export.json [--json] [--actor A] [--progress | --quiet]
 //   consilium export label-studio --data DIR --project P (--as-of SEQ |
-//       --tag NAME) --mapping MAP.json --out tasks.json
+//       --tag NAME) --mapping MAP.json --out tasks.json [--progress | --quiet]
 // The import opens the ledger read-write (it holds it alone), plans every
 // task (dataset/label_studio.h), appends the tasks that pass and prints a
 // report per task: what mapped, what did not, and why a task was refused.

@@ -2,6 +2,7 @@
 //   consilium kek new --out F                         a fresh KEK, mode 0600
 //   consilium kek init --data DIR --kek F             encrypt DIR from now on
 //   consilium kek rotate --data DIR --old F --new F   rewrap DIR/keys
+//       [--progress | --quiet]                        (bar: keys rewrapped)
 // Rotation rewraps the data keys only: no event is rewritten, so hashes,
 // proofs and signed checkpoints are untouched.
 #include <fcntl.h>

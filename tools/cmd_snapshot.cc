@@ -1,6 +1,7 @@
 // Dataset snapshots (docs/snapshots.md):
 //   consilium snapshot export --data DIR --project P (--as-of SEQ | --tag NAME)
 //       [--layers L,...] [--content full|hash] [--key KEYFILE] --out OUTDIR
+//       [--progress | --quiet]
 //   consilium snapshot tag NAME --data DIR --project P --as-of SEQ
 //       [--note TEXT] [--actor A]
 //   consilium snapshot verify OUTDIR [--data DIR] [--vkey VKEY]
