@@ -165,10 +165,9 @@ Status WriteCheck(const fs::path& dir, std::string_view kek) {
 }
 
 // Rewraps every entry of `from` into the empty directory `to`.
-Status RewrapInto(
-    const fs::path& from, const fs::path& to, const std::string& old_kek,
-    const std::string& new_kek,
-    const std::function<void(uint64_t, uint64_t)>& progress) {
+Status RewrapInto(const fs::path& from, const fs::path& to,
+                  const std::string& old_kek, const std::string& new_kek,
+                  const std::function<void(uint64_t, uint64_t)>& progress) {
   uint64_t total = 0, done = 0;
   if (progress) {
     for (const fs::directory_entry& e : fs::directory_iterator(from))

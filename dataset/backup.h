@@ -45,8 +45,7 @@ struct CopyProgress {
 // Backs up `ledger` (open read-write; Ledger::Backup's codes) and the
 // pseudonym key of its directory to `out`, which must not exist
 // (AlreadyExists). Internal on I/O errors; the partial `out` is removed.
-StatusOr<BackupInfo> BackupDataDir(const Ledger& ledger,
-                                   const std::string& out,
+StatusOr<BackupInfo> BackupDataDir(const Ledger& ledger, const std::string& out,
                                    const CopyProgress& progress = {});
 
 // Restores the backup in `backup` into `data_dir`, which must not exist or

@@ -35,8 +35,7 @@ int RunBackup(const Args& args) {
   }
   Progress bar("backing up (bytes)", 0, ProgressWanted(args));
   auto info = dataset::BackupDataDir(
-      **ledger, args.Get("out"),
-      {.copied = [&](uint64_t done, uint64_t total) {
+      **ledger, args.Get("out"), {.copied = [&](uint64_t done, uint64_t total) {
         bar.SetTotal(total);
         bar.Set(done);
       }});

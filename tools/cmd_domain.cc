@@ -13,8 +13,8 @@
 #include <cstdio>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -203,10 +203,9 @@ StatusOr<domain::BulkReport> ImportInChunks(
         accepted.emplace(l.id, l.line);
       } else if (l.status.code() == StatusCode::kAlreadyExists &&
                  earlier != accepted.end()) {
-        l.status = AlreadyExistsError("record " + l.id +
-                                      " is already on line " +
-                                      std::to_string(earlier->second) +
-                                      " of this file");
+        l.status = AlreadyExistsError(
+            "record " + l.id + " is already on line " +
+            std::to_string(earlier->second) + " of this file");
       }
       all.lines.push_back(std::move(l));
     }

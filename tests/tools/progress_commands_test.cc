@@ -115,7 +115,8 @@ TEST_F(ProgressCommands, ImportRecordsCountsLinesAndKeepsEveryVerdict) {
     text += "{\"id\":\"r" + std::to_string(i) + "\",\"text\":\"note " +
             std::to_string(i) + "\"}\n";
   }
-  text += "{\"id\":\"r3\",\"text\":\"again\"}\n\n{\"id\":\"r150\",\"text\":\"x\"}\n";
+  text += "{\"id\":\"r3\",\"text\":\"again\"}\n\n";  // line 202 blank
+  text += "{\"id\":\"r150\",\"text\":\"x\"}\n";
   const std::string file = tmp_.Sub("records.jsonl");
   WriteFile(file, text);
   Output runs[3];
@@ -123,8 +124,8 @@ TEST_F(ProgressCommands, ImportRecordsCountsLinesAndKeepsEveryVerdict) {
   for (int k = 0; k < 3; ++k) {
     const std::string dir = tmp_.Sub("d" + std::to_string(k));
     MakeLedger(dir, false);
-    runs[k] = Run("import records " + file + " --project p --data " + dir +
-                  flags[k]);
+    runs[k] =
+        Run("import records " + file + " --project p --data " + dir + flags[k]);
   }
   EXPECT_EQ(runs[0].code, 1);  // two lines rejected
   ExpectBar(runs[0], runs[1], runs[2], "importing records", "202/202");
@@ -193,25 +194,27 @@ TEST_F(ProgressCommands, LabelStudioImportAndExportCountTasks) {
   EXPECT_EQ(exports[1].out, exports[0].out);
   EXPECT_NE(exports[0].out.find("2 tasks, 3 annotations"), std::string::npos)
       << exports[0].out;
-  EXPECT_EQ(ReadText(tmp_.Sub("tasks2.json")), ReadText(tmp_.Sub("tasks0.json")));
+  EXPECT_EQ(ReadText(tmp_.Sub("tasks2.json")),
+            ReadText(tmp_.Sub("tasks0.json")));
 }
 
 TEST_F(ProgressCommands, SnapshotExportBackupAndRestoreShowTheirCounts) {
   const std::string dir = tmp_.Sub("data");
   MakeLedger(dir, true);
   // Two of the four tasks import (events up to 19), two are refused.
-  EXPECT_EQ(Run("import label-studio --data " + dir + " --project p " +
-                "--mapping " + LsFixture("mapping.json") + " --in " +
-                LsFixture("export.json"))
-                .code,
-            1);
+  EXPECT_EQ(
+      Run("import label-studio --data " + dir + " --project p --mapping " +
+          LsFixture("mapping.json") + " --in " + LsFixture("export.json"))
+          .code,
+      1);
   Ok("keygen --name progress-test --out " + tmp_.Sub("sk"));
   const char* flags[3] = {" --quiet", "", " --progress"};
   Output snaps[3], backups[3], restores[3];
   for (int k = 0; k < 3; ++k) {
     const std::string out = tmp_.Sub("snap" + std::to_string(k));
-    snaps[k] = Run("snapshot export --data " + dir + " --project p --as-of 19 " +
-                   "--key " + tmp_.Sub("sk") + " --out " + out + flags[k]);
+    snaps[k] =
+        Run("snapshot export --data " + dir + " --project p --as-of 19 " +
+            "--key " + tmp_.Sub("sk") + " --out " + out + flags[k]);
     snaps[k].out = Replace(snaps[k].out, out, "OUT");
   }
   ASSERT_EQ(snaps[0].code, 0) << snaps[0].err;
@@ -279,13 +282,12 @@ TEST_F(ProgressCommands, KekRotateCountsTheDataKeys) {
     Ok("import records " + tmp_.Sub("records.jsonl") + " --project p --data " +
            dir,
        "CONSILIUM_KEK_FILE=" + k1);
-    runs[k] =
-        Run("kek rotate --data " + dir + " --old " + k1 + " --new " + k2 +
-            flags[k]);
+    runs[k] = Run("kek rotate --data " + dir + " --old " + k1 + " --new " + k2 +
+                  flags[k]);
     runs[k].out = Replace(runs[k].out, dir, "DIR");
     // The new key opens the store, the old one no more.
-    Output read = Run("record show r1 --data " + dir, "CONSILIUM_KEK_FILE=" +
-                                                         k2);
+    Output read =
+        Run("record show r1 --data " + dir, "CONSILIUM_KEK_FILE=" + k2);
     EXPECT_EQ(read.code, 0) << read.out << read.err;
   }
   ASSERT_EQ(runs[0].code, 0) << runs[0].err;
