@@ -9,11 +9,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <vector>
 
 #include "common/aead.h"
 #include "common/hash.h"
+#include "common/key_rotation.h"
 
 namespace consilium {
 namespace {
@@ -164,7 +166,14 @@ Status WriteCheck(const fs::path& dir, std::string_view kek) {
 
 // Rewraps every entry of `from` into the empty directory `to`.
 Status RewrapInto(const fs::path& from, const fs::path& to,
-                  const std::string& old_kek, const std::string& new_kek) {
+                  const std::string& old_kek, const std::string& new_kek,
+                  const std::function<void(uint64_t, uint64_t)>& progress) {
+  uint64_t total = 0, done = 0;
+  if (progress) {
+    for (const fs::directory_entry& e : fs::directory_iterator(from))
+      total += e.path().filename().string().ends_with(kKeySuffix);
+    progress(0, total);
+  }
   for (const fs::directory_entry& e : fs::directory_iterator(from)) {
     std::string file = e.path().filename().string();
     if (file.ends_with(kShredSuffix)) {
@@ -179,6 +188,7 @@ Status RewrapInto(const fs::path& from, const fs::path& to,
       Wipe(key.second);
       if (!out.ok()) return out.status();
       RETURN_IF_ERROR(WriteDurable(to, file, *out));
+      if (progress) progress(++done, total);
     }
   }
   return WriteCheck(to, new_kek);
@@ -359,6 +369,13 @@ StatusOr<std::string> KeyStore::Shred(std::string_view subject) {
 
 Status KeyStore::Rotate(const std::string& dir, const std::string& old_kek,
                         const std::string& new_kek) {
+  return RotateKeyStore(dir, old_kek, new_kek, {});
+}
+
+Status RotateKeyStore(
+    const std::string& dir, const std::string& old_kek,
+    const std::string& new_kek,
+    const std::function<void(uint64_t done, uint64_t total)>& progress) {
   if (old_kek.size() != kAeadKeyBytes || new_kek.size() != kAeadKeyBytes) {
     return InvalidArgumentError("a key-encryption key is 32 bytes");
   }
@@ -370,7 +387,7 @@ Status KeyStore::Rotate(const std::string& dir, const std::string& old_kek,
   if (!fs::create_directory(next, ec) || ::chmod(next.c_str(), 0700) != 0) {
     return InternalError("cannot create " + next.string());
   }
-  Status s = RewrapInto(live, next, old_kek, new_kek);
+  Status s = RewrapInto(live, next, old_kek, new_kek, progress);
   if (!s.ok()) {
     fs::remove_all(next, ec);
     return s.WithContext("KEK rotation aborted, store unchanged");

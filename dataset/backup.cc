@@ -69,10 +69,54 @@ StatusOr<BackupInfo> ReadInfo(const std::string& path) {
   return info;
 }
 
+// The bytes of the regular files under `dir` (0 when it cannot be read).
+uint64_t TreeBytes(const std::string& dir) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) {
+      const uintmax_t n = it->file_size(size_ec);
+      if (!size_ec) total += n;
+    }
+  }
+  return total;
+}
+
+// Copies the tree under `from` into `to` (which exists), file by file,
+// reporting the bytes copied; what fs::copy(from, to, recursive) does.
+Status CopyTree(const std::string& from, const std::string& to,
+                const std::function<void(uint64_t, uint64_t)>& copied) {
+  const uint64_t total = copied ? TreeBytes(from) : 0;
+  uint64_t done = 0;
+  if (copied) copied(0, total);
+  std::error_code ec;
+  fs::recursive_directory_iterator it(from, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    const fs::path target = fs::path(to) / fs::relative(it->path(), from, ec);
+    if (ec) break;
+    if (it->is_directory(ec)) {
+      fs::create_directories(target, ec);
+    } else if (it->is_regular_file(ec)) {
+      fs::copy_file(it->path(), target, ec);
+      if (!ec && copied) {
+        done += it->file_size(ec);
+        copied(done, total);
+      }
+    } else if (!ec) {
+      fs::copy(it->path(), target, ec);
+    }
+    if (ec) break;
+  }
+  if (ec) return InternalError("copying the ledger: " + ec.message());
+  return OkStatus();
+}
+
 }  // namespace
 
-StatusOr<BackupInfo> BackupDataDir(const Ledger& ledger,
-                                   const std::string& out) {
+StatusOr<BackupInfo> BackupDataDir(const Ledger& ledger, const std::string& out,
+                                   const CopyProgress& progress) {
   std::error_code ec;
   if (fs::exists(out, ec)) return AlreadyExistsError(out + " already exists");
   fs::create_directories(out, ec);
@@ -89,6 +133,10 @@ StatusOr<BackupInfo> BackupDataDir(const Ledger& ledger,
     return fail(k.status().WithContext("the pseudonym key"));
   Status s = ledger.Backup(out + "/ledger");
   if (!s.ok()) return fail(s);
+  if (progress.copied) {
+    const uint64_t bytes = TreeBytes(out + "/ledger");
+    progress.copied(bytes, bytes);
+  }
   BackupInfo info;
   // The copy's own head: appends may have gone on after the copy was taken.
   {
@@ -112,15 +160,16 @@ StatusOr<BackupInfo> BackupDataDir(const Ledger& ledger,
 }
 
 StatusOr<BackupInfo> RestoreDataDir(const std::string& backup,
-                                    const std::string& data_dir) {
+                                    const std::string& data_dir,
+                                    const CopyProgress& progress) {
   ASSIGN_OR_RETURN(BackupInfo info, ReadInfo(backup + "/backup.json"));
   std::error_code ec;
   if (fs::exists(data_dir, ec) && !fs::is_empty(data_dir, ec)) {
     return AlreadyExistsError(data_dir + " is not empty");
   }
   fs::create_directories(data_dir, ec);
-  fs::copy(backup + "/ledger", data_dir, fs::copy_options::recursive, ec);
-  if (ec) return InternalError("copying the ledger: " + ec.message());
+  if (ec) return InternalError("creating " + data_dir + ": " + ec.message());
+  RETURN_IF_ERROR(CopyTree(backup + "/ledger", data_dir, progress.copied));
   if (info.pseudonym_key) {
     RETURN_IF_ERROR(CopyKey(backup + "/" + kPseudonymKeyFile,
                             data_dir + "/" + kPseudonymKeyFile));
@@ -128,7 +177,7 @@ StatusOr<BackupInfo> RestoreDataDir(const std::string& backup,
   LedgerOptions o;
   o.read_only = true;
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, Ledger::Open(data_dir, o));
-  VerifyReport report = ledger->Verify(1, {});
+  VerifyReport report = ledger->Verify(1, progress.verified);
   if (!report.ok) {
     return DataLossError(
         "restored ledger " + data_dir + " does not verify: event " +

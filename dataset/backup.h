@@ -17,6 +17,8 @@
 #ifndef CONSILIUM_DATASET_BACKUP_H_
 #define CONSILIUM_DATASET_BACKUP_H_
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "common/status.h"
@@ -29,11 +31,22 @@ struct BackupInfo {
   bool pseudonym_key = false;
 };
 
+// Progress of a backup or a restore, for a bar (tools/progress.h); every
+// member may be empty. `copied(done, total)`: bytes copied so far of the
+// total to copy (the restore's copy of the ledger; the backup's checkpoint
+// is one RocksDB call, reported once, as the bytes of the copy it made).
+// `verified(done, total)`: events verified (the restore's Ledger::Verify).
+// Called on the calling thread.
+struct CopyProgress {
+  std::function<void(uint64_t done, uint64_t total)> copied{};
+  std::function<void(uint64_t done, uint64_t total)> verified{};
+};
+
 // Backs up `ledger` (open read-write; Ledger::Backup's codes) and the
 // pseudonym key of its directory to `out`, which must not exist
 // (AlreadyExists). Internal on I/O errors; the partial `out` is removed.
-StatusOr<BackupInfo> BackupDataDir(const Ledger& ledger,
-                                   const std::string& out);
+StatusOr<BackupInfo> BackupDataDir(const Ledger& ledger, const std::string& out,
+                                   const CopyProgress& progress = {});
 
 // Restores the backup in `backup` into `data_dir`, which must not exist or
 // be empty (AlreadyExists otherwise), then opens it read-only and verifies
@@ -42,7 +55,8 @@ StatusOr<BackupInfo> BackupDataDir(const Ledger& ledger,
 // backup.json records (the restored directory is left for inspection).
 // NotFound / InvalidArgument when `backup` is not a backup.
 StatusOr<BackupInfo> RestoreDataDir(const std::string& backup,
-                                    const std::string& data_dir);
+                                    const std::string& data_dir,
+                                    const CopyProgress& progress = {});
 
 }  // namespace consilium::dataset
 

@@ -31,6 +31,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -150,10 +151,14 @@ struct ImportReport {
 // command: NotFound (project, schema), PermissionDenied (the actor is not
 // an admin of the project), and Internal when an append fails after the
 // checks passed (the report's text says which step).
-StatusOr<ImportReport> ImportPlan(domain::CommandHandler& handler,
-                                  std::string_view actor,
-                                  std::string_view project, const Mapping& m,
-                                  std::vector<PlannedTask> tasks);
+// `progress` (may be empty) is called on this thread with the tasks done
+// and their count: (0, n) once every task is checked, after the records are
+// imported, then as each task's assignments are appended, and (n, n) when
+// the annotations are.
+StatusOr<ImportReport> ImportPlan(
+    domain::CommandHandler& handler, std::string_view actor,
+    std::string_view project, const Mapping& m, std::vector<PlannedTask> tasks,
+    const std::function<void(uint64_t done, uint64_t total)>& progress = {});
 
 // One snapshot line (canonical JSON with content, dataset/snapshot.h) as an
 // LS task (canonical JSON, no newline): `id` the LS task id the record was

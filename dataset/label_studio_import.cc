@@ -514,7 +514,12 @@ Status AppendTasks(domain::CommandHandler& handler, std::string_view actor,
                    std::string_view project, const Mapping& m,
                    std::vector<PlannedTask>& tasks,
                    const std::vector<std::vector<std::string>>& assign,
-                   ImportReport& report) {
+                   ImportReport& report,
+                   const std::function<void(uint64_t, uint64_t)>& progress) {
+  const uint64_t n = tasks.size();
+  auto tell = [&](uint64_t done) {
+    if (progress) progress(done, n);
+  };
   std::vector<domain::RecordLine> records;
   std::vector<domain::AnnotationLine> annotations;
   for (size_t i = 0; i < tasks.size(); ++i) {
@@ -546,6 +551,7 @@ Status AppendTasks(domain::CommandHandler& handler, std::string_view actor,
       report.last_seq = std::max(report.last_seq, l.committed.seq);
     }
   }
+  tell(0);
   for (size_t i = 0; i < tasks.size(); ++i) {
     for (const std::string& who : assign[i]) {
       StatusOr<Committed> c =
@@ -554,6 +560,8 @@ Status AppendTasks(domain::CommandHandler& handler, std::string_view actor,
       report.last_seq = std::max(report.last_seq, c->seq);
       ++report.tasks[i].assignments;
     }
+    // Short of n until the annotations are in.
+    if (i + 1 < tasks.size()) tell(i + 1);
   }
   if (!annotations.empty()) {
     domain::BulkReport r = handler.Annotate(actor, annotations, true);
@@ -562,15 +570,16 @@ Status AppendTasks(domain::CommandHandler& handler, std::string_view actor,
       report.last_seq = std::max(report.last_seq, l.committed.seq);
     }
   }
+  tell(n);
   return OkStatus();
 }
 
 }  // namespace
 
-StatusOr<ImportReport> ImportPlan(domain::CommandHandler& handler,
-                                  std::string_view actor,
-                                  std::string_view project, const Mapping& m,
-                                  std::vector<PlannedTask> tasks) {
+StatusOr<ImportReport> ImportPlan(
+    domain::CommandHandler& handler, std::string_view actor,
+    std::string_view project, const Mapping& m, std::vector<PlannedTask> tasks,
+    const std::function<void(uint64_t done, uint64_t total)>& progress) {
   ImportReport report;
   std::vector<std::vector<std::string>> assign(tasks.size());
   // The CLI holds the ledger alone (RocksDB's LOCK, one WriteCore), so the
@@ -606,7 +615,7 @@ StatusOr<ImportReport> ImportPlan(domain::CommandHandler& handler,
   });
   RETURN_IF_ERROR(checked);
   RETURN_IF_ERROR(
-      AppendTasks(handler, actor, project, m, tasks, assign, report));
+      AppendTasks(handler, actor, project, m, tasks, assign, report, progress));
   for (const TaskOutcome& t : report.tasks) report.imported += t.status.ok();
   return report;
 }

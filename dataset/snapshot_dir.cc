@@ -333,7 +333,8 @@ StatusOr<Manifest> ExportSnapshot(
     const ExportSpec& spec, const Pseudonymizer& pseudonyms,
     const StoredCheckpoint& checkpoint, const std::string& verifier_key,
     const SoftwareInfo& software, const std::string& outdir,
-    const ContentKeys& keys) {
+    const ContentKeys& keys,
+    const std::function<void(uint64_t done, uint64_t total)>& progress) {
   if (checkpoint.checkpoint.size != spec.as_of_seq) {
     return InvalidArgumentError("the manifest needs the checkpoint of " +
                                 std::to_string(spec.as_of_seq) +
@@ -350,12 +351,20 @@ StatusOr<Manifest> ExportSnapshot(
   ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> data,
                    AtomicFile::Create(outdir + "/" + kDataFile));
   Sha256Hasher hasher;
+  uint64_t written = 0, total = 0;
+  if (progress) {
+    total = state.RecordsOfProject(spec.project).size();
+    progress(0, total);
+  }
   ASSIGN_OR_RETURN(m.counts, WriteSnapshotLines(
                                  ledger, state, spec, pseudonyms,
                                  [&](std::string_view line) {
                                    hasher.Update(line);
                                    m.data_bytes += line.size();
-                                   return data->Write(line);
+                                   Status s = data->Write(line);
+                                   if (s.ok() && progress)
+                                     progress(++written, total);
+                                   return s;
                                  },
                                  keys));
   m.data_sha256 = hasher.Finish();

@@ -11,6 +11,7 @@
 #ifndef CONSILIUM_DATASET_SNAPSHOT_DIR_H_
 #define CONSILIUM_DATASET_SNAPSHOT_DIR_H_
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -31,13 +32,16 @@ namespace consilium::dataset {
 // spec.as_of_seq events (InvalidArgument otherwise). AlreadyExists when
 // `outdir` exists and is not empty (a snapshot is never overwritten);
 // Internal on I/O errors (nothing is left behind but the directory);
-// WriteSnapshotLines' errors.
+// WriteSnapshotLines' errors. `progress` (may be empty) is called with the
+// records written so far and the project's record count as of
+// spec.as_of_seq: (0, total) first, then after each line, on this thread.
 StatusOr<Manifest> ExportSnapshot(
     const Ledger& ledger, const projections::AnalyticsState& state,
     const ExportSpec& spec, const Pseudonymizer& pseudonyms,
     const StoredCheckpoint& checkpoint, const std::string& verifier_key,
     const SoftwareInfo& software, const std::string& outdir,
-    const ContentKeys& keys = {});
+    const ContentKeys& keys = {},
+    const std::function<void(uint64_t done, uint64_t total)>& progress = {});
 
 // Checks the snapshot in `outdir`; `passed` (may be empty) gets one line
 // per check as it passes. Without a ledger: manifest.json parses strictly

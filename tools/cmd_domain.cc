@@ -9,9 +9,12 @@
 // input line for the bulk commands ({"line":N,"id":"...","seq":...} or
 // {"error":{...},"line":N}). Exit codes as in tools/cli.h: 1 when the
 // command (or any input line) was rejected.
+#include <algorithm>
 #include <cstdio>
+#include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -26,6 +29,7 @@
 #include "tools/content_keys.h"
 #include "tools/input_limits.h"
 #include "tools/output.h"
+#include "tools/progress.h"
 
 namespace consilium::cli {
 namespace {
@@ -176,11 +180,46 @@ int SchemaDiffCommand(const Args& args) {
   return 0;
 }
 
+// A non-atomic import whose progress is drawn runs in chunks (at most 50,
+// of at least 64 lines), one exclusive transaction each, so that the bar
+// follows the lines appended. The verdicts are the single transaction's: a
+// line repeating a record id accepted in an earlier chunk gets the same
+// "already on line N of this file" it would get in one transaction.
+StatusOr<domain::BulkReport> ImportInChunks(
+    domain::CommandHandler& h, const std::string& actor,
+    const std::string& project, const std::vector<domain::RecordLine>& records,
+    Progress& bar) {
+  const size_t chunk = std::max<size_t>(64, (records.size() + 49) / 50);
+  domain::BulkReport all;
+  std::unordered_map<std::string, size_t> accepted;  // id -> line
+  for (size_t b = 0; b < records.size(); b += chunk) {
+    std::span<const domain::RecordLine> part(
+        records.data() + b, std::min(chunk, records.size() - b));
+    ASSIGN_OR_RETURN(domain::BulkReport r,
+                     h.ImportRecords(actor, project, part, false));
+    for (domain::LineOutcome& l : r.lines) {
+      auto earlier = accepted.find(l.id);
+      if (l.status.ok()) {
+        accepted.emplace(l.id, l.line);
+      } else if (l.status.code() == StatusCode::kAlreadyExists &&
+                 earlier != accepted.end()) {
+        l.status = AlreadyExistsError(
+            "record " + l.id + " is already on line " +
+            std::to_string(earlier->second) + " of this file");
+      }
+      all.lines.push_back(std::move(l));
+    }
+    all.appended += r.appended;
+    bar.Add(part.size());
+  }
+  return all;
+}
+
 int ImportRecords(const Args& args) {
   if (args.positional.size() != 1)
     return Fail(
         InvalidArgumentError("usage: consilium import records FILE --data DIR "
-                             "--project P [--atomic]"));
+                             "--project P [--atomic] [--progress | --quiet]"));
   auto project = args.Require("project");
   if (!project.ok()) return Fail(project.status());
   auto lines = ReadJsonLines(args.positional[0], "records file");
@@ -188,8 +227,15 @@ int ImportRecords(const Args& args) {
   auto s = OpenSession(args, false);
   if (!s.ok()) return Fail(s.status());
   std::vector<domain::RecordLine> records = render::ParseRecordLines(*lines);
-  auto report = s->handler->ImportRecords(Actor(args), *project, records,
-                                          args.Has("atomic"));
+  // --atomic is one transaction: its bar jumps from 0 to the end.
+  const bool atomic = args.Has("atomic"), drawn = ProgressWanted(args);
+  Progress bar("importing records", records.size(), drawn);
+  auto report =
+      drawn && !atomic
+          ? ImportInChunks(*s->handler, Actor(args), *project, records, bar)
+          : s->handler->ImportRecords(Actor(args), *project, records, atomic);
+  if (report.ok()) bar.Set(records.size());
+  bar.Finish();
   if (!report.ok()) return Fail(report.status(), 1);
   return PrintBulk(*report);
 }
@@ -360,7 +406,9 @@ Registrar import_records(Command{
     .positionals = {{"FILE", "records, one JSON object per line"}},
     .flags = WriteFlags({{"project", "P", "project the records belong to",
                           true},
-                         {"atomic", "", "all lines or none"}}),
+                         {"atomic", "", "all lines or none"},
+                         ProgressFlag(),
+                         QuietFlag()}),
     .run = ImportRecords});
 Registrar batch_create(Command{
     .words = {"batch", "create"},

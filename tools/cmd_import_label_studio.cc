@@ -1,8 +1,8 @@
 // Label Studio interchange (docs/imports.md):
 //   consilium import label-studio --data DIR --project P --mapping MAP.json
-//       --in export.json [--json] [--actor A]
+//       --in export.json [--json] [--actor A] [--progress | --quiet]
 //   consilium export label-studio --data DIR --project P (--as-of SEQ |
-//       --tag NAME) --mapping MAP.json --out tasks.json
+//       --tag NAME) --mapping MAP.json --out tasks.json [--progress | --quiet]
 // The import opens the ledger read-write (it holds it alone), plans every
 // task (dataset/label_studio.h), appends the tasks that pass and prints a
 // report per task: what mapped, what did not, and why a task was refused.
@@ -25,6 +25,7 @@
 #include "tools/input_limits.h"
 #include "tools/open_ledger.h"
 #include "tools/output.h"
+#include "tools/progress.h"
 #include "tools/snapshot_args.h"
 
 namespace consilium::cli {
@@ -108,8 +109,11 @@ int RunImport(const Args& args) {
   if (Status s = ls::CheckMapping(*mapping, **schema); !s.ok()) return Fail(s);
   auto plan = ls::PlanImport(*input, *mapping, **schema);
   if (!plan.ok()) return Fail(plan.status(), 1);
+  Progress bar("importing tasks", plan->size(), ProgressWanted(args));
   auto report = ls::ImportPlan(**handler, args.Get("actor", "admin"),
-                               args.Get("project"), *mapping, std::move(*plan));
+                               args.Get("project"), *mapping, std::move(*plan),
+                               [&](uint64_t done, uint64_t) { bar.Set(done); });
+  bar.Finish();
   if (!report.ok()) return Fail(report.status(), 1);
   if (args.Has("json")) {
     for (const ls::TaskOutcome& t : report->tasks) PrintJsonLine(TaskJson(t));
@@ -156,6 +160,8 @@ int RunExport(const Args& args) {
   std::ofstream file(partial, std::ios::binary | std::ios::trunc);
   if (!file) return Fail(InternalError("cannot write " + partial), 1);
   size_t tasks = 0, annotations = 0, skipped = 0;
+  Progress bar("exporting tasks", state->RecordsOfProject(spec.project).size(),
+               ProgressWanted(args));
   file << "[";
   auto counts = dataset::WriteSnapshotLines(
       **ledger, *state, spec, *ps, [&](std::string_view line) -> Status {
@@ -167,8 +173,10 @@ int RunExport(const Args& args) {
         ++tasks;
         annotations += t.annotations;
         skipped += t.skipped_values;
+        bar.Add();
         return file ? OkStatus() : InternalError("cannot write " + partial);
       });
+  bar.Finish();
   file << "\n]\n";
   file.close();
   if (!counts.ok() || !file) {
@@ -195,7 +203,9 @@ Registrar import_label_studio_cmd(Command{
               {"mapping", "MAP", "the mapping file (docs/imports.md)", true},
               {"in", "FILE", "Label Studio's JSON export (a task array)", true},
               {"json", "", "one JSON line per task, then a summary line"},
-              {"actor", "A", "acting principal (default admin)"}},
+              {"actor", "A", "acting principal (default admin)"},
+              ProgressFlag(),
+              QuietFlag()},
     .run = RunImport,
     .notes = "Atomic per task: a task that does not map in full, or whose "
              "record, annotators or annotations the ledger refuses, is "
@@ -208,7 +218,9 @@ Registrar export_label_studio_cmd(Command{
               {"as-of", "SEQ", "the ledger prefix: events 1..SEQ"},
               {"tag", "NAME", "the prefix a `snapshot tag` named"},
               {"mapping", "MAP", "the mapping file, read backwards", true},
-              {"out", "FILE", "a new file", true}},
+              {"out", "FILE", "a new file", true},
+              ProgressFlag(),
+              QuietFlag()},
     .run = RunExport,
     .notes = "Give exactly one of --as-of and --tag. completed_by is the "
              "annotator's pseudonym (DIR/pseudonym.key)."});

@@ -2,6 +2,7 @@
 //   consilium kek new --out F                         a fresh KEK, mode 0600
 //   consilium kek init --data DIR --kek F             encrypt DIR from now on
 //   consilium kek rotate --data DIR --old F --new F   rewrap DIR/keys
+//       [--progress | --quiet]                        (bar: keys rewrapped)
 // Rotation rewraps the data keys only: no event is rewritten, so hashes,
 // proofs and signed checkpoints are untouched.
 #include <fcntl.h>
@@ -12,8 +13,10 @@
 #include <memory>
 #include <string>
 
+#include "common/key_rotation.h"
 #include "common/key_store.h"
 #include "tools/cli.h"
+#include "tools/progress.h"
 
 namespace consilium::cli {
 namespace {
@@ -70,7 +73,13 @@ int RunKekRotate(const Args& args) {
     return Fail(InvalidArgumentError("--old and --new hold the same key"));
   }
   std::string dir = KeyDir(args.Get("data"));
-  Status s = KeyStore::Rotate(dir, *old_kek, *new_kek);
+  Progress bar("rewrapping data keys", 0, ProgressWanted(args));
+  Status s = RotateKeyStore(dir, *old_kek, *new_kek,
+                            [&](uint64_t done, uint64_t total) {
+                              bar.SetTotal(total);
+                              bar.Set(done);
+                            });
+  bar.Finish();
   if (!s.ok()) return Fail(s, 1);
   std::printf(
       "rotated the key-encryption key of %s; the old key no longer "
@@ -97,7 +106,9 @@ Registrar kek_rotate_cmd(Command{
     .summary = "rewrap the data keys under a new key-encryption key",
     .flags = {DataFlag(),
               {"old", "F", "the current KEK file (mode 0600)", true},
-              {"new", "F", "the new KEK file (mode 0600)", true}},
+              {"new", "F", "the new KEK file (mode 0600)", true},
+              ProgressFlag(),
+              QuietFlag()},
     .run = RunKekRotate,
     .notes = "Atomic: the rewrapped key store replaces the old one in one "
              "rename. Events are not rewritten."});

@@ -1,6 +1,7 @@
 // Dataset snapshots (docs/snapshots.md):
 //   consilium snapshot export --data DIR --project P (--as-of SEQ | --tag NAME)
 //       [--layers L,...] [--content full|hash] [--key KEYFILE] --out OUTDIR
+//       [--progress | --quiet]
 //   consilium snapshot tag NAME --data DIR --project P --as-of SEQ
 //       [--note TEXT] [--actor A]
 //   consilium snapshot verify OUTDIR [--data DIR] [--vkey VKEY]
@@ -30,6 +31,7 @@
 #include "tools/content_keys.h"
 #include "tools/open_ledger.h"
 #include "tools/output.h"
+#include "tools/progress.h"
 #include "tools/snapshot_args.h"
 
 namespace consilium::cli {
@@ -151,9 +153,15 @@ int RunExport(const Args& args) {
   if (!keys.ok()) return Fail(keys.status());
   auto state = projections::BuildStateAsOf(*ledger, *size, keys->keys());
   if (!state.ok()) return Fail(state.status(), 1);
-  auto m = ds::ExportSnapshot(
-      *ledger, *state, *spec, *ps, **cp, ledger->CheckpointVerifierKey(),
-      {kConsiliumVersion, kConsiliumGitRevision}, out, keys->keys());
+  Progress bar("exporting records", 0, ProgressWanted(args));
+  auto m = ds::ExportSnapshot(*ledger, *state, *spec, *ps, **cp,
+                              ledger->CheckpointVerifierKey(),
+                              {kConsiliumVersion, kConsiliumGitRevision}, out,
+                              keys->keys(), [&](uint64_t done, uint64_t total) {
+                                bar.SetTotal(total);
+                                bar.Set(done);
+                              });
+  bar.Finish();
   if (!m.ok()) return Fail(m.status(), 1);
   std::printf(
       "snapshot of %s as of event %llu: %llu records, %llu annotations\n"
@@ -242,7 +250,9 @@ Registrar snapshot_export_cmd(Command{
               {"key", "KEYFILE",
                "signs the checkpoint of that size if none is stored "
                "(default: the configured key)"},
-              {"out", "OUTDIR", "a new or empty directory", true}},
+              {"out", "OUTDIR", "a new or empty directory", true},
+              ProgressFlag(),
+              QuietFlag()},
     .run = RunExport,
     .notes = "Give exactly one of --as-of and --tag. Pseudonyms use the key "
              "in DIR/pseudonym.key (created on first use; back it up)."});

@@ -1,5 +1,7 @@
 // Progress: a counter shown as a one-line bar on stderr while a long command
-// runs (verify, report, demo), and nothing at all when stderr is not a
+// runs (verify, report, demo, import records, import/export label-studio,
+// snapshot export, backup, restore, kek rotate: the table in docs/audit.md,
+// "Progress bars"), and nothing at all when stderr is not a
 // terminal or CONSILIUM_NO_PROGRESS is set, so scripts and logs never see
 // it; a command's --progress draws it anyway, --quiet never. Only stderr:
 // stdout (a --json document, a table) never holds a byte of it. At most ten
