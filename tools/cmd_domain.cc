@@ -180,9 +180,10 @@ int SchemaDiffCommand(const Args& args) {
   return 0;
 }
 
-// A non-atomic import whose progress is drawn runs in chunks (at most 50,
-// of at least 64 lines), one exclusive transaction each, so that the bar
-// follows the lines appended. The verdicts are the single transaction's: a
+// A non-atomic import runs in chunks (at most 50, of at least 64 lines),
+// one exclusive transaction each, so that a bar follows the lines appended;
+// always, whether a bar is drawn or not, so what a crash midway leaves does
+// not depend on the terminal. The verdicts are the single transaction's: a
 // line repeating a record id accepted in an earlier chunk gets the same
 // "already on line N of this file" it would get in one transaction.
 StatusOr<domain::BulkReport> ImportInChunks(
@@ -231,7 +232,7 @@ int ImportRecords(const Args& args) {
   const bool atomic = args.Has("atomic"), drawn = ProgressWanted(args);
   Progress bar("importing records", records.size(), drawn);
   auto report =
-      drawn && !atomic
+      !atomic
           ? ImportInChunks(*s->handler, Actor(args), *project, records, bar)
           : s->handler->ImportRecords(Actor(args), *project, records, atomic);
   if (report.ok()) bar.Set(records.size());
