@@ -120,10 +120,9 @@ void DecideAsync(const AppContext& ctx, const Request& req, uint64_t lease,
     };
     if (escalate) {
       if (before.held && before.held->item.field != field) {
-        return InvalidArgumentError("lease " + std::to_string(lease) +
-                                    " holds field \"" +
-                                    before.held->item.field + "\", not \"" +
-                                    field + "\"");
+        return InvalidArgumentError(
+            "lease " + std::to_string(lease) + " holds field \"" +
+            before.held->item.field + "\", not \"" + field + "\"");
       }
       d->outcome = "escalated";
       ctx.adjudication->EscalateAsync(actor, lease, rationale, done);
@@ -264,10 +263,10 @@ void AdjudicationClaimAsync(const AppContext& ctx, const Request& req,
       [&ctx, project, actor = Actor(req), post,
        reply](StatusOr<adj::ClaimResult> claim) mutable {
         if (!claim.ok()) return reply(claim.status());
-        Then(post, [&ctx, project, actor, post, reply,
-                    claim = std::move(*claim)] {
-          ShowClaim(ctx, project, actor, claim, post, reply);
-        });
+        Then(post,
+             [&ctx, project, actor, post, reply, claim = std::move(*claim)] {
+               ShowClaim(ctx, project, actor, claim, post, reply);
+             });
       });
 }
 
@@ -289,8 +288,8 @@ void AdjudicationLeaseActionAsync(const AppContext& ctx, const Request& req,
     StatusOr<int64_t> deadline = ctx.adjudication->Heartbeat(actor, *lease);
     if (!deadline.ok()) return reply(deadline.status());
     return reply(JsonResponse(
-        200, render::LeaseActionJson(before.project, *lease, actor,
-                                     "heartbeat", std::nullopt, *deadline)));
+        200, render::LeaseActionJson(before.project, *lease, actor, "heartbeat",
+                                     std::nullopt, *deadline)));
   }
   ctx.adjudication->ReleaseAsync(
       actor, *lease,

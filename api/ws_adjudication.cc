@@ -106,8 +106,8 @@ class WsAdjudication::Impl {
   // durable (as ctx.FailAsync does; UNAVAILABLE when it cannot be
   // recorded). Call it on the message's own thread for a refusal (the
   // commands refuse before they queue).
-  void Answer(const WsRequest& req, const std::string& project,
-              WsResult result, Finish done);
+  void Answer(const WsRequest& req, const std::string& project, WsResult result,
+              Finish done);
   StatusOr<std::string> SubscribeNow(const WsRequest& req,
                                      const std::shared_ptr<WsPeer>& peer,
                                      json::object& result);
@@ -118,8 +118,6 @@ class WsAdjudication::Impl {
   void LeaseActed(const std::shared_ptr<WsPeer>& peer, const std::string& type,
                   uint64_t lease, std::optional<LeaseTrack> held,
                   int64_t now_us, const json::object& r);
-  // The pool, for the async handlers' steps after a commit.
-  static internal::PostStep PoolOf(const std::shared_ptr<WsPeer>& peer);
   std::shared_ptr<Session> SessionOf(const std::shared_ptr<WsPeer>& peer);
   void Drop(const WsPeer* raw, const std::weak_ptr<Session>& session);
   // Forgets an empty session so it may be closed as idle again.
@@ -210,13 +208,6 @@ void WsAdjudication::Impl::Answer(const WsRequest& req,
             "the refusal of this message could not be recorded: " +
             recorded.message()));
       });
-}
-
-internal::PostStep WsAdjudication::Impl::PoolOf(
-    const std::shared_ptr<WsPeer>& peer) {
-  return [peer](std::function<void()> step) {
-    peer->RunBlocking(std::move(step));
-  };
 }
 
 Status WsAdjudication::Impl::Authorize(const WsRequest& req,
@@ -410,8 +401,8 @@ void WsAdjudication::Impl::Unsubscribe(const WsRequest& req,
 }
 
 void WsAdjudication::Impl::Claimed(const std::shared_ptr<WsPeer>& peer,
-                                   const std::string& queue,
-                                   int64_t claimed_us, const json::object& r) {
+                                   const std::string& queue, int64_t claimed_us,
+                                   const json::object& r) {
   LeaseTrack t{.project = queue,
                .item = {std::string(r.at("record").as_string()),
                         std::string(r.at("field").as_string())},
@@ -441,7 +432,7 @@ void WsAdjudication::Impl::Claim(const WsRequest& req,
   // The request lives in the reply: a refusal is recorded from it.
   auto request = std::make_shared<WsRequest>(req);
   internal::AdjudicationClaimAsync(
-      ctx_, rest, PoolOf(peer),
+      ctx_, rest, internal::OnPool(peer),
       [this, request, peer, queue, claimed_us,
        done = std::move(done)](StatusOr<Response> response) mutable {
         StatusOr<json::object> result = ResultOf(response);
@@ -524,7 +515,7 @@ void WsAdjudication::Impl::LeaseAction(const WsRequest& req,
                              decide ? json::serialize(body) : "");
   auto request = std::make_shared<WsRequest>(req);
   internal::AdjudicationLeaseActionAsync(
-      ctx_, rest, PoolOf(peer),
+      ctx_, rest, internal::OnPool(peer),
       [this, request, peer, lease, project, held, now_us,
        done = std::move(done)](StatusOr<Response> response) mutable {
         StatusOr<json::object> result = ResultOf(response);
@@ -758,8 +749,8 @@ void WsAdjudication::Stop() { impl_->Stop(); }
 
 Status WsAdjudication::AddTo(WsHandlers& handlers) {
   std::shared_ptr<WsAdjudication> self = shared_from_this();
-  using Method = void (Impl::*)(const WsRequest&, const std::shared_ptr<WsPeer>&,
-                                Impl::Finish);
+  using Method = void (Impl::*)(const WsRequest&,
+                                const std::shared_ptr<WsPeer>&, Impl::Finish);
   const std::pair<const char*, Method> types[] = {
       {"subscribe", &Impl::Subscribe}, {"unsubscribe", &Impl::Unsubscribe},
       {"claim", &Impl::Claim},         {"heartbeat", &Impl::LeaseAction},

@@ -36,8 +36,7 @@ size_t WsPipeline::busy_sessions() const {
 }
 
 void WsPipeline::Post(const std::shared_ptr<WsPeer>& peer) {
-  peer->RunBlocking(
-      [self = shared_from_this(), peer] { self->Step(peer); });
+  peer->RunBlocking([self = shared_from_this(), peer] { self->Step(peer); });
 }
 
 void WsPipeline::Step(const std::shared_ptr<WsPeer>& peer) {

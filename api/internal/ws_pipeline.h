@@ -28,10 +28,20 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "api/ws_session.h"
 
 namespace consilium::api::internal {
+
+// Runs a step on `peer`'s blocking pool: the executor the async handlers
+// hand what follows a commit to (api/adjudication_routes.h, PostStep).
+inline std::function<void(std::function<void()>)> OnPool(
+    std::shared_ptr<WsPeer> peer) {
+  return [peer = std::move(peer)](std::function<void()> step) {
+    peer->RunBlocking(std::move(step));
+  };
+}
 
 class WsPipeline : public std::enable_shared_from_this<WsPipeline> {
  public:

@@ -3,7 +3,10 @@
 // was made: depth pushes coalesced per subscription, lease_expiring then
 // lease_lost on a fake clock, no lease_lost for the session's own decision
 // but one for a decision made elsewhere, item_changed when an annotation of
-// the leased item is revised. The transport is ws_session_test's and the
+// the leased item is revised; the messages' pipeline: answers in the order
+// sent, each message seeing the earlier ones, the per-session bound, and a
+// decide under a lost lease refused as the library and REST refuse it. The
+// transport is ws_session_test's and the
 // end to end ws_adjudicator's (tests/api/ws_adjudicator_test.py).
 #include "api/ws_adjudication.h"
 
@@ -22,10 +25,10 @@
 #include <utility>
 #include <vector>
 
-#include "domain/command_handler.h"
-#include "ledger/ledger.h"
 #include "api/adjudication_routes.h"
 #include "api/internal/ws_adjudication_text.h"
+#include "domain/command_handler.h"
+#include "ledger/ledger.h"
 #include "schemas/event.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
@@ -425,8 +428,7 @@ TEST_F(WsAdjudicationTest, PipelinedLeaseMessagesSeeTheEarlierOnes) {
   Post(peer, "adj-1", {{"type", "heartbeat"}, {"lease", lease}},
        answers.For(1));
   Post(peer, "adj-1", decide, answers.For(2));
-  Post(peer, "adj-1", {{"type", "release"}, {"lease", lease}},
-       answers.For(3));
+  Post(peer, "adj-1", {{"type", "release"}, {"lease", lease}}, answers.For(3));
   Post(peer, "adj-1", decide, answers.For(4));
   auto got = answers.Wait(4);
   ASSERT_EQ(got.size(), 4u);
@@ -446,8 +448,8 @@ TEST_F(WsAdjudicationTest, PipelinedLeaseMessagesSeeTheEarlierOnes) {
 
 TEST_F(WsAdjudicationTest, MessagesBeyondThePipelineBoundAreRefusedInTurn) {
   adj_->Stop();
-  auto bounded = WsAdjudication::Start(
-      app_.get(), {.max_pipelined_per_session = 2});
+  auto bounded =
+      WsAdjudication::Start(app_.get(), {.max_pipelined_per_session = 2});
   WsHandlers handlers;
   ASSERT_TRUE(bounded->AddTo(handlers).ok());
   auto peer = std::make_shared<FakePeer>();
