@@ -48,6 +48,7 @@ void WsPipeline::Step(const std::shared_ptr<WsPeer>& peer) {
       auto it = lines_.find(peer.get());
       // Invariant: a line exists while it has entries, and only the one
       // Step/Done chain of that line touches its front.
+      if (it == lines_.end()) return;
       Line& line = it->second;
       if (line.entries.empty()) {
         lines_.erase(it);
