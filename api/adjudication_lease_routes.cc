@@ -3,6 +3,11 @@
 // documents as `consilium adjudicate ... --json` (tools/cmd_adjudicate.cc);
 // the actor is the authenticated principal.
 #include <boost/json.hpp>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -67,76 +72,85 @@ StatusOr<uint64_t> LeaseParam(const Request& req) {
   return n;
 }
 
-StatusOr<Response> Decide(const AppContext& ctx, const Request& req,
-                          uint64_t lease) {
-  ASSIGN_OR_RETURN(BodyReader r, BodyReader::Parse(req));
-  ASSIGN_OR_RETURN(std::string field, r.String("field", true));
-  ASSIGN_OR_RETURN(std::string rationale, r.String("rationale", true));
-  const json::value* value = r.Get("value");
-  ASSIGN_OR_RETURN(bool ambiguous, r.Bool("ambiguous", false));
-  ASSIGN_OR_RETURN(bool escalate, r.Bool("escalate", false));
-  RETURN_IF_ERROR(r.Finish());
-  if ((value != nullptr) + ambiguous + escalate != 1) {
-    return InvalidArgumentError(
-        "request body: give exactly one of value, \"ambiguous\": true or "
-        "\"escalate\": true");
-  }
-  const std::string& actor = Actor(req);
-  const LeaseCopy before = FindLease(ctx, lease);
-  render::DecisionResult d{.project = before.project,
-                           .lease = lease,
-                           .adjudicator = actor,
-                           .rationale = rationale};
-  if (before.held) {
-    d.item = before.held->item;
-    d.weighed = before.held->weighed_at_claim;
-  }
-  StatusOr<Committed> c = InternalError("no outcome");
-  if (escalate) {
-    if (before.held && before.held->item.field != field) {
-      return InvalidArgumentError("lease " + std::to_string(lease) +
-                                  " holds field \"" + before.held->item.field +
-                                  "\", not \"" + field + "\"");
+// The next step of a chain, run on `post`'s executor: never on the
+// ledger's thread, which must not render documents or call the core.
+void Then(const PostStep& post, std::function<void()> step) {
+  post(std::move(step));
+}
+
+void DecideAsync(const AppContext& ctx, const Request& req, uint64_t lease,
+                 const PostStep& post, AsyncReply reply) {
+  auto parsed = [&]() -> Status {
+    ASSIGN_OR_RETURN(BodyReader r, BodyReader::Parse(req));
+    ASSIGN_OR_RETURN(std::string field, r.String("field", true));
+    ASSIGN_OR_RETURN(std::string rationale, r.String("rationale", true));
+    const json::value* value = r.Get("value");
+    ASSIGN_OR_RETURN(bool ambiguous, r.Bool("ambiguous", false));
+    ASSIGN_OR_RETURN(bool escalate, r.Bool("escalate", false));
+    RETURN_IF_ERROR(r.Finish());
+    if ((value != nullptr) + ambiguous + escalate != 1) {
+      return InvalidArgumentError(
+          "request body: give exactly one of value, \"ambiguous\": true or "
+          "\"escalate\": true");
     }
-    d.outcome = "escalated";
-    c = ctx.adjudication->Escalate(actor, lease, rationale);
-  } else {
+    const std::string& actor = Actor(req);
+    const LeaseCopy before = FindLease(ctx, lease);
+    auto d = std::make_shared<render::DecisionResult>(
+        render::DecisionResult{.project = before.project,
+                               .lease = lease,
+                               .adjudicator = actor,
+                               .rationale = rationale});
+    if (before.held) {
+      d->item = before.held->item;
+      d->weighed = before.held->weighed_at_claim;
+    }
+    // Runs once: on this thread for a refusal, on the ledger's once durable.
+    auto done = [&ctx, d, post, reply](StatusOr<Committed> c) {
+      if (!c.ok()) return reply(c.status());
+      Then(post, [&ctx, d, c = *c, reply] {
+        d->seq = c.seq;
+        d->hash = ToHex(c.hash);
+        d->state = ctx.handler->Read([&](const domain::DomainState&) {
+          const adj::ItemInfo* i = ctx.model->FindItem(d->project, d->item);
+          return std::string(i == nullptr ? "unknown"
+                                          : adj::ItemStateName(i->state));
+        });
+        reply(JsonResponse(201, render::DecisionJson(*d)));
+      });
+    };
+    if (escalate) {
+      if (before.held && before.held->item.field != field) {
+        return InvalidArgumentError(
+            "lease " + std::to_string(lease) + " holds field \"" +
+            before.held->item.field + "\", not \"" + field + "\"");
+      }
+      d->outcome = "escalated";
+      ctx.adjudication->EscalateAsync(actor, lease, rationale, done);
+      return OkStatus();
+    }
     adj::DecideCommand cmd{.lease = lease,
                            .field = field,
                            .ambiguous = ambiguous,
                            .rationale = rationale};
     if (value != nullptr) cmd.value_json = json::serialize(*value);
-    d.outcome = ambiguous ? "ambiguous" : "decided";
-    d.value_json = cmd.value_json.value_or("");
-    c = ctx.adjudication->Decide(actor, cmd);
-  }
-  if (!c.ok()) return c.status();
-  d.seq = c->seq;
-  d.hash = ToHex(c->hash);
-  d.state = ctx.handler->Read([&](const domain::DomainState&) {
-    const adj::ItemInfo* i = ctx.model->FindItem(d.project, d.item);
-    return std::string(i == nullptr ? "unknown" : adj::ItemStateName(i->state));
-  });
-  return JsonResponse(201, render::DecisionJson(d));
+    d->outcome = ambiguous ? "ambiguous" : "decided";
+    d->value_json = cmd.value_json.value_or("");
+    ctx.adjudication->DecideAsync(actor, cmd, done);
+    return OkStatus();
+  };
+  if (Status s = parsed(); !s.ok()) reply(s);
 }
 
-}  // namespace
-
-StatusOr<Response> AdjudicationClaim(const AppContext& ctx,
-                                     const Request& req) {
-  const std::string& project = req.params.at("project");
-  const std::string& actor = Actor(req);
-  std::optional<int64_t> ttl;
-  ASSIGN_OR_RETURN(std::optional<BodyReader> body, OptionalBody(req));
-  if (body) {
-    if (body->object().contains("ttl_seconds")) {
-      ASSIGN_OR_RETURN(uint64_t t, body->Uint("ttl_seconds", true, 1, 86400));
-      ttl = static_cast<int64_t>(t);
-    }
-    RETURN_IF_ERROR(body->Finish());
-  }
-  ASSIGN_OR_RETURN(adj::ClaimResult claim,
-                   ctx.adjudication->Claim(actor, project, ttl));
+// After the claim is durable (on `post`'s executor): the item as the live
+// read side has it once it has applied the claim (what the decision will
+// weigh; a change after the claim voids the decision, which then says what
+// changed), built under the read side's lock, then recorded as the
+// adjudicator's access; only once that is durable is it returned (DESIGN.md
+// invariant 3; render::RecordShown, without the wait). Never a replay of
+// the ledger: a claim costs the same on a ledger of any length.
+void ShowClaim(const AppContext& ctx, const std::string& project,
+               const std::string& actor, const adj::ClaimResult& claim,
+               const PostStep& post, AsyncReply reply) {
   render::ClaimResult c{.project = project,
                         .lease = claim.lease,
                         .hash = ToHex(claim.committed.hash),
@@ -148,24 +162,21 @@ StatusOr<Response> AdjudicationClaim(const AppContext& ctx,
     const domain::ProjectState* p = d.FindProject(project);
     return p != nullptr && p->blind_mode;
   });
-  // The item as the live read side has it once it has applied the claim
-  // (what the decision will weigh; a change after the claim voids the
-  // decision, which then says what changed), built under the read side's
-  // lock and recorded as the adjudicator's access outside it, before it is
-  // returned (DESIGN.md invariant 3). Never a replay of the ledger: a claim
-  // costs the same on a ledger of any length.
-  auto cannot_show = [&](const Status& why) {
-    return why.WithContext("lease " + std::to_string(claim.lease) +
+  const uint64_t lease = claim.lease;
+  auto cannot_show = [lease](const Status& why) {
+    return why.WithContext("lease " + std::to_string(lease) +
                            " is held, but its item could not be shown "
                            "(release it)");
   };
+  // The read side applies the claim right after the write side (it follows
+  // the ledger); this waits only when it has not caught up yet.
   if (!ctx.engine->WaitForSeq(claim.lease, kShowTimeoutMs)) {
     Status live = ctx.engine->live_status();
-    return cannot_show(
+    return reply(cannot_show(
         live.ok() ? UnavailableError("the read side has not applied the "
                                      "claim within " +
                                      std::to_string(kShowTimeoutMs) + " ms")
-                  : live);
+                  : live));
   }
   StatusOr<json::object> view = InternalError("unset");
   ctx.engine->Read([&](const projections::AnalyticsState& s) {
@@ -173,34 +184,138 @@ StatusOr<Response> AdjudicationClaim(const AppContext& ctx,
         s, *ctx.ledger,
         {.project = project, .item = claim.item, .blind = blind});
   });
-  if (!view.ok()) return cannot_show(view.status());
-  StatusOr<render::RecordedView> shown = render::RecordShown(
-      *ctx.handler, actor, claim.lease, claim.item.record, std::move(*view));
-  if (!shown.ok()) return cannot_show(shown.status());
-  c.access_seq = shown->access_seq;
-  return JsonResponse(201, render::ClaimJson(c, std::move(shown->view)));
+  if (!view.ok()) return reply(cannot_show(view.status()));
+  auto shown = std::make_shared<json::object>(std::move(*view));
+  ctx.handler->RecordAccessAsync(
+      actor,
+      {.resource_kind = "record",
+       .resource_id = claim.item.record,
+       .action = "adjudicate",
+       .purpose = "adjudication lease " + std::to_string(lease),
+       .allowed = true},
+      [c, shown, post, reply, cannot_show](StatusOr<Committed> a) mutable {
+        if (!a.ok()) return reply(cannot_show(a.status()));
+        c.access_seq = a->seq;
+        Then(post, [c, shown, reply] {
+          reply(JsonResponse(201, render::ClaimJson(c, std::move(*shown))));
+        });
+      });
+}
+
+// Runs an async handler to its end on this thread: the steps its callbacks
+// post run here, so the blocking routes keep their thread (as before) and
+// share the async handlers' code.
+StatusOr<Response> RunHere(
+    const std::function<void(const PostStep&, AsyncReply)>& start) {
+  struct Box {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<std::function<void()>> steps;
+    std::optional<StatusOr<Response>> out;
+  };
+  auto box = std::make_shared<Box>();
+  PostStep post = [box](std::function<void()> step) {
+    {
+      std::lock_guard l(box->mu);
+      box->steps.push_back(std::move(step));
+    }
+    box->cv.notify_one();
+  };
+  start(post, [box](StatusOr<Response> r) {
+    {
+      std::lock_guard l(box->mu);
+      box->out.emplace(std::move(r));
+    }
+    box->cv.notify_one();
+  });
+  std::unique_lock l(box->mu);
+  for (;;) {
+    box->cv.wait(l, [&] { return box->out || !box->steps.empty(); });
+    if (box->steps.empty()) return std::move(*box->out);
+    std::function<void()> step = std::move(box->steps.front());
+    box->steps.pop_front();
+    l.unlock();
+    step();
+    l.lock();
+  }
+}
+
+}  // namespace
+
+void AdjudicationClaimAsync(const AppContext& ctx, const Request& req,
+                            PostStep post, AsyncReply reply) {
+  const std::string& project = req.params.at("project");
+  auto ttl = [&]() -> StatusOr<std::optional<int64_t>> {
+    std::optional<int64_t> seconds;
+    ASSIGN_OR_RETURN(std::optional<BodyReader> body, OptionalBody(req));
+    if (body) {
+      if (body->object().contains("ttl_seconds")) {
+        ASSIGN_OR_RETURN(uint64_t t, body->Uint("ttl_seconds", true, 1, 86400));
+        seconds = static_cast<int64_t>(t);
+      }
+      RETURN_IF_ERROR(body->Finish());
+    }
+    return seconds;
+  }();
+  if (!ttl.ok()) return reply(ttl.status());
+  ctx.adjudication->ClaimAsync(
+      Actor(req), project, *ttl,
+      [&ctx, project, actor = Actor(req), post,
+       reply](StatusOr<adj::ClaimResult> claim) mutable {
+        if (!claim.ok()) return reply(claim.status());
+        Then(post,
+             [&ctx, project, actor, post, reply, claim = std::move(*claim)] {
+               ShowClaim(ctx, project, actor, claim, post, reply);
+             });
+      });
+}
+
+void AdjudicationLeaseActionAsync(const AppContext& ctx, const Request& req,
+                                  PostStep post, AsyncReply reply) {
+  StatusOr<uint64_t> lease = LeaseParam(req);
+  if (!lease.ok()) return reply(lease.status());
+  const std::string action = req.path.substr(req.path.rfind('/') + 1);
+  if (action == "decide") return DecideAsync(ctx, req, *lease, post, reply);
+  StatusOr<std::optional<BodyReader>> body = OptionalBody(req);
+  if (!body.ok()) return reply(body.status());
+  if (*body) {
+    if (Status s = (*body)->Finish(); !s.ok()) return reply(s);
+  }
+  const std::string& actor = Actor(req);
+  const LeaseCopy before = FindLease(ctx, *lease);
+  if (action == "heartbeat") {
+    // In memory: nothing to wait for.
+    StatusOr<int64_t> deadline = ctx.adjudication->Heartbeat(actor, *lease);
+    if (!deadline.ok()) return reply(deadline.status());
+    return reply(JsonResponse(
+        200, render::LeaseActionJson(before.project, *lease, actor, "heartbeat",
+                                     std::nullopt, *deadline)));
+  }
+  ctx.adjudication->ReleaseAsync(
+      actor, *lease,
+      [project = before.project, lease = *lease, actor, post,
+       reply](StatusOr<Committed> c) {
+        if (!c.ok()) return reply(c.status());
+        Then(post, [project, lease, actor, seq = c->seq, reply] {
+          reply(JsonResponse(
+              200, render::LeaseActionJson(project, lease, actor, "release",
+                                           seq, std::nullopt)));
+        });
+      });
+}
+
+StatusOr<Response> AdjudicationClaim(const AppContext& ctx,
+                                     const Request& req) {
+  return RunHere([&](const PostStep& post, AsyncReply reply) {
+    AdjudicationClaimAsync(ctx, req, post, std::move(reply));
+  });
 }
 
 StatusOr<Response> AdjudicationLeaseAction(const AppContext& ctx,
                                            const Request& req) {
-  ASSIGN_OR_RETURN(uint64_t lease, LeaseParam(req));
-  const std::string action = req.path.substr(req.path.rfind('/') + 1);
-  if (action == "decide") return Decide(ctx, req, lease);
-  ASSIGN_OR_RETURN(std::optional<BodyReader> body, OptionalBody(req));
-  if (body) RETURN_IF_ERROR(body->Finish());
-  const std::string& actor = Actor(req);
-  const LeaseCopy before = FindLease(ctx, lease);
-  if (action == "heartbeat") {
-    ASSIGN_OR_RETURN(int64_t deadline,
-                     ctx.adjudication->Heartbeat(actor, lease));
-    return JsonResponse(
-        200, render::LeaseActionJson(before.project, lease, actor, "heartbeat",
-                                     std::nullopt, deadline));
-  }
-  ASSIGN_OR_RETURN(Committed c, ctx.adjudication->Release(actor, lease));
-  return JsonResponse(
-      200, render::LeaseActionJson(before.project, lease, actor, "release",
-                                   c.seq, std::nullopt));
+  return RunHere([&](const PostStep& post, AsyncReply reply) {
+    AdjudicationLeaseActionAsync(ctx, req, post, std::move(reply));
+  });
 }
 
 }  // namespace consilium::api::internal

@@ -28,6 +28,8 @@
 #ifndef CONSILIUM_API_ADJUDICATION_ROUTES_H_
 #define CONSILIUM_API_ADJUDICATION_ROUTES_H_
 
+#include <functional>
+
 #include "api/app.h"
 #include "common/status.h"
 
@@ -42,6 +44,22 @@ StatusOr<Response> AdjudicationClaim(const AppContext& ctx, const Request& req);
 // heartbeat, release or decide: the last segment of the path.
 StatusOr<Response> AdjudicationLeaseAction(const AppContext& ctx,
                                            const Request& req);
+
+// The same handlers without a thread waiting for a commit (the WebSocket's
+// adjudication messages; the two above wait for these): the checks run and
+// the event is queued on the calling thread; what follows the commit (the
+// claim's view and its access event, the decision's document) is handed to
+// `post` (an executor: the server's blocking pool), never run on the
+// ledger's thread. `reply` is called exactly once: with a refusal on the
+// calling thread (a PermissionDenied always there, so it may be recorded
+// from there), else from a posted step or the ledger's thread. The same
+// documents and errors as the blocking forms; `req` is copied as needed.
+using PostStep = std::function<void(std::function<void()>)>;
+using AsyncReply = std::function<void(StatusOr<Response>)>;
+void AdjudicationClaimAsync(const AppContext& ctx, const Request& req,
+                            PostStep post, AsyncReply reply);
+void AdjudicationLeaseActionAsync(const AppContext& ctx, const Request& req,
+                                  PostStep post, AsyncReply reply);
 }  // namespace internal
 
 }  // namespace consilium::api

@@ -208,6 +208,15 @@ Status AppContext::RecordDenial(const Denial& denial) const {
   return handler->RecordAccess(actor, DenialAccess(denial)).status();
 }
 
+void AppContext::RecordDenialAsync(const Denial& denial,
+                                   std::function<void(Status)> done) const {
+  const std::string_view actor =
+      denial.principal.empty() ? kAnonymous : denial.principal;
+  handler->RecordAccessAsync(
+      actor, DenialAccess(denial),
+      [done = std::move(done)](StatusOr<Committed> c) { done(c.status()); });
+}
+
 Response AppContext::Fail(const Request& request, std::string_view route,
                           const Status& status) const {
   if (IsRefusal(status)) {

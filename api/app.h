@@ -112,6 +112,12 @@ struct AppContext {
   // route's parameters, the actor is the principal, or "(anonymous)" when
   // none was established.
   Status RecordDenial(const Denial& denial) const;
+  // The same without waiting (the WebSocket's adjudication messages): the
+  // event is queued before this returns; `done` gets the outcome once it is
+  // durable, on the ledger's acknowledger thread (keep it short), or at once
+  // on this thread when it was rejected.
+  void RecordDenialAsync(const Denial& denial,
+                         std::function<void(Status)> done) const;
   // The response for a failed handler step: PermissionDenied is recorded as
   // a denial first (a 503 when that fails), then ErrorResponse(status).
   Response Fail(const Request& request, std::string_view route,

@@ -15,6 +15,7 @@
 #include "api/adjudication_routes.h"
 #include "api/event_stream.h"
 #include "api/internal/ws_adjudication_text.h"
+#include "api/internal/ws_pipeline.h"
 #include "schemas/event.h"
 
 namespace consilium::api {
@@ -79,21 +80,44 @@ class WsAdjudication::Impl {
     hook_ = std::move(hook);
   }
 
-  WsResult Subscribe(const WsRequest& req, const std::shared_ptr<WsPeer>& peer);
-  WsResult Unsubscribe(const WsRequest& req,
-                       const std::shared_ptr<WsPeer>& peer);
-  WsResult Claim(const WsRequest& req, const std::shared_ptr<WsPeer>& peer);
-  WsResult LeaseAction(const WsRequest& req,
-                       const std::shared_ptr<WsPeer>& peer);
+  // The messages: each answers `done` exactly once, never waiting for a
+  // commit on its thread (the pipeline runs them on the pool, one at a time
+  // per session).
+  using Finish = internal::WsPipeline::Finish;
+  void Subscribe(const WsRequest& req, const std::shared_ptr<WsPeer>& peer,
+                 Finish done);
+  void Unsubscribe(const WsRequest& req, const std::shared_ptr<WsPeer>& peer,
+                   Finish done);
+  void Claim(const WsRequest& req, const std::shared_ptr<WsPeer>& peer,
+             Finish done);
+  void LeaseAction(const WsRequest& req, const std::shared_ptr<WsPeer>& peer,
+                   Finish done);
+
+  const std::shared_ptr<internal::WsPipeline>& pipeline() const {
+    return pipeline_;
+  }
 
  private:
   Status CheckOpen();
-  // The rule of the matching REST route, under the core's lock; a refusal
-  // is recorded (as ctx.Fail does) before it is returned.
+  // The rule of the matching REST route, under the core's lock.
   Status Authorize(const WsRequest& req, const std::string& project,
                    bool lease_route);
-  Status Refused(const WsRequest& req, const std::string& project,
-                 const Status& status);
+  // Answers `done` with `result`; a PermissionDenied once its denial is
+  // durable (as ctx.FailAsync does; UNAVAILABLE when it cannot be
+  // recorded). Call it on the message's own thread for a refusal (the
+  // commands refuse before they queue).
+  void Answer(const WsRequest& req, const std::string& project, WsResult result,
+              Finish done);
+  StatusOr<std::string> SubscribeNow(const WsRequest& req,
+                                     const std::shared_ptr<WsPeer>& peer,
+                                     json::object& result);
+  // What Claim does with a claim's result: watch the lease from `peer`.
+  void Claimed(const std::shared_ptr<WsPeer>& peer, const std::string& queue,
+               int64_t claimed_us, const json::object& r);
+  // What LeaseAction does with its result.
+  void LeaseActed(const std::shared_ptr<WsPeer>& peer, const std::string& type,
+                  uint64_t lease, std::optional<LeaseTrack> held,
+                  int64_t now_us, const json::object& r);
   std::shared_ptr<Session> SessionOf(const std::shared_ptr<WsPeer>& peer);
   void Drop(const WsPeer* raw, const std::weak_ptr<Session>& session);
   // Forgets an empty session so it may be closed as idle again.
@@ -122,6 +146,8 @@ class WsAdjudication::Impl {
   App* app_;
   const AppContext& ctx_;
   const WsAdjudicationOptions options_;
+  const std::shared_ptr<internal::WsPipeline> pipeline_ =
+      internal::WsPipeline::Make(options_.max_pipelined_per_session);
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -165,21 +191,23 @@ Status WsAdjudication::Impl::CheckOpen() {
   return OkStatus();
 }
 
-Status WsAdjudication::Impl::Refused(const WsRequest& req,
-                                     const std::string& project,
-                                     const Status& status) {
-  if (status.code() != StatusCode::kPermissionDenied) return status;
+void WsAdjudication::Impl::Answer(const WsRequest& req,
+                                  const std::string& project, WsResult result,
+                                  Finish done) {
+  if (result.ok() || result.status().code() != StatusCode::kPermissionDenied) {
+    return done(std::move(result));
+  }
   std::map<std::string, std::string> params;
   if (!project.empty()) params["project"] = project;
-  Status recorded = ctx_.RecordDenial(
-      Denial{req.principal.id, "WS", kWebSocketPath, req.type, status, params});
-  if (!recorded.ok()) {
-    return UnavailableError(
-        "the refusal of this message could not be "
-        "recorded: " +
-        recorded.message());
-  }
-  return status;
+  Status status = result.status();
+  ctx_.RecordDenialAsync(
+      Denial{req.principal.id, "WS", kWebSocketPath, req.type, status, params},
+      [status, done = std::move(done)](Status recorded) {
+        if (recorded.ok()) return done(status);
+        done(UnavailableError(
+            "the refusal of this message could not be recorded: " +
+            recorded.message()));
+      });
 }
 
 Status WsAdjudication::Impl::Authorize(const WsRequest& req,
@@ -193,7 +221,7 @@ Status WsAdjudication::Impl::Authorize(const WsRequest& req,
                                  " may not act on adjudication leases: it "
                                  "holds no adjudicator role");
   });
-  return Refused(req, project, s);
+  return s;
 }
 
 std::shared_ptr<Session> WsAdjudication::Impl::SessionOf(
@@ -296,117 +324,171 @@ void WsAdjudication::Impl::SetEnding(const WsPeer* peer, uint64_t lease,
 
 // ---- Messages ---------------------------------------------------------------
 
-WsResult WsAdjudication::Impl::Subscribe(const WsRequest& req,
-                                         const std::shared_ptr<WsPeer>& peer) {
-  RETURN_IF_ERROR(CheckOpen());
-  RETURN_IF_ERROR(OnlyKeys(req, {"queue", "field"}));
-  ASSIGN_OR_RETURN(std::string queue, StringKey(req, "queue", true));
-  ASSIGN_OR_RETURN(std::string field, StringKey(req, "field", false));
-  RETURN_IF_ERROR(Authorize(req, queue, false));
-  struct Now {
-    bool found = false;
-    size_t depth = 0;
-    uint64_t seq = 0;
-  };
-  const Now now = ctx_.handler->Read([&](const domain::DomainState&) {
-    return Now{ctx_.model->FindQueue(queue) != nullptr,
-               DepthOf(*ctx_.model, queue, field), ctx_.model->seq()};
-  });
-  if (!now.found)
-    return NotFoundError("subscribe: no project \"" + queue + "\"");
-  Status added = OkStatus();
-  WithSession(peer, [&](Session& s) {
-    SubKey key{queue, field};
-    if (s.queues.count(key)) {
-      added = AlreadyExistsError(
-          "subscribe: this session is already subscribed to queue \"" + queue +
-          "\"" + (field.empty() ? "" : " field \"" + field + "\""));
-    } else if (s.queues.size() >= options_.max_subscriptions_per_session) {
-      added = ResourceExhaustedError(
-          "subscribe: at most " +
-          std::to_string(options_.max_subscriptions_per_session) +
-          " queue subscriptions per session");
-    } else {
-      s.queues[key] = QueueSub{.last_depth = now.depth};
+void WsAdjudication::Impl::Subscribe(const WsRequest& req,
+                                     const std::shared_ptr<WsPeer>& peer,
+                                     Finish done) {
+  std::string queue;
+  auto run = [&]() -> WsResult {
+    RETURN_IF_ERROR(CheckOpen());
+    RETURN_IF_ERROR(OnlyKeys(req, {"queue", "field"}));
+    ASSIGN_OR_RETURN(queue, StringKey(req, "queue", true));
+    ASSIGN_OR_RETURN(std::string field, StringKey(req, "field", false));
+    RETURN_IF_ERROR(Authorize(req, queue, false));
+    struct Now {
+      bool found = false;
+      size_t depth = 0;
+      uint64_t seq = 0;
+    };
+    const Now now = ctx_.handler->Read([&](const domain::DomainState&) {
+      return Now{ctx_.model->FindQueue(queue) != nullptr,
+                 DepthOf(*ctx_.model, queue, field), ctx_.model->seq()};
+    });
+    if (!now.found)
+      return NotFoundError("subscribe: no project \"" + queue + "\"");
+    Status added = OkStatus();
+    WithSession(peer, [&](Session& s) {
+      SubKey key{queue, field};
+      if (s.queues.count(key)) {
+        added = AlreadyExistsError(
+            "subscribe: this session is already subscribed to queue \"" +
+            queue + "\"" + (field.empty() ? "" : " field \"" + field + "\""));
+      } else if (s.queues.size() >= options_.max_subscriptions_per_session) {
+        added = ResourceExhaustedError(
+            "subscribe: at most " +
+            std::to_string(options_.max_subscriptions_per_session) +
+            " queue subscriptions per session");
+      } else {
+        s.queues[key] = QueueSub{.last_depth = now.depth};
+      }
+    });
+    if (!added.ok()) {
+      ForgetIfEmpty(peer);
+      return added;
     }
-  });
-  if (!added.ok()) {
+    return json::object{{"queue", queue},
+                        {"field", FieldOrNull(field)},
+                        {"depth", now.depth},
+                        {"seq", now.seq}};
+  };
+  WsResult result = run();
+  Answer(req, queue, std::move(result), std::move(done));
+}
+
+void WsAdjudication::Impl::Unsubscribe(const WsRequest& req,
+                                       const std::shared_ptr<WsPeer>& peer,
+                                       Finish done) {
+  auto run = [&]() -> WsResult {
+    RETURN_IF_ERROR(OnlyKeys(req, {"queue", "field"}));
+    ASSIGN_OR_RETURN(std::string queue, StringKey(req, "queue", true));
+    ASSIGN_OR_RETURN(std::string field, StringKey(req, "field", false));
+    bool found = false;
+    {
+      std::lock_guard lock(mu_);
+      auto it = sessions_.find(peer.get());
+      if (it != sessions_.end())
+        found = it->second->queues.erase({queue, field});
+    }
+    if (!found) {
+      return NotFoundError(
+          "unsubscribe: this session is not subscribed to "
+          "queue \"" +
+          queue + "\"" + (field.empty() ? "" : " field \"" + field + "\""));
+    }
     ForgetIfEmpty(peer);
-    return added;
-  }
-  return json::object{{"queue", queue},
-                      {"field", FieldOrNull(field)},
-                      {"depth", now.depth},
-                      {"seq", now.seq}};
+    return json::object{{"queue", queue}, {"field", FieldOrNull(field)}};
+  };
+  done(run());
 }
 
-WsResult WsAdjudication::Impl::Unsubscribe(
-    const WsRequest& req, const std::shared_ptr<WsPeer>& peer) {
-  RETURN_IF_ERROR(OnlyKeys(req, {"queue", "field"}));
-  ASSIGN_OR_RETURN(std::string queue, StringKey(req, "queue", true));
-  ASSIGN_OR_RETURN(std::string field, StringKey(req, "field", false));
-  bool found = false;
-  {
-    std::lock_guard lock(mu_);
-    auto it = sessions_.find(peer.get());
-    if (it != sessions_.end()) found = it->second->queues.erase({queue, field});
-  }
-  if (!found) {
-    return NotFoundError(
-        "unsubscribe: this session is not subscribed to "
-        "queue \"" +
-        queue + "\"" + (field.empty() ? "" : " field \"" + field + "\""));
-  }
-  ForgetIfEmpty(peer);
-  return json::object{{"queue", queue}, {"field", FieldOrNull(field)}};
-}
-
-WsResult WsAdjudication::Impl::Claim(const WsRequest& req,
-                                     const std::shared_ptr<WsPeer>& peer) {
-  RETURN_IF_ERROR(CheckOpen());
-  RETURN_IF_ERROR(OnlyKeys(req, {"queue", "ttl_seconds"}));
-  ASSIGN_OR_RETURN(std::string queue, StringKey(req, "queue", true));
-  json::object body;
-  if (const json::value* ttl = req.message.if_contains("ttl_seconds")) {
-    body["ttl_seconds"] = *ttl;
-  }
-  RETURN_IF_ERROR(Authorize(req, queue, false));
-  const int64_t claimed_us = ctx_.clock->NowMicros();
-  Request rest = RestRequest(req, kWebSocketPath, {{"project", queue}},
-                             json::serialize(body));
-  StatusOr<json::object> result =
-      ResultOf(internal::AdjudicationClaim(ctx_, rest));
-  if (!result.ok())
-    return Refused(req, queue, Reword(result.status(), "claim"));
-  const json::object& r = *result;
+void WsAdjudication::Impl::Claimed(const std::shared_ptr<WsPeer>& peer,
+                                   const std::string& queue, int64_t claimed_us,
+                                   const json::object& r) {
   LeaseTrack t{.project = queue,
                .item = {std::string(r.at("record").as_string()),
                         std::string(r.at("field").as_string())},
                .deadline_us = r.at("expires_us").to_number<int64_t>()};
   t.ttl_us = std::max<int64_t>(1, t.deadline_us - claimed_us);
   Track(peer, r.at("lease").to_number<uint64_t>(), std::move(t));
-  return result;
 }
 
-WsResult WsAdjudication::Impl::LeaseAction(
-    const WsRequest& req, const std::shared_ptr<WsPeer>& peer) {
-  RETURN_IF_ERROR(CheckOpen());
-  const bool decide = req.type == "decide";
-  if (decide) {
-    RETURN_IF_ERROR(OnlyKeys(req, {"lease", "field", "value", "ambiguous",
-                                   "escalate", "rationale"}));
-  } else {
-    RETURN_IF_ERROR(OnlyKeys(req, {"lease"}));
-  }
-  ASSIGN_OR_RETURN(uint64_t lease, LeaseKey(req));
+void WsAdjudication::Impl::Claim(const WsRequest& req,
+                                 const std::shared_ptr<WsPeer>& peer,
+                                 Finish done) {
+  std::string queue;
   json::object body;
-  if (decide) {
-    for (const auto& kv : req.message) {
-      if (kv.key() != "id" && kv.key() != "type" && kv.key() != "lease")
-        body.emplace(kv.key(), kv.value());
+  Status checked = [&]() -> Status {
+    RETURN_IF_ERROR(CheckOpen());
+    RETURN_IF_ERROR(OnlyKeys(req, {"queue", "ttl_seconds"}));
+    ASSIGN_OR_RETURN(queue, StringKey(req, "queue", true));
+    if (const json::value* ttl = req.message.if_contains("ttl_seconds")) {
+      body["ttl_seconds"] = *ttl;
     }
+    return Authorize(req, queue, false);
+  }();
+  if (!checked.ok()) return Answer(req, queue, checked, std::move(done));
+  const int64_t claimed_us = ctx_.clock->NowMicros();
+  Request rest = RestRequest(req, kWebSocketPath, {{"project", queue}},
+                             json::serialize(body));
+  // The request lives in the reply: a refusal is recorded from it.
+  auto request = std::make_shared<WsRequest>(req);
+  internal::AdjudicationClaimAsync(
+      ctx_, rest, internal::OnPool(peer),
+      [this, request, peer, queue, claimed_us,
+       done = std::move(done)](StatusOr<Response> response) mutable {
+        StatusOr<json::object> result = ResultOf(response);
+        if (!result.ok()) {
+          return Answer(*request, queue, Reword(result.status(), "claim"),
+                        std::move(done));
+        }
+        Claimed(peer, queue, claimed_us, *result);
+        done(std::move(result));
+      });
+}
+
+void WsAdjudication::Impl::LeaseActed(const std::shared_ptr<WsPeer>& peer,
+                                      const std::string& type, uint64_t lease,
+                                      std::optional<LeaseTrack> held,
+                                      int64_t now_us, const json::object& r) {
+  if (type == "heartbeat") {
+    if (!held) return;
+    const int64_t deadline = r.at("expires_us").to_number<int64_t>();
+    held->deadline_us = deadline;
+    held->ttl_us = std::max<int64_t>(1, deadline - now_us);
+    Track(peer, lease, *held);
+    return;
   }
-  RETURN_IF_ERROR(Authorize(req, "", true));
+  {
+    std::lock_guard lock(mu_);
+    auto it = sessions_.find(peer.get());
+    if (it != sessions_.end()) it->second->leases.erase(lease);
+  }
+  ForgetIfEmpty(peer);
+}
+
+void WsAdjudication::Impl::LeaseAction(const WsRequest& req,
+                                       const std::shared_ptr<WsPeer>& peer,
+                                       Finish done) {
+  const bool decide = req.type == "decide";
+  uint64_t lease = 0;
+  json::object body;
+  Status checked = [&]() -> Status {
+    RETURN_IF_ERROR(CheckOpen());
+    if (decide) {
+      RETURN_IF_ERROR(OnlyKeys(req, {"lease", "field", "value", "ambiguous",
+                                     "escalate", "rationale"}));
+    } else {
+      RETURN_IF_ERROR(OnlyKeys(req, {"lease"}));
+    }
+    ASSIGN_OR_RETURN(lease, LeaseKey(req));
+    if (decide) {
+      for (const auto& kv : req.message) {
+        if (kv.key() != "id" && kv.key() != "type" && kv.key() != "lease")
+          body.emplace(kv.key(), kv.value());
+      }
+    }
+    return Authorize(req, "", true);
+  }();
+  if (!checked.ok()) return Answer(req, "", checked, std::move(done));
   // What the lease names now: its project (a refusal names it), and the
   // lease to watch from this session when the principal holds it.
   std::string project;
@@ -431,26 +513,22 @@ WsResult WsAdjudication::Impl::LeaseAction(
   Request rest = RestRequest(req, std::string(kWebSocketPath) + "/" + req.type,
                              {{"lease", std::to_string(lease)}},
                              decide ? json::serialize(body) : "");
-  StatusOr<json::object> result =
-      ResultOf(internal::AdjudicationLeaseAction(ctx_, rest));
-  if (!result.ok()) {
-    SetEnding(peer.get(), lease, false);
-    return Refused(req, project, Reword(result.status(), req.type));
-  }
-  if (req.type == "heartbeat" && held) {
-    const int64_t deadline = result->at("expires_us").to_number<int64_t>();
-    held->deadline_us = deadline;
-    held->ttl_us = std::max<int64_t>(1, deadline - now_us);
-    Track(peer, lease, *held);
-  } else if (req.type != "heartbeat") {
-    {
-      std::lock_guard lock(mu_);
-      auto it = sessions_.find(peer.get());
-      if (it != sessions_.end()) it->second->leases.erase(lease);
-    }
-    ForgetIfEmpty(peer);
-  }
-  return result;
+  auto request = std::make_shared<WsRequest>(req);
+  internal::AdjudicationLeaseActionAsync(
+      ctx_, rest, internal::OnPool(peer),
+      [this, request, peer, lease, project, held, now_us,
+       done = std::move(done)](StatusOr<Response> response) mutable {
+        StatusOr<json::object> result = ResultOf(response);
+        if (!result.ok()) {
+          SetEnding(peer.get(), lease, false);
+          return Answer(*request, project,
+                        Reword(result.status(), request->type),
+                        std::move(done));
+        }
+        LeaseActed(peer, request->type, lease, std::move(held), now_us,
+                   *result);
+        done(std::move(result));
+      });
 }
 
 // ---- Pushes -----------------------------------------------------------------
@@ -671,22 +749,39 @@ void WsAdjudication::Stop() { impl_->Stop(); }
 
 Status WsAdjudication::AddTo(WsHandlers& handlers) {
   std::shared_ptr<WsAdjudication> self = shared_from_this();
-  using Method =
-      WsResult (Impl::*)(const WsRequest&, const std::shared_ptr<WsPeer>&);
+  using Method = void (Impl::*)(const WsRequest&,
+                                const std::shared_ptr<WsPeer>&, Impl::Finish);
   const std::pair<const char*, Method> types[] = {
       {"subscribe", &Impl::Subscribe}, {"unsubscribe", &Impl::Unsubscribe},
       {"claim", &Impl::Claim},         {"heartbeat", &Impl::LeaseAction},
       {"decide", &Impl::LeaseAction},  {"release", &Impl::LeaseAction}};
   for (const auto& [type, method] : types) {
+    // On the session's strand: queued behind the session's earlier
+    // adjudication messages (internal::WsPipeline), run on the pool.
     RETURN_IF_ERROR(handlers.Add(
         {.type = type,
-         .blocking = [self, method = method](
-                         const WsRequest& req,
-                         const std::shared_ptr<WsPeer>& peer) -> WsResult {
-           return ((*self->impl_).*method)(req, peer);
+         .async = [self, method = method](const WsRequest& req,
+                                          std::shared_ptr<WsPeer> peer,
+                                          WsResponder respond) {
+           auto request = std::make_shared<WsRequest>(req);
+           self->impl_->pipeline()->Enqueue(
+               peer, req.type, std::move(respond),
+               [self, method, request, peer](Impl::Finish done) {
+                 // The answer holds this object: a commit's callback may
+                 // come after the server let go of it.
+                 ((*self->impl_).*method)(
+                     *request, peer,
+                     [self, done = std::move(done)](WsResult r) {
+                       done(std::move(r));
+                     });
+               });
          }}));
   }
   return OkStatus();
+}
+
+size_t WsAdjudication::busy_sessions() const {
+  return impl_->pipeline()->busy_sessions();
 }
 
 std::shared_ptr<const WsHandlers> WebSocketMessages(

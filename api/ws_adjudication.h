@@ -6,13 +6,18 @@
 // deadline) and `lease_lost` (expired, returned, or the item changed under
 // it).
 //
-// The commands are the REST routes' handlers (api/adjudication_routes.h),
-// called with the WebSocket principal, so a claim returns exactly what
-// `POST .../adjudication/claim` returns (the item shown through
-// render::ShowToAdjudicator: the access event is durable before the reply is
-// queued) and a refusal is recorded as the REST one is. They run on the
-// server's blocking pool (WsMessageType::blocking): an append never blocks an
-// I/O thread.
+// The commands are the REST routes' handlers in their async form
+// (api/adjudication_routes.h, AdjudicationClaimAsync and
+// AdjudicationLeaseActionAsync), called with the WebSocket principal, so a
+// claim returns exactly what `POST .../adjudication/claim` returns (the item
+// shown as render::ShowToAdjudicator shows it: the access event is durable
+// before the reply is queued) and a refusal is recorded as the REST one is.
+// A session's messages run one at a time in arrival order, and are answered
+// in that order (internal::WsPipeline): each on the server's blocking pool
+// until its event is queued, then answered from the commit's callback, so
+// no thread waits while the group commit syncs and an append never blocks an
+// I/O thread. At most `max_pipelined_per_session` wait or run per session;
+// more are answered RESOURCE_EXHAUSTED, in their turn.
 //
 // Pushes come from the adjudication model's notifier thread (lease ends) and
 // from one pusher thread of this object (coalesced depth, lease expiring,
@@ -53,6 +58,9 @@ struct WsAdjudicationOptions {
   std::chrono::milliseconds lease_check{250};
   // Queue subscriptions a session may hold.
   size_t max_subscriptions_per_session = 64;
+  // Adjudication messages of one session waiting or running (pipelined);
+  // one more is not handled: RESOURCE_EXHAUSTED, answered in its turn.
+  size_t max_pipelined_per_session = 16;
 };
 
 class WsAdjudication : public std::enable_shared_from_this<WsAdjudication> {
@@ -74,6 +82,9 @@ class WsAdjudication : public std::enable_shared_from_this<WsAdjudication> {
   // Server::RecheckSessions, so a revoked adjudicator's sessions close at
   // once with 1008 and the reason.
   void SetRevocationHook(std::function<void()> hook);
+
+  // Sessions with an adjudication message waiting or running (tests).
+  size_t busy_sessions() const;
 
   // Unsubscribes, joins the pusher; messages handled afterwards are
   // UNAVAILABLE. Idempotent.

@@ -3,7 +3,10 @@
 // was made: depth pushes coalesced per subscription, lease_expiring then
 // lease_lost on a fake clock, no lease_lost for the session's own decision
 // but one for a decision made elsewhere, item_changed when an annotation of
-// the leased item is revised. The transport is ws_session_test's and the
+// the leased item is revised; the messages' pipeline: answers in the order
+// sent, each message seeing the earlier ones, the per-session bound, and a
+// decide under a lost lease refused as the library and REST refuse it. The
+// transport is ws_session_test's and the
 // end to end ws_adjudicator's (tests/api/ws_adjudicator_test.py).
 #include "api/ws_adjudication.h"
 
@@ -12,13 +15,18 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
+#include "api/adjudication_routes.h"
+#include "api/internal/ws_adjudication_text.h"
 #include "domain/command_handler.h"
 #include "ledger/ledger.h"
 #include "schemas/event.h"
@@ -43,9 +51,32 @@ struct Pushed {
 };
 
 // A session as the handlers and pushers see it; pushes recorded with their
-// time, blocking work run inline.
+// time, blocking work run on a worker thread of its own (the server's pool:
+// a step posted from the ledger's thread must not run there), which a test
+// may hold (Hold/Let) to pile messages up.
 class FakePeer final : public WsPeer {
  public:
+  FakePeer() : worker_([this] { Work(); }) {}
+  ~FakePeer() override {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+      held_ = false;
+    }
+    cv_.notify_all();
+    worker_.join();
+  }
+  void Hold() {
+    std::lock_guard lock(mu_);
+    held_ = true;
+  }
+  void Let() {
+    {
+      std::lock_guard lock(mu_);
+      held_ = false;
+    }
+    cv_.notify_all();
+  }
   bool Push(std::string text) override {
     std::lock_guard lock(mu_);
     pushes_.push_back({Steady::now(), json::parse(text).as_object()});
@@ -63,7 +94,13 @@ class FakePeer final : public WsPeer {
     std::lock_guard lock(mu_);
     closers_.erase(key);
   }
-  void RunBlocking(std::function<void()> task) override { task(); }
+  void RunBlocking(std::function<void()> task) override {
+    {
+      std::lock_guard lock(mu_);
+      tasks_.push_back(std::move(task));
+    }
+    cv_.notify_all();
+  }
   bool closed() const override { return false; }
 
   // The first push of `type` for which `pred` holds, waiting up to 10 s.
@@ -97,6 +134,47 @@ class FakePeer final : public WsPeer {
   std::vector<Pushed> pushes_;
   std::map<uint64_t, std::function<void()>> closers_;
   uint64_t next_ = 0;
+  std::deque<std::function<void()>> tasks_;
+  bool held_ = false;
+  bool stopping_ = false;
+  std::thread worker_;
+
+  void Work() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [&] { return stopping_ || (!held_ && !tasks_.empty()); });
+      if (tasks_.empty()) return;  // stopping, nothing left
+      std::function<void()> task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+  }
+};
+
+// The answers a session received, in the order it received them.
+class Answers {
+ public:
+  WsResponder For(int id) {
+    return [this, id](WsResult r) {
+      std::lock_guard lock(mu_);
+      got_.emplace_back(id, std::move(r));
+      cv_.notify_all();
+    };
+  }
+  // Waits (up to 30 s) for `n` answers; they are returned in arrival order.
+  std::vector<std::pair<int, WsResult>> Wait(size_t n) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(30),
+                 [&] { return got_.size() >= n; });
+    return got_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::pair<int, WsResult>> got_;
 };
 
 class WsAdjudicationTest : public ::testing::Test {
@@ -168,14 +246,30 @@ class WsAdjudicationTest : public ::testing::Test {
     return ledger_->AppendAll(std::move(batch)).status();
   }
 
-  WsResult Send(const std::shared_ptr<FakePeer>& peer, const std::string& who,
-                json::object msg) {
+  // Hands a message to its handler as the session does (on the strand,
+  // answered later through the responder) without waiting.
+  void Post(const std::shared_ptr<FakePeer>& peer, const std::string& who,
+            const json::object& msg, WsResponder respond,
+            const WsHandlers* handlers = nullptr) {
     WsRequest req{1, std::string(msg.at("type").as_string()), msg,
                   Principal{who, {"adjudicator@p"}}};
-    const WsMessageType* h = handlers_.Find(req.type);
-    EXPECT_NE(h, nullptr) << req.type;
-    return h->blocking(req, peer);
+    const WsMessageType* h = (handlers ? *handlers : handlers_).Find(req.type);
+    ASSERT_NE(h, nullptr) << req.type;
+    ASSERT_TRUE(h->async) << req.type << ": not an async handler";
+    h->async(req, peer, std::move(respond));
   }
+
+  // One message and its answer.
+  WsResult Send(const std::shared_ptr<FakePeer>& peer, const std::string& who,
+                json::object msg) {
+    Answers answers;
+    Post(peer, who, msg, answers.For(1));
+    auto got = answers.Wait(1);
+    if (got.size() != 1) return InternalError("no answer within 30 s");
+    return got[0].second;
+  }
+
+  uint64_t Head() const { return ledger_->head().seq; }
 
   testing::TempDir dir_;
   std::unique_ptr<Ledger> ledger_;
@@ -293,6 +387,172 @@ TEST_F(WsAdjudicationTest, RevisedAnnotationOfTheLeasedItemIsPushed) {
                      {"value", "serious"},
                      {"rationale", "r"}});
   EXPECT_EQ(d.status().code(), StatusCode::kAborted) << d.status().ToString();
+}
+
+TEST_F(WsAdjudicationTest, PipelinedMessagesAreAnsweredInTheOrderSent) {
+  auto peer = std::make_shared<FakePeer>();
+  Answers answers;
+  // A claim (a durable append, then the view and its access event), then
+  // messages that need no commit: run beside it, they would be answered
+  // first. The second claim sees the first: the lease it already holds.
+  Post(peer, "adj-1", {{"type", "claim"}, {"queue", "p"}}, answers.For(1));
+  Post(peer, "adj-1", {{"type", "unsubscribe"}, {"queue", "p"}},
+       answers.For(2));
+  Post(peer, "adj-1", {{"type", "subscribe"}, {"queue", "p"}}, answers.For(3));
+  Post(peer, "adj-1", {{"type", "claim"}, {"queue", "p"}}, answers.For(4));
+  Post(peer, "adj-1", {{"type", "heartbeat"}, {"lease", 999999}},
+       answers.For(5));
+  auto got = answers.Wait(5);
+  ASSERT_EQ(got.size(), 5u);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(got[i].first, i + 1) << "answer " << i;
+  ASSERT_TRUE(got[0].second.ok()) << got[0].second.status().ToString();
+  EXPECT_EQ(got[1].second.status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(got[2].second.ok()) << got[2].second.status().ToString();
+  EXPECT_EQ(got[2].second->at("depth").to_number<int>(), kItems - 1);
+  EXPECT_EQ(got[3].second.status().code(), StatusCode::kFailedPrecondition)
+      << got[3].second.status().ToString();
+  EXPECT_EQ(got[4].second.status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(WsAdjudicationTest, PipelinedLeaseMessagesSeeTheEarlierOnes) {
+  auto peer = std::make_shared<FakePeer>();
+  WsResult c = Send(peer, "adj-1", {{"type", "claim"}, {"queue", "p"}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const json::value lease = c->at("lease");
+  const json::object decide{{"type", "decide"},
+                            {"lease", lease},
+                            {"field", "severity"},
+                            {"value", "serious"},
+                            {"rationale", "r"}};
+  Answers answers;
+  Post(peer, "adj-1", {{"type", "heartbeat"}, {"lease", lease}},
+       answers.For(1));
+  Post(peer, "adj-1", decide, answers.For(2));
+  Post(peer, "adj-1", {{"type", "release"}, {"lease", lease}}, answers.For(3));
+  Post(peer, "adj-1", decide, answers.For(4));
+  auto got = answers.Wait(4);
+  ASSERT_EQ(got.size(), 4u);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(got[i].first, i + 1) << "answer " << i;
+  EXPECT_TRUE(got[0].second.ok()) << got[0].second.status().ToString();
+  ASSERT_TRUE(got[1].second.ok()) << got[1].second.status().ToString();
+  EXPECT_EQ(got[1].second->at("outcome").as_string(), "decided");
+  // After the decision the lease has ended: what a client that waited for
+  // each answer would have been told.
+  EXPECT_EQ(got[2].second.status().code(), StatusCode::kFailedPrecondition)
+      << got[2].second.status().ToString();
+  EXPECT_EQ(got[3].second.status().code(), StatusCode::kFailedPrecondition)
+      << got[3].second.status().ToString();
+  app_->adjudication_model().WaitDelivered();
+  EXPECT_TRUE(peer->Of("lease_lost").empty());
+}
+
+TEST_F(WsAdjudicationTest, MessagesBeyondThePipelineBoundAreRefusedInTurn) {
+  adj_->Stop();
+  auto bounded =
+      WsAdjudication::Start(app_.get(), {.max_pipelined_per_session = 2});
+  WsHandlers handlers;
+  ASSERT_TRUE(bounded->AddTo(handlers).ok());
+  auto peer = std::make_shared<FakePeer>();
+  const uint64_t before = Head();
+  Answers answers;
+  peer->Hold();  // nothing runs: the messages pile up
+  Post(peer, "adj-1", {{"type", "claim"}, {"queue", "p"}}, answers.For(1),
+       &handlers);
+  Post(peer, "adj-1", {{"type", "subscribe"}, {"queue", "p"}}, answers.For(2),
+       &handlers);
+  for (int id = 3; id <= 5; ++id) {
+    Post(peer, "adj-1", {{"type", "claim"}, {"queue", "p"}}, answers.For(id),
+         &handlers);
+  }
+  EXPECT_EQ(bounded->busy_sessions(), 1u);
+  peer->Let();
+  auto got = answers.Wait(5);
+  ASSERT_EQ(got.size(), 5u);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(got[i].first, i + 1) << "answer " << i;
+  EXPECT_TRUE(got[0].second.ok()) << got[0].second.status().ToString();
+  EXPECT_TRUE(got[1].second.ok()) << got[1].second.status().ToString();
+  for (int i = 2; i < 5; ++i) {
+    EXPECT_EQ(got[i].second.status().code(), StatusCode::kResourceExhausted);
+    EXPECT_NE(got[i].second.status().message().find("at most 2"),
+              std::string::npos)
+        << got[i].second.status().message();
+  }
+  // The claim and its access event; the refused claims appended nothing.
+  EXPECT_EQ(Head(), before + 2);
+  // Once answered, the session may send again.
+  Answers later;
+  Post(peer, "adj-1", {{"type", "unsubscribe"}, {"queue", "p"}}, later.For(6),
+       &handlers);
+  auto again = later.Wait(1);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_TRUE(again[0].second.ok()) << again[0].second.status().ToString();
+  const auto deadline = Steady::now() + std::chrono::seconds(10);
+  while (bounded->busy_sessions() != 0 && Steady::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(bounded->busy_sessions(), 0u);
+  bounded->Stop();
+}
+
+TEST_F(WsAdjudicationTest, DecideUnderALostLeaseIsRefusedAsByRestAndLibrary) {
+  auto peer = std::make_shared<FakePeer>();
+  WsResult c = Send(peer, "adj-1",
+                    {{"type", "claim"}, {"queue", "p"}, {"ttl_seconds", 10}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const uint64_t lease = c->at("lease").to_number<uint64_t>();
+  clock_.Advance(11'000'000);  // past the deadline: the sweeper expires it
+  auto lost = peer->WaitFor("lease_lost");
+  ASSERT_TRUE(lost);
+  EXPECT_EQ(lost->at("reason").as_string(), "expired");
+  const uint64_t before = Head();
+  const json::object decide{{"type", "decide"},
+                            {"lease", lease},
+                            {"field", "severity"},
+                            {"value", "serious"},
+                            {"rationale", "late"}};
+  WsResult d = Send(peer, "adj-1", decide);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), StatusCode::kFailedPrecondition);
+  // The library's blocking Decide and the REST route say the same.
+  Status library = app_->adjudication()
+                       .Decide("adj-1", {.lease = lease,
+                                         .field = "severity",
+                                         .value_json = "\"serious\"",
+                                         .rationale = "late"})
+                       .status();
+  EXPECT_EQ(d.status().code(), library.code());
+  EXPECT_EQ(d.status().message(), library.message());
+  WsRequest req{1, "decide", decide, Principal{"adj-1", {"adjudicator@p"}}};
+  json::object body = decide;
+  body.erase("type");
+  body.erase("lease");
+  Request rest = internal::RestRequest(
+      req, "/v1/adjudication/leases/" + std::to_string(lease) + "/decide",
+      {{"lease", std::to_string(lease)}}, json::serialize(body));
+  StatusOr<Response> by_rest =
+      internal::AdjudicationLeaseAction(app_->context(), rest);
+  EXPECT_EQ(by_rest.status().code(), d.status().code());
+  EXPECT_EQ(by_rest.status().message(), d.status().message());
+  EXPECT_EQ(Head(), before);  // nothing appended by any of the three
+
+  // Another's lease: PERMISSION_DENIED, recorded before it is answered.
+  WsResult c2 = Send(peer, "adj-2", {{"type", "claim"}, {"queue", "p"}});
+  ASSERT_TRUE(c2.ok()) << c2.status().ToString();
+  const uint64_t denied_before = Head();
+  WsResult other = Send(peer, "adj-1",
+                        {{"type", "decide"},
+                         {"lease", c2->at("lease")},
+                         {"field", "severity"},
+                         {"value", "serious"},
+                         {"rationale", "not mine"}});
+  EXPECT_EQ(other.status().code(), StatusCode::kPermissionDenied)
+      << other.status().ToString();
+  ASSERT_EQ(Head(), denied_before + 1);
+  auto e = ledger_->Get(Head());
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  ASSERT_EQ(e->event()->body_type(), fb::EventBody::AccessRecorded);
+  EXPECT_FALSE(e->event()->body_as_AccessRecorded()->allowed());
+  EXPECT_EQ(e->event()->body_as_AccessRecorded()->resource_id()->str(), "p");
 }
 
 }  // namespace
