@@ -406,13 +406,20 @@ TEST_F(ServerTest, MetricsCountRequestsByRouteAndStatus) {
   ASSERT_TRUE(Fetch(port_, {.target = "/v1/items/y"}).ok());
   ASSERT_TRUE(Fetch(port_, {.target = "/nope"}).ok());
   // A request is counted once its response is written, which may be just
-  // after the client has read it: scrape until the last one is in (the
-  // scrapes count themselves under their own route).
+  // after the client has read it, and each request came on its own
+  // connection (so on any server thread, in any order under load): scrape
+  // until all three are in (the scrapes count themselves under their own
+  // route).
+  const std::string items =
+      "\nconsilium_http_requests_total{route=\"/v1/items/{id}\",method="
+      "\"GET\",status=\"200\"} 2\n";
   const std::string last =
       "\nconsilium_http_requests_total{route=\"unmatched\",method=\"GET\","
       "status=\"404\"} 1\n";
   StatusOr<HttpReply> m = Fetch(port_, {.target = "/metrics"});
-  for (int i = 0; i < 100 && m.ok() && m->body.find(last) == std::string::npos;
+  for (int i = 0; i < 250 && m.ok() &&
+                  (m->body.find(last) == std::string::npos ||
+                   m->body.find(items) == std::string::npos);
        ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     m = Fetch(port_, {.target = "/metrics"});

@@ -57,14 +57,18 @@ struct Pushed {
 class FakePeer final : public WsPeer {
  public:
   FakePeer() : worker_([this] { Work(); }) {}
-  ~FakePeer() override {
+  ~FakePeer() override { Stop(); }
+  // Runs what was posted, then ends the worker. The fixture calls it before
+  // the App goes: a task may still be unwinding out of a command after its
+  // answer was given (the answer can come from inside the command).
+  void Stop() {
     {
       std::lock_guard lock(mu_);
       stopping_ = true;
       held_ = false;
     }
     cv_.notify_all();
-    worker_.join();
+    if (worker_.joinable()) worker_.join();
   }
   void Hold() {
     std::lock_guard lock(mu_);
@@ -196,7 +200,14 @@ class WsAdjudicationTest : public ::testing::Test {
     ASSERT_TRUE(adj_->AddTo(handlers_).ok());
   }
   void TearDown() override {
+    for (const auto& peer : peers_) peer->Stop();
     if (adj_) adj_->Stop();
+  }
+
+  // A session whose worker ends before the App does (TearDown).
+  std::shared_ptr<FakePeer> NewPeer() {
+    peers_.push_back(std::make_shared<FakePeer>());
+    return peers_.back();
   }
 
   // Project p (overlap 3), schema sev@1, annotators ann-1..3, adjudicators
@@ -277,10 +288,11 @@ class WsAdjudicationTest : public ::testing::Test {
   std::unique_ptr<App> app_;
   std::shared_ptr<WsAdjudication> adj_;
   WsHandlers handlers_;
+  std::vector<std::shared_ptr<FakePeer>> peers_;
 };
 
 TEST_F(WsAdjudicationTest, DepthPushesAreCoalescedAndEndAtTheCurrentDepth) {
-  auto peer = std::make_shared<FakePeer>();
+  auto peer = NewPeer();
   WsResult sub = Send(peer, "adj-1", {{"type", "subscribe"}, {"queue", "p"}});
   ASSERT_TRUE(sub.ok()) << sub.status().ToString();
   EXPECT_EQ(sub->at("depth").to_number<int>(), kItems);
@@ -308,7 +320,7 @@ TEST_F(WsAdjudicationTest, DepthPushesAreCoalescedAndEndAtTheCurrentDepth) {
 }
 
 TEST_F(WsAdjudicationTest, OwnDecisionIsNoLossButADecisionElsewhereIs) {
-  auto peer = std::make_shared<FakePeer>();
+  auto peer = NewPeer();
   WsResult c = Send(peer, "adj-1", {{"type", "claim"}, {"queue", "p"}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   WsResult d = Send(peer, "adj-1",
@@ -338,7 +350,7 @@ TEST_F(WsAdjudicationTest, OwnDecisionIsNoLossButADecisionElsewhereIs) {
 }
 
 TEST_F(WsAdjudicationTest, LeaseExpiringOnceThenLostWhenTheTimerExpiresIt) {
-  auto peer = std::make_shared<FakePeer>();
+  auto peer = NewPeer();
   WsResult c = Send(peer, "adj-1",
                     {{"type", "claim"}, {"queue", "p"}, {"ttl_seconds", 10}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
@@ -364,7 +376,7 @@ TEST_F(WsAdjudicationTest, LeaseExpiringOnceThenLostWhenTheTimerExpiresIt) {
 }
 
 TEST_F(WsAdjudicationTest, RevisedAnnotationOfTheLeasedItemIsPushed) {
-  auto peer = std::make_shared<FakePeer>();
+  auto peer = NewPeer();
   WsResult c = Send(peer, "adj-1", {{"type", "claim"}, {"queue", "p"}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   const std::string record(c->at("record").as_string());
@@ -390,7 +402,7 @@ TEST_F(WsAdjudicationTest, RevisedAnnotationOfTheLeasedItemIsPushed) {
 }
 
 TEST_F(WsAdjudicationTest, PipelinedMessagesAreAnsweredInTheOrderSent) {
-  auto peer = std::make_shared<FakePeer>();
+  auto peer = NewPeer();
   Answers answers;
   // A claim (a durable append, then the view and its access event), then
   // messages that need no commit: run beside it, they would be answered
@@ -415,7 +427,7 @@ TEST_F(WsAdjudicationTest, PipelinedMessagesAreAnsweredInTheOrderSent) {
 }
 
 TEST_F(WsAdjudicationTest, PipelinedLeaseMessagesSeeTheEarlierOnes) {
-  auto peer = std::make_shared<FakePeer>();
+  auto peer = NewPeer();
   WsResult c = Send(peer, "adj-1", {{"type", "claim"}, {"queue", "p"}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   const json::value lease = c->at("lease");
@@ -452,7 +464,7 @@ TEST_F(WsAdjudicationTest, MessagesBeyondThePipelineBoundAreRefusedInTurn) {
       WsAdjudication::Start(app_.get(), {.max_pipelined_per_session = 2});
   WsHandlers handlers;
   ASSERT_TRUE(bounded->AddTo(handlers).ok());
-  auto peer = std::make_shared<FakePeer>();
+  auto peer = NewPeer();
   const uint64_t before = Head();
   Answers answers;
   peer->Hold();  // nothing runs: the messages pile up
@@ -495,7 +507,7 @@ TEST_F(WsAdjudicationTest, MessagesBeyondThePipelineBoundAreRefusedInTurn) {
 }
 
 TEST_F(WsAdjudicationTest, DecideUnderALostLeaseIsRefusedAsByRestAndLibrary) {
-  auto peer = std::make_shared<FakePeer>();
+  auto peer = NewPeer();
   WsResult c = Send(peer, "adj-1",
                     {{"type", "claim"}, {"queue", "p"}, {"ttl_seconds", 10}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
