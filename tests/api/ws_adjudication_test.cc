@@ -69,6 +69,15 @@ class FakePeer final : public WsPeer {
     }
     cv_.notify_all();
     if (worker_.joinable()) worker_.join();
+    // Work posted after the worker ended is dropped, as by a pool that
+    // was shut down: kept, its closures (which hold this session and the
+    // pipeline that holds it) would keep each other alive.
+    std::deque<std::function<void()>> dropped;
+    {
+      std::lock_guard lock(mu_);
+      stopped_ = true;
+      dropped.swap(tasks_);
+    }
   }
   void Hold() {
     std::lock_guard lock(mu_);
@@ -101,6 +110,7 @@ class FakePeer final : public WsPeer {
   void RunBlocking(std::function<void()> task) override {
     {
       std::lock_guard lock(mu_);
+      if (stopped_) return;  // destroyed outside the lock, on return
       tasks_.push_back(std::move(task));
     }
     cv_.notify_all();
@@ -141,6 +151,7 @@ class FakePeer final : public WsPeer {
   std::deque<std::function<void()>> tasks_;
   bool held_ = false;
   bool stopping_ = false;
+  bool stopped_ = false;  // the worker ended: RunBlocking drops the task
   std::thread worker_;
 
   void Work() {
