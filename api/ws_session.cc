@@ -23,6 +23,7 @@
 #include <chrono>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -140,6 +141,7 @@ class WsSession final : public Connection,
           res.set(http::field::server, "consilium");
         }));
     ws_.read_message_max(o.ws_max_message_bytes);
+    accepting_ = true;
     ws_.async_accept(request_,
                      beast::bind_front_handler(&WsSession::OnAccept,
                                                this->shared_from_this()));
@@ -273,8 +275,14 @@ class WsSession final : public Connection,
   }
 
   void OnAccept(beast::error_code ec) {
+    accepting_ = false;
     if (ec) return Finish();
     accepted_ = true;
+    if (pending_close_) {
+      auto [code, reason] = std::move(*pending_close_);
+      pending_close_.reset();
+      return Close(code, std::move(reason));
+    }
     started_ = last_message_ = last_recheck_ = Clock::now();
     Tick();
     DoRead();
@@ -525,9 +533,16 @@ class WsSession final : public Connection,
 
   // A close frame with `reason`, then Beast waits for the client's.
   void Close(websocket::close_code code, std::string reason) {
-    if (closing_ || finished_ || !accepted_) {
-      if (!accepted_ && !finished_) Abort();
-      return;
+    if (closing_ || finished_) return;
+    if (!accepted_) {
+      // The handshake's answer may already be with the client: close once
+      // it is done (OnAccept), so the client gets the close frame and its
+      // reason (a revocation right after the upgrade, a shutdown).
+      if (accepting_) {
+        if (!pending_close_) pending_close_.emplace(code, std::move(reason));
+        return;
+      }
+      return Abort();
     }
     closing_ = true;
     StopOutgoing();
@@ -591,7 +606,10 @@ class WsSession final : public Connection,
   uint64_t id_ = 0;
 
   // On the strand.
+  bool accepting_ = false;  // async_accept under way
   bool accepted_ = false;
+  // A Close asked for while accepting_: done by OnAccept.
+  std::optional<std::pair<websocket::close_code, std::string>> pending_close_;
   bool authenticated_ = false;
   bool closing_ = false;
   bool finished_ = false;
