@@ -3,6 +3,7 @@
 #include <cstring>
 #include <vector>
 
+#include "schemas/internal/record_imported.h"
 #include "schemas/sealed_content.h"
 
 namespace consilium {
@@ -641,20 +642,32 @@ EventDraft MakeRecordImported(const EventHeader& header,
     pb.add_encoding(fb::PayloadEncoding::Plain);
     pb.add_media_type(media);
     pb.add_data(data);
-    auto payload = pb.Finish();
-    auto meta = fbb.CreateString(metadata);
-    Hash256 h = Sha256(content);
-    fb::Hash256 content_hash(
-        flatbuffers::span<const uint8_t, 32>(h.data(), 32));
-    fb::RecordImportedBuilder rb(fbb);
-    rb.add_record_id(rid);
-    rb.add_project_id(pid);
-    rb.add_content(payload);
-    rb.add_content_hash(&content_hash);
-    rb.add_metadata(meta);
-    return std::make_pair(fb::EventBody::RecordImported, rb.Finish().Union());
+    return schemas::internal::FinishRecordImported(fbb, rid, pid, pb.Finish(),
+                                                   content, metadata);
   });
 }
+
+namespace schemas::internal {
+
+std::pair<fb::EventBody, flatbuffers::Offset<void>> FinishRecordImported(
+    flatbuffers::FlatBufferBuilder& fbb,
+    flatbuffers::Offset<flatbuffers::String> record_id,
+    flatbuffers::Offset<flatbuffers::String> project_id,
+    flatbuffers::Offset<fb::Payload> payload, std::string_view content,
+    std::string_view metadata) {
+  auto meta = fbb.CreateString(metadata);
+  Hash256 h = Sha256(content);
+  fb::Hash256 content_hash(flatbuffers::span<const uint8_t, 32>(h.data(), 32));
+  fb::RecordImportedBuilder rb(fbb);
+  rb.add_record_id(record_id);
+  rb.add_project_id(project_id);
+  rb.add_content(payload);
+  rb.add_content_hash(&content_hash);
+  rb.add_metadata(meta);
+  return std::make_pair(fb::EventBody::RecordImported, rb.Finish().Union());
+}
+
+}  // namespace schemas::internal
 
 Status VerifyStoredEvent(std::string_view bytes) {
   flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes.data()),

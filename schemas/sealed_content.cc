@@ -1,6 +1,6 @@
 #include "schemas/sealed_content.h"
 
-#include "common/hash.h"
+#include "schemas/internal/record_imported.h"
 
 namespace consilium {
 namespace {
@@ -76,20 +76,10 @@ StatusOr<EventDraft> MakeSealedRecordImported(
     pb.add_key_id(kid);
     pb.add_nonce(nonce);
     pb.add_data(data);
-    auto payload = pb.Finish();
-    auto meta = fbb.CreateString(metadata);
     // The hash of the plaintext: the record stays identifiable (and its
     // export line provable) after the key is shredded.
-    Hash256 h = Sha256(content);
-    fb::Hash256 content_hash(
-        flatbuffers::span<const uint8_t, 32>(h.data(), 32));
-    fb::RecordImportedBuilder rb(fbb);
-    rb.add_record_id(rid);
-    rb.add_project_id(pid);
-    rb.add_content(payload);
-    rb.add_content_hash(&content_hash);
-    rb.add_metadata(meta);
-    return std::make_pair(fb::EventBody::RecordImported, rb.Finish().Union());
+    return schemas::internal::FinishRecordImported(fbb, rid, pid, pb.Finish(),
+                                                   content, metadata);
   });
 }
 

@@ -26,6 +26,7 @@
 #include "schemas/event_json.h"
 #include "schemas/schema_diff.h"
 #include "tools/cli.h"
+#include "tools/command_session.h"
 #include "tools/content_keys.h"
 #include "tools/input_limits.h"
 #include "tools/output.h"
@@ -41,27 +42,6 @@ StatusOr<std::vector<std::string>> ReadJsonLines(const std::string& path,
                                                  std::string_view what) {
   return ReadBoundedLines(
       path, {.max_line = kJsonLineLimit, .max_total = kBulkFileLimit}, what);
-}
-
-// The ledger (read-write unless `read_only`) and a handler over it.
-struct Session {
-  OpenedKeys keys;  // outlives the handler, which reads through it
-  std::unique_ptr<Ledger> ledger;
-  std::unique_ptr<CommandHandler> handler;
-};
-
-StatusOr<Session> OpenSession(const Args& args, bool read_only,
-                              domain::CommandHandlerOptions options = {}) {
-  ASSIGN_OR_RETURN(std::string dir, args.Require("data"));
-  LedgerOptions o;
-  o.read_only = read_only;
-  Session s;
-  ASSIGN_OR_RETURN(s.ledger, Ledger::Open(dir, o));
-  ASSIGN_OR_RETURN(s.keys, OpenContentKeys(dir));
-  options.content_keys = s.keys.keys();
-  ASSIGN_OR_RETURN(s.handler,
-                   CommandHandler::Open(s.ledger.get(), std::move(options)));
-  return s;
 }
 
 std::string Actor(const Args& args) { return args.Get("actor", "admin"); }
@@ -95,7 +75,7 @@ int ProjectCreate(const Args& args) {
   if (!overlap.ok()) return Fail(overlap.status());
   if (*overlap > 1000)
     return Fail(InvalidArgumentError("--overlap is at most 1000"));
-  auto s = OpenSession(args, false);
+  auto s = OpenCommandSession(args, false);
   if (!s.ok()) return Fail(s.status());
   return Report(s->handler->CreateProject(
       Actor(args), {.id = *id,
@@ -111,7 +91,7 @@ int SchemaPublish(const Args& args) {
   auto text =
       ReadBoundedFile(args.positional[0], kSchemaFileLimit, "schema file");
   if (!text.ok()) return Fail(text.status());
-  auto s = OpenSession(args, false);
+  auto s = OpenCommandSession(args, false);
   if (!s.ok()) return Fail(s.status());
   return Report(s->handler->PublishSchema(Actor(args), *text));
 }
@@ -137,7 +117,7 @@ int SchemaShow(const Args& args) {
   if (args.positional.size() != 1)
     return Fail(InvalidArgumentError(
         "usage: consilium schema show ID[@VERSION] --data DIR"));
-  auto s = OpenSession(args, true);
+  auto s = OpenCommandSession(args, true);
   if (!s.ok()) return Fail(s.status());
   auto definition = s->handler->Read(
       [&](const domain::DomainState& state) -> StatusOr<std::string> {
@@ -159,7 +139,7 @@ int SchemaDiffCommand(const Args& args) {
     return Fail(InvalidArgumentError(
         "usage: consilium schema diff ID@A ID@B --data DIR"));
   }
-  auto s = OpenSession(args, true);
+  auto s = OpenCommandSession(args, true);
   if (!s.ok()) return Fail(s.status());
   // The schemas are immutable and shared: diffed outside the state lock.
   using Schema = std::shared_ptr<const schemas::TaskSchema>;
@@ -225,7 +205,7 @@ int ImportRecords(const Args& args) {
   if (!project.ok()) return Fail(project.status());
   auto lines = ReadJsonLines(args.positional[0], "records file");
   if (!lines.ok()) return Fail(lines.status());
-  auto s = OpenSession(args, false);
+  auto s = OpenCommandSession(args, false);
   if (!s.ok()) return Fail(s.status());
   std::vector<domain::RecordLine> records = render::ParseRecordLines(*lines);
   // --atomic is one transaction: its bar jumps from 0 to the end.
@@ -258,7 +238,7 @@ int BatchCreate(const Args& args) {
       cur += c;
     }
   }
-  auto s = OpenSession(args, false);
+  auto s = OpenCommandSession(args, false);
   if (!s.ok()) return Fail(s.status());
   return Report(s->handler->CreateBatch(Actor(args), *project, *id, ids));
 }
@@ -270,7 +250,7 @@ int AssignCommand(const Args& args) {
   if (!project.ok()) return Fail(project.status());
   if (!record.ok()) return Fail(record.status());
   if (!annotator.ok()) return Fail(annotator.status());
-  auto s = OpenSession(args, false);
+  auto s = OpenCommandSession(args, false);
   if (!s.ok()) return Fail(s.status());
   return Report(s->handler->Assign(Actor(args), *project, *record, *annotator));
 }
@@ -281,7 +261,7 @@ int AnnotateCommand(const Args& args) {
         "usage: consilium annotate FILE --data DIR [--atomic]"));
   auto lines = ReadJsonLines(args.positional[0], "annotations file");
   if (!lines.ok()) return Fail(lines.status());
-  auto s = OpenSession(args, false);
+  auto s = OpenCommandSession(args, false);
   if (!s.ok()) return Fail(s.status());
   std::vector<domain::AnnotationLine> commands =
       render::ParseAnnotationLines(*lines);
@@ -331,7 +311,7 @@ int UserAdd(const Args& args) {
       return Fail(InvalidArgumentError("--token-ttl is at most 10 years"));
     options.token_ttl_us = static_cast<int64_t>(*ttl) * 1'000'000;
   }
-  auto s = OpenSession(args, false, std::move(options));
+  auto s = OpenCommandSession(args, false, std::move(options));
   if (!s.ok()) return Fail(s.status());
   auto r = s->handler->RegisterPrincipal(Actor(args), cmd);
   if (!r.ok()) return Fail(r.status(), 1);
@@ -357,7 +337,7 @@ int UserRevokeToken(const Args& args) {
   cmd.issued_seq = *seq;
   cmd.all = args.Has("all");
   cmd.reason = args.Get("reason");
-  auto s = OpenSession(args, false);
+  auto s = OpenCommandSession(args, false);
   if (!s.ok()) return Fail(s.status());
   auto r = s->handler->RevokeTokens(Actor(args), cmd);
   if (!r.ok()) return Fail(r.status(), 1);

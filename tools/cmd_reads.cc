@@ -10,7 +10,7 @@
 #include "domain/command_handler.h"
 #include "render/domain_json.h"
 #include "tools/cli.h"
-#include "tools/content_keys.h"
+#include "tools/command_session.h"
 #include "tools/open_ledger.h"
 #include "tools/output.h"
 
@@ -23,14 +23,9 @@ int RecordShow(const Args& args) {
         "usage: consilium record show ID --data DIR [--actor A]"));
   }
   const std::string& id = args.positional[0];
-  auto ledger = OpenLedger(args, /*read_only=*/false);
-  if (!ledger.ok()) return Fail(ledger.status());
-  StatusOr<OpenedKeys> keys = OpenContentKeys(args.Get("data"));
-  if (!keys.ok()) return Fail(keys.status());
-  auto handler = domain::CommandHandler::Open(ledger->get(),
-                                              {.content_keys = keys->keys()});
-  if (!handler.ok()) return Fail(handler.status());
-  auto doc = render::ReadRecordDocument(**handler, **ledger, id);
+  StatusOr<CommandSession> s = OpenCommandSession(args, /*read_only=*/false);
+  if (!s.ok()) return Fail(s.status());
+  auto doc = render::ReadRecordDocument(*s->handler, *s->ledger, id);
   if (!doc.ok()) return Fail(doc.status(), 1);
   domain::RecordAccessCommand access{.resource_kind = "record",
                                      .resource_id = id,
@@ -39,7 +34,7 @@ int RecordShow(const Args& args) {
                                      .allowed = true,
                                      .reason = ""};
   Status recorded =
-      (*handler)->RecordAccess(args.Get("actor", "admin"), access).status();
+      s->handler->RecordAccess(args.Get("actor", "admin"), access).status();
   if (!recorded.ok()) return Fail(recorded, 1);
   return PrintJson(*doc);
 }

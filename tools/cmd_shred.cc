@@ -9,22 +9,16 @@
 #include "domain/compliance_commands.h"
 #include "render/commit_json.h"
 #include "tools/cli.h"
-#include "tools/content_keys.h"
-#include "tools/open_ledger.h"
+#include "tools/command_session.h"
 #include "tools/output.h"
 
 namespace consilium::cli {
 namespace {
 
 int RunShred(const Args& args) {
-  auto ledger = OpenLedger(args, /*read_only=*/false);
-  if (!ledger.ok()) return Fail(ledger.status());
-  StatusOr<OpenedKeys> keys = OpenContentKeys(args.Get("data"));
-  if (!keys.ok()) return Fail(keys.status());
-  auto handler = domain::CommandHandler::Open(ledger->get(),
-                                              {.content_keys = keys->keys()});
-  if (!handler.ok()) return Fail(handler.status());
-  domain::ComplianceCommands compliance(&(*handler)->core());
+  StatusOr<CommandSession> s = OpenCommandSession(args, /*read_only=*/false);
+  if (!s.ok()) return Fail(s.status());
+  domain::ComplianceCommands compliance(&s->handler->core());
   StatusOr<Committed> c = compliance.ShredSubject(
       args.Get("actor", "admin"), args.Get("subject"), args.Get("reason"));
   if (!c.ok()) return Fail(c.status(), 1);
