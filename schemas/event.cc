@@ -137,6 +137,31 @@ Status CheckBodyIds(const fb::Event& e) {
   }
 }
 
+// FlatBuffers' verifier checks a vector's length prefix for 4-byte alignment
+// only; a builder always aligns 8-byte elements, so a vector of them off an
+// 8-byte boundary marks bytes no builder wrote, and reading it would be a
+// misaligned load. The name of the first such vector, or empty.
+std::string_view MisalignedWideVector(const fb::Event& e, const void* base) {
+  const auto off8 = [base](const flatbuffers::Vector<uint64_t>* v) {
+    return v != nullptr && (reinterpret_cast<const uint8_t*>(v->Data()) -
+                            static_cast<const uint8_t*>(base)) %
+                                   8 !=
+                               0;
+  };
+  switch (e.body_type()) {
+    case fb::EventBody::AdjudicationClaimed:
+      if (off8(e.body_as_AdjudicationClaimed()->weighed_seqs()))
+        return "AdjudicationClaimed.weighed_seqs";
+      return {};
+    case fb::EventBody::AdjudicationDecided:
+      if (off8(e.body_as_AdjudicationDecided()->weighed_seqs()))
+        return "AdjudicationDecided.weighed_seqs";
+      return {};
+    default:
+      return {};
+  }
+}
+
 }  // namespace
 
 EventDraft::EventDraft(std::string bytes) : bytes_(std::move(bytes)) {
@@ -204,6 +229,10 @@ Status EventDraft::Validate() const {
   RETURN_IF_ERROR(CheckId("request_id", View(e->request_id()), false));
   RETURN_IF_ERROR(CheckId("record_id", RecordIdOf(*e), false));
   RETURN_IF_ERROR(CheckId("project_id", ProjectIdOf(*e), false));
+  if (const auto v = MisalignedWideVector(*e, bytes_.data()); !v.empty()) {
+    return InvalidArgumentError("event draft's " + std::string(v) +
+                                " is not 8-byte aligned");
+  }
   return CheckBodyIds(*e);
 }
 
@@ -685,6 +714,10 @@ Status VerifyStoredEvent(std::string_view bytes) {
   }
   if (e->stamp()->prev_hash() == nullptr) {
     return DataLossError("event has no previous-hash field");
+  }
+  if (const auto v = MisalignedWideVector(*e, bytes.data()); !v.empty()) {
+    return DataLossError("undecodable event bytes (" + std::string(v) +
+                         " is not 8-byte aligned)");
   }
   return OkStatus();
 }
