@@ -9,6 +9,7 @@
 #include <tuple>
 #include <utility>
 
+#include "domain/deid_status.h"
 #include "common/aead.h"
 #include "common/canonical_json.h"
 #include "common/hash.h"
@@ -130,13 +131,26 @@ Status LineBuilder::PutRecord(const p::RecordInfo& info, json::object& line) {
     return DataLossError("event " + std::to_string(info.seq) +
                          " is not the record's RecordImported");
   }
+  // [compliance] The de-identification gate at as_of (docs/deid.md): a held
+  // record is exported without content or metadata; a redacted one with its
+  // redacted content and that content's hash.
+  ASSIGN_OR_RETURN(domain::DeidStatus deid,
+                   domain::DeidStatusAt(ledger_, *b, info.seq, spec_.as_of_seq));
   const fb::Payload* content = b->content();
+  const fb::Hash256* stored_hash = b->content_hash();
+  StoredEvent redaction;
+  if (deid.redacted()) {
+    ASSIGN_OR_RETURN(redaction, ReadEvent(ledger_, deid.content_seq));
+    const auto* r = redaction.event()->body_as_DeidentificationReviewed();
+    content = r->content();
+    stored_hash = r->content_hash();
+  }
   const bool sealed =
       content != nullptr && content->encoding() == fb::PayloadEncoding::Sealed;
   Hash256 hash{};
-  if (b->content_hash() != nullptr) {
-    std::copy(b->content_hash()->bytes()->begin(),
-              b->content_hash()->bytes()->end(), hash.begin());
+  if (stored_hash != nullptr) {
+    std::copy(stored_hash->bytes()->begin(), stored_hash->bytes()->end(),
+              hash.begin());
   } else {
     hash = Sha256(PlainPayload(content));
   }
@@ -144,9 +158,10 @@ Status LineBuilder::PutRecord(const p::RecordInfo& info, json::object& line) {
   line["content_sealed"] = sealed;
   last_shredded_ = false;
   line["imported_seq"] = info.seq;
+  if (deid.quarantined_seq != 0) line["deid"] = deid.name();
   line["content"] = nullptr;
   line["metadata"] = nullptr;
-  if (spec_.content != ContentMode::kFull) return OkStatus();
+  if (spec_.content != ContentMode::kFull || deid.held()) return OkStatus();
   if (sealed) {
     // [compliance, issue 20] Opened with the ledger's keys; a shredded
     // subject's record is a tombstone: no content, no metadata.

@@ -4,9 +4,11 @@
 #include <re2/set.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <string>
 
+#include "common/hash.h"
 #include "deid/internal/name_finder.h"
 #include "deid/internal/rules.h"
 
@@ -303,6 +305,32 @@ std::vector<Hit> Detector::Impl::Resolve(
     out.push_back(h);
   }
   return out;
+}
+
+}  // namespace consilium::deid
+
+namespace consilium::deid {
+
+// Moves whenever a built-in pattern or list changes what the detectors
+// find, so reports made under other rules stay distinguishable.
+constexpr std::string_view kRulesVersion = "consilium-deid/1";
+
+std::shared_ptr<const Detector> BuiltInDetector() {
+  static const std::shared_ptr<const Detector> built = [] {
+    StatusOr<std::unique_ptr<Detector>> d = Detector::Create({});
+    // The built-in patterns compile; a failure is a defect of this build.
+    if (!d.ok()) std::abort();
+    return std::shared_ptr<const Detector>(std::move(*d));
+  }();
+  return built;
+}
+
+std::string DetectorIdentity(std::string_view config_text) {
+  std::string id(kRulesVersion);
+  if (!config_text.empty()) {
+    id += "+config-sha256:" + ToHex(Sha256(config_text));
+  }
+  return id;
 }
 
 }  // namespace consilium::deid

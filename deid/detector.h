@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -63,6 +64,16 @@ class Detector {
   explicit Detector(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The detector with the built-in patterns and lists only (an empty
+// configuration), built once per process on first use.
+std::shared_ptr<const Detector> BuiltInDetector();
+
+// What a detector's reports name it by: "consilium-deid/<rules version>"
+// for the built-in one, plus "+config-sha256:<hex>" of the configuration
+// file's bytes when one was given (`config_text` non-empty), so an auditor
+// can tell which rules screened a record.
+std::string DetectorIdentity(std::string_view config_text);
 
 }  // namespace consilium::deid
 

@@ -196,6 +196,12 @@ Status AnnotationOp::CheckSubmit(const DomainState& s,
   if (rec == nullptr)
     return NotFoundError("annotation " + id + ": record " + c.record_id +
                          " not found");
+  if (rec->quarantined()) {
+    return FailedPreconditionError(
+        "annotation " + id + ": record " + c.record_id +
+        " is held by the de-identification gate (quarantined) until a "
+        "reviewer releases or redacts it");
+  }
   const SchemaState* schema = s.FindSchema(c.schema_id, c.schema_version);
   if (schema == nullptr) {
     return NotFoundError("annotation " + id + ": schema " +

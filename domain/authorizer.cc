@@ -131,6 +131,12 @@ Status Authorizer::MayReadRecord(std::string_view record) const {
   const std::string what = "read record " + std::string(record);
   if (p == nullptr) return Denied(what, "it is not a registered principal");
   if (p->HasRole(fb::Role::Admin, r->project)) return OkStatus();
+  if (p->HasRole(fb::Role::PrivacyOfficer, r->project)) return OkStatus();
+  if (r->quarantined()) {
+    return Denied(what,
+                  "the de-identification gate holds it until a reviewer "
+                  "releases or redacts it");
+  }
   if (p->HasRole(fb::Role::Annotator, r->project) &&
       state_.IsAssigned(record, actor_)) {
     return OkStatus();

@@ -26,6 +26,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "domain/deid_gate.h"
 #include "ledger/ledger.h"
 #include "schemas/sealed_content.h"
 
@@ -41,6 +42,9 @@ struct CommandHandlerOptions {
   // Encryption at rest (docs/encryption.md): on an encrypted ledger, record
   // imports seal content under the subject's data key, and reads open it.
   ContentKeys content_keys{};
+  // The de-identification gate at import (docs/deid.md): on, with the
+  // built-in detector, unless set otherwise.
+  DeidGate deid_gate{};
 };
 
 struct CreateProjectCommand {

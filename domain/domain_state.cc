@@ -39,7 +39,10 @@ bool operator==(const RecordState& a, const RecordState& b) {
   if (a.id != b.id || a.project != b.project || a.sealed != b.sealed ||
       a.subject != b.subject || a.shredded_seq != b.shredded_seq ||
       a.content_hash != b.content_hash || a.metadata != b.metadata ||
-      a.seq != b.seq || (a.shape == nullptr) != (b.shape == nullptr)) {
+      a.seq != b.seq || a.quarantined_seq != b.quarantined_seq ||
+      a.deid_reviewed_seq != b.deid_reviewed_seq ||
+      a.content_seq != b.content_seq ||
+      (a.shape == nullptr) != (b.shape == nullptr)) {
     return false;
   }
   if (a.shape == nullptr) return true;
@@ -202,6 +205,13 @@ struct DomainState::Replayer final : Known, Model {
       }
     }
   }
+  void Keep(const Applied& e, const RecordHeld& x) {
+    auto it = s.records_.find(View(x.body->record_id()));
+    if (it->second.quarantined_seq == 0) it->second.quarantined_seq = e.seq;
+  }
+  void Keep(const Applied& e, const RecordDeidReviewed& x) {
+    s.ApplyDeidReview(e.seq, *x.body);
+  }
   void Keep(const Applied& e, const BatchDefined& x) {
     const fb::CalibrationBatchCreated& b = *x.body;
     auto key = std::make_pair(Str(b.project_id()), Str(b.batch_id()));
@@ -304,6 +314,7 @@ void DomainState::ApplyRecord(uint64_t seq, const fb::RecordImported& b,
   r.project = Str(b.project_id());
   r.metadata = Str(b.metadata());
   r.seq = seq;
+  r.content_seq = seq;
   if (b.content_hash() != nullptr)
     std::copy_n(b.content_hash()->bytes()->Data(), 32, r.content_hash.begin());
   r.sealed = sealed;
@@ -324,6 +335,38 @@ void DomainState::ApplyRecord(uint64_t seq, const fb::RecordImported& b,
     if (sealed) Wipe(*text);
   }
   records_.emplace(std::move(id), std::move(r));
+}
+
+std::vector<const RecordState*> DomainState::HeldRecords(
+    std::string_view project) const {
+  std::vector<const RecordState*> held;
+  for (const auto& [id, r] : records_) {
+    if (r.quarantined() && (project.empty() || r.project == project))
+      held.push_back(&r);
+  }
+  std::sort(held.begin(), held.end(), [](const auto* a, const auto* b) {
+    return a->quarantined_seq < b->quarantined_seq;
+  });
+  return held;
+}
+
+void DomainState::ApplyDeidReview(uint64_t seq,
+                                  const fb::DeidentificationReviewed& b) {
+  RecordState& r = records_.find(View(b.record_id()))->second;
+  if (!r.quarantined()) return;  // never held, or a verdict already given
+  r.deid_reviewed_seq = seq;
+  if (b.outcome() != fb::DeidOutcome::Redacted) return;
+  r.content_seq = seq;
+  std::copy_n(b.content_hash()->bytes()->Data(), 32, r.content_hash.begin());
+  r.shape = nullptr;
+  if (r.shredded_seq != 0) return;
+  StatusOr<std::string> text = OpenPayload(b.content(), content_keys_, r.id);
+  if (!text.ok()) return;
+  StatusOr<schemas::RecordShape> shape = schemas::RecordShape::FromJson(*text);
+  if (shape.ok()) {
+    r.shape = std::make_shared<const schemas::RecordShape>(std::move(*shape));
+  }
+  if (r.sealed) Wipe(*text);
 }
 
 void DomainState::ApplyRole(std::string_view principal, fb::Role role,

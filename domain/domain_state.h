@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "common/hash.h"
+#include "domain/deid_gate.h"
 #include "domain/internal/id_index.h"
 #include "domain/replay.h"
 #include "ledger/ledger.h"
@@ -117,6 +118,18 @@ struct RecordState {
   Hash256 content_hash{};
   std::string metadata;  // canonical JSON object
   uint64_t seq = 0;
+  // The de-identification gate (docs/deid.md, "The import gate"): the
+  // RecordQuarantined that held the record back (0: never quarantined), the
+  // DeidentificationReviewed that released or redacted it (0: not yet), and
+  // the event whose payload is the content served: the RecordImported, or
+  // the review that redacted it (content_hash is then the redacted one's).
+  uint64_t quarantined_seq = 0;
+  uint64_t deid_reviewed_seq = 0;
+  uint64_t content_seq = 0;
+  // Held back: never served to annotators, adjudicators or exports.
+  bool quarantined() const {
+    return quarantined_seq != 0 && deid_reviewed_seq == 0;
+  }
   friend bool operator==(const RecordState& a, const RecordState& b);
 };
 
@@ -212,10 +225,16 @@ class DomainState {
   // the first Apply. Not part of the state: not compared, not replayed.
   void set_content_keys(ContentKeys keys) { content_keys_ = keys; }
   const ContentKeys& content_keys() const { return content_keys_; }
+  // The de-identification gate record imports go through (docs/deid.md).
+  void set_deid_gate(DeidGate gate) { deid_gate_ = std::move(gate); }
+  const DeidGate& deid_gate() const { return deid_gate_; }
   // The KeyShredded that destroyed `subject`'s key, or 0.
   uint64_t ShreddedSeq(std::string_view subject) const;
   // The records whose content is sealed for `subject`, sorted.
   std::vector<std::string> RecordsOfSubject(std::string_view subject) const;
+  // The de-identification review queue (docs/deid.md): the records of
+  // `project` (every project when empty) the gate holds, oldest first.
+  std::vector<const RecordState*> HeldRecords(std::string_view project) const;
 
   // Whole collections, for listings and tests.
   const std::map<std::string, ProjectState, std::less<>>& projects() const {
@@ -268,6 +287,9 @@ class DomainState {
   // Answers Decide's questions and keeps its effects (domain/replay.h).
   struct Replayer;
   void ApplyRecord(uint64_t seq, const fb::RecordImported& b, bool sealed);
+  // A reviewer's verdict on a held record (RecordDeidReviewed): the first
+  // wins; a redaction's content becomes the one served (and shaped).
+  void ApplyDeidReview(uint64_t seq, const fb::DeidentificationReviewed& b);
   void ApplyRole(std::string_view principal, fb::Role role,
                  const flatbuffers::String* project, bool grant);
 
@@ -305,6 +327,7 @@ class DomainState {
   // subject -> seq of its KeyShredded.
   std::map<std::string, uint64_t, std::less<>> shredded_;
   ContentKeys content_keys_;
+  DeidGate deid_gate_;
 };
 
 // The descriptive-only view of `schema` (see SchemaState::descriptive), built

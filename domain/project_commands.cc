@@ -4,8 +4,11 @@
 #include <set>
 #include <unordered_map>
 
+#include "deid/detector.h"
 #include "domain/internal/command_util.h"
+#include "domain/internal/record_text.h"
 #include "schemas/annotation_validator.h"
+#include "schemas/deid_events.h"
 #include "schemas/event_json.h"
 
 namespace consilium::domain {
@@ -48,11 +51,30 @@ StatusOr<Committed> ProjectCommands::PublishSchema(
 
 namespace {
 
-// The RecordImported of `rec`: its content sealed under its subject's data
-// key on an encrypted ledger (docs/encryption.md), plain otherwise.
+// The de-identification gate's report on `content` (docs/deid.md, "The
+// import gate"): the detector's hits in the record's text.
+DeidReportFields Screen(const DeidGate& gate, std::string_view content) {
+  if (!gate.enabled) return {"off", {}};
+  const std::shared_ptr<const deid::Detector> detector =
+      gate.detector != nullptr ? gate.detector : deid::BuiltInDetector();
+  DeidReportFields report{
+      gate.identity.empty() ? deid::DetectorIdentity("") : gate.identity, {}};
+  const std::string text = internal::RecordText(content);
+  for (const deid::Hit& h : detector->Scan(text)) {
+    report.hits.push_back({std::string(deid::PhiTypeName(h.type)),
+                           static_cast<uint32_t>(h.begin),
+                           static_cast<uint32_t>(h.end)});
+  }
+  return report;
+}
+
+// The RecordImported of `rec` with its detector report: its content sealed
+// under its subject's data key on an encrypted ledger (docs/encryption.md),
+// plain otherwise.
 StatusOr<EventDraft> DraftImport(const ExclusiveTxn& t,
                                  std::string_view project,
-                                 const ImportRecordCommand& rec) {
+                                 const ImportRecordCommand& rec,
+                                 const DeidReportFields& report) {
   const EventHeader header{std::string(t.actor()), ""};
   const ContentKeys& keys = t.state().content_keys();
   if (!keys.encrypted) {
@@ -62,7 +84,7 @@ StatusOr<EventDraft> DraftImport(const ExclusiveTxn& t,
           "encryption.md)");
     }
     return MakeRecordImported(header, rec.id, project, rec.content,
-                              rec.metadata);
+                              rec.metadata, report);
   }
   if (keys.store == nullptr) {
     return FailedPreconditionError(
@@ -71,7 +93,7 @@ StatusOr<EventDraft> DraftImport(const ExclusiveTxn& t,
   }
   const std::string& subject = rec.subject.empty() ? rec.id : rec.subject;
   return MakeSealedRecordImported(header, rec.id, project, subject, rec.content,
-                                  rec.metadata, *keys.store);
+                                  rec.metadata, report, *keys.store);
 }
 
 // One import line's verdict: accepted with its draft, or rejected.
@@ -97,7 +119,8 @@ void ImportLine(const ExclusiveTxn& t, std::string_view project,
                            std::to_string(it->second) + " of this file");
     return sink.Reject(std::move(out));
   }
-  StatusOr<EventDraft> draft = DraftImport(t, project, *rec);
+  const DeidReportFields report = Screen(t.state().deid_gate(), rec->content);
+  StatusOr<EventDraft> draft = DraftImport(t, project, *rec, report);
   if (!draft.ok()) {
     out.status = draft.status().WithContext("record " + rec->id);
     return sink.Reject(std::move(out));
@@ -109,7 +132,11 @@ void ImportLine(const ExclusiveTxn& t, std::string_view project,
     return sink.Reject(std::move(out));
   }
   in_file.emplace(rec->id, out.line);
-  sink.Accept(std::move(out), std::move(d));
+  if (report.hits.empty()) return sink.Accept(std::move(out), std::move(d));
+  // Held back until a reviewer releases or redacts it.
+  EventDraft held = MakeRecordQuarantined({std::string(t.actor()), ""},
+                                          project, rec->id, report);
+  sink.Accept(std::move(out), std::move(d), std::move(held));
 }
 
 }  // namespace
@@ -170,7 +197,14 @@ StatusOr<Committed> ProjectCommands::Assign(std::string_view actor,
   RETURN_IF_ERROR(CheckDomainId("annotator id", annotator_id));
   std::string project(project_id), record(record_id), annotator(annotator_id);
   return Single(core_->Exclusive(actor, [&](const ExclusiveTxn& t) -> Drafted {
-    RETURN_IF_ERROR(t.auth().AdminOfRecord(project, record).status());
+    ASSIGN_OR_RETURN(const RecordState* rec,
+                     t.auth().AdminOfRecord(project, record));
+    if (rec->quarantined()) {
+      return FailedPreconditionError(
+          "record " + record +
+          " is held by the de-identification gate (quarantined) until a "
+          "reviewer releases or redacts it (`consilium deid queue`)");
+    }
     const PrincipalState* p = t.state().FindPrincipal(annotator);
     if (p == nullptr)
       return NotFoundError("principal " + annotator + " not found");

@@ -11,7 +11,7 @@ namespace {
 // schemas/events.fbs moves fb::EventBody::MAX and stops the build here: give
 // it a case in Decide (Ignored is a decision too), an Effect if it changes
 // state, and an On in the models that keep it; then move this line.
-static_assert(fb::EventBody::MAX == fb::EventBody::KeyShredded,
+static_assert(fb::EventBody::MAX == fb::EventBody::DeidentificationReviewed,
               "a new fb::EventBody type: add its case to domain::Decide");
 
 bool ValidRole(fb::Role role) {
@@ -115,6 +115,24 @@ Effect DecideDefinition(const Known& known, const fb::Event& e) {
     default:
       return Ignored{};
   }
+}
+
+// The gate's events name a known record; a verdict is a release, or a
+// redaction that carries its content and its hash.
+Effect DecideDeid(const Known& known, const fb::Event& e) {
+  if (e.body_type() == fb::EventBody::RecordQuarantined) {
+    const auto* b = e.body_as_RecordQuarantined();
+    if (!known.HasRecord(View(b->record_id()))) return Ignored{};
+    return RecordHeld{b};
+  }
+  const auto* b = e.body_as_DeidentificationReviewed();
+  if (!known.HasRecord(View(b->record_id()))) return Ignored{};
+  if (b->outcome() == fb::DeidOutcome::Released) return RecordDeidReviewed{b};
+  if (b->outcome() == fb::DeidOutcome::Redacted && b->content() != nullptr &&
+      b->content_hash() != nullptr) {
+    return RecordDeidReviewed{b};
+  }
+  return Ignored{};
 }
 
 // The adjudication engine's events are taken as appended: whether a lease
@@ -227,6 +245,9 @@ Effect Decide(const Known& known, const Applied& a) {
       // Taken as appended: the key is gone whatever the state says (the
       // command destroyed it before appending; docs/encryption.md).
       return SubjectShredded{e.body_as_KeyShredded()};
+    case fb::EventBody::RecordQuarantined:
+    case fb::EventBody::DeidentificationReviewed:
+      return DecideDeid(known, e);
   }
   return Ignored{};  // a body type beyond MAX: from a newer build
 }

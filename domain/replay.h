@@ -184,6 +184,17 @@ struct SubjectShredded {
   const fb::KeyShredded* body;
 };
 
+// The de-identification gate (docs/deid.md, "The import gate"), for a
+// known record: held back (RecordQuarantined; the first holds), and a
+// reviewer's verdict (a Released, or a Redacted with its content; the
+// state takes the first verdict on a held record and ignores the rest).
+struct RecordHeld {
+  const fb::RecordQuarantined* body;
+};
+struct RecordDeidReviewed {
+  const fb::DeidentificationReviewed* body;
+};
+
 using Effect =
     std::variant<Ignored, ProjectDefined, PrincipalDefined, RoleChanged,
                  TokenAdded, SchemaDefined, RecordDefined, BatchDefined,
@@ -191,7 +202,8 @@ using Effect =
                  AnnotationWithdrawn, GoldRecorded, AdjudicationRecorded,
                  AccessRecorded, AdjudicationPolicyDefined,
                  AdjudicationLeaseOpened, AdjudicationLeaseClosed,
-                 TokenWithdrawn, SubjectShredded>;
+                 TokenWithdrawn, SubjectShredded, RecordHeld,
+                 RecordDeidReviewed>;
 
 // The effect of `e` on a state that knows what `known` says. Pure; total.
 Effect Decide(const Known& known, const Applied& e);

@@ -50,9 +50,11 @@ WriteCore::~WriteCore() {
 }
 
 StatusOr<std::unique_ptr<WriteCore>> WriteCore::Open(
-    Ledger* ledger, std::span<Model* const> models, ContentKeys keys) {
+    Ledger* ledger, std::span<Model* const> models, ContentKeys keys,
+    DeidGate gate) {
   std::unique_ptr<WriteCore> core(new WriteCore(ledger, models));
   core->state_.set_content_keys(keys);
+  core->state_.set_deid_gate(std::move(gate));
   {
     std::lock_guard l(claims_mu);
     if (!Claims().insert(ledger).second) {
@@ -106,8 +108,9 @@ StatusOr<BulkReport> WriteCore::ExclusiveLines(std::string_view actor,
   LineSink sink;
   RETURN_IF_ERROR(decide(ExclusiveTxn(state_, actor), sink));
   BulkReport& report = sink.report_;
-  if (atomic && sink.drafts_.size() != report.lines.size()) {
+  if (atomic && sink.accepted_ != report.lines.size()) {
     for (size_t i : sink.draft_line_) {
+      if (i == LineSink::kFollowing) continue;
       report.lines[i].status = FailedPreconditionError(
           "not appended: --atomic and the file has rejected lines");
     }
@@ -117,6 +120,7 @@ StatusOr<BulkReport> WriteCore::ExclusiveLines(std::string_view actor,
   StatusOr<std::vector<Committed>> c =
       CommitStructural(std::move(sink.drafts_));
   for (size_t k = 0; k < sink.draft_line_.size(); ++k) {
+    if (sink.draft_line_[k] == LineSink::kFollowing) continue;
     LineOutcome& out = report.lines[sink.draft_line_[k]];
     if (c.ok()) {
       out.committed = (*c)[k];

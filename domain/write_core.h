@@ -124,13 +124,23 @@ class LineSink {
     draft_line_.push_back(report_.lines.size());
     report_.lines.push_back(std::move(out));
     drafts_.push_back(std::move(draft));
+    ++accepted_;
+  }
+  // The same, and `follow` appended right after `draft` (a record and the
+  // RecordQuarantined that holds it); the line reports `draft`'s event.
+  void Accept(LineOutcome out, EventDraft draft, EventDraft follow) {
+    Accept(std::move(out), std::move(draft));
+    draft_line_.push_back(kFollowing);
+    drafts_.push_back(std::move(follow));
   }
 
  private:
   friend class WriteCore;
+  static constexpr size_t kFollowing = static_cast<size_t>(-1);
   BulkReport report_;
   std::vector<EventDraft> drafts_;
-  std::vector<size_t> draft_line_;  // index into report_.lines
+  std::vector<size_t> draft_line_;  // index into report_.lines, or kFollowing
+  size_t accepted_ = 0;             // lines accepted
 };
 
 // One draft as the vector Exclusive's `decide` returns, Validate()d.
@@ -152,10 +162,11 @@ class WriteCore {
   // does so under that lock (Read), so its checks see the state and the
   // models at the same event.
   // `keys`: the ledger's content keys (encryption at rest), set on the
-  // state before the scan (DomainState::set_content_keys).
+  // state before the scan (DomainState::set_content_keys); `gate`: the
+  // de-identification gate imports go through (DomainState::set_deid_gate).
   static StatusOr<std::unique_ptr<WriteCore>> Open(
       Ledger* ledger, std::span<Model* const> models = {},
-      ContentKeys keys = {});
+      ContentKeys keys = {}, DeidGate gate = {});
 
   // Waits until every queued event is applied and its callback has returned;
   // releases the writer slot.

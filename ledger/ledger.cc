@@ -550,7 +550,9 @@ void Ledger::AppendAsyncWithEvent(EventDraft draft, AppendedCallback done) {
   impl_->Enqueue(std::move(p));
 }
 
-StatusOr<IndexRepairReport> Ledger::RepairIndexes(std::string_view actor) {
+StatusOr<IndexRepairReport> Ledger::RepairIndexes(
+    std::string_view actor,
+    const std::function<void(uint64_t, uint64_t)>& progress) {
   if (impl_->options_.read_only) {
     return FailedPreconditionError("ledger " + impl_->dir_ +
                                    " is open read-only");
@@ -562,7 +564,8 @@ StatusOr<IndexRepairReport> Ledger::RepairIndexes(std::string_view actor) {
   const std::string who(actor);
   // On the committer, which owns the tree's right edge and writes alone:
   // the events it reads are exactly those before the repair's own event.
-  p->prepare = [im, self, who, &report](rocksdb::WriteBatch& wb) -> Status {
+  p->prepare = [im, self, who, &report,
+                &progress](rocksdb::WriteBatch& wb) -> Status {
     IndexStore store{im->db_,
                      im->cf(kEvents),
                      im->cf(kMerkle),
@@ -571,7 +574,8 @@ StatusOr<IndexRepairReport> Ledger::RepairIndexes(std::string_view actor) {
                      im->options_.indexer};
     const uint64_t last = im->written_.seq;
     ASSIGN_OR_RETURN(IndexRepairPlan plan,
-                     PlanIndexRepair(store, last, UpperNodes::kUpperLevel));
+                     PlanIndexRepair(store, last, UpperNodes::kUpperLevel,
+                                     progress));
     std::vector<IndexRepairCount> counts;
     for (const auto& c : plan.counts) {
       report.indexes.push_back({c.index, c.added, c.removed});

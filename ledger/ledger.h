@@ -261,8 +261,12 @@ class Ledger {
   // committer, so appends wait for it; it reads every event and index
   // entry and holds the expected entries in memory. FailedPrecondition when
   // the ledger is read-only or its events do not verify (indexes are rebuilt
-  // only from a sound chain); InvalidArgument for a bad actor.
-  StatusOr<IndexRepairReport> RepairIndexes(std::string_view actor);
+  // only from a sound chain); InvalidArgument for a bad actor. `progress`
+  // (may be empty) is called now and then, on the committer, with the
+  // number of events read so far and the total.
+  StatusOr<IndexRepairReport> RepairIndexes(
+      std::string_view actor,
+      const std::function<void(uint64_t, uint64_t)>& progress = {});
 
   // Delivers committed events in order, starting at `from`, to `consumer` on
   // a thread of the subscription's own. A consumer that falls behind reads

@@ -7,9 +7,11 @@
 #include <vector>
 
 #include "common/strict_json.h"
+#include "domain/deid_status.h"
 #include "projections/analytics.h"
 #include "projections/value_keys.h"
 #include "render/internal/json_values.h"
+#include "schemas/deid_events.h"
 #include "schemas/event.h"
 #include "schemas/event_json.h"
 
@@ -168,8 +170,23 @@ StatusOr<json::object> AdjudicatorViewJson(
     return InternalError("record \"" + record + "\": event " +
                          std::to_string(info->seq) + " is not its import");
   }
-  o["record_content"] = PayloadValue(r->content());
-  o["record_sealed"] = r->content()->encoding() != fb::PayloadEncoding::Plain;
+  // A redacted record shows its redacted content (docs/deid.md); a held one
+  // has no annotations, so no item.
+  ASSIGN_OR_RETURN(domain::DeidStatus deid,
+                   domain::DeidStatusAt(ledger, *r, info->seq, 0));
+  if (deid.held()) {
+    return FailedPreconditionError("record \"" + record +
+                                   "\" is held by the de-identification gate");
+  }
+  StoredEvent redacted;
+  const fb::Payload* content = r->content();
+  if (deid.redacted()) {
+    ASSIGN_OR_RETURN(redacted, ledger.Get(deid.content_seq));
+    content = RecordContentOf(*redacted.event());
+  }
+  o["record_content"] = PayloadValue(content);
+  o["record_sealed"] = content->encoding() != fb::PayloadEncoding::Plain;
+  o["record_deid"] = deid.name();
   ASSIGN_OR_RETURN(json::array annotations,
                    AnnotationsJson(state, ledger, request));
   o["annotations"] = std::move(annotations);

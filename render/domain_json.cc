@@ -8,12 +8,19 @@
 #include "common/strict_json.h"
 #include "render/commit_json.h"
 #include "render/error_json.h"
+#include "schemas/deid_events.h"
 #include "schemas/event.h"
 
 namespace consilium::render {
 namespace json = boost::json;
 
 namespace {
+
+std::string_view DeidStateName(const domain::RecordState& r) {
+  if (r.quarantined_seq == 0) return "clear";
+  if (r.deid_reviewed_seq == 0) return "quarantined";
+  return r.content_seq == r.deid_reviewed_seq ? "redacted" : "released";
+}
 
 // Stored JSON text -> a value. The text was written by the ledger's writer
 // or passed the strict reader, so failing here means the stored bytes are
@@ -56,6 +63,9 @@ StatusOr<json::object> RecordJson(const domain::RecordState& r,
   o["seq"] = r.seq;
   o["content_hash"] = ToHex(r.content_hash);
   if (r.sealed) o["subject"] = r.subject;  // encrypted at rest
+  // The de-identification gate (docs/deid.md): "quarantined", "released",
+  // "redacted", or "clear" (never held).
+  o["deid"] = DeidStateName(r);
   ASSIGN_OR_RETURN(o["content"],
                    Stored(content, "record " + r.id + " content"));
   ASSIGN_OR_RETURN(o["metadata"],
@@ -87,15 +97,16 @@ StatusOr<json::object> ReadRecordDocument(const domain::CommandHandler& handler,
         "record " + record.id + ": " + std::string(kShreddedMessage) +
         " (KeyShredded at seq " + std::to_string(record.shredded_seq) + ")");
   }
-  ASSIGN_OR_RETURN(StoredEvent e, ledger.Get(record.seq));
-  const fb::Event* event = e.event();
-  if (event->body_type() != fb::EventBody::RecordImported) {
+  // The import's content, or the redacted content that replaced it.
+  const uint64_t at = record.content_seq != 0 ? record.content_seq : record.seq;
+  ASSIGN_OR_RETURN(StoredEvent e, ledger.Get(at));
+  const fb::Payload* payload = RecordContentOf(*e.event());
+  if (payload == nullptr) {
     return DataLossError("record " + record.id + ": event " +
-                         std::to_string(record.seq) + " is not its import");
+                         std::to_string(at) + " holds none of its content");
   }
   ASSIGN_OR_RETURN(std::string content,
-                   OpenPayload(event->body_as_RecordImported()->content(), keys,
-                               "record " + record.id));
+                   OpenPayload(payload, keys, "record " + record.id));
   StatusOr<json::object> doc = RecordJson(record, content);
   if (record.sealed) Wipe(content);
   return doc;

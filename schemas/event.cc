@@ -619,6 +619,8 @@ std::string_view RoleName(fb::Role role) {
       return "researcher";
     case fb::Role::Auditor:
       return "auditor";
+    case fb::Role::PrivacyOfficer:
+      return "privacy_officer";
     default:
       return "unspecified";
   }
@@ -627,7 +629,7 @@ std::string_view RoleName(fb::Role role) {
 fb::Role RoleFromName(std::string_view name) {
   for (fb::Role r :
        {fb::Role::Admin, fb::Role::Annotator, fb::Role::Adjudicator,
-        fb::Role::Researcher, fb::Role::Auditor}) {
+        fb::Role::Researcher, fb::Role::Auditor, fb::Role::PrivacyOfficer}) {
     if (RoleName(r) == name) return r;
   }
   return fb::Role::Unspecified;
@@ -664,14 +666,8 @@ EventDraft MakeRecordImported(const EventHeader& header,
   return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
     auto rid = fbb.CreateString(record_id);
     auto pid = fbb.CreateString(project_id);
-    auto media = fbb.CreateString("application/json");
-    auto data = fbb.CreateVector(
-        reinterpret_cast<const uint8_t*>(content.data()), content.size());
-    fb::PayloadBuilder pb(fbb);
-    pb.add_encoding(fb::PayloadEncoding::Plain);
-    pb.add_media_type(media);
-    pb.add_data(data);
-    return schemas::internal::FinishRecordImported(fbb, rid, pid, pb.Finish(),
+    auto payload = schemas::internal::BuildPlainPayload(fbb, content);
+    return schemas::internal::FinishRecordImported(fbb, rid, pid, payload,
                                                    content, metadata);
   });
 }
@@ -683,8 +679,10 @@ std::pair<fb::EventBody, flatbuffers::Offset<void>> FinishRecordImported(
     flatbuffers::Offset<flatbuffers::String> record_id,
     flatbuffers::Offset<flatbuffers::String> project_id,
     flatbuffers::Offset<fb::Payload> payload, std::string_view content,
-    std::string_view metadata) {
+    std::string_view metadata, const DeidReportFields* deid) {
   auto meta = fbb.CreateString(metadata);
+  flatbuffers::Offset<fb::DeidReport> report;
+  if (deid != nullptr) report = BuildDeidReport(fbb, *deid);
   Hash256 h = Sha256(content);
   fb::Hash256 content_hash(flatbuffers::span<const uint8_t, 32>(h.data(), 32));
   fb::RecordImportedBuilder rb(fbb);
@@ -693,7 +691,61 @@ std::pair<fb::EventBody, flatbuffers::Offset<void>> FinishRecordImported(
   rb.add_content(payload);
   rb.add_content_hash(&content_hash);
   rb.add_metadata(meta);
+  if (deid != nullptr) rb.add_deid(report);
   return std::make_pair(fb::EventBody::RecordImported, rb.Finish().Union());
+}
+
+flatbuffers::Offset<fb::Payload> BuildPlainPayload(
+    flatbuffers::FlatBufferBuilder& fbb, std::string_view content) {
+  auto media = fbb.CreateString("application/json");
+  auto data = fbb.CreateVector(reinterpret_cast<const uint8_t*>(content.data()),
+                               content.size());
+  fb::PayloadBuilder pb(fbb);
+  pb.add_encoding(fb::PayloadEncoding::Plain);
+  pb.add_media_type(media);
+  pb.add_data(data);
+  return pb.Finish();
+}
+
+flatbuffers::Offset<fb::Payload> BuildSealedPayload(
+    flatbuffers::FlatBufferBuilder& fbb, std::string_view subject,
+    const SealedContent& sealed) {
+  auto media = fbb.CreateString("application/json");
+  auto sid = fbb.CreateString(subject);
+  auto kid = fbb.CreateString(sealed.key_id);
+  auto nonce =
+      fbb.CreateVector(reinterpret_cast<const uint8_t*>(sealed.nonce.data()),
+                       sealed.nonce.size());
+  auto data =
+      fbb.CreateVector(reinterpret_cast<const uint8_t*>(sealed.data.data()),
+                       sealed.data.size());
+  fb::PayloadBuilder pb(fbb);
+  pb.add_encoding(fb::PayloadEncoding::Sealed);
+  pb.add_media_type(media);
+  pb.add_subject_id(sid);
+  pb.add_key_id(kid);
+  pb.add_nonce(nonce);
+  pb.add_data(data);
+  return pb.Finish();
+}
+
+flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::PhiHit>>>
+BuildPhiHits(flatbuffers::FlatBufferBuilder& fbb,
+             const std::vector<PhiHitFields>& hits) {
+  std::vector<flatbuffers::Offset<fb::PhiHit>> out;
+  out.reserve(hits.size());
+  for (const PhiHitFields& h : hits) {
+    out.push_back(
+        fb::CreatePhiHit(fbb, fbb.CreateString(h.type), h.begin, h.end));
+  }
+  return fbb.CreateVector(out);
+}
+
+flatbuffers::Offset<fb::DeidReport> BuildDeidReport(
+    flatbuffers::FlatBufferBuilder& fbb, const DeidReportFields& report) {
+  auto detector = fbb.CreateString(report.detector);
+  auto hits = BuildPhiHits(fbb, report.hits);
+  return fb::CreateDeidReport(fbb, detector, hits);
 }
 
 }  // namespace schemas::internal
@@ -767,6 +819,10 @@ std::string_view RecordIdOf(const fb::Event& event) {
       return View(event.body_as_AdjudicationDecided()->record_id());
     case fb::EventBody::AdjudicationClaimed:
       return View(event.body_as_AdjudicationClaimed()->record_id());
+    case fb::EventBody::RecordQuarantined:
+      return View(event.body_as_RecordQuarantined()->record_id());
+    case fb::EventBody::DeidentificationReviewed:
+      return View(event.body_as_DeidentificationReviewed()->record_id());
     default:
       return {};
   }
@@ -812,6 +868,10 @@ std::string_view ProjectIdOf(const fb::Event& event) {
       return View(event.body_as_AdjudicationEscalated()->project_id());
     case fb::EventBody::SnapshotTagged:
       return View(event.body_as_SnapshotTagged()->project_id());
+    case fb::EventBody::RecordQuarantined:
+      return View(event.body_as_RecordQuarantined()->project_id());
+    case fb::EventBody::DeidentificationReviewed:
+      return View(event.body_as_DeidentificationReviewed()->project_id());
     default:
       return {};
   }

@@ -10,6 +10,7 @@
 
 #include "common/canonical_json.h"
 #include "common/strict_json.h"
+#include "schemas/deid_events.h"
 #include "schemas/task_schema.h"
 
 namespace consilium {
@@ -628,6 +629,23 @@ void PutPayload(json::object& o, std::string_view key, const fb::Payload* p) {
   o[std::string(key) + "_sealed"] = std::move(sealed);
 }
 
+// The de-identification gate's spans and reports (docs/deid.md): offsets
+// and types only.
+json::array PhiHitsToJson(
+    const flatbuffers::Vector<flatbuffers::Offset<fb::PhiHit>>* hits) {
+  json::array a;
+  if (hits == nullptr) return a;
+  for (const fb::PhiHit* h : *hits) {
+    a.emplace_back(json::object{
+        {"type", View(h->type())}, {"begin", h->begin()}, {"end", h->end()}});
+  }
+  return a;
+}
+
+json::object DeidReportToJson(const fb::DeidReport& r) {
+  return {{"detector", View(r.detector())}, {"hits", PhiHitsToJson(r.hits())}};
+}
+
 // A vector of numbers or of strings as a JSON array; empty when absent.
 template <typename T>
 json::array ArrayToJson(const flatbuffers::Vector<T>* v) {
@@ -753,6 +771,7 @@ json::value BodyToJson(const fb::Event& e) {
       json::value meta =
           json::parse(View(b->metadata()), ec, {}, ParseOptions());
       o["metadata"] = ec ? json::value(json::object()) : meta;
+      if (b->deid() != nullptr) o["deid"] = DeidReportToJson(*b->deid());
       break;
     }
     case fb::EventBody::PrincipalRegistered: {
@@ -929,6 +948,26 @@ json::value BodyToJson(const fb::Event& e) {
       o["record_ids"] = ArrayToJson(b->record_ids());
       break;
     }
+    case fb::EventBody::RecordQuarantined: {
+      const auto* b = e.body_as_RecordQuarantined();
+      o["project_id"] = View(b->project_id());
+      o["record_id"] = View(b->record_id());
+      o["report"] = DeidReportToJson(*b->report());
+      break;
+    }
+    case fb::EventBody::DeidentificationReviewed: {
+      const auto* b = e.body_as_DeidentificationReviewed();
+      o["project_id"] = View(b->project_id());
+      o["record_id"] = View(b->record_id());
+      o["outcome"] = DeidOutcomeName(b->outcome());
+      o["reason"] = View(b->reason());
+      o["redactions"] = PhiHitsToJson(b->redactions());
+      if (b->content() != nullptr) PutPayload(o, "content", b->content());
+      if (b->content_hash() != nullptr) {
+        o["content_hash"] = ToHex({b->content_hash()->bytes()->Data(), 32});
+      }
+      break;
+    }
     case fb::EventBody::IndexesRepaired: {
       const auto* b = e.body_as_IndexesRepaired();
       json::array indexes;
@@ -965,6 +1004,13 @@ Status RefusedOrUnknown(std::string_view type) {
     // The command checks the name is new and the prefix exists.
     return InvalidArgumentError(
         "type: SnapshotTagged is written only by `consilium snapshot tag`");
+  }
+  if (type == "RecordQuarantined" || type == "DeidentificationReviewed") {
+    // The gate's detectors and its reviewers' commands are what they record.
+    return InvalidArgumentError(
+        "type: " + std::string(type) +
+        " is written only by the de-identification gate (`consilium import "
+        "records`, `consilium deid release|redact`)");
   }
   if (type == "KeyShredded") {
     // Only the command destroys the key; the event alone would claim it.

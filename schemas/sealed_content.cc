@@ -55,31 +55,26 @@ StatusOr<EventDraft> MakeSealedRecordImported(
     const EventHeader& header, std::string_view record_id,
     std::string_view project_id, std::string_view subject,
     std::string_view content, std::string_view metadata, KeyStore& store) {
+  return schemas::internal::MakeSealedRecord(
+      header, record_id, project_id, subject, content, metadata, nullptr,
+      store);
+}
+
+StatusOr<EventDraft> schemas::internal::MakeSealedRecord(
+    const EventHeader& header, std::string_view record_id,
+    std::string_view project_id, std::string_view subject,
+    std::string_view content, std::string_view metadata,
+    const DeidReportFields* deid, KeyStore& store) {
   RETURN_IF_ERROR(CheckSubjectId("subject", subject));
   ASSIGN_OR_RETURN(SealedContent sealed, store.Seal(subject, content));
   return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
     auto rid = fbb.CreateString(record_id);
     auto pid = fbb.CreateString(project_id);
-    auto media = fbb.CreateString("application/json");
-    auto sid = fbb.CreateString(subject);
-    auto kid = fbb.CreateString(sealed.key_id);
-    auto nonce =
-        fbb.CreateVector(reinterpret_cast<const uint8_t*>(sealed.nonce.data()),
-                         sealed.nonce.size());
-    auto data =
-        fbb.CreateVector(reinterpret_cast<const uint8_t*>(sealed.data.data()),
-                         sealed.data.size());
-    fb::PayloadBuilder pb(fbb);
-    pb.add_encoding(fb::PayloadEncoding::Sealed);
-    pb.add_media_type(media);
-    pb.add_subject_id(sid);
-    pb.add_key_id(kid);
-    pb.add_nonce(nonce);
-    pb.add_data(data);
+    auto payload = schemas::internal::BuildSealedPayload(fbb, subject, sealed);
     // The hash of the plaintext: the record stays identifiable (and its
     // export line provable) after the key is shredded.
-    return schemas::internal::FinishRecordImported(fbb, rid, pid, pb.Finish(),
-                                                   content, metadata);
+    return schemas::internal::FinishRecordImported(fbb, rid, pid, payload,
+                                                   content, metadata, deid);
   });
 }
 

@@ -51,7 +51,7 @@ DEPENDS = {
     "ledger": ["schemas"],
     "statistics": ["common"],
     "deid": ["common"],
-    "domain": ["ledger"],
+    "domain": ["ledger", "deid"],
     "projections": ["domain", "statistics"],
     "render": ["adjudication"],
     "dataset": ["adjudication", "render"],

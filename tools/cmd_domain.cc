@@ -27,6 +27,7 @@
 #include "schemas/schema_diff.h"
 #include "tools/cli.h"
 #include "tools/command_session.h"
+#include "tools/deid_gate_args.h"
 #include "tools/content_keys.h"
 #include "tools/input_limits.h"
 #include "tools/output.h"
@@ -205,7 +206,11 @@ int ImportRecords(const Args& args) {
   if (!project.ok()) return Fail(project.status());
   auto lines = ReadJsonLines(args.positional[0], "records file");
   if (!lines.ok()) return Fail(lines.status());
-  auto s = OpenCommandSession(args, false);
+  StatusOr<domain::DeidGate> gate = DeidGateFromArgs(args);
+  if (!gate.ok()) return Fail(gate.status());
+  domain::CommandHandlerOptions options;
+  options.deid_gate = std::move(*gate);
+  auto s = OpenCommandSession(args, false, std::move(options));
   if (!s.ok()) return Fail(s.status());
   std::vector<domain::RecordLine> records = render::ParseRecordLines(*lines);
   // --atomic is one transaction: its bar jumps from 0 to the end.
@@ -388,6 +393,8 @@ Registrar import_records(Command{
     .flags = WriteFlags({{"project", "P", "project the records belong to",
                           true},
                          {"atomic", "", "all lines or none"},
+                         DeidFlag(),
+                         DeidConfigFlag(),
                          ProgressFlag(),
                          QuietFlag()}),
     .run = ImportRecords});

@@ -21,6 +21,7 @@
 #include "dataset/snapshot.h"
 #include "domain/command_handler.h"
 #include "projections/engine.h"
+#include "tools/deid_gate_args.h"
 #include "tools/cli.h"
 #include "tools/input_limits.h"
 #include "tools/open_ledger.h"
@@ -102,7 +103,11 @@ int RunImport(const Args& args) {
   if (!input.ok()) return Fail(input.status());
   auto ledger = OpenLedger(args, false);
   if (!ledger.ok()) return Fail(ledger.status());
-  auto handler = domain::CommandHandler::Open(ledger->get(), {});
+  StatusOr<domain::DeidGate> gate = DeidGateFromArgs(args);
+  if (!gate.ok()) return Fail(gate.status());
+  domain::CommandHandlerOptions options;
+  options.deid_gate = std::move(*gate);
+  auto handler = domain::CommandHandler::Open(ledger->get(), std::move(options));
   if (!handler.ok()) return Fail(handler.status());
   auto schema = MappingSchema(**handler, *mapping);
   if (!schema.ok()) return Fail(schema.status(), 1);
@@ -204,6 +209,8 @@ Registrar import_label_studio_cmd(Command{
               {"in", "FILE", "Label Studio's JSON export (a task array)", true},
               {"json", "", "one JSON line per task, then a summary line"},
               {"actor", "A", "acting principal (default admin)"},
+              DeidFlag(),
+              DeidConfigFlag(),
               ProgressFlag(),
               QuietFlag()},
     .run = RunImport,

@@ -264,7 +264,12 @@ int RepairIndexes(const Args& args) {
   auto ledger = OpenLedger(args, false, /*adopt_indexer=*/true);
   if (!ledger.ok()) return Fail(ledger.status());
   std::string actor = args.Get("actor", "operator");
-  auto r = (*ledger)->RepairIndexes(actor);
+  Progress bar("reading events", 0, ProgressWanted(args));
+  auto r = (*ledger)->RepairIndexes(actor, [&](uint64_t done, uint64_t total) {
+    bar.SetTotal(total);
+    bar.Set(done);
+  });
+  bar.Finish();
   if (!r.ok()) return Fail(r.status(), 1);
   for (const IndexRepairReport::Index& i : r->indexes) {
     std::printf("%-9s %llu added, %llu removed\n", i.name.c_str(),
@@ -326,7 +331,10 @@ Registrar repair_indexes_cmd(Command{
     .words = {"repair-indexes"},
     .summary = "rebuild by_record, by_actor, requests and Merkle nodes from "
                "the events (recorded as an IndexesRepaired event)",
-    .flags = {DataFlag(), {"actor", "NAME", "who repairs (default operator)"}},
+    .flags = {DataFlag(),
+              {"actor", "NAME", "who repairs (default operator)"},
+              ProgressFlag(),
+              QuietFlag()},
     .run = RepairIndexes});
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "api/server.h"
 #include "api/ws_adjudication.h"
 #include "common/clock.h"
+#include "tools/deid_gate_args.h"
 #include "tools/build_info.h"
 #include "tools/cli.h"
 #include "tools/content_keys.h"
@@ -66,8 +67,11 @@ int Serve(const Args& args) {
   // Encryption at rest: the key store, open for the server's lifetime.
   StatusOr<OpenedKeys> keys = OpenContentKeys(args.Get("data"));
   if (!keys.ok()) return Fail(keys.status());
+  StatusOr<domain::DeidGate> gate = DeidGateFromArgs(args);
+  if (!gate.ok()) return Fail(gate.status());
   api::AppOptions app_options;
   app_options.handler.content_keys = keys->keys();
+  app_options.handler.deid_gate = std::move(*gate);
   app_options.software_version = kConsiliumVersion;
   app_options.software_revision = kConsiliumGitRevision;
   auto app = api::App::Open(ledger->get(), std::move(app_options));
@@ -121,7 +125,9 @@ std::vector<Flag> ServeFlags() {
           {"header-timeout-ms", "MS",
            "a request's headers must arrive within MS of the wait for it "
            "(default 10000); an idle kept-alive connection is closed then"},
-          {"tls-key", "FILE", "PEM private key of --tls-cert"}};
+          {"tls-key", "FILE", "PEM private key of --tls-cert"},
+          DeidFlag(),
+          DeidConfigFlag()};
 }
 
 Registrar serve_cmd(Command{

@@ -608,7 +608,8 @@ struct ExpectedEntries {
 
 StatusOr<ExpectedEntries> ReadExpected(const IndexStore& store,
                                        uint64_t last_seq,
-                                       merkle::CompactRange& range) {
+                                       merkle::CompactRange& range,
+                                       const RepairProgress& progress) {
   ExpectedEntries out;
   Hash256 prev{};
   uint64_t next = 1;
@@ -642,10 +643,12 @@ StatusOr<ExpectedEntries> ReadExpected(const IndexStore& store,
       out.requests.emplace(RequestKey(View(e->actor()), RequestOf(*e)), next);
     }
     prev = leaf;
+    if (progress && next % 65536 == 0) progress(next, last_seq);
     ++next;
   }
   RETURN_IF_ERROR(IterStatus(*it, "scanning events"));
   if (next <= last_seq) return refuse(next, "is missing");
+  if (progress) progress(last_seq, last_seq);
   return out;
 }
 
@@ -686,10 +689,11 @@ Status MergeFamily(const IndexStore& store, std::string_view name,
 
 StatusOr<IndexRepairPlan> PlanIndexRepair(const IndexStore& store,
                                           uint64_t last_seq,
-                                          uint32_t upper_level) {
+                                          uint32_t upper_level,
+                                          const RepairProgress& progress) {
   IndexRepairPlan plan;
   ASSIGN_OR_RETURN(ExpectedEntries expected,
-                   ReadExpected(store, last_seq, plan.range));
+                   ReadExpected(store, last_seq, plan.range, progress));
   for (IndexFamily f : {IndexFamily::kByRecord, IndexFamily::kByActor}) {
     std::vector<std::string>& keys = expected.keys[static_cast<size_t>(f)];
     std::sort(keys.begin(), keys.end());

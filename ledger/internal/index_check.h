@@ -20,6 +20,7 @@
 #ifndef CONSILIUM_LEDGER_INTERNAL_INDEX_CHECK_H_
 #define CONSILIUM_LEDGER_INTERNAL_INDEX_CHECK_H_
 
+#include <functional>
 #include <rocksdb/db.h>
 
 #include <atomic>
@@ -150,9 +151,12 @@ struct IndexRepairPlan {
 // Reads events 1..last_seq and every index entry. FailedPrecondition when
 // the events themselves do not verify (a gap, undecodable bytes, a broken
 // link): indexes are rebuilt only from a sound chain.
+// `progress` (may be empty) gets the events read so far and last_seq.
+using RepairProgress = std::function<void(uint64_t, uint64_t)>;
 StatusOr<IndexRepairPlan> PlanIndexRepair(const IndexStore& store,
                                           uint64_t last_seq,
-                                          uint32_t upper_level);
+                                          uint32_t upper_level,
+                                          const RepairProgress& progress = {});
 
 }  // namespace consilium::ledger_internal
 

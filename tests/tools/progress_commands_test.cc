@@ -1,6 +1,6 @@
 // Progress on stderr for the long commands beyond verify, report and demo
 // (tools/progress.h): import records, import/export label-studio, snapshot
-// export, backup, restore and kek rotate. For each: with --progress stderr
+// export, backup, restore, repair-indexes and kek rotate. For each: with --progress stderr
 // holds the bar's label and its final count; stdout is the same as with
 // --quiet (record hashes aside where two ledgers are compared: they cover
 // the events' timestamps); with stderr a file and neither flag, no bar.
@@ -260,6 +260,28 @@ TEST_F(ProgressCommands, SnapshotExportBackupAndRestoreShowTheirCounts) {
   EXPECT_EQ(restores[1].out, restores[0].out);
   EXPECT_NE(restores[0].out.find("19 events verified"), std::string::npos)
       << restores[0].out;
+}
+
+TEST_F(ProgressCommands, RepairIndexesCountsTheEventsRead) {
+  const std::string dir = tmp_.Sub("data");
+  MakeLedger(dir, true);
+  // Events 1..19, as above; every index matches, so each run reads all
+  // nineteen and writes nothing (the three stdouts are alike).
+  EXPECT_EQ(
+      Run("import label-studio --data " + dir + " --project p --mapping " +
+          LsFixture("mapping.json") + " --in " + LsFixture("export.json"))
+          .code,
+      1);
+  const char* flags[3] = {" --quiet", "", " --progress"};
+  Output runs[3];
+  for (int k = 0; k < 3; ++k)
+    runs[k] = Run("repair-indexes --data " + dir + flags[k]);
+  ASSERT_EQ(runs[0].code, 0) << runs[0].err;
+  ExpectBar(runs[0], runs[1], runs[2], "reading events", "19/19");
+  EXPECT_EQ(runs[2].out, runs[0].out);
+  EXPECT_EQ(runs[1].out, runs[0].out);
+  EXPECT_NE(runs[0].out.find("nothing to repair"), std::string::npos)
+      << runs[0].out;
 }
 
 TEST_F(ProgressCommands, KekRotateCountsTheDataKeys) {

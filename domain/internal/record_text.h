@@ -1,0 +1,28 @@
+// A record document's text, as the de-identification gate screens it and a
+// reviewer redacts it (docs/deid.md): the content {"images": [...], "text":
+// "..."}'s "text" member, whose UTF-8 bytes the hits' offsets count.
+#ifndef CONSILIUM_DOMAIN_INTERNAL_RECORD_TEXT_H_
+#define CONSILIUM_DOMAIN_INTERNAL_RECORD_TEXT_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "schemas/deid_events.h"
+
+namespace consilium::domain::internal {
+
+// The text of `content`; empty when it has none or is not a record document.
+std::string RecordText(std::string_view content);
+
+// `content` with each span of its text replaced by "[TYPE]" (the type in
+// upper case: "[NAME]", "[DATE]"), canonical JSON again. InvalidArgument when
+// a span is empty, outside the text, overlaps another or cuts a UTF-8
+// character; `spans` need not be sorted.
+StatusOr<std::string> RedactRecordText(std::string_view content,
+                                       std::vector<PhiHitFields> spans);
+
+}  // namespace consilium::domain::internal
+
+#endif  // CONSILIUM_DOMAIN_INTERNAL_RECORD_TEXT_H_
