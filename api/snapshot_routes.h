@@ -9,6 +9,9 @@
 //       that size is signed with the server's key when none is stored.
 //       Admin or researcher of the project; data.jsonl records an access
 //       event (resource dataset PROJECT, action export) before it is sent.
+//       `?content=full|hash`: the record content on each line; by default
+//       full for an admin of the project (granted record content), hashes
+//       for everyone else; full without the grant is 403.
 //   POST /v1/admin/backup {"out": "/path/B"}
 //       `consilium backup` from inside the server, which holds the ledger:
 //       a RocksDB checkpoint of its open instance (safe while appends go
