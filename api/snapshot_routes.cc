@@ -121,11 +121,10 @@ StatusOr<dataset::ContentMode> ContentFor(const SnapshotState& st,
                                           const std::string& project) {
   ASSIGN_OR_RETURN(internal::Query q,
                    internal::Query::Parse(r.query, {"content"}));
+  const std::string& reader = r.principal->id;
   const bool granted =
-      st.context.handler->Read([&](const domain::DomainState& s) {
-        return domain::Authorizer(s, r.principal->id)
-            .RequireAdmin(project)
-            .ok();
+      st.context.handler->Read([&](const domain::DomainState& s) -> bool {
+        return domain::Authorizer(s, reader).RequireAdmin(project).ok();
       });
   if (!q.Has("content")) {
     return granted ? dataset::ContentMode::kFull : dataset::ContentMode::kHash;
@@ -139,7 +138,7 @@ StatusOr<dataset::ContentMode> ContentFor(const SnapshotState& st,
   }
   if (*mode == dataset::ContentMode::kFull && !granted) {
     return PermissionDeniedError(
-        "principal " + r.principal->id +
+        "principal " + reader +
         " may not export the record content of project " + project +
         " (needs admin in project " + project +
         "; researchers export content hashes: content=hash)");

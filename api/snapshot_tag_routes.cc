@@ -58,10 +58,10 @@ class TagCache {
           if (b == nullptr) return true;
           std::string name = b->name()->str();
           if (!names_.insert(name).second) return true;
-          tags_.push_back({std::move(name), b->project_id()->str(),
-                           b->as_of_seq(),
-                           b->note() != nullptr ? b->note()->str() : "", e.seq,
-                           TimestampOf(event), std::string(View(event.actor()))});
+          tags_.push_back(
+              {std::move(name), b->project_id()->str(), b->as_of_seq(),
+               b->note() != nullptr ? b->note()->str() : "", e.seq,
+               TimestampOf(event), std::string(View(event.actor()))});
           return true;
         },
         /*with_hashes=*/false));
@@ -148,8 +148,8 @@ StatusOr<Response> List(TagRoutes& st, const Request& r) {
   }
   if (limit == 0 || limit > kSnapshotTagPageMax) {
     return InvalidArgumentError("query parameter limit: must be 1 to " +
-                                std::to_string(kSnapshotTagPageMax) +
-                                ", got " + std::to_string(limit));
+                                std::to_string(kSnapshotTagPageMax) + ", got " +
+                                std::to_string(limit));
   }
   const std::string& project = r.params.at("project");
   RETURN_IF_ERROR(RequireProject(st.context, project));
@@ -166,7 +166,8 @@ StatusOr<Response> List(TagRoutes& st, const Request& r) {
   }
   std::vector<std::string> by = TaggedBy(st.context, Actor(r), project, page);
   json::array tags;
-  for (size_t i = 0; i < page.size(); ++i) tags.push_back(TagJson(page[i], by[i]));
+  for (size_t i = 0; i < page.size(); ++i)
+    tags.push_back(TagJson(page[i], by[i]));
   json::object doc;
   doc["project"] = project;
   doc["head_seq"] = found.second;

@@ -80,10 +80,9 @@ TEST_F(SnapshotTagRoutesTest, ATagAppearsInTheListAfterTagging) {
   const uint64_t head = before.at("head_seq").to_number<uint64_t>();
   ASSERT_GT(head, 0u);
 
-  HttpReply tag =
-      Call("POST", "/v1/projects/p/snapshots", admin_,
-           R"({"name":"v1","as_of_seq":)" + std::to_string(head) +
-               R"(,"note":"first cut"})");
+  HttpReply tag = Call("POST", "/v1/projects/p/snapshots", admin_,
+                       R"({"name":"v1","as_of_seq":)" + std::to_string(head) +
+                           R"(,"note":"first cut"})");
   ASSERT_EQ(tag.status, 201) << tag.body;
   json::object made = json::parse(tag.body).as_object();
   EXPECT_EQ(made.at("name"), "v1");
@@ -109,10 +108,10 @@ TEST_F(SnapshotTagRoutesTest, ATagAppearsInTheListAfterTagging) {
   EXPECT_EQ(as_admin.at("tags").as_array()[0].at("tagged_by"), "admin");
 
   // A tag of another project is not p's; the tag is downloadable by name.
-  ASSERT_EQ(Call("POST", "/v1/projects/q/snapshots", admin_,
-                 R"({"name":"q-v1"})")
-                .status,
-            201);
+  ASSERT_EQ(
+      Call("POST", "/v1/projects/q/snapshots", admin_, R"({"name":"q-v1"})")
+          .status,
+      201);
   EXPECT_EQ(List("/v1/projects/p/snapshots", researcher_)
                 .at("tags")
                 .as_array()
@@ -152,8 +151,8 @@ TEST_F(SnapshotTagRoutesTest, RulesAndErrorsHaveTheUsualShape) {
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(Code(unknown), "NOT_FOUND");
   // Bad queries.
-  for (const char* q : {"?limit=0", "?limit=1001", "?from=0", "?limit=x",
-                        "?frm=1"}) {
+  for (const char* q :
+       {"?limit=0", "?limit=1001", "?from=0", "?limit=x", "?frm=1"}) {
     HttpReply r =
         Call("GET", std::string("/v1/projects/p/snapshots") + q, researcher_);
     EXPECT_EQ(r.status, 400) << q;
@@ -168,10 +167,9 @@ TEST_F(SnapshotTagRoutesTest, RulesAndErrorsHaveTheUsualShape) {
       Call("POST", "/v1/projects/nope/snapshots", admin_, R"({"name":"x"})")
           .status,
       404);
-  ASSERT_EQ(
-      Call("POST", "/v1/projects/p/snapshots", admin_, R"({"name":"v1"})")
-          .status,
-      201);
+  ASSERT_EQ(Call("POST", "/v1/projects/p/snapshots", admin_, R"({"name":"v1"})")
+                .status,
+            201);
   HttpReply again =
       Call("POST", "/v1/projects/p/snapshots", admin_, R"({"name":"v1"})");
   EXPECT_EQ(again.status, 409);
@@ -225,10 +223,9 @@ TEST_F(SnapshotTagRoutesTest, PagesByTagEvent) {
 
 TEST_F(SnapshotTagRoutesTest, ResearchersExportContentHashesAdminsContent) {
   SetUpServer();
-  ASSERT_EQ(
-      Call("POST", "/v1/projects/p/snapshots", admin_, R"({"name":"v1"})")
-          .status,
-      201);
+  ASSERT_EQ(Call("POST", "/v1/projects/p/snapshots", admin_, R"({"name":"v1"})")
+                .status,
+            201);
   const std::string base = "/v1/projects/p/snapshots/v1/";
   HttpReply res_data = Call("GET", base + "data.jsonl", researcher_);
   HttpReply res_manifest = Call("GET", base + "manifest.json", researcher_);
@@ -243,9 +240,9 @@ TEST_F(SnapshotTagRoutesTest, ResearchersExportContentHashesAdminsContent) {
       Call("GET", base + "data.jsonl?content=full", researcher_);
   EXPECT_EQ(asks_full.status, 403);
   EXPECT_EQ(Code(asks_full), "PERMISSION_DENIED");
-  EXPECT_EQ(Call("GET", base + "manifest.json?content=full", researcher_)
-                .status,
-            403);
+  EXPECT_EQ(
+      Call("GET", base + "manifest.json?content=full", researcher_).status,
+      403);
   HttpReply bad = Call("GET", base + "data.jsonl?content=some", researcher_);
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(Code(bad), "INVALID_ARGUMENT");
