@@ -13,6 +13,7 @@
 #include "api/record_routes.h"
 #include "api/report_routes.h"
 #include "api/snapshot_routes.h"
+#include "api/snapshot_tag_routes.h"
 #include "api/static_routes.h"
 #include "api/whoami_route.h"
 #include "render/error_json.h"
@@ -381,6 +382,7 @@ StatusOr<Router> App::BuildRouter() {
   RETURN_IF_ERROR(AddReportRoutes(table, context_));
   RETURN_IF_ERROR(AddAdjudicationRoutes(table, context_));
   RETURN_IF_ERROR(AddSnapshotRoutes(table, context_));
+  RETURN_IF_ERROR(AddSnapshotTagRoutes(table, context_));
   RETURN_IF_ERROR(AddStaticRoutes(table));
   rules_ = std::make_shared<const std::map<std::string, Rule>>(table.rules());
   return std::move(table.router());

@@ -13,11 +13,13 @@
 #include <string>
 
 #include "api/internal/body_reader.h"
+#include "api/internal/query.h"
 #include "common/hash.h"
 #include "dataset/backup.h"
 #include "dataset/pseudonyms.h"
 #include "dataset/snapshot_dir.h"
 #include "dataset/snapshot_tags.h"
+#include "domain/authorizer.h"
 #include "ledger/checkpoint.h"
 #include "projections/engine.h"
 
@@ -69,11 +71,14 @@ StatusOr<std::pair<uint64_t, std::string>> Version(const Ledger& ledger,
 // Exports the spec into a fresh temporary directory and returns `file` of
 // it: the CLI's ExportSnapshot, so the bytes are the CLI's.
 StatusOr<std::string> Export(SnapshotState& st, const std::string& project,
-                             const std::string& version, const char* file) {
+                             const std::string& version,
+                             dataset::ContentMode content, const char* file) {
   Ledger& ledger = *st.context.ledger;
   ASSIGN_OR_RETURN(auto v, Version(ledger, project, version));
-  dataset::ExportSpec spec{
-      .project = project, .as_of_seq = v.first, .tag = v.second};
+  dataset::ExportSpec spec{.project = project,
+                           .as_of_seq = v.first,
+                           .tag = v.second,
+                           .content = content};
   std::lock_guard<std::mutex> lock(st.export_mu);
   ASSIGN_OR_RETURN(std::optional<StoredCheckpoint> cp,
                    ledger.CheckpointAt(v.first));
@@ -106,11 +111,48 @@ StatusOr<std::string> Export(SnapshotState& st, const std::string& project,
   return bytes;
 }
 
+// The record content a snapshot carries for this reader (docs/snapshots.md,
+// "From a running server"): `?content=full|hash`; by default the most the
+// reader may have. Full content is for readers granted the project's record
+// content (an admin of the project); everyone else allowed in (researchers)
+// gets content hashes, and asking for more is PermissionDenied.
+StatusOr<dataset::ContentMode> ContentFor(const SnapshotState& st,
+                                          const Request& r,
+                                          const std::string& project) {
+  ASSIGN_OR_RETURN(internal::Query q,
+                   internal::Query::Parse(r.query, {"content"}));
+  const std::string& reader = r.principal->id;
+  const bool granted =
+      st.context.handler->Read([&](const domain::DomainState& s) -> bool {
+        return domain::Authorizer(s, reader).RequireAdmin(project).ok();
+      });
+  if (!q.Has("content")) {
+    return granted ? dataset::ContentMode::kFull : dataset::ContentMode::kHash;
+  }
+  StatusOr<dataset::ContentMode> mode =
+      dataset::ParseContentMode(q.Get("content"));
+  if (!mode.ok()) {
+    return InvalidArgumentError(
+        "query parameter content: expects full or hash, got \"" +
+        q.Get("content") + "\"");
+  }
+  if (*mode == dataset::ContentMode::kFull && !granted) {
+    return PermissionDeniedError(
+        "principal " + reader +
+        " may not export the record content of project " + project +
+        " (needs admin in project " + project +
+        "; researchers export content hashes: content=hash)");
+  }
+  return *mode;
+}
+
 Response SnapshotFile(SnapshotState& st, const Request& r, const char* file,
                       const char* content_type) {
   const std::string& project = r.params.at("project");
   const std::string& version = r.params.at("version");
-  StatusOr<std::string> bytes = Export(st, project, version, file);
+  StatusOr<dataset::ContentMode> content = ContentFor(st, r, project);
+  if (!content.ok()) return st.context.Fail(r, r.path, content.status());
+  StatusOr<std::string> bytes = Export(st, project, version, *content, file);
   if (!bytes.ok()) return st.context.Fail(r, r.path, bytes.status());
   // The access record is durable before any byte of the data leaves
   // (DESIGN.md invariant 3); the manifest holds no record content.

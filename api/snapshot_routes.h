@@ -5,10 +5,14 @@
 //   GET  /v1/projects/{project}/snapshots/{version}/manifest.json
 //       `version`: a tag name or a sequence number (digits). The bytes
 //       `consilium snapshot export` writes for the same spec (all layers,
-//       full content), with the server's pseudonym key; the checkpoint of
+//       `content` below), with the server's pseudonym key; the checkpoint of
 //       that size is signed with the server's key when none is stored.
 //       Admin or researcher of the project; data.jsonl records an access
 //       event (resource dataset PROJECT, action export) before it is sent.
+//       `?content=full|hash`: the record content on each line; by default
+//       full for an admin of the project (granted record content), hashes
+//       for everyone else; full without the grant is 403. The tags are
+//       listed and made by api/snapshot_tag_routes.h.
 //   POST /v1/admin/backup {"out": "/path/B"}
 //       `consilium backup` from inside the server, which holds the ledger:
 //       a RocksDB checkpoint of its open instance (safe while appends go

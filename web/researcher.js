@@ -1,10 +1,12 @@
 // The researcher's page (docs/workspace.md, "Researcher"): label
 // distributions beside the adjudicated outcome per record and field,
 // agreement per calibration batch, calibration per physician (pseudonyms
-// only), and how to export a dataset version. Never record content: the
-// routes it reads carry values and statistics, not the text.
+// only), and the dataset versions with their downloads (web/datasets.js).
+// Never record content: the routes it reads carry values and statistics,
+// not the text, and downloaded exports are saved, never shown.
 import { api, describeError, el } from '/app/api.js';
 import { projectsOf } from '/app/readpage.js';
+import { loadVersions, versionsPanel } from '/app/datasets.js';
 
 const enc = encodeURIComponent;
 let project = '';
@@ -58,7 +60,7 @@ export async function render(page, me, role) {
         : el('input', { id: 'res-project', type: 'text', placeholder: 'project id' }));
   page.append(el('h2', { text: 'Research' }), chooser);
   const sel = chooser.querySelector && chooser.querySelector('#res-project');
-  if (sel) sel.addEventListener('change', () => { project = sel.value.trim(); });
+  if (sel) sel.addEventListener('change', () => { project = sel.value.trim(); loadVersions(); });
 
   page.append(panel('res-dist', 'Label distribution and adjudicated outcome, per record and field',
     el('p', { class: 'hint', text: 'Each read is recorded in the access history (it names annotation values).' }),
@@ -73,9 +75,11 @@ export async function render(page, me, role) {
   page.append(panel('res-kappa', 'Pairwise agreement between physicians (κ heatmap)',
     el('label', { for: 'kappa-field', text: 'Field, version and batch (from the agreement shown above)' }), kappaSel, el('div', { id: 'kappa-out', 'aria-live': 'polite' })));
   page.append(panel('res-cal', 'Calibration per physician', ...queryForm('res-cal', [], () => calibration(), 'Show calibration')));
-  page.append(panel('res-export', 'Export a dataset version', el('div', { id: 'export-howto' })));
+  page.append(panel('res-export', 'Dataset versions and export', ...versionsPanel(() => project),
+    el('h4', { text: 'With the command line' }), el('div', { id: 'export-howto' })));
   exportHowto();
   if (project) for (const id of ['res-agr-form', 'res-cal-form']) document.getElementById(id).requestSubmit();
+  loadVersions();
   performance.mark('workspace-interactive');
 }
 
@@ -202,14 +206,14 @@ function reliabilityFigure(a) {
     el('figcaption', { text: (a.pseudonym || a.annotator) + ': ECE ' + (c.expected_calibration_error ?? NaN).toFixed(3) + ' (x: stated confidence, y: accuracy)' }));
 }
 
-// The server serves no snapshot route (docs/snapshots.md: the CLI exports);
-// the page gives the command for the position the page last read.
+// The same export with the command line on the server's data directory
+// (docs/snapshots.md), for the position the page's figures were read at.
 function exportHowto() {
   const box = document.getElementById('export-howto');
   if (!box) return;
   const seq = lastSeq === null ? 'SEQ' : String(lastSeq);
   box.replaceChildren(
-    el('p', { text: 'This server has no snapshot route yet: dataset versions are exported with the command line on the server\'s data directory (docs/snapshots.md). For the ledger position of the figures above:' }),
+    el('p', { text: 'On the server\'s data directory (while no server holds it, or for a size that has a signed checkpoint), for the ledger position of the figures above:' }),
     el('pre', { class: 'mono', id: 'export-command', text: 'consilium snapshot export --data DIR --project ' + (project || 'PROJECT') + ' --as-of ' + seq + ' --out OUTDIR\n' +
       'consilium snapshot verify OUTDIR --vkey VKEY' }),
     el('p', { class: 'hint', text: 'Add --content hash to leave record content out of the export; --tag NAME exports a tagged version instead of --as-of.' }));

@@ -139,8 +139,13 @@ TEST_F(SnapshotRoutesTest, ServesTheCliBytesAndBacksUpUnderWriteLoad) {
       Call("GET",
            "/v1/projects/p/snapshots/" + std::to_string(tagged) + "/data.jsonl",
            researcher_);
+  // An admin of the project is granted the record content; the researcher
+  // gets content hashes (docs/snapshots.md, "From a running server").
+  HttpReply full =
+      Call("GET", "/v1/projects/p/snapshots/v1/data.jsonl", admin_);
   ASSERT_EQ(data.status, 200) << data.body;
   ASSERT_EQ(manifest.status, 200) << manifest.body;
+  ASSERT_EQ(full.status, 200) << full.body;
   EXPECT_EQ(by_seq.body, data.body);
   EXPECT_EQ(
       Call("GET", "/v1/projects/p/snapshots/v1/data.jsonl", annotator_).status,
@@ -153,12 +158,15 @@ TEST_F(SnapshotRoutesTest, ServesTheCliBytesAndBacksUpUnderWriteLoad) {
   writer.join();
   Stop();
 
-  // The CLI's export of the same tag: the same bytes.
+  // The CLI's exports of the same tag: the same bytes.
   const std::string base =
       std::filesystem::path(Ledger()).parent_path().string();
-  Cli("snapshot export --project p --tag v1 --out " + base + "/cli");
+  Cli("snapshot export --project p --tag v1 --content hash --out " + base +
+      "/cli");
+  Cli("snapshot export --project p --tag v1 --out " + base + "/cli-full");
   EXPECT_EQ(Slurp(base + "/cli/data.jsonl"), data.body);
   EXPECT_EQ(Slurp(base + "/cli/manifest.json"), manifest.body);
+  EXPECT_EQ(Slurp(base + "/cli-full/data.jsonl"), full.body);
   // The read was recorded (researcher, dataset p, export), allowed.
   int exports = 0;
   for (const boost::json::object& e : Events()) {

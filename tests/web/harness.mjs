@@ -12,6 +12,18 @@ export function check(cond, what) {
   console.log('ok: ' + what);
 }
 
+// The spans and regions of evidence anchors anywhere in `v` (a reasoning
+// trace as shown, or a values document as exported), as comparable strings.
+export function anchorsIn(v, acc = new Set()) {
+  if (Array.isArray(v)) { for (const x of v) anchorsIn(x, acc); return acc; }
+  if (v && typeof v === 'object') {
+    if (v.span && typeof v.span.start === 'number') acc.add('span ' + v.span.start + '-' + v.span.end);
+    if (v.region && typeof v.region === 'object') acc.add('region ' + JSON.stringify(Object.fromEntries(Object.entries(v.region).sort())));
+    for (const x of Object.values(v)) anchorsIn(x, acc);
+  }
+  return acc;
+}
+
 // A fresh demo ledger in OUT/NAME; before(data) runs before the server
 // starts (e.g. to configure a checkpoint key). Returns {data, tokenOf, base,
 // origin, server, call, stop}.

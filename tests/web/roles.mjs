@@ -4,9 +4,10 @@
 // exit 1 with the reason.
 //   node roles.mjs CONSILIUM_BINARY OUT_DIR
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { check, startDemoServer, launchBrowser, pageFactory, signIn } from './harness.mjs';
+import { anchorsIn, check, startDemoServer, launchBrowser, pageFactory, signIn } from './harness.mjs';
 
 const [consilium, out] = process.argv.slice(2);
 const shots = path.join(out, 'screenshots');
@@ -66,6 +67,60 @@ async function wsAnswer(log, from, type, what) {
 }
 const isQueueGet = (e) => e.kind === 'http' && e.url.includes('/adjudication/queue');
 const itemOf = async (token, record, field) => call(admin, 'GET', '/v1/projects/' + P + '/records/' + record + '/adjudication?field=' + encodeURIComponent(field));
+
+// The researcher's dataset versions: the page lists the API's tags; its
+// download buttons save exactly the route's bytes (the page fetches them
+// with the bearer token); the version tagged after the browser's decision
+// carries that decision and the annotators' evidence anchors, and no record
+// content; full content is refused to a researcher (403).
+async function checkVersions(res, rt, shown, claim, value) {
+  const api = await call(rt, 'GET', '/v1/projects/' + P + '/snapshots');
+  const row = '#versions-table tr[data-tag="web-after-decision"]';
+  await res.page.waitForSelector(row);
+  const names = await res.page.$$eval('#versions-table tr[data-tag]', (trs) => trs.map((t) => t.dataset.tag));
+  check(JSON.stringify(names) === JSON.stringify(api.tags.map((t) => t.name).reverse()), 'the page lists the API\'s dataset versions, newest first: ' + names.join(', '));
+  const tag = api.tags.find((t) => t.name === 'web-after-decision');
+  const cells = await res.page.$$eval(row + ' td', (tds) => tds.map((t) => t.textContent));
+  check(cells[0] === '1–' + tag.as_of_seq && cells[2] === tag.tagged_by && cells[3] === 'WEBNOTE after the decisions' && tag.tagged_by !== 'admin',
+    'the version row shows its prefix, the tagger by pseudonym (' + tag.tagged_by + ') and the note');
+  const saved = {};
+  for (const file of ['manifest.json', 'data.jsonl']) {
+    const [dl] = await Promise.all([res.page.waitForEvent('download'), res.page.click(row + ' button[data-file="' + file + '"]')]);
+    const bytes = fs.readFileSync(await dl.path());
+    const route = Buffer.from(await (await fetch(base + '/v1/projects/' + P + '/snapshots/' + tag.version + '/' + file + '?content=hash',
+      { headers: { Authorization: 'Bearer ' + rt } })).arrayBuffer());
+    check(bytes.length > 0 && bytes.equals(route), 'the downloaded ' + dl.suggestedFilename() + ' is the route\'s bytes (' + bytes.length + ')');
+    saved[file] = bytes.toString('utf8');
+  }
+  await res.page.waitForSelector('#export-status.ok');
+  const manifest = JSON.parse(saved['manifest.json']);
+  const digest = crypto.createHash('sha256').update(saved['data.jsonl']).digest('hex');
+  check(manifest.data.sha256 === digest && manifest.spec.tag === 'web-after-decision' && manifest.spec.content === 'hash' && manifest.ledger.size === tag.as_of_seq,
+    'the manifest names the tag, content hashes and the data file\'s SHA-256');
+  check((await res.page.textContent('#export-status')).includes(digest), 'the page shows the SHA-256 of the file it saved');
+  const line = saved['data.jsonl'].split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.record_id === claim.record);
+  const decided = line && line.adjudications.find((a) => a.field_path === claim.field || a.field_path === claim.field.replace(/\[\d+\]/g, '[]'));
+  check(decided && decided.outcome === 'decided' && JSON.stringify(decided.value) === JSON.stringify(value) && decided.rationale.includes('WEBRATIONALE'),
+    'the export carries the browser\'s decision on ' + claim.record + ' / ' + claim.field + ' (' + JSON.stringify(value) + ', with its rationale)');
+  const want = anchorsIn(shown.annotations.map((a) => a.trace));
+  const got = anchorsIn(line.annotations.map((a) => a.revisions[a.revisions.length - 1].values));
+  check(want.size > 0 && [...want].every((a) => got.has(a)), 'the export carries the annotators\' evidence anchors (' + [...want].join('; ') + ')');
+  check(line.content === null && !saved['data.jsonl'].includes(shown.record_content.text.slice(0, 40)) && !/"dr-[a-z]+"/.test(saved['data.jsonl']),
+    'the researcher\'s export holds no record content (content hashes) and no annotator identity');
+  // The latest position: its manifest names the ledger as the list read it.
+  const latestRow = '#versions-table tr[data-latest]';
+  const latestSeq = Number(await res.page.getAttribute(latestRow, 'data-latest'));
+  check(latestSeq === api.head_seq || latestSeq >= tag.seq, 'a "latest" row at the listed head (event ' + latestSeq + ')');
+  const [ldl] = await Promise.all([res.page.waitForEvent('download'), res.page.click(latestRow + ' button[data-file="manifest.json"]')]);
+  check(JSON.parse(fs.readFileSync(await ldl.path(), 'utf8')).ledger.size === latestSeq, 'the latest export is the ledger prefix 1..' + latestSeq);
+  // Full content is not the researcher's: the page says the server refused.
+  await res.page.selectOption('#export-content', 'full');
+  await res.page.click(row + ' button[data-file="data.jsonl"]');
+  await res.page.waitForSelector('#export-status.error');
+  check((await res.page.textContent('#export-status')).includes('Refused by the server (403 PERMISSION_DENIED)'), 'full record content is refused to a researcher (403), said on the page');
+  await res.page.selectOption('#export-content', 'hash');
+  await res.page.screenshot({ path: path.join(shots, 'researcher-versions.png'), fullPage: true });
+}
 
 try {
   // ---- Adjudicator: claim by keyboard, heartbeat, decide by keyboard. ----
@@ -288,6 +343,9 @@ try {
   await exp.context.close();
 
   // ---- Researcher: the page's numbers are the API's. ----
+  // A dataset version tagged after the browser's decisions (admin, API).
+  const tagged = await call(admin, 'POST', '/v1/projects/' + P + '/snapshots', { name: 'web-after-decision', note: 'WEBNOTE after the decisions' });
+  check(tagged.as_of_seq > decisionSeq, 'a version is tagged after the decision (as of event ' + tagged.as_of_seq + ')');
   const res = await newPage('res-lindqvist');
   const rt = tokenOf('res-lindqvist');
   await signIn(res.page, base, rt, 'researcher');
@@ -337,6 +395,7 @@ try {
     check(JSON.stringify(cells) === JSON.stringify(want), 'calibration of ' + a.pseudonym + ' equals the API\'s');
   }
   check((await res.page.textContent('#export-command')).includes('consilium snapshot export --data DIR --project ' + P), 'the export command is shown');
+  await checkVersions(res, rt, s, claim, value);
   const resText = await res.page.evaluate(() => document.documentElement.outerHTML);
   check(!resText.includes(s.record_content.text.slice(0, 40)) && !/dr-[a-z]+/.test(resText.replace(/res-lindqvist/g, '')), 'the researcher page holds no record content and no annotator identity');
   await axeCheck(res.page, 'researcher (loaded)');

@@ -2,15 +2,22 @@
 // `consilium serve` on a demo ledger, Debian's chromium through
 // playwright-core. Any failed check throws: exit 1 with the reason.
 //   node workspace.mjs CONSILIUM_BINARY OUT_DIR
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { check, startDemoServer, launchBrowser, pageFactory, signIn as signInAt } from './harness.mjs';
+import { anchorsIn, check, startDemoServer, launchBrowser, pageFactory, signIn as signInAt } from './harness.mjs';
 
 const [consilium, out] = process.argv.slice(2);
 const shots = path.join(out, 'screenshots');
 fs.mkdirSync(shots, { recursive: true });
 
-const srv = await startDemoServer(consilium, out, 'demo-ledger');
+// A checkpoint key, so the server can sign the checkpoint an export names.
+const srv = await startDemoServer(consilium, out, 'demo-ledger', (data) => {
+  const key = path.join(out, 'workspace-checkpoint.key');
+  fs.rmSync(key, { force: true });
+  execFileSync(consilium, ['keygen', '--name', 'consilium.test/web-workspace', '--out', key], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(consilium, ['configure', '--data', data, '--checkpoint-key', key], { stdio: ['ignore', 'ignore', 'inherit'] });
+});
 const { base, call, tokenOf } = srv;
 
 // A blind project of our own with one record that has text and an image,
@@ -154,6 +161,16 @@ try {
   const poly = final.find((a) => a.annotator === 'ws-ann-2').values.imaging_findings[0].region;
   check(poly.image === 'cxr-pa' && poly.points.length === 4 && poly.points.every(([x, y]) => x >= 0 && x <= 2048 && y >= 0 && y <= 2500) &&
     poly.points[1][0] > poly.points[0][0], 'the polygon clicked on the image is stored with its four corners: ' + JSON.stringify(poly.points));
+  // The anchors drawn in the browser are in a dataset version's export.
+  const version = await call(admin, 'POST', '/v1/projects/ws-e2e/snapshots', { name: 'ws-e2e-three-readers' });
+  const exportRes = await fetch(base + '/v1/projects/ws-e2e/snapshots/' + version.version + '/data.jsonl', { headers: { Authorization: 'Bearer ' + admin } });
+  check(exportRes.ok, 'the version ' + version.name + ' (as of event ' + version.as_of_seq + ') is exported');
+  const jsonl = (await exportRes.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const line = jsonl.find((l) => l.record_id === 'ws-rec-1');
+  const drawn = anchorsIn(final.map((a) => a.values));
+  const exported = anchorsIn(line.annotations.map((a) => a.revisions[a.revisions.length - 1].values));
+  check(drawn.has('span ' + span.start + '-' + span.end) && [...drawn].filter((a) => a.startsWith('region')).length === 2 && [...drawn].every((a) => exported.has(a)),
+    'the export of ' + version.name + ' carries every evidence anchor drawn in the browser (' + drawn.size + ': the selected span, the box, the polygon)');
 
   // Revise, then lose a race: a change made elsewhere wins, the page says so.
   await reopen(first.page);
