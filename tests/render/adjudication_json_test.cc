@@ -240,8 +240,8 @@ TEST_P(AdjudicatorViewTest, ShowsTracesDistributionAndNamesOnlyByPseudonym) {
   json::object& v = *view;
   EXPECT_EQ(Keys(v), (std::vector<std::string>{
                          "project", "record", "field", "as_of_seq", "blind",
-                         "record_content", "record_sealed", "annotations",
-                         "distribution", "agreement"}));
+                         "record_content", "record_sealed", "record_deid",
+                         "annotations", "distribution", "agreement"}));
   EXPECT_EQ(v["record_content"].at("text"), "MAP 64, lactate 3.2");
   const json::array& anns = v["annotations"].as_array();
   ASSERT_EQ(anns.size(), 3u);
