@@ -14,6 +14,7 @@
 #include "api/report_routes.h"
 #include "api/snapshot_routes.h"
 #include "api/snapshot_tag_routes.h"
+#include "api/deid_routes.h"
 #include "api/static_routes.h"
 #include "api/whoami_route.h"
 #include "render/error_json.h"
@@ -383,6 +384,7 @@ StatusOr<Router> App::BuildRouter() {
   RETURN_IF_ERROR(AddAdjudicationRoutes(table, context_));
   RETURN_IF_ERROR(AddSnapshotRoutes(table, context_));
   RETURN_IF_ERROR(AddSnapshotTagRoutes(table, context_));
+  RETURN_IF_ERROR(AddDeidRoutes(table, context_));
   RETURN_IF_ERROR(AddStaticRoutes(table));
   rules_ = std::make_shared<const std::map<std::string, Rule>>(table.rules());
   return std::move(table.router());
