@@ -25,7 +25,7 @@ using internal::Guarded;
 Status Reviewer(const domain::Authorizer& auth, const Request& req) {
   const std::string& project = req.params.at("project");
   RETURN_IF_ERROR(auth.MayReadProject(project));
-  if (auth.HoldsRoleIn(fb::Role::Admin, project) ||
+  if (auth.AdminOfProject(project).ok() ||
       auth.HoldsRoleIn(fb::Role::PrivacyOfficer, project)) {
     return OkStatus();
   }
@@ -39,7 +39,7 @@ json::array HitsJson(const std::vector<PhiHitFields>& hits) {
   json::array a;
   for (const PhiHitFields& h : hits) {
     a.emplace_back(
-        json::object{{"type", h.type}, {"begin", h.begin}, {"end", h.end}});
+        json::object{{"type", h.type}, {"start", h.begin}, {"end", h.end}});
   }
   return a;
 }
@@ -106,7 +106,7 @@ StatusOr<std::vector<PhiHitFields>> Spans(BodyReader& r) {
     BodyReader span = BodyReader::Nested(s.as_object(), where);
     PhiHitFields h;
     ASSIGN_OR_RETURN(h.type, span.String("type", true));
-    ASSIGN_OR_RETURN(uint64_t begin, span.Uint("begin", true, 0, UINT32_MAX));
+    ASSIGN_OR_RETURN(uint64_t begin, span.Uint("start", true, 0, UINT32_MAX));
     ASSIGN_OR_RETURN(uint64_t end, span.Uint("end", true, 0, UINT32_MAX));
     RETURN_IF_ERROR(span.Finish());
     h.begin = static_cast<uint32_t>(begin);

@@ -68,7 +68,9 @@ StatusOr<const RecordState*> HeldForReview(const ExclusiveTxn& t,
   const RecordState* r = t.state().FindRecord(id);
   if (r == nullptr) return NotFoundError("record " + id + " not found");
   const Authorizer auth = t.auth();
-  if (!auth.HoldsRoleIn(fb::Role::Admin, r->project) &&
+  // An admin of the project (the CLI's bootstrap actor included), or one
+  // of its privacy officers.
+  if (!auth.AdminOfProject(r->project).ok() &&
       !auth.HoldsRoleIn(fb::Role::PrivacyOfficer, r->project)) {
     return PermissionDeniedError(
         "principal " + std::string(t.actor()) +

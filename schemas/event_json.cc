@@ -637,7 +637,7 @@ json::array PhiHitsToJson(
   if (hits == nullptr) return a;
   for (const fb::PhiHit* h : *hits) {
     a.emplace_back(json::object{
-        {"type", View(h->type())}, {"begin", h->begin()}, {"end", h->end()}});
+        {"type", View(h->type())}, {"start", h->begin()}, {"end", h->end()}});
   }
   return a;
 }

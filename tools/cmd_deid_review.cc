@@ -2,7 +2,7 @@
 //   consilium deid queue --data DIR [--project P] [--json]
 //   consilium deid release --data DIR --record R --reason TEXT [--actor A]
 //   consilium deid redact --data DIR --record R --reason TEXT
-//       [--span TYPE:BEGIN-END ...] [--actor A]
+//       [--span TYPE:START-END ...] [--actor A]
 // The queue lists the records the import gate holds, oldest first, with the
 // types and spans its detectors found (never the text: `record show` prints
 // it to an admin or privacy officer). A reviewer releases a record whose hits
@@ -76,7 +76,7 @@ int Queue(const Args& args) {
     json::array hits;
     for (const PhiHitFields& x : report.hits) {
       hits.emplace_back(
-          json::object{{"type", x.type}, {"begin", x.begin}, {"end", x.end}});
+          json::object{{"type", x.type}, {"start", x.begin}, {"end", x.end}});
     }
     lines.emplace_back(json::object{{"record", h.id},
                                     {"project", h.project},
@@ -88,7 +88,7 @@ int Queue(const Args& args) {
            TypeCounts(report.hits)});
   }
   if (args.Has("json")) {
-    return PrintJson(json::object{{"held", std::move(lines)}});
+    return PrintJsonLine(json::object{{"held", std::move(lines)}});
   }
   if (held.empty()) {
     std::printf("no record is held by the de-identification gate\n");
@@ -106,7 +106,7 @@ StatusOr<PhiHitFields> ParseSpan(const std::string& text) {
   const size_t colon = text.find(':'), dash = text.find('-', colon);
   const auto bad = [&] {
     return InvalidArgumentError("--span \"" + text +
-                                "\": expected TYPE:BEGIN-END (byte offsets "
+                                "\": expected TYPE:START-END (byte offsets "
                                 "in the record's text, END exclusive)");
   };
   if (colon == std::string::npos || colon == 0 || dash == std::string::npos)
@@ -180,7 +180,7 @@ Registrar deid_redact(Command{
     .words = {"deid", "redact"},
     .summary = "redact a held record's identifiers with [TYPE] tokens",
     .flags = {DataFlag(), kRecordFlag, kReasonFlag, kActorFlag,
-              {"span", "TYPE:BEGIN-END",
+              {"span", "TYPE:START-END",
                "a span of the text to redact (default: every hit); byte "
                "offsets, END exclusive",
                false, /*repeatable=*/true}},

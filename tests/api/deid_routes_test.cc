@@ -79,7 +79,7 @@ TEST_F(DeidRoutesTest, AHeldRecordIsServedOnlyToReviewersUntilRedacted) {
 
   // Bad input changes nothing; an annotator may not review.
   EXPECT_EQ(Call("POST", "/v1/projects/p/deid/records/held/redact", po_,
-                 R"({"reason":"x","spans":[{"type":"name","begin":3,"end":900}]})")
+                 R"({"reason":"x","spans":[{"type":"name","start":3,"end":900}]})")
                 .status,
             400);
   EXPECT_EQ(Call("POST", "/v1/projects/p/deid/records/held/redact", po_,
