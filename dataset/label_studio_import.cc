@@ -510,6 +510,29 @@ Status CheckTask(const domain::DomainState& s, std::string_view project,
 // Appends the records, assignments and annotations of the tasks that
 // passed: records in one atomic write, each assignment, annotations in one
 // atomic write. Internal when a step fails after the checks passed.
+// [compliance] The tasks whose record the de-identification gate holds
+// (flagged at this import or held since an earlier one: docs/deid.md):
+// their record stays imported and held; their assignments and annotations
+// wait for the review, and a later run of the same import adds them.
+void HoldFlaggedTasks(const domain::CommandHandler& handler,
+                      ImportReport& report) {
+  handler.Read([&](const domain::DomainState& s) {
+    for (TaskOutcome& out : report.tasks) {
+      if (!out.status.ok()) continue;
+      const domain::RecordState* r = s.FindRecord(out.record_id);
+      if (r == nullptr || !r->quarantined()) continue;
+      out.status = FailedPreconditionError(
+          "record " + out.record_id +
+          " is held by the de-identification gate (RecordQuarantined at "
+          "seq " +
+          std::to_string(r->quarantined_seq) +
+          "): its annotations are imported by running this import again "
+          "after a reviewer releases or redacts it (`consilium deid queue`)");
+    }
+    return 0;
+  });
+}
+
 Status AppendTasks(domain::CommandHandler& handler, std::string_view actor,
                    std::string_view project, const Mapping& m,
                    std::vector<PlannedTask>& tasks,
@@ -523,20 +546,9 @@ Status AppendTasks(domain::CommandHandler& handler, std::string_view actor,
   std::vector<domain::RecordLine> records;
   std::vector<domain::AnnotationLine> annotations;
   for (size_t i = 0; i < tasks.size(); ++i) {
-    TaskOutcome& out = report.tasks[i];
-    if (!out.status.ok()) continue;
-    if (out.record_imported) records.push_back({i + 1, tasks[i].record});
-    for (PlannedAnnotation& a : tasks[i].annotations) {
-      domain::AnnotationCommand c;
-      c.submit = {.annotation_id = a.annotation_id,
-                  .record_id = out.record_id,
-                  .annotator_id = a.annotator,
-                  .schema_id = m.schema_id,
-                  .schema_version = m.schema_version,
-                  .values = std::move(a.values)};
-      out.annotation_ids.push_back(a.annotation_id);
-      annotations.push_back({annotations.size() + 1, std::move(c)});
-    }
+    const TaskOutcome& out = report.tasks[i];
+    if (out.status.ok() && out.record_imported)
+      records.push_back({i + 1, tasks[i].record});
   }
   auto failed = [](std::string_view step, const Status& s) {
     return InternalError("label-studio import: " + std::string(step) +
@@ -551,8 +563,25 @@ Status AppendTasks(domain::CommandHandler& handler, std::string_view actor,
       report.last_seq = std::max(report.last_seq, l.committed.seq);
     }
   }
+  HoldFlaggedTasks(handler, report);
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    TaskOutcome& out = report.tasks[i];
+    if (!out.status.ok()) continue;
+    for (PlannedAnnotation& a : tasks[i].annotations) {
+      domain::AnnotationCommand c;
+      c.submit = {.annotation_id = a.annotation_id,
+                  .record_id = out.record_id,
+                  .annotator_id = a.annotator,
+                  .schema_id = m.schema_id,
+                  .schema_version = m.schema_version,
+                  .values = std::move(a.values)};
+      out.annotation_ids.push_back(a.annotation_id);
+      annotations.push_back({annotations.size() + 1, std::move(c)});
+    }
+  }
   tell(0);
   for (size_t i = 0; i < tasks.size(); ++i) {
+    if (!report.tasks[i].status.ok()) continue;
     for (const std::string& who : assign[i]) {
       StatusOr<Committed> c =
           handler.Assign(actor, project, report.tasks[i].record_id, who);

@@ -13,6 +13,7 @@
 #include "dataset/pseudonyms.h"
 #include "dataset/snapshot.h"
 #include "domain/command_handler.h"
+#include "domain/compliance_commands.h"
 #include "ledger/ledger.h"
 #include "projections/engine.h"
 #include "tests/testing/build_paths.h"
@@ -193,6 +194,48 @@ TEST(LabelStudioTest, ReimportingTheSameFileAppendsNothing) {
                 "annotation ls:ls-101:1001 already exists"),
             std::string::npos);
   EXPECT_EQ(l.ledger->head().seq, head);
+}
+
+// [compliance] A task whose text the de-identification gate flags
+// (docs/deid.md): its record is imported and held; its assignments and
+// annotations wait; the same import run after the review adds them.
+TEST(LabelStudioTest, AFlaggedTaskWaitsForItsReview) {
+  TempDir tmp;
+  LsLedger l(tmp.Sub("a"));
+  auto m = ParseMapping(Fixture("mapping.json"));
+  ASSERT_TRUE(m.ok());
+  std::string text = Fixture("export.json");
+  const std::string clean = "consolidation on film.";
+  const size_t at = text.find(clean);
+  ASSERT_NE(at, std::string::npos);
+  // Appended after every span the results name: their offsets stand.
+  text.insert(at + clean.size(), " Seen by Dr. Whitfield on 03/14/2021.");
+  auto r = l.Import(*m, text);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->imported, 1u);  // one other task imports; two are malformed
+  const TaskOutcome& t0 = r->tasks[0];
+  EXPECT_EQ(t0.status.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(t0.status.message().find("de-identification gate"),
+            std::string::npos)
+      << t0.status.ToString();
+  EXPECT_EQ(t0.assignments, 0u);
+  auto held = [&] {
+    return l.handler->Read([](const domain::DomainState& s) {
+      const domain::RecordState* rec = s.FindRecord("ls-101");
+      return rec != nullptr && rec->quarantined();
+    });
+  };
+  EXPECT_TRUE(held());
+  domain::ComplianceCommands review(&l.handler->core(), l.ledger.get());
+  ASSERT_TRUE(review.ReleaseRecord("admin", "ls-101", "fictional").ok());
+  EXPECT_FALSE(held());
+  auto again = l.Import(*m, text);
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(again->tasks[0].status.ok())
+      << again->tasks[0].status.ToString();
+  EXPECT_FALSE(again->tasks[0].record_imported);  // it was, and is the same
+  EXPECT_EQ(again->tasks[0].assignments, 2u);
+  EXPECT_EQ(again->tasks[0].annotation_ids.size(), 2u);
 }
 
 TEST(LabelStudioTest, WholeInputErrorsAndUnknownAnnotators) {
