@@ -25,6 +25,7 @@ namespace json = boost::json;
 namespace adj = ::consilium::adjudication;
 using Steady = std::chrono::steady_clock;
 using internal::DepthOf;
+using internal::IsSenior;
 using internal::DepthText;
 using internal::ExpiringText;
 using internal::FieldOrNull;
@@ -41,6 +42,7 @@ struct QueueSub {
   bool dirty = false;
   Steady::time_point last_sent{};
   size_t last_depth = 0;
+  std::string adjudicator;  // the session's principal: what its depth counts
 };
 
 // (project, field): field empty for the whole queue.
@@ -52,6 +54,13 @@ struct Session {
   bool gone = false;  // dropped from sessions_: make a new one
   std::map<SubKey, QueueSub> queues;
   std::map<uint64_t, LeaseTrack> leases;
+};
+
+// A subscription whose depth is due to be sent.
+struct DueDepth {
+  std::shared_ptr<Session> session;
+  SubKey key;
+  std::string adjudicator;
 };
 
 struct Outgoing {
@@ -136,10 +145,10 @@ class WsAdjudication::Impl {
   // Under mu_: what is due now; `wake` lowered to the next due time.
   void CollectDue(
       Steady::time_point now, Steady::time_point& wake,
-      std::vector<std::pair<std::shared_ptr<Session>, SubKey>>& flushes,
+      std::vector<DueDepth>& flushes,
       std::vector<Outgoing>& out);
   void Flush(
-      const std::vector<std::pair<std::shared_ptr<Session>, SubKey>>& flushes);
+      const std::vector<DueDepth>& flushes);
   void CheckItems();
   void CheckRevocation(uint64_t seq);
 
@@ -341,7 +350,8 @@ void WsAdjudication::Impl::Subscribe(const WsRequest& req,
     };
     const Now now = ctx_.handler->Read([&](const domain::DomainState&) {
       return Now{ctx_.model->FindQueue(queue) != nullptr,
-                 DepthOf(*ctx_.model, queue, field), ctx_.model->seq()};
+                 DepthOf(*ctx_.model, queue, field, req.principal.id),
+                 ctx_.model->seq()};
     });
     if (!now.found)
       return NotFoundError("subscribe: no project \"" + queue + "\"");
@@ -358,7 +368,8 @@ void WsAdjudication::Impl::Subscribe(const WsRequest& req,
             std::to_string(options_.max_subscriptions_per_session) +
             " queue subscriptions per session");
       } else {
-        s.queues[key] = QueueSub{.last_depth = now.depth};
+        s.queues[key] = QueueSub{.last_depth = now.depth,
+                                 .adjudicator = req.principal.id};
       }
     });
     if (!added.ok()) {
@@ -581,7 +592,7 @@ void WsAdjudication::Impl::OnEvent(const StoredEvent& e) {
 
 void WsAdjudication::Impl::CollectDue(
     Steady::time_point now, Steady::time_point& wake,
-    std::vector<std::pair<std::shared_ptr<Session>, SubKey>>& flushes,
+    std::vector<DueDepth>& flushes,
     std::vector<Outgoing>& out) {
   const int64_t now_us = ctx_.clock->NowMicros();
   for (auto& [raw, s] : sessions_) {
@@ -590,7 +601,7 @@ void WsAdjudication::Impl::CollectDue(
       const Steady::time_point due = sub.last_sent + options_.depth_coalesce;
       if (now >= due) {
         sub.dirty = false;
-        flushes.emplace_back(s, key);
+        flushes.push_back({s, key, sub.adjudicator});
       } else {
         wake = std::min(wake, due);
       }
@@ -612,12 +623,18 @@ void WsAdjudication::Impl::CollectDue(
 }
 
 void WsAdjudication::Impl::Flush(
-    const std::vector<std::pair<std::shared_ptr<Session>, SubKey>>& flushes) {
+    const std::vector<DueDepth>& flushes) {
   if (flushes.empty()) return;
+  // Counted once per (queue, field, tier), however many sessions share it.
   std::vector<size_t> depths;
   const uint64_t seq = ctx_.handler->Read([&](const domain::DomainState&) {
-    for (const auto& [s, key] : flushes) {
-      depths.push_back(DepthOf(*ctx_.model, key.first, key.second));
+    std::map<std::pair<SubKey, bool>, size_t> counted;
+    for (const DueDepth& d : flushes) {
+      const bool senior = IsSenior(*ctx_.model, d.key.first, d.adjudicator);
+      auto [it, fresh] = counted.try_emplace({d.key, senior}, 0);
+      if (fresh)
+        it->second = DepthOf(*ctx_.model, d.key.first, d.key.second, senior);
+      depths.push_back(it->second);
     }
     return ctx_.model->seq();
   });
@@ -626,7 +643,7 @@ void WsAdjudication::Impl::Flush(
     std::lock_guard lock(mu_);
     const Steady::time_point now = Steady::now();
     for (size_t i = 0; i < flushes.size(); ++i) {
-      const auto& [s, key] = flushes[i];
+      const auto& [s, key, adjudicator] = flushes[i];
       auto it = s->queues.find(key);
       if (s->gone || it == s->queues.end()) continue;
       if (it->second.last_depth == depths[i]) continue;
@@ -704,7 +721,7 @@ void WsAdjudication::Impl::PusherLoop() {
   while (!stopping_) {
     const Steady::time_point now = Steady::now();
     Steady::time_point wake = now + options_.lease_check;
-    std::vector<std::pair<std::shared_ptr<Session>, SubKey>> flushes;
+    std::vector<DueDepth> flushes;
     std::vector<Outgoing> out;
     CollectDue(now, wake, flushes, out);
     const uint64_t revoked = revoked_seq_;

@@ -330,6 +330,44 @@ TEST_F(WsAdjudicationTest, DepthPushesAreCoalescedAndEndAtTheCurrentDepth) {
   }
 }
 
+// Escalated items wait for the senior tier: only a senior adjudicator may
+// take them, so only a senior's depth counts them (whole queue and by field,
+// answered and pushed).
+TEST_F(WsAdjudicationTest, EscalatedItemsCountOnlyInASeniorsDepth) {
+  ASSERT_TRUE(app_->adjudication()
+                  .SetPolicy("admin", "p",
+                             R"({"project": "p", "version": 1,
+                                 "senior_adjudicators": ["adj-2"]})")
+                  .ok());
+  auto junior = NewPeer();
+  ASSERT_TRUE(
+      Send(junior, "adj-1", {{"type", "subscribe"}, {"queue", "p"}}).ok());
+  const int escalated = 2;
+  for (int i = 0; i < escalated; ++i) {
+    auto c = app_->adjudication().Claim("adj-2", "p");
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    auto e = app_->adjudication().Escalate("adj-2", c->lease, "beyond me");
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+  }
+  EXPECT_TRUE(junior->WaitFor("queue_depth", [&](const json::object& m) {
+    return m.at("depth").to_number<int>() == kItems - escalated;
+  }));
+  for (const char* field : {"", "severity"}) {
+    json::object sub{{"type", "subscribe"}, {"queue", "p"}};
+    if (*field != '\0') sub["field"] = field;
+    WsResult senior = Send(NewPeer(), "adj-2", sub);
+    ASSERT_TRUE(senior.ok()) << senior.status().ToString();
+    EXPECT_EQ(senior->at("depth").to_number<int>(), kItems) << field;
+    WsResult other = Send(NewPeer(), "adj-1", sub);
+    ASSERT_TRUE(other.ok()) << other.status().ToString();
+    EXPECT_EQ(other->at("depth").to_number<int>(), kItems - escalated)
+        << field;
+  }
+  // The junior's pushes never counted the senior tier.
+  for (const Pushed& p : junior->Of("queue_depth"))
+    EXPECT_LE(p.msg.at("depth").to_number<int>(), kItems - 1);
+}
+
 TEST_F(WsAdjudicationTest, OwnDecisionIsNoLossButADecisionElsewhereIs) {
   auto peer = NewPeer();
   WsResult c = Send(peer, "adj-1", {{"type", "claim"}, {"queue", "p"}});
