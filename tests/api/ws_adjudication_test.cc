@@ -334,19 +334,19 @@ TEST_F(WsAdjudicationTest, DepthPushesAreCoalescedAndEndAtTheCurrentDepth) {
 // take them, so only a senior's depth counts them (whole queue and by field,
 // answered and pushed).
 TEST_F(WsAdjudicationTest, EscalatedItemsCountOnlyInASeniorsDepth) {
-  ASSERT_TRUE(app_->adjudication()
-                  .SetPolicy("admin", "p",
-                             R"({"project": "p", "version": 1,
-                                 "senior_adjudicators": ["adj-2"]})")
-                  .ok());
+  auto policy = app_->adjudication().SetPolicy(
+      "admin", "p",
+      R"({"project": "p", "version": 1, "fields": {},
+          "senior_adjudicators": ["adj-2"]})");
+  ASSERT_TRUE(policy.ok()) << policy.status().ToString();
   auto junior = NewPeer();
   ASSERT_TRUE(
       Send(junior, "adj-1", {{"type", "subscribe"}, {"queue", "p"}}).ok());
   const int escalated = 2;
   for (int i = 0; i < escalated; ++i) {
-    auto c = app_->adjudication().Claim("adj-2", "p");
+    auto c = app_->adjudication().Claim("adj-1", "p");
     ASSERT_TRUE(c.ok()) << c.status().ToString();
-    auto e = app_->adjudication().Escalate("adj-2", c->lease, "beyond me");
+    auto e = app_->adjudication().Escalate("adj-1", c->lease, "beyond me");
     ASSERT_TRUE(e.ok()) << e.status().ToString();
   }
   EXPECT_TRUE(junior->WaitFor("queue_depth", [&](const json::object& m) {
