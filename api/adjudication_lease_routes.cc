@@ -188,8 +188,8 @@ void ShowClaim(const AppContext& ctx, const std::string& project,
   // from the App's cache, computed outside it (docs/websocket.md, "What a
   // claim costs").
   if (auto cache = ClaimContexts(ctx.engine)) {
-    view = render::AdjudicatorViewJson(*ctx.engine, *cache, *ctx.ledger,
-                                       request);
+    view =
+        render::AdjudicatorViewJson(*ctx.engine, *cache, *ctx.ledger, request);
   } else {
     ctx.engine->Read([&](const projections::AnalyticsState& s) {
       view = render::AdjudicatorViewJson(s, *ctx.ledger, request);

@@ -25,10 +25,10 @@ namespace json = boost::json;
 namespace adj = ::consilium::adjudication;
 using Steady = std::chrono::steady_clock;
 using internal::DepthOf;
-using internal::IsSenior;
 using internal::DepthText;
 using internal::ExpiringText;
 using internal::FieldOrNull;
+using internal::IsSenior;
 using internal::LeaseKey;
 using internal::LeaseTrack;
 using internal::LostText;
@@ -143,12 +143,9 @@ class WsAdjudication::Impl {
   void OnEvent(const StoredEvent& e);
   void PusherLoop();
   // Under mu_: what is due now; `wake` lowered to the next due time.
-  void CollectDue(
-      Steady::time_point now, Steady::time_point& wake,
-      std::vector<DueDepth>& flushes,
-      std::vector<Outgoing>& out);
-  void Flush(
-      const std::vector<DueDepth>& flushes);
+  void CollectDue(Steady::time_point now, Steady::time_point& wake,
+                  std::vector<DueDepth>& flushes, std::vector<Outgoing>& out);
+  void Flush(const std::vector<DueDepth>& flushes);
   void CheckItems();
   void CheckRevocation(uint64_t seq);
 
@@ -368,8 +365,8 @@ void WsAdjudication::Impl::Subscribe(const WsRequest& req,
             std::to_string(options_.max_subscriptions_per_session) +
             " queue subscriptions per session");
       } else {
-        s.queues[key] = QueueSub{.last_depth = now.depth,
-                                 .adjudicator = req.principal.id};
+        s.queues[key] =
+            QueueSub{.last_depth = now.depth, .adjudicator = req.principal.id};
       }
     });
     if (!added.ok()) {
@@ -590,10 +587,10 @@ void WsAdjudication::Impl::OnEvent(const StoredEvent& e) {
   cv_.notify_all();
 }
 
-void WsAdjudication::Impl::CollectDue(
-    Steady::time_point now, Steady::time_point& wake,
-    std::vector<DueDepth>& flushes,
-    std::vector<Outgoing>& out) {
+void WsAdjudication::Impl::CollectDue(Steady::time_point now,
+                                      Steady::time_point& wake,
+                                      std::vector<DueDepth>& flushes,
+                                      std::vector<Outgoing>& out) {
   const int64_t now_us = ctx_.clock->NowMicros();
   for (auto& [raw, s] : sessions_) {
     for (auto& [key, sub] : s->queues) {
@@ -622,8 +619,7 @@ void WsAdjudication::Impl::CollectDue(
   }
 }
 
-void WsAdjudication::Impl::Flush(
-    const std::vector<DueDepth>& flushes) {
+void WsAdjudication::Impl::Flush(const std::vector<DueDepth>& flushes) {
   if (flushes.empty()) return;
   // Counted once per (queue, field, tier), however many sessions share it.
   std::vector<size_t> depths;

@@ -60,8 +60,7 @@ void FitDawidSkene(const std::vector<Rated>& rated, const std::string& path,
   v.confusions = ds->confusions;
   for (int32_t i = 0; i < t->num_items(); ++i) {
     const auto begin = ds->posteriors.begin() + i * ds->num_classes;
-    v.records[t->item_id(i)].posterior.assign(begin,
-                                              begin + ds->num_classes);
+    v.records[t->item_id(i)].posterior.assign(begin, begin + ds->num_classes);
   }
   for (const Rated& r : rated) {
     v.records[r.record].ratings.emplace_back(r.annotator, TableLabel(r.value));
@@ -80,9 +79,11 @@ FieldAgreement Agreement(const SchemaVersionKey& version,
   cells.reserve(rated.size());
   for (const Rated& r : rated)
     cells.push_back({nullptr, &r.value, r.record, r.annotator});
-  std::stable_sort(cells.begin(), cells.end(), [](const Cell& x, const Cell& y) {
-    return std::tie(x.record, x.annotator) < std::tie(y.record, y.annotator);
-  });
+  std::stable_sort(cells.begin(), cells.end(),
+                   [](const Cell& x, const Cell& y) {
+                     return std::tie(x.record, x.annotator) <
+                            std::tie(y.record, y.annotator);
+                   });
   return internal::AgreementOfCells(
       internal::FieldKey(version.first, version.second, path), cells);
 }
@@ -101,9 +102,9 @@ std::optional<std::vector<double>> Posterior(const VersionContext& v,
     if (r == v.rater_index.end() || l == v.class_index.end())
       return std::nullopt;
     for (size_t c = 0; c < k; ++c) {
-      log_p[c] += std::log(
-          v.confusions[(static_cast<size_t>(r->second) * k + c) * k +
-                       static_cast<size_t>(l->second)]);
+      log_p[c] +=
+          std::log(v.confusions[(static_cast<size_t>(r->second) * k + c) * k +
+                                static_cast<size_t>(l->second)]);
     }
   }
   const double top = *std::max_element(log_p.begin(), log_p.end());
@@ -294,8 +295,8 @@ FieldContextCache::Lookup FieldContextCache::Find(
 std::shared_ptr<const FieldContext> FieldContextCache::Compute(
     FieldSnapshot snapshot) {
   const std::string key = Key(snapshot.project, snapshot.path);
-  auto context =
-      std::make_shared<const FieldContext>(ComputeFieldContext(std::move(snapshot)));
+  auto context = std::make_shared<const FieldContext>(
+      ComputeFieldContext(std::move(snapshot)));
   {
     std::lock_guard l(mu_);
     Entry& e = entries_[key];

@@ -53,8 +53,8 @@ using SchemaVersionKey = std::pair<std::string, uint32_t>;
 
 // One item's current human ratings at a field, per schema version:
 // (annotator, rating-table label) pairs, sorted. Empty versions are absent.
-using ItemRatings =
-    std::map<SchemaVersionKey, std::vector<std::pair<std::string, std::string>>>;
+using ItemRatings = std::map<SchemaVersionKey,
+                             std::vector<std::pair<std::string, std::string>>>;
 
 // An owned copy of every current human value of (project, path) at `seq`.
 struct FieldSnapshot {

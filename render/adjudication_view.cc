@@ -106,8 +106,8 @@ StatusOr<Gathered> Gather(const p::AnalyticsState& state,
   for (p::FieldDistribution& f : d.fields) {
     if (f.path == request.item.field) g.distribution.push_back(std::move(f));
   }
-  g.ratings = p::ItemFieldRatings(state, request.project, record,
-                                  request.item.field);
+  g.ratings =
+      p::ItemFieldRatings(state, request.project, record, request.item.field);
   return g;
 }
 
@@ -140,9 +140,9 @@ json::array DistributionsJson(const Gathered& g, const p::FieldContext& context,
     o["model_prelabels"] = CountsJson(f.model);
     const p::SchemaVersionKey version{f.schema_id, f.schema_version};
     auto mine = g.ratings.find(version);
-    const p::ItemSoftLabel soft = p::SoftLabelOf(
-        context, version, record,
-        mine == g.ratings.end() ? kNone : mine->second);
+    const p::ItemSoftLabel soft =
+        p::SoftLabelOf(context, version, record,
+                       mine == g.ratings.end() ? kNone : mine->second);
     if (soft.label.empty()) {
       o["soft_label"] = nullptr;
       if (!soft.undefined_reason.empty())
@@ -229,9 +229,8 @@ StatusOr<json::object> AdjudicatorViewJson(
     const p::AnalyticsState& state, const Ledger& ledger,
     const AdjudicatorViewRequest& request) {
   ASSIGN_OR_RETURN(Gathered g, Gather(state, request));
-  const p::FieldContext context = p::ComputeFieldContext(
-      p::SnapshotField(state, state.last_seq(), request.project,
-                       request.item.field, 0));
+  const p::FieldContext context = p::ComputeFieldContext(p::SnapshotField(
+      state, state.last_seq(), request.project, request.item.field, 0));
   return Assemble(ledger, g, context, request);
 }
 

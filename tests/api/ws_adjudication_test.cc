@@ -360,8 +360,7 @@ TEST_F(WsAdjudicationTest, EscalatedItemsCountOnlyInASeniorsDepth) {
     EXPECT_EQ(senior->at("depth").to_number<int>(), kItems) << field;
     WsResult other = Send(NewPeer(), "adj-1", sub);
     ASSERT_TRUE(other.ok()) << other.status().ToString();
-    EXPECT_EQ(other->at("depth").to_number<int>(), kItems - escalated)
-        << field;
+    EXPECT_EQ(other->at("depth").to_number<int>(), kItems - escalated) << field;
   }
   // The junior's pushes never counted the senior tier.
   for (const Pushed& p : junior->Of("queue_depth"))

@@ -41,13 +41,12 @@ class FieldContextTest : public ::testing::Test {
     ledger_ = std::move(*ledger);
     auto h = domain::CommandHandler::Open(ledger_.get(), {});
     ASSERT_TRUE(h.ok()) << h.status().ToString();
-    ASSERT_TRUE((*h)->RegisterPrincipal(
-                        "admin", {.id = "admin",
-                                  .roles = {{fb::Role::Admin, ""}}})
-                    .ok());
+    ASSERT_TRUE(
+        (*h)->RegisterPrincipal(
+                "admin", {.id = "admin", .roles = {{fb::Role::Admin, ""}}})
+            .ok());
     for (const char* p : {"p", "q"}) {
-      ASSERT_TRUE(
-          (*h)->CreateProject("admin", {.id = p, .name = p}).ok());
+      ASSERT_TRUE((*h)->CreateProject("admin", {.id = p, .name = p}).ok());
     }
     ASSERT_TRUE((*h)->PublishSchema("admin", kSchema).ok());
     h->reset();

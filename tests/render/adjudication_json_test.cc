@@ -239,11 +239,11 @@ TEST_P(AdjudicatorViewTest, ShowsTracesDistributionAndNamesOnlyByPseudonym) {
       {.project = "icu", .item = {"rec-1", "severity"}, .blind = blind});
   ASSERT_TRUE(view.ok()) << view.status().ToString();
   json::object& v = *view;
-  EXPECT_EQ(Keys(v), (std::vector<std::string>{
-                         "project", "record", "field", "as_of_seq",
-                         "context_as_of_seq", "blind",
-                         "record_content", "record_sealed", "annotations",
-                         "distribution", "agreement"}));
+  EXPECT_EQ(Keys(v),
+            (std::vector<std::string>{
+                "project", "record", "field", "as_of_seq", "context_as_of_seq",
+                "blind", "record_content", "record_sealed", "annotations",
+                "distribution", "agreement"}));
   EXPECT_EQ(v["record_content"].at("text"), "MAP 64, lactate 3.2");
   const json::array& anns = v["annotations"].as_array();
   ASSERT_EQ(anns.size(), 3u);
@@ -323,9 +323,9 @@ TEST_P(AdjudicatorViewTest, TheServersCachedViewIsTheSameDocument) {
               WriteCanonicalJson(*want).value());
   }
   EXPECT_EQ(cache.computed(), 1u);
-  auto missing = AdjudicatorViewJson(
-      **engine, cache, *ledger_,
-      {.project = "other", .item = {"rec-1", "severity"}});
+  auto missing =
+      AdjudicatorViewJson(**engine, cache, *ledger_,
+                          {.project = "other", .item = {"rec-1", "severity"}});
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(cache.computed(), 1u) << "a refused view computed a context";
 }
