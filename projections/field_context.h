@@ -19,12 +19,12 @@
 // FieldContext is immutable once computed and shared read-only;
 // FieldContextCache is thread-safe.
 //
-//   std::optional<FieldSnapshot> snap;
 //   FieldContextCache::Lookup l;
 //   engine.Read([&](const AnalyticsState& s, uint64_t seq) {
 //     ItemRatings mine = ItemFieldRatings(s, "icu", "rec-1", "severity");
 //     l = cache.Find(s, seq, "icu", "severity", "rec-1", mine);
 //   });
+//   // (l.wait: cache.Wait("icu", "severity", ms), then Find again.)
 //   std::shared_ptr<const FieldContext> ctx =
 //       l.context ? l.context : cache.Compute(std::move(*l.snapshot));
 #ifndef CONSILIUM_PROJECTIONS_FIELD_CONTEXT_H_
