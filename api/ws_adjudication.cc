@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -24,11 +25,11 @@ namespace {
 namespace json = boost::json;
 namespace adj = ::consilium::adjudication;
 using Steady = std::chrono::steady_clock;
+using internal::DepthCounter;
 using internal::DepthOf;
 using internal::DepthText;
 using internal::ExpiringText;
 using internal::FieldOrNull;
-using internal::IsSenior;
 using internal::LeaseKey;
 using internal::LeaseTrack;
 using internal::LostText;
@@ -54,13 +55,6 @@ struct Session {
   bool gone = false;  // dropped from sessions_: make a new one
   std::map<SubKey, QueueSub> queues;
   std::map<uint64_t, LeaseTrack> leases;
-};
-
-// A subscription whose depth is due to be sent.
-struct DueDepth {
-  std::shared_ptr<Session> session;
-  SubKey key;
-  std::string adjudicator;
 };
 
 struct Outgoing {
@@ -142,7 +136,9 @@ class WsAdjudication::Impl {
   void OnNotice(const adj::QueueNotice& n);
   void OnEvent(const StoredEvent& e);
   void PusherLoop();
-  // Under mu_: what is due now; `wake` lowered to the next due time.
+  // Under mu_: what is due now (a depth: the subscription and its
+  // adjudicator); `wake` lowered to the next due time.
+  using DueDepth = std::tuple<std::shared_ptr<Session>, SubKey, std::string>;
   void CollectDue(Steady::time_point now, Steady::time_point& wake,
                   std::vector<DueDepth>& flushes, std::vector<Outgoing>& out);
   void Flush(const std::vector<DueDepth>& flushes);
@@ -598,7 +594,7 @@ void WsAdjudication::Impl::CollectDue(Steady::time_point now,
       const Steady::time_point due = sub.last_sent + options_.depth_coalesce;
       if (now >= due) {
         sub.dirty = false;
-        flushes.push_back({s, key, sub.adjudicator});
+        flushes.emplace_back(s, key, sub.adjudicator);
       } else {
         wake = std::min(wake, due);
       }
@@ -621,17 +617,11 @@ void WsAdjudication::Impl::CollectDue(Steady::time_point now,
 
 void WsAdjudication::Impl::Flush(const std::vector<DueDepth>& flushes) {
   if (flushes.empty()) return;
-  // Counted once per (queue, field, tier), however many sessions share it.
   std::vector<size_t> depths;
   const uint64_t seq = ctx_.handler->Read([&](const domain::DomainState&) {
-    std::map<std::pair<SubKey, bool>, size_t> counted;
-    for (const DueDepth& d : flushes) {
-      const bool senior = IsSenior(*ctx_.model, d.key.first, d.adjudicator);
-      auto [it, fresh] = counted.try_emplace({d.key, senior}, 0);
-      if (fresh)
-        it->second = DepthOf(*ctx_.model, d.key.first, d.key.second, senior);
-      depths.push_back(it->second);
-    }
+    DepthCounter count(*ctx_.model);
+    for (const auto& [s, key, who] : flushes)
+      depths.push_back(count.Of(key.first, key.second, who));
     return ctx_.model->seq();
   });
   std::vector<Outgoing> out;
@@ -739,8 +729,7 @@ void WsAdjudication::Impl::PusherLoop() {
   }
 }
 
-// ---- The object
-// ---------------------------------------------------------------
+// ---- The object -------------------------------------------------------------
 
 WsAdjudication::WsAdjudication(std::unique_ptr<Impl> impl)
     : impl_(std::move(impl)) {}

@@ -132,6 +132,8 @@ std::string ExpiringText(uint64_t lease, const LeaseTrack& t, int64_t now_us) {
       {"remaining_ms", std::max<int64_t>(0, (t.deadline_us - now_us) / 1000)}});
 }
 
+namespace {
+
 bool IsSenior(const adj::AdjudicationModel& model, const std::string& project,
               std::string_view adjudicator) {
   const adj::Queue* q = model.FindQueue(project);
@@ -141,13 +143,8 @@ bool IsSenior(const adj::AdjudicationModel& model, const std::string& project,
          seniors.end();
 }
 
-size_t DepthOf(const adj::AdjudicationModel& model, const std::string& project,
-               const std::string& field, std::string_view adjudicator) {
-  return DepthOf(model, project, field, IsSenior(model, project, adjudicator));
-}
-
-size_t DepthOf(const adj::AdjudicationModel& model, const std::string& project,
-               const std::string& field, bool senior) {
+size_t Depth(const adj::AdjudicationModel& model, const std::string& project,
+             const std::string& field, bool senior) {
   const adj::Queue* q = model.FindQueue(project);
   if (q == nullptr) return 0;
   if (field.empty() && senior) return q->queued();  // both tiers
@@ -166,6 +163,21 @@ size_t DepthOf(const adj::AdjudicationModel& model, const std::string& project,
     }
   }
   return senior ? all : all - std::min(all, escalated);
+}
+
+}  // namespace
+
+size_t DepthOf(const adj::AdjudicationModel& model, const std::string& project,
+               const std::string& field, std::string_view adjudicator) {
+  return Depth(model, project, field, IsSenior(model, project, adjudicator));
+}
+
+size_t DepthCounter::Of(const std::string& project, const std::string& field,
+                        std::string_view adjudicator) {
+  const bool senior = IsSenior(model_, project, adjudicator);
+  auto [it, fresh] = counted_.try_emplace({project, field, senior}, 0);
+  if (fresh) it->second = Depth(model_, project, field, senior);
+  return it->second;
 }
 
 }  // namespace consilium::api::internal

@@ -64,13 +64,20 @@ std::string ExpiringText(uint64_t lease, const LeaseTrack& t, int64_t now_us);
 size_t DepthOf(const adjudication::AdjudicationModel& model,
                const std::string& project, const std::string& field,
                std::string_view adjudicator);
-// The same for a senior or not (what DepthOf asks of `adjudicator`), so a
-// caller counts once per (queue, field, tier) for many adjudicators.
-bool IsSenior(const adjudication::AdjudicationModel& model,
-              const std::string& project, std::string_view adjudicator);
-size_t DepthOf(const adjudication::AdjudicationModel& model,
-               const std::string& project, const std::string& field,
-               bool senior);
+
+// DepthOf for many adjudicators under one lock, counting once per (queue,
+// field, tier) however many sessions share it.
+class DepthCounter {
+ public:
+  explicit DepthCounter(const adjudication::AdjudicationModel& model)
+      : model_(model) {}
+  size_t Of(const std::string& project, const std::string& field,
+            std::string_view adjudicator);
+
+ private:
+  const adjudication::AdjudicationModel& model_;
+  std::map<std::tuple<std::string, std::string, bool>, size_t> counted_;
+};
 
 }  // namespace consilium::api::internal
 
