@@ -27,6 +27,7 @@
 
 #include "api/adjudication_routes.h"
 #include "api/internal/ws_adjudication_text.h"
+#include "api/router.h"
 #include "domain/command_handler.h"
 #include "ledger/ledger.h"
 #include "schemas/event.h"
@@ -365,6 +366,26 @@ TEST_F(WsAdjudicationTest, EscalatedItemsCountOnlyInASeniorsDepth) {
   // The junior's pushes never counted the senior tier.
   for (const Pushed& p : junior->Of("queue_depth"))
     EXPECT_LE(p.msg.at("depth").to_number<int>(), kItems - 1);
+  // REST's queue read says the same to each of them.
+  StatusOr<Router> router = app_->BuildRouter();
+  ASSERT_TRUE(router.ok()) << router.status().ToString();
+  RouteMatch m =
+      router->Match("GET", {"v1", "projects", "p", "adjudication", "queue"});
+  ASSERT_NE(m.route, nullptr);
+  for (const auto& [who, queued] :
+       {std::pair<std::string, int>{"adj-1", kItems - escalated},
+        std::pair<std::string, int>{"adj-2", kItems}}) {
+    Request get;
+    get.method = "GET";
+    get.path = "/v1/projects/p/adjudication/queue";
+    get.target = get.path;
+    get.params = m.params;
+    get.principal = Principal{who, {"adjudicator@p"}};
+    StatusOr<Response> r = m.route->blocking(get);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(json::parse(r->body).at("queued").to_number<int>(), queued)
+        << who;
+  }
 }
 
 TEST_F(WsAdjudicationTest, OwnDecisionIsNoLossButADecisionElsewhereIs) {
