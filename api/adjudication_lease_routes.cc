@@ -16,6 +16,7 @@
 #include "api/adjudication_routes.h"
 #include "api/internal/app_routes.h"
 #include "api/internal/body_reader.h"
+#include "api/internal/claim_contexts.h"
 #include "common/hash.h"
 #include "projections/engine.h"
 #include "render/adjudication_json.h"
@@ -144,10 +145,12 @@ void DecideAsync(const AppContext& ctx, const Request& req, uint64_t lease,
 // After the claim is durable (on `post`'s executor): the item as the live
 // read side has it once it has applied the claim (what the decision will
 // weigh; a change after the claim voids the decision, which then says what
-// changed), built under the read side's lock, then recorded as the
-// adjudicator's access; only once that is durable is it returned (DESIGN.md
-// invariant 3; render::RecordShown, without the wait). Never a replay of
-// the ledger: a claim costs the same on a ledger of any length.
+// changed), read under the read side's lock, with the field's project-wide
+// figures from the App's context cache (computed outside that lock); then
+// recorded as the adjudicator's access, and only once that is durable
+// returned (DESIGN.md invariant 3; render::RecordShown, without the wait).
+// Never a replay of the ledger, and the item's part costs the same in a
+// project of any size.
 void ShowClaim(const AppContext& ctx, const std::string& project,
                const std::string& actor, const adj::ClaimResult& claim,
                const PostStep& post, AsyncReply reply) {
@@ -178,12 +181,20 @@ void ShowClaim(const AppContext& ctx, const std::string& project,
                                      std::to_string(kShowTimeoutMs) + " ms")
                   : live));
   }
+  const render::AdjudicatorViewRequest request{
+      .project = project, .item = claim.item, .blind = blind};
   StatusOr<json::object> view = InternalError("unset");
-  ctx.engine->Read([&](const projections::AnalyticsState& s) {
-    view = render::AdjudicatorViewJson(
-        s, *ctx.ledger,
-        {.project = project, .item = claim.item, .blind = blind});
-  });
+  // The item under the read side's lock, the field's project-wide context
+  // from the App's cache, computed outside it (docs/websocket.md, "What a
+  // claim costs").
+  if (auto cache = ClaimContexts(ctx.engine)) {
+    view =
+        render::AdjudicatorViewJson(*ctx.engine, *cache, *ctx.ledger, request);
+  } else {
+    ctx.engine->Read([&](const projections::AnalyticsState& s) {
+      view = render::AdjudicatorViewJson(s, *ctx.ledger, request);
+    });
+  }
   if (!view.ok()) return reply(cannot_show(view.status()));
   auto shown = std::make_shared<json::object>(std::move(*view));
   ctx.handler->RecordAccessAsync(

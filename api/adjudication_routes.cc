@@ -13,6 +13,7 @@
 #include "adjudication/as_of.h"
 #include "api/internal/app_routes.h"
 #include "api/internal/body_reader.h"
+#include "api/internal/ws_adjudication_text.h"
 #include "common/hash.h"
 #include "projections/engine.h"
 #include "render/adjudication_json.h"
@@ -28,6 +29,7 @@ namespace json = boost::json;
 namespace adj = ::consilium::adjudication;
 using internal::Actor;
 using internal::BodyReader;
+using internal::DepthOf;
 using internal::Guarded;
 
 // ---- Query strings ----------------------------------------------------------
@@ -199,7 +201,11 @@ QueueCopy CopyQueue(const adj::AdjudicationModel& model,
   if (queue == nullptr) return out;
   out.found = true;
   out.seq = model.seq();
-  out.queued = queue->queued();
+  // An adjudicator's own read counts what the depth pushes count for them
+  // (escalated items only for the senior tier; docs/websocket.md, "Pushes").
+  out.queued = adjudicator == nullptr
+                   ? queue->queued()
+                   : DepthOf(model, project, "", *adjudicator);
   out.leases = queue->leases();
   for (const adj::ItemInfo* i : render::QueueListItems(
            *queue, all, limit,

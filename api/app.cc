@@ -8,6 +8,7 @@
 #include "api/adjudication_routes.h"
 #include "api/annotation_routes.h"
 #include "api/domain_authenticator.h"
+#include "api/internal/claim_contexts.h"
 #include "api/project_routes.h"
 #include "api/read_routes.h"
 #include "api/record_routes.h"
@@ -323,6 +324,7 @@ StatusOr<std::unique_ptr<App>> App::Open(Ledger* ledger, AppOptions options) {
                    app->commands_->ExpireDue(app->options_.clock->NowMicros()));
   app->leases_expired_ = expired.size();
   app->sweeper_ = std::thread([self] { self->SweepLoop(); });
+  internal::RegisterClaimContexts(app->engine_.get(), app->options_.clock);
   return app;
 }
 
@@ -336,7 +338,10 @@ App::~App() {
     sweeper_.join();
   }
   if (model_ && gauge_listener_ != 0) model_->Unsubscribe(gauge_listener_);
-  if (engine_) engine_->StopLive();
+  if (engine_) {
+    internal::UnregisterClaimContexts(engine_.get());
+    engine_->StopLive();
+  }
 }
 
 uint64_t App::leases_expired() const {

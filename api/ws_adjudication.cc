@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -24,6 +25,7 @@ namespace {
 namespace json = boost::json;
 namespace adj = ::consilium::adjudication;
 using Steady = std::chrono::steady_clock;
+using internal::DepthCounter;
 using internal::DepthOf;
 using internal::DepthText;
 using internal::ExpiringText;
@@ -41,6 +43,7 @@ struct QueueSub {
   bool dirty = false;
   Steady::time_point last_sent{};
   size_t last_depth = 0;
+  std::string adjudicator;  // the session's principal: what its depth counts
 };
 
 // (project, field): field empty for the whole queue.
@@ -133,13 +136,12 @@ class WsAdjudication::Impl {
   void OnNotice(const adj::QueueNotice& n);
   void OnEvent(const StoredEvent& e);
   void PusherLoop();
-  // Under mu_: what is due now; `wake` lowered to the next due time.
-  void CollectDue(
-      Steady::time_point now, Steady::time_point& wake,
-      std::vector<std::pair<std::shared_ptr<Session>, SubKey>>& flushes,
-      std::vector<Outgoing>& out);
-  void Flush(
-      const std::vector<std::pair<std::shared_ptr<Session>, SubKey>>& flushes);
+  // Under mu_: what is due now (a depth: the subscription and its
+  // adjudicator); `wake` lowered to the next due time.
+  using DueDepth = std::tuple<std::shared_ptr<Session>, SubKey, std::string>;
+  void CollectDue(Steady::time_point now, Steady::time_point& wake,
+                  std::vector<DueDepth>& flushes, std::vector<Outgoing>& out);
+  void Flush(const std::vector<DueDepth>& flushes);
   void CheckItems();
   void CheckRevocation(uint64_t seq);
 
@@ -341,7 +343,8 @@ void WsAdjudication::Impl::Subscribe(const WsRequest& req,
     };
     const Now now = ctx_.handler->Read([&](const domain::DomainState&) {
       return Now{ctx_.model->FindQueue(queue) != nullptr,
-                 DepthOf(*ctx_.model, queue, field), ctx_.model->seq()};
+                 DepthOf(*ctx_.model, queue, field, req.principal.id),
+                 ctx_.model->seq()};
     });
     if (!now.found)
       return NotFoundError("subscribe: no project \"" + queue + "\"");
@@ -358,7 +361,8 @@ void WsAdjudication::Impl::Subscribe(const WsRequest& req,
             std::to_string(options_.max_subscriptions_per_session) +
             " queue subscriptions per session");
       } else {
-        s.queues[key] = QueueSub{.last_depth = now.depth};
+        s.queues[key] =
+            QueueSub{.last_depth = now.depth, .adjudicator = req.principal.id};
       }
     });
     if (!added.ok()) {
@@ -579,10 +583,10 @@ void WsAdjudication::Impl::OnEvent(const StoredEvent& e) {
   cv_.notify_all();
 }
 
-void WsAdjudication::Impl::CollectDue(
-    Steady::time_point now, Steady::time_point& wake,
-    std::vector<std::pair<std::shared_ptr<Session>, SubKey>>& flushes,
-    std::vector<Outgoing>& out) {
+void WsAdjudication::Impl::CollectDue(Steady::time_point now,
+                                      Steady::time_point& wake,
+                                      std::vector<DueDepth>& flushes,
+                                      std::vector<Outgoing>& out) {
   const int64_t now_us = ctx_.clock->NowMicros();
   for (auto& [raw, s] : sessions_) {
     for (auto& [key, sub] : s->queues) {
@@ -590,7 +594,7 @@ void WsAdjudication::Impl::CollectDue(
       const Steady::time_point due = sub.last_sent + options_.depth_coalesce;
       if (now >= due) {
         sub.dirty = false;
-        flushes.emplace_back(s, key);
+        flushes.emplace_back(s, key, sub.adjudicator);
       } else {
         wake = std::min(wake, due);
       }
@@ -611,14 +615,13 @@ void WsAdjudication::Impl::CollectDue(
   }
 }
 
-void WsAdjudication::Impl::Flush(
-    const std::vector<std::pair<std::shared_ptr<Session>, SubKey>>& flushes) {
+void WsAdjudication::Impl::Flush(const std::vector<DueDepth>& flushes) {
   if (flushes.empty()) return;
   std::vector<size_t> depths;
   const uint64_t seq = ctx_.handler->Read([&](const domain::DomainState&) {
-    for (const auto& [s, key] : flushes) {
-      depths.push_back(DepthOf(*ctx_.model, key.first, key.second));
-    }
+    DepthCounter count(*ctx_.model);
+    for (const auto& [s, key, who] : flushes)
+      depths.push_back(count.Of(key.first, key.second, who));
     return ctx_.model->seq();
   });
   std::vector<Outgoing> out;
@@ -626,7 +629,7 @@ void WsAdjudication::Impl::Flush(
     std::lock_guard lock(mu_);
     const Steady::time_point now = Steady::now();
     for (size_t i = 0; i < flushes.size(); ++i) {
-      const auto& [s, key] = flushes[i];
+      const auto& [s, key, adjudicator] = flushes[i];
       auto it = s->queues.find(key);
       if (s->gone || it == s->queues.end()) continue;
       if (it->second.last_depth == depths[i]) continue;
@@ -704,7 +707,7 @@ void WsAdjudication::Impl::PusherLoop() {
   while (!stopping_) {
     const Steady::time_point now = Steady::now();
     Steady::time_point wake = now + options_.lease_check;
-    std::vector<std::pair<std::shared_ptr<Session>, SubKey>> flushes;
+    std::vector<DueDepth> flushes;
     std::vector<Outgoing> out;
     CollectDue(now, wake, flushes, out);
     const uint64_t revoked = revoked_seq_;
@@ -726,8 +729,7 @@ void WsAdjudication::Impl::PusherLoop() {
   }
 }
 
-// ---- The object
-// ---------------------------------------------------------------
+// ---- The object -------------------------------------------------------------
 
 WsAdjudication::WsAdjudication(std::unique_ptr<Impl> impl)
     : impl_(std::move(impl)) {}

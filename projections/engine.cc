@@ -150,6 +150,10 @@ StatusOr<uint64_t> SeqAtTime(const Ledger& ledger, int64_t time_us) {
 // ---- ProjectionEngine
 // --------------------------------------------------------
 
+// While the live state trails the ledger's head, WaitForSeq's waiters are
+// woken every this many events (and always once it reaches the head).
+constexpr uint64_t kWakeEvery = 64;
+
 StatusOr<std::unique_ptr<ProjectionEngine>> ProjectionEngine::Open(
     Ledger* ledger, EngineOptions options) {
   std::unique_ptr<ProjectionEngine> engine(
@@ -210,7 +214,17 @@ void ProjectionEngine::ApplyLive(const StoredEvent& event) {
     checkpoint = options_.checkpoint_every_events != 0 &&
                  since_checkpoint_ >= options_.checkpoint_every_events;
   }
-  applied_cv_.notify_all();
+  // Waiters (WaitForSeq) are woken when the state reaches the ledger's head
+  // (the last event of a group commit: every position a waiter can have
+  // been given is applied then), and every kWakeEvery events while it
+  // trails a head that keeps moving. Waking every waiter for every event
+  // made a few hundred threads waiting for their claims contend with this
+  // thread for mu_ on each event, and the read side fell behind (issue 17).
+  // Before a checkpoint too: it keeps this thread for a while.
+  if (checkpoint || event.seq % kWakeEvery == 0 ||
+      event.seq >= ledger_->head().seq) {
+    applied_cv_.notify_all();
+  }
   if (checkpoint) {
     Status s = Checkpoint();
     std::lock_guard l(mu_);

@@ -9,6 +9,7 @@
 #include "common/strict_json.h"
 #include "domain/deid_status.h"
 #include "projections/analytics.h"
+#include "projections/field_context.h"
 #include "projections/value_keys.h"
 #include "render/internal/json_values.h"
 #include "schemas/deid_events.h"
@@ -45,6 +46,73 @@ StatusOr<json::value> TraceAt(const Ledger& ledger, uint64_t seq) {
                        " is not an annotation revision");
 }
 
+// What the view shows of the item, taken from the state under the engine's
+// lock: O(the item). The ledger's reads (the record's content and each
+// annotation's trace) come after, outside the lock.
+struct Gathered {
+  uint64_t as_of_seq = 0;
+  uint64_t import_seq = 0;
+  struct Annotation {
+    json::value annotator;
+    std::string schema;
+    uint32_t revision = 0;
+    uint64_t seq = 0;
+    int64_t timestamp_us = 0;
+    json::value value;
+  };
+  std::vector<Annotation> annotations;
+  std::vector<p::FieldDistribution> distribution;  // the field's, no soft label
+  p::ItemRatings ratings;
+};
+
+StatusOr<Gathered> Gather(const p::AnalyticsState& state,
+                          const AdjudicatorViewRequest& request) {
+  const std::string& record = request.item.record;
+  const p::RecordInfo* info = state.FindRecord(record);
+  if (info == nullptr || !info->known ||
+      state.name(info->project) != request.project) {
+    return NotFoundError("no record \"" + record + "\" in project \"" +
+                         request.project + "\"");
+  }
+  Gathered g;
+  g.as_of_seq = state.last_seq();
+  g.import_seq = info->seq;
+  for (uint32_t index : state.AnnotationsOnRecord(record)) {
+    const p::AnnotationEntry& a = state.annotations()[index];
+    if (a.by_model || a.withdrawn) continue;
+    if (state.name(a.project) != request.project) continue;
+    const p::RevisionValues& cur = a.current();
+    Gathered::Annotation o;
+    if (request.blind) {
+      o.annotator = nullptr;
+    } else {
+      auto who = state.principals().find(state.name(a.annotator));
+      o.annotator =
+          who != state.principals().end() && !who->second.pseudonym.empty()
+              ? json::value(who->second.pseudonym)
+              : json::value(nullptr);
+    }
+    o.schema = std::string(state.name(a.schema_id)) + "@" +
+               std::to_string(a.schema_version);
+    o.revision = cur.revision;
+    o.seq = cur.seq;
+    o.timestamp_us = cur.timestamp_us;
+    o.value = nullptr;
+    for (const schemas::ExtractedValue& v : state.values(cur)) {
+      if (v.path == request.item.field) o.value = json::value(p::ValueKey(v));
+    }
+    g.annotations.push_back(std::move(o));
+  }
+  ASSIGN_OR_RETURN(p::RecordDistribution d,
+                   p::LabelDistribution(state, record, /*soft_labels=*/false));
+  for (p::FieldDistribution& f : d.fields) {
+    if (f.path == request.item.field) g.distribution.push_back(std::move(f));
+  }
+  g.ratings =
+      p::ItemFieldRatings(state, request.project, record, request.item.field);
+  return g;
+}
+
 json::object CountsJson(const p::ValueCounts& vc) {
   json::object counts;
   for (const auto& [key, n] : vc.counts) counts[key] = n;
@@ -52,14 +120,15 @@ json::object CountsJson(const p::ValueCounts& vc) {
 }
 
 // The field's distribution per schema version (a new version is reported on
-// its own, as everywhere in the projections): counts, entropy, soft label,
-// and the model pre-labels apart. Per-annotator values are not repeated:
-// "annotations" carries them with the names the adjudicator may see.
-json::array DistributionsJson(const p::RecordDistribution& d,
-                              std::string_view field) {
+// its own, as everywhere in the projections): counts, entropy, soft label
+// (the item's, under the context's Dawid–Skene fit), and the model
+// pre-labels apart. Per-annotator values are not repeated: "annotations"
+// carries them with the names the adjudicator may see.
+json::array DistributionsJson(const Gathered& g, const p::FieldContext& context,
+                              std::string_view record) {
   json::array out;
-  for (const p::FieldDistribution& f : d.fields) {
-    if (f.path != field) continue;
+  static const std::vector<std::pair<std::string, std::string>> kNone;
+  for (const p::FieldDistribution& f : g.distribution) {
     json::object o;
     o["schema"] = f.schema_id + "@" + std::to_string(f.schema_version);
     o["metric"] = schemas::MetricName(f.metric);
@@ -71,15 +140,20 @@ json::array DistributionsJson(const p::RecordDistribution& d,
           f.human.normalized_entropy.undefined_reason;
     }
     o["model_prelabels"] = CountsJson(f.model);
-    if (f.soft_label.empty()) {
+    const p::SchemaVersionKey version{f.schema_id, f.schema_version};
+    auto mine = g.ratings.find(version);
+    const p::ItemSoftLabel soft =
+        p::SoftLabelOf(context, version, record,
+                       mine == g.ratings.end() ? kNone : mine->second);
+    if (soft.label.empty()) {
       o["soft_label"] = nullptr;
-      if (!f.soft_label_undefined_reason.empty())
-        o["soft_label_undefined_reason"] = f.soft_label_undefined_reason;
+      if (!soft.undefined_reason.empty())
+        o["soft_label_undefined_reason"] = soft.undefined_reason;
     } else {
-      json::object soft;
-      for (const auto& [category, prob] : f.soft_label)
-        soft[category] = Num(prob);
-      o["soft_label"] = std::move(soft);
+      json::object by_class;
+      for (const auto& [category, prob] : soft.label)
+        by_class[category] = Num(prob);
+      o["soft_label"] = std::move(by_class);
     }
     out.push_back(std::move(o));
   }
@@ -88,14 +162,10 @@ json::array DistributionsJson(const p::RecordDistribution& d,
 
 // The field's agreement in the project per schema version: the statistic
 // the calibration loop ranks by (docs/statistics.md).
-json::array AgreementJson(const p::AnalyticsState& state,
-                          std::string_view project, std::string_view field) {
+json::array AgreementJson(const p::FieldContext& context) {
   json::array out;
-  auto fields = p::ComputeFieldAgreement(
-      state, {.project = std::string(project), .field = std::string(field)});
-  if (!fields.ok()) return out;
-  for (const p::FieldAgreement& f : *fields) {
-    if (f.path != field) continue;
+  for (const p::VersionContext& v : context.versions) {
+    const p::FieldAgreement& f = v.agreement;
     json::object o;
     o["schema"] = f.schema_id + "@" + std::to_string(f.schema_version);
     o["items"] = f.items;
@@ -110,70 +180,28 @@ json::array AgreementJson(const p::AnalyticsState& state,
   return out;
 }
 
-StatusOr<json::array> AnnotationsJson(const p::AnalyticsState& state,
-                                      const Ledger& ledger,
-                                      const AdjudicatorViewRequest& request) {
-  json::array out;
-  for (uint32_t index : state.AnnotationsOnRecord(request.item.record)) {
-    const p::AnnotationEntry& a = state.annotations()[index];
-    if (a.by_model || a.withdrawn) continue;
-    if (state.name(a.project) != request.project) continue;
-    const p::RevisionValues& cur = a.current();
-    json::object o;
-    if (request.blind) {
-      o["annotator"] = nullptr;
-    } else {
-      auto who = state.principals().find(state.name(a.annotator));
-      o["annotator"] =
-          who != state.principals().end() && !who->second.pseudonym.empty()
-              ? json::value(who->second.pseudonym)
-              : json::value(nullptr);
-    }
-    o["schema"] = std::string(state.name(a.schema_id)) + "@" +
-                  std::to_string(a.schema_version);
-    o["revision"] = cur.revision;
-    o["seq"] = cur.seq;
-    o["submitted_at"] = FormatTimestamp(cur.timestamp_us);
-    json::value key = nullptr;
-    for (const schemas::ExtractedValue& v : state.values(cur)) {
-      if (v.path == request.item.field) key = json::value(p::ValueKey(v));
-    }
-    o["value"] = std::move(key);
-    ASSIGN_OR_RETURN(json::value trace, TraceAt(ledger, cur.seq));
-    o["trace"] = std::move(trace);
-    out.push_back(std::move(o));
-  }
-  return out;
-}
-
-}  // namespace
-
-StatusOr<json::object> AdjudicatorViewJson(
-    const p::AnalyticsState& state, const Ledger& ledger,
-    const AdjudicatorViewRequest& request) {
+// The document, from the item's part, the field's context and the ledger.
+StatusOr<json::object> Assemble(const Ledger& ledger, const Gathered& g,
+                                const p::FieldContext& context,
+                                const AdjudicatorViewRequest& request) {
   const std::string& record = request.item.record;
-  const p::RecordInfo* info = state.FindRecord(record);
-  if (info == nullptr || !info->known ||
-      state.name(info->project) != request.project) {
-    return NotFoundError("no record \"" + record + "\" in project \"" +
-                         request.project + "\"");
-  }
   json::object o;
   o["project"] = request.project;
   o["record"] = record;
   o["field"] = request.item.field;
-  o["as_of_seq"] = state.last_seq();
+  o["as_of_seq"] = g.as_of_seq;
+  o["context_as_of_seq"] = context.as_of_seq;
   o["blind"] = request.blind;
-  ASSIGN_OR_RETURN(StoredEvent imported, ledger.Get(info->seq));
+  ASSIGN_OR_RETURN(StoredEvent imported, ledger.Get(g.import_seq));
   const fb::RecordImported* r = imported.event()->body_as_RecordImported();
   if (r == nullptr) {
     return InternalError("record \"" + record + "\": event " +
-                         std::to_string(info->seq) + " is not its import");
+                         std::to_string(g.import_seq) + " is not its import");
   }
   // A redacted record shows its redacted content (docs/deid.md); a held one
   // has no annotations, so no item.
   ASSIGN_OR_RETURN(domain::DeidStatus deid,
-                   domain::DeidStatusAt(ledger, *r, info->seq, 0));
+                   domain::DeidStatusAt(ledger, *r, g.import_seq, 0));
   if (deid.held()) {
     return FailedPreconditionError("record \"" + record +
                                    "\" is held by the de-identification gate");
@@ -187,14 +215,65 @@ StatusOr<json::object> AdjudicatorViewJson(
   o["record_content"] = PayloadValue(content);
   o["record_sealed"] = content->encoding() != fb::PayloadEncoding::Plain;
   o["record_deid"] = deid.name();
-  ASSIGN_OR_RETURN(json::array annotations,
-                   AnnotationsJson(state, ledger, request));
+  json::array annotations;
+  for (const Gathered::Annotation& a : g.annotations) {
+    json::object x;
+    x["annotator"] = a.annotator;
+    x["schema"] = a.schema;
+    x["revision"] = a.revision;
+    x["seq"] = a.seq;
+    x["submitted_at"] = FormatTimestamp(a.timestamp_us);
+    x["value"] = a.value;
+    ASSIGN_OR_RETURN(json::value trace, TraceAt(ledger, a.seq));
+    x["trace"] = std::move(trace);
+    annotations.push_back(std::move(x));
+  }
   o["annotations"] = std::move(annotations);
-  ASSIGN_OR_RETURN(p::RecordDistribution d,
-                   p::LabelDistribution(state, record, /*soft_labels=*/true));
-  o["distribution"] = DistributionsJson(d, request.item.field);
-  o["agreement"] = AgreementJson(state, request.project, request.item.field);
+  o["distribution"] = DistributionsJson(g, context, record);
+  o["agreement"] = AgreementJson(context);
   return o;
+}
+
+// How long a view waits for another caller's computation of its field's
+// context before looking again, and how often it waits at most before
+// computing one itself.
+constexpr int64_t kContextWaitMs = 10'000;
+constexpr int kContextWaits = 3;
+
+}  // namespace
+
+StatusOr<json::object> AdjudicatorViewJson(
+    const p::AnalyticsState& state, const Ledger& ledger,
+    const AdjudicatorViewRequest& request) {
+  ASSIGN_OR_RETURN(Gathered g, Gather(state, request));
+  const p::FieldContext context = p::ComputeFieldContext(p::SnapshotField(
+      state, state.last_seq(), request.project, request.item.field, 0));
+  return Assemble(ledger, g, context, request);
+}
+
+StatusOr<json::object> AdjudicatorViewJson(
+    const p::ProjectionEngine& engine, p::FieldContextCache& cache,
+    const Ledger& ledger, const AdjudicatorViewRequest& request) {
+  for (int waits = 0;; ++waits) {
+    StatusOr<Gathered> g = InternalError("unset");
+    p::FieldContextCache::Lookup lookup;
+    engine.Read([&](const p::AnalyticsState& state, uint64_t seq) {
+      g = Gather(state, request);
+      if (!g.ok()) return;
+      lookup = cache.Find(state, seq, request.project, request.item.field,
+                          request.item.record, g->ratings,
+                          /*may_wait=*/waits < kContextWaits);
+    });
+    if (!g.ok()) return g.status();
+    if (lookup.wait) {
+      cache.Wait(request.project, request.item.field, kContextWaitMs);
+      continue;
+    }
+    std::shared_ptr<const p::FieldContext> context =
+        lookup.context ? lookup.context
+                       : cache.Compute(std::move(*lookup.snapshot));
+    return Assemble(ledger, *g, *context, request);
+  }
 }
 
 StatusOr<RecordedView> ShowToAdjudicator(

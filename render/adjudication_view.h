@@ -14,9 +14,18 @@
 // "record", action "adjudicate") and only then returns the document:
 // DESIGN.md invariant 3. The CLI (`adjudicate claim`) and the server do so.
 //
-// Thread-safety: a pure function of a const state and a ledger (whose reads
-// are thread-safe); call it under ProjectionEngine::Read or on a private
-// state.
+// The field's agreement and the Dawid–Skene fit behind the soft label are
+// project-wide (O(project)); everything else is the item's (O(item)). The
+// server's form (over the live engine and a projections::FieldContextCache)
+// takes the item under the engine's lock and reuses the field's context for
+// a bounded time, computed outside the lock (docs/websocket.md, "What a
+// claim costs"); "context_as_of_seq" says which position the context
+// reflects ("as_of_seq" is the item's).
+//
+// Thread-safety: the state form is a pure function of a const state and a
+// ledger (whose reads are thread-safe); call it under ProjectionEngine::Read
+// or on a private state. The engine form takes the engine's lock itself
+// (never call it under Read) and may be called from any thread.
 //
 //   StatusOr<boost::json::object> v = render::AdjudicatorViewJson(
 //       state, *ledger, {.project = "icu", .item = {"rec-1", "primary_dx"},
@@ -34,6 +43,8 @@
 #include "domain/project_commands.h"
 #include "ledger/ledger.h"
 #include "projections/analytics_state.h"
+#include "projections/engine.h"
+#include "projections/field_context.h"
 
 namespace consilium::render {
 
@@ -43,7 +54,7 @@ struct AdjudicatorViewRequest {
   bool blind = false;  // the project's blind mode: no annotator names
 };
 
-// {"project", "record", "field", "as_of_seq", "blind",
+// {"project", "record", "field", "as_of_seq", "context_as_of_seq", "blind",
 //  "record_content": the record's content (JSON when it is a JSON document,
 //      else a string; null when sealed or shredded),
 //  "record_sealed": bool,
@@ -55,13 +66,27 @@ struct AdjudicatorViewRequest {
 //  "distribution": [{"schema", "metric", "layer", "counts": {key: n},
 //      "normalized_entropy", "normalized_entropy_undefined_reason"?,
 //      "model_prelabels": {key: n}, "soft_label": {category: p} or null,
-//      "soft_label_undefined_reason"?}...] one per schema version,
+//      "soft_label_undefined_reason"?}...] one per schema version; the soft
+//      label is projections::SoftLabelOf under the context's fit,
 //  "agreement": [{"schema", "items", "raters", "ratings", "statistic",
-//      "value", "value_undefined_reason"?}...] the field in the project,
-//      one per schema version}
+//      "value", "value_undefined_reason"?}...] the field in the project at
+//      context_as_of_seq, one per schema version}
 // NotFound when the state has no such record or it is not in `project`.
+// This form computes the context on `state` (context_as_of_seq ==
+// as_of_seq): the CLI's.
 StatusOr<boost::json::object> AdjudicatorViewJson(
     const projections::AnalyticsState& state, const Ledger& ledger,
+    const AdjudicatorViewRequest& request);
+
+// The server's form: the item as the engine has it now (as_of_seq), the
+// field's context from `cache` (context_as_of_seq <= as_of_seq, lagging by
+// at most the cache's bound). Under the engine's lock only the item is read
+// and, when the cache says so, the field's values copied; the statistics,
+// the ledger's reads and the document are made outside it. NotFound as
+// above; the ledger's errors.
+StatusOr<boost::json::object> AdjudicatorViewJson(
+    const projections::ProjectionEngine& engine,
+    projections::FieldContextCache& cache, const Ledger& ledger,
     const AdjudicatorViewRequest& request);
 
 // What a claim returns to its adjudicator: the view and the access event

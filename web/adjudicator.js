@@ -364,7 +364,11 @@ function endLease(why, message) {
   const release = document.getElementById('release-btn');
   if (release) release.disabled = true;
   renderRows();
-  if (!st.live) loadQueue();
+  // Live or not: the list changed (the item is no longer ours) even when
+  // this adjudicator's depth did not (a decided item was not counted while
+  // claimed; an escalated one counts only for the senior tier), so no
+  // queue_depth push may come.
+  loadQueue();
 }
 
 async function release() {

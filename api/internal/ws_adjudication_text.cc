@@ -132,16 +132,52 @@ std::string ExpiringText(uint64_t lease, const LeaseTrack& t, int64_t now_us) {
       {"remaining_ms", std::max<int64_t>(0, (t.deadline_us - now_us) / 1000)}});
 }
 
-size_t DepthOf(const adj::AdjudicationModel& model, const std::string& project,
-               const std::string& field) {
+namespace {
+
+bool IsSenior(const adj::AdjudicationModel& model, const std::string& project,
+              std::string_view adjudicator) {
+  const adj::Queue* q = model.FindQueue(project);
+  if (q == nullptr) return false;
+  const std::vector<std::string>& seniors = q->policy().senior_adjudicators;
+  return std::find(seniors.begin(), seniors.end(), adjudicator) !=
+         seniors.end();
+}
+
+size_t Depth(const adj::AdjudicationModel& model, const std::string& project,
+             const std::string& field, bool senior) {
   const adj::Queue* q = model.FindQueue(project);
   if (q == nullptr) return 0;
-  if (field.empty()) return q->queued();
-  size_t n = 0;
+  if (field.empty() && senior) return q->queued();  // both tiers
+  // queued() leaves out items held by an in-flight claim; so does the
+  // senior count subtracted from it.
+  size_t all = field.empty() ? q->queued() : 0;
+  size_t escalated = 0;
   for (const adj::ItemInfo* i : q->Items()) {
-    n += i->key.field == field && i->lease == 0 && Claimable(i->state);
+    if (!field.empty() && i->key.field != field) continue;
+    if (i->lease != 0 || !Claimable(i->state)) continue;
+    if (field.empty()) {
+      escalated += i->escalated && !q->IsHeld(i->key);
+    } else {
+      ++all;
+      escalated += i->escalated;
+    }
   }
-  return n;
+  return senior ? all : all - std::min(all, escalated);
+}
+
+}  // namespace
+
+size_t DepthOf(const adj::AdjudicationModel& model, const std::string& project,
+               const std::string& field, std::string_view adjudicator) {
+  return Depth(model, project, field, IsSenior(model, project, adjudicator));
+}
+
+size_t DepthCounter::Of(const std::string& project, const std::string& field,
+                        std::string_view adjudicator) {
+  const bool senior = IsSenior(model_, project, adjudicator);
+  auto [it, fresh] = counted_.try_emplace({project, field, senior}, 0);
+  if (fresh) it->second = Depth(model_, project, field, senior);
+  return it->second;
 }
 
 }  // namespace consilium::api::internal

@@ -56,10 +56,28 @@ std::string LostText(uint64_t lease, const LeaseTrack& t,
                      std::string_view reason, std::optional<uint64_t> seq);
 std::string ExpiringText(uint64_t lease, const LeaseTrack& t, int64_t now_us);
 
-// Under the write core's lock: the queue's claimable items (both tiers), of
-// one field, or all when `field` is empty.
+// Under the write core's lock: the queue's claimable items, of one field, or
+// all when `field` is empty, as `adjudicator` sees them: escalated items
+// (the senior tier) count only for the policy's senior adjudicators, who may
+// take them; ordinary ones count for everyone (including those who annotated
+// some of them: docs/websocket.md, "Pushes").
 size_t DepthOf(const adjudication::AdjudicationModel& model,
-               const std::string& project, const std::string& field);
+               const std::string& project, const std::string& field,
+               std::string_view adjudicator);
+
+// DepthOf for many adjudicators under one lock, counting once per (queue,
+// field, tier) however many sessions share it.
+class DepthCounter {
+ public:
+  explicit DepthCounter(const adjudication::AdjudicationModel& model)
+      : model_(model) {}
+  size_t Of(const std::string& project, const std::string& field,
+            std::string_view adjudicator);
+
+ private:
+  const adjudication::AdjudicationModel& model_;
+  std::map<std::tuple<std::string, std::string, bool>, size_t> counted_;
+};
 
 }  // namespace consilium::api::internal
 

@@ -5,22 +5,16 @@
 #include "projections/value_keys.h"
 
 namespace consilium::projections::internal {
-namespace {
 
 using schemas::ExtractedValue;
 using schemas::ValueKind;
 
-// The rating-table label of a categorical-like value: ordinal levels by their
-// rank (so the table's numeric order is the scale's order), numbers as
-// numbers, categories as they are.
 std::string TableLabel(const ExtractedValue& v) {
   if (v.kind == ValueKind::kOrdinal) {
     return std::to_string(static_cast<int64_t>(v.number));
   }
   return ValueKey(v);
 }
-
-}  // namespace
 
 bool Comparable(ValueKind kind) {
   return kind == ValueKind::kCategory || kind == ValueKind::kOrdinal ||

@@ -45,6 +45,11 @@ struct Cell {
 // sets and numbers.
 bool Comparable(schemas::ValueKind kind);
 
+// The rating-table label of a categorical-like value: ordinal levels by their
+// rank (so the table's numeric order is the scale's order), numbers as
+// numbers, categories as they are.
+std::string TableLabel(const schemas::ExtractedValue& v);
+
 // Categories and ordinal levels: the values a rating table holds.
 bool Categorical(schemas::ValueKind kind);
 

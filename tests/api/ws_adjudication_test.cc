@@ -27,6 +27,7 @@
 
 #include "api/adjudication_routes.h"
 #include "api/internal/ws_adjudication_text.h"
+#include "api/router.h"
 #include "domain/command_handler.h"
 #include "ledger/ledger.h"
 #include "schemas/event.h"
@@ -327,6 +328,63 @@ TEST_F(WsAdjudicationTest, DepthPushesAreCoalescedAndEndAtTheCurrentDepth) {
     EXPECT_GE(pushes[i].at - pushes[i - 1].at, std::chrono::milliseconds(45))
         << "push " << i;
     EXPECT_NE(pushes[i].msg.at("depth"), pushes[i - 1].msg.at("depth"));
+  }
+}
+
+// Escalated items wait for the senior tier: only a senior adjudicator may
+// take them, so only a senior's depth counts them (whole queue and by field,
+// answered and pushed).
+TEST_F(WsAdjudicationTest, EscalatedItemsCountOnlyInASeniorsDepth) {
+  auto policy = app_->adjudication().SetPolicy(
+      "admin", "p",
+      R"({"project": "p", "version": 1, "fields": {},
+          "senior_adjudicators": ["adj-2"]})");
+  ASSERT_TRUE(policy.ok()) << policy.status().ToString();
+  auto junior = NewPeer();
+  ASSERT_TRUE(
+      Send(junior, "adj-1", {{"type", "subscribe"}, {"queue", "p"}}).ok());
+  const int escalated = 2;
+  for (int i = 0; i < escalated; ++i) {
+    auto c = app_->adjudication().Claim("adj-1", "p");
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    auto e = app_->adjudication().Escalate("adj-1", c->lease, "beyond me");
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+  }
+  EXPECT_TRUE(junior->WaitFor("queue_depth", [&](const json::object& m) {
+    return m.at("depth").to_number<int>() == kItems - escalated;
+  }));
+  for (const char* field : {"", "severity"}) {
+    json::object sub{{"type", "subscribe"}, {"queue", "p"}};
+    if (*field != '\0') sub["field"] = field;
+    WsResult senior = Send(NewPeer(), "adj-2", sub);
+    ASSERT_TRUE(senior.ok()) << senior.status().ToString();
+    EXPECT_EQ(senior->at("depth").to_number<int>(), kItems) << field;
+    WsResult other = Send(NewPeer(), "adj-1", sub);
+    ASSERT_TRUE(other.ok()) << other.status().ToString();
+    EXPECT_EQ(other->at("depth").to_number<int>(), kItems - escalated) << field;
+  }
+  // The junior's pushes never counted the senior tier.
+  for (const Pushed& p : junior->Of("queue_depth"))
+    EXPECT_LE(p.msg.at("depth").to_number<int>(), kItems - 1);
+  // REST's queue read says the same to each of them.
+  StatusOr<Router> router = app_->BuildRouter();
+  ASSERT_TRUE(router.ok()) << router.status().ToString();
+  RouteMatch m =
+      router->Match("GET", {"v1", "projects", "p", "adjudication", "queue"});
+  ASSERT_NE(m.route, nullptr);
+  for (const auto& [who, queued] :
+       {std::pair<std::string, int>{"adj-1", kItems - escalated},
+        std::pair<std::string, int>{"adj-2", kItems}}) {
+    Request get;
+    get.method = "GET";
+    get.path = "/v1/projects/p/adjudication/queue";
+    get.target = get.path;
+    get.params = m.params;
+    get.principal = Principal{who, {"adjudicator@p"}};
+    StatusOr<Response> r = m.route->blocking(get);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(json::parse(r->body).at("queued").to_number<int>(), queued)
+        << who;
   }
 }
 

@@ -18,6 +18,7 @@
 #include "projections/engine.h"
 #include "render/adjudication_view.h"
 #include "render/command_input.h"
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 
 namespace consilium::render {
@@ -238,10 +239,11 @@ TEST_P(AdjudicatorViewTest, ShowsTracesDistributionAndNamesOnlyByPseudonym) {
       {.project = "icu", .item = {"rec-1", "severity"}, .blind = blind});
   ASSERT_TRUE(view.ok()) << view.status().ToString();
   json::object& v = *view;
-  EXPECT_EQ(Keys(v), (std::vector<std::string>{
-                         "project", "record", "field", "as_of_seq", "blind",
-                         "record_content", "record_sealed", "record_deid",
-                         "annotations", "distribution", "agreement"}));
+  EXPECT_EQ(Keys(v),
+            (std::vector<std::string>{
+                "project", "record", "field", "as_of_seq", "context_as_of_seq",
+                "blind", "record_content", "record_sealed", "record_deid",
+                "annotations", "distribution", "agreement"}));
   EXPECT_EQ(v["record_content"].at("text"), "MAP 64, lactate 3.2");
   const json::array& anns = v["annotations"].as_array();
   ASSERT_EQ(anns.size(), 3u);
@@ -256,6 +258,7 @@ TEST_P(AdjudicatorViewTest, ShowsTracesDistributionAndNamesOnlyByPseudonym) {
   EXPECT_EQ(json::serialize(dist.at("counts")),
             R"({"guarded":1,"serious":1,"stable":1})");
   EXPECT_EQ(v["agreement"].as_array().size(), 1u);
+  EXPECT_EQ(v["context_as_of_seq"], v["as_of_seq"]);
   // No principal id and no annotation id anywhere in what is shown.
   StatusOr<std::string> text = WriteCanonicalJson(v);
   ASSERT_TRUE(text.ok());
@@ -295,6 +298,36 @@ TEST_P(AdjudicatorViewTest, ShowingRecordsTheAccessFirstAndNothingWhenItFails) {
                                    {.project = "icu", .item = {"rec-9", "x"}});
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(ledger_->head().seq, before + 1) << "a failed view recorded";
+}
+
+// The server's form (the live engine and a context cache) shows the same
+// document as the CLI's, names as the blind mode says, and reuses the
+// field's context for the next view.
+TEST_P(AdjudicatorViewTest, TheServersCachedViewIsTheSameDocument) {
+  const bool blind = GetParam();
+  ASSERT_NO_FATAL_FAILURE(Build(blind));
+  auto engine = projections::ProjectionEngine::Open(ledger_.get(), {});
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  auto state = projections::BuildStateAsOf(*ledger_, ledger_->head().seq);
+  ASSERT_TRUE(state.ok());
+  testing::FakeClock clock;
+  projections::FieldContextCache cache(&clock);
+  const AdjudicatorViewRequest request{
+      .project = "icu", .item = {"rec-1", "severity"}, .blind = blind};
+  auto want = AdjudicatorViewJson(*state, *ledger_, request);
+  ASSERT_TRUE(want.ok()) << want.status().ToString();
+  for (int i = 0; i < 2; ++i) {
+    auto got = AdjudicatorViewJson(**engine, cache, *ledger_, request);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(WriteCanonicalJson(*got).value(),
+              WriteCanonicalJson(*want).value());
+  }
+  EXPECT_EQ(cache.computed(), 1u);
+  auto missing =
+      AdjudicatorViewJson(**engine, cache, *ledger_,
+                          {.project = "other", .item = {"rec-1", "severity"}});
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(cache.computed(), 1u) << "a refused view computed a context";
 }
 
 INSTANTIATE_TEST_SUITE_P(BlindAndNot, AdjudicatorViewTest, ::testing::Bool(),

@@ -23,6 +23,7 @@
 #include "api/ws_adjudication.h"
 #include "domain/command_handler.h"
 #include "ledger/ledger.h"
+#include "projections/engine.h"
 #include "schemas/event.h"
 #include "tools/bench/adjudication_ledger.h"
 #include "tools/output.h"
@@ -225,6 +226,19 @@ StatusOr<json::object> Measure(Ledger& ledger, uint64_t n, uint64_t items,
     LibraryLane(app->adjudication(), l, t, stop, budget);
   });
   RETURN_IF_ERROR(library.error);
+  // The library lanes append without waiting for the read side (nothing
+  // they do reads it), so it is behind when they stop. The WebSocket lanes
+  // start once it has caught up, so their figures are not the library's
+  // backlog; the catch-up is reported apart, and so is how far behind the
+  // read side is when the WebSocket lanes stop (0: it kept up).
+  const auto backlog_start = Clock::now();
+  const uint64_t backlog = ledger.head().seq - app->engine().seq();
+  if (!app->engine().WaitForSeq(ledger.head().seq, 300'000)) {
+    return UnavailableError(
+        "the read side did not catch up with the library lanes' events "
+        "within 300 s");
+  }
+  const double catch_up = Seconds(Clock::now() - backlog_start);
   auto adjudication = api::WsAdjudication::Start(app.get(), {});
   auto handlers = std::make_shared<api::WsHandlers>();
   RETURN_IF_ERROR(adjudication->AddTo(*handlers));
@@ -244,6 +258,7 @@ StatusOr<json::object> Measure(Ledger& ledger, uint64_t n, uint64_t items,
   Figures ws = RunLanes(n, seconds, [&](Lane& l, uint64_t t, auto& stop) {
     WsLane(port, l, t, stop);
   });
+  const uint64_t lag_at_end = ledger.head().seq - app->engine().seq();
   server->Shutdown();
   server->Wait();
   adjudication->Stop();
@@ -252,6 +267,9 @@ StatusOr<json::object> Measure(Ledger& ledger, uint64_t n, uint64_t items,
   o["adjudicators"] = n;
   o["websocket"] = Report(ws);
   o["library"] = Report(library);
+  o["read_side"] = json::object{{"backlog_after_library_events", backlog},
+                                {"catch_up_seconds", catch_up},
+                                {"lag_events_at_end", lag_at_end}};
   const double lib_rate = static_cast<double>(library.cycles) / library.seconds;
   const double ws_rate = static_cast<double>(ws.cycles) / ws.seconds;
   o["ratio_websocket_to_library"] = lib_rate > 0 ? ws_rate / lib_rate : 0.0;
