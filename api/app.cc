@@ -7,6 +7,7 @@
 
 #include "api/adjudication_routes.h"
 #include "api/annotation_routes.h"
+#include "api/deid_routes.h"
 #include "api/domain_authenticator.h"
 #include "api/internal/claim_contexts.h"
 #include "api/project_routes.h"
@@ -15,7 +16,6 @@
 #include "api/report_routes.h"
 #include "api/snapshot_routes.h"
 #include "api/snapshot_tag_routes.h"
-#include "api/deid_routes.h"
 #include "api/static_routes.h"
 #include "api/whoami_route.h"
 #include "render/error_json.h"

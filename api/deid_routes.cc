@@ -53,13 +53,12 @@ struct Held {
 // spans (offsets and types, never the text).
 StatusOr<Response> Queue(const AppContext& ctx, const Request& req) {
   const std::string& project = req.params.at("project");
-  std::vector<Held> held =
-      ctx.handler->Read([&](const domain::DomainState& s) {
-        std::vector<Held> out;
-        for (const domain::RecordState* r : s.HeldRecords(project))
-          out.push_back({r->id, r->seq, r->quarantined_seq});
-        return out;
-      });
+  std::vector<Held> held = ctx.handler->Read([&](const domain::DomainState& s) {
+    std::vector<Held> out;
+    for (const domain::RecordState* r : s.HeldRecords(project))
+      out.push_back({r->id, r->seq, r->quarantined_seq});
+    return out;
+  });
   json::array items;
   for (const Held& h : held) {
     ASSIGN_OR_RETURN(StoredEvent e, ctx.ledger->Get(h.quarantined_seq));
@@ -75,10 +74,10 @@ StatusOr<Response> Queue(const AppContext& ctx, const Request& req) {
                                     {"detector", report.detector},
                                     {"hits", HitsJson(report.hits)}});
   }
-  RETURN_IF_ERROR(ctx.RecordRead(Actor(req), "project", project,
-                                 "read_deid_queue", req));
-  return JsonResponse(200, json::object{{"project", project},
-                                        {"held", std::move(items)}});
+  RETURN_IF_ERROR(
+      ctx.RecordRead(Actor(req), "project", project, "read_deid_queue", req));
+  return JsonResponse(
+      200, json::object{{"project", project}, {"held", std::move(items)}});
 }
 
 // The record the path names, in the project it names (NotFound otherwise).
@@ -90,8 +89,7 @@ Status InProject(const AppContext& ctx, const Request& req) {
     return r != nullptr && r->project == project;
   });
   if (found) return OkStatus();
-  return NotFoundError("record " + record + " not found in project " +
-                       project);
+  return NotFoundError("record " + record + " not found in project " + project);
 }
 
 StatusOr<std::vector<PhiHitFields>> Spans(BodyReader& r) {
@@ -150,14 +148,14 @@ Status AddDeidRoutes(RouteTable& table, const AppContext& ctx) {
     const std::string pattern =
         std::string("/v1/projects/{project}/deid/records/{record}/") +
         (redact ? "redact" : "release");
-    RETURN_IF_ERROR(table.Add(
-        {.method = "POST",
-         .pattern = pattern,
-         .blocking = Guarded(ctx, pattern,
-                             [&ctx, redact](const Request& q) {
-                               return Review(ctx, q, redact);
-                             })},
-        Reviewer));
+    RETURN_IF_ERROR(
+        table.Add({.method = "POST",
+                   .pattern = pattern,
+                   .blocking = Guarded(ctx, pattern,
+                                       [&ctx, redact](const Request& q) {
+                                         return Review(ctx, q, redact);
+                                       })},
+                  Reviewer));
   }
   return OkStatus();
 }

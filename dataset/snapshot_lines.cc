@@ -9,13 +9,13 @@
 #include <tuple>
 #include <utility>
 
-#include "domain/deid_status.h"
 #include "common/aead.h"
 #include "common/canonical_json.h"
 #include "common/hash.h"
 #include "common/strict_json.h"
 #include "dataset/outcomes.h"
 #include "dataset/snapshot.h"
+#include "domain/deid_status.h"
 #include "projections/analytics.h"
 #include "schemas/event.h"
 
@@ -134,8 +134,9 @@ Status LineBuilder::PutRecord(const p::RecordInfo& info, json::object& line) {
   // [compliance] The de-identification gate at as_of (docs/deid.md): a held
   // record is exported without content or metadata; a redacted one with its
   // redacted content and that content's hash.
-  ASSIGN_OR_RETURN(domain::DeidStatus deid,
-                   domain::DeidStatusAt(ledger_, *b, info.seq, spec_.as_of_seq));
+  ASSIGN_OR_RETURN(
+      domain::DeidStatus deid,
+      domain::DeidStatusAt(ledger_, *b, info.seq, spec_.as_of_seq));
   const fb::Payload* content = b->content();
   const fb::Hash256* stored_hash = b->content_hash();
   StoredEvent redaction;

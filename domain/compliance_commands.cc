@@ -85,8 +85,10 @@ StatusOr<const RecordState*> HeldForReview(const ExclusiveTxn& t,
   }
   if (r->deid_reviewed_seq != 0) {
     return FailedPreconditionError(
-        "record " + id + " was already reviewed (DeidentificationReviewed "
-        "at seq " + std::to_string(r->deid_reviewed_seq) + ")");
+        "record " + id +
+        " was already reviewed (DeidentificationReviewed "
+        "at seq " +
+        std::to_string(r->deid_reviewed_seq) + ")");
   }
   return r;
 }
@@ -148,15 +150,13 @@ StatusOr<Committed> ComplianceCommands::RedactRecord(
       }
       spans = ReadPhiHits(q->report()->hits());
     }
-    std::sort(spans.begin(), spans.end(), [](const auto& a, const auto& b) {
-      return a.begin < b.begin;
-    });
+    std::sort(spans.begin(), spans.end(),
+              [](const auto& a, const auto& b) { return a.begin < b.begin; });
     const ContentKeys& keys = t.state().content_keys();
     const fb::Payload* payload = RecordContentOf(*imported.event());
     ASSIGN_OR_RETURN(std::string content,
                      OpenPayload(payload, keys, "record " + id));
-    StatusOr<std::string> redacted =
-        internal::RedactRecordText(content, spans);
+    StatusOr<std::string> redacted = internal::RedactRecordText(content, spans);
     if (r->sealed) Wipe(content);
     if (!redacted.ok()) return redacted.status().WithContext("record " + id);
     DeidReviewFields f{.project_id = r->project,

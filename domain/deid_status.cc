@@ -22,8 +22,7 @@ StatusOr<DeidStatus> DeidStatusAt(const Ledger& ledger,
     return status;
   }
   const std::string record(View(imported.record_id()));
-  ASSIGN_OR_RETURN(std::vector<uint64_t> seqs,
-                   ledger.EventsForRecord(record));
+  ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, ledger.EventsForRecord(record));
   for (uint64_t seq : seqs) {
     if (seq <= imported_seq) continue;
     if (as_of != 0 && seq > as_of) break;

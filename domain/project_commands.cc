@@ -1,7 +1,7 @@
 #include "domain/project_commands.h"
 
-#include <future>
 #include <algorithm>
+#include <future>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -162,8 +162,8 @@ void ImportLine(const ExclusiveTxn& t, std::string_view project,
   in_file.emplace(rec->id, out.line);
   if (report.hits.empty()) return sink.Accept(std::move(out), std::move(d));
   // Held back until a reviewer releases or redacts it.
-  EventDraft held = MakeRecordQuarantined({std::string(t.actor()), ""},
-                                          project, rec->id, report);
+  EventDraft held = MakeRecordQuarantined({std::string(t.actor()), ""}, project,
+                                          rec->id, report);
   sink.Accept(std::move(out), std::move(d), std::move(held));
 }
 

@@ -35,9 +35,8 @@ StatusOr<std::string> RedactRecordText(std::string_view content,
     return InvalidArgumentError("the record's content has no text to redact");
   }
   const std::string text(v.as_object().at("text").as_string());
-  std::sort(spans.begin(), spans.end(), [](const auto& a, const auto& b) {
-    return a.begin < b.begin;
-  });
+  std::sort(spans.begin(), spans.end(),
+            [](const auto& a, const auto& b) { return a.begin < b.begin; });
   std::string out;
   size_t at = 0;
   for (const PhiHitFields& s : spans) {
@@ -53,8 +52,7 @@ StatusOr<std::string> RedactRecordText(std::string_view content,
     }
     if (IsContinuationByte(text[s.begin]) ||
         (s.end < text.size() && IsContinuationByte(text[s.end]))) {
-      return InvalidArgumentError("span " + where +
-                                  " cuts a UTF-8 character");
+      return InvalidArgumentError("span " + where + " cuts a UTF-8 character");
     }
     if (s.type.empty()) {
       return InvalidArgumentError("span " + where + " has no type");

@@ -573,9 +573,9 @@ StatusOr<IndexRepairReport> Ledger::RepairIndexes(
                      rocksdb::ReadOptions(),
                      im->options_.indexer};
     const uint64_t last = im->written_.seq;
-    ASSIGN_OR_RETURN(IndexRepairPlan plan,
-                     PlanIndexRepair(store, last, UpperNodes::kUpperLevel,
-                                     progress));
+    ASSIGN_OR_RETURN(
+        IndexRepairPlan plan,
+        PlanIndexRepair(store, last, UpperNodes::kUpperLevel, progress));
     std::vector<IndexRepairCount> counts;
     for (const auto& c : plan.counts) {
       report.indexes.push_back({c.index, c.added, c.removed});

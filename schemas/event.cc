@@ -693,9 +693,8 @@ flatbuffers::Offset<fb::Payload> BuildSealedPayload(
   auto nonce =
       fbb.CreateVector(reinterpret_cast<const uint8_t*>(sealed.nonce.data()),
                        sealed.nonce.size());
-  auto data =
-      fbb.CreateVector(reinterpret_cast<const uint8_t*>(sealed.data.data()),
-                       sealed.data.size());
+  auto data = fbb.CreateVector(
+      reinterpret_cast<const uint8_t*>(sealed.data.data()), sealed.data.size());
   fb::PayloadBuilder pb(fbb);
   pb.add_encoding(fb::PayloadEncoding::Sealed);
   pb.add_media_type(media);

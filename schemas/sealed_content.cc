@@ -55,9 +55,9 @@ StatusOr<EventDraft> MakeSealedRecordImported(
     const EventHeader& header, std::string_view record_id,
     std::string_view project_id, std::string_view subject,
     std::string_view content, std::string_view metadata, KeyStore& store) {
-  return schemas::internal::MakeSealedRecord(
-      header, record_id, project_id, subject, content, metadata, nullptr,
-      store);
+  return schemas::internal::MakeSealedRecord(header, record_id, project_id,
+                                             subject, content, metadata,
+                                             nullptr, store);
 }
 
 StatusOr<EventDraft> schemas::internal::MakeSealedRecord(

@@ -49,8 +49,8 @@ int Queue(const Args& args) {
   StatusOr<CommandSession> s = OpenCommandSession(args, /*read_only=*/true);
   if (!s.ok()) return Fail(s.status());
   const std::string project = args.Get("project");
-  std::vector<HeldRecord> held = s->handler->Read(
-      [&](const domain::DomainState& st) {
+  std::vector<HeldRecord> held =
+      s->handler->Read([&](const domain::DomainState& st) {
         std::vector<HeldRecord> out;
         for (const domain::RecordState* r : st.HeldRecords(project))
           out.push_back({r->id, r->project, r->seq, r->quarantined_seq});
@@ -85,7 +85,7 @@ int Queue(const Args& args) {
                                     {"detector", report.detector},
                                     {"hits", std::move(hits)}});
     t.AddRow({h.id, h.project, std::to_string(h.quarantined_seq),
-           TypeCounts(report.hits)});
+              TypeCounts(report.hits)});
   }
   if (args.Has("json")) {
     return PrintJsonLine(json::object{{"held", std::move(lines)}});
@@ -95,9 +95,10 @@ int Queue(const Args& args) {
     return 0;
   }
   t.Print();
-  std::printf("%zu record(s) held; `consilium record show R` shows one to an "
-              "admin or privacy officer\n",
-              held.size());
+  std::printf(
+      "%zu record(s) held; `consilium record show R` shows one to an "
+      "admin or privacy officer\n",
+      held.size());
   return 0;
 }
 
@@ -179,7 +180,10 @@ Registrar deid_release(Command{
 Registrar deid_redact(Command{
     .words = {"deid", "redact"},
     .summary = "redact a held record's identifiers with [TYPE] tokens",
-    .flags = {DataFlag(), kRecordFlag, kReasonFlag, kActorFlag,
+    .flags = {DataFlag(),
+              kRecordFlag,
+              kReasonFlag,
+              kActorFlag,
               {"span", "TYPE:START-END",
                "a span of the text to redact (default: every hit); byte "
                "offsets, END exclusive",

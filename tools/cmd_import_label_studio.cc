@@ -21,8 +21,8 @@
 #include "dataset/snapshot.h"
 #include "domain/command_handler.h"
 #include "projections/engine.h"
-#include "tools/deid_gate_args.h"
 #include "tools/cli.h"
+#include "tools/deid_gate_args.h"
 #include "tools/input_limits.h"
 #include "tools/open_ledger.h"
 #include "tools/output.h"
@@ -107,7 +107,8 @@ int RunImport(const Args& args) {
   if (!gate.ok()) return Fail(gate.status());
   domain::CommandHandlerOptions options;
   options.deid_gate = std::move(*gate);
-  auto handler = domain::CommandHandler::Open(ledger->get(), std::move(options));
+  auto handler =
+      domain::CommandHandler::Open(ledger->get(), std::move(options));
   if (!handler.ok()) return Fail(handler.status());
   auto schema = MappingSchema(**handler, *mapping);
   if (!schema.ok()) return Fail(schema.status(), 1);

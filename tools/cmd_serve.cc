@@ -16,10 +16,10 @@
 #include "api/server.h"
 #include "api/ws_adjudication.h"
 #include "common/clock.h"
-#include "tools/deid_gate_args.h"
 #include "tools/build_info.h"
 #include "tools/cli.h"
 #include "tools/content_keys.h"
+#include "tools/deid_gate_args.h"
 #include "tools/demo/sign_in.h"
 #include "tools/open_ledger.h"
 

@@ -20,11 +20,11 @@
 #ifndef CONSILIUM_LEDGER_INTERNAL_INDEX_CHECK_H_
 #define CONSILIUM_LEDGER_INTERNAL_INDEX_CHECK_H_
 
-#include <functional>
 #include <rocksdb/db.h>
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>

@@ -39,8 +39,7 @@ class DeidRoutesTest : public testing::ServeFixture {
     ASSERT_EQ(r.status, 201) << r.body;
   }
   static std::string Code(const HttpReply& r) {
-    return std::string(
-        json::parse(r.body).at("error").at("code").as_string());
+    return std::string(json::parse(r.body).at("error").at("code").as_string());
   }
   std::string admin_, po_, ann_, res_;
 };
@@ -48,9 +47,8 @@ class DeidRoutesTest : public testing::ServeFixture {
 TEST_F(DeidRoutesTest, AHeldRecordIsServedOnlyToReviewersUntilRedacted) {
   SetUpServer();
   // The annotator cannot be given it, nor read it.
-  HttpReply assign =
-      Call("POST", "/v1/projects/p/assignments", admin_,
-           R"({"record":"held","annotator":"ann"})");
+  HttpReply assign = Call("POST", "/v1/projects/p/assignments", admin_,
+                          R"({"record":"held","annotator":"ann"})");
   EXPECT_EQ(assign.status, 400) << assign.body;
   EXPECT_EQ(Code(assign), "FAILED_PRECONDITION");
   HttpReply read = Call("GET", "/v1/records/held", ann_);
@@ -61,9 +59,9 @@ TEST_F(DeidRoutesTest, AHeldRecordIsServedOnlyToReviewersUntilRedacted) {
   HttpReply po_read = Call("GET", "/v1/records/held", po_);
   ASSERT_EQ(po_read.status, 200) << po_read.body;
   EXPECT_EQ(json::parse(po_read.body).at("deid"), "quarantined");
-  EXPECT_EQ(json::parse(Call("GET", "/v1/records/clean", admin_).body)
-                .at("deid"),
-            "clear");
+  EXPECT_EQ(
+      json::parse(Call("GET", "/v1/records/clean", admin_).body).at("deid"),
+      "clear");
 
   // The queue: to reviewers only, spans without the text.
   EXPECT_EQ(Call("GET", "/v1/projects/p/deid/queue", res_).status, 403);
@@ -78,10 +76,11 @@ TEST_F(DeidRoutesTest, AHeldRecordIsServedOnlyToReviewersUntilRedacted) {
   EXPECT_FALSE(held[0].at("hits").as_array().empty());
 
   // Bad input changes nothing; an annotator may not review.
-  EXPECT_EQ(Call("POST", "/v1/projects/p/deid/records/held/redact", po_,
-                 R"({"reason":"x","spans":[{"type":"name","start":3,"end":900}]})")
-                .status,
-            400);
+  EXPECT_EQ(
+      Call("POST", "/v1/projects/p/deid/records/held/redact", po_,
+           R"({"reason":"x","spans":[{"type":"name","start":3,"end":900}]})")
+          .status,
+      400);
   EXPECT_EQ(Call("POST", "/v1/projects/p/deid/records/held/redact", po_,
                  R"({"spans":[]})")
                 .status,
@@ -123,9 +122,9 @@ TEST_F(DeidRoutesTest, AHeldRecordIsServedOnlyToReviewersUntilRedacted) {
                  R"({"reason":"fictional"})")
                 .status,
             201);
-  EXPECT_EQ(json::parse(Call("GET", "/v1/records/held-2", admin_).body)
-                .at("deid"),
-            "released");
+  EXPECT_EQ(
+      json::parse(Call("GET", "/v1/records/held-2", admin_).body).at("deid"),
+      "released");
   EXPECT_EQ(json::parse(Call("GET", "/v1/projects/p/deid/queue", po_).body)
                 .at("held")
                 .as_array()

@@ -231,8 +231,7 @@ TEST(LabelStudioTest, AFlaggedTaskWaitsForItsReview) {
   EXPECT_FALSE(held());
   auto again = l.Import(*m, text);
   ASSERT_TRUE(again.ok());
-  ASSERT_TRUE(again->tasks[0].status.ok())
-      << again->tasks[0].status.ToString();
+  ASSERT_TRUE(again->tasks[0].status.ok()) << again->tasks[0].status.ToString();
   EXPECT_FALSE(again->tasks[0].record_imported);  // it was, and is the same
   EXPECT_EQ(again->tasks[0].assignments, 2u);
   EXPECT_EQ(again->tasks[0].annotation_ids.size(), 2u);

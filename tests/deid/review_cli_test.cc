@@ -30,9 +30,8 @@ class DeidReviewCli : public ::testing::Test {
   std::string Run(const std::string& args, int expect = 0,
                   const std::string& env = "") {
     int rc = -1;
-    std::string out =
-        testing::RunShell(env + " " + testing::ConsiliumBin() + " " + args,
-                          &rc);
+    std::string out = testing::RunShell(
+        env + " " + testing::ConsiliumBin() + " " + args, &rc);
     EXPECT_EQ(rc, expect) << args << "\n" << out;
     return out;
   }
@@ -97,15 +96,20 @@ TEST_F(DeidReviewCli, QueueRedactReleaseAndExport) {
 
   // A bad span and a missing reason change nothing.
   const std::string before = Head();
-  Run("deid redact --data " + data_ + " --record held --reason x --span "
-      "name:8-", 2);
-  Run("deid redact --data " + data_ + " --record held --reason x --span "
-      "name:8-900", 1);
+  Run("deid redact --data " + data_ +
+          " --record held --reason x --span "
+          "name:8-",
+      2);
+  Run("deid redact --data " + data_ +
+          " --record held --reason x --span "
+          "name:8-900",
+      1);
   Run("deid release --data " + data_ + " --record held", 2);
   EXPECT_EQ(Head(), before);
 
   // "Seen by Dr. Whitfield on 03/14/2021.": the name only, by --span.
-  Run("deid redact --data " + data_ + " --record held --reason name "
+  Run("deid redact --data " + data_ +
+      " --record held --reason name "
       "--span name:12-21");
   std::string shown = Run("record show held --data " + data_);
   EXPECT_NE(shown.find("Seen by Dr. [NAME] on 03/14/2021."), std::string::npos)
@@ -127,8 +131,7 @@ TEST_F(DeidReviewCli, QueueRedactReleaseAndExport) {
   std::string events = Run("events --data " + data_);
   EXPECT_NE(events.find(R"("type":"RecordQuarantined")"), std::string::npos);
   EXPECT_NE(events.find(R"("outcome":"redacted")"), std::string::npos);
-  EXPECT_NE(events.find(R"("detector":"consilium-deid/1")"),
-            std::string::npos);
+  EXPECT_NE(events.find(R"("detector":"consilium-deid/1")"), std::string::npos);
   EXPECT_NE(Run("verify --data " + data_).find("OK"), std::string::npos);
 }
 
@@ -137,9 +140,8 @@ TEST_F(DeidReviewCli, GateOffAndBadFlags) {
   Run("init --data " + data_);
   Run("project create --data " + data_ + " --id p --name P");
   std::ofstream(dir_.Sub("r.jsonl")) << kRecords;
-  const std::string import =
-      "import records " + dir_.Sub("r.jsonl") + " --data " + data_ +
-      " --project p";
+  const std::string import = "import records " + dir_.Sub("r.jsonl") +
+                             " --data " + data_ + " --project p";
   std::string out = Run(import + " --deid maybe", 2);
   EXPECT_NE(out.find("--deid must be on or off"), std::string::npos) << out;
   std::ofstream(dir_.Sub("bad.json")) << "{\"names\": 5}";

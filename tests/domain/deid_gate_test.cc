@@ -64,13 +64,15 @@ class DeidGateTest : public ::testing::Test {
   BulkReport Import(std::vector<std::pair<std::string, std::string>> recs) {
     std::vector<RecordLine> lines;
     for (auto& [id, content] : recs)
-      lines.push_back({lines.size() + 1, ImportRecordCommand{id, content, "{}"}});
+      lines.push_back(
+          {lines.size() + 1, ImportRecordCommand{id, content, "{}"}});
     auto report = handler_->ImportRecords("admin", "p1", lines, false);
     EXPECT_TRUE(report.ok()) << report.status().ToString();
     return report.ok() ? *report : BulkReport{};
   }
   RecordState Record(const std::string& id) {
-    return handler_->Read([&](const DomainState& s) { return *s.FindRecord(id); });
+    return handler_->Read(
+        [&](const DomainState& s) { return *s.FindRecord(id); });
   }
   std::string ServedText(const std::string& id) {
     const RecordState r = Record(id);
@@ -129,9 +131,9 @@ TEST_F(DeidGateTest, AFlaggedRecordIsHeldRightAfterItsImport) {
   EXPECT_TRUE(clean_report.hits.empty());
   auto imported_event = ledger_->Get(imported);
   ASSERT_TRUE(imported_event.ok());
-  EXPECT_EQ(ReadDeidReport(
-                imported_event->event()->body_as_RecordImported()->deid()),
-            report);
+  EXPECT_EQ(
+      ReadDeidReport(imported_event->event()->body_as_RecordImported()->deid()),
+      report);
 
   EXPECT_TRUE(Record("flagged").quarantined());
   EXPECT_FALSE(Record("clean").quarantined());
@@ -139,9 +141,9 @@ TEST_F(DeidGateTest, AFlaggedRecordIsHeldRightAfterItsImport) {
       [](const DomainState& s) { return s.HeldRecords("p1").size(); });
   EXPECT_EQ(held_list, 1u);
   // The ledger-side reading agrees.
-  auto st = DeidStatusAt(*ledger_,
-                         *imported_event->event()->body_as_RecordImported(),
-                         imported, 0);
+  auto st =
+      DeidStatusAt(*ledger_, *imported_event->event()->body_as_RecordImported(),
+                   imported, 0);
   ASSERT_TRUE(st.ok());
   EXPECT_TRUE(st->held());
   EXPECT_EQ(st->name(), "quarantined");
@@ -195,10 +197,10 @@ TEST_F(DeidGateTest, RedactionReplacesTheServedContent) {
             StatusCode::kFailedPrecondition);
   // A bad span changes nothing.
   const uint64_t head = ledger_->head().seq;
-  EXPECT_EQ(
-      review.RedactRecord("po", "flagged", {{"name", 5, 999}}, "x").status()
-          .code(),
-      StatusCode::kInvalidArgument);
+  EXPECT_EQ(review.RedactRecord("po", "flagged", {{"name", 5, 999}}, "x")
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(ledger_->head().seq, head);
   auto c = review.RedactRecord("po", "flagged", {}, "identifiers");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
@@ -213,8 +215,7 @@ TEST_F(DeidGateTest, RedactionReplacesTheServedContent) {
   // The record's hash is the redacted content's now.
   auto e = ledger_->Get(c->seq);
   ASSERT_TRUE(e.ok());
-  EXPECT_EQ(r.content_hash,
-            Sha256(PlainPayload(RecordContentOf(*e->event()))));
+  EXPECT_EQ(r.content_hash, Sha256(PlainPayload(RecordContentOf(*e->event()))));
   Ok(handler_->Assign("admin", "p1", "flagged", "dr-a").status());
   Ok(Submit("flagged"));
   // A replay of the ledger gives the same state.
@@ -262,23 +263,21 @@ TEST_F(DeidGateTest, AnAtomicImportWithAFlaggedRecordHoldsItToo) {
 
 TEST(RecordText, RedactionChecksItsSpans) {
   const std::string content = R"({"text":"Dr. Émile Roux, 1921"})";
-  auto ok = internal::RedactRecordText(content, {{"date", 17, 21},
-                                                 {"name", 4, 15}});
+  auto ok =
+      internal::RedactRecordText(content, {{"date", 17, 21}, {"name", 4, 15}});
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_EQ(*ok, R"({"text":"Dr. [NAME], [DATE]"})");
-  EXPECT_EQ(internal::RedactRecordText(content, {{"name", 4, 5}})
-                .status()
-                .code(),
-            StatusCode::kInvalidArgument);  // cuts É
-  EXPECT_EQ(internal::RedactRecordText(content, {{"name", 4, 15},
-                                                  {"name", 10, 12}})
-                .status()
-                .code(),
-            StatusCode::kInvalidArgument);  // overlap
-  EXPECT_EQ(internal::RedactRecordText(content, {{"name", 3, 3}})
-                .status()
-                .code(),
-            StatusCode::kInvalidArgument);  // empty
+  EXPECT_EQ(
+      internal::RedactRecordText(content, {{"name", 4, 5}}).status().code(),
+      StatusCode::kInvalidArgument);  // cuts É
+  EXPECT_EQ(
+      internal::RedactRecordText(content, {{"name", 4, 15}, {"name", 10, 12}})
+          .status()
+          .code(),
+      StatusCode::kInvalidArgument);  // overlap
+  EXPECT_EQ(
+      internal::RedactRecordText(content, {{"name", 3, 3}}).status().code(),
+      StatusCode::kInvalidArgument);  // empty
   EXPECT_EQ(internal::RedactRecordText(R"({"images":[]})", {{"name", 0, 1}})
                 .status()
                 .code(),

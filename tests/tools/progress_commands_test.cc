@@ -1,7 +1,8 @@
 // Progress on stderr for the long commands beyond verify, report and demo
 // (tools/progress.h): import records, import/export label-studio, snapshot
-// export, backup, restore, repair-indexes and kek rotate. For each: with --progress stderr
-// holds the bar's label and its final count; stdout is the same as with
+// export, backup, restore, repair-indexes and kek rotate. For each: with
+// --progress stderr holds the bar's label and its final count; stdout is the
+// same as with
 // --quiet (record hashes aside where two ledgers are compared: they cover
 // the events' timestamps); with stderr a file and neither flag, no bar.
 #include <gtest/gtest.h>
