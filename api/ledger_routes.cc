@@ -1,5 +1,7 @@
 #include "api/ledger_routes.h"
 
+#include <boost/json/object.hpp>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -87,6 +89,31 @@ Response SignedCheckpoint(LedgerReads& l, const Request& request) {
   return Text((*latest)->note, "text/plain; charset=utf-8");
 }
 
+// The verifier key the ledger's checkpoints are signed with (recorded with
+// the first signed checkpoint), for an auditor to compare with the copy the
+// operator gave them: {"verifier_key", "key_id"}, both null before any
+// checkpoint was signed. Not a trust anchor: whoever controls the server
+// controls this answer too.
+Response VerifierKey(const LedgerReads& l, const Request& request) {
+  StatusOr<Query> q = Query::Parse(request.query, {});
+  if (!q.ok()) return ErrorResponse(q.status());
+  boost::json::object doc{{"verifier_key", nullptr}, {"key_id", nullptr}};
+  const std::string vkey = l.ledger->CheckpointVerifierKey();
+  if (!vkey.empty()) {
+    StatusOr<NoteVerifier> verifier = NoteVerifier::FromVerifierKey(vkey);
+    if (!verifier.ok()) {
+      return ErrorResponse(DataLossError(
+          "the ledger's recorded checkpoint verifier key does not parse: " +
+          verifier.status().message()));
+    }
+    char id[9];
+    std::snprintf(id, sizeof id, "%08x", verifier->key_id());
+    doc["verifier_key"] = verifier->VerifierKey();
+    doc["key_id"] = id;
+  }
+  return DocumentResponse(200, doc, JsonStyle::kCompact);
+}
+
 Response Inclusion(const LedgerReads& l, const Request& request) {
   StatusOr<Query> q = Query::Parse(request.query, {"seq", "size"});
   if (!q.ok()) return ErrorResponse(q.status());
@@ -141,6 +168,7 @@ StatusOr<std::vector<Route>> LedgerRoutes(Ledger* ledger) {
       route(kLedgerHeadRoute, Head),
       route(kLedgerEventsRoute, Events),
       route(kCheckpointRoute, SignedCheckpoint),
+      route(kVerifierKeyRoute, VerifierKey),
       route(kInclusionRoute, Inclusion),
       route(kConsistencyRoute, Consistency),
   };

@@ -39,8 +39,8 @@ Rule ReadRouteRule(std::string_view pattern) {
     };
   }
   for (std::string_view ledger :
-       {kLedgerHeadRoute, kLedgerEventsRoute, kCheckpointRoute, kInclusionRoute,
-        kConsistencyRoute}) {
+       {kLedgerHeadRoute, kLedgerEventsRoute, kCheckpointRoute,
+        kVerifierKeyRoute, kInclusionRoute, kConsistencyRoute}) {
     if (pattern == ledger) {
       return [](const domain::Authorizer& auth, const Request&) {
         return auth.MayReadLedger();

@@ -289,6 +289,13 @@ TEST_F(ReadRoutesProcessTest, LedgerRoutesServeWhatAnAuditorVerifies) {
       Get("aud", "/v1/ledger/events?limit=1001", "/v1/ledger/events").status,
       400);
 
+  // No checkpoint signed yet: the verifier key is null, the server does not
+  // announce its configured key before it has signed with it.
+  testing::HttpReply none =
+      Get("aud", "/v1/ledger/verifier-key", "/v1/ledger/verifier-key");
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_EQ(none.body, "{\"verifier_key\":null,\"key_id\":null}\n");
+
   // The checkpoint, signed by the server at the head, and an inclusion
   // proof against it: `consilium audit verify` accepts both.
   testing::HttpReply cp =
@@ -318,6 +325,26 @@ TEST_F(ReadRoutesProcessTest, LedgerRoutesServeWhatAnAuditorVerifies) {
                                 "/v1/ledger/proofs/consistency");
   ASSERT_EQ(cons.status, 200);
   EXPECT_EQ(cons.body, Cli("proof consistency --from 5 --data " + ledger_));
+  // The key the server signed with is the one `consilium keygen` printed,
+  // and its key id is the one in the checkpoint's signature line.
+  testing::HttpReply vk =
+      Get("aud", "/v1/ledger/verifier-key", "/v1/ledger/verifier-key");
+  ASSERT_EQ(vk.status, 200) << vk.body;
+  std::string printed;
+  std::getline(std::ifstream(dir_ / "vkey"), printed);  // keygen's output
+  const boost::json::object key = boost::json::parse(vk.body).as_object();
+  EXPECT_EQ(key.at("verifier_key").as_string(), printed);
+  const std::string key_id(key.at("key_id").as_string());
+  EXPECT_EQ(key_id.size(), 8u);
+  EXPECT_NE(printed.find("+" + key_id + "+"), std::string::npos) << printed;
+  // The auditor's `audit verify` with the served key accepts the checkpoint.
+  std::ofstream(dir_ / "served.vkey") << printed << "\n";
+  RunShell(ConsiliumBin() + " audit verify --vkey " +
+               (dir_ / "served.vkey").string() + " --checkpoint " +
+               (dir_ / "cp.note").string(),
+           &rc);
+  EXPECT_EQ(rc, 0);
+
   // The same checkpoint again while nothing was appended.
   EXPECT_EQ(Get("aud", "/v1/ledger/checkpoint", "/v1/ledger/checkpoint").body,
             cp.body);
@@ -334,6 +361,15 @@ TEST_F(ReadRoutesProcessTest, LedgerRoutesServeWhatAnAuditorVerifies) {
   EXPECT_EQ(
       Get("dr-ada", "/v1/ledger/checkpoint", "/v1/ledger/checkpoint").status,
       403);
+  EXPECT_EQ(Get("dr-ada", "/v1/ledger/verifier-key", "/v1/ledger/verifier-key")
+                .status,
+            403);
+  EXPECT_EQ(Get("", "/v1/ledger/verifier-key", "/v1/ledger/verifier-key")
+                .status,
+            401);
+  EXPECT_EQ(Get("aud", "/v1/ledger/verifier-key?x=1", "/v1/ledger/verifier-key")
+                .status,
+            400);
   ExpectAllValidate();
 }
 

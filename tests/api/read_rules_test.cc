@@ -191,8 +191,8 @@ TEST_F(ReadRulesTest, AggregatesAuditAndLedgerFollowTheirRoles) {
             StatusCode::kPermissionDenied);
 
   for (std::string_view route :
-       {kLedgerHeadRoute, kLedgerEventsRoute, kCheckpointRoute, kInclusionRoute,
-        kConsistencyRoute}) {
+       {kLedgerHeadRoute, kLedgerEventsRoute, kCheckpointRoute,
+        kVerifierKeyRoute, kInclusionRoute, kConsistencyRoute}) {
     EXPECT_TRUE(Check({"auditor"}, route, {}).ok()) << route;
     EXPECT_TRUE(Check({"admin"}, route, {}).ok()) << route;
     EXPECT_EQ(Check({"auditor@p1"}, route, {}).code(),
