@@ -1,7 +1,9 @@
 // The auditor's page (docs/workspace.md, "Auditor"): the ledger head, an
 // inclusion proof verified in the browser against the signed checkpoint's
 // root (and, with the verifier key, its signature), and access history by
-// record or principal and time. Never record content.
+// record or principal and time. The key this server says it signs with is
+// shown for comparison with the operator's copy; the key checked is always
+// the one in the Verifier key field. Never record content.
 import { api, describeError, el } from '/app/api.js';
 import { qs } from '/app/readpage.js';
 import { bytesToB64, bytesToHex, b64ToBytes, cryptoAvailable, parseCheckpointNote, rootFromInclusionProof, verifyNoteSignature } from '/app/merkle.js';
@@ -14,7 +16,10 @@ export async function render(page) {
   page.append(panel('aud-head', 'Ledger head', el('div', { id: 'head-out', 'aria-live': 'polite' }),
     el('div', { class: 'actions' }, el('button', { type: 'button', id: 'head-btn', onclick: loadHead }, 'Refresh'))));
   page.append(panel('aud-proof', 'Verify that an event is in the signed ledger',
-    el('p', { class: 'hint', text: 'The proof is checked here with WebCrypto SHA-256 (RFC 9162): from the event\'s hash up the proof path to a root, which must equal the root of the signed checkpoint. Give the ledger\'s verifier key (from whoever runs the ledger, never from this server) to check the checkpoint\'s signature too. You may edit or paste the checkpoint and the proof.' }),
+    el('p', { class: 'hint', text: 'The proof is checked here with WebCrypto SHA-256 (RFC 9162): from the event\'s hash up the proof path to a root, which must equal the root of the signed checkpoint. Give the ledger\'s verifier key (the copy you were given by whoever runs the ledger) to check the checkpoint\'s signature too. You may edit or paste the checkpoint and the proof.' }),
+    ...field('server-vkey', 'The key this server signs its checkpoints with (read-only)', { mono: true, extra: { readonly: true, 'aria-describedby': 'server-vkey-hint' } }),
+    el('p', { class: 'hint', id: 'server-vkey-hint', text: 'As this server reports it (GET /v1/ledger/verifier-key): compare it with the copy you were given by the ledger\'s operator before trusting a \'verified\': whoever controls this server controls this key too.' }),
+    el('div', { class: 'actions' }, el('button', { type: 'button', id: 'server-vkey-copy', onclick: copyServerKey, disabled: true }, 'Copy into the verifier key field')),
     ...field('vkey', 'Verifier key (NAME+KEYID+BASE64)', { mono: true, extra: { autocomplete: 'off', spellcheck: 'false' } }),
     ...field('checkpoint-note', 'Signed checkpoint (C2SP signed note)', { rows: true, mono: true, extra: { class: 'mono', spellcheck: 'false' } }),
     el('div', { class: 'actions' }, el('button', { type: 'button', id: 'checkpoint-btn', onclick: loadCheckpoint }, 'Fetch the signed checkpoint')),
@@ -31,7 +36,7 @@ export async function render(page) {
     el('div', { class: 'actions' }, el('button', { type: 'submit' }, 'Show access history')));
   access.addEventListener('submit', (ev) => { ev.preventDefault(); loadAccess(); });
   page.append(panel('aud-access', 'Access history', access, el('div', { id: 'access-out', 'aria-live': 'polite' })));
-  await loadHead();
+  await Promise.all([loadHead(), loadServerKey()]);
   performance.mark('workspace-interactive');
 }
 
@@ -49,10 +54,42 @@ async function loadHead() {
   }
 }
 
+// The key the server says it signs with; empty until it signed a checkpoint
+// (fetching one signs it, so it is read again after each fetch).
+async function loadServerKey() {
+  const box = document.getElementById('server-vkey');
+  const copy = document.getElementById('server-vkey-copy');
+  try {
+    const k = await api('GET', '/v1/ledger/verifier-key');
+    box.value = k.verifier_key || '';
+    box.placeholder = k.verifier_key ? '' : 'none yet: this server has not signed a checkpoint';
+    copy.disabled = !k.verifier_key;
+  } catch (e) {
+    box.value = ''; box.placeholder = describeError(e); copy.disabled = true;
+  }
+}
+
+function copyServerKey() {
+  const key = document.getElementById('server-vkey').value;
+  if (!key) return;
+  document.getElementById('vkey').value = key;
+  const verdict = document.getElementById('verify-verdict');
+  verdict.className = ''; verdict.textContent = 'The server\'s key was copied into the verifier key field: Verify checks with it, so a \'verified\' means something only if it equals the operator\'s copy.';
+}
+
+// Whose key Verify checks with: the typed one, said to be the server's own
+// when it equals what the server reports.
+function keyOrigin(vkey) {
+  return vkey === document.getElementById('server-vkey').value
+    ? 'checked with the key in the verifier key field, which is the key this server reports: trust it only if it equals the operator\'s copy'
+    : 'checked with the key in the verifier key field, not the key this server reports';
+}
+
 async function loadCheckpoint() {
   const verdict = document.getElementById('verify-verdict');
   try {
     document.getElementById('checkpoint-note').value = await api('GET', '/v1/ledger/checkpoint');
+    await loadServerKey();
     verdict.className = ''; verdict.textContent = 'Checkpoint fetched; fetch a proof and verify.';
   } catch (e) {
     verdict.className = 'error'; verdict.textContent = describeError(e);
@@ -96,7 +133,7 @@ async function verify() {
     const note = parseCheckpointNote(document.getElementById('checkpoint-note').value);
     step(true, 'checkpoint of ' + note.origin + ': ' + note.size + ' events, root ' + bytesToB64(note.root));
     const vkey = document.getElementById('vkey').value.trim();
-    if (vkey) step(true, await verifyNoteSignature(note, vkey));
+    if (vkey) step(true, await verifyNoteSignature(note, vkey) + ' (' + keyOrigin(vkey) + ')');
     else step(false, 'signature not checked: no verifier key given');
     let proof;
     try { proof = JSON.parse(document.getElementById('proof-json').value); } catch (e) { throw new Error('the proof is not JSON: ' + e.message); }
@@ -114,7 +151,8 @@ async function verify() {
     verdict.className = 'verified';
     verdict.dataset.verdict = 'verified';
     verdict.textContent = 'verified: event ' + (proof.leafIdx + 1) + ' is in the ledger of ' + note.size + ' events whose root the checkpoint ' +
-      (vkey ? 'signs' : 'states (its signature was not checked: give the verifier key)');
+      (vkey ? 'signs (' + (vkey === document.getElementById('server-vkey').value ? 'with the key this server reports; compare it with the operator\'s copy' : 'with the key you gave') + ')'
+        : 'states (its signature was not checked: give the verifier key)');
   } catch (e) {
     step(false, e.message);
     fail(e.message);

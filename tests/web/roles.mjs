@@ -411,9 +411,21 @@ try {
   const head = await call(at, 'GET', '/v1/ledger/head');
   await until(aud.page, (h) => document.getElementById('head-hash') && document.getElementById('head-hash').textContent === h, head.hash, 'the head');
   check(Number(await aud.page.textContent('#head-seq')) === head.seq, 'the ledger head is the API\'s (' + head.seq + ')');
-  await aud.page.fill('#vkey', vkey);
   await aud.page.click('#checkpoint-btn');
   await until(aud.page, () => document.getElementById('checkpoint-note').value.includes('\u2014 '), null, 'the checkpoint');
+  // The server's verifier key, shown read-only once it signed: the route's,
+  // and the one `consilium keygen` printed; the button copies it into the
+  // field Verify checks with.
+  await until(aud.page, () => document.getElementById('server-vkey').value !== '', null, 'the server\'s verifier key');
+  const served = await call(at, 'GET', '/v1/ledger/verifier-key');
+  const shown = await aud.page.inputValue('#server-vkey');
+  check(shown === served.verifier_key && shown === vkey && served.verifier_key.includes('+' + served.key_id + '+'),
+    'the page shows the key the server signs with, the route\'s and keygen\'s: ' + shown);
+  check(await aud.page.getAttribute('#server-vkey', 'readonly') !== null && (await aud.page.textContent('#server-vkey-hint')).includes('compare it with the copy you were given by the ledger\'s operator'),
+    'the server\'s key is read-only, with the advice to compare it with the operator\'s copy');
+  check(await aud.page.inputValue('#vkey') === '', 'the verifier key field is not filled from the server by itself');
+  await aud.page.click('#server-vkey-copy');
+  check(await aud.page.inputValue('#vkey') === vkey, 'the copy button puts the server\'s key into the verifier key field');
   await aud.page.fill('#proof-seq', String(decisionSeq));
   await aud.page.click('#proof-btn');
   await until(aud.page, () => document.getElementById('proof-json').value.includes('leafHash'), null, 'the proof');
@@ -421,6 +433,7 @@ try {
   await aud.page.waitForSelector('#verify-verdict[data-verdict]');
   check(await aud.page.getAttribute('#verify-verdict', 'data-verdict') === 'verified' && (await aud.page.textContent('#verify-steps')).includes('verifies (Ed25519)'),
     'the decision event\'s inclusion proof and the checkpoint signature verify in the browser: ' + await aud.page.textContent('#verify-verdict'));
+  check((await aud.page.textContent('#verify-steps')).includes('which is the key this server reports'), 'the page says it checked with the server\'s own key');
   await aud.page.screenshot({ path: path.join(shots, 'auditor-verified.png'), fullPage: true });
   const good = await aud.page.inputValue('#proof-json');
   const proofDoc = JSON.parse(good);
