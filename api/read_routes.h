@@ -31,8 +31,7 @@ inline constexpr std::string_view kAccessRoute = "/v1/audit/access";
 inline constexpr std::string_view kLedgerHeadRoute = "/v1/ledger/head";
 inline constexpr std::string_view kLedgerEventsRoute = "/v1/ledger/events";
 inline constexpr std::string_view kCheckpointRoute = "/v1/ledger/checkpoint";
-inline constexpr std::string_view kVerifierKeyRoute =
-    "/v1/ledger/verifier-key";
+inline constexpr std::string_view kVerifierKeyRoute = "/v1/ledger/verifier-key";
 inline constexpr std::string_view kInclusionRoute =
     "/v1/ledger/proofs/inclusion";
 inline constexpr std::string_view kConsistencyRoute =

@@ -364,9 +364,9 @@ TEST_F(ReadRoutesProcessTest, LedgerRoutesServeWhatAnAuditorVerifies) {
   EXPECT_EQ(Get("dr-ada", "/v1/ledger/verifier-key", "/v1/ledger/verifier-key")
                 .status,
             403);
-  EXPECT_EQ(Get("", "/v1/ledger/verifier-key", "/v1/ledger/verifier-key")
-                .status,
-            401);
+  EXPECT_EQ(
+      Get("", "/v1/ledger/verifier-key", "/v1/ledger/verifier-key").status,
+      401);
   EXPECT_EQ(Get("aud", "/v1/ledger/verifier-key?x=1", "/v1/ledger/verifier-key")
                 .status,
             400);
