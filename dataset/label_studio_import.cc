@@ -33,8 +33,13 @@ const json::value* Field(const json::object& o, std::string_view key) {
 }
 
 // Rounds a pixel coordinate to 1e-6 px, so that percent -> px -> percent
-// -> px gives the same double again (docs/imports.md, "Boxes").
-double RoundPixel(double v) { return std::round(v * 1e6) / 1e6; }
+// -> px gives the same double again (docs/imports.md, "Boxes"). A -0 (from
+// "x": -0.0, or a tiny negative) becomes 0: the canonical "-0" would read
+// back as the integer 0, so the values would not be canonical JSON.
+double RoundPixel(double v) {
+  double r = std::round(v * 1e6) / 1e6;
+  return r == 0 ? 0.0 : r;
+}
 
 StatusOr<double> Number(const json::object& value, std::string_view key) {
   const json::value* v = value.if_contains(key);
@@ -260,6 +265,10 @@ Status TaskMapper::MapAnnotation(size_t ai, const json::object& a) {
   std::string ls_id = IdText(a.if_contains("id"));
   p.annotation_id = m_.annotation_id_prefix + out_.record.id + ":" +
                     (ls_id.empty() ? "a" + std::to_string(ai + 1) : ls_id);
+  // Refused here, not by the ledger after the task's record went in: both
+  // are made of the export's bytes (its ids, its completed_by).
+  RETURN_IF_ERROR(domain::CheckDomainId("annotator", p.annotator));
+  RETURN_IF_ERROR(domain::CheckDomainId("annotation id", p.annotation_id));
   const json::value* results = a.if_contains("result");
   if (results == nullptr || !results->is_array())
     return InvalidArgumentError("result: must be an array");
