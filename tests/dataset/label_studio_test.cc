@@ -254,8 +254,7 @@ TEST(LabelStudioTest, MappingIsCheckedStrictly) {
 // mapping end up in domain ids, so they are made of id characters.
 TEST(LabelStudioTest, MappingPrincipalsAndIdPrefixesAreIdCharacters) {
   auto refused = [](const std::string& entry) {
-    return ParseMapping(R"({"schema":"ls-chest@1","text_key":"text",)" +
-                        entry +
+    return ParseMapping(R"({"schema":"ls-chest@1","text_key":"text",)" + entry +
                         R"(,"fields":[{"from_name":"c","type":"textarea",)"
                         R"("field":"comment"}]})")
         .status();
@@ -268,11 +267,13 @@ TEST(LabelStudioTest, MappingPrincipalsAndIdPrefixesAreIdCharacters) {
   EXPECT_EQ(refused(R"("annotators":{"1":"dr ada"})").message(),
             "mapping: annotators.1 \"dr ada\": ids are 1-256 bytes of "
             "letters, digits and - _ . : / @");
-  EXPECT_NE(refused(R"("record_id_prefix":"ls?")").message().find(
-                "mapping: record_id_prefix \"ls?\""),
+  EXPECT_NE(refused(R"("record_id_prefix":"ls?")")
+                .message()
+                .find("mapping: record_id_prefix \"ls?\""),
             std::string::npos);
-  EXPECT_NE(refused(R"("annotation_id_prefix":"a b:")").message().find(
-                "mapping: annotation_id_prefix \"a b:\""),
+  EXPECT_NE(refused(R"("annotation_id_prefix":"a b:")")
+                .message()
+                .find("mapping: annotation_id_prefix \"a b:\""),
             std::string::npos);
   EXPECT_TRUE(refused(R"("annotation_id_prefix":"x/y@z:")").ok());
 }

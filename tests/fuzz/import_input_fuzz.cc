@@ -87,7 +87,8 @@ struct Fixtures {
 
 const Fixtures& Fixture() {
   static const Fixtures* f = [] {
-    auto schema = consilium::schemas::TaskSchema::Parse(ReadFixture("schema.json"));
+    auto schema =
+        consilium::schemas::TaskSchema::Parse(ReadFixture("schema.json"));
     auto mapping = ls::ParseMapping(ReadFixture("mapping.json"));
     if (!schema.ok() || !mapping.ok() ||
         !ls::CheckMapping(*mapping, *schema).ok()) {
@@ -162,10 +163,11 @@ void CheckRecord(const ImportRecordCommand& c) {
   if (!again.ok()) Violated("the rebuilt line is refused");
   if (again->id != c.id || again->content != c.content ||
       again->metadata != c.metadata || again->subject != c.subject) {
-    std::fprintf(stderr, "line %s\nrebuilt %s\ncontent %s / %s\nmetadata %s / %s\n",
-                 c.id.c_str(), text.c_str(), c.content.c_str(),
-                 again->content.c_str(), c.metadata.c_str(),
-                 again->metadata.c_str());
+    std::fprintf(
+        stderr,
+        "record %s\nrebuilt line %s\ncontent %s / %s\nmetadata %s / %s\n",
+        c.id.c_str(), text.c_str(), c.content.c_str(), again->content.c_str(),
+        c.metadata.c_str(), again->metadata.c_str());
     Violated("the rebuilt line parses to another command");
   }
 }
