@@ -122,8 +122,10 @@ json::value ParseObject(std::string_view bytes, const char* what) {
   return v;
 }
 
-// WriteCanonicalJson gives `bytes` back (and, when `stored`, WriteStoredJson
-// does, and WriteCanonicalJson only when no number has a fraction).
+// `bytes` is a JSON object written canonically: WriteCanonicalJson of its
+// parse gives it back. When `stored`, in the stored form instead:
+// WriteStoredJson gives it back, and WriteCanonicalJson too unless it holds
+// a double (stored "1E-1", canonical "0.1").
 void ExpectCanonicalObject(std::string_view bytes, bool stored,
                            const char* what) {
   const json::value v = ParseObject(bytes, what);
