@@ -98,6 +98,16 @@ StatusOr<std::map<std::string, std::string>> StringMap(Keys& k,
   return out;
 }
 
+// A principal id or an id prefix of the mapping: what the import makes of
+// it must be a domain id (domain/commands.h), so it is made of their
+// characters (an empty prefix: the default).
+Status CheckIdPart(std::string_view key, const std::string& v) {
+  if (v.empty()) return OkStatus();
+  Status s = domain::CheckDomainId(key, v);
+  if (!s.ok()) return InvalidArgumentError("mapping: " + s.message());
+  return OkStatus();
+}
+
 StatusOr<FieldMap> ParseFieldMap(const json::value& v, std::string where) {
   if (!v.is_object())
     return InvalidArgumentError("mapping: " + where + ": must be an object");
@@ -215,8 +225,10 @@ StatusOr<Mapping> ParseMapping(std::string_view text) {
   m.schema_version = parsed->second;
   ASSIGN_OR_RETURN(m.record_id_key, k.String("record_id_key", false));
   ASSIGN_OR_RETURN(std::string prefix, k.String("record_id_prefix", false));
+  RETURN_IF_ERROR(CheckIdPart("record_id_prefix", prefix));
   if (!prefix.empty()) m.record_id_prefix = prefix;
   ASSIGN_OR_RETURN(prefix, k.String("annotation_id_prefix", false));
+  RETURN_IF_ERROR(CheckIdPart("annotation_id_prefix", prefix));
   if (!prefix.empty()) m.annotation_id_prefix = prefix;
   ASSIGN_OR_RETURN(m.text_key, k.String("text_key", false));
   if (const json::value* images = k.Get("images"); images != nullptr) {
@@ -234,7 +246,10 @@ StatusOr<Mapping> ParseMapping(std::string_view text) {
     }
   }
   ASSIGN_OR_RETURN(m.annotators, StringMap(k, "annotators", false));
+  for (const auto& [who, principal] : m.annotators)
+    RETURN_IF_ERROR(CheckIdPart("annotators." + who, principal));
   ASSIGN_OR_RETURN(m.annotator_prefix, k.String("annotator_prefix", false));
+  RETURN_IF_ERROR(CheckIdPart("annotator_prefix", m.annotator_prefix));
   const json::value* fields = k.Get("fields");
   if (fields == nullptr || !fields->is_array() || fields->get_array().empty())
     return k.Error("fields", "must be a non-empty array");

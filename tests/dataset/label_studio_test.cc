@@ -291,6 +291,98 @@ TEST(LabelStudioTest, MappingIsCheckedStrictly) {
       "names schema ls-chest@2, not ls-chest@1");
 }
 
+// Found by the import_input fuzzer (tests/fuzz/corpus/import_input/
+// crash-mapping-annotator-prefix): the principals and id prefixes of a
+// mapping end up in domain ids, so they are made of id characters.
+TEST(LabelStudioTest, MappingPrincipalsAndIdPrefixesAreIdCharacters) {
+  auto refused = [](const std::string& entry) {
+    return ParseMapping(R"({"schema":"ls-chest@1","text_key":"text",)" + entry +
+                        R"(,"fields":[{"from_name":"c","type":"textarea",)"
+                        R"("field":"comment"}]})")
+        .status();
+  };
+  Status s = refused(R"("annotator_prefix":"ls#user-")");
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "mapping: annotator_prefix \"ls#user-\": ids are 1-256 bytes of "
+            "letters, digits and - _ . : / @");
+  EXPECT_EQ(refused(R"("annotators":{"1":"dr ada"})").message(),
+            "mapping: annotators.1 \"dr ada\": ids are 1-256 bytes of "
+            "letters, digits and - _ . : / @");
+  EXPECT_NE(refused(R"("record_id_prefix":"ls?")")
+                .message()
+                .find("mapping: record_id_prefix \"ls?\""),
+            std::string::npos);
+  EXPECT_NE(refused(R"("annotation_id_prefix":"a b:")")
+                .message()
+                .find("mapping: annotation_id_prefix \"a b:\""),
+            std::string::npos);
+  EXPECT_TRUE(refused(R"("annotation_id_prefix":"x/y@z:")").ok());
+}
+
+// Found with the import_input fuzzer's properties on a hand-written input
+// (crash-export-annotation-id), next to the finding above: an
+// annotation id or an annotator made of the export's bytes that is no
+// domain id refuses its task when planned. The ledger refused it before,
+// but only after the task's record was appended (an Internal error, and a
+// record without its annotations).
+TEST(LabelStudioTest, AnExportIdThatIsNoDomainIdRefusesItsTaskWhole) {
+  TempDir tmp;
+  LsLedger l(tmp.Sub("a"));
+  auto m = ParseMapping(Fixture("mapping.json"));
+  ASSERT_TRUE(m.ok());
+  auto task = [](const std::string& annotation) {
+    return R"([{"id":9,"data":{"text":"fever"},"annotations":[)" + annotation +
+           R"(,"result":[{"from_name":"dx","to_name":"text","type":"choices",)"
+           R"("value":{"choices":["Normal"]}}]}]}])";
+  };
+  uint64_t head = l.ledger->head().seq;
+  auto r = l.Import(*m, task(R"({"id":"x y","completed_by":1)"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->tasks[0].status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r->tasks[0].status.message(),
+            "task 0: annotation 0: annotation id \"ls:ls-9:x y\": ids are "
+            "1-256 bytes of letters, digits and - _ . : / @");
+  r = l.Import(*m, task(R"({"id":5,"completed_by":"u v")"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->tasks[0].status.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r->tasks[0].status.message().find(
+                "task 0: annotation 0: annotator \"ls-user-u v\""),
+            std::string::npos)
+      << r->tasks[0].status.ToString();
+  EXPECT_EQ(l.ledger->head().seq, head);
+  // The same task with usable ids is imported.
+  r = l.Import(*m, task(R"({"id":5,"completed_by":1)"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->imported, 1u) << r->tasks[0].status.ToString();
+}
+
+// Found with the import_input fuzzer's properties on a hand-written input
+// (crash-export-negative-zero-box): a box
+// at -0.0 % is at pixel 0, not -0, whose canonical "-0" reads back as the
+// integer 0 (the values would not be canonical JSON).
+TEST(LabelStudioTest, ABoxAtMinusZeroPercentIsAtPixelZero) {
+  TempDir tmp;
+  LsLedger l(tmp.Sub("a"));
+  auto m = ParseMapping(Fixture("mapping.json"));
+  ASSERT_TRUE(m.ok());
+  auto plan = PlanImport(
+      R"([{"id":3,"data":{"text":"x","image":"s3://b/k.png"},"annotations":)"
+      R"([{"id":9,"completed_by":1,"result":[{"from_name":"box","to_name":)"
+      R"("img","type":"rectanglelabels","original_width":100,)"
+      R"("original_height":50,"value":{"x":-0.0,"y":-1e-9,"width":10,)"
+      R"("height":10,"rotation":0,"rectanglelabels":["Effusion"]}},)"
+      R"({"from_name":"dx","to_name":"text","type":"choices","value":)"
+      R"({"choices":["Normal"]}}]}]}])",
+      *m, *l.schema);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_TRUE((*plan)[0].status.ok()) << (*plan)[0].status.ToString();
+  EXPECT_EQ((*plan)[0].annotations[0].values,
+            R"({"image_findings":[{"finding":"effusion","region":)"
+            R"({"h":5,"image":"cxr","w":10,"x":0,"y":0}}],)"
+            R"("impression":"normal"})");
+}
+
 TEST(LabelStudioTest, OffsetsConvertBetweenUtf16AndCodePoints) {
   const std::string text =
       "a\xF0\x9F\x8C\xA1"
