@@ -10,13 +10,8 @@ EventDraft MakeRecordImported(const EventHeader& header,
                               std::string_view content,
                               std::string_view metadata,
                               const DeidReportFields& deid) {
-  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
-    auto rid = fbb.CreateString(record_id);
-    auto pid = fbb.CreateString(project_id);
-    auto payload = schemas::internal::BuildPlainPayload(fbb, content);
-    return schemas::internal::FinishRecordImported(fbb, rid, pid, payload,
-                                                   content, metadata, &deid);
-  });
+  return schemas::internal::MakePlainRecord(header, record_id, project_id,
+                                            content, metadata, &deid);
 }
 
 StatusOr<EventDraft> MakeSealedRecordImported(

@@ -234,19 +234,6 @@ EventDraft MakeProjectCreated(const EventHeader& header,
 
 namespace {
 
-// A Plain JSON payload holding `json`.
-flatbuffers::Offset<fb::Payload> PlainJsonPayload(
-    flatbuffers::FlatBufferBuilder& fbb, std::string_view json) {
-  auto media = fbb.CreateString("application/json");
-  auto data = fbb.CreateVector(reinterpret_cast<const uint8_t*>(json.data()),
-                               json.size());
-  fb::PayloadBuilder pb(fbb);
-  pb.add_encoding(fb::PayloadEncoding::Plain);
-  pb.add_media_type(media);
-  pb.add_data(data);
-  return pb.Finish();
-}
-
 // Optional strings are written only when non-empty; readers treat absent and
 // empty alike (View() returns an empty view for both).
 flatbuffers::Offset<flatbuffers::String> OptString(
@@ -403,7 +390,7 @@ EventDraft MakeAnnotationSubmitted(const EventHeader& header,
     auto r = fbb.CreateString(f.record_id);
     auto a = fbb.CreateString(f.annotator_id);
     auto s = fbb.CreateString(f.schema_id);
-    auto values = PlainJsonPayload(fbb, f.values);
+    auto values = schemas::internal::BuildPlainPayload(fbb, f.values);
     auto body = fb::CreateAnnotationSubmitted(
         fbb, id, p, r, a, s, f.schema_version, values, f.revision);
     return std::make_pair(fb::EventBody::AnnotationSubmitted, body.Union());
@@ -416,7 +403,7 @@ EventDraft MakeAnnotationRevised(const EventHeader& header,
     auto id = fbb.CreateString(f.annotation_id);
     auto p = fbb.CreateString(f.project_id);
     auto r = fbb.CreateString(f.record_id);
-    auto values = PlainJsonPayload(fbb, f.values);
+    auto values = schemas::internal::BuildPlainPayload(fbb, f.values);
     auto why = OptString(fbb, f.reason);
     auto body = fb::CreateAnnotationRevised(fbb, id, p, r, f.expected_revision,
                                             f.new_revision, values, why);
@@ -459,7 +446,7 @@ EventDraft MakeGoldAnswerRecorded(const EventHeader& header,
     auto p = fbb.CreateString(f.project_id);
     auto r = fbb.CreateString(f.record_id);
     auto s = fbb.CreateString(f.schema_id);
-    auto values = PlainJsonPayload(fbb, f.values);
+    auto values = schemas::internal::BuildPlainPayload(fbb, f.values);
     auto body =
         fb::CreateGoldAnswerRecorded(fbb, p, r, s, f.schema_version, values);
     return std::make_pair(fb::EventBody::GoldAnswerRecorded, body.Union());
@@ -473,7 +460,8 @@ EventDraft MakeAdjudicationDecided(const EventHeader& header,
     auto r = fbb.CreateString(f.record_id);
     auto path = fbb.CreateString(f.field_path);
     flatbuffers::Offset<fb::Payload> value;
-    if (!f.value.empty()) value = PlainJsonPayload(fbb, f.value);
+    if (!f.value.empty())
+      value = schemas::internal::BuildPlainPayload(fbb, f.value);
     auto rationale = OptString(fbb, f.rationale);
     auto cited = CreateStrings(fbb, f.cited_annotation_ids);
     flatbuffers::Offset<flatbuffers::Vector<uint64_t>> weighed;
@@ -640,16 +628,25 @@ EventDraft MakeRecordImported(const EventHeader& header,
                               std::string_view project_id,
                               std::string_view content,
                               std::string_view metadata) {
-  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
-    auto rid = fbb.CreateString(record_id);
-    auto pid = fbb.CreateString(project_id);
-    auto payload = schemas::internal::BuildPlainPayload(fbb, content);
-    return schemas::internal::FinishRecordImported(fbb, rid, pid, payload,
-                                                   content, metadata);
-  });
+  return schemas::internal::MakePlainRecord(header, record_id, project_id,
+                                            content, metadata, nullptr);
 }
 
 namespace schemas::internal {
+
+EventDraft MakePlainRecord(const EventHeader& header,
+                           std::string_view record_id,
+                           std::string_view project_id,
+                           std::string_view content, std::string_view metadata,
+                           const DeidReportFields* deid) {
+  return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    auto rid = fbb.CreateString(record_id);
+    auto pid = fbb.CreateString(project_id);
+    auto payload = BuildPlainPayload(fbb, content);
+    return FinishRecordImported(fbb, rid, pid, payload, content, metadata,
+                                deid);
+  });
+}
 
 std::pair<fb::EventBody, flatbuffers::Offset<void>> FinishRecordImported(
     flatbuffers::FlatBufferBuilder& fbb,

@@ -27,6 +27,13 @@ std::pair<fb::EventBody, flatbuffers::Offset<void>> FinishRecordImported(
     flatbuffers::Offset<fb::Payload> payload, std::string_view content,
     std::string_view metadata, const DeidReportFields* deid = nullptr);
 
+// MakeRecordImported, with the detector report when `deid` is given.
+EventDraft MakePlainRecord(const EventHeader& header,
+                           std::string_view record_id,
+                           std::string_view project_id,
+                           std::string_view content, std::string_view metadata,
+                           const DeidReportFields* deid);
+
 // MakeSealedRecordImported, with the detector report when `deid` is given.
 StatusOr<EventDraft> MakeSealedRecord(
     const EventHeader& header, std::string_view record_id,
