@@ -157,15 +157,7 @@ TEST_F(DeidReviewCli, GateOffAndBadFlags) {
 
 TEST_F(DeidReviewCli, ARedactionIsSealedOnAnEncryptedLedger) {
   const std::string env = "CONSILIUM_KEK_FILE=" + dir_.Sub("kek");
-  data_ = dir_.Sub("data");
-  Run("init --data " + data_);
-  Run("kek new --out " + dir_.Sub("kek"));
-  Run("kek init --data " + data_ + " --kek " + dir_.Sub("kek"));
-  Run("project create --data " + data_ + " --id p --name P", 0, env);
-  std::ofstream(dir_.Sub("r.jsonl")) << kRecords;
-  Run("import records " + dir_.Sub("r.jsonl") + " --data " + data_ +
-          " --project p",
-      0, env);
+  MakeLedger(env);  // encrypted: a KEK in dir_/kek
   Run("deid redact --data " + data_ + " --record held --reason all", 0, env);
   std::string shown = Run("record show held --data " + data_, 0, env);
   EXPECT_NE(shown.find("[NAME]"), std::string::npos) << shown;
