@@ -11,6 +11,7 @@
 #include "domain/compliance_commands.h"
 #include "domain/domain_state.h"
 #include "render/commit_json.h"
+#include "render/deid_json.h"
 #include "schemas/deid_events.h"
 
 namespace consilium::api {
@@ -35,45 +36,15 @@ Status Reviewer(const domain::Authorizer& auth, const Request& req) {
       ": only its admins and privacy officers");
 }
 
-json::array HitsJson(const std::vector<PhiHitFields>& hits) {
-  json::array a;
-  for (const PhiHitFields& h : hits) {
-    a.emplace_back(
-        json::object{{"type", h.type}, {"start", h.begin}, {"end", h.end}});
-  }
-  return a;
-}
-
-struct Held {
-  std::string record;
-  uint64_t imported_seq, quarantined_seq;
-};
-
 // The held records of the project, oldest first, with their reports'
 // spans (offsets and types, never the text).
 StatusOr<Response> Queue(const AppContext& ctx, const Request& req) {
   const std::string& project = req.params.at("project");
-  std::vector<Held> held = ctx.handler->Read([&](const domain::DomainState& s) {
-    std::vector<Held> out;
-    for (const domain::RecordState* r : s.HeldRecords(project))
-      out.push_back({r->id, r->seq, r->quarantined_seq});
-    return out;
-  });
+  ASSIGN_OR_RETURN(std::vector<render::HeldRecord> held,
+                   render::ReadDeidQueue(*ctx.handler, *ctx.ledger, project));
   json::array items;
-  for (const Held& h : held) {
-    ASSIGN_OR_RETURN(StoredEvent e, ctx.ledger->Get(h.quarantined_seq));
-    const auto* q = e.event()->body_as_RecordQuarantined();
-    if (q == nullptr) {
-      return DataLossError("event " + std::to_string(h.quarantined_seq) +
-                           " is not a RecordQuarantined");
-    }
-    const DeidReportFields report = ReadDeidReport(q->report());
-    items.emplace_back(json::object{{"record", h.record},
-                                    {"imported_seq", h.imported_seq},
-                                    {"quarantined_seq", h.quarantined_seq},
-                                    {"detector", report.detector},
-                                    {"hits", HitsJson(report.hits)}});
-  }
+  for (const render::HeldRecord& h : held)
+    items.emplace_back(render::HeldRecordJson(h));
   RETURN_IF_ERROR(
       ctx.RecordRead(Actor(req), "project", project, "read_deid_queue", req));
   return JsonResponse(

@@ -19,6 +19,7 @@
 #include "domain/compliance_commands.h"
 #include "domain/domain_state.h"
 #include "render/commit_json.h"
+#include "render/deid_json.h"
 #include "schemas/deid_events.h"
 #include "tools/cli.h"
 #include "tools/command_session.h"
@@ -28,11 +29,6 @@ namespace consilium::cli {
 namespace {
 
 namespace json = boost::json;
-
-struct HeldRecord {
-  std::string id, project;
-  uint64_t imported_seq = 0, quarantined_seq = 0;
-};
 
 // "name 3, date 1" for the report's hits.
 std::string TypeCounts(const std::vector<PhiHitFields>& hits) {
@@ -49,14 +45,10 @@ int Queue(const Args& args) {
   StatusOr<CommandSession> s = OpenCommandSession(args, /*read_only=*/true);
   if (!s.ok()) return Fail(s.status());
   const std::string project = args.Get("project");
-  std::vector<HeldRecord> held =
-      s->handler->Read([&](const domain::DomainState& st) {
-        std::vector<HeldRecord> out;
-        for (const domain::RecordState* r : st.HeldRecords(project))
-          out.push_back({r->id, r->project, r->seq, r->quarantined_seq});
-        return out;
-      });
-  if (!project.empty() && held.empty()) {
+  StatusOr<std::vector<render::HeldRecord>> held =
+      render::ReadDeidQueue(*s->handler, *s->ledger, project);
+  if (!held.ok()) return Fail(held.status());
+  if (!project.empty() && held->empty()) {
     const bool known = s->handler->Read([&](const domain::DomainState& st) {
       return st.FindProject(project) != nullptr;
     });
@@ -64,33 +56,21 @@ int Queue(const Args& args) {
   }
   json::array lines;
   Table t({{"record"}, {"project"}, {"held at", Table::kRight}, {"hits"}});
-  for (const HeldRecord& h : held) {
-    StatusOr<StoredEvent> e = s->ledger->Get(h.quarantined_seq);
-    if (!e.ok()) return Fail(e.status());
-    const auto* q = e->event()->body_as_RecordQuarantined();
-    if (q == nullptr) {
-      return Fail(DataLossError("event " + std::to_string(h.quarantined_seq) +
-                                " is not a RecordQuarantined"));
+  for (const render::HeldRecord& h : *held) {
+    // The server's item, and the project after the record (the CLI lists
+    // every project's).
+    json::object line{{"record", h.record}, {"project", h.project}};
+    for (const auto& kv : render::HeldRecordJson(h)) {
+      if (kv.key() != "record") line.emplace(kv.key(), kv.value());
     }
-    const DeidReportFields report = ReadDeidReport(q->report());
-    json::array hits;
-    for (const PhiHitFields& x : report.hits) {
-      hits.emplace_back(
-          json::object{{"type", x.type}, {"start", x.begin}, {"end", x.end}});
-    }
-    lines.emplace_back(json::object{{"record", h.id},
-                                    {"project", h.project},
-                                    {"imported_seq", h.imported_seq},
-                                    {"quarantined_seq", h.quarantined_seq},
-                                    {"detector", report.detector},
-                                    {"hits", std::move(hits)}});
-    t.AddRow({h.id, h.project, std::to_string(h.quarantined_seq),
-              TypeCounts(report.hits)});
+    lines.emplace_back(std::move(line));
+    t.AddRow({h.record, h.project, std::to_string(h.quarantined_seq),
+              TypeCounts(h.report.hits)});
   }
   if (args.Has("json")) {
     return PrintJsonLine(json::object{{"held", std::move(lines)}});
   }
-  if (held.empty()) {
+  if (held->empty()) {
     std::printf("no record is held by the de-identification gate\n");
     return 0;
   }
@@ -98,7 +78,7 @@ int Queue(const Args& args) {
   std::printf(
       "%zu record(s) held; `consilium record show R` shows one to an "
       "admin or privacy officer\n",
-      held.size());
+      held->size());
   return 0;
 }
 
