@@ -175,11 +175,12 @@ StatusOr<BulkReport> ProjectCommands::ImportRecords(
   RETURN_IF_ERROR(CheckDomainId("project id", project_id));
   // Not one record is scanned for an actor who may not import (checked
   // again under the gate, where it counts).
+  DeidGate gate;
   RETURN_IF_ERROR(core_->Read([&](const DomainState& s) {
+    gate = s.deid_gate();
     return Authorizer(s, actor).AdminOfProject(project_id);
   }));
-  const std::vector<DeidReportFields> reports = ScreenAll(
-      core_->Read([](const DomainState& s) { return s.deid_gate(); }), lines);
+  const std::vector<DeidReportFields> reports = ScreenAll(gate, lines);
   return core_->ExclusiveLines(
       actor,
       [&](const ExclusiveTxn& t, LineSink& sink) -> Status {
