@@ -195,15 +195,13 @@ struct RecordDeidReviewed {
   const fb::DeidentificationReviewed* body;
 };
 
-using Effect =
-    std::variant<Ignored, ProjectDefined, PrincipalDefined, RoleChanged,
-                 TokenAdded, SchemaDefined, RecordDefined, BatchDefined,
-                 AssignmentChanged, AnnotationOpened, AnnotationRevised,
-                 AnnotationWithdrawn, GoldRecorded, AdjudicationRecorded,
-                 AccessRecorded, AdjudicationPolicyDefined,
-                 AdjudicationLeaseOpened, AdjudicationLeaseClosed,
-                 TokenWithdrawn, SubjectShredded, RecordHeld,
-                 RecordDeidReviewed>;
+using Effect = std::variant<
+    Ignored, ProjectDefined, PrincipalDefined, RoleChanged, TokenAdded,
+    SchemaDefined, RecordDefined, BatchDefined, AssignmentChanged,
+    AnnotationOpened, AnnotationRevised, AnnotationWithdrawn, GoldRecorded,
+    AdjudicationRecorded, AccessRecorded, AdjudicationPolicyDefined,
+    AdjudicationLeaseOpened, AdjudicationLeaseClosed, TokenWithdrawn,
+    SubjectShredded, RecordHeld, RecordDeidReviewed>;
 
 // The effect of `e` on a state that knows what `known` says. Pure; total.
 Effect Decide(const Known& known, const Applied& e);
