@@ -24,16 +24,7 @@ using internal::Guarded;
 
 // An admin or privacy officer of the project the request names.
 Status Reviewer(const domain::Authorizer& auth, const Request& req) {
-  const std::string& project = req.params.at("project");
-  RETURN_IF_ERROR(auth.MayReadProject(project));
-  if (auth.AdminOfProject(project).ok() ||
-      auth.HoldsRoleIn(fb::Role::PrivacyOfficer, project)) {
-    return OkStatus();
-  }
-  return PermissionDeniedError(
-      "principal " + std::string(auth.actor()) +
-      " may not review the de-identification of project " + project +
-      ": only its admins and privacy officers");
+  return auth.MayReviewDeidentification(req.params.at("project"));
 }
 
 // The held records of the project, oldest first, with their reports'

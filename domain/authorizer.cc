@@ -18,6 +18,19 @@ Status Authorizer::AdminOfProject(std::string_view project) const {
   return RequireAdmin(project);
 }
 
+Status Authorizer::MayReviewDeidentification(std::string_view project) const {
+  if (state_.FindProject(project) == nullptr)
+    return NotFoundError("project " + std::string(project) + " not found");
+  if (RequireAdmin(project).ok() ||
+      HoldsRoleIn(fb::Role::PrivacyOfficer, project)) {
+    return OkStatus();
+  }
+  return PermissionDeniedError(
+      "principal " + std::string(actor_) +
+      " may not review the de-identification of project " +
+      std::string(project) + ": only its admins and privacy officers");
+}
+
 StatusOr<const RecordState*> Authorizer::AdminOfRecord(
     std::string_view project, std::string_view record) const {
   RETURN_IF_ERROR(AdminOfProject(project));

@@ -82,6 +82,10 @@ class Authorizer {
   // adjudicator sees of a queue is then filtered by the caller (docs/
   // authorization.md, "Adjudicators").
   Status MayReadAdjudication(std::string_view project) const;
+  // The de-identification review of `project` (its queue; releasing and
+  // redacting its held records): an admin of the project or one of its
+  // privacy officers. NotFound for an unknown project.
+  Status MayReviewDeidentification(std::string_view project) const;
   // One record's adjudication state in `project` (its items, their
   // history): an admin of the project, or an adjudicator who may read the
   // record (MayReadRecord: not annotated by it, offered by its queue).

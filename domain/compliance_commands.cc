@@ -67,16 +67,7 @@ StatusOr<const RecordState*> HeldForReview(const ExclusiveTxn& t,
                                            const std::string& id) {
   const RecordState* r = t.state().FindRecord(id);
   if (r == nullptr) return NotFoundError("record " + id + " not found");
-  const Authorizer auth = t.auth();
-  // An admin of the project (the CLI's bootstrap actor included), or one
-  // of its privacy officers.
-  if (!auth.AdminOfProject(r->project).ok() &&
-      !auth.HoldsRoleIn(fb::Role::PrivacyOfficer, r->project)) {
-    return PermissionDeniedError(
-        "principal " + std::string(t.actor()) +
-        " may not review the de-identification of record " + id +
-        ": only admins and privacy officers of project " + r->project);
-  }
+  RETURN_IF_ERROR(t.auth().MayReviewDeidentification(r->project));
   if (r->quarantined_seq == 0) {
     return FailedPreconditionError(
         "record " + id +
