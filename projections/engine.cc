@@ -43,18 +43,30 @@ constexpr uint64_t kPipelineMinEvents = 4096;
 // Reading stays on the calling thread so that what RocksDB allocates while
 // scanning (block cache entries) comes from the same malloc arena as any other
 // scan's, while the state, long-lived, is allocated by the applying thread.
+// `progress`, when set, hears (applied, to apply) after each batch's worth of
+// events and once at the end.
 Status ScanAndApply(const Ledger& ledger, uint64_t from, uint64_t limit,
-                    AnalyticsState& state, const Ledger* shapes) {
+                    AnalyticsState& state, const Ledger* shapes,
+                    const std::function<void(uint64_t, uint64_t)>& progress) {
   const uint64_t head = ledger.head().seq;
   const uint64_t last = limit == 0 ? head : std::min(head, from + limit - 1);
-  if (last < from || last - from + 1 < kPipelineMinEvents) {
-    return ledger.Scan(
+  const uint64_t total = last < from ? 0 : last - from + 1;
+  uint64_t applied = 0;
+  auto report = [&](uint64_t n) {
+    applied += n;
+    if (progress) progress(applied, total);
+  };
+  if (total < kPipelineMinEvents) {
+    RETURN_IF_ERROR(ledger.Scan(
         from, limit,
         [&](const StoredEvent& e) {
           state.Apply(e, shapes);
+          if (progress && ++applied % EventBatch::kEvents == 0) report(0);
           return true;
         },
-        /*with_hashes=*/false);
+        /*with_hashes=*/false));
+    if (progress) progress(total, total);
+    return OkStatus();
   }
   constexpr size_t kDepth = 4;
   std::mutex mu;
@@ -81,6 +93,7 @@ Status ScanAndApply(const Ledger& ledger, uint64_t from, uint64_t limit,
             EventView(std::string_view(batch->bytes).substr(offset));
         state.Apply(seq, TimestampOf(*e), *e, shapes);
       }
+      report(batch->events.size());
       batch->Clear();
       std::lock_guard l(mu);
       empty.push_back(std::move(batch));
@@ -116,18 +129,24 @@ Status ScanAndApply(const Ledger& ledger, uint64_t from, uint64_t limit,
     cv.notify_all();
   }
   applier.join();
-  return scan_status;
+  RETURN_IF_ERROR(scan_status);
+  if (progress && applied != total) progress(applied, applied);
+  return OkStatus();
 }
 
 }  // namespace
 
-StatusOr<AnalyticsState> BuildStateAsOf(const Ledger& ledger, uint64_t seq,
-                                        ContentKeys keys) {
+StatusOr<AnalyticsState> BuildStateAsOf(
+    const Ledger& ledger, uint64_t seq, ContentKeys keys,
+    const std::function<void(uint64_t, uint64_t)>& progress) {
   AnalyticsState s;
   s.set_content_keys(keys);
-  if (seq == 0) return s;
+  if (seq == 0) {
+    if (progress) progress(0, 0);
+    return s;
+  }
   s.Reserve(std::min(seq, ledger.head().seq));
-  RETURN_IF_ERROR(ScanAndApply(ledger, 1, seq, s, &ledger));
+  RETURN_IF_ERROR(ScanAndApply(ledger, 1, seq, s, &ledger, progress));
   return s;
 }
 
@@ -179,7 +198,8 @@ ProjectionEngine::~ProjectionEngine() { StopLive(); }
 
 Status ProjectionEngine::CatchUp() {
   std::lock_guard l(mu_);
-  Status s = ScanAndApply(*ledger_, state_.last_seq() + 1, 0, state_, ledger_);
+  Status s =
+      ScanAndApply(*ledger_, state_.last_seq() + 1, 0, state_, ledger_, {});
   applied_cv_.notify_all();
   return s;
 }

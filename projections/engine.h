@@ -36,9 +36,13 @@ namespace consilium::projections {
 
 // A fresh state over events 1..seq (seq 0: empty; beyond the head: the
 // head). From 4096 events on, the scan runs on the calling thread and the
-// events are applied on a second one, in order. Errors from the ledger's Scan.
-StatusOr<AnalyticsState> BuildStateAsOf(const Ledger& ledger, uint64_t seq,
-                                        ContentKeys keys = {});
+// events are applied on a second one, in order. `progress` (may be empty) is
+// called with (events applied, events to apply), from the applying thread,
+// every few hundred events and once at the end, so a command can draw a bar
+// (tools/progress.h). Errors from the ledger's Scan.
+StatusOr<AnalyticsState> BuildStateAsOf(
+    const Ledger& ledger, uint64_t seq, ContentKeys keys = {},
+    const std::function<void(uint64_t done, uint64_t total)>& progress = {});
 
 // The last sequence number whose timestamp is <= time_us (0 when the first
 // event is later), by binary search over Ledger::Get. Errors from Get.

@@ -1,6 +1,7 @@
 #include "tools/analytics_source.h"
 
 #include "render/time_input.h"
+#include "tools/progress.h"
 
 namespace consilium::cli {
 
@@ -21,7 +22,9 @@ StatusOr<LoadedAnalytics> LoadAnalytics(const Args& args) {
   ASSIGN_OR_RETURN(out.ledger, Ledger::Open(dir, {.read_only = true}));
   if (args.Has("as-of")) {
     ASSIGN_OR_RETURN(uint64_t seq, AsOfSeq(args, *out.ledger));
-    ASSIGN_OR_RETURN(out.state, p::BuildStateAsOf(*out.ledger, seq));
+    Progress reading("reading events", 0, ProgressWanted(args));
+    ASSIGN_OR_RETURN(
+        out.state, p::BuildStateAsOf(*out.ledger, seq, {}, reading.Callback()));
     return out;
   }
   ASSIGN_OR_RETURN(auto engine, p::ProjectionEngine::Open(out.ledger.get()));

@@ -29,6 +29,7 @@
 #include "tools/cli.h"
 #include "tools/input_limits.h"
 #include "tools/output.h"
+#include "tools/progress.h"
 
 namespace consilium::cli {
 namespace {
@@ -570,7 +571,9 @@ Registrar agreement_cmd(Command{
                "as the ledger stood at an event or a time"},
               {"threshold", "X", "flag fields whose agreement is below X"},
               {"pseudonyms", "", "raters by pseudonym (with --data)"},
-              {"json", "", "print JSON instead of a table"}},
+              {"json", "", "print JSON instead of a table"},
+              ProgressFlag(),
+              QuietFlag()},
     .run = RunAgreement,
     .notes = "Two forms: --csv FILE [--level L] [--item-column C] for a plain "
              "rating table, or --data DIR --project P [--field F] [--batch B] "

@@ -34,11 +34,8 @@ int RunBackup(const Args& args) {
     return Fail(ledger.status());
   }
   Progress bar("backing up (bytes)", 0, ProgressWanted(args));
-  auto info = dataset::BackupDataDir(
-      **ledger, args.Get("out"), {.copied = [&](uint64_t done, uint64_t total) {
-        bar.SetTotal(total);
-        bar.Set(done);
-      }});
+  auto info = dataset::BackupDataDir(**ledger, args.Get("out"),
+                                     {.copied = bar.Callback()});
   bar.Finish();
   if (!info.ok()) return Fail(info.status(), 1);
   std::printf("backup of %s at event %llu (%s) in %s%s\n",
@@ -57,20 +54,14 @@ int RunRestore(const Args& args) {
   std::unique_ptr<Progress> verifying;
   auto info = dataset::RestoreDataDir(
       args.positional[0], args.Get("data"),
-      {.copied =
-           [&](uint64_t done, uint64_t total) {
-             copying.SetTotal(total);
-             copying.Set(done);
-           },
-       .verified =
-           [&](uint64_t done, uint64_t total) {
-             if (verifying == nullptr) {
-               copying.Finish();
-               verifying = std::make_unique<Progress>("verifying", 0, wanted);
-             }
-             verifying->SetTotal(total);
-             verifying->Set(done);
-           }});
+      {.copied = copying.Callback(),
+       .verified = [&](uint64_t done, uint64_t total) {
+         if (verifying == nullptr) {
+           copying.Finish();
+           verifying = std::make_unique<Progress>("verifying", 0, wanted);
+         }
+         verifying->Update(done, total);
+       }});
   copying.Finish();
   if (verifying != nullptr) verifying->Finish();
   if (!info.ok()) return Fail(info.status(), 1);

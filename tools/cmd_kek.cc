@@ -74,11 +74,7 @@ int RunKekRotate(const Args& args) {
   }
   std::string dir = KeyDir(args.Get("data"));
   Progress bar("rewrapping data keys", 0, ProgressWanted(args));
-  Status s = RotateKeyStore(dir, *old_kek, *new_kek,
-                            [&](uint64_t done, uint64_t total) {
-                              bar.SetTotal(total);
-                              bar.Set(done);
-                            });
+  Status s = RotateKeyStore(dir, *old_kek, *new_kek, bar.Callback());
   bar.Finish();
   if (!s.ok()) return Fail(s, 1);
   std::printf(

@@ -215,10 +215,7 @@ int Verify(const Args& args) {
         " (the next event, which verifies 0 events)"));
   }
   Progress bar("verifying", 0, ProgressWanted(args));
-  VerifyReport r = (*ledger)->Verify(*from, [&](uint64_t done, uint64_t total) {
-    bar.SetTotal(total);
-    bar.Set(done);
-  });
+  VerifyReport r = (*ledger)->Verify(*from, bar.Callback());
   bar.Finish();
   if (!r.ok) {
     if (r.bad_seq == 0) {
@@ -265,10 +262,7 @@ int RepairIndexes(const Args& args) {
   if (!ledger.ok()) return Fail(ledger.status());
   std::string actor = args.Get("actor", "operator");
   Progress bar("reading events", 0, ProgressWanted(args));
-  auto r = (*ledger)->RepairIndexes(actor, [&](uint64_t done, uint64_t total) {
-    bar.SetTotal(total);
-    bar.Set(done);
-  });
+  auto r = (*ledger)->RepairIndexes(actor, bar.Callback());
   bar.Finish();
   if (!r.ok()) return Fail(r.status(), 1);
   for (const IndexRepairReport::Index& i : r->indexes) {

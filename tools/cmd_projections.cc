@@ -27,6 +27,7 @@
 #include "tools/analytics_source.h"
 #include "tools/cli.h"
 #include "tools/output.h"
+#include "tools/progress.h"
 
 namespace consilium::cli {
 namespace {
@@ -252,7 +253,9 @@ Registrar calibration_cmd(Command{
                "as the ledger stood at an event or a time"},
               {"pseudonyms", "",
                "annotators by pseudonym (a researcher's view)"},
-              {"json", "", "print JSON instead of a table"}},
+              {"json", "", "print JSON instead of a table"},
+              ProgressFlag(),
+              QuietFlag()},
     .run = RunCalibration});
 Registrar distribution_cmd(Command{
     .words = {"distribution"},
@@ -265,7 +268,9 @@ Registrar distribution_cmd(Command{
               {"pseudonyms", "",
                "annotators and annotation ids by pseudonym (a researcher's "
                "view)"},
-              {"json", "", "print JSON instead of a table"}},
+              {"json", "", "print JSON instead of a table"},
+              ProgressFlag(),
+              QuietFlag()},
     .run = RunDistribution});
 Registrar access_cmd(Command{
     .words = {"access"},

@@ -96,11 +96,8 @@ int RunReport(const Args& args) {
           *loaded->ledger, loaded->state, *project,
           {.seed = *seed,
            .replicates = static_cast<int32_t>(*replicates),
-           .progress =
-               [&bar](size_t done, size_t total) {
-                 bar.SetTotal(total);
-                 bar.Set(done);
-               }},
+           .progress = [&bar](size_t done,
+                              size_t total) { bar.Update(done, total); }},
           args.Has("pseudonyms"));
   bar.Finish();
   if (!figures.ok()) return Fail(figures.status());

@@ -49,6 +49,17 @@ void Progress::SetTotal(uint64_t total) {
   Draw(false);
 }
 
+void Progress::Update(uint64_t done, uint64_t total) {
+  std::lock_guard l(mu_);
+  total_ = total;
+  done_ = done;
+  Draw(false);
+}
+
+std::function<void(uint64_t, uint64_t)> Progress::Callback() {
+  return [this](uint64_t done, uint64_t total) { Update(done, total); };
+}
+
 void Progress::Finish() {
   std::lock_guard l(mu_);
   if (finished_) return;

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -50,6 +51,11 @@ class Progress {
   void Set(uint64_t done);
   // A new total, for work whose size is learned on the way.
   void SetTotal(uint64_t total);
+  // Both at once, as the (done, total) callbacks of long operations report
+  // (Ledger::RepairIndexes, projections::BuildStateAsOf, ExportSnapshot).
+  void Update(uint64_t done, uint64_t total);
+  // A callback calling Update on this bar, which must outlive it.
+  std::function<void(uint64_t done, uint64_t total)> Callback();
   // Draws the final count and ends the line; later calls do nothing.
   void Finish();
 

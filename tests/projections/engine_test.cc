@@ -381,9 +381,29 @@ TEST(EngineTest, PipelinedRebuildOfManyEventsEqualsOneAtATime) {
   StatusOr<AnalyticsState> rebuilt = BuildStateAsOf(fx.ledger(), head);
   ASSERT_TRUE(rebuilt.ok());
   EXPECT_EQ(*rebuilt, one_at_a_time);
-  StatusOr<AnalyticsState> as_of = BuildStateAsOf(fx.ledger(), 5000);
-  ASSERT_TRUE(as_of.ok());
-  EXPECT_EQ(as_of->Serialize(), at_5000);
+  // With a progress callback: the same state; the count rises to the
+  // number of events, said last, in steps of at most a batch.
+  for (const uint64_t n : {uint64_t{5000}, uint64_t{100}}) {
+    std::vector<std::pair<uint64_t, uint64_t>> calls;
+    StatusOr<AnalyticsState> as_of =
+        BuildStateAsOf(fx.ledger(), n, {}, [&](uint64_t done, uint64_t total) {
+          calls.emplace_back(done, total);
+        });
+    ASSERT_TRUE(as_of.ok());
+    if (n == 5000) {
+      EXPECT_EQ(as_of->Serialize(), at_5000);
+    }
+    ASSERT_FALSE(calls.empty());
+    EXPECT_EQ(calls.back(), std::make_pair(n, n));
+    uint64_t last = 0;
+    for (const auto& [done, total] : calls) {
+      EXPECT_EQ(total, n);
+      EXPECT_GE(done, last);
+      EXPECT_LE(done - last, 512u);
+      last = done;
+    }
+    EXPECT_GE(calls.size(), n / 512);
+  }
   auto engine = ProjectionEngine::Open(&fx.ledger());
   ASSERT_TRUE(engine.ok());
   (*engine)->Read(

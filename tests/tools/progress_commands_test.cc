@@ -190,6 +190,9 @@ TEST_F(ProgressCommands, LabelStudioImportAndExportCountTasks) {
     exports[k].out = Replace(exports[k].out, out, "OUT");
   }
   ASSERT_EQ(exports[0].code, 0) << exports[0].err;
+  // The state as of event 19 first (projections::BuildStateAsOf), then the
+  // tasks.
+  ExpectBar(exports[0], exports[1], exports[2], "reading events", "19/19");
   ExpectBar(exports[0], exports[1], exports[2], "exporting tasks", "2/2");
   EXPECT_EQ(exports[2].out, exports[0].out);
   EXPECT_EQ(exports[1].out, exports[0].out);
@@ -219,7 +222,26 @@ TEST_F(ProgressCommands, SnapshotExportBackupAndRestoreShowTheirCounts) {
     snaps[k].out = Replace(snaps[k].out, out, "OUT");
   }
   ASSERT_EQ(snaps[0].code, 0) << snaps[0].err;
+  ExpectBar(snaps[0], snaps[1], snaps[2], "reading events", "19/19");
   ExpectBar(snaps[0], snaps[1], snaps[2], "exporting records", "2/2");
+  EXPECT_LT(snaps[2].err.find("reading events"),
+            snaps[2].err.find("exporting records"))
+      << snaps[2].err;
+
+  // Analytics as of a position build that state too; without --as-of they
+  // read the kept projection and draw nothing.
+  Output agreement[3];
+  for (int k = 0; k < 3; ++k) {
+    agreement[k] = Run("agreement --data " + dir +
+                       " --project p --as-of 19 --json" + flags[k]);
+  }
+  ASSERT_EQ(agreement[0].code, 0) << agreement[0].err;
+  ExpectBar(agreement[0], agreement[1], agreement[2], "reading events",
+            "19/19");
+  EXPECT_EQ(agreement[2].out, agreement[0].out);
+  Output live = Run("agreement --data " + dir + " --project p --progress");
+  ASSERT_EQ(live.code, 0) << live.err;
+  EXPECT_EQ(live.err.find("reading events"), std::string::npos) << live.err;
   EXPECT_EQ(snaps[2].out, snaps[0].out);
   EXPECT_EQ(snaps[1].out, snaps[0].out);
   EXPECT_EQ(ReadText(tmp_.Sub("snap2/data.jsonl")),
