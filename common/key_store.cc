@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -309,6 +310,66 @@ StatusOr<KeyStore::DataKey> KeyStore::KeyFor(std::string_view subject) {
   RETURN_IF_ERROR(WriteDurable(dir_, name + std::string(kKeySuffix), file));
   cache_.emplace(std::string(subject), fresh);
   return fresh;
+}
+
+StatusOr<size_t> KeyStore::CreateKeys(std::span<const std::string> subjects) {
+  std::lock_guard<std::mutex> lock(mu_);
+  struct Fresh {
+    std::string_view subject;
+    fs::path tmp, dst;
+    DataKey key;
+  };
+  std::vector<Fresh> fresh;
+  std::set<std::string_view> seen;
+  for (const std::string& subject : subjects) {
+    if (!seen.insert(subject).second || cache_.contains(subject) ||
+        HasKey(subject) || IsShreddedSubject(subject)) {
+      continue;
+    }
+    ASSIGN_OR_RETURN(std::string id, RandomBytes(8));
+    ASSIGN_OR_RETURN(std::string key, RandomBytes(kAeadKeyBytes));
+    const std::string name = SubjectName(subject) + std::string(kKeySuffix);
+    fresh.push_back({subject, fs::path(dir_) / (name + ".tmp"),
+                     fs::path(dir_) / name, DataKey{Hex(id), std::move(key)}});
+  }
+  if (fresh.empty()) return size_t{0};
+  auto fail = [&](const std::string& what) {
+    for (const Fresh& f : fresh) ::unlink(f.tmp.c_str());
+    for (Fresh& f : fresh) Wipe(f.key.key);
+    return InternalError(what);
+  };
+  for (const Fresh& f : fresh) {
+    StatusOr<std::string> file =
+        WrapKeyFile(kek_, SubjectName(f.subject), f.key.key_id, f.key.key);
+    if (!file.ok()) return fail(file.status().message());
+    int fd =
+        ::open(f.tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return fail("cannot create " + f.tmp.string());
+    bool ok = ::write(fd, file->data(), file->size()) ==
+              static_cast<ssize_t>(file->size());
+    ok = (::close(fd) == 0) && ok;
+    if (!ok) return fail("cannot write " + f.tmp.string());
+  }
+  // One sync for every file's bytes, then the renames, then one for the
+  // directory: no key file is in place before its bytes are durable.
+  int dir = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return fail("cannot open directory " + dir_);
+  if (::syncfs(dir) != 0) {
+    ::close(dir);
+    return fail("cannot sync the key store " + dir_);
+  }
+  for (const Fresh& f : fresh) {
+    if (::rename(f.tmp.c_str(), f.dst.c_str()) != 0) {
+      ::close(dir);
+      return fail("cannot write " + f.dst.string());
+    }
+  }
+  const bool synced = ::fsync(dir) == 0;
+  ::close(dir);
+  if (!synced) return fail("cannot sync directory " + dir_);
+  for (Fresh& f : fresh) cache_.emplace(std::string(f.subject), f.key);
+  for (Fresh& f : fresh) Wipe(f.key.key);
+  return fresh.size();
 }
 
 StatusOr<SealedContent> KeyStore::Seal(std::string_view subject,

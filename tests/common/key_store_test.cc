@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "common/hash.h"
 
@@ -118,6 +119,43 @@ TEST_F(KeyStoreTest, ShredDestroysTheKeyAndReadsSayShredded) {
   EXPECT_EQ((*reopened)->Shred("s1").status().code(),
             StatusCode::kFailedPrecondition);
   EXPECT_EQ((*reopened)->Shred("never").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(KeyStoreTest, CreateKeysMakesEachNewSubjectsKeyOnceAndDurably) {
+  auto store = Make(Kek('a'));
+  ASSERT_NE(store, nullptr);
+  StatusOr<SealedContent> old = store->Seal("kept", "before the batch");
+  ASSERT_TRUE(old.ok());
+  ASSERT_TRUE(store->Seal("gone", "x").ok());
+  ASSERT_TRUE(store->Shred("gone").ok());
+  const std::vector<std::string> subjects = {"p-1", "p-2",  "kept",
+                                             "p-1", "gone", "p-3"};
+  StatusOr<size_t> made = store->CreateKeys(subjects);
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  EXPECT_EQ(*made, 3u);  // p-1, p-2, p-3: not the repeat, kept or gone
+  for (const char* s : {"p-1", "p-2", "p-3", "kept"})
+    EXPECT_TRUE(store->HasKey(s)) << s;
+  EXPECT_FALSE(store->HasKey("gone"));
+  EXPECT_TRUE(store->IsShreddedSubject("gone"));
+  // No temporary file is left behind.
+  for (const auto& e : fs::directory_iterator(dir_))
+    EXPECT_NE(e.path().extension(), ".tmp") << e.path();
+  // A second call has nothing to do; the existing key was not replaced.
+  EXPECT_EQ(*store->CreateKeys(subjects), 0u);
+  StatusOr<SealedContent> again = store->Seal("kept", "after");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->key_id, old->key_id);
+  // The batch's keys are the ones Seal uses, and they outlive the process.
+  StatusOr<SealedContent> p1 = store->Seal("p-1", "note");
+  ASSERT_TRUE(p1.ok());
+  store.reset();
+  auto reopened = KeyStore::Open(dir_, Kek('a'));
+  ASSERT_TRUE(reopened.ok());
+  StatusOr<std::string> open =
+      (*reopened)->Unseal("p-1", p1->key_id, p1->nonce, p1->data);
+  ASSERT_TRUE(open.ok()) << open.status().ToString();
+  EXPECT_EQ(*open, "note");
+  EXPECT_TRUE(IsShredded((*reopened)->Seal("gone", "y").status()));
 }
 
 TEST_F(KeyStoreTest, RotationRewrapsWithoutTouchingContent) {
