@@ -161,7 +161,9 @@ void ShowClaim(const AppContext& ctx, const std::string& project,
                         .item = claim.item,
                         .expires_us = claim.expires_us,
                         .weighed = claim.weighed};
+  ContentKeys keys;
   const bool blind = ctx.handler->Read([&](const domain::DomainState& d) {
+    keys = d.content_keys();
     const domain::ProjectState* p = d.FindProject(project);
     return p != nullptr && p->blind_mode;
   });
@@ -182,7 +184,7 @@ void ShowClaim(const AppContext& ctx, const std::string& project,
                   : live));
   }
   const render::AdjudicatorViewRequest request{
-      .project = project, .item = claim.item, .blind = blind};
+      .project = project, .item = claim.item, .blind = blind, .keys = keys};
   StatusOr<json::object> view = InternalError("unset");
   // The item under the read side's lock, the field's project-wide context
   // from the App's cache, computed outside it (docs/websocket.md, "What a

@@ -7,9 +7,11 @@
 
 #include "api/internal/app_routes.h"
 #include "api/internal/body_reader.h"
+#include "common/aead.h"
 #include "render/command_input.h"
 #include "render/commit_json.h"
 #include "render/domain_json.h"
+#include "schemas/annotation_text.h"
 #include "schemas/event.h"
 
 namespace consilium::api {
@@ -77,9 +79,13 @@ void Annotate(const AppContext& ctx, const Request& req, Op op,
 struct Seen {
   domain::AnnotationState annotation;
   std::string pseudonym;
+  ContentKeys keys;  // opens the sealed free text (encryption at rest)
 };
 
-// The current revision's values from the ledger, and the document.
+// The current revision's values from the ledger, and the document. On an
+// encrypted ledger the free text is opened and put back; after its
+// subject's key was shredded the document holds the other values and
+// "free_text_shredded": true (docs/encryption.md, "Annotation free text").
 StatusOr<json::object> Document(const AppContext& ctx, const Seen& seen) {
   const domain::AnnotationState& a = seen.annotation;
   if (a.history.empty())
@@ -87,10 +93,13 @@ StatusOr<json::object> Document(const AppContext& ctx, const Seen& seen) {
   ASSIGN_OR_RETURN(StoredEvent e, ctx.ledger->Get(a.history.back().seq));
   const fb::Event* event = e.event();
   const fb::Payload* values = nullptr;
-  if (event->body_type() == fb::EventBody::AnnotationSubmitted) {
-    values = event->body_as_AnnotationSubmitted()->values();
-  } else if (event->body_type() == fb::EventBody::AnnotationRevised) {
-    values = event->body_as_AnnotationRevised()->values();
+  const fb::Payload* text = nullptr;
+  if (const auto* s = event->body_as_AnnotationSubmitted()) {
+    values = s->values();
+    text = s->sealed_text();
+  } else if (const auto* r = event->body_as_AnnotationRevised()) {
+    values = r->values();
+    text = r->sealed_text();
   } else {
     return DataLossError("annotation " + a.id + ": event " +
                          std::to_string(e.seq) +
@@ -100,12 +109,20 @@ StatusOr<json::object> Document(const AppContext& ctx, const Seen& seen) {
     return FailedPreconditionError("annotation " + a.id +
                                    ": its values are sealed");
   }
-  return render::AnnotationJson(a, seen.pseudonym, PlainPayload(values));
+  bool shredded = false;
+  ASSIGN_OR_RETURN(std::string whole, OpenAnnotationValuesOrCounted(
+                                          values, text, seen.keys,
+                                          "annotation " + a.id, &shredded));
+  ASSIGN_OR_RETURN(json::object doc,
+                   render::AnnotationJson(a, seen.pseudonym, whole));
+  if (text != nullptr) Wipe(whole);
+  if (shredded) doc["free_text_shredded"] = true;
+  return doc;
 }
 
 Seen Copy(const domain::DomainState& s, const domain::AnnotationState& a) {
   const domain::PrincipalState* p = s.FindPrincipal(a.annotator);
-  return Seen{a, p != nullptr ? p->pseudonym : std::string()};
+  return Seen{a, p != nullptr ? p->pseudonym : std::string(), s.content_keys()};
 }
 
 StatusOr<Response> ReadAnnotation(const AppContext& ctx, const Request& req) {

@@ -94,16 +94,20 @@ StatusOr<std::string> Export(SnapshotState& st, const std::string& project,
   }
   ASSIGN_OR_RETURN(dataset::Pseudonymizer ps,
                    dataset::Pseudonymizer::LoadOrCreate(ledger.dir()));
+  // Encryption at rest: the server's keys open sealed content and free text,
+  // as the CLI's do (tools/content_keys.h).
+  const ContentKeys keys = st.context.handler->Read(
+      [](const domain::DomainState& s) { return s.content_keys(); });
   ASSIGN_OR_RETURN(projections::AnalyticsState state,
-                   projections::BuildStateAsOf(ledger, v.first));
+                   projections::BuildStateAsOf(ledger, v.first, keys));
   static std::atomic<uint64_t> counter{0};
   fs::path dir = fs::temp_directory_path() /
                  ("consilium-snapshot-" + std::to_string(::getpid()) + "-" +
                   std::to_string(counter.fetch_add(1)));
   StatusOr<dataset::Manifest> m = dataset::ExportSnapshot(
       ledger, state, spec, ps, *cp, ledger.CheckpointVerifierKey(),
-      {st.context.software_version, st.context.software_revision},
-      dir.string());
+      {st.context.software_version, st.context.software_revision}, dir.string(),
+      keys);
   std::string bytes = m.ok() ? Slurp(dir / file) : "";
   std::error_code ec;
   fs::remove_all(dir, ec);

@@ -292,7 +292,8 @@ Status CheckAgainstLedger(const Manifest& m, const Ledger& ledger,
 }
 
 Status CheckReexport(const Manifest& m, const Ledger& ledger,
-                     const std::function<void(std::string_view)>& passed) {
+                     const std::function<void(std::string_view)>& passed,
+                     const ContentKeys& keys) {
   StatusOr<Pseudonymizer> ps = Pseudonymizer::LoadOrCreate(ledger.dir(), false);
   if (!ps.ok()) {
     return FailedPreconditionError(
@@ -305,13 +306,15 @@ Status CheckReexport(const Manifest& m, const Ledger& ledger,
         ps->KeyId() + " is not the snapshot's " + m.pseudonym_key_id);
   }
   ASSIGN_OR_RETURN(projections::AnalyticsState state,
-                   projections::BuildStateAsOf(ledger, m.spec.as_of_seq));
+                   projections::BuildStateAsOf(ledger, m.spec.as_of_seq, keys));
   Sha256Hasher hasher;
   StatusOr<ExportCounts> counts = WriteSnapshotLines(
-      ledger, state, m.spec, *ps, [&](std::string_view line) {
+      ledger, state, m.spec, *ps,
+      [&](std::string_view line) {
         hasher.Update(line);
         return OkStatus();
-      });
+      },
+      keys);
   if (!counts.ok()) {
     return DataLossError(Changed(
         "manifest", "its spec does not export: " + counts.status().message()));
@@ -379,7 +382,8 @@ StatusOr<Manifest> ExportSnapshot(
 
 StatusOr<Manifest> VerifySnapshot(
     const std::string& outdir, const NoteVerifier& verifier,
-    const Ledger* ledger, const std::function<void(std::string_view)>& passed) {
+    const Ledger* ledger, const std::function<void(std::string_view)>& passed,
+    const ContentKeys& keys) {
   auto say = [&](std::string_view line) {
     if (passed) passed(line);
   };
@@ -393,7 +397,7 @@ StatusOr<Manifest> VerifySnapshot(
   RETURN_IF_ERROR(CheckData(outdir, *m, say));
   if (ledger != nullptr) {
     RETURN_IF_ERROR(CheckAgainstLedger(*m, *ledger, say));
-    RETURN_IF_ERROR(CheckReexport(*m, *ledger, say));
+    RETURN_IF_ERROR(CheckReexport(*m, *ledger, say, keys));
   }
   return m;
 }

@@ -60,9 +60,12 @@ StatusOr<Manifest> ExportSnapshot(
 //   FailedPrecondition "snapshot of a different ledger: ..." (or the ledger
 //                    is shorter than the snapshot, or lacks the pseudonym key)
 //   NotFound         a file is missing
+// `keys` (encryption at rest) open what the re-export opens: sealed record
+// content of a full-content snapshot and annotations' sealed free text.
 StatusOr<Manifest> VerifySnapshot(
     const std::string& outdir, const NoteVerifier& verifier,
-    const Ledger* ledger, const std::function<void(std::string_view)>& passed);
+    const Ledger* ledger, const std::function<void(std::string_view)>& passed,
+    const ContentKeys& keys = {});
 
 }  // namespace consilium::dataset
 

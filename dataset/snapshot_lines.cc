@@ -17,6 +17,7 @@
 #include "dataset/snapshot.h"
 #include "domain/deid_status.h"
 #include "projections/analytics.h"
+#include "schemas/annotation_text.h"
 #include "schemas/event.h"
 
 namespace consilium::dataset {
@@ -214,11 +215,14 @@ StatusOr<json::object> LineBuilder::Annotation(uint32_t index,
     ASSIGN_OR_RETURN(StoredEvent e, ReadEvent(ledger_, r.seq));
     const fb::Event* ev = e.event();
     const fb::Payload* values = nullptr;
+    const fb::Payload* text = nullptr;
     json::value reason = nullptr;
     if (const auto* s = ev->body_as_AnnotationSubmitted()) {
       values = s->values();
+      text = s->sealed_text();
     } else if (const auto* v = ev->body_as_AnnotationRevised()) {
       values = v->values();
+      text = v->sealed_text();
       if (v->reason() != nullptr) reason = Str(v->reason()->string_view());
     } else {
       return DataLossError("event " + std::to_string(r.seq) +
@@ -231,6 +235,24 @@ StatusOr<json::object> LineBuilder::Annotation(uint32_t index,
     jr["valid"] = r.extracted;
     jr["reason"] = std::move(reason);
     ASSIGN_OR_RETURN(json::value v, PayloadJson(values, r.seq));
+    if (text != nullptr) {
+      // [compliance] The sealed free text put back (the export is the same
+      // document as from a plain ledger); after a shred, the rest and a
+      // flag.
+      bool shredded = false;
+      ASSIGN_OR_RETURN(
+          std::string whole,
+          OpenAnnotationValuesOrCounted(
+              values, text, keys_, "annotation event " + std::to_string(r.seq),
+              &shredded));
+      Status parsed = ParseStrictJson(whole, {}, v);
+      Wipe(whole);
+      if (!parsed.ok()) {
+        return DataLossError("event " + std::to_string(r.seq) +
+                             ": its values do not parse");
+      }
+      if (shredded) jr["free_text_shredded"] = true;
+    }
     FilterValues(spec_, sv == nullptr ? nullptr : sv->schema.get(), v);
     jr["values"] = std::move(v);
     revisions.push_back(std::move(jr));

@@ -8,6 +8,7 @@
 
 #include "common/strict_json.h"
 #include "domain/internal/command_util.h"
+#include "schemas/annotation_text.h"
 
 namespace consilium::domain {
 
@@ -169,7 +170,10 @@ class AnnotationOp {
   Status CheckSubmit(const DomainState& s, const AnnotationState* existing);
   Status CheckChange(const DomainState& s, const AnnotationState* existing);
   Status ValidateValues() const;
-  EventDraft BuildDraft(std::string_view values) const;
+  EventDraft BuildDraft(std::string_view values,
+                        const SealedTextFields* text) const;
+  // Takes the record's subject and the content keys from `s` (phase A).
+  void TakeKeys(const DomainState& s, const RecordState& rec);
 
   std::string_view actor_;
   const AnnotationRef& cmd_;
@@ -182,7 +186,15 @@ class AnnotationOp {
   uint32_t expected_revision_ = 0;       // revise and withdraw
   AnnotationState annotation_;           // as it will be after the command
   std::string model_;                    // "name@version" for a model
+  // Encryption at rest: the free text is sealed under `subject_`'s key.
+  ContentKeys keys_{};
+  std::string subject_;
 };
+
+void AnnotationOp::TakeKeys(const DomainState& s, const RecordState& rec) {
+  keys_ = s.content_keys();
+  if (keys_.encrypted) subject_ = rec.subject.empty() ? rec.id : rec.subject;
+}
 
 Status AnnotationOp::CheckSubmit(const DomainState& s,
                                  const AnnotationState* existing) {
@@ -229,6 +241,7 @@ Status AnnotationOp::CheckSubmit(const DomainState& s,
   descriptive_ = schema->descriptive.get();
   shape_ = rec->shape.get();
   values_ = &c.values;
+  TakeKeys(s, *rec);
   return OkStatus();
 }
 
@@ -271,6 +284,7 @@ Status AnnotationOp::CheckChange(const DomainState& s,
   descriptive_ = schema->descriptive.get();
   shape_ = rec->shape.get();
   values_ = &cmd_.revise->values;
+  TakeKeys(s, *rec);
   a.revision = expected + 1;
   return OkStatus();
 }
@@ -286,7 +300,8 @@ Status AnnotationOp::ValidateValues() const {
   return schemas::ValidateAnnotation(*schema, *shape_, id, *values_);
 }
 
-EventDraft AnnotationOp::BuildDraft(std::string_view values) const {
+EventDraft AnnotationOp::BuildDraft(std::string_view values,
+                                    const SealedTextFields* text) const {
   const std::string& id = cmd_.annotation_id();
   EventHeader header{std::string(actor_), ""};
   const AnnotationState& a = annotation_;
@@ -301,7 +316,8 @@ EventDraft AnnotationOp::BuildDraft(std::string_view values) const {
                                     .expected_revision = expected_revision_,
                                     .new_revision = expected_revision_ + 1,
                                     .values = values,
-                                    .reason = cmd_.revise->reason});
+                                    .reason = cmd_.revise->reason,
+                                    .sealed_text = text});
     case AnnotationCommand::Op::kWithdraw:
       return MakeAnnotationWithdrawn(header,
                                      {.annotation_id = id,
@@ -317,7 +333,8 @@ EventDraft AnnotationOp::BuildDraft(std::string_view values) const {
                                           .schema_id = a.schema_id,
                                           .schema_version = a.schema_version,
                                           .values = values,
-                                          .revision = 1});
+                                          .revision = 1,
+                                          .sealed_text = text});
 }
 
 StatusOr<EventDraft> AnnotationOp::Draft() {
@@ -330,7 +347,27 @@ StatusOr<EventDraft> AnnotationOp::Draft() {
     // the submit path: docs/commands.md, "Concurrency".)
     values = *values_;
   }
-  EventDraft draft = BuildDraft(values);
+  // On an encrypted ledger the free text leaves the values, sealed
+  // (schemas/annotation_text.h).
+  SplitText split;
+  SealedContent sealed;
+  SealedTextFields text{.subject = subject_, .sealed = &sealed};
+  const bool seal = keys_.encrypted && values_ != nullptr;
+  if (seal) {
+    ASSIGN_OR_RETURN(split, SplitFreeText(*schema_, values));
+    if (!split.text.empty()) {
+      if (keys_.store == nullptr) {
+        return FailedPreconditionError(
+            "annotation " + cmd_.annotation_id() +
+            ": the ledger is encrypted and the free text must be sealed; " +
+            std::string(kKekHint));
+      }
+      ASSIGN_OR_RETURN(sealed, keys_.store->Seal(subject_, split.text));
+    }
+    values = split.counted;
+  }
+  EventDraft draft =
+      BuildDraft(values, seal && !split.text.empty() ? &text : nullptr);
   // Ids were checked in phase A and the builders set every envelope field;
   // only the size limit is left. The ledger verifies the whole draft once
   // more in Append*, so the FlatBuffers verifier does not run twice here.

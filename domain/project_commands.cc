@@ -9,6 +9,7 @@
 #include "deid/detector.h"
 #include "domain/internal/command_util.h"
 #include "domain/internal/record_text.h"
+#include "schemas/annotation_text.h"
 #include "schemas/annotation_validator.h"
 #include "schemas/deid_events.h"
 #include "schemas/event_json.h"
@@ -176,11 +177,26 @@ StatusOr<BulkReport> ProjectCommands::ImportRecords(
   // Not one record is scanned for an actor who may not import (checked
   // again under the gate, where it counts).
   DeidGate gate;
+  ContentKeys keys;
   RETURN_IF_ERROR(core_->Read([&](const DomainState& s) {
     gate = s.deid_gate();
+    keys = s.content_keys();
     return Authorizer(s, actor).AdminOfProject(project_id);
   }));
   const std::vector<DeidReportFields> reports = ScreenAll(gate, lines);
+  if (keys.encrypted && keys.store != nullptr) {
+    // The new subjects' data keys in one durable step rather than one each
+    // as their records are sealed (KeyStore::CreateKeys).
+    std::vector<std::string> subjects;
+    subjects.reserve(lines.size());
+    for (const RecordLine& line : lines) {
+      if (!line.command.ok()) continue;
+      const ImportRecordCommand& rec = *line.command;
+      const std::string& subject = rec.subject.empty() ? rec.id : rec.subject;
+      if (!subject.empty()) subjects.push_back(subject);
+    }
+    RETURN_IF_ERROR(keys.store->CreateKeys(subjects).status());
+  }
   return core_->ExclusiveLines(
       actor,
       [&](const ExclusiveTxn& t, LineSink& sink) -> Status {
@@ -311,12 +327,33 @@ StatusOr<Committed> ProjectCommands::RecordGoldAnswer(
       return InvalidArgumentError(std::move(m));
     }
     ASSIGN_OR_RETURN(std::string values, CanonicalizeJson(cmd.values));
-    return Drafts(MakeGoldAnswerRecorded({std::string(actor), ""},
-                                         {.project_id = rec->project,
-                                          .record_id = cmd.record_id,
-                                          .schema_id = cmd.schema_id,
-                                          .schema_version = cmd.schema_version,
-                                          .values = values}));
+    // On an encrypted ledger the free text is sealed, as an annotation's.
+    const ContentKeys& keys = t.state().content_keys();
+    SplitText split{values, ""};
+    if (keys.encrypted) {
+      ASSIGN_OR_RETURN(split, SplitFreeText(*s->schema, values));
+    }
+    SealedContent sealed;
+    const SealedTextFields text{
+        .subject = rec->subject.empty() ? rec->id : rec->subject,
+        .sealed = &sealed};
+    if (!split.text.empty()) {
+      if (keys.store == nullptr) {
+        return FailedPreconditionError(
+            "the ledger is encrypted and the gold answer's free text must "
+            "be sealed; " +
+            std::string(kKekHint));
+      }
+      ASSIGN_OR_RETURN(sealed, keys.store->Seal(text.subject, split.text));
+    }
+    return Drafts(MakeGoldAnswerRecorded(
+        {std::string(actor), ""},
+        {.project_id = rec->project,
+         .record_id = cmd.record_id,
+         .schema_id = cmd.schema_id,
+         .schema_version = cmd.schema_version,
+         .values = split.counted,
+         .sealed_text = split.text.empty() ? nullptr : &text}));
   }));
 }
 

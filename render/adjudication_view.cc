@@ -6,12 +6,14 @@
 #include <utility>
 #include <vector>
 
+#include "common/aead.h"
 #include "common/strict_json.h"
 #include "domain/deid_status.h"
 #include "projections/analytics.h"
 #include "projections/field_context.h"
 #include "projections/value_keys.h"
 #include "render/internal/json_values.h"
+#include "schemas/annotation_text.h"
 #include "schemas/deid_events.h"
 #include "schemas/event.h"
 #include "schemas/event_json.h"
@@ -34,16 +36,65 @@ json::value PayloadValue(const fb::Payload* payload) {
   return json::value(std::string(text));
 }
 
-// The values payload of the annotation event at `seq`.
-StatusOr<json::value> TraceAt(const Ledger& ledger, uint64_t seq) {
+// The record content as the adjudicator reads it: PayloadValue, with sealed
+// content opened when a key store is open (null after a shred).
+StatusOr<json::value> ContentValue(const fb::Payload* content,
+                                   const ContentKeys& keys,
+                                   const std::string& record) {
+  if (content == nullptr || content->encoding() == fb::PayloadEncoding::Plain ||
+      keys.store == nullptr) {
+    return PayloadValue(content);
+  }
+  StatusOr<std::string> text = OpenPayload(content, keys, "record " + record);
+  if (IsShredded(text.status())) return json::value(nullptr);
+  if (!text.ok()) return text.status();
+  json::value v;
+  const bool parsed = ParseStrictJson(*text, {}, v).ok();
+  if (!parsed) v = json::value(*text);
+  Wipe(*text);
+  return v;
+}
+
+// The annotation event at `seq`: its values document (free text opened
+// when sealed and a key store is open), and whether the free text was
+// shredded.
+struct Trace {
+  json::value values;
+  bool text_shredded = false;
+};
+StatusOr<Trace> TraceAt(const Ledger& ledger, uint64_t seq,
+                        const ContentKeys& keys) {
   ASSIGN_OR_RETURN(StoredEvent e, ledger.Get(seq));
   const fb::Event* ev = e.event();
-  if (const auto* s = ev->body_as_AnnotationSubmitted())
-    return PayloadValue(s->values());
-  if (const auto* r = ev->body_as_AnnotationRevised())
-    return PayloadValue(r->values());
-  return InternalError("event " + std::to_string(seq) +
-                       " is not an annotation revision");
+  const fb::Payload* values = nullptr;
+  const fb::Payload* text = nullptr;
+  if (const auto* s = ev->body_as_AnnotationSubmitted()) {
+    values = s->values();
+    text = s->sealed_text();
+  } else if (const auto* r = ev->body_as_AnnotationRevised()) {
+    values = r->values();
+    text = r->sealed_text();
+  } else {
+    return InternalError("event " + std::to_string(seq) +
+                         " is not an annotation revision");
+  }
+  Trace t;
+  if (text == nullptr || keys.store == nullptr) {
+    t.values = PayloadValue(values);
+    return t;
+  }
+  ASSIGN_OR_RETURN(
+      std::string whole,
+      OpenAnnotationValuesOrCounted(values, text, keys,
+                                    "annotation event " + std::to_string(seq),
+                                    &t.text_shredded));
+  if (!ParseStrictJson(whole, {}, t.values).ok()) {
+    Wipe(whole);
+    return DataLossError("event " + std::to_string(seq) +
+                         ": its values do not parse");
+  }
+  Wipe(whole);
+  return t;
 }
 
 // What the view shows of the item, taken from the state under the engine's
@@ -212,7 +263,8 @@ StatusOr<json::object> Assemble(const Ledger& ledger, const Gathered& g,
     ASSIGN_OR_RETURN(redacted, ledger.Get(deid.content_seq));
     content = RecordContentOf(*redacted.event());
   }
-  o["record_content"] = PayloadValue(content);
+  ASSIGN_OR_RETURN(o["record_content"],
+                   ContentValue(content, request.keys, record));
   o["record_sealed"] = content->encoding() != fb::PayloadEncoding::Plain;
   o["record_deid"] = deid.name();
   json::array annotations;
@@ -224,8 +276,9 @@ StatusOr<json::object> Assemble(const Ledger& ledger, const Gathered& g,
     x["seq"] = a.seq;
     x["submitted_at"] = FormatTimestamp(a.timestamp_us);
     x["value"] = a.value;
-    ASSIGN_OR_RETURN(json::value trace, TraceAt(ledger, a.seq));
-    x["trace"] = std::move(trace);
+    ASSIGN_OR_RETURN(Trace trace, TraceAt(ledger, a.seq, request.keys));
+    x["trace"] = std::move(trace.values);
+    if (trace.text_shredded) x["free_text_shredded"] = true;
     annotations.push_back(std::move(x));
   }
   o["annotations"] = std::move(annotations);

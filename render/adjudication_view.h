@@ -52,16 +52,23 @@ struct AdjudicatorViewRequest {
   std::string project;
   adjudication::ItemKey item;
   bool blind = false;  // the project's blind mode: no annotator names
+  // Encryption at rest: opens the record's sealed content and the
+  // annotations' sealed free text (schemas/annotation_text.h). Without a key
+  // store sealed content reads null and a trace lacks its free text.
+  ContentKeys keys{};
 };
 
 // {"project", "record", "field", "as_of_seq", "context_as_of_seq", "blind",
 //  "record_content": the record's content (JSON when it is a JSON document,
-//      else a string; null when sealed or shredded),
+//      else a string; null when sealed and no key store is open, or
+//      shredded),
 //  "record_sealed": bool,
 //  "annotations": [{"annotator": pseudonym or null in blind mode,
 //      "schema", "revision", "seq", "submitted_at", "value" (this field's
 //      value key, or null when the annotation leaves it empty),
-//      "trace": the whole values document (null when sealed)}...]
+//      "trace": the whole values document, its free text opened when
+//      sealed (without it when no key store is open or the key was
+//      shredded: then "free_text_shredded": true)}...]
 //      in submission order, physicians only,
 //  "distribution": [{"schema", "metric", "layer", "counts": {key: n},
 //      "normalized_entropy", "normalized_entropy_undefined_reason"?,

@@ -382,6 +382,19 @@ EventDraft MakeAssignmentRevoked(const EventHeader& header,
   });
 }
 
+namespace {
+
+// The sealed_text payload of an annotation's or gold answer's values, or
+// none.
+flatbuffers::Offset<fb::Payload> SealedTextPayload(
+    flatbuffers::FlatBufferBuilder& fbb, const SealedTextFields* text) {
+  if (text == nullptr || text->sealed == nullptr) return 0;
+  return schemas::internal::BuildSealedPayload(fbb, text->subject,
+                                               *text->sealed);
+}
+
+}  // namespace
+
 EventDraft MakeAnnotationSubmitted(const EventHeader& header,
                                    const AnnotationSubmittedFields& f) {
   return BuildDraft(header, [&](flatbuffers::FlatBufferBuilder& fbb) {
@@ -391,8 +404,9 @@ EventDraft MakeAnnotationSubmitted(const EventHeader& header,
     auto a = fbb.CreateString(f.annotator_id);
     auto s = fbb.CreateString(f.schema_id);
     auto values = schemas::internal::BuildPlainPayload(fbb, f.values);
+    auto text = SealedTextPayload(fbb, f.sealed_text);
     auto body = fb::CreateAnnotationSubmitted(
-        fbb, id, p, r, a, s, f.schema_version, values, f.revision);
+        fbb, id, p, r, a, s, f.schema_version, values, f.revision, text);
     return std::make_pair(fb::EventBody::AnnotationSubmitted, body.Union());
   });
 }
@@ -405,8 +419,9 @@ EventDraft MakeAnnotationRevised(const EventHeader& header,
     auto r = fbb.CreateString(f.record_id);
     auto values = schemas::internal::BuildPlainPayload(fbb, f.values);
     auto why = OptString(fbb, f.reason);
+    auto text = SealedTextPayload(fbb, f.sealed_text);
     auto body = fb::CreateAnnotationRevised(fbb, id, p, r, f.expected_revision,
-                                            f.new_revision, values, why);
+                                            f.new_revision, values, why, text);
     return std::make_pair(fb::EventBody::AnnotationRevised, body.Union());
   });
 }
@@ -447,8 +462,9 @@ EventDraft MakeGoldAnswerRecorded(const EventHeader& header,
     auto r = fbb.CreateString(f.record_id);
     auto s = fbb.CreateString(f.schema_id);
     auto values = schemas::internal::BuildPlainPayload(fbb, f.values);
-    auto body =
-        fb::CreateGoldAnswerRecorded(fbb, p, r, s, f.schema_version, values);
+    auto text = SealedTextPayload(fbb, f.sealed_text);
+    auto body = fb::CreateGoldAnswerRecorded(fbb, p, r, s, f.schema_version,
+                                             values, text);
     return std::make_pair(fb::EventBody::GoldAnswerRecorded, body.Union());
   });
 }

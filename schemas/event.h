@@ -25,6 +25,8 @@
 
 namespace consilium {
 
+struct SealedContent;  // common/key_store.h
+
 // Version of the stored event encoding; written into every envelope and into
 // the ledger's metadata. A reader refuses anything newer than this.
 inline constexpr uint16_t kEventFormatVersion = 1;
@@ -173,8 +175,17 @@ EventDraft MakeAssignmentRevoked(const EventHeader& header,
                                  std::string_view annotator_id,
                                  std::string_view reason);
 
+// Free text taken out of an annotation's values on an encrypted ledger
+// (schemas/annotation_text.h): the sealed canonical {JSON Pointer: text}
+// object and the subject whose data key sealed it. Not owned.
+struct SealedTextFields {
+  std::string_view subject{};
+  const SealedContent* sealed = nullptr;
+};
+
 // `values` is the annotation's values JSON, stored as a Plain Payload
-// ("application/json") so compliance can seal it later.
+// ("application/json"); on an encrypted ledger without its free text, which
+// `sealed_text` then holds (null: none).
 struct AnnotationSubmittedFields {
   std::string_view annotation_id{};
   std::string_view project_id{};
@@ -184,6 +195,7 @@ struct AnnotationSubmittedFields {
   uint32_t schema_version = 0;
   std::string_view values{};
   uint32_t revision = 1;
+  const SealedTextFields* sealed_text = nullptr;
 };
 EventDraft MakeAnnotationSubmitted(const EventHeader& header,
                                    const AnnotationSubmittedFields& f);
@@ -196,6 +208,7 @@ struct AnnotationRevisedFields {
   uint32_t new_revision = 0;
   std::string_view values{};
   std::string_view reason{};
+  const SealedTextFields* sealed_text = nullptr;  // as AnnotationSubmitted's
 };
 EventDraft MakeAnnotationRevised(const EventHeader& header,
                                  const AnnotationRevisedFields& f);
@@ -230,6 +243,7 @@ struct GoldAnswerRecordedFields {
   std::string_view schema_id{};
   uint32_t schema_version = 0;
   std::string_view values{};
+  const SealedTextFields* sealed_text = nullptr;  // as AnnotationSubmitted's
 };
 EventDraft MakeGoldAnswerRecorded(const EventHeader& header,
                                   const GoldAnswerRecordedFields& f);

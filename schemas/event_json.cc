@@ -864,6 +864,7 @@ json::value BodyToJson(const fb::Event& e) {
       o["schema_id"] = View(b->schema_id());
       o["schema_version"] = b->schema_version();
       PutPayload(o, "values", b->values());
+      PutPayload(o, "free_text", b->sealed_text());
       o["revision"] = b->revision();
       break;
     }
@@ -875,6 +876,7 @@ json::value BodyToJson(const fb::Event& e) {
       o["expected_revision"] = b->expected_revision();
       o["new_revision"] = b->new_revision();
       PutPayload(o, "values", b->values());
+      PutPayload(o, "free_text", b->sealed_text());
       if (b->reason()) o["reason"] = View(b->reason());
       break;
     }
@@ -906,6 +908,7 @@ json::value BodyToJson(const fb::Event& e) {
       o["schema_id"] = View(b->schema_id());
       o["schema_version"] = b->schema_version();
       PutPayload(o, "values", b->values());
+      PutPayload(o, "free_text", b->sealed_text());
       break;
     }
     case fb::EventBody::AdjudicationDecided: {

@@ -38,6 +38,7 @@
 #include "schemas/event_json.h"
 #include "tools/adjudication_source.h"
 #include "tools/cli.h"
+#include "tools/content_keys.h"
 #include "tools/open_ledger.h"
 #include "tools/output.h"
 
@@ -49,8 +50,10 @@ namespace json = boost::json;
 
 // The write side with the adjudication model attached. Members are
 // destroyed in reverse: the command set, the handler (which waits for its
-// callbacks), the model it applies, the ledger.
+// callbacks), the model it applies, the ledger, the content keys
+// (encryption at rest) the handler reads through.
 struct Session {
+  OpenedKeys keys;
   std::unique_ptr<Ledger> ledger;
   std::unique_ptr<adj::AdjudicationModel> model;
   std::unique_ptr<domain::CommandHandler> handler;
@@ -60,10 +63,12 @@ struct Session {
 StatusOr<std::unique_ptr<Session>> OpenSession(const Args& args) {
   auto s = std::make_unique<Session>();
   ASSIGN_OR_RETURN(s->ledger, OpenLedger(args, false));
+  ASSIGN_OR_RETURN(s->keys, OpenContentKeys(args.Get("data")));
   s->model = std::make_unique<adj::AdjudicationModel>();
   domain::Model* models[] = {s->model.get()};
-  ASSIGN_OR_RETURN(s->handler,
-                   domain::CommandHandler::Open(s->ledger.get(), {}, models));
+  ASSIGN_OR_RETURN(s->handler, domain::CommandHandler::Open(
+                                   s->ledger.get(),
+                                   {.content_keys = s->keys.keys()}, models));
   s->commands = std::make_unique<adj::AdjudicationCommands>(
       &s->handler->core(), s->model.get(), SystemClock());
   return s;
@@ -102,17 +107,21 @@ StatusOr<json::object> ShowClaimed(Session& s, const std::string& actor,
                                    const std::string& project,
                                    const adj::ClaimResult& claim,
                                    uint64_t* access_seq) {
+  ContentKeys keys;
   const bool blind = s.handler->Read([&](const domain::DomainState& d) {
+    keys = d.content_keys();
     const domain::ProjectState* p = d.FindProject(project);
     return p != nullptr && p->blind_mode;
   });
   ASSIGN_OR_RETURN(projections::AnalyticsState state,
-                   projections::BuildStateAsOf(*s.ledger, claim.lease));
-  ASSIGN_OR_RETURN(
-      render::RecordedView shown,
-      render::ShowToAdjudicator(
-          *s.handler, actor, claim.lease, state, *s.ledger,
-          {.project = project, .item = claim.item, .blind = blind}));
+                   projections::BuildStateAsOf(*s.ledger, claim.lease, keys));
+  ASSIGN_OR_RETURN(render::RecordedView shown,
+                   render::ShowToAdjudicator(*s.handler, actor, claim.lease,
+                                             state, *s.ledger,
+                                             {.project = project,
+                                              .item = claim.item,
+                                              .blind = blind,
+                                              .keys = keys}));
   *access_seq = shown.access_seq;
   return std::move(shown.view);
 }

@@ -22,6 +22,7 @@
 #include "domain/command_handler.h"
 #include "projections/engine.h"
 #include "tools/cli.h"
+#include "tools/content_keys.h"
 #include "tools/deid_gate_args.h"
 #include "tools/input_limits.h"
 #include "tools/open_ledger.h"
@@ -149,7 +150,12 @@ int RunExport(const Args& args) {
   StatusOr<uint64_t> size = SnapshotSize(args, **ledger, &spec.tag);
   if (!size.ok()) return Fail(size.status());
   spec.as_of_seq = *size;
-  auto state = projections::BuildStateAsOf(**ledger, *size);
+  StatusOr<OpenedKeys> keys = OpenContentKeys(args.Get("data"));
+  if (!keys.ok()) return Fail(keys.status());  // encryption at rest
+  Progress reading("reading events", 0, ProgressWanted(args));
+  auto state = projections::BuildStateAsOf(**ledger, *size, keys->keys(),
+                                           reading.Callback());
+  reading.Finish();
   if (!state.ok()) return Fail(state.status(), 1);
   const projections::SchemaVersionInfo* info =
       state->FindSchema(mapping->schema_id, mapping->schema_version);
@@ -170,7 +176,8 @@ int RunExport(const Args& args) {
                ProgressWanted(args));
   file << "[";
   auto counts = dataset::WriteSnapshotLines(
-      **ledger, *state, spec, *ps, [&](std::string_view line) -> Status {
+      **ledger, *state, spec, *ps,
+      [&](std::string_view line) -> Status {
         ASSIGN_OR_RETURN(
             ls::ExportedTask t,
             ls::LabelStudioTask(line.substr(0, line.size() - 1), *mapping,
@@ -181,7 +188,8 @@ int RunExport(const Args& args) {
         skipped += t.skipped_values;
         bar.Add();
         return file ? OkStatus() : InternalError("cannot write " + partial);
-      });
+      },
+      keys->keys());
   bar.Finish();
   file << "\n]\n";
   file.close();

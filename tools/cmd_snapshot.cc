@@ -151,16 +151,16 @@ int RunExport(const Args& args) {
   if (!ps.ok()) return Fail(ps.status());
   StatusOr<OpenedKeys> keys = OpenContentKeys(dir);  // encryption at rest
   if (!keys.ok()) return Fail(keys.status());
-  auto state = projections::BuildStateAsOf(*ledger, *size, keys->keys());
+  Progress reading("reading events", 0, ProgressWanted(args));
+  auto state = projections::BuildStateAsOf(*ledger, *size, keys->keys(),
+                                           reading.Callback());
+  reading.Finish();
   if (!state.ok()) return Fail(state.status(), 1);
   Progress bar("exporting records", 0, ProgressWanted(args));
   auto m = ds::ExportSnapshot(*ledger, *state, *spec, *ps, **cp,
                               ledger->CheckpointVerifierKey(),
                               {kConsiliumVersion, kConsiliumGitRevision}, out,
-                              keys->keys(), [&](uint64_t done, uint64_t total) {
-                                bar.SetTotal(total);
-                                bar.Set(done);
-                              });
+                              keys->keys(), bar.Callback());
   bar.Finish();
   if (!m.ok()) return Fail(m.status(), 1);
   std::printf(
@@ -222,10 +222,18 @@ int RunVerify(const Args& args) {
     return Fail(verifier.status().WithContext(
         args.Has("vkey") ? "--vkey" : "the ledger's verifier key"));
   }
+  OpenedKeys keys;  // encryption at rest: what the re-export opens
+  if (ledger != nullptr) {
+    StatusOr<OpenedKeys> opened = OpenContentKeys(args.Get("data"));
+    if (!opened.ok()) return Fail(opened.status());
+    keys = std::move(*opened);
+  }
   auto m = ds::VerifySnapshot(
-      args.positional[0], *verifier, ledger.get(), [](std::string_view line) {
+      args.positional[0], *verifier, ledger.get(),
+      [](std::string_view line) {
         std::printf("ok  %.*s\n", static_cast<int>(line.size()), line.data());
-      });
+      },
+      keys.keys());
   if (!m.ok()) {
     return Fail(m.status().WithContext("snapshot " + args.positional[0]), 1);
   }

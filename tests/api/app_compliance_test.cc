@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "tests/api/serve_fixture.h"
@@ -115,6 +116,80 @@ TEST_F(ComplianceLogTest, NoImportedStringInTheServerOrCliLogs) {
   }
   // And the logs are there: the server wrote its lines.
   EXPECT_NE(logs.find("listening on"), std::string::npos) << logs;
+}
+
+// Annotation free text on an encrypted ledger (docs/encryption.md,
+// "Annotation free text"): sealed at rest (no file of the data directory
+// holds it, while the labels stay readable to the projections), served
+// whole to who may read the annotation, and gone after its subject's key is
+// shredded while the labels stay; another subject's annotation keeps its
+// text.
+TEST_F(ComplianceLogTest, AnnotationFreeTextIsSealedServedAndShredded) {
+  const std::string kReason = "Zephyrine-Tollgate reasoning";
+  const std::string kOther = "Marchpane-Ottoline reasoning";
+  Cli("project create --id p1 --name P");
+  Cli("schema publish " +
+      WriteFile("note.json",
+                R"({"id":"note","version":1,"title":"Note","fields":[)"
+                R"({"name":"dx","type":"categorical","layer":"interpretive",)"
+                R"("required":true,)"
+                R"("categories":["a","b"]},)"
+                R"({"name":"why","type":"text","layer":"interpretive",)"
+                R"("required":true}]})"));
+  // "admin": the CLI's default actor, so the commands below act as it.
+  const std::string root = AddUser("admin", "--role admin");
+  const std::string dr = AddUser("dr-a", "--role annotator --project p1");
+  Cli("import records " +
+      WriteFile("r.jsonl",
+                "{\"id\":\"rec-1\",\"subject\":\"s-1\",\"text\":\"a\"}\n"
+                "{\"id\":\"rec-2\",\"subject\":\"s-2\",\"text\":\"b\"}\n") +
+      " --project p1");
+  for (const char* r : {"rec-1", "rec-2"})
+    Cli(std::string("assign --project p1 --record ") + r + " --annotator dr-a");
+  stderr_file_ = (dir_ / "serve.stderr").string();
+  Start();
+  for (const auto& [id, record, why] :
+       {std::tuple{"an-1", "rec-1", kReason}, {"an-2", "rec-2", kOther}}) {
+    HttpReply r =
+        Call("POST", "/v1/annotations", dr,
+             std::string(R"({"annotation_id":")") + id + R"(","record":")" +
+                 record + R"(","schema":"note@1","values":{"dx":"a","why":")" +
+                 why + R"("}})");
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  HttpReply r = Call("GET", "/v1/annotations/an-1", dr);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(kReason), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("free_text_shredded"), std::string::npos) << r.body;
+  Stop();
+
+  // At rest: the labels plain, the text nowhere in the data directory.
+  const std::string events = Cli("events");
+  EXPECT_NE(events.find("\"free_text_sealed\""), std::string::npos) << events;
+  EXPECT_NE(events.find("\"dx\":\"a\""), std::string::npos) << events;
+  for (const auto& e :
+       std::filesystem::recursive_directory_iterator(Ledger())) {
+    if (!e.is_regular_file()) continue;
+    const std::string bytes = Slurp(e.path().string());
+    EXPECT_EQ(bytes.find("Zephyrine"), std::string::npos) << e.path();
+    EXPECT_EQ(bytes.find("Marchpane"), std::string::npos) << e.path();
+  }
+
+  Cli("shred --subject s-1 --reason erasure");
+  Start();
+  r = Call("GET", "/v1/annotations/an-1", root);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body.find("Zephyrine"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"free_text_shredded\":true"), std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("\"dx\":\"a\""), std::string::npos) << r.body;
+  r = Call("GET", "/v1/annotations/an-2", root);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(kOther), std::string::npos) << r.body;
+  Stop();
+  const std::string logs = Slurp(stderr_file_);
+  EXPECT_EQ(logs.find("Zephyrine"), std::string::npos) << logs;
+  EXPECT_EQ(logs.find("Marchpane"), std::string::npos) << logs;
 }
 
 }  // namespace

@@ -27,7 +27,11 @@ using testing::TempDir;
 // Strings that occur nowhere but in the imported records.
 const std::vector<std::string> kPlaintexts = {
     "Quillfeather-Vantablack syndrome", "ZORBULENT-TACHYCARDIA-7731",
-    "mediastinal xylophonoma", "site-Ptarmigan-9"};
+    "mediastinal xylophonoma", "site-Ptarmigan-9",
+    "Bellwether-Quandary reasoning"};  // annotation free text on rec-1
+// The free text of the annotation on rec-3 (another subject): sealed too,
+// and still readable after patient-1 is shredded.
+const char kOtherReason[] = "Umbrage-Lattice reasoning";
 
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
@@ -100,6 +104,54 @@ class EncryptionCliTest : public ::testing::Test {
     out = Run("import records " + file + " --data " + data_ + " --project p1",
               &rc);
     ASSERT_EQ(rc, 0) << out;
+    ASSERT_NO_FATAL_FAILURE(Annotate());
+  }
+
+  // dr-a annotates rec-1 and rec-3 with a label and free text.
+  void Annotate() {
+    const std::string schema = dir_.Sub("note.json");
+    WriteFile(schema,
+              R"({"id":"note","version":1,"title":"Note","fields":[)"
+              R"({"name":"dx","type":"categorical","layer":"interpretive",)"
+              R"("required":true,)"
+              R"("categories":["a","b"]},)"
+              R"({"name":"why","type":"text","layer":"interpretive"}]})");
+    int rc = 0;
+    for (const std::string& args :
+         {"schema publish " + schema,
+          std::string("user add dr-a --role annotator --project p1"),
+          std::string("assign --project p1 --record rec-1 --annotator dr-a"),
+          std::string("assign --project p1 --record rec-3 --annotator dr-a")}) {
+      std::string out = Run(args + " --data " + data_, &rc);
+      ASSERT_EQ(rc, 0) << args << "\n" << out;
+    }
+    const std::string lines = dir_.Sub("annotations.jsonl");
+    WriteFile(lines,
+              R"({"annotation_id":"an-1","record":"rec-1","annotator":"dr-a",)"
+              R"("schema":"note@1","values":{"dx":"a","why":")" +
+                  kPlaintexts[4] + "\"}}\n" +
+                  R"({"annotation_id":"an-3","record":"rec-3",)"
+                  R"("annotator":"dr-a","schema":"note@1","values":{"dx":"b",)"
+                  R"("why":")" +
+                  kOtherReason + "\"}}\n");
+    std::string out = Run("annotate " + lines + " --data " + data_, &rc);
+    ASSERT_EQ(rc, 0) << out;
+  }
+
+  // `snapshot export` of the whole ledger into DIR/NAME; data.jsonl's text.
+  std::string Export(const std::string& name) {
+    int rc = 0;
+    std::string out = Run("head --data " + data_, &rc);
+    const size_t at = out.find("\"seq\":");
+    EXPECT_NE(at, std::string::npos) << out;
+    if (at == std::string::npos) return "";
+    const std::string head = std::to_string(std::stoull(out.substr(at + 6)));
+    out =
+        Run("snapshot export --data " + data_ + " --project p1 --as-of " +
+                head + " --key " + dir_.Sub("sk") + " --out " + dir_.Sub(name),
+            &rc);
+    EXPECT_EQ(rc, 0) << out;
+    return ReadAll(dir_ / name / "data.jsonl");
   }
 
   // A signed checkpoint (a new signing key in DIR/sk): the store writes more.
@@ -135,11 +187,24 @@ TEST_F(EncryptionCliTest, NoFileOfAnEncryptedLedgerHoldsThePlaintext) {
   EXPECT_NE(out.find("\"subject\": \"patient-1\""), std::string::npos) << out;
   std::vector<std::string> hits = PlaintextHits(data_);
   EXPECT_TRUE(hits.empty()) << hits.front();
-  // The sealed form names subject and key, never the content.
+  // The sealed form names subject and key, never the content; an
+  // annotation's labels stay readable, its free text is sealed.
   out = Run("events --data " + data_, &rc);
   ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("content_sealed"), std::string::npos) << out;
   EXPECT_EQ(out.find("Quillfeather"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"free_text_sealed\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"dx\":\"a\""), std::string::npos) << out;
+  EXPECT_EQ(out.find("Bellwether"), std::string::npos) << out;
+  // An export is the document a plain ledger gives: the free text opened.
+  const std::string lines = Export("snap");
+  EXPECT_NE(lines.find(kPlaintexts[4]), std::string::npos) << lines;
+  EXPECT_NE(lines.find(kOtherReason), std::string::npos) << lines;
+  EXPECT_EQ(lines.find("free_text_shredded"), std::string::npos) << lines;
+  // Its re-export, which opens the same text, gives the same bytes.
+  out = Run("snapshot verify " + dir_.Sub("snap") + " --data " + data_, &rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("re-export"), std::string::npos) << out;
 }
 
 TEST_F(EncryptionCliTest, ReadsWithoutTheKekNameIt) {
@@ -209,20 +274,15 @@ TEST_F(EncryptionCliTest, ShreddingLeavesTheLedgerVerifiableAndContentGone) {
   out = Run("events --data " + data_, &rc);
   EXPECT_NE(out.find("\"record_ids\":[\"rec-1\",\"rec-2\"]"), std::string::npos)
       << out;
-  // The export carries tombstones and the manifest lists them.
-  out = Run("head --data " + data_, &rc);
-  const size_t at = out.find("\"seq\":");
-  ASSERT_NE(at, std::string::npos) << out;
-  const std::string head = std::to_string(std::stoull(out.substr(at + 6)));
-  out =
-      Run("snapshot export --data " + data_ + " --project p1 --as-of " + head +
-              " --key " + dir_.Sub("sk") + " --out " + dir_.Sub("snap"),
-          &rc);
-  ASSERT_EQ(rc, 0) << out;
-  const std::string lines = ReadAll(dir_ / "snap/data.jsonl");
+  // The export carries tombstones and the manifest lists them; the
+  // shredded subject's annotation keeps its label, not its free text.
+  const std::string lines = Export("snap");
   EXPECT_NE(lines.find("\"content_shredded\":true"), std::string::npos)
       << lines;
   EXPECT_NE(lines.find("unrelated note"), std::string::npos) << lines;
+  EXPECT_NE(lines.find("\"free_text_shredded\":true"), std::string::npos)
+      << lines;
+  EXPECT_NE(lines.find(kOtherReason), std::string::npos) << lines;
   const std::string manifest = ReadAll(dir_ / "snap/manifest.json");
   EXPECT_NE(manifest.find("\"shredded_records\":[\"rec-1\",\"rec-2\"]"),
             std::string::npos)
