@@ -62,7 +62,12 @@ void AdjudicationModel::Feed(Project& p, uint64_t seq, const Input& input) {
     n.item = std::move(l.item);
     notices.push_back(std::move(n));
   }
-  if (depth != p.last_depth) {
+  // An annotator joining a record's conflict set changes no total, but it
+  // may change their own depth (they may not take its items): say so, the
+  // pushes compare each session's depth with its last.
+  const bool conflicts_grew =
+      std::holds_alternative<RecordAnnotated>(input) && depth > 0;
+  if (depth != p.last_depth || conflicts_grew) {
     QueueNotice n;
     n.kind = QueueNotice::Kind::kDepth;
     n.project = p.id;

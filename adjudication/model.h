@@ -62,7 +62,9 @@ namespace consilium::adjudication {
 // sequence order of the events that caused them.
 struct QueueNotice {
   enum class Kind {
-    kDepth,     // the number of claimable items of `project` changed
+    kDepth,     // the number of claimable items of `project` changed, or
+                // who may take some (an annotator joined a record's
+                // conflict set: their own depth may have dropped)
     kLeaseEnd,  // a lease ended: `lease`, `adjudicator`, `end`
   };
   Kind kind = Kind::kDepth;

@@ -72,6 +72,25 @@ bool Queue::IsClaimable(const Item& item) const {
          s == ItemState::kEscalated;
 }
 
+size_t Queue::ConflictedClaimable(std::string_view adjudicator,
+                                  std::string_view field, bool senior) const {
+  auto records = annotated_by_.find(adjudicator);
+  if (records == annotated_by_.end()) return 0;
+  size_t n = 0;
+  for (const std::string& record : records->second) {
+    auto items = by_record_.find(record);
+    if (items == by_record_.end()) continue;
+    for (uint32_t i : items->second) {
+      const Item& item = items_[i];
+      if (!field.empty() && item.info.key.field != field) continue;
+      if (item.info.lease != 0 || !IsClaimable(item)) continue;
+      if ((item.info.escalated && !senior) || item.held) continue;
+      ++n;
+    }
+  }
+  return n;
+}
+
 std::vector<std::string> Queue::ExcludedFrom(const Item& item) const {
   std::vector<std::string> out;
   auto it = conflicts_.find(item.info.key.record);
@@ -151,6 +170,7 @@ void Queue::On(uint64_t seq, const PolicySet& in) {
 
 void Queue::On(uint64_t seq, const RecordAnnotated& in) {
   if (!conflicts_[in.record].insert(in.annotator).second) return;
+  annotated_by_[in.annotator].push_back(in.record);
   auto items = by_record_.find(in.record);
   if (items == by_record_.end()) return;
   for (uint32_t i : items->second) {

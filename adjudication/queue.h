@@ -267,6 +267,12 @@ class Queue {
   // those never or no longer disputed); for listings (`queue list`).
   std::vector<const ItemInfo*> Items() const;
   size_t queued() const;  // claimable items, both tiers
+  // The claimable items, not held by an in-flight claim, on records
+  // `adjudicator` annotated (which they may never take): of `field`, or of
+  // every field when it is empty; escalated ones only when `senior`. What an
+  // adjudicator's queue depth leaves out. O(records they annotated).
+  size_t ConflictedClaimable(std::string_view adjudicator,
+                             std::string_view field, bool senior) const;
   size_t leases() const { return leases_.size(); }
   uint64_t seq() const { return seq_; }
 
@@ -311,6 +317,8 @@ class Queue {
   std::vector<Item> items_;  // dense; index = order of first appearance
   std::map<ItemKey, uint32_t> item_index_;
   std::map<std::string, std::set<std::string>, std::less<>> conflicts_;
+  // The same pairs by annotator: the records each annotated.
+  std::map<std::string, std::vector<std::string>, std::less<>> annotated_by_;
   std::map<std::string, std::vector<uint32_t>, std::less<>> by_record_;
   std::map<uint64_t, LeaseInfo> leases_;
   std::map<std::string, uint64_t, std::less<>> lease_of_;  // adjudicator

@@ -154,22 +154,29 @@ size_t Depth(const adj::AdjudicationModel& model, const std::string& project,
   size_t escalated = 0;
   for (const adj::ItemInfo* i : q->Items()) {
     if (!field.empty() && i->key.field != field) continue;
-    if (i->lease != 0 || !Claimable(i->state)) continue;
-    if (field.empty()) {
-      escalated += i->escalated && !q->IsHeld(i->key);
-    } else {
-      ++all;
-      escalated += i->escalated;
-    }
+    if (i->lease != 0 || !Claimable(i->state) || q->IsHeld(i->key)) continue;
+    if (!field.empty()) ++all;
+    escalated += i->escalated;
   }
   return senior ? all : all - std::min(all, escalated);
+}
+
+// What `adjudicator` may never take of what Depth counted for their tier:
+// the items on records they annotated.
+size_t Conflicted(const adj::AdjudicationModel& model,
+                  const std::string& project, const std::string& field,
+                  std::string_view adjudicator, bool senior) {
+  const adj::Queue* q = model.FindQueue(project);
+  return q == nullptr ? 0 : q->ConflictedClaimable(adjudicator, field, senior);
 }
 
 }  // namespace
 
 size_t DepthOf(const adj::AdjudicationModel& model, const std::string& project,
                const std::string& field, std::string_view adjudicator) {
-  return Depth(model, project, field, IsSenior(model, project, adjudicator));
+  const bool senior = IsSenior(model, project, adjudicator);
+  return Depth(model, project, field, senior) -
+         Conflicted(model, project, field, adjudicator, senior);
 }
 
 size_t DepthCounter::Of(const std::string& project, const std::string& field,
@@ -177,7 +184,7 @@ size_t DepthCounter::Of(const std::string& project, const std::string& field,
   const bool senior = IsSenior(model_, project, adjudicator);
   auto [it, fresh] = counted_.try_emplace({project, field, senior}, 0);
   if (fresh) it->second = Depth(model_, project, field, senior);
-  return it->second;
+  return it->second - Conflicted(model_, project, field, adjudicator, senior);
 }
 
 }  // namespace consilium::api::internal

@@ -57,16 +57,18 @@ std::string LostText(uint64_t lease, const LeaseTrack& t,
 std::string ExpiringText(uint64_t lease, const LeaseTrack& t, int64_t now_us);
 
 // Under the write core's lock: the queue's claimable items, of one field, or
-// all when `field` is empty, as `adjudicator` sees them: escalated items
-// (the senior tier) count only for the policy's senior adjudicators, who may
-// take them; ordinary ones count for everyone (including those who annotated
-// some of them: docs/websocket.md, "Pushes").
+// all when `field` is empty, that `adjudicator` may take: escalated items
+// (the senior tier) count only for the policy's senior adjudicators; items
+// on records the adjudicator annotated count for no one but the others
+// (docs/websocket.md, "Pushes"). Items held by an in-flight claim are left
+// out.
 size_t DepthOf(const adjudication::AdjudicationModel& model,
                const std::string& project, const std::string& field,
                std::string_view adjudicator);
 
-// DepthOf for many adjudicators under one lock, counting once per (queue,
-// field, tier) however many sessions share it.
+// DepthOf for many adjudicators under one lock: the tier's count once per
+// (queue, field, tier) however many sessions share it, less each
+// adjudicator's own conflicts (O(records they annotated)).
 class DepthCounter {
  public:
   explicit DepthCounter(const adjudication::AdjudicationModel& model)

@@ -388,6 +388,57 @@ TEST_F(WsAdjudicationTest, EscalatedItemsCountOnlyInASeniorsDepth) {
   }
 }
 
+TEST_F(WsAdjudicationTest, ItemsOnRecordsTheyAnnotatedLeaveTheirDepth) {
+  // adj-2 also annotates two disputed records: the items there are no
+  // longer theirs to take, so their depth drops by two while adj-1's does
+  // not; the REST read agrees.
+  domain::CommandHandler& h = app_->handler();
+  ASSERT_TRUE(h.GrantRole("admin", "adj-2",
+                          {.role = fb::Role::Annotator, .project = "p"})
+                  .ok());
+  auto adj2 = NewPeer();
+  WsResult before =
+      Send(adj2, "adj-2", {{"type", "subscribe"}, {"queue", "p"}});
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_EQ(before->at("depth").to_number<int>(), kItems);
+  for (const char* record : {"rec-3", "rec-7"}) {
+    ASSERT_TRUE(h.Assign("admin", "p", record, "adj-2").ok());
+    auto a = h.SubmitAnnotation(
+        "adj-2", {.annotation_id = std::string("adj-2-") + record,
+                  .record_id = record,
+                  .annotator_id = "adj-2",
+                  .schema_id = "sev",
+                  .schema_version = 1,
+                  .values = R"({"severity":"stable"})"});
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+  }
+  EXPECT_TRUE(adj2->WaitFor("queue_depth", [&](const json::object& m) {
+    return m.at("depth").to_number<int>() == kItems - 2;
+  }));
+  for (const auto& [who, depth] :
+       {std::pair<std::string, int>{"adj-1", kItems}, {"adj-2", kItems - 2}}) {
+    WsResult sub =
+        Send(NewPeer(), who,
+             {{"type", "subscribe"}, {"queue", "p"}, {"field", "severity"}});
+    ASSERT_TRUE(sub.ok()) << sub.status().ToString();
+    EXPECT_EQ(sub->at("depth").to_number<int>(), depth) << who;
+  }
+  StatusOr<Router> router = app_->BuildRouter();
+  ASSERT_TRUE(router.ok()) << router.status().ToString();
+  RouteMatch m =
+      router->Match("GET", {"v1", "projects", "p", "adjudication", "queue"});
+  ASSERT_NE(m.route, nullptr);
+  Request get;
+  get.method = "GET";
+  get.path = "/v1/projects/p/adjudication/queue";
+  get.target = get.path;
+  get.params = m.params;
+  get.principal = Principal{"adj-2", {"adjudicator@p"}};
+  StatusOr<Response> r = m.route->blocking(get);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(json::parse(r->body).at("queued").to_number<int>(), kItems - 2);
+}
+
 TEST_F(WsAdjudicationTest, OwnDecisionIsNoLossButADecisionElsewhereIs) {
   auto peer = NewPeer();
   WsResult c = Send(peer, "adj-1", {{"type", "claim"}, {"queue", "p"}});
