@@ -34,6 +34,27 @@ struct EventBatch {
 // the pipeline's thread start is negligible.
 constexpr uint64_t kPipelineMinEvents = 4096;
 
+// Below kPipelineMinEvents: applies `total` events from `from` on in the
+// scan's callback, telling `progress` (when set) every EventBatch::kEvents
+// events and at the end.
+Status ScanAndApplyHere(
+    const Ledger& ledger, uint64_t from, uint64_t total, AnalyticsState& state,
+    const Ledger* shapes,
+    const std::function<void(uint64_t, uint64_t)>& progress) {
+  uint64_t applied = 0;
+  RETURN_IF_ERROR(ledger.Scan(
+      from, total,
+      [&](const StoredEvent& e) {
+        state.Apply(e, shapes);
+        if (progress && ++applied % EventBatch::kEvents == 0)
+          progress(applied, total);
+        return true;
+      },
+      /*with_hashes=*/false));
+  if (progress) progress(total, total);
+  return OkStatus();
+}
+
 // Applies events from `from` on (at most `limit`; 0: to the head) to `state`,
 // in order. Ledger::Scan (read, copy, verify; no hashes) runs on the calling
 // thread and a thread of its own applies, batches of EventBatch::kEvents
@@ -51,23 +72,13 @@ Status ScanAndApply(const Ledger& ledger, uint64_t from, uint64_t limit,
   const uint64_t head = ledger.head().seq;
   const uint64_t last = limit == 0 ? head : std::min(head, from + limit - 1);
   const uint64_t total = last < from ? 0 : last - from + 1;
+  if (total < kPipelineMinEvents)
+    return ScanAndApplyHere(ledger, from, total, state, shapes, progress);
   uint64_t applied = 0;
   auto report = [&](uint64_t n) {
     applied += n;
     if (progress) progress(applied, total);
   };
-  if (total < kPipelineMinEvents) {
-    RETURN_IF_ERROR(ledger.Scan(
-        from, limit,
-        [&](const StoredEvent& e) {
-          state.Apply(e, shapes);
-          if (progress && ++applied % EventBatch::kEvents == 0) report(0);
-          return true;
-        },
-        /*with_hashes=*/false));
-    if (progress) progress(total, total);
-    return OkStatus();
-  }
   constexpr size_t kDepth = 4;
   std::mutex mu;
   std::condition_variable cv;
