@@ -260,18 +260,44 @@ int AssignCommand(const Args& args) {
   return Report(s->handler->Assign(Actor(args), *project, *record, *annotator));
 }
 
+// A non-atomic bulk annotation runs in chunks as ImportInChunks does (each
+// line is its own command anyway), so that a bar follows the lines applied.
+domain::BulkReport AnnotateInChunks(
+    domain::CommandHandler& h, const std::string& actor,
+    const std::vector<domain::AnnotationLine>& commands, Progress& bar) {
+  const size_t chunk = std::max<size_t>(256, (commands.size() + 49) / 50);
+  domain::BulkReport all;
+  for (size_t b = 0; b < commands.size(); b += chunk) {
+    std::span<const domain::AnnotationLine> part(
+        commands.data() + b, std::min(chunk, commands.size() - b));
+    domain::BulkReport r = h.Annotate(actor, part, false);
+    for (domain::LineOutcome& l : r.lines) all.lines.push_back(std::move(l));
+    all.appended += r.appended;
+    bar.Add(part.size());
+  }
+  return all;
+}
+
 int AnnotateCommand(const Args& args) {
   if (args.positional.size() != 1)
     return Fail(InvalidArgumentError(
-        "usage: consilium annotate FILE --data DIR [--atomic]"));
+        "usage: consilium annotate FILE --data DIR [--atomic] [--progress | "
+        "--quiet]"));
   auto lines = ReadJsonLines(args.positional[0], "annotations file");
   if (!lines.ok()) return Fail(lines.status());
   auto s = OpenCommandSession(args, false);
   if (!s.ok()) return Fail(s.status());
   std::vector<domain::AnnotationLine> commands =
       render::ParseAnnotationLines(*lines);
-  return PrintBulk(
-      s->handler->Annotate(Actor(args), commands, args.Has("atomic")));
+  // --atomic is one transaction: its bar jumps from 0 to the end.
+  const bool atomic = args.Has("atomic");
+  Progress bar("annotating", commands.size(), ProgressWanted(args));
+  domain::BulkReport report =
+      atomic ? s->handler->Annotate(Actor(args), commands, true)
+             : AnnotateInChunks(*s->handler, Actor(args), commands, bar);
+  bar.Set(commands.size());
+  bar.Finish();
+  return PrintBulk(report);
 }
 
 int UserAdd(const Args& args) {
@@ -417,7 +443,8 @@ Registrar annotate_cmd(Command{
     .words = {"annotate"},
     .summary = "submit, revise or withdraw annotations from JSON lines",
     .positionals = {{"FILE", "annotation commands, one JSON object per line"}},
-    .flags = WriteFlags({{"atomic", "", "all lines or none"}}),
+    .flags = WriteFlags(
+        {{"atomic", "", "all lines or none"}, ProgressFlag(), QuietFlag()}),
     .run = AnnotateCommand});
 Registrar user_add(Command{
     .words = {"user", "add"},

@@ -161,6 +161,31 @@ TEST_F(ProgressCommands, ImportRecordsCountsLinesAndKeepsEveryVerdict) {
   EXPECT_EQ(atomic[0].out.find("\"seq\""), std::string::npos);
 }
 
+TEST_F(ProgressCommands, AnnotateCountsItsLines) {
+  // Three lines on records that do not exist: each refused, each counted.
+  const std::string lines = tmp_.Sub("annotations.jsonl");
+  std::string text;
+  for (int i = 0; i < 3; ++i) {
+    text += R"({"annotation_id":"a-)" + std::to_string(i) +
+            R"(","record":"none","annotator":"dr-ada","schema":"s@1",)"
+            R"("values":{}})"
+            "\n";
+  }
+  std::ofstream(lines) << text;
+  Output runs[3];
+  const char* flags[3] = {" --quiet", "", " --progress"};
+  for (int k = 0; k < 3; ++k) {
+    const std::string dir = tmp_.Sub("an" + std::to_string(k));
+    MakeLedger(dir, true);
+    runs[k] = Run("annotate " + lines + " --data " + dir + flags[k]);
+  }
+  EXPECT_EQ(runs[0].code, 1) << runs[0].err;
+  ExpectBar(runs[0], runs[1], runs[2], "annotating", "3/3");
+  EXPECT_EQ(runs[2].out, runs[0].out);
+  EXPECT_EQ(runs[1].out, runs[0].out);
+  EXPECT_NE(runs[0].out.find("NOT_FOUND"), std::string::npos) << runs[0].out;
+}
+
 TEST_F(ProgressCommands, LabelStudioImportAndExportCountTasks) {
   Output runs[3];
   const char* flags[3] = {" --quiet", "", " --progress"};
