@@ -10,7 +10,7 @@
 #include "api/internal/read_support.h"
 #include "api/read_routes.h"
 #include "domain/authorizer.h"
-#include "projections/analytics.h"
+#include "projections/access_history.h"
 #include "render/analytics_json.h"
 #include "render/time_input.h"
 
@@ -43,32 +43,28 @@ Response Access(const AuditDeps& deps, const Request& request) {
   if (!from.ok()) return ErrorResponse(from.status());
   StatusOr<int64_t> to = TimeParam(*q, "to", INT64_MAX);
   if (!to.ok()) return ErrorResponse(to.status());
-  const uint64_t head = deps.ledger->head().seq;
-  if (!deps.engine->WaitForSeq(head, deps.catch_up_timeout_ms)) {
-    return ErrorResponse(
-        UnavailableError("the read model has not reached event " +
-                         std::to_string(head) + " yet; try again"));
-  }
   const std::optional<std::set<std::string>> projects =
       deps.core->Read([&](const domain::DomainState& state) {
         return domain::Authorizer(state, request.principal->id).AuditProjects();
       });
-  Response out;
-  deps.engine->Read([&](const p::AnalyticsState& state) {
-    std::vector<const p::AccessEntry*> entries =
-        q->Has("record")
-            ? p::AccessHistoryForRecord(state, q->Get("record"), *from, *to)
-            : p::AccessHistoryByPrincipal(state, q->Get("principal"), *from,
-                                          *to);
-    if (projects) {
-      std::erase_if(entries, [&](const p::AccessEntry* e) {
-        return !projects->count(e->project);
-      });
-    }
-    out = internal::DocumentResponse(200, render::AccessJson(entries),
-                                     JsonStyle::kIndented);
-  });
-  return out;
+  // From the ledger's indexes, up to the head as this read starts
+  // (projections/access_history.h).
+  const p::AccessWindow window{
+      .from_us = *from, .to_us = *to, .to_seq = deps.ledger->head().seq};
+  StatusOr<std::vector<p::AccessEntry>> read =
+      q->Has("record")
+          ? p::AccessHistoryForRecord(*deps.ledger, q->Get("record"), window)
+          : p::AccessHistoryByPrincipal(*deps.ledger, q->Get("principal"),
+                                        window);
+  if (!read.ok()) return ErrorResponse(read.status());
+  std::vector<const p::AccessEntry*> entries = p::Pointers(*read);
+  if (projects) {
+    std::erase_if(entries, [&](const p::AccessEntry* e) {
+      return !projects->count(e->project);
+    });
+  }
+  return internal::DocumentResponse(200, render::AccessJson(entries),
+                                    JsonStyle::kIndented);
 }
 
 }  // namespace

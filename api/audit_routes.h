@@ -1,14 +1,14 @@
 // The audit read route: who accessed a record, or what a principal accessed,
-// in a time range, from the read model's access index (docs/server.md,
-// "Read routes"). It returns the document `consilium access --json`
-// prints, byte for byte (render::AccessJson written indented).
+// in a time range, from the ledger's indexes (projections/access_history.h,
+// docs/server.md, "Read routes"). It returns the document `consilium access
+// --json` prints, byte for byte (render::AccessJson written indented).
 //
 //   GET /v1/audit/access?record=R|principal=P&from=TIME&to=TIME
 //
 // Exactly one of record and principal; from (inclusive) and to (exclusive)
 // are UTC times (render/time_input.h). The answer reflects the ledger as it
-// stood when the request arrived: the handler waits for the read model to
-// reach that head (so an access the server just recorded is listed). A
+// stood when the request arrived (so an access the server just recorded is
+// listed; no read model is waited for). A
 // reader whose roles are bound to projects sees only those projects'
 // accesses (domain::Authorizer::AuditProjects). Reading access history is not
 // itself recorded: it holds no record content.
@@ -24,17 +24,13 @@
 #include "api/router.h"
 #include "domain/write_core.h"
 #include "ledger/ledger.h"
-#include "projections/engine.h"
 
 namespace consilium::api {
 
 struct AuditDeps {
-  const projections::ProjectionEngine* engine = nullptr;  // live
-  const Ledger* ledger = nullptr;  // the engine's, for its head
+  const Ledger* ledger = nullptr;  // read through its indexes
   // The write side's state: whose accesses a reader sees.
   const domain::WriteCore* core = nullptr;
-  // How long to wait for the read model to reach the head (else 503).
-  int64_t catch_up_timeout_ms = 10000;
 };
 
 std::vector<Route> AuditRoutes(const AuditDeps& deps);

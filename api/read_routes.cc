@@ -61,8 +61,7 @@ Status AddReadRoutes(RouteTable& table, const AppContext& ctx,
                   .metrics = RegisterDomainMetrics(metrics)})) {
     routes.push_back(std::move(r));
   }
-  for (Route& r : AuditRoutes(
-           {.engine = ctx.engine, .ledger = ctx.ledger, .core = core})) {
+  for (Route& r : AuditRoutes({.ledger = ctx.ledger, .core = core})) {
     routes.push_back(std::move(r));
   }
   for (Route& r : routes) {

@@ -716,37 +716,4 @@ StatusOr<std::vector<AnnotatorCalibration>> CalibrateAnnotators(
   return out;
 }
 
-// ---- Access index
-// ----------------------------------------------------------------
-
-namespace {
-
-std::vector<const AccessEntry*> InRange(const AnalyticsState& state,
-                                        const std::vector<size_t>& index,
-                                        int64_t from_us, int64_t to_us) {
-  // Entries are in sequence order, so their timestamps never decrease.
-  auto ts = [&](size_t i) { return state.access()[i].timestamp_us; };
-  auto lo = std::partition_point(index.begin(), index.end(),
-                                 [&](size_t i) { return ts(i) < from_us; });
-  auto hi = std::partition_point(lo, index.end(),
-                                 [&](size_t i) { return ts(i) < to_us; });
-  std::vector<const AccessEntry*> out;
-  for (auto it = lo; it != hi; ++it) out.push_back(&state.access()[*it]);
-  return out;
-}
-
-}  // namespace
-
-std::vector<const AccessEntry*> AccessHistoryForRecord(
-    const AnalyticsState& state, std::string_view record, int64_t from_us,
-    int64_t to_us) {
-  return InRange(state, state.AccessForRecord(record), from_us, to_us);
-}
-
-std::vector<const AccessEntry*> AccessHistoryByPrincipal(
-    const AnalyticsState& state, std::string_view principal, int64_t from_us,
-    int64_t to_us) {
-  return InRange(state, state.AccessByPrincipal(principal), from_us, to_us);
-}
-
 }  // namespace consilium::projections

@@ -271,18 +271,6 @@ StatusOr<SoftLabels> DawidSkeneSoftLabels(const AnalyticsState& state,
                                           uint32_t schema_version,
                                           std::string_view path);
 
-// ---- Access index
-// -------------------------------------------------------------
-
-// Access events about `record` (or by `principal`) with from_us <= time <
-// to_us, in sequence order. Pointers into the state.
-std::vector<const AccessEntry*> AccessHistoryForRecord(
-    const AnalyticsState& state, std::string_view record, int64_t from_us,
-    int64_t to_us);
-std::vector<const AccessEntry*> AccessHistoryByPrincipal(
-    const AnalyticsState& state, std::string_view principal, int64_t from_us,
-    int64_t to_us);
-
 // ---- Confidence calibration, pure
 // ---------------------------------------------
 

@@ -16,11 +16,6 @@ std::string Str(const flatbuffers::String* s) {
   return s == nullptr ? std::string() : s->str();
 }
 
-const std::vector<size_t>& EmptyIndex() {
-  static const auto* empty = new std::vector<size_t>();
-  return *empty;
-}
-
 const schemas::RecordShape& EmptyShape() {
   static const auto* shape = new schemas::RecordShape(
       *schemas::RecordShape::Create(std::string(), {}));
@@ -129,18 +124,6 @@ std::vector<RevisionValues> AnalyticsState::revisions(
     out.push_back(prior_revisions_[i]);
   std::reverse(out.begin(), out.end());
   return out;
-}
-
-const std::vector<size_t>& AnalyticsState::AccessForRecord(
-    std::string_view record) const {
-  auto it = access_by_record_.find(record);
-  return it == access_by_record_.end() ? EmptyIndex() : it->second;
-}
-
-const std::vector<size_t>& AnalyticsState::AccessByPrincipal(
-    std::string_view principal) const {
-  auto it = access_by_actor_.find(principal);
-  return it == access_by_actor_.end() ? EmptyIndex() : it->second;
 }
 
 uint32_t AnalyticsState::InternShape(const fb::RecordImported& b) {
@@ -409,7 +392,8 @@ struct AnalyticsState::Replayer final : domain::Known, domain::Model {
   }
   void Keep(const domain::Applied& e, const domain::GoldRecorded& x);
   void Keep(const domain::Applied& e, const domain::AdjudicationRecorded& x);
-  void Keep(const domain::Applied& e, const domain::AccessRecorded& x);
+  // Access events are not kept (the class comment says why).
+  void Keep(const domain::Applied&, const domain::AccessRecorded&) {}
 
   AnalyticsState& s;
   const Ledger* ledger;
@@ -498,27 +482,6 @@ void AnalyticsState::Replayer::Keep(const domain::Applied& e,
   d.timestamp_us = e.timestamp_us;
   auto key = std::make_pair(d.record, d.field_path);
   s.decisions_[key] = std::move(d);  // the latest decision is current
-}
-
-void AnalyticsState::Replayer::Keep(const domain::Applied& e,
-                                    const domain::AccessRecorded& x) {
-  const fb::AccessRecorded& b = *x.body;
-  AccessEntry a;
-  a.seq = e.seq;
-  a.timestamp_us = e.timestamp_us;
-  a.actor = Str(e.event.actor());
-  a.resource_kind = Str(b.resource_kind());
-  a.resource_id = Str(b.resource_id());
-  a.action = Str(b.action());
-  a.purpose = Str(b.purpose());
-  a.allowed = b.allowed();
-  a.reason = Str(b.reason());
-  a.record = Str(b.record_id());
-  a.project = Str(b.project_id());
-  const size_t index = s.access_.size();
-  if (!a.record.empty()) s.access_by_record_[a.record].push_back(index);
-  s.access_by_actor_[a.actor].push_back(index);
-  s.access_.push_back(std::move(a));
 }
 
 void AnalyticsState::Apply(uint64_t seq, int64_t timestamp_us,

@@ -8,8 +8,10 @@
 // (project, the RecordImported sequence number, the record's shape for
 // validation), calibration batches, every annotation with each revision's
 // comparable values (schemas::ExtractAnnotationValues, extracted once when
-// the revision is applied), gold answers, adjudication decisions, and the
-// access index (AccessRecorded, by record and by principal).
+// the revision is applied), gold answers and adjudication decisions. Not the
+// access events: a server records one per read, so a list of them in memory
+// would grow without bound; audit reads take them from the ledger's indexes
+// (projections/access_history.h).
 //
 // Apply asks domain::Decide (domain/replay.h), the same rules DomainState
 // applies (docs/commands.md, "Replay"): the first definition of an id wins,
@@ -148,20 +150,6 @@ struct AdjudicationDecision {
   int64_t timestamp_us = 0;
 };
 
-struct AccessEntry {
-  uint64_t seq = 0;
-  int64_t timestamp_us = 0;
-  std::string actor;
-  std::string resource_kind;
-  std::string resource_id;
-  std::string action;
-  std::string purpose;
-  bool allowed = false;
-  std::string reason;
-  std::string record;
-  std::string project;
-};
-
 class AnalyticsState {
  public:
   AnalyticsState() = default;
@@ -294,11 +282,6 @@ class AnalyticsState {
   decisions() const {
     return decisions_;
   }
-  // Access events in sequence order, and their indices by record and actor.
-  const std::vector<AccessEntry>& access() const { return access_; }
-  const std::vector<size_t>& AccessForRecord(std::string_view record) const;
-  const std::vector<size_t>& AccessByPrincipal(
-      std::string_view principal) const;
 
   friend bool operator==(const AnalyticsState& a, const AnalyticsState& b) {
     return a.Serialize() == b.Serialize();
@@ -355,9 +338,6 @@ class AnalyticsState {
   std::map<std::pair<std::string, std::string>, GoldAnswer> gold_;
   std::map<std::pair<std::string, std::string>, AdjudicationDecision>
       decisions_;
-  std::vector<AccessEntry> access_;
-  std::map<std::string, std::vector<size_t>, std::less<>> access_by_record_;
-  std::map<std::string, std::vector<size_t>, std::less<>> access_by_actor_;
   ContentKeys content_keys_;
 };
 

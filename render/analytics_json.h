@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "projections/access_history.h"
 #include "projections/analytics.h"
 #include "projections/engine.h"
 

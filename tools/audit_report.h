@@ -18,7 +18,7 @@
 
 #include "common/status.h"
 #include "ledger/ledger.h"
-#include "projections/analytics_state.h"
+#include "projections/access_history.h"
 
 namespace consilium::cli {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "projections/analytics.h"
+#include "projections/access_history.h"
 #include "render/analytics_json.h"
 #include "schemas/event_json.h"
 #include "tools/analytics_source.h"
@@ -38,24 +38,38 @@ Status ReadWindow(const Args& args, AuditInput* in) {
   return OkStatus();
 }
 
-// The access entries in the window and the principals' facts, at the head.
+// The access entries in the window (with `all`: every one, read from the
+// ledger; projections/access_history.h) and the principals' facts, at the
+// head.
 struct Loaded {
-  LoadedAnalytics analytics;
+  std::unique_ptr<Ledger> ledger;
+  std::vector<p::AccessEntry> access;  // what input.entries points into
   AuditInput input;
 };
-StatusOr<Loaded> Load(const Args& args, bool with_facts) {
-  Loaded l;
-  RETURN_IF_ERROR(ReadWindow(args, &l.input));
-  ASSIGN_OR_RETURN(l.analytics, LoadAnalytics(args));
-  const p::AnalyticsState& s = l.analytics.state;
-  l.input.as_of_seq = s.last_seq();
-  for (const p::AccessEntry& e : s.access()) {
-    if (e.timestamp_us >= l.input.from_us && e.timestamp_us < l.input.to_us)
-      l.input.entries.push_back(&e);
+StatusOr<std::unique_ptr<Loaded>> Load(const Args& args, bool all,
+                                       bool with_facts) {
+  auto l = std::make_unique<Loaded>();
+  RETURN_IF_ERROR(ReadWindow(args, &l->input));
+  ASSIGN_OR_RETURN(std::string dir, args.Require("data"));
+  ASSIGN_OR_RETURN(l->ledger, Ledger::Open(dir, {.read_only = true}));
+  const Ledger& ledger = *l->ledger;
+  l->input.as_of_seq = ledger.head().seq;
+  const p::AccessWindow window{.from_us = l->input.from_us,
+                               .to_us = l->input.to_us,
+                               .to_seq = l->input.as_of_seq};
+  if (all) {
+    ASSIGN_OR_RETURN(l->access, p::AccessHistoryInWindow(ledger, window));
+  } else if (args.Has("record")) {
+    ASSIGN_OR_RETURN(l->access, p::AccessHistoryForRecord(
+                                    ledger, args.Get("record"), window));
+  } else {
+    ASSIGN_OR_RETURN(l->access, p::AccessHistoryByPrincipal(
+                                    ledger, args.Get("principal"), window));
   }
+  l->input.entries = p::Pointers(l->access);
   if (with_facts) {
-    ASSIGN_OR_RETURN(l.input.principals,
-                     LoadPrincipalFacts(*l.analytics.ledger, s.last_seq()));
+    ASSIGN_OR_RETURN(l->input.principals,
+                     LoadPrincipalFacts(ledger, l->input.as_of_seq));
   }
   return l;
 }
@@ -119,15 +133,11 @@ int RunAuditAccess(const Args& args) {
   }
   if (args.Has("csv") && args.Has("json"))
     return Fail(InvalidArgumentError("give at most one of --csv and --json"));
-  StatusOr<Loaded> l = Load(args, /*with_facts=*/false);
+  StatusOr<std::unique_ptr<Loaded>> l =
+      Load(args, /*all=*/false, /*with_facts=*/false);
   if (!l.ok()) return Fail(l.status());
-  const AuditInput& in = l->input;
-  const p::AnalyticsState& s = l->analytics.state;
-  std::vector<const p::AccessEntry*> entries =
-      args.Has("record") ? p::AccessHistoryForRecord(s, args.Get("record"),
-                                                     in.from_us, in.to_us)
-                         : p::AccessHistoryByPrincipal(s, args.Get("principal"),
-                                                       in.from_us, in.to_us);
+  const AuditInput& in = (*l)->input;
+  const std::vector<const p::AccessEntry*>& entries = in.entries;
   if (args.Has("csv")) {
     PrintCsv(entries);
     return 0;
@@ -242,10 +252,11 @@ void PrintSummaryTables(const AuditSummary& s) {
 }
 
 int RunAuditSummary(const Args& args) {
-  StatusOr<Loaded> l = Load(args, /*with_facts=*/true);
+  StatusOr<std::unique_ptr<Loaded>> l =
+      Load(args, /*all=*/true, /*with_facts=*/true);
   if (!l.ok()) return Fail(l.status());
-  AuditSummary s = Summarize(l->input);
-  if (args.Has("json")) return PrintJson(SummaryJson(l->input, s));
+  AuditSummary s = Summarize((*l)->input);
+  if (args.Has("json")) return PrintJson(SummaryJson((*l)->input, s));
   PrintSummaryTables(s);
   return 0;
 }
@@ -314,11 +325,12 @@ std::string Describe(const Anomaly& a) {
 int RunAuditAnomalies(const Args& args) {
   StatusOr<AnomalyRules> rules = ReadRules(args);
   if (!rules.ok()) return Fail(rules.status());
-  StatusOr<Loaded> l = Load(args, /*with_facts=*/true);
+  StatusOr<std::unique_ptr<Loaded>> l =
+      Load(args, /*all=*/true, /*with_facts=*/true);
   if (!l.ok()) return Fail(l.status());
-  std::vector<Anomaly> found = FindAnomalies(l->input, *rules);
+  std::vector<Anomaly> found = FindAnomalies((*l)->input, *rules);
   if (args.Has("json")) {
-    json::object o = WindowJson(l->input);
+    json::object o = WindowJson((*l)->input);
     o["rules"] =
         json::object{{"reads_beyond_assignments",
                       json::object{{"min_excess", rules->min_excess},

@@ -17,6 +17,7 @@
 
 #include "adjudication/as_of.h"
 #include "adjudication/model.h"
+#include "projections/access_history.h"
 #include "projections/analytics.h"
 #include "projections/pseudonyms.h"
 #include "render/adjudication_json.h"
@@ -221,13 +222,18 @@ int RunAccess(const Args& args) {
     if (!t.ok()) return Fail(t.status().WithContext("--to"));
     to = *t;
   }
-  StatusOr<LoadedAnalytics> loaded = LoadAnalytics(args);
-  if (!loaded.ok()) return Fail(loaded.status());
-  std::vector<const p::AccessEntry*> entries =
-      args.Has("record") ? p::AccessHistoryForRecord(
-                               loaded->state, args.Get("record"), from, to)
-                         : p::AccessHistoryByPrincipal(
-                               loaded->state, args.Get("principal"), from, to);
+  // From the ledger's indexes (projections/access_history.h).
+  StatusOr<std::unique_ptr<Ledger>> ledger =
+      Ledger::Open(args.Get("data"), {.read_only = true});
+  if (!ledger.ok()) return Fail(ledger.status());
+  const p::AccessWindow window{.from_us = from, .to_us = to};
+  StatusOr<std::vector<p::AccessEntry>> read =
+      args.Has("record")
+          ? p::AccessHistoryForRecord(**ledger, args.Get("record"), window)
+          : p::AccessHistoryByPrincipal(**ledger, args.Get("principal"),
+                                        window);
+  if (!read.ok()) return Fail(read.status());
+  const std::vector<const p::AccessEntry*> entries = p::Pointers(*read);
   if (args.Has("json")) return PrintJson(render::AccessJson(entries));
   Table table({{}, {}, {}, {}, {}, {}, {}});
   for (const p::AccessEntry* e : entries) {

@@ -11,7 +11,7 @@
 #include "domain/domain_state.h"
 #include "projections/value_keys.h"
 
-// The checkpoint's bytes (format 1): one JSON object written by WriteJson in
+// The checkpoint's bytes (format 2): one JSON object written by WriteJson in
 // the compact style (keys in the order below, no whitespace):
 //
 //   {"format":1,"last_seq":N,"last_timestamp_us":T,
@@ -21,9 +21,11 @@
 //    "batches":[[project,batch,[record,...]],...],         by (project, batch)
 //    "annotations":[{"id",...,"revisions":[{...,"values":[value...]}]}],
 //                                  by record id, then submission order
-//    "gold":[{...,"values":[value...]}],  "decisions":[{...}],
-//    "access":[[seq,ts,actor,kind,id,action,purpose,allowed,reason,record,
-//               project],...]}                              in seq order
+//    "gold":[{...,"values":[value...]}],  "decisions":[{...}]}
+//
+// Format 2 dropped format 1's "access" section: access events are read from
+// the ledger (projections/access_history.h); a format-1 checkpoint does not
+// decode and the state is rebuilt.
 //
 // A value is an object of every ExtractedValue field; its doubles are JSON
 // strings holding the shortest round-trip decimal (AppendJsonNumber), so they
@@ -36,7 +38,7 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr int64_t kStateFormat = 1;
+constexpr int64_t kStateFormat = 2;
 constexpr uint32_t kNoIndex = UINT32_MAX;
 
 // ---- Writing ----------------------------------------------------------------
@@ -420,19 +422,6 @@ struct StateCodec::Writer {
     }
     return out;
   }
-
-  json::array Access() const {
-    json::array out;
-    for (const AccessEntry& a : s.access_) {
-      out.push_back(json::array{
-          a.seq, a.timestamp_us, json::string(a.actor),
-          json::string(a.resource_kind), json::string(a.resource_id),
-          json::string(a.action), json::string(a.purpose), a.allowed,
-          json::string(a.reason), json::string(a.record),
-          json::string(a.project)});
-    }
-    return out;
-  }
 };
 
 std::string StateCodec::Serialize(const AnalyticsState& s) {
@@ -449,7 +438,6 @@ std::string StateCodec::Serialize(const AnalyticsState& s) {
   o["annotations"] = w.Annotations(record_names);
   o["gold"] = w.Gold();
   o["decisions"] = w.Decisions();
-  o["access"] = w.Access();
   StatusOr<std::string> bytes = WriteJson(o, JsonStyle::kCompact);
   // Invariant: the document holds no JSON double (doubles are strings), and
   // WriteJson fails only on a non-finite one.
@@ -607,26 +595,6 @@ class StateCodec::Reader {
     return OkStatus();
   }
 
-  Status Access(const Node& row) {
-    RETURN_IF_ERROR(row.Items(11).status());
-    AccessEntry x;
-    RETURN_IF_ERROR(Read(row, size_t{0}, &x.seq));
-    RETURN_IF_ERROR(Read(row, size_t{1}, &x.timestamp_us));
-    std::string* strings[] = {&x.actor, &x.resource_kind, &x.resource_id,
-                              &x.action, &x.purpose};
-    for (size_t i = 0; i < 5; ++i)
-      RETURN_IF_ERROR(Read(row, 2 + i, strings[i]));
-    RETURN_IF_ERROR(Read(row, size_t{7}, &x.allowed));
-    RETURN_IF_ERROR(Read(row, size_t{8}, &x.reason));
-    RETURN_IF_ERROR(Read(row, size_t{9}, &x.record));
-    RETURN_IF_ERROR(Read(row, size_t{10}, &x.project));
-    const size_t index = s.access_.size();
-    if (!x.record.empty()) s.access_by_record_[x.record].push_back(index);
-    s.access_by_actor_[x.actor].push_back(index);
-    s.access_.push_back(std::move(x));
-    return OkStatus();
-  }
-
   // Calls `section(item)` for every item of the array at `key` of `doc`.
   template <typename F>
   Status Section(const Node& doc, std::string_view key, F section) {
@@ -668,7 +636,6 @@ StatusOr<AnalyticsState> StateCodec::Deserialize(std::string_view bytes) {
   RETURN_IF_ERROR(r.Section(doc, "annotations", &Reader::Annotation));
   RETURN_IF_ERROR(r.Section(doc, "gold", &Reader::Gold));
   RETURN_IF_ERROR(r.Section(doc, "decisions", &Reader::Decision));
-  RETURN_IF_ERROR(r.Section(doc, "access", &Reader::Access));
   return s;
 }
 
