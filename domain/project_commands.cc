@@ -54,33 +54,43 @@ StatusOr<Committed> ProjectCommands::PublishSchema(
 
 namespace {
 
-// The de-identification gate's report on `content` (docs/deid.md, "The
-// import gate"): the detector's hits in the record's text.
-DeidReportFields Screen(const DeidGate& gate, std::string_view content) {
-  if (!gate.enabled) return {"off", {}};
+// What the de-identification gate found on one import line (docs/deid.md,
+// "The import gate"): the detector's hits in the record's text, and a
+// refusal when its metadata holds an identifier ("Metadata").
+struct Screened {
+  DeidReportFields report;
+  Status metadata;
+};
+
+Screened Screen(const DeidGate& gate, const ImportRecordCommand& rec) {
+  Screened out;
+  if (!gate.enabled) {
+    out.report.detector = "off";
+    return out;
+  }
   const std::shared_ptr<const deid::Detector> detector =
       gate.detector != nullptr ? gate.detector : deid::BuiltInDetector();
-  DeidReportFields report{
-      gate.identity.empty() ? deid::DetectorIdentity("") : gate.identity, {}};
-  const std::string text = internal::RecordText(content);
+  out.report.detector =
+      gate.identity.empty() ? deid::DetectorIdentity("") : gate.identity;
+  out.metadata = internal::CheckMetadataClean(*detector, rec.metadata);
+  const std::string text = internal::RecordText(rec.content);
   for (const deid::Hit& h : detector->Scan(text)) {
-    report.hits.push_back({std::string(deid::PhiTypeName(h.type)),
-                           static_cast<uint32_t>(h.begin),
-                           static_cast<uint32_t>(h.end)});
+    out.report.hits.push_back({std::string(deid::PhiTypeName(h.type)),
+                               static_cast<uint32_t>(h.begin),
+                               static_cast<uint32_t>(h.end)});
   }
-  return report;
+  return out;
 }
 
-// The reports of every readable line (empty for the others), computed
+// The verdicts on every readable line (empty for the others), computed
 // before the import takes the write gate: the scan is the costly part of
 // an import, and pure. Split over a few threads for a large file.
-std::vector<DeidReportFields> ScreenAll(const DeidGate& gate,
-                                        std::span<const RecordLine> lines) {
-  std::vector<DeidReportFields> reports(lines.size());
+std::vector<Screened> ScreenAll(const DeidGate& gate,
+                                std::span<const RecordLine> lines) {
+  std::vector<Screened> reports(lines.size());
   auto run = [&](size_t from, size_t to) {
     for (size_t i = from; i < to; ++i) {
-      if (lines[i].command.ok())
-        reports[i] = Screen(gate, lines[i].command->content);
+      if (lines[i].command.ok()) reports[i] = Screen(gate, *lines[i].command);
     }
   };
   const size_t threads =
@@ -128,9 +138,10 @@ StatusOr<EventDraft> DraftImport(const ExclusiveTxn& t,
 
 // One import line's verdict: accepted with its draft, or rejected.
 void ImportLine(const ExclusiveTxn& t, std::string_view project,
-                const RecordLine& line, const DeidReportFields& report,
+                const RecordLine& line, const Screened& screened,
                 std::unordered_map<std::string, size_t>& in_file,
                 LineSink& sink) {
+  const DeidReportFields& report = screened.report;
   LineOutcome out;
   out.line = line.line;
   const StatusOr<ImportRecordCommand>& rec = line.command;
@@ -147,6 +158,10 @@ void ImportLine(const ExclusiveTxn& t, std::string_view project,
     out.status =
         AlreadyExistsError("record " + rec->id + " is already on line " +
                            std::to_string(it->second) + " of this file");
+    return sink.Reject(std::move(out));
+  }
+  if (!screened.metadata.ok()) {
+    out.status = screened.metadata.WithContext("record " + rec->id);
     return sink.Reject(std::move(out));
   }
   StatusOr<EventDraft> draft = DraftImport(t, project, *rec, report);
@@ -183,7 +198,7 @@ StatusOr<BulkReport> ProjectCommands::ImportRecords(
     keys = s.content_keys();
     return Authorizer(s, actor).AdminOfProject(project_id);
   }));
-  const std::vector<DeidReportFields> reports = ScreenAll(gate, lines);
+  const std::vector<Screened> reports = ScreenAll(gate, lines);
   if (keys.encrypted && keys.store != nullptr) {
     // The new subjects' data keys in one durable step rather than one each
     // as their records are sealed (KeyStore::CreateKeys).

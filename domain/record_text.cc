@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
+#include <optional>
+#include <utility>
 
 #include "common/canonical_json.h"
 
@@ -15,7 +17,47 @@ bool IsContinuationByte(char c) {
   return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
 }
 
+// The first string under `v` (path `path`) that `detector` flags: its path
+// and the type of its first hit.
+std::optional<std::pair<std::string, deid::PhiType>> FirstFlagged(
+    const deid::Detector& detector, const json::value& v, std::string path) {
+  if (const json::string* s = v.if_string()) {
+    std::vector<deid::Hit> hits = detector.Scan(std::string_view(*s));
+    if (!hits.empty()) return std::make_pair(std::move(path), hits[0].type);
+  } else if (const json::object* o = v.if_object()) {
+    for (const auto& kv : *o) {
+      if (auto f = FirstFlagged(detector, kv.value(),
+                                path + "." + std::string(kv.key()))) {
+        return f;
+      }
+    }
+  } else if (const json::array* a = v.if_array()) {
+    for (size_t i = 0; i < a->size(); ++i) {
+      if (auto f = FirstFlagged(detector, (*a)[i],
+                                path + "[" + std::to_string(i) + "]")) {
+        return f;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+Status CheckMetadataClean(const deid::Detector& detector,
+                          std::string_view metadata) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(metadata, ec);
+  if (ec) return OkStatus();  // not JSON: the import's own checks refuse it
+  const auto flagged = FirstFlagged(detector, v, "metadata");
+  if (!flagged) return OkStatus();
+  return InvalidArgumentError(
+      flagged->first + " holds what the de-identification gate reads as " +
+      std::string(deid::PhiTypeName(flagged->second)) +
+      "; metadata is stored in the clear and is never sealed, held or "
+      "redacted, so it may hold no identifiers (move it into the record's "
+      "text, where the gate holds it for review, or leave it out)");
+}
 
 std::string RecordText(std::string_view content) {
   boost::system::error_code ec;

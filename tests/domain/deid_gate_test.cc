@@ -239,6 +239,56 @@ TEST_F(DeidGateTest, TheGateOffImportsUnscreened) {
   EXPECT_FALSE(Record("flagged").quarantined());
 }
 
+TEST_F(DeidGateTest, AnIdentifierInMetadataRefusesTheRecord) {
+  // Metadata is stored in the clear and never held or redacted: a value the
+  // detectors flag refuses that line, naming the key and the type, and
+  // stores nothing of it; clean metadata and the other lines import.
+  Build();
+  std::vector<RecordLine> lines;
+  lines.push_back({1, ImportRecordCommand{
+                          "ok", kClean, R"({"site":"A","age_band":"70-79"})"}});
+  lines.push_back(
+      {2, ImportRecordCommand{
+              "dated", kClean,
+              R"({"site":"A","visit":{"admitted":"03/14/2024"}})"}});
+  lines.push_back(
+      {3, ImportRecordCommand{"phoned", kClean,
+                              R"({"contacts":["none","call 617-555-0123"]})"}});
+  const uint64_t before = ledger_->head().seq;
+  auto r = handler_->ImportRecords("admin", "p1", lines, false);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->lines.size(), 3u);
+  EXPECT_TRUE(r->lines[0].status.ok()) << r->lines[0].status.ToString();
+  EXPECT_EQ(r->appended, 1u);
+  EXPECT_EQ(ledger_->head().seq, before + 1);
+  const Status& dated = r->lines[1].status;
+  EXPECT_EQ(dated.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(dated.message().find("record dated"), std::string::npos)
+      << dated.ToString();
+  EXPECT_NE(dated.message().find("metadata.visit.admitted"), std::string::npos)
+      << dated.ToString();
+  EXPECT_NE(dated.message().find("date"), std::string::npos)
+      << dated.ToString();
+  EXPECT_NE(r->lines[2].status.message().find("metadata.contacts[1]"),
+            std::string::npos)
+      << r->lines[2].status.ToString();
+  EXPECT_NE(r->lines[2].status.message().find("phone"), std::string::npos)
+      << r->lines[2].status.ToString();
+  auto gone = handler_->Read([](const DomainState& s) {
+    return s.FindRecord("dated") == nullptr &&
+           s.FindRecord("phoned") == nullptr;
+  });
+  EXPECT_TRUE(gone);
+
+  // With the gate off (a recorded choice: detector "off"), nothing is
+  // screened.
+  Open({.enabled = false});
+  lines.erase(lines.begin());
+  r = handler_->ImportRecords("admin", "p1", lines, false);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->appended, 2u);
+}
+
 TEST_F(DeidGateTest, AnAtomicImportWithAFlaggedRecordHoldsItToo) {
   Build();
   std::vector<RecordLine> lines;
