@@ -91,20 +91,15 @@ StatusOr<json::object> Document(const AppContext& ctx, const Seen& seen) {
   if (a.history.empty())
     return InternalError("annotation " + a.id + " has no revision");
   ASSIGN_OR_RETURN(StoredEvent e, ctx.ledger->Get(a.history.back().seq));
-  const fb::Event* event = e.event();
-  const fb::Payload* values = nullptr;
-  const fb::Payload* text = nullptr;
-  if (const auto* s = event->body_as_AnnotationSubmitted()) {
-    values = s->values();
-    text = s->sealed_text();
-  } else if (const auto* r = event->body_as_AnnotationRevised()) {
-    values = r->values();
-    text = r->sealed_text();
-  } else {
+  const std::optional<RevisionPayloads> payloads =
+      RevisionPayloadsOf(*e.event());
+  if (!payloads) {
     return DataLossError("annotation " + a.id + ": event " +
                          std::to_string(e.seq) +
                          " is not one of its revisions");
   }
+  const fb::Payload* values = payloads->values;
+  const fb::Payload* text = payloads->sealed_text;
   if (values == nullptr || values->encoding() != fb::PayloadEncoding::Plain) {
     return FailedPreconditionError("annotation " + a.id +
                                    ": its values are sealed");

@@ -214,19 +214,17 @@ StatusOr<json::object> LineBuilder::Annotation(uint32_t index,
   for (const p::RevisionValues& r : state_.revisions(a)) {
     ASSIGN_OR_RETURN(StoredEvent e, ReadEvent(ledger_, r.seq));
     const fb::Event* ev = e.event();
-    const fb::Payload* values = nullptr;
-    const fb::Payload* text = nullptr;
-    json::value reason = nullptr;
-    if (const auto* s = ev->body_as_AnnotationSubmitted()) {
-      values = s->values();
-      text = s->sealed_text();
-    } else if (const auto* v = ev->body_as_AnnotationRevised()) {
-      values = v->values();
-      text = v->sealed_text();
-      if (v->reason() != nullptr) reason = Str(v->reason()->string_view());
-    } else {
+    const std::optional<RevisionPayloads> payloads = RevisionPayloadsOf(*ev);
+    if (!payloads) {
       return DataLossError("event " + std::to_string(r.seq) +
                            " is not an annotation revision");
+    }
+    const fb::Payload* values = payloads->values;
+    const fb::Payload* text = payloads->sealed_text;
+    json::value reason = nullptr;
+    if (const auto* v = ev->body_as_AnnotationRevised();
+        v != nullptr && v->reason() != nullptr) {
+      reason = Str(v->reason()->string_view());
     }
     json::object jr;
     jr["revision"] = r.revision;

@@ -65,19 +65,14 @@ struct Trace {
 StatusOr<Trace> TraceAt(const Ledger& ledger, uint64_t seq,
                         const ContentKeys& keys) {
   ASSIGN_OR_RETURN(StoredEvent e, ledger.Get(seq));
-  const fb::Event* ev = e.event();
-  const fb::Payload* values = nullptr;
-  const fb::Payload* text = nullptr;
-  if (const auto* s = ev->body_as_AnnotationSubmitted()) {
-    values = s->values();
-    text = s->sealed_text();
-  } else if (const auto* r = ev->body_as_AnnotationRevised()) {
-    values = r->values();
-    text = r->sealed_text();
-  } else {
+  const std::optional<RevisionPayloads> payloads =
+      RevisionPayloadsOf(*e.event());
+  if (!payloads) {
     return InternalError("event " + std::to_string(seq) +
                          " is not an annotation revision");
   }
+  const fb::Payload* values = payloads->values;
+  const fb::Payload* text = payloads->sealed_text;
   Trace t;
   if (text == nullptr || keys.store == nullptr) {
     t.values = PayloadValue(values);

@@ -151,6 +151,14 @@ StatusOr<std::string> MergeFreeText(std::string_view counted,
   return WriteStoredJson(root, JsonStyle::kCompact);
 }
 
+std::optional<RevisionPayloads> RevisionPayloadsOf(const fb::Event& event) {
+  if (const auto* s = event.body_as_AnnotationSubmitted())
+    return RevisionPayloads{s->values(), s->sealed_text()};
+  if (const auto* r = event.body_as_AnnotationRevised())
+    return RevisionPayloads{r->values(), r->sealed_text()};
+  return std::nullopt;
+}
+
 StatusOr<std::string> OpenAnnotationValues(const fb::Payload* values,
                                            const fb::Payload* sealed_text,
                                            const ContentKeys& keys,

@@ -18,6 +18,7 @@
 #ifndef CONSILIUM_SCHEMAS_ANNOTATION_TEXT_H_
 #define CONSILIUM_SCHEMAS_ANNOTATION_TEXT_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -55,6 +56,14 @@ StatusOr<SplitText> SplitFreeText(const schemas::TaskSchema& schema,
 // that is not a string).
 StatusOr<std::string> MergeFreeText(std::string_view counted,
                                     std::string_view text);
+
+// The values payload and sealed text of an annotation revision event
+// (AnnotationSubmitted or AnnotationRevised); nullopt for any other event.
+struct RevisionPayloads {
+  const fb::Payload* values = nullptr;
+  const fb::Payload* sealed_text = nullptr;  // null when none
+};
+std::optional<RevisionPayloads> RevisionPayloadsOf(const fb::Event& event);
 
 // The values of a stored AnnotationSubmitted, AnnotationRevised or
 // GoldAnswerRecorded as they were given: `values` as stored when
