@@ -169,10 +169,16 @@ StatusOr<ImportReport> ImportPlan(
 // annotator's pseudonym, results from its current revision through the
 // mapping backwards. `skipped_values` counts top-level values no field map
 // covers (not exported). InvalidArgument when a value has no LS spelling.
+// A record with no content to give is left out (`json` empty, `left_out`
+// saying why: "shredded" after crypto-shredding, "held" while the
+// de-identification gate holds it); FailedPrecondition for a line with no
+// content otherwise (a --content hash export). A revision whose free text
+// was shredded exports no textarea answer (counted in `skipped_values`).
 struct ExportedTask {
   std::string json{};
   size_t annotations = 0;
   size_t skipped_values = 0;
+  std::string left_out{};
 };
 StatusOr<ExportedTask> LabelStudioTask(std::string_view snapshot_line,
                                        const Mapping& m,

@@ -42,13 +42,18 @@ class TaskWriter {
     }
   }
 
-  // The results of one values document; counts values no map covers.
-  StatusOr<json::array> Results(const json::object& values, size_t* skipped) {
+  // The results of one values document; counts values no map covers. With
+  // `text_shredded` (the revision's free text was sealed and its subject's
+  // key shredded: its text fields hold only the sealed mark), textarea
+  // results are left out and counted too, never written as an answer.
+  StatusOr<json::array> Results(const json::object& values, size_t* skipped,
+                                bool text_shredded) {
     json::array out;
     for (const auto& kv : values) {
       bool covered = false;
       for (const FieldMap& f : m_.fields) {
         if (f.field != kv.key()) continue;
+        if (text_shredded && f.type == ResultType::kTextArea) continue;
         covered = true;
         RETURN_IF_ERROR(Add(f, kv.value(), out));
       }
@@ -199,10 +204,15 @@ StatusOr<ExportedTask> LabelStudioTask(std::string_view snapshot_line,
   RETURN_IF_ERROR(ParseStrictJson(snapshot_line, {}, doc));
   if (!doc.is_object()) return InvalidArgumentError("not a snapshot line");
   const json::object& line = doc.get_object();
-  if (!line.contains("content") || line.at("content").is_null())
+  if (!line.contains("content") || line.at("content").is_null()) {
+    if (line.contains("content_shredded"))
+      return ExportedTask{.left_out = "shredded"};
+    if (line.contains("deid") && line.at("deid") == "quarantined")
+      return ExportedTask{.left_out = "held"};
     return FailedPreconditionError(
         "record " + std::string(line.at("record_id").get_string()) +
         ": no content (sealed, or a --content hash export)");
+  }
   TaskWriter writer(m, line);
   ExportedTask out;
   json::object data;
@@ -235,13 +245,16 @@ StatusOr<ExportedTask> LabelStudioTask(std::string_view snapshot_line,
       continue;
     uint64_t current = a.at("current_revision").to_number<uint64_t>();
     const json::value* values = nullptr;
+    bool text_shredded = false;
     for (const json::value& r : a.at("revisions").get_array()) {
-      if (r.at("revision").to_number<uint64_t>() == current)
-        values = &r.at("values");
+      if (r.at("revision").to_number<uint64_t>() != current) continue;
+      values = &r.at("values");
+      text_shredded = r.as_object().contains("free_text_shredded");
     }
     if (values == nullptr || !values->is_object()) continue;
     ASSIGN_OR_RETURN(json::array results,
-                     writer.Results(values->get_object(), &out.skipped_values));
+                     writer.Results(values->get_object(), &out.skipped_values,
+                                    text_shredded));
     ASSIGN_OR_RETURN(std::string one, WriteCanonicalJson(json::object{
                                           {"completed_by", a.at("annotator")},
                                           {"result", std::move(results)},

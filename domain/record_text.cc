@@ -17,24 +17,39 @@ bool IsContinuationByte(char c) {
   return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
 }
 
-// The first string under `v` (path `path`) that `detector` flags: its path
-// and the type of its first hit.
+// A leaf's text as the detectors read it: "label: value", so that the
+// rules that need their label ("MRN 00123456", "SSN 123456789") see the
+// member's name as one; numbers as written.
+std::string LeafText(std::string_view label, const json::value& v) {
+  std::string value = v.is_string() ? std::string(v.get_string())
+                                    : WriteStoredJson(v, JsonStyle::kCompact);
+  if (label.empty()) return value;
+  std::string text(label);
+  for (char& c : text) {
+    if (c == '_' || c == '-') c = ' ';
+  }
+  return text + ": " + value;
+}
+
+// The first string or number under `v` (path `path`, nearest member name
+// `label`) that `detector` flags: its path and the type of its first hit.
 std::optional<std::pair<std::string, deid::PhiType>> FirstFlagged(
-    const deid::Detector& detector, const json::value& v, std::string path) {
-  if (const json::string* s = v.if_string()) {
-    std::vector<deid::Hit> hits = detector.Scan(std::string_view(*s));
+    const deid::Detector& detector, const json::value& v, std::string path,
+    std::string_view label) {
+  if (v.is_string() || v.is_number()) {
+    std::vector<deid::Hit> hits = detector.Scan(LeafText(label, v));
     if (!hits.empty()) return std::make_pair(std::move(path), hits[0].type);
   } else if (const json::object* o = v.if_object()) {
     for (const auto& kv : *o) {
       if (auto f = FirstFlagged(detector, kv.value(),
-                                path + "." + std::string(kv.key()))) {
+                                path + "." + std::string(kv.key()), kv.key())) {
         return f;
       }
     }
   } else if (const json::array* a = v.if_array()) {
     for (size_t i = 0; i < a->size(); ++i) {
       if (auto f = FirstFlagged(detector, (*a)[i],
-                                path + "[" + std::to_string(i) + "]")) {
+                                path + "[" + std::to_string(i) + "]", label)) {
         return f;
       }
     }
@@ -48,8 +63,8 @@ Status CheckMetadataClean(const deid::Detector& detector,
                           std::string_view metadata) {
   boost::system::error_code ec;
   const json::value v = json::parse(metadata, ec);
-  if (ec) return OkStatus();  // not JSON: the import's own checks refuse it
-  const auto flagged = FirstFlagged(detector, v, "metadata");
+  if (ec) return InvalidArgumentError("metadata is not JSON");
+  const auto flagged = FirstFlagged(detector, v, "metadata", "");
   if (!flagged) return OkStatus();
   return InvalidArgumentError(
       flagged->first + " holds what the de-identification gate reads as " +

@@ -5,6 +5,8 @@
 #include <set>
 #include <unordered_set>
 
+#include "common/key_store.h"
+
 namespace consilium::domain {
 namespace {
 
@@ -52,6 +54,16 @@ WriteCore::~WriteCore() {
 StatusOr<std::unique_ptr<WriteCore>> WriteCore::Open(
     Ledger* ledger, std::span<Model* const> models, ContentKeys keys,
     DeidGate gate) {
+  if (!keys.encrypted && KeyStore::Exists(ledger->dir() + "/keys")) {
+    // Written as a plain ledger, an encrypted one would take record content
+    // and free text in the clear (docs/encryption.md, "Opt-in"): a caller
+    // that did not open DATA/keys (tools/content_keys.h) is refused.
+    return FailedPreconditionError(
+        "the ledger in " + ledger->dir() +
+        " is encrypted (it has a key store), but its writer was opened as "
+        "for a plain ledger, which would store content in the clear; "
+        "nothing was written");
+  }
   std::unique_ptr<WriteCore> core(new WriteCore(ledger, models));
   core->state_.set_content_keys(keys);
   core->state_.set_deid_gate(std::move(gate));

@@ -29,6 +29,7 @@
 #include "tools/adjudication_source.h"
 #include "tools/cli.h"
 #include "tools/input_limits.h"
+#include "tools/content_keys.h"
 #include "tools/open_ledger.h"
 #include "tools/output.h"
 
@@ -49,9 +50,12 @@ int PolicySet(const Args& args) {
   if (!text.ok()) return Fail(text.status());
   auto ledger = OpenLedger(args, false);
   if (!ledger.ok()) return Fail(ledger.status());
+  auto keys = OpenContentKeys(args.Get("data"));  // encryption at rest
+  if (!keys.ok()) return Fail(keys.status());
   adj::AdjudicationModel model;
   domain::Model* models[] = {&model};
-  auto handler = domain::CommandHandler::Open(ledger->get(), {}, models);
+  auto handler = domain::CommandHandler::Open(
+      ledger->get(), {.content_keys = keys->keys()}, models);
   if (!handler.ok()) return Fail(handler.status());
   adj::AdjudicationCommands commands(&(*handler)->core(), &model,
                                      SystemClock());

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -22,6 +23,7 @@
 #include "domain/command_handler.h"
 #include "projections/engine.h"
 #include "tools/cli.h"
+#include "tools/command_session.h"
 #include "tools/content_keys.h"
 #include "tools/deid_gate_args.h"
 #include "tools/input_limits.h"
@@ -102,22 +104,22 @@ int RunImport(const Args& args) {
   auto input =
       ReadBoundedFile(args.Get("in"), kBulkFileLimit, "Label Studio export");
   if (!input.ok()) return Fail(input.status());
-  auto ledger = OpenLedger(args, false);
-  if (!ledger.ok()) return Fail(ledger.status());
   StatusOr<domain::DeidGate> gate = DeidGateFromArgs(args);
   if (!gate.ok()) return Fail(gate.status());
   domain::CommandHandlerOptions options;
   options.deid_gate = std::move(*gate);
-  auto handler =
-      domain::CommandHandler::Open(ledger->get(), std::move(options));
-  if (!handler.ok()) return Fail(handler.status());
-  auto schema = MappingSchema(**handler, *mapping);
+  // The content keys too (encryption at rest): records and free text are
+  // sealed as `import records` and `annotate` seal them.
+  auto session = OpenCommandSession(args, false, std::move(options));
+  if (!session.ok()) return Fail(session.status());
+  domain::CommandHandler* const handler = session->handler.get();
+  auto schema = MappingSchema(*handler, *mapping);
   if (!schema.ok()) return Fail(schema.status(), 1);
   if (Status s = ls::CheckMapping(*mapping, **schema); !s.ok()) return Fail(s);
   auto plan = ls::PlanImport(*input, *mapping, **schema);
   if (!plan.ok()) return Fail(plan.status(), 1);
   Progress bar("importing tasks", plan->size(), ProgressWanted(args));
-  auto report = ls::ImportPlan(**handler, args.Get("actor", "admin"),
+  auto report = ls::ImportPlan(*handler, args.Get("actor", "admin"),
                                args.Get("project"), *mapping, std::move(*plan),
                                [&](uint64_t done, uint64_t) { bar.Set(done); });
   bar.Finish();
@@ -171,22 +173,28 @@ int RunExport(const Args& args) {
   const std::string partial = out + ".partial";
   std::ofstream file(partial, std::ios::binary | std::ios::trunc);
   if (!file) return Fail(InternalError("cannot write " + partial), 1);
-  size_t tasks = 0, annotations = 0, skipped = 0;
+  size_t tasks = 0, annotations = 0, skipped = 0, seen = 0;
+  std::map<std::string, size_t> left_out;  // why -> records
   Progress bar("exporting tasks", state->RecordsOfProject(spec.project).size(),
                ProgressWanted(args));
   file << "[";
   auto counts = dataset::WriteSnapshotLines(
       **ledger, *state, spec, *ps,
       [&](std::string_view line) -> Status {
-        ASSIGN_OR_RETURN(
-            ls::ExportedTask t,
-            ls::LabelStudioTask(line.substr(0, line.size() - 1), *mapping,
-                                *info->schema, tasks + 1));
+        // The record's position is its LS id when it came with none, so
+        // a record left out does not renumber the ones after it.
+        ASSIGN_OR_RETURN(ls::ExportedTask t,
+                         ls::LabelStudioTask(line.substr(0, line.size() - 1),
+                                             *mapping, *info->schema, ++seen));
+        bar.Add();
+        if (!t.left_out.empty()) {
+          ++left_out[t.left_out];
+          return OkStatus();
+        }
         file << (tasks == 0 ? "\n" : ",\n") << t.json;
         ++tasks;
         annotations += t.annotations;
         skipped += t.skipped_values;
-        bar.Add();
         return file ? OkStatus() : InternalError("cannot write " + partial);
       },
       keys->keys());
@@ -205,6 +213,12 @@ int RunExport(const Args& args) {
       "(%zu values of unmapped fields left out)\n",
       tasks, annotations, static_cast<unsigned long long>(*size), out.c_str(),
       skipped);
+  for (const auto& [why, n] : left_out) {
+    std::printf("%zu records left out: %s\n", n,
+                why == "shredded"
+                    ? "shredded (their subject's key was destroyed)"
+                    : "held by the de-identification gate until reviewed");
+  }
   return 0;
 }
 

@@ -42,6 +42,28 @@ int Init(const Args& args) {
 // yet, so a producer that writes one event and waits hears back within one
 // sync (issue 13). A line longer than kJsonLineLimit ends the input with an
 // error (exit 1); the lines before it are appended and reported.
+// On an encrypted ledger, the events whose content the commands seal:
+// FailedPrecondition naming the command that does; others pass.
+StatusOr<EventDraft> RefuseUnsealed(EventDraft draft) {
+  switch (draft.event()->body_type()) {
+    case fb::EventBody::RecordImported:
+      return FailedPreconditionError(
+          "the ledger is encrypted: record content goes through `consilium "
+          "import records`, which seals it; a raw RecordImported would be "
+          "stored in plaintext");
+    case fb::EventBody::AnnotationSubmitted:
+    case fb::EventBody::AnnotationRevised:
+    case fb::EventBody::GoldAnswerRecorded:
+      return FailedPreconditionError(
+          std::string("the ledger is encrypted: a raw ") +
+          fb::EnumNameEventBody(draft.event()->body_type()) +
+          " would store its free text in plaintext; annotations go through "
+          "`consilium annotate` (or the server), which seals it");
+    default:
+      return draft;
+  }
+}
+
 int Append(const Args& args) {
   auto ledger = OpenLedger(args, false);
   if (!ledger.ok()) return Fail(ledger.status());
@@ -111,14 +133,11 @@ int Append(const Args& args) {
     window.push_back(Slot{in.line_number(), std::nullopt});
     size_t index = window.size() - 1;
     StatusOr<EventDraft> draft = DraftFromJson(line);
-    if (draft.ok() && encrypted &&
-        draft->event()->body_type() == fb::EventBody::RecordImported) {
+    if (draft.ok() && encrypted) {
       // JSON input is always stored Plain: on an encrypted ledger that
-      // would put record content on disk in the clear (docs/encryption.md).
-      draft = FailedPreconditionError(
-          "the ledger is encrypted: record content goes through `consilium "
-          "import records`, which seals it; a raw RecordImported would be "
-          "stored in plaintext");
+      // would put record content or annotation free text on disk in the
+      // clear (docs/encryption.md).
+      draft = RefuseUnsealed(std::move(*draft));
     }
     if (!draft.ok()) {
       std::lock_guard l(mu);

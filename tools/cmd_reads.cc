@@ -45,11 +45,9 @@ int Worklist(const Args& args) {
         InvalidArgumentError("usage: consilium worklist ANNOTATOR --data DIR"));
   }
   const std::string& annotator = args.positional[0];
-  auto ledger = OpenLedger(args, /*read_only=*/true);
-  if (!ledger.ok()) return Fail(ledger.status());
-  auto handler = domain::CommandHandler::Open(ledger->get(), {});
-  if (!handler.ok()) return Fail(handler.status());
-  auto entries = (*handler)->Read([&](const domain::DomainState& s) {
+  auto session = OpenCommandSession(args, /*read_only=*/true);
+  if (!session.ok()) return Fail(session.status());
+  auto entries = session->handler->Read([&](const domain::DomainState& s) {
     return render::WorklistEntries(
         s, annotator, [](const domain::RecordState&) { return true; });
   });

@@ -28,6 +28,7 @@
 #include "render/commit_json.h"
 #include "tools/build_info.h"
 #include "tools/cli.h"
+#include "tools/command_session.h"
 #include "tools/content_keys.h"
 #include "tools/open_ledger.h"
 #include "tools/output.h"
@@ -176,11 +177,9 @@ int RunExport(const Args& args) {
 int RunTag(const Args& args) {
   StatusOr<uint64_t> as_of = args.GetUint("as-of", 0);
   if (!as_of.ok()) return Fail(as_of.status());
-  auto ledger = OpenLedger(args, false);
-  if (!ledger.ok()) return Fail(ledger.status());
-  auto handler = domain::CommandHandler::Open(ledger->get(), {});
-  if (!handler.ok()) return Fail(handler.status());
-  ds::SnapshotCommands tags(&(*handler)->core(), ledger->get());
+  auto session = OpenCommandSession(args, false);
+  if (!session.ok()) return Fail(session.status());
+  ds::SnapshotCommands tags(&session->handler->core(), session->ledger.get());
   const std::string name = args.positional[0], project = args.Get("project"),
                     note = args.Get("note");
   StatusOr<Committed> c = tags.TagSnapshot(

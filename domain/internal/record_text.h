@@ -25,9 +25,11 @@ std::string RecordText(std::string_view content);
 StatusOr<std::string> RedactRecordText(std::string_view content,
                                        std::vector<PhiHitFields> spans);
 
-// OK when no string in `metadata` (a JSON object; its values at any depth,
-// not its keys) holds what `detector` flags; otherwise InvalidArgument
-// naming the first such value's path and the identifier type, e.g.
+// OK when no string or number in `metadata` (a JSON object; its values at
+// any depth, each read with its member's name as a label: "mrn: 00123456",
+// so the rules that need a label see one) holds what `detector` flags;
+// otherwise InvalidArgument naming the first such value's path and the
+// identifier type, e.g.
 // `metadata.admitted holds what the de-identification gate reads as a date
 // ...`. Metadata is never sealed, quarantined or redacted (docs/deid.md,
 // "Metadata"), so an identifier there refuses the record.

@@ -254,10 +254,15 @@ TEST_F(DeidGateTest, AnIdentifierInMetadataRefusesTheRecord) {
   lines.push_back(
       {3, ImportRecordCommand{"phoned", kClean,
                               R"({"contacts":["none","call 617-555-0123"]})"}});
+  // Labelled identifiers: the member's name is the label the rules need.
+  lines.push_back({4, ImportRecordCommand{"mrn", kClean,
+                                          R"({"site":"B","mrn":"00123456"})"}});
+  lines.push_back(
+      {5, ImportRecordCommand{"ssn", kClean, R"({"ssn":123456789})"}});
   const uint64_t before = ledger_->head().seq;
   auto r = handler_->ImportRecords("admin", "p1", lines, false);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_EQ(r->lines.size(), 3u);
+  ASSERT_EQ(r->lines.size(), 5u);
   EXPECT_TRUE(r->lines[0].status.ok()) << r->lines[0].status.ToString();
   EXPECT_EQ(r->appended, 1u);
   EXPECT_EQ(ledger_->head().seq, before + 1);
@@ -274,9 +279,16 @@ TEST_F(DeidGateTest, AnIdentifierInMetadataRefusesTheRecord) {
       << r->lines[2].status.ToString();
   EXPECT_NE(r->lines[2].status.message().find("phone"), std::string::npos)
       << r->lines[2].status.ToString();
+  EXPECT_NE(r->lines[3].status.message().find("metadata.mrn holds"),
+            std::string::npos)
+      << r->lines[3].status.ToString();
+  EXPECT_NE(r->lines[4].status.message().find("metadata.ssn holds"),
+            std::string::npos)
+      << r->lines[4].status.ToString();
   auto gone = handler_->Read([](const DomainState& s) {
-    return s.FindRecord("dated") == nullptr &&
-           s.FindRecord("phoned") == nullptr;
+    for (const char* id : {"dated", "phoned", "mrn", "ssn"})
+      if (s.FindRecord(id) != nullptr) return false;
+    return true;
   });
   EXPECT_TRUE(gone);
 
@@ -286,7 +298,7 @@ TEST_F(DeidGateTest, AnIdentifierInMetadataRefusesTheRecord) {
   lines.erase(lines.begin());
   r = handler_->ImportRecords("admin", "p1", lines, false);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->appended, 2u);
+  EXPECT_EQ(r->appended, 4u);
 }
 
 TEST_F(DeidGateTest, AnAtomicImportWithAFlaggedRecordHoldsItToo) {

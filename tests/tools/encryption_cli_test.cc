@@ -141,17 +141,22 @@ class EncryptionCliTest : public ::testing::Test {
   // `snapshot export` of the whole ledger into DIR/NAME; data.jsonl's text.
   std::string Export(const std::string& name) {
     int rc = 0;
+    std::string out = Run("snapshot export --data " + data_ +
+                              " --project p1 --as-of " + Head() + " --key " +
+                              dir_.Sub("sk") + " --out " + dir_.Sub(name),
+                          &rc);
+    EXPECT_EQ(rc, 0) << out;
+    return ReadAll(dir_ / name / "data.jsonl");
+  }
+
+  // The ledger's head sequence number, as text.
+  std::string Head() {
+    int rc = 0;
     std::string out = Run("head --data " + data_, &rc);
     const size_t at = out.find("\"seq\":");
     EXPECT_NE(at, std::string::npos) << out;
-    if (at == std::string::npos) return "";
-    const std::string head = std::to_string(std::stoull(out.substr(at + 6)));
-    out =
-        Run("snapshot export --data " + data_ + " --project p1 --as-of " +
-                head + " --key " + dir_.Sub("sk") + " --out " + dir_.Sub(name),
-            &rc);
-    EXPECT_EQ(rc, 0) << out;
-    return ReadAll(dir_ / name / "data.jsonl");
+    if (at == std::string::npos) return "0";
+    return std::to_string(std::stoull(out.substr(at + 6)));
   }
 
   // A signed checkpoint (a new signing key in DIR/sk): the store writes more.
@@ -246,6 +251,86 @@ TEST_F(EncryptionCliTest, RawAppendOfRecordContentIsRefusedWhenEncrypted) {
   EXPECT_EQ(rc, 1) << out;
   EXPECT_NE(out.find("the ledger is encrypted"), std::string::npos) << out;
   EXPECT_TRUE(PlaintextHits(data_).empty());
+  // Nor raw annotations, revisions or gold answers: their free text would
+  // be stored in the clear.
+  const std::string values = R"("values":{"dx":"a","why":"site-Ptarmigan-9"})";
+  for (const std::string& body :
+       {R"({"annotation_id":"an-9","project_id":"p1","record_id":"rec-1",)"
+        R"("annotator_id":"dr-a","schema_id":"note","schema_version":1,)" +
+            values + "}",
+        R"({"project_id":"p1","record_id":"rec-1","schema_id":"note",)"
+        R"("schema_version":1,)" +
+            values + "}"}) {
+    const bool gold = body.find("annotation_id") == std::string::npos;
+    WriteFile(dir_.Sub("raw.jsonl"),
+              std::string(R"({"type":")") +
+                  (gold ? "GoldAnswerRecorded" : "AnnotationSubmitted") +
+                  R"(","actor":"admin","body":)" + body + "}\n");
+    out = Run("append --data " + data_ + " < " + dir_.Sub("raw.jsonl"), &rc);
+    EXPECT_EQ(rc, 1) << out;
+    EXPECT_NE(out.find("would store its free text in plaintext"),
+              std::string::npos)
+        << out;
+    EXPECT_TRUE(PlaintextHits(data_).empty());
+  }
+}
+
+TEST_F(EncryptionCliTest, LabelStudioImportSealsTasksAndFreeText) {
+  // `import label-studio` writes through the same sealing as `import
+  // records` and `annotate`: neither a task's text nor a textarea answer
+  // reaches the data directory in the clear.
+  MakeLedger(/*encrypted=*/true);
+  const std::string fixtures =
+      testing::SourceDir() + "/tests/dataset/fixtures/label-studio/";
+  int rc = 0;
+  for (const std::string& args :
+       {"schema publish " + fixtures + "schema.json",
+        std::string("user add dr-ada --role annotator --project p1"),
+        std::string("user add dr-ben --role annotator --project p1"),
+        std::string("user add ls-user-7 --role annotator --project p1")}) {
+    std::string out = Run(args + " --data " + data_, &rc);
+    ASSERT_EQ(rc, 0) << args << "\n" << out;
+  }
+  std::string out =
+      Run("import label-studio --data " + data_ + " --project p1 --mapping " +
+              fixtures + "mapping.json --in " + fixtures + "export.json",
+          &rc);
+  EXPECT_NE(out.find("record ls-101 imported, 2 annotations"),
+            std::string::npos)
+      << out;
+  out = Run("events --data " + data_, &rc);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("free_text_sealed"), std::string::npos) << out;
+  for (const auto& e : fs::recursive_directory_iterator(data_)) {
+    if (!e.is_regular_file()) continue;
+    const std::string bytes = ReadAll(e.path());
+    EXPECT_EQ(bytes.find("Right lower lobe consolidation"), std::string::npos)
+        << e.path();
+    EXPECT_EQ(bytes.find("likely bacterial"), std::string::npos) << e.path();
+  }
+  // Exported back with the free text opened; after the subject's key is
+  // shredded, the textarea answer is left out, never written as the mark.
+  auto export_tasks = [&](const std::string& name) {
+    const std::string file = dir_.Sub(name);
+    std::string o = Run("export label-studio --data " + data_ +
+                            " --project p1 --as-of " + Head() + " --mapping " +
+                            fixtures + "mapping.json --out " + file,
+                        &rc);
+    EXPECT_EQ(rc, 0) << o;
+    return ReadAll(file);
+  };
+  std::string tasks = export_tasks("tasks.json");
+  EXPECT_NE(tasks.find("likely bacterial"), std::string::npos) << tasks;
+  out =
+      Run("shred --data " + data_ + " --subject ls-101 --reason erasure", &rc);
+  ASSERT_EQ(rc, 0) << out;
+  tasks = export_tasks("tasks-after.json");
+  // The shredded record has no content left to give a task: left out.
+  EXPECT_EQ(tasks.find("ls-101"), std::string::npos) << tasks;
+  EXPECT_NE(tasks.find("ls-102"), std::string::npos) << tasks;
+  EXPECT_EQ(tasks.find("likely bacterial"), std::string::npos) << tasks;
+  EXPECT_EQ(tasks.find("\u2588"), std::string::npos) << tasks;
+  EXPECT_EQ(tasks.find("\\u2588"), std::string::npos) << tasks;
 }
 
 TEST_F(EncryptionCliTest, ShreddingLeavesTheLedgerVerifiableAndContentGone) {
