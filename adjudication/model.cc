@@ -63,8 +63,10 @@ void AdjudicationModel::Feed(Project& p, uint64_t seq, const Input& input) {
     notices.push_back(std::move(n));
   }
   // An annotator joining a record's conflict set changes no total, but it
-  // may change their own depth (they may not take its items): say so, the
-  // pushes compare each session's depth with its last.
+  // may change their own depth (they may not take its items). Every human
+  // annotation is told as such (the queue does not say whether the pair was
+  // new); the pushes are coalesced per session (50 ms) and compare each
+  // session's depth with its last, so a repeat costs one recount at most.
   const bool conflicts_grew =
       std::holds_alternative<RecordAnnotated>(input) && depth > 0;
   if (depth != p.last_depth || conflicts_grew) {

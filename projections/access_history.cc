@@ -48,6 +48,7 @@ StatusOr<std::pair<uint64_t, uint64_t>> SeqRange(const Ledger& ledger,
     ASSIGN_OR_RETURN(uint64_t before, SeqAtTime(ledger, window.from_us - 1));
     first = before + 1;
   }
+  if (window.to_us <= INT64_MIN) return std::make_pair(first, uint64_t{0});
   if (window.to_us < INT64_MAX) {
     ASSIGN_OR_RETURN(uint64_t at, SeqAtTime(ledger, window.to_us - 1));
     last = std::min(last, at);

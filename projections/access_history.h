@@ -7,8 +7,10 @@
 // principal who asked), both ascending and cut to the time window by binary
 // search over event timestamps, which never decrease (SeqAtTime).
 //
-// Cost: O(log N) reads to find the window, then one Get per indexed event
-// of the record (or principal) inside it; a window read scans its events.
+// Cost: O(log N) reads to find the window, the record's (or principal's)
+// whole index list, then one Get per indexed event inside the window,
+// access events or not (a principal's annotations too); a window read
+// scans its events.
 //
 // Thread-safety: reads of a Ledger (thread-safe) only.
 //

@@ -41,6 +41,10 @@ Status ScanAndApplyHere(
     const Ledger& ledger, uint64_t from, uint64_t total, AnalyticsState& state,
     const Ledger* shapes,
     const std::function<void(uint64_t, uint64_t)>& progress) {
+  if (total == 0) {  // nothing to apply (a Scan limit of 0 means "to the head")
+    if (progress) progress(0, 0);
+    return OkStatus();
+  }
   uint64_t applied = 0;
   RETURN_IF_ERROR(ledger.Scan(
       from, total,

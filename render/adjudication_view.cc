@@ -61,6 +61,7 @@ StatusOr<json::value> ContentValue(const fb::Payload* content,
 struct Trace {
   json::value values;
   bool text_shredded = false;
+  bool text_sealed = false;  // sealed and no key store open: marks shown
 };
 StatusOr<Trace> TraceAt(const Ledger& ledger, uint64_t seq,
                         const ContentKeys& keys) {
@@ -76,6 +77,7 @@ StatusOr<Trace> TraceAt(const Ledger& ledger, uint64_t seq,
   Trace t;
   if (text == nullptr || keys.store == nullptr) {
     t.values = PayloadValue(values);
+    t.text_sealed = text != nullptr;
     return t;
   }
   ASSIGN_OR_RETURN(
@@ -274,6 +276,7 @@ StatusOr<json::object> Assemble(const Ledger& ledger, const Gathered& g,
     ASSIGN_OR_RETURN(Trace trace, TraceAt(ledger, a.seq, request.keys));
     x["trace"] = std::move(trace.values);
     if (trace.text_shredded) x["free_text_shredded"] = true;
+    if (trace.text_sealed) x["free_text_sealed"] = true;
     annotations.push_back(std::move(x));
   }
   o["annotations"] = std::move(annotations);

@@ -67,8 +67,9 @@ struct AdjudicatorViewRequest {
 //      "schema", "revision", "seq", "submitted_at", "value" (this field's
 //      value key, or null when the annotation leaves it empty),
 //      "trace": the whole values document, its free text opened when
-//      sealed (without it when no key store is open or the key was
-//      shredded: then "free_text_shredded": true)}...]
+//      sealed; when it cannot be, each text shows the sealed mark and the
+//      annotation says why: "free_text_shredded": true (the key was
+//      shredded) or "free_text_sealed": true (no key store is open)}...]
 //      in submission order, physicians only,
 //  "distribution": [{"schema", "metric", "layer", "counts": {key: n},
 //      "normalized_entropy", "normalized_entropy_undefined_reason"?,

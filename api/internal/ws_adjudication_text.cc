@@ -175,8 +175,11 @@ size_t Conflicted(const adj::AdjudicationModel& model,
 size_t DepthOf(const adj::AdjudicationModel& model, const std::string& project,
                const std::string& field, std::string_view adjudicator) {
   const bool senior = IsSenior(model, project, adjudicator);
-  return Depth(model, project, field, senior) -
-         Conflicted(model, project, field, adjudicator, senior);
+  const size_t all = Depth(model, project, field, senior);
+  // The conflicts are a subset of what Depth counts for the same tier; the
+  // floor only guards that invariant.
+  return all -
+         std::min(all, Conflicted(model, project, field, adjudicator, senior));
 }
 
 size_t DepthCounter::Of(const std::string& project, const std::string& field,
@@ -184,7 +187,8 @@ size_t DepthCounter::Of(const std::string& project, const std::string& field,
   const bool senior = IsSenior(model_, project, adjudicator);
   auto [it, fresh] = counted_.try_emplace({project, field, senior}, 0);
   if (fresh) it->second = Depth(model_, project, field, senior);
-  return it->second - Conflicted(model_, project, field, adjudicator, senior);
+  return it->second - std::min(it->second, Conflicted(model_, project, field,
+                                                      adjudicator, senior));
 }
 
 }  // namespace consilium::api::internal

@@ -14,7 +14,7 @@
 // The checkpoint's bytes (format 2): one JSON object written by WriteJson in
 // the compact style (keys in the order below, no whitespace):
 //
-//   {"format":1,"last_seq":N,"last_timestamp_us":T,
+//   {"format":2,"last_seq":N,"last_timestamp_us":T,
 //    "principals":[[id,model,pseudonym],...],            by id
 //    "schemas":[[id,version,seq,definition],...],          by (id, version)
 //    "records":[[id,project,seq,sealed],...],              by id
