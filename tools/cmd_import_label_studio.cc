@@ -136,6 +136,27 @@ int RunImport(const Args& args) {
   return report->all_ok() ? 0 : 1;
 }
 
+// What an export wrote, and what it left out.
+struct ExportTally {
+  size_t tasks = 0, annotations = 0, skipped = 0, seen = 0;
+  std::map<std::string, size_t> left_out;  // why -> records
+};
+
+void PrintExportTally(const ExportTally& t, uint64_t size,
+                      const std::string& out) {
+  std::printf(
+      "%zu tasks, %zu annotations as of event %llu written to %s "
+      "(%zu values of unmapped fields left out)\n",
+      t.tasks, t.annotations, static_cast<unsigned long long>(size),
+      out.c_str(), t.skipped);
+  for (const auto& [why, n] : t.left_out) {
+    std::printf("%zu records left out: %s\n", n,
+                why == "shredded"
+                    ? "shredded (their subject's key was destroyed)"
+                    : "held by the de-identification gate until reviewed");
+  }
+}
+
 int RunExport(const Args& args) {
   const std::string out = args.Get("out");
   if (std::filesystem::exists(out))
@@ -173,8 +194,7 @@ int RunExport(const Args& args) {
   const std::string partial = out + ".partial";
   std::ofstream file(partial, std::ios::binary | std::ios::trunc);
   if (!file) return Fail(InternalError("cannot write " + partial), 1);
-  size_t tasks = 0, annotations = 0, skipped = 0, seen = 0;
-  std::map<std::string, size_t> left_out;  // why -> records
+  ExportTally tally;
   Progress bar("exporting tasks", state->RecordsOfProject(spec.project).size(),
                ProgressWanted(args));
   file << "[";
@@ -183,18 +203,19 @@ int RunExport(const Args& args) {
       [&](std::string_view line) -> Status {
         // The record's position is its LS id when it came with none, so
         // a record left out does not renumber the ones after it.
-        ASSIGN_OR_RETURN(ls::ExportedTask t,
-                         ls::LabelStudioTask(line.substr(0, line.size() - 1),
-                                             *mapping, *info->schema, ++seen));
+        ASSIGN_OR_RETURN(
+            ls::ExportedTask t,
+            ls::LabelStudioTask(line.substr(0, line.size() - 1), *mapping,
+                                *info->schema, ++tally.seen));
         bar.Add();
         if (!t.left_out.empty()) {
-          ++left_out[t.left_out];
+          ++tally.left_out[t.left_out];
           return OkStatus();
         }
-        file << (tasks == 0 ? "\n" : ",\n") << t.json;
-        ++tasks;
-        annotations += t.annotations;
-        skipped += t.skipped_values;
+        file << (tally.tasks == 0 ? "\n" : ",\n") << t.json;
+        ++tally.tasks;
+        tally.annotations += t.annotations;
+        tally.skipped += t.skipped_values;
         return file ? OkStatus() : InternalError("cannot write " + partial);
       },
       keys->keys());
@@ -208,17 +229,7 @@ int RunExport(const Args& args) {
                 1);
   }
   std::filesystem::rename(partial, out);
-  std::printf(
-      "%zu tasks, %zu annotations as of event %llu written to %s "
-      "(%zu values of unmapped fields left out)\n",
-      tasks, annotations, static_cast<unsigned long long>(*size), out.c_str(),
-      skipped);
-  for (const auto& [why, n] : left_out) {
-    std::printf("%zu records left out: %s\n", n,
-                why == "shredded"
-                    ? "shredded (their subject's key was destroyed)"
-                    : "held by the de-identification gate until reviewed");
-  }
+  PrintExportTally(tally, *size, out);
   return 0;
 }
 
