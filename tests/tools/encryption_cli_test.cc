@@ -275,6 +275,47 @@ TEST_F(EncryptionCliTest, RawAppendOfRecordContentIsRefusedWhenEncrypted) {
   }
 }
 
+TEST_F(EncryptionCliTest, AnAdjudicatorIsShownTheOpenedContentAndTraces) {
+  // `adjudicate claim` opens the content keys: the view shows the sealed
+  // record's text and each annotation's free text, not nulls or marks.
+  MakeLedger(/*encrypted=*/true);
+  int rc = 0;
+  const std::string lines = dir_.Sub("disputed.jsonl");
+  WriteFile(lines,
+            R"({"id":"adj-1","subject":"patient-9","text":"Orrery-Maple )"
+            R"(note"})"
+            "\n");
+  for (const std::string& args :
+       {std::string("project create --id q --name Q --overlap 2"),
+        "import records " + lines + " --project q",
+        std::string("user add dr-x --role annotator --project q"),
+        std::string("user add dr-y --role annotator --project q"),
+        std::string("user add dr-k --role adjudicator --project q"),
+        std::string("assign --project q --record adj-1 --annotator dr-x"),
+        std::string("assign --project q --record adj-1 --annotator dr-y")}) {
+    std::string out = Run(args + " --data " + data_, &rc);
+    ASSERT_EQ(rc, 0) << args << "\n" << out;
+  }
+  const std::string annotations = dir_.Sub("disputed-annotations.jsonl");
+  WriteFile(annotations,
+            R"({"annotation_id":"x-1","record":"adj-1","annotator":"dr-x",)"
+            R"("schema":"note@1","values":{"dx":"a","why":"Quince-Harbour"}})"
+            "\n"
+            R"({"annotation_id":"y-1","record":"adj-1","annotator":"dr-y",)"
+            R"("schema":"note@1","values":{"dx":"b","why":"Quince-Lantern"}})"
+            "\n");
+  std::string out = Run("annotate " + annotations + " --data " + data_, &rc);
+  ASSERT_EQ(rc, 0) << out;
+  out =
+      Run("adjudicate claim --project q --json --as dr-k --data " + data_, &rc);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("Orrery-Maple note"), std::string::npos) << out;
+  EXPECT_NE(out.find("Quince-Harbour"), std::string::npos) << out;
+  EXPECT_NE(out.find("Quince-Lantern"), std::string::npos) << out;
+  EXPECT_EQ(out.find("free_text_sealed"), std::string::npos) << out;
+  EXPECT_EQ(out.find("\u2588"), std::string::npos) << out;
+}
+
 TEST_F(EncryptionCliTest, LabelStudioImportSealsTasksAndFreeText) {
   // `import label-studio` writes through the same sealing as `import
   // records` and `annotate`: neither a task's text nor a textarea answer
