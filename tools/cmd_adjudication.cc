@@ -28,8 +28,8 @@
 #include "schemas/event_json.h"
 #include "tools/adjudication_source.h"
 #include "tools/cli.h"
-#include "tools/input_limits.h"
 #include "tools/content_keys.h"
+#include "tools/input_limits.h"
 #include "tools/open_ledger.h"
 #include "tools/output.h"
 
