@@ -351,23 +351,14 @@ StatusOr<EventDraft> AnnotationOp::Draft() {
   // (schemas/annotation_text.h).
   SplitText split;
   SealedContent sealed;
-  SealedTextFields text{.subject = subject_, .sealed = &sealed};
-  const bool seal = keys_.encrypted && values_ != nullptr;
-  if (seal) {
-    ASSIGN_OR_RETURN(split, SplitFreeText(*schema_, values));
-    if (!split.text.empty()) {
-      if (keys_.store == nullptr) {
-        return FailedPreconditionError(
-            "annotation " + cmd_.annotation_id() +
-            ": the ledger is encrypted and the free text must be sealed; " +
-            std::string(kKekHint));
-      }
-      ASSIGN_OR_RETURN(sealed, keys_.store->Seal(subject_, split.text));
-    }
+  const SealedTextFields text{.subject = subject_, .sealed = &sealed};
+  if (values_ != nullptr) {
+    ASSIGN_OR_RETURN(
+        split, SealFreeText(keys_, *schema_, values, subject_,
+                            "annotation " + cmd_.annotation_id(), &sealed));
     values = split.counted;
   }
-  EventDraft draft =
-      BuildDraft(values, seal && !split.text.empty() ? &text : nullptr);
+  EventDraft draft = BuildDraft(values, split.text.empty() ? nullptr : &text);
   // Ids were checked in phase A and the builders set every envelope field;
   // only the size limit is left. The ledger verifies the whole draft once
   // more in Append*, so the FlatBuffers verifier does not run twice here.

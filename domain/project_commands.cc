@@ -343,24 +343,13 @@ StatusOr<Committed> ProjectCommands::RecordGoldAnswer(
     }
     ASSIGN_OR_RETURN(std::string values, CanonicalizeJson(cmd.values));
     // On an encrypted ledger the free text is sealed, as an annotation's.
-    const ContentKeys& keys = t.state().content_keys();
-    SplitText split{values, ""};
-    if (keys.encrypted) {
-      ASSIGN_OR_RETURN(split, SplitFreeText(*s->schema, values));
-    }
     SealedContent sealed;
     const SealedTextFields text{
         .subject = rec->subject.empty() ? rec->id : rec->subject,
         .sealed = &sealed};
-    if (!split.text.empty()) {
-      if (keys.store == nullptr) {
-        return FailedPreconditionError(
-            "the ledger is encrypted and the gold answer's free text must "
-            "be sealed; " +
-            std::string(kKekHint));
-      }
-      ASSIGN_OR_RETURN(sealed, keys.store->Seal(text.subject, split.text));
-    }
+    ASSIGN_OR_RETURN(SplitText split,
+                     SealFreeText(t.state().content_keys(), *s->schema, values,
+                                  text.subject, label, &sealed));
     return Drafts(MakeGoldAnswerRecorded(
         {std::string(actor), ""},
         {.project_id = rec->project,

@@ -134,6 +134,24 @@ StatusOr<SplitText> SplitFreeText(const schemas::TaskSchema& schema,
                    std::move(sealed)};
 }
 
+StatusOr<SplitText> SealFreeText(const ContentKeys& keys,
+                                 const schemas::TaskSchema& schema,
+                                 std::string_view values,
+                                 std::string_view subject,
+                                 std::string_view what, SealedContent* sealed) {
+  if (!keys.encrypted) return SplitText{std::string(values), ""};
+  ASSIGN_OR_RETURN(SplitText split, SplitFreeText(schema, values));
+  if (split.text.empty()) return split;
+  if (keys.store == nullptr) {
+    return FailedPreconditionError(
+        std::string(what) +
+        ": the ledger is encrypted and the free text must be sealed; " +
+        std::string(kKekHint));
+  }
+  ASSIGN_OR_RETURN(*sealed, keys.store->Seal(subject, split.text));
+  return split;
+}
+
 StatusOr<std::string> MergeFreeText(std::string_view counted,
                                     std::string_view text) {
   if (text.empty()) return std::string(counted);

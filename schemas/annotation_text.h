@@ -50,6 +50,17 @@ struct SplitText {
 StatusOr<SplitText> SplitFreeText(const schemas::TaskSchema& schema,
                                   std::string_view values);
 
+// What a write of annotation values stores: on an encrypted ledger
+// (`keys.encrypted`) the values split by SplitFreeText, their text sealed for
+// `subject` into `*sealed`; on a plain one the values unchanged and no text.
+// FailedPrecondition, prefixed by `what` ("annotation a-1"), when the values
+// hold free text and no key store is open; the store's errors.
+StatusOr<SplitText> SealFreeText(const ContentKeys& keys,
+                                 const schemas::TaskSchema& schema,
+                                 std::string_view values,
+                                 std::string_view subject,
+                                 std::string_view what, SealedContent* sealed);
+
 // `counted` with the free text of `text` (SplitFreeText's object) put back
 // at its pointers; `counted` unchanged when `text` is empty. DataLoss when
 // either is not what SplitFreeText writes (a pointer to no mark, a value
