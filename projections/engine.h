@@ -11,7 +11,9 @@
 //
 // Thread-safety: ProjectionEngine is thread-safe: the live subscription
 // applies events on its own thread under the engine's mutex, and Read() runs
-// a reader under the same mutex.
+// a reader under the same mutex. Live checkpoints copy the state under the
+// mutex and encode and store the copy on a thread of their own, so neither
+// readers nor the live subscription wait for the encoding.
 //
 //   ASSIGN_OR_RETURN(auto engine, ProjectionEngine::Open(ledger.get(), {}));
 //   engine->Read([](const AnalyticsState& s) { Use(s.annotations()); });
@@ -22,6 +24,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -52,7 +55,9 @@ struct EngineOptions {
   // The checkpoint's name in the ledger's `projections` family.
   std::string name = "analytics";
   // While live, write a checkpoint after this many applied events (0: only
-  // on Checkpoint()). Needs a read-write ledger.
+  // on Checkpoint()). Written in the background from a copy of the state; one
+  // still being written defers the next until it is done. Needs a read-write
+  // ledger.
   uint64_t checkpoint_every_events = 0;
   // Encryption at rest: opens sealed records for their shapes
   // (AnalyticsState::set_content_keys).
@@ -112,6 +117,13 @@ class ProjectionEngine {
   ProjectionEngine(Ledger* ledger, EngineOptions options)
       : ledger_(ledger), options_(std::move(options)) {}
   void ApplyLive(const StoredEvent& event);
+  // Copies the state and encodes and stores the copy on a thread of its own.
+  // The caller holds mu_.
+  void StartBackgroundCheckpoint();
+  // Waits for the background checkpoint, if any; its error, if any, becomes
+  // live_status(). The caller holds mu_.
+  void JoinBackgroundCheckpoint();
+
 
   Ledger* ledger_;
   EngineOptions options_;
@@ -122,6 +134,8 @@ class ProjectionEngine {
   uint64_t since_checkpoint_ = 0;
   Status live_status_;
   std::unique_ptr<Ledger::Subscription> subscription_;
+  // The background checkpoint being written, if any (valid() until joined).
+  std::future<Status> checkpoint_in_flight_;
 };
 
 }  // namespace consilium::projections

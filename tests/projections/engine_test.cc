@@ -433,6 +433,47 @@ TEST(EngineTest, LiveSubscriptionAppliesNewEvents) {
   (*engine)->Read([&](const AnalyticsState& s) { EXPECT_EQ(s, *rebuilt); });
 }
 
+
+// Live checkpoints are encoded from a copy on a thread of their own: the one
+// stored is a state the engine had at that position, and an engine resumed
+// from it equals a rebuild.
+TEST(EngineTest, LiveCheckpointsAreWrittenInTheBackgroundAndResume) {
+  Fixture fx;
+  fx.Setup(20);
+  uint64_t checkpointed = 0;
+  {
+    auto engine =
+        ProjectionEngine::Open(&fx.ledger(), {.checkpoint_every_events = 7});
+    ASSERT_TRUE(engine.ok());
+    (*engine)->StartLive();
+    for (int i = 0; i < 60; ++i) {
+      fx.Submit("a" + std::to_string(i), "r" + std::to_string(i % 20),
+                "ann" + std::to_string(i / 20), Values("a", "low", 0.9));
+    }
+    ASSERT_TRUE((*engine)->WaitForSeq(fx.ledger().head().seq, 5000));
+    (*engine)->StopLive();
+    EXPECT_TRUE((*engine)->live_status().ok());
+  }  // joins the checkpoint in flight
+  auto cp = fx.ledger().GetProjectionCheckpoint("analytics");
+  ASSERT_TRUE(cp.ok());
+  ASSERT_TRUE(cp->has_value());
+  checkpointed = (*cp)->first;
+  // At least one checkpoint past the Setup events, none beyond the head.
+  EXPECT_GT(checkpointed, fx.ledger().head().seq - 60);
+  EXPECT_LE(checkpointed, fx.ledger().head().seq);
+  auto stored = AnalyticsState::Deserialize((*cp)->second);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  StatusOr<AnalyticsState> then = BuildStateAsOf(fx.ledger(), checkpointed);
+  ASSERT_TRUE(then.ok());
+  EXPECT_EQ(*stored, *then);
+  auto resumed = ProjectionEngine::Open(&fx.ledger());
+  ASSERT_TRUE(resumed.ok());
+  EXPECT_TRUE((*resumed)->resumed());
+  StatusOr<AnalyticsState> rebuilt =
+      BuildStateAsOf(fx.ledger(), fx.ledger().head().seq);
+  ASSERT_TRUE(rebuilt.ok());
+  (*resumed)->Read([&](const AnalyticsState& s) { EXPECT_EQ(s, *rebuilt); });
+}
 TEST(EngineTest, ReadGivesTheStateWithTheOnePositionItReflects) {
   Fixture fx;
   fx.Setup(1);
