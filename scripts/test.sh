@@ -5,6 +5,7 @@
 # included, CONSILIUM_CRASH_CYCLES cycles, default 5); then the concurrency
 # tests under ThreadSanitizer (the tsan preset: its build preset names the
 # test binaries, its test preset selects the concurrency suites by name) and
+# the server's suites under ThreadSanitizer too (tsan-server), and
 # a fuzz smoke run of every libFuzzer target (tests/fuzz/smoke.sh,
 # FUZZ_SECONDS each, default 60). This is the
 # command README.md names and .ci/run calls. docs/reliability.md says what
@@ -35,8 +36,15 @@ cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j "$jobs"
 echo "==> test: tsan"
 ctest --preset tsan -j "$jobs"
+# The server under TSan: its I/O threads, strands, blocking pool, WebSocket
+# queues and SIGTERM draining, in process and as a spawned `consilium serve`
+# (TSAN_OPTIONS reaches it through the environment).
+echo "==> build: tsan-server"
+cmake --build --preset tsan-server -j "$jobs"
+echo "==> test: tsan-server"
+ctest --preset tsan-server -j "$jobs"
 
 echo "==> fuzz smoke"
 CONSILIUM_JOBS="$jobs" FUZZ_JOBS="$jobs" tests/fuzz/smoke.sh
 
-echo "==> all tests passed (release, asan, tsan subset, fuzz smoke)"
+echo "==> all tests passed (release, asan, tsan subset, tsan-server, fuzz smoke)"

@@ -15,18 +15,24 @@
 //      validated path) run as a child on the same machine.
 // It prints throughput, latency percentiles, errors and the ratios
 // record/healthz and HTTP-submit/library. With --soak S only phase 2 runs,
-// for S seconds, and the server's RSS is printed at its start and end.
+// for S seconds, and the server's RSS is sampled every second: printed idle,
+// after the warm-up (the first fifth, at most 60 s), at the end, its
+// maximum, and every 10 s (RssSampler).
 // Figures belong in BENCHMARKS.md with the command that made them.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -413,21 +419,83 @@ StatusOr<ApiFlags> ReadFlags(const Args& args) {
   return f;
 }
 
+// The server's RSS, sampled once a second while a soak runs. The first
+// fifth of the run (at most 60 s) is its warm-up: RocksDB's memtables and
+// block cache fill then, up to their configured sizes. Growth is measured
+// from the end of the warm-up to the end, so a leak (growth that goes on)
+// shows and a cache that has filled does not; the idle figure and the
+// series are printed beside it, so nothing is hidden.
+class RssSampler {
+ public:
+  RssSampler(const ServerChild& server, double seconds)
+      : server_(server),
+        warmup_samples_(static_cast<size_t>(std::min(60.0, seconds / 5))) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~RssSampler() { Stop(); }
+  void Stop() {
+    {
+      std::lock_guard l(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  // Call after Stop().
+  void Report(int64_t idle_kib, json::object& r) const {
+    const int64_t end = server_.RssKib();
+    const int64_t warm = samples_.size() > warmup_samples_
+                             ? samples_[warmup_samples_]
+                             : idle_kib;
+    int64_t max = end;
+    for (int64_t s : samples_) max = std::max(max, s);
+    r["rss_idle_kib"] = idle_kib;
+    r["rss_start_kib"] = warm;  // after the warm-up
+    r["rss_end_kib"] = end;
+    r["rss_max_kib"] = max;
+    r["warmup_seconds"] = warmup_samples_;
+    r["rss_growth_after_warmup"] =
+        warm > 0 ? static_cast<double>(end - warm) / warm : 0.0;
+    json::array every10;
+    for (size_t i = 0; i < samples_.size(); i += 10) {
+      every10.push_back(samples_[i]);
+    }
+    r["rss_kib_every_10s"] = std::move(every10);
+  }
+
+ private:
+  void Run() {
+    std::unique_lock l(mu_);
+    while (!cv_.wait_for(l, std::chrono::seconds(1), [&] { return stop_; })) {
+      samples_.push_back(server_.RssKib());
+    }
+  }
+  const ServerChild& server_;
+  const size_t warmup_samples_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::vector<int64_t> samples_;
+  std::thread thread_;
+};
+
 // Phase 2 (or the soak), with the access events it appended counted.
 StatusOr<json::object> RecordPhase(const ServerChild& server,
                                    const Setup& setup, LoadOptions o,
                                    const std::string& dir, double soak) {
   ASSIGN_OR_RETURN(uint64_t before, HeadOf(dir));
-  const int64_t rss_start = server.RssKib();
+  const int64_t rss_idle = server.RssKib();
   if (soak > 0) o.seconds = soak;
+  std::optional<RssSampler> sampler;
+  if (soak > 0) sampler.emplace(server, soak);
   ASSIGN_OR_RETURN(json::object r,
                    RunWrk(server.url(),
                           {.path = kRecordRead, .token = setup.annotator_token},
                           o, "record"));
   ASSIGN_OR_RETURN(r["access_events_appended"], AccessEventsAfter(dir, before));
-  if (soak > 0) {
-    r["rss_start_kib"] = rss_start;
-    r["rss_end_kib"] = server.RssKib();
+  if (sampler) {
+    sampler->Stop();
+    sampler->Report(rss_idle, r);
   }
   return r;
 }
@@ -524,7 +592,8 @@ Registrar bench_api(Command{
                "the annotation submit route (default /v1/annotations)"},
               {"soak", "S",
                "only the record read, for S seconds; prints the server's RSS "
-               "at start and end"},
+               "idle, after the warm-up (a fifth, at most 60 s), at the end "
+               "and every 10 s"},
               {"dir", "DIR", "scratch directory (default: the temp dir)"},
               {"examples", "DIR", "schemas/examples (default: found nearby)"},
               {"json", "", "print JSON"}},
