@@ -66,10 +66,20 @@ def prepare_ledger(bin_path, data, source_dir, annotators=2, records=4):
         tokens[name] = run(bin_path, "user", "add", name, "--role",
                            "annotator", "--project", PROJECT, "--data", data,
                            "--actor", "root").strip().splitlines()[-1]
-        for r in range(records):
-            run(bin_path, "assign", "--data", data, "--project", PROJECT,
-                "--record", f"rec-{r}", "--annotator", name, "--actor",
-                "root")
+        if records <= 16:
+            for r in range(records):
+                run(bin_path, "assign", "--data", data, "--project", PROJECT,
+                    "--record", f"rec-{r}", "--annotator", name, "--actor",
+                    "root")
+            continue
+        # Many records (the soak): one `append` of AssignmentCreated events
+        # instead of a process per assignment.
+        run(bin_path, "append", "--data", data, stdin="".join(
+            json.dumps({"type": "AssignmentCreated", "actor": "root",
+                        "body": {"project_id": PROJECT,
+                                 "record_id": f"rec-{r}",
+                                 "annotator_id": name}}) + "\n"
+            for r in range(records)))
     return tokens
 
 

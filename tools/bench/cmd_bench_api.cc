@@ -422,9 +422,10 @@ StatusOr<ApiFlags> ReadFlags(const Args& args) {
 // The server's RSS, sampled once a second while a soak runs. The first
 // fifth of the run (at most 60 s) is its warm-up: RocksDB's memtables and
 // block cache fill then, up to their configured sizes. Growth is measured
-// from the end of the warm-up to the end, so a leak (growth that goes on)
-// shows and a cache that has filled does not; the idle figure and the
-// series are printed beside it, so nothing is hidden.
+// from the window after the warm-up to the last window (each as long as the
+// warm-up), so a leak (growth that goes on) shows and a cache that has
+// filled does not; the idle figure and the series are printed beside it,
+// so nothing is hidden.
 class RssSampler {
  public:
   RssSampler(const ServerChild& server, double seconds)
@@ -441,26 +442,33 @@ class RssSampler {
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
   }
-  // Call after Stop().
+  // Call after Stop(). RSS moves in a sawtooth (a memtable fills, is
+  // flushed and its memory returned), so the start and end figures are the
+  // peaks of a window each: the one right after the warm-up and the last.
+  // A leak raises the later peak; a filled cache does not.
   void Report(int64_t idle_kib, json::object& r) const {
-    const int64_t end = server_.RssKib();
-    const int64_t warm = samples_.size() > warmup_samples_
-                             ? samples_[warmup_samples_]
-                             : idle_kib;
-    int64_t max = end;
-    for (int64_t s : samples_) max = std::max(max, s);
+    const size_t n = samples_.size();
+    const size_t window = std::max<size_t>(1, warmup_samples_);
+    auto peak = [&](size_t from, size_t to) {
+      int64_t m = 0;
+      for (size_t i = from; i < std::min(to, n); ++i) {
+        m = std::max(m, samples_[i]);
+      }
+      return m;
+    };
+    const int64_t start = peak(warmup_samples_, warmup_samples_ + window);
+    const int64_t end = peak(n > window ? n - window : 0, n);
     r["rss_idle_kib"] = idle_kib;
-    r["rss_start_kib"] = warm;  // after the warm-up
-    r["rss_end_kib"] = end;
-    r["rss_max_kib"] = max;
+    r["rss_start_kib"] = start;  // peak of the window after the warm-up
+    r["rss_end_kib"] = end;      // peak of the last window
+    r["rss_max_kib"] = peak(0, n);
+    r["rss_window_seconds"] = window;
     r["warmup_seconds"] = warmup_samples_;
     r["rss_growth_after_warmup"] =
-        warm > 0 ? static_cast<double>(end - warm) / warm : 0.0;
+        start > 0 ? static_cast<double>(end - start) / start : 0.0;
     json::array every10;
-    for (size_t i = 0; i < samples_.size(); i += 10) {
-      every10.push_back(samples_[i]);
-    }
-    r["rss_kib_every_10s"] = std::move(every10);
+    for (size_t i = 0; i < n; i += 10) every10.push_back(peak(i, i + 10));
+    r["rss_kib_peak_every_10s"] = std::move(every10);
   }
 
  private:
