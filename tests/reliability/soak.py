@@ -82,9 +82,9 @@ def main():
                                  stop)
         for t in workers + [followers]:
             t.start()
-        print("minute  rss_kib  fds  requests  p50_ms  p99_ms  max_ms  "
+        print("minute  rss_kib  rss_min  fds  requests  p50_ms  p99_ms  max_ms  "
               "followed_to  healthz_failures", flush=True)
-        rows, healthz_failures, rss_peak = [], 0, 0
+        rows, healthz_failures, rss_peak, rss_floor = [], 0, 0, None
         started = time.monotonic()
         end = started + args.minutes * 60
         next_row = started + args.interval
@@ -99,21 +99,26 @@ def main():
             # RSS moves in a sawtooth (memtables fill and are flushed): each
             # row has the interval's peak of per-second samples, so a
             # memtable that happens to be full at one sample is no trend.
-            rss_peak = max(rss_peak, server.rss_kib())
+            rss_now = server.rss_kib()
+            rss_peak = max(rss_peak, rss_now)
+            rss_floor = rss_now if rss_floor is None else min(rss_floor,
+                                                              rss_now)
             if time.monotonic() < next_row:
                 continue
             next_row += args.interval
             lat = tally.snapshot_latencies()
             row = {"minute": (time.monotonic() - started) / 60,
-                   "rss": rss_peak, "fds": server.fds(),
+                   "rss": rss_peak, "rss_min": rss_floor,
+                   "fds": server.fds(),
                    "requests": len(lat),
                    "p50": (sl.percentile(lat, 0.50) or 0) * 1000,
                    "p99": (sl.percentile(lat, 0.99) or 0) * 1000,
                    "max": max(lat, default=0) * 1000,
                    "followed": min(c["seq"] for c in cursors)}
             rows.append(row)
-            rss_peak = 0
-            print(f"{row['minute']:6.1f}  {row['rss']:7d}  {row['fds']:3d}  "
+            rss_peak, rss_floor = 0, None
+            print(f"{row['minute']:6.1f}  {row['rss']:7d}  "
+                  f"{row['rss_min']:7d}  {row['fds']:3d}  "
                   f"{row['requests']:8d}  {row['p50']:6.1f}  "
                   f"{row['p99']:6.1f}  {row['max']:6.1f}  "
                   f"{row['followed']:11d}  {healthz_failures}", flush=True)
@@ -134,10 +139,16 @@ def main():
         rss_from = max(r["rss"] for r in settled[:w])
         rss_to = max(r["rss"] for r in settled[-w:])
         growth = (rss_to - rss_from) / rss_from
+        # The floor (lowest sample) of the same windows: what stays when the
+        # transients (a memtable, a checkpoint being encoded) are gone.
+        floor_from = min(r["rss_min"] for r in settled[:w])
+        floor_to = min(r["rss_min"] for r in settled[-w:])
+        floor_growth = (floor_to - floor_from) / floor_from
         with tally.lock:
             errors = list(tally.errors)
         checks = {
-            "rss_growth_under_10_percent": growth < 0.10,
+            "rss_peak_growth_under_10_percent": growth < 0.10,
+            "rss_floor_growth_under_10_percent": floor_growth < 0.10,
             "no_fd_growth": fds_end <= fds_start,
             "p99_stable": last["p99"] <= 2 * max(first["p99"], 1.0),
             "every_request_answered_as_expected": not errors,
@@ -146,7 +157,9 @@ def main():
         }
         print(f"soak: {args.minutes} min, ledger head {head}; RSS peak "
               f"{rss_from} KiB after the warm-up -> {rss_to} KiB at the end "
-              f"({growth * 100:+.1f} %); fds {fds_start} -> {fds_end}; p99 "
+              f"({growth * 100:+.1f} %), floor {floor_from} -> {floor_to} "
+              f"KiB ({floor_growth * 100:+.1f} %); fds {fds_start} -> "
+              f"{fds_end}; p99 "
               f"{first['p99']:.1f} -> {last['p99']:.1f} ms; failed requests "
               f"{len(errors)} {errors[:3]}")
         for name, ok in checks.items():
