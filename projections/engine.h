@@ -124,7 +124,6 @@ class ProjectionEngine {
   // live_status(). The caller holds mu_.
   void JoinBackgroundCheckpoint();
 
-
   Ledger* ledger_;
   EngineOptions options_;
   bool resumed_ = false;

@@ -433,7 +433,6 @@ TEST(EngineTest, LiveSubscriptionAppliesNewEvents) {
   (*engine)->Read([&](const AnalyticsState& s) { EXPECT_EQ(s, *rebuilt); });
 }
 
-
 // Live checkpoints are encoded from a copy on a thread of their own: the one
 // stored is a state the engine had at that position, and an engine resumed
 // from it equals a rebuild.
