@@ -296,23 +296,71 @@ Status ReadValues(const Node& node, std::string_view key,
 
 // ---- Serialize, by section --------------------------------------------------
 
+// The checkpoint document, written as it is built: each section's elements
+// are encoded one at a time and appended, so the state never exists as one
+// JSON tree. (As one tree, a checkpoint of a soak's state took a few
+// hundred MB for a moment, issue 16.) The bytes are those WriteJson's
+// kCompact writes for the whole tree: members in order, no whitespace.
+class StateCodec::Document {
+ public:
+  Document() : bytes_("{") {}
+  void Member(std::string_view key, const json::value& v) {
+    Key(key);
+    Append(v);
+  }
+  // `key`: [the elements `write` passes to Element].
+  template <typename Write>
+  void Array(std::string_view key, Write write) {
+    Key(key);
+    bytes_ += '[';
+    first_element_ = true;
+    write();
+    bytes_ += ']';
+  }
+  void Element(const json::value& v) {
+    if (!first_element_) bytes_ += ',';
+    first_element_ = false;
+    Append(v);
+  }
+  std::string Finish() && {
+    bytes_ += '}';
+    return std::move(bytes_);
+  }
+
+ private:
+  void Key(std::string_view key) {  // keys are plain ASCII names
+    if (!first_member_) bytes_ += ',';
+    first_member_ = false;
+    bytes_ += '"';
+    bytes_ += key;
+    bytes_ += "\":";
+  }
+  void Append(const json::value& v) {
+    StatusOr<std::string> b = WriteJson(v, JsonStyle::kCompact);
+    // Invariant: the document holds no JSON double (doubles are strings),
+    // and WriteJson fails only on a non-finite one.
+    assert(b.ok());
+    bytes_ += *b;
+  }
+
+  std::string bytes_;
+  bool first_member_ = true;
+  bool first_element_ = true;
+};
+
 struct StateCodec::Writer {
   const AnalyticsState& s;
 
-  json::array Principals() const {
-    json::array out;
+  void Principals(Document& out) const {
     for (const auto& [id, p] : s.principals_)
-      out.push_back(
+      out.Element(
           json::array{json::string(id), p.model, json::string(p.pseudonym)});
-    return out;
   }
 
-  json::array Schemas() const {
-    json::array out;
+  void Schemas(Document& out) const {
     for (const auto& [key, sv] : s.schemas_)
-      out.push_back(json::array{json::string(key.first), key.second, sv.seq,
+      out.Element(json::array{json::string(key.first), key.second, sv.seq,
                                 json::string(sv.definition)});
-    return out;
   }
 
   // Names of the records known or annotated, in record id order.
@@ -327,24 +375,20 @@ struct StateCodec::Writer {
     return out;
   }
 
-  json::array Records(const std::vector<uint32_t>& names) const {
-    json::array out;
+  void Records(const std::vector<uint32_t>& names, Document& out) const {
     for (uint32_t n : names) {
       const RecordInfo& r = s.records_[n];
       if (!r.known) continue;
-      out.push_back(json::array{json::string(s.name(n)),
+      out.Element(json::array{json::string(s.name(n)),
                                 json::string(s.name(r.project)), r.seq,
                                 r.sealed});
     }
-    return out;
   }
 
-  json::array Batches() const {
-    json::array out;
+  void Batches(Document& out) const {
     for (const auto& [key, ids] : s.batches_)
-      out.push_back(json::array{json::string(key.first),
+      out.Element(json::array{json::string(key.first),
                                 json::string(key.second), StringsToJson(ids)});
-    return out;
   }
 
   json::object Revision(const RevisionValues& r) const {
@@ -377,19 +421,16 @@ struct StateCodec::Writer {
 
   // Annotations in submission order per record, which also fixes the order
   // AnnotationsOnRecord reports after a resume.
-  json::array Annotations(const std::vector<uint32_t>& names) const {
-    json::array out;
+  void Annotations(const std::vector<uint32_t>& names, Document& out) const {
     for (uint32_t n : names) {
       for (uint32_t i = s.records_[n].first_annotation; i != kNoIndex;
            i = s.annotations_[i].next_on_record) {
-        out.push_back(Annotation(i));
+        out.Element(Annotation(i));
       }
     }
-    return out;
   }
 
-  json::array Gold() const {
-    json::array out;
+  void Gold(Document& out) const {
     for (const auto& [key, g] : s.gold_) {
       json::object jg;
       jg["project"] = g.project;
@@ -399,13 +440,11 @@ struct StateCodec::Writer {
       jg["seq"] = g.seq;
       jg["extracted"] = g.extracted;
       jg["values"] = ValuesToJson(g.values);
-      out.push_back(std::move(jg));
+      out.Element(std::move(jg));
     }
-    return out;
   }
 
-  json::array Decisions() const {
-    json::array out;
+  void Decisions(Document& out) const {
     for (const auto& [key, d] : s.decisions_) {
       json::object jd;
       jd["project"] = d.project;
@@ -418,31 +457,26 @@ struct StateCodec::Writer {
       jd["adjudicator"] = d.adjudicator;
       jd["seq"] = d.seq;
       jd["timestamp_us"] = d.timestamp_us;
-      out.push_back(std::move(jd));
+      out.Element(std::move(jd));
     }
-    return out;
   }
 };
 
 std::string StateCodec::Serialize(const AnalyticsState& s) {
   const Writer w{s};
   const std::vector<uint32_t> record_names = w.RecordNames();
-  json::object o;
-  o["format"] = kStateFormat;
-  o["last_seq"] = s.last_seq_;
-  o["last_timestamp_us"] = s.last_timestamp_us_;
-  o["principals"] = w.Principals();
-  o["schemas"] = w.Schemas();
-  o["records"] = w.Records(record_names);
-  o["batches"] = w.Batches();
-  o["annotations"] = w.Annotations(record_names);
-  o["gold"] = w.Gold();
-  o["decisions"] = w.Decisions();
-  StatusOr<std::string> bytes = WriteJson(o, JsonStyle::kCompact);
-  // Invariant: the document holds no JSON double (doubles are strings), and
-  // WriteJson fails only on a non-finite one.
-  assert(bytes.ok());
-  return std::move(*bytes);
+  Document d;
+  d.Member("format", kStateFormat);
+  d.Member("last_seq", s.last_seq_);
+  d.Member("last_timestamp_us", s.last_timestamp_us_);
+  d.Array("principals", [&] { w.Principals(d); });
+  d.Array("schemas", [&] { w.Schemas(d); });
+  d.Array("records", [&] { w.Records(record_names, d); });
+  d.Array("batches", [&] { w.Batches(d); });
+  d.Array("annotations", [&] { w.Annotations(record_names, d); });
+  d.Array("gold", [&] { w.Gold(d); });
+  d.Array("decisions", [&] { w.Decisions(d); });
+  return std::move(d).Finish();
 }
 
 // ---- Deserialize, by section ------------------------------------------------

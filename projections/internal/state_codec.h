@@ -26,8 +26,9 @@ class StateCodec {
   static StatusOr<AnalyticsState> Deserialize(std::string_view bytes);
 
  private:
-  struct Writer;  // one member per section of the document
-  class Reader;   // likewise
+  class Document;  // the bytes being written, one element at a time
+  struct Writer;   // one member per section of the document
+  class Reader;    // likewise
 };
 
 }  // namespace consilium::projections::internal

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "common/canonical_json.h"
+#include "common/strict_json.h"
 #include "domain/domain_state.h"
 #include "ledger/ledger.h"
 #include "projections/access_history.h"
@@ -473,6 +475,30 @@ TEST(EngineTest, LiveCheckpointsAreWrittenInTheBackgroundAndResume) {
   ASSERT_TRUE(rebuilt.ok());
   (*resumed)->Read([&](const AnalyticsState& s) { EXPECT_EQ(s, *rebuilt); });
 }
+// The checkpoint is written one element at a time (state_codec.cc,
+// Document); its bytes are those of the whole document written at once.
+TEST(EngineTest, CheckpointBytesAreTheCompactDocument) {
+  Fixture fx;
+  fx.Setup(6);
+  for (int i = 0; i < 12; ++i) {
+    fx.Submit("a" + std::to_string(i), "r" + std::to_string(i % 6),
+              "ann" + std::to_string(i / 6), Values("b", "high", 0.25));
+  }
+  StatusOr<AnalyticsState> state =
+      BuildStateAsOf(fx.ledger(), fx.ledger().head().seq);
+  ASSERT_TRUE(state.ok());
+  const std::string bytes = state->Serialize();
+  boost::json::value whole;
+  ASSERT_TRUE(ParseStrictJson(bytes, {}, whole).ok()) << bytes;
+  StatusOr<std::string> rewritten = WriteJson(whole, JsonStyle::kCompact);
+  ASSERT_TRUE(rewritten.ok());
+  EXPECT_EQ(bytes, *rewritten);
+  EXPECT_EQ(whole.at("annotations").as_array().size(), 12u);
+  auto back = AnalyticsState::Deserialize(bytes);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, *state);
+}
+
 TEST(EngineTest, ReadGivesTheStateWithTheOnePositionItReflects) {
   Fixture fx;
   fx.Setup(1);
