@@ -360,7 +360,7 @@ struct StateCodec::Writer {
   void Schemas(Document& out) const {
     for (const auto& [key, sv] : s.schemas_)
       out.Element(json::array{json::string(key.first), key.second, sv.seq,
-                                json::string(sv.definition)});
+                              json::string(sv.definition)});
   }
 
   // Names of the records known or annotated, in record id order.
@@ -380,15 +380,15 @@ struct StateCodec::Writer {
       const RecordInfo& r = s.records_[n];
       if (!r.known) continue;
       out.Element(json::array{json::string(s.name(n)),
-                                json::string(s.name(r.project)), r.seq,
-                                r.sealed});
+                              json::string(s.name(r.project)), r.seq,
+                              r.sealed});
     }
   }
 
   void Batches(Document& out) const {
     for (const auto& [key, ids] : s.batches_)
-      out.Element(json::array{json::string(key.first),
-                                json::string(key.second), StringsToJson(ids)});
+      out.Element(json::array{json::string(key.first), json::string(key.second),
+                              StringsToJson(ids)});
   }
 
   json::object Revision(const RevisionValues& r) const {
