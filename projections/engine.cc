@@ -295,11 +295,13 @@ void ProjectionEngine::StartBackgroundCheckpoint() {
   checkpoint_in_flight_ = std::async(
       std::launch::async, [ledger = ledger_, name = options_.name,
                            copy = std::make_shared<AnalyticsState>(state_)]() {
-        Status s = ledger->PutProjectionCheckpoint(name, copy->last_seq(),
-                                                   copy->Serialize());
+        const uint64_t seq = copy->last_seq();
+        std::string bytes = copy->Serialize();
         // The copy's captured pointer lives as long as the future's shared
-        // state; its memory is given back now.
+        // state; its memory is given back before the ledger copies the bytes.
         *copy = AnalyticsState();
+        Status s = ledger->PutProjectionCheckpoint(name, seq, bytes);
+        bytes = std::string();
         ReturnFreedMemory();
         return s;
       });
