@@ -54,10 +54,11 @@ StatusOr<uint64_t> SeqAtTime(const Ledger& ledger, int64_t time_us);
 struct EngineOptions {
   // The checkpoint's name in the ledger's `projections` family.
   std::string name = "analytics";
-  // While live, write a checkpoint after this many applied events (0: only
-  // on Checkpoint()). Written in the background from a copy of the state; one
-  // still being written defers the next until it is done. Needs a read-write
-  // ledger.
+  // While live, write a checkpoint after this many applied events, or a
+  // quarter of the state's position if that is more, so that encoding the
+  // whole state stays a constant cost per event (0: only on Checkpoint()).
+  // Written in the background from a copy of the state; one still being
+  // written defers the next until it is done. Needs a read-write ledger.
   uint64_t checkpoint_every_events = 0;
   // Encryption at rest: opens sealed records for their shapes
   // (AnalyticsState::set_content_keys).
