@@ -286,8 +286,8 @@ void ProjectionEngine::ApplyLive(const StoredEvent& event) {
   // annotations, each a few hundred MB for a moment; tests/reliability/
   // soak.py). A restart replays at most a quarter of the ledger.
   if (options_.checkpoint_every_events != 0 &&
-      since_checkpoint_ >= std::max(options_.checkpoint_every_events,
-                                    state_.last_seq() / 4) &&
+      since_checkpoint_ >=
+          std::max(options_.checkpoint_every_events, state_.last_seq() / 4) &&
       (!checkpoint_in_flight_.valid() ||
        checkpoint_in_flight_.wait_for(std::chrono::seconds(0)) ==
            std::future_status::ready)) {
