@@ -4,22 +4,24 @@ ctest; the issue's run is 30 minutes).
 
     tests/reliability/soak.py build/release/consilium . --minutes 30
 
-A fresh ledger (tests/reliability/serve_load.py: an admin, annotators
-assigned to records, the icu-severity schema), `consilium serve` on it, and
-for --minutes: --workers HTTP workers (each an annotator on one kept-alive
-connection, half record reads with their durable access events, half
-annotation submits, one request every --pause seconds), --followers
-WebSocket followers of the event stream (live), and a fresh connection for
-/healthz every second. Every --interval seconds it prints one line: the
-server's RSS (VmRSS) and open file descriptors, the requests answered and
-their p50 / p99 / max latency in that interval, the ledger head the
-followers have reached. RSS is the interval's peak of per-second samples
-(it moves in a sawtooth as memtables fill and are flushed). At the end:
-the RSS peak of the first --window intervals after --warmup minutes and of
-the last --window intervals, descriptors at start and end, p99 of the
-first and the last intervals, and the verdict against the issue's targets (RSS growth
-under 10 %, no descriptor growth, last p99 within 2x the first); exit 1
-when one is missed, or a request failed.
+A fresh ledger (tests/reliability/serve_load.py: an admin, --workers
+annotators each assigned --records records, the icu-severity schema),
+`consilium serve` on it, and for --minutes: --workers HTTP workers (each an
+annotator on one kept-alive connection, walking through its records, half
+record reads with their durable access events, half annotation submits,
+one request every --pause seconds), --followers WebSocket followers of the
+event stream (live), and a fresh connection for /healthz every second.
+Every --interval seconds it prints one line: the server's RSS (VmRSS) as
+the peak and the floor of per-second samples in that interval (it moves in
+a sawtooth as memtables fill and are flushed and checkpoints are encoded),
+its open file descriptors, the requests answered and their p50 / p99 / max
+latency in that interval, the ledger head the followers have reached. At
+the end: the RSS peak and floor of the first --window intervals after
+--warmup minutes against those of the last --window intervals, descriptors
+at start and end, p99 of the first and the last intervals, and the verdict
+against the issue's targets (RSS growth under 10 %, no descriptor growth,
+last p99 within 2x the first); exit 1 when one is missed, or a request
+failed.
 
 The ledger grows by one event per request, and the server's state with
 the annotations it holds, so some RSS growth is the data, not a leak: the
