@@ -16,8 +16,9 @@
 // It prints throughput, latency percentiles, errors and the ratios
 // record/healthz and HTTP-submit/library. With --soak S only phase 2 runs,
 // for S seconds, and the server's RSS is sampled every second: printed idle,
-// after the warm-up (the first fifth, at most 60 s), at the end, its
-// maximum, and every 10 s (RssSampler).
+// as the peaks of the window after the warm-up (the first fifth, at most
+// 60 s) and of the last window, its maximum, and the peak of every 10 s
+// (RssSampler).
 // Figures belong in BENCHMARKS.md with the command that made them.
 #include <signal.h>
 #include <sys/wait.h>
@@ -447,7 +448,7 @@ class RssSampler {
   // peaks of a window each: the one right after the warm-up and the last.
   // A leak raises the later peak; a filled cache does not.
   void Report(int64_t idle_kib, json::object& r) const {
-    const size_t n = samples_.size();
+    const size_t n = samples_.size();  // one a second
     const size_t window = std::max<size_t>(1, warmup_samples_);
     auto peak = [&](size_t from, size_t to) {
       int64_t m = 0;
@@ -500,11 +501,11 @@ StatusOr<json::object> RecordPhase(const ServerChild& server,
                    RunWrk(server.url(),
                           {.path = kRecordRead, .token = setup.annotator_token},
                           o, "record"));
-  ASSIGN_OR_RETURN(r["access_events_appended"], AccessEventsAfter(dir, before));
-  if (sampler) {
+  if (sampler) {  // the load is over: later samples would not be under it
     sampler->Stop();
     sampler->Report(rss_idle, r);
   }
+  ASSIGN_OR_RETURN(r["access_events_appended"], AccessEventsAfter(dir, before));
   return r;
 }
 
@@ -600,8 +601,8 @@ Registrar bench_api(Command{
                "the annotation submit route (default /v1/annotations)"},
               {"soak", "S",
                "only the record read, for S seconds; prints the server's RSS "
-               "idle, after the warm-up (a fifth, at most 60 s), at the end "
-               "and every 10 s"},
+               "idle, its peaks after the warm-up (a fifth, at most 60 s) and "
+               "at the end, and every 10 s"},
               {"dir", "DIR", "scratch directory (default: the temp dir)"},
               {"examples", "DIR", "schemas/examples (default: found nearby)"},
               {"json", "", "print JSON"}},
