@@ -597,14 +597,18 @@ StatusOr<EventDraft> AdjudicationDecidedFromJson(const EventHeader& header,
 }
 
 // The JSON of a Plain payload: its data parsed as JSON, or as a string when
-// it is plain text.
+// it is plain text, or JSON whose numbers would not print back as stored
+// (1e400 would print as "Infinity", which is not JSON). Appends refuse such
+// numbers (CheckNumbers); a stored event that has one anyway (written by
+// hand, or tampered with) still prints as JSON, its text kept whole (the
+// stored_event fuzz target's find, 2026-12-08).
 json::value PlainPayloadToJson(const fb::Payload* p) {
   std::string_view data = p->data()
                               ? AsChars({p->data()->data(), p->data()->size()})
                               : std::string_view();
   boost::system::error_code ec;
   json::value v = json::parse(data, ec, {}, ParseOptions());
-  if (ec) return json::string(data);  // plain text content
+  if (ec || !CheckNumbers(v).ok()) return json::string(data);
   return v;
 }
 

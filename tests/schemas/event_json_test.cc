@@ -11,6 +11,25 @@
 namespace consilium {
 namespace {
 
+// Found by the stored_event fuzz target (its corpus file
+// crash-number-beyond-double-range): appends refuse a number beyond the
+// range of a double, but a stored event that has one anyway (written by
+// hand, or tampered with) printed it as "Infinity", which is not JSON. Its
+// content now prints as its stored text.
+TEST(EventJsonTest, AStoredNumberBeyondADoublePrintsAsJson) {
+  EventDraft d = MakeRecordImported({"importer", ""}, "rec-1", "p1",
+                                    R"({"list":[1,34E510]})", "{}");
+  const Hash256 hash = d.Stamp(1, Hash256{}, 1'700'000'000'000'000);
+  ASSERT_TRUE(VerifyStoredEvent(d.bytes()).ok());
+  const std::string j = EventToJson(1, hash, d.bytes());
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(j, ec);
+  ASSERT_FALSE(ec) << j;
+  EXPECT_EQ(j.find("Infinity"), std::string::npos) << j;
+  EXPECT_EQ(v.at("body").at("content"), boost::json::value(R"({"list":[1,34E510]})"))
+      << j;
+}
+
 TEST(EventJsonTest, RecordImportedRoundTripsThroughTheLedgerForm) {
   auto d = DraftFromJson(
       R"({"type":"RecordImported","actor":"importer","request_id":"r1",)"
