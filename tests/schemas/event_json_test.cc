@@ -26,7 +26,8 @@ TEST(EventJsonTest, AStoredNumberBeyondADoublePrintsAsJson) {
   const boost::json::value v = boost::json::parse(j, ec);
   ASSERT_FALSE(ec) << j;
   EXPECT_EQ(j.find("Infinity"), std::string::npos) << j;
-  EXPECT_EQ(v.at("body").at("content"), boost::json::value(R"({"list":[1,34E510]})"))
+  EXPECT_EQ(v.at("body").at("content"),
+            boost::json::value(R"({"list":[1,34E510]})"))
       << j;
 }
 
